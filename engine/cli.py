@@ -1,0 +1,223 @@
+"""The ``discretion-review`` command line (SPEC §4)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from . import __version__
+from .errors import DefinitionError, EvaluationError, InputError, UsageError
+from .thai import parse_date
+
+EXIT_OK, EXIT_FLAGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, as SPEC §4 asks
+        self.print_usage(sys.stderr)
+        raise SystemExit(f"discretion-review: error: {message}") from None
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="discretion-review", description="Check officials' use of discretion against the "
+                "Khon Kaen measures (ITA O48).")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    c = sub.add_parser("check", help="evaluate a dataset and write its flags")
+    c.add_argument("dataset", type=Path, help="a folder of CSV files or an .xlsx workbook")
+    c.add_argument("--as-of", type=_date, default=None, help="evaluation date (default: today); BE years accepted")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a parameter of kb/measures.yaml (repeatable)")
+    c.add_argument("--format", choices=["jsonl", "csv", "table"], default="jsonl")
+    c.add_argument("--output", type=Path, default=None, help="write here instead of standard output")
+    c.add_argument("--rule", dest="rules", action="append", default=[], metavar="RULE_ID",
+                   help="evaluate only this rule (repeatable)")
+    c.add_argument("--lang", choices=["th", "en"], default="th", help="language of the table format")
+    c.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    _progress_flags(c)
+
+    v = sub.add_parser("validate", help="check a dataset against the exchange format, evaluate nothing")
+    v.add_argument("dataset", type=Path)
+    _progress_flags(v)
+
+    r = sub.add_parser("rules", help="list the rule catalogue with the measures' text")
+    r.add_argument("--lang", choices=["th", "en"], default="th")
+    r.add_argument("--format", choices=["text", "json"], default="text")
+
+    d = sub.add_parser("demo-data", help="write a realistic demo dataset with its truth file")
+    d.add_argument("out", type=Path)
+    d.add_argument("--cases", type=int, default=5000)
+    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--as-of", type=_date, default=None, help="the date the demo is built around (default: today)")
+    _progress_flags(d)
+    return p
+
+
+def _progress_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar")
+    g.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def _want_progress(args: argparse.Namespace) -> bool:
+    return sys.stderr.isatty() if args.progress is None else args.progress
+
+
+@contextmanager
+def _bar(enabled: bool, total: int | None, desc: str, unit: str) -> Iterator[object]:
+    if not enabled:
+        yield None
+        return
+    import tqdm
+
+    tqdm.tqdm.monitor_interval = 0  # no monitor thread: workers are forked
+    with tqdm.tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True) as bar:
+        yield bar
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[IO[str]]:
+    """Standard output, or a file written whole or not at all."""
+    if path is None:
+        yield sys.stdout
+        return
+    path = path.resolve()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load(dataset: Path, progress: bool):
+    from .loader import load_dataset
+
+    with _bar(progress, None, "reading", "rows") as bar:
+        def tick(table: str, row: int) -> None:
+            if bar is not None:
+                bar.set_postfix_str(table)
+                bar.n = row
+                bar.refresh()
+        return load_dataset(dataset, progress=tick if bar is not None else None)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .evaluate import iter_partitions
+    from .output import FlagWriter
+    from .rules import default_catalogue
+
+    catalogue = default_catalogue().select(args.rules)
+    params = catalogue.kb.resolve_parameters(args.overrides)
+    as_of = args.as_of or dt.date.today()
+    show = _want_progress(args)
+    ds = _load(args.dataset, show)
+    for w in ds.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    with _output(args.output) as stream:
+        writer = FlagWriter(stream, args.format, args.lang)
+        with _bar(show, len(ds.cases), "evaluating", "subjects") as bar:
+            def tick(agency: str, subjects: int) -> None:
+                if bar is not None:
+                    bar.update(min(subjects, bar.total - bar.n) if bar.total else subjects)
+            for _, flags, _ in iter_partitions(ds, as_of, params, catalogue, args.jobs, tick):
+                writer.write(flags)
+    print(writer.summary(), file=sys.stderr)
+    return EXIT_FLAGS if writer.count else EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    ds = _load(args.dataset, _want_progress(args))
+    for w in ds.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    counts = ", ".join(f"{name} {n}" for name, n in ds.counts().items())
+    print(f"{args.dataset}: valid ({counts})")
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from .rules import default_catalogue
+
+    cat = default_catalogue()
+    kb = cat.kb
+    if args.format == "json":
+        out = [{**r.model_dump(exclude={"source", "when", "severity_when"}), "condition": r.when,
+                "measure_text_th": kb.measure(r.measure).text_th, "measure_text_en": kb.measure(r.measure).text_en,
+                "parameter_values": {p: str(kb.parameters[p].default) for p in r.parameters}} for r in cat]
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+        return EXIT_OK
+    th = args.lang == "th"
+    current = None
+    for r in cat:
+        if r.measure != current:
+            current = r.measure
+            m = kb.measure(r.measure)
+            label = ("มาตรการข้อ" if m.kind == "measure" else "แนวทางข้อ") if th else m.kind.capitalize()
+            print(f"\n{label} {m.id} — {m.title_th if th else m.title_en}")
+            print(f"  {m.text_th if th else m.text_en}")
+        params = ", ".join(f"{p}={kb.parameters[p].default}" for p in r.parameters)
+        print(f"  • {r.rule_id:30} [{r.severity}] {r.title_th if th else r.title_en}"
+              + (f"  ({params})" if params else ""))
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import generate
+
+    if args.cases < 0:
+        raise UsageError("--cases must not be negative")
+    with _bar(_want_progress(args), args.cases, "generating", "cases") as bar:
+        def tick(n: int) -> None:
+            if bar is not None:
+                bar.n = n
+                bar.refresh()
+        manifest = generate(args.out, cases=args.cases, seed=args.seed, as_of=args.as_of, progress=tick)
+    print(f"wrote {args.out}: {manifest['cases']} cases, {manifest['expected_flags']} expected flags "
+          f"at as_of {manifest['as_of']} (truth.jsonl)")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            return EXIT_INPUT
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+    handler = {"check": _cmd_check, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo}
+    try:
+        return handler[args.command](args)
+    except (InputError, UsageError) as exc:
+        print(f"discretion-review: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except DefinitionError as exc:
+        print(f"discretion-review: the knowledge base or a rule file is invalid:\n{exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except EvaluationError as exc:
+        print(f"discretion-review: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

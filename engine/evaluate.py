@@ -1,0 +1,167 @@
+"""Evaluate a dataset at ``as_of``: partition by agency, run the rules engine in worker
+processes, turn matches into flags.
+
+The rules engine's C core can crash the process that runs it, so it never runs in the
+caller's process: partitions go to forked workers. When a worker dies, the partitions it
+left are retried one at a time in fresh processes, so that a crash is pinned to one agency
+and reported as ``EvaluationError`` — never a crash of the caller, never missing flags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import multiprocessing as mp
+import os
+import signal
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import durable
+from .errors import EvaluationError
+from .facts import Index, partition_facts
+from .flags import Flag, build_flag
+from .kb import KnowledgeBase, load_kb
+from .models import Dataset
+from .rules import SEVERITY_ORDER, RuleCatalogue, default_catalogue
+
+ProgressFn = Callable[[str, int], None]  # (agency_id, subjects evaluated)
+
+
+@dataclass
+class RuleStats:
+    evaluated: int = 0
+    flagged: int = 0
+
+
+@dataclass
+class Evaluation:
+    as_of: dt.date
+    parameters: dict[str, Any]
+    flags: list[Flag] = field(default_factory=list)
+    stats: dict[str, RuleStats] = field(default_factory=dict)
+
+
+@dataclass
+class _Job:
+    index: Index
+    catalogue: RuleCatalogue
+    compiled: durable.CompiledRules
+    params: dict[str, Any]
+    as_of: dt.date
+    kb: KnowledgeBase
+
+
+_JOB: _Job | None = None  # set in the parent before forking; workers inherit it
+
+
+def _evaluate_partition(agency_id: str) -> tuple[str, list[Flag], Counter]:
+    job = _JOB
+    assert job is not None, "worker started without a job"
+    kinds: Counter = Counter()
+
+    def counted(facts: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for f in facts:
+            kinds[f["_type"]] += 1
+            yield f
+
+    chosen: dict[tuple[str, int], tuple[int, durable.Action, dict[str, Any]]] = {}
+    for match in durable.run(job.compiled, counted(partition_facts(job.index, agency_id, job.as_of, job.params))):
+        key = (match.action.rule_id, id(match.fact))
+        seen = chosen.get(key)
+        if seen is None or match.action.variant > seen[0]:  # a severity variant is more specific
+            chosen[key] = (match.action.variant, match.action, match.fact)
+    flags = [build_flag(job.catalogue.by_id[a.rule_id], a.severity, fact, job.params, job.as_of, job.kb)
+             for _, a, fact in chosen.values()]
+    flags.sort(key=flag_sort_key)
+    return agency_id, flags, kinds
+
+
+def flag_sort_key(f: Flag) -> tuple[Any, ...]:
+    return (f.agency_id, f.measure, f.rule_id, f.subject_type, f.subject_id, str(f.evidence.get("applicant", "")))
+
+
+def _run_isolated(agency_id: str) -> tuple[str, list[Flag], Counter]:
+    """One partition in its own process, to tell a crash apart from a neighbour's."""
+    ctx = mp.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+
+    def target() -> None:
+        writer.send(_evaluate_partition(agency_id))
+        writer.close()
+
+    proc = ctx.Process(target=target, daemon=True)
+    proc.start()
+    writer.close()
+    try:
+        result = reader.recv()
+    except EOFError:
+        result = None
+    proc.join()
+    if result is None or proc.exitcode != 0:
+        code = proc.exitcode
+        how = (f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}")
+        raise EvaluationError(f"the rules engine (durable-rules) crashed with {how} while evaluating agency "
+                              f"'{agency_id}'; nothing was written. Please report this with the dataset.")
+    return result
+
+
+def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
+                    catalogue: RuleCatalogue | None = None, jobs: int | None = None,
+                    progress: ProgressFn | None = None) -> Iterator[tuple[str, list[Flag], Counter]]:
+    """Yield ``(agency_id, flags, fact counts)`` per agency, in agency order."""
+    global _JOB
+    catalogue = catalogue or default_catalogue()
+    kb = catalogue.kb
+    index = Index.build(ds)
+    _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), params, as_of, kb)
+    agencies = index.agency_ids()
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(agencies) or 1))
+    gc.collect()
+    gc.freeze()  # keep the shared dataset's pages untouched by the workers' collector
+    pending = list(agencies)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+            # biggest partitions first keeps both cores busy to the end
+            by_size = sorted(agencies, key=index.partition_size, reverse=True)
+            futures = {a: pool.submit(_evaluate_partition, a) for a in by_size}
+            for agency_id in agencies:
+                result = futures[agency_id].result()
+                pending.remove(agency_id)
+                if progress:
+                    progress(agency_id, sum(result[2].values()))
+                yield result
+    except BrokenProcessPool:
+        for agency_id in list(pending):
+            result = _run_isolated(agency_id)
+            pending.remove(agency_id)
+            if progress:
+                progress(agency_id, sum(result[2].values()))
+            yield result
+    finally:
+        gc.unfreeze()
+        _JOB = None
+
+
+def evaluate(ds: Dataset, as_of: dt.date | None = None, params: dict[str, Any] | None = None,
+             catalogue: RuleCatalogue | None = None, jobs: int | None = None,
+             progress: ProgressFn | None = None) -> Evaluation:
+    """Evaluate every rule of the catalogue over the dataset at ``as_of`` (default today)."""
+    catalogue = catalogue or default_catalogue()
+    as_of = as_of or dt.date.today()
+    params = params if params is not None else catalogue.kb.defaults()
+    result = Evaluation(as_of, params, stats={r.rule_id: RuleStats() for r in catalogue})
+    for _, flags, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, progress):
+        result.flags.extend(flags)
+        for rule in catalogue:
+            result.stats[rule.rule_id].evaluated += kinds[rule.fact_kind]
+        for f in flags:
+            result.stats[f.rule_id].flagged += 1
+    return result
+
+
+__all__ = ["Evaluation", "RuleStats", "evaluate", "iter_partitions", "flag_sort_key", "SEVERITY_ORDER", "load_kb"]

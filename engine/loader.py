@@ -1,0 +1,271 @@
+"""Read a dataset (a folder of CSV files or one .xlsx workbook) into validated models.
+
+Every problem is collected — file, data row, column, value, reason — and raised together
+as one ``InputError``; a dataset with any problem yields no ``Dataset`` at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator
+from array import array
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import InputError, InputProblem, did_you_mean
+from .models import TABLES, Dataset, Table
+
+RawRow = tuple[int, list[Any]]  # (data row number, cells)
+ProgressFn = Callable[[str, int], None]
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[InputProblem] = []
+        self.warnings: list[str] = []
+        # every id seen per file (valid row or not) -> its first data row
+        self.ids: dict[str, dict[str, int]] = {}
+        # raw cells of rows that failed validation, so their references are still checked
+        self.failed_rows: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+
+    def add(self, file: str, row: int | None, column: str | None, value: Any, reason: str) -> None:
+        shown = None if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
+        self.problems.append(InputProblem(file, row, column, shown, reason))
+
+
+def load_dataset(path: str | Path, progress: ProgressFn | None = None) -> Dataset:
+    """Load and validate a dataset; raise ``InputError`` listing every problem."""
+    path = Path(path)
+    out = _Collector()
+    if path.is_dir():
+        sources = _csv_sources(path, out)
+    elif path.is_file() and path.suffix.lower() == ".xlsx":
+        sources = _xlsx_sources(path, out)
+    else:
+        raise InputError([InputProblem(str(path), None, None, None,
+                                       "not a dataset: give a folder of CSV files or an .xlsx workbook")])
+    ds = Dataset(source=str(path))
+    for table in TABLES:
+        source = sources.get(table.name)
+        if source is None:
+            if not table.optional_file:
+                out.add(_display_name(path, table), None, None, None, "required file is missing")
+            continue
+        file_label, rows = source
+        models, numbers = _read_table(table, file_label, rows, out, progress)
+        setattr(ds, table.name, models)
+        ds.row_numbers[table.name] = numbers
+    _check_dataset(ds, path, out)
+    if out.problems:
+        order = {_display_name(path, t): i for i, t in enumerate(TABLES)}
+        out.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
+        raise InputError(out.problems)
+    ds.warnings = out.warnings
+    return ds
+
+
+def _display_name(path: Path, table: Table) -> str:
+    return f"{table.name}.csv" if path.is_dir() else f"{path.name}[{table.name}]"
+
+
+def _csv_sources(folder: Path, out: _Collector) -> dict[str, tuple[str, Iterator[RawRow]]]:
+    found: dict[str, tuple[str, Iterator[RawRow]]] = {}
+    for table in TABLES:
+        file = folder / f"{table.name}.csv"
+        if file.is_file():
+            found[table.name] = (file.name, _csv_rows(file, out))
+    return found
+
+
+def _csv_rows(file: Path, out: _Collector) -> Iterator[RawRow]:
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as fh:
+            for n, cells in enumerate(csv.reader(fh)):
+                yield n, cells
+    except UnicodeDecodeError as exc:
+        out.add(file.name, None, None, None, f"not UTF-8 text (bad byte at offset {exc.start}); save the file as CSV UTF-8")
+    except csv.Error as exc:
+        out.add(file.name, None, None, None, f"not a readable CSV file: {exc}")
+
+
+def _xlsx_sources(book_path: Path, out: _Collector) -> dict[str, tuple[str, Iterator[RawRow]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(book_path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        out.add(book_path.name, None, None, None, f"not a readable .xlsx workbook: {exc}")
+        return {}
+    names = {name.strip(): name for name in book.sheetnames}
+    known = {t.name for t in TABLES}
+    for name in names:
+        if name not in known:
+            out.warnings.append(f"{book_path.name}: sheet {name!r} is not part of the format and was ignored"
+                                f"{did_you_mean(name, known)}")
+    found: dict[str, tuple[str, Iterator[RawRow]]] = {}
+    for table in TABLES:
+        if table.name in names:
+            sheet = book[names[table.name]]
+            rows = ((n, list(cells)) for n, cells in enumerate(sheet.iter_rows(values_only=True)))
+            found[table.name] = (f"{book_path.name}[{table.name}]", rows)
+    return found
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collector,
+                progress: ProgressFn | None) -> tuple[list[Any], array]:
+    models: list[Any] = []
+    numbers = array("I")
+    ids: dict[str, int] = out.ids.setdefault(table.name, {})
+    id_column = table.id_column
+    header_row = next(rows, None)
+    if header_row is None:
+        out.add(label, None, None, None, "the file is empty; the first row must name the columns")
+        return models, numbers
+    header = [str(h).strip().lstrip("\ufeff") if h is not None else "" for h in header_row[1]]
+    position: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        if name in position:
+            out.add(label, None, name, None, "column appears twice in the header")
+        elif name in table.columns:
+            position[name] = i
+        else:
+            out.warnings.append(f"{label}: unknown column {name!r} ignored{did_you_mean(name, table.columns)}")
+    missing = [c for c in table.required if c not in position]
+    for column in missing:
+        out.add(label, None, column, None,
+                f"required column is missing from the header{did_you_mean(column, [h for h in header if h])}")
+    if missing:
+        return models, numbers
+    columns = list(position.items())
+    required = table.required
+    model = table.model
+    for n, cells in rows:
+        if not any(c not in (None, "") and not (isinstance(c, str) and not c.strip()) for c in cells):
+            continue  # a blank line is not a row
+        width = len(cells)
+        values = {name: (_clean(cells[i]) if i < width else None) for name, i in columns}
+        if id_column is not None:
+            key = values[id_column]
+            if key is not None:
+                if isinstance(key, float) and key.is_integer():
+                    key = int(key)  # an id typed as a number in a spreadsheet
+                key = values[id_column] = str(key)
+                first = ids.setdefault(key, n)
+                if first != n:
+                    out.add(label, n, id_column, key, f"duplicate id (first used in data row {first})")
+        absent = [c for c in required if values[c] is None]
+        for column in absent:
+            out.add(label, n, column, None, "required value is missing")
+        if absent:
+            _remember_invalid(table, n, values, out)
+            continue
+        try:
+            models.append(model(**values))
+            numbers.append(n)
+        except ValidationError as exc:
+            _remember_invalid(table, n, values, out)
+            for err in exc.errors(include_url=False):
+                column = str(err["loc"][0]) if err["loc"] else None
+                reason = err["msg"].removeprefix("Value error, ")
+                out.add(label, n, column, values.get(column) if column else None, reason)
+        if progress and n % 50_000 == 0:
+            progress(table.name, n)
+    return models, numbers
+
+
+def _remember_invalid(table: Table, n: int, values: dict[str, Any], out: _Collector) -> None:
+    out.failed_rows.setdefault(table.name, []).append((n, values))
+
+
+# (file, column, the file whose ids it refers to)
+REFERENCES = (
+    ("processes", "agency_id", "agencies"), ("officers", "agency_id", "agencies"),
+    ("officers", "supervisor_id", "officers"), ("cases", "process_id", "processes"),
+    ("cases", "officer_id", "officers"), ("cases", "reviewed_by", "officers"),
+    ("escalations", "case_id", "cases"), ("escalations", "reported_by", "officers"),
+    ("escalations", "reported_to", "officers"), ("risk_analyses", "agency_id", "agencies"),
+    ("monitoring_reports", "agency_id", "agencies"), ("monitoring_reports", "by", "officers"),
+    ("acknowledgements", "agency_id", "agencies"),
+)
+
+
+def _check_dataset(ds: Dataset, path: Path, out: _Collector) -> None:
+    """Problems that span rows or files: duplicate ids, references, cycles, date order."""
+
+    def label(name: str) -> str:
+        return _display_name(path, next(t for t in TABLES if t.name == name))
+
+    row_of = out.ids
+
+    def ref(table_name: str, row: int, column: str, value: Any, target: str) -> None:
+        if value is None:
+            return
+        value = str(value)
+        if value in row_of.get(target, ()):
+            return
+        out.add(label(table_name), row, column, value,
+                f"no such id in {target}{did_you_mean(value, row_of.get(target, {}))}")
+
+    for table_name, column, target in REFERENCES:
+        rows = ds.row_numbers.get(table_name, ())
+        for item, row in zip(getattr(ds, table_name), rows):
+            ref(table_name, row, column, getattr(item, column), target)
+        for row, values in out.failed_rows.get(table_name, ()):
+            ref(table_name, row, column, values.get(column), target)
+    for n, c in enumerate(ds.cases, 1):
+        if (c.reviewed_by is None) != (c.reviewed_on is None):
+            given, absent = ("reviewed_by", "reviewed_on") if c.reviewed_by else ("reviewed_on", "reviewed_by")
+            out.add(label("cases"), _row_number(ds, "cases", n), absent, None,
+                    f"{given} is given, so {absent} is required too")
+        if c.decided_on and c.decided_on < c.received_on:
+            out.add(label("cases"), _row_number(ds, "cases", n), "decided_on", c.decided_on,
+                    f"decided before it was received ({c.received_on.isoformat()})")
+        if c.reviewed_on and c.decided_on and c.reviewed_on < c.decided_on:
+            out.add(label("cases"), _row_number(ds, "cases", n), "reviewed_on", c.reviewed_on,
+                    f"reviewed before it was decided ({c.decided_on.isoformat()})")
+    for n, e in enumerate(ds.escalations, 1):
+        if e.investigated_on and e.investigated_on < e.reported_on:
+            out.add(label("escalations"), _row_number(ds, "escalations", n), "investigated_on", e.investigated_on,
+                    f"investigated before it was reported ({e.reported_on.isoformat()})")
+    for n, a in enumerate(ds.acknowledgements, 1):
+        if a.staff_acknowledged > a.staff_total:
+            out.add(label("acknowledgements"), _row_number(ds, "acknowledgements", n), "staff_acknowledged",
+                    a.staff_acknowledged, f"more than staff_total ({a.staff_total})")
+    _check_cycles(ds, label("officers"), out)
+
+
+def _row_number(ds: Dataset, table: str, index: int) -> int:
+    """Data row number of the ``index``-th (1-based) parsed model of a table."""
+    return ds.row_numbers[table][index - 1]
+
+
+def _check_cycles(ds: Dataset, label: str, out: _Collector) -> None:
+    boss = {o.officer_id: o.supervisor_id for o in ds.officers}
+    row = {o.officer_id: n for n, o in enumerate(ds.officers, 1)}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in boss:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node in boss and state.get(node) is None:
+            state[node] = 1
+            path.append(node)
+            node = boss[node]
+        if node is not None and state.get(node) == 1:
+            cycle = path[path.index(node):] + [node]
+            first = min(cycle[:-1], key=lambda o: row[o])
+            out.add(label, _row_number(ds, "officers", row[first]), "supervisor_id", boss[first],
+                    "supervisor chain has a cycle: " + " → ".join(cycle))
+        for p in path:
+            state[p] = 2

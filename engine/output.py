@@ -1,0 +1,77 @@
+"""Writers for flags: JSON lines, CSV, and a terminal table. They only read flags."""
+
+from __future__ import annotations
+
+import csv
+import json
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from typing import IO
+
+from .flags import Flag
+
+CSV_COLUMNS = ["flag_id", "rule_id", "measure", "severity", "subject_type", "subject_id", "agency_id", "as_of",
+               "message_th", "message_en", "evidence"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """Neutralise spreadsheet formula injection: a cell that starts like a formula gets a leading '."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a terminal: Thai vowels and tone marks above/below take none."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+class FlagWriter:
+    def __init__(self, stream: IO[str], fmt: str, lang: str = "th"):
+        self.stream, self.fmt, self.lang = stream, fmt, lang
+        self.count = 0
+        self.by_severity: Counter = Counter()
+        self.by_rule: Counter = Counter()
+        if fmt == "csv":
+            self._csv = csv.writer(stream)
+            self._csv.writerow(CSV_COLUMNS)
+        elif fmt == "table":
+            head = ["ระดับ", "กฎ", "เรื่อง", "หน่วยงาน", "คำอธิบาย"] if lang == "th" else \
+                ["severity", "rule", "subject", "agency", "explanation"]
+            self._widths = [8, 28, 24, 22]
+            stream.write(self._row(head) + "\n")
+            stream.write(self._row(["-" * w for w in self._widths] + ["-" * 40]) + "\n")
+
+    def _row(self, cells: list[str]) -> str:
+        return "  ".join(_pad(c, w) for c, w in zip(cells, self._widths)) + "  " + cells[-1]
+
+    def write(self, flags: Iterable[Flag]) -> None:
+        for f in flags:
+            self.count += 1
+            self.by_severity[f.severity] += 1
+            self.by_rule[f.rule_id] += 1
+            if self.fmt == "jsonl":
+                self.stream.write(json.dumps(f.to_dict(), ensure_ascii=False) + "\n")
+            elif self.fmt == "csv":
+                row = [getattr(f, c) for c in CSV_COLUMNS[:-1]] + [json.dumps(f.evidence, ensure_ascii=False)]
+                self._csv.writerow([safe_cell(str(v)) for v in row])
+            else:
+                message = f.message_th if self.lang == "th" else f.message_en
+                self.stream.write(self._row([f.severity, f.rule_id, f"{f.subject_type}:{f.subject_id}",
+                                             f.agency_id, message]) + "\n")
+
+    def summary(self, lang: str = "th") -> str:
+        sev = ", ".join(f"{k} {self.by_severity[k]}" for k in ("high", "medium", "low") if self.by_severity[k])
+        lines = [f"{self.count} flags" + (f" ({sev})" if sev else "")]
+        for rule_id, n in sorted(self.by_rule.items()):
+            lines.append(f"  {rule_id:32} {n}")
+        return "\n".join(lines)

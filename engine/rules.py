@@ -1,0 +1,212 @@
+"""Rule definitions: ``rules/*.yaml`` loaded, checked against the KB and the fact vocabulary.
+
+A rule's condition is data: ``all``/``any`` of attribute tests, each attribute from the
+fact vocabulary (``engine/facts.py``), each ``$name`` a parameter of the knowledge base.
+``engine/durable.py`` compiles conditions into durable-rules rulesets.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import DefinitionError, DefinitionProblem, did_you_mean
+from .facts import attribute_names
+from .kb import KnowledgeBase, load_kb
+from .resources import data_dir
+from .yamlfile import LocatedYaml
+
+SUBJECTS = ("case", "process", "officer", "agency")
+OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "exists")
+Severity = Literal["high", "medium", "low"]
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+# Names a message template may use besides fact attributes and parameters (see flags.py).
+TEMPLATE_NAMES: dict[str, set[str]] = {
+    "common": {"id", "as_of", "measure", "rule_id", "agency"},
+    "case": {"process_id", "process_name", "officer_id", "received_on", "decided_on", "reviewed_on",
+             "reviewed_by", "deviation", "applicant_id", "it_system", "standard_days", "day_basis", "elapsed",
+             "deviation_on", "deviation_th", "deviation_en", "outside", "outside_th", "outside_en",
+             "investigation_report", "investigation_reported_on", "investigated_on", "investigation_th",
+             "investigation_en", "ethics_acknowledged_on", "coi_th", "coi_en", "status_th", "status_en",
+             "basis_th", "basis_en", "chain"},
+    "process": {"name", "work_manual", "manual_reviewed_on", "citizen_manual_url", "it_system",
+                "published_th", "published_en"},
+    "officer": {"name", "in_position_since", "position", "last_case_id", "last_decided_on"},
+    "officer_applicant": {"name", "applicant", "case_ids"},
+    "agency": {"discretionary_processes", "staff", "last_analysis_on", "last_monitoring_on",
+               "first_reported_on_date", "reported_th", "reported_en"},
+}
+
+
+class SeverityVariant(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    when: dict[str, Any]
+    severity: Severity
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rule_id: str = Field(pattern=r"^\d\.\d-[a-z0-9-]+$")
+    measure: str
+    subject: Literal["case", "process", "officer", "agency"]
+    fact: Literal["case", "process", "officer", "officer_applicant", "agency"] | None = None
+    severity: Severity
+    severity_when: list[SeverityVariant] = []
+    parameters: list[str]
+    legal_references: list[str] = []
+    title_th: str
+    title_en: str
+    when: dict[str, Any]
+    message_th: str
+    message_en: str
+    evidence: list[str]
+    source: str = ""  # file:line, set by the loader
+
+    @property
+    def fact_kind(self) -> str:
+        return self.fact or self.subject
+
+
+class RuleCatalogue:
+    """Every rule, in a stable order (by measure, then file order)."""
+
+    def __init__(self, rules: list[Rule], kb: KnowledgeBase):
+        self.kb = kb
+        order = {m: i for i, m in enumerate(kb.measure_ids())}
+        def position(r: Rule) -> tuple[int, str, int]:
+            file, _, line = r.source.rpartition(":")
+            return order[r.measure], file, int(line or 0)
+
+        self.rules = sorted(rules, key=position)
+        self.by_id = {r.rule_id: r for r in self.rules}
+
+    def __iter__(self):
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def select(self, rule_ids: list[str] | None) -> RuleCatalogue:
+        if not rule_ids:
+            return self
+        unknown = [r for r in rule_ids if r not in self.by_id]
+        if unknown:
+            from .errors import UsageError
+            raise UsageError(f"unknown rule '{unknown[0]}'{did_you_mean(unknown[0], self.by_id)}")
+        return RuleCatalogue([self.by_id[r] for r in rule_ids], self.kb)
+
+
+def _check_condition(cond: Any, kind: str, params: set[str], used: set[str], path: tuple[Any, ...],
+                     doc: LocatedYaml, problems: list[DefinitionProblem]) -> None:
+    attrs = attribute_names(kind)
+    if not isinstance(cond, dict) or len(cond) != 1:
+        problems.append(doc.problem(path, "a condition is a mapping with exactly one key: all, any or an attribute"))
+        return
+    (key, value), = cond.items()
+    if key in ("all", "any"):
+        if not isinstance(value, list) or not value:
+            problems.append(doc.problem(path + (key,), f"'{key}' takes a non-empty list of conditions"))
+            return
+        for i, sub in enumerate(value):
+            _check_condition(sub, kind, params, used, path + (key, i), doc, problems)
+        return
+    if key not in attrs:
+        problems.append(doc.problem(path + (key,), f"unknown attribute '{key}' of a {kind} fact"
+                                    f"{did_you_mean(key, attrs)}"))
+        return
+    tests = value if isinstance(value, dict) else {"eq": value}
+    for op, operand in tests.items():
+        if op not in OPERATORS:
+            problems.append(doc.problem(path + (key, op), f"unknown operator '{op}'{did_you_mean(op, OPERATORS)}; "
+                                        f"use one of {', '.join(OPERATORS)}"))
+            continue
+        if isinstance(operand, str) and operand.startswith("$"):
+            name = operand[1:]
+            if name not in params:
+                problems.append(doc.problem(path + (key, op), f"unknown parameter '{name}'{did_you_mean(name, params)}"))
+            used.add(name)
+        elif op == "exists" and not isinstance(operand, bool):
+            problems.append(doc.problem(path + (key, op), "exists takes true or false"))
+        elif not isinstance(operand, (bool, int)):
+            problems.append(doc.problem(path + (key, op), f"operand must be a number, true/false or $parameter, not {operand!r}"))
+
+
+def _check_rule(rule: Rule, kb: KnowledgeBase, path: tuple[Any, ...], doc: LocatedYaml,
+                problems: list[DefinitionProblem]) -> None:
+    if rule.measure not in kb.measure_ids():
+        problems.append(doc.problem(path + ("measure",), f"unknown measure '{rule.measure}'"
+                                    f"{did_you_mean(rule.measure, kb.measure_ids())}"))
+    if not rule.rule_id.startswith(rule.measure + "-"):
+        problems.append(doc.problem(path + ("rule_id",), f"rule id must start with its measure '{rule.measure}-'"))
+    if rule.fact_kind == "officer_applicant" and rule.subject != "officer":
+        problems.append(doc.problem(path + ("subject",), "an officer_applicant fact has subject officer"))
+    params = set(kb.parameters)
+    for name in rule.parameters:
+        if name not in params:
+            problems.append(doc.problem(path + ("parameters",), f"unknown parameter '{name}'{did_you_mean(name, params)}"))
+    used: set[str] = set()
+    _check_condition(rule.when, rule.fact_kind, params, used, path + ("when",), doc, problems)
+    for i, variant in enumerate(rule.severity_when):
+        _check_condition(variant.when, rule.fact_kind, params, used, path + ("severity_when", i, "when"), doc, problems)
+    undeclared = sorted(used - set(rule.parameters))
+    if undeclared:
+        problems.append(doc.problem(path + ("parameters",), f"condition uses undeclared parameter(s): {', '.join(undeclared)}"))
+    refs = {r.id for r in kb.legal_references}
+    for ref in rule.legal_references:
+        if ref not in refs:
+            problems.append(doc.problem(path + ("legal_references",), f"unknown legal reference '{ref}'{did_you_mean(ref, refs)}"))
+    allowed = (TEMPLATE_NAMES["common"] | TEMPLATE_NAMES[rule.fact_kind] | set(attribute_names(rule.fact_kind))
+               | params)
+    for field in ("message_th", "message_en"):
+        for _, name, _, _ in string.Formatter().parse(getattr(rule, field)):
+            if name is not None and name not in allowed:
+                problems.append(doc.problem(path + (field,), f"unknown placeholder '{{{name}}}'{did_you_mean(name, allowed)}"))
+    for name in rule.evidence:
+        if name not in allowed:
+            problems.append(doc.problem(path + ("evidence",), f"unknown evidence field '{name}'{did_you_mean(name, allowed)}"))
+
+
+def load_rules(folder: Path | None = None, kb: KnowledgeBase | None = None) -> RuleCatalogue:
+    """Load every ``*.yaml`` of the rules folder; raise ``DefinitionError`` listing all problems."""
+    folder = folder or data_dir("rules")
+    kb = kb or load_kb()
+    problems: list[DefinitionProblem] = []
+    rules: list[Rule] = []
+    first_seen: dict[str, str] = {}
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise DefinitionError([DefinitionProblem(str(folder), None, "", "no rule files (*.yaml) found")])
+    for file in files:
+        doc = LocatedYaml(file)
+        entries = doc.data.get("rules") if isinstance(doc.data, dict) else None
+        if not isinstance(entries, list):
+            problems.append(doc.problem((), "a rule file has a top-level 'rules:' list"))
+            continue
+        for i, entry in enumerate(entries):
+            path = ("rules", i)
+            where = f"{file.name}:{doc.line(path)}"
+            try:
+                rule = Rule.model_validate({**entry, "source": where} if isinstance(entry, dict) else entry)
+            except ValidationError as exc:
+                problems.extend(doc.problems_from(exc, path))
+                continue
+            if rule.rule_id in first_seen:
+                problems.append(doc.problem(path + ("rule_id",), f"duplicate rule id '{rule.rule_id}' "
+                                            f"(first defined at {first_seen[rule.rule_id]})"))
+                continue
+            first_seen[rule.rule_id] = where
+            _check_rule(rule, kb, path, doc, problems)
+            rules.append(rule)
+    if problems:
+        raise DefinitionError(problems)
+    return RuleCatalogue(rules, kb)
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> RuleCatalogue:
+    return load_rules()

@@ -1,0 +1,46 @@
+"""Each rule alone on its fixture: exactly the expected subjects are flagged."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.evaluate import evaluate
+from engine.loader import load_dataset
+from engine.rules import default_catalogue
+from rule_fixtures import RULE_FIXTURES, load_scenarios
+
+SCENARIOS = load_scenarios()
+
+
+def _label(flag) -> str:
+    applicant = flag.evidence.get("applicant")
+    return f"{flag.subject_id}@{applicant}" if applicant else flag.subject_id
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.test_id)
+def test_rule_flags_exactly_the_expected_subjects(scenario, tmp_path):
+    catalogue = default_catalogue().select([scenario.rule_id])
+    ds = load_dataset(scenario.write(tmp_path / "ds"))
+    params = catalogue.kb.resolve_parameters(scenario.params)
+    result = evaluate(ds, scenario.as_of, params, catalogue)
+    flagged = {_label(f) for f in result.flags}
+    assert flagged == scenario.expect
+    assert all(f.rule_id == scenario.rule_id for f in result.flags)
+    severities = {_label(f): f.severity for f in result.flags}
+    for subject, severity in scenario.severity.items():
+        assert severities[subject] == severity
+    rule = catalogue.by_id[scenario.rule_id]
+    for f in result.flags:
+        assert f.subject_type == rule.subject and f.measure == rule.measure
+        assert f.message_th and f.message_en and f.subject_id in f.message_en
+        assert "None" not in f.message_th and "None" not in f.message_en
+
+
+def test_every_rule_has_a_fixture_with_positive_and_negative_cases():
+    rules = {r.rule_id for r in default_catalogue()}
+    covered = {s.rule_id for s in SCENARIOS}
+    assert covered == rules, f"missing fixtures: {sorted(rules - covered)}; unknown: {sorted(covered - rules)}"
+    assert {p.stem for p in RULE_FIXTURES.glob("[0-9]*.yaml")} == rules
+    for rule_id in rules:
+        mine = [s for s in SCENARIOS if s.rule_id == rule_id]
+        assert any(s.expect for s in mine), f"{rule_id}: no scenario where it fires"
