@@ -55,9 +55,28 @@ class LocatedYaml:
     def problems_from(self, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[DefinitionProblem]:
         out = []
         for err in exc.errors(include_url=False):
-            loc = prefix + tuple(err["loc"])
+            loc = prefix + self._in_document(prefix, tuple(err["loc"]))
             out.append(self.problem(loc, err["msg"].removeprefix("Value error, ")))
         return out
+
+    def _in_document(self, prefix: tuple[Any, ...], loc: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Drop the parts of a pydantic location that are not keys of the document (union tags)."""
+        node: Any = self.data
+        for part in prefix:
+            node = node[part]
+        kept: list[Any] = []
+        for part in loc:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            elif isinstance(node, dict):
+                kept.append(part)  # a missing or unexpected key: name it, then stop
+                break
+            else:
+                break
+            kept.append(part)
+        return tuple(kept)
 
 
 def format_path(path: tuple[Any, ...]) -> str:

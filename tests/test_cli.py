@@ -1,0 +1,125 @@
+"""The command line as a user runs it: exit codes, formats, files written whole or not at all."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_jsonl_exit_1_with_flags(dataset_dir, capsys):
+    path = dataset_dir({"cases": [{"case_id": "X1", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
+                                   "decided_on": "2024-04-02", "discretion_used": "true"}]})
+    code, out, err = run(["check", path, "--as-of", "20/4/2567", "--no-progress"], capsys)
+    assert code == 1
+    flags = [json.loads(line) for line in out.splitlines()]
+    assert {f["rule_id"] for f in flags} == {"1.1-unreviewed", "1.1-no-legal-basis"}
+    for f in flags:
+        assert set(f) >= {"flag_id", "rule_id", "measure", "severity", "subject_type", "subject_id", "agency_id",
+                          "as_of", "message_th", "message_en", "evidence"}
+        assert f["as_of"] == "2024-04-20" and f["subject_id"] == "X1" and f["agency_id"] == "A1"
+    assert "2 flags" in err
+
+
+def test_flag_ids_are_stable_across_runs_and_dates(dataset_dir, capsys):
+    path = dataset_dir({"cases": [{"case_id": "X1", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
+                                   "decided_on": "2024-04-02", "discretion_used": "true"}]})
+    ids1 = {json.loads(x)["flag_id"] for x in run(["check", path, "--as-of", "2024-04-20"], capsys)[1].splitlines()}
+    ids2 = {json.loads(x)["flag_id"] for x in run(["check", path, "--as-of", "2024-05-20", "--jobs", "1"], capsys)[1].splitlines()}
+    assert ids1 and ids1 <= ids2
+
+
+def test_check_clean_dataset_exits_0(dataset_dir, capsys):
+    code, out, err = run(["check", dataset_dir(), "--as-of", "2024-04-20"], capsys)
+    assert (code, out) == (0, "")
+    assert "0 flags" in err
+
+
+def test_csv_and_table_formats(dataset_dir, tmp_path, capsys):
+    path = dataset_dir({"cases": [{"case_id": "-X1", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
+                                   "decided_on": "2024-04-02", "discretion_used": "true", "legal_basis": "ม. 1"}]})
+    out_file = tmp_path / "flags.csv"
+    code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "csv", "--output", out_file], capsys)
+    assert code == 1 and out == ""
+    rows = list(csv.DictReader(out_file.open(encoding="utf-8")))
+    assert rows[0]["subject_id"] == "'-X1"  # a formula-like cell is neutralised
+    assert json.loads(rows[0]["evidence"])["decided_on"] == "2024-04-02"
+    code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table"], capsys)
+    assert "1.1-unreviewed" in out and "ยังไม่มีผู้บังคับบัญชาตรวจสอบ" in out and "2 เม.ย. 2567" in out
+    code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table", "--lang", "en"], capsys)
+    assert "no supervisor had reviewed it by 2024-04-20" in out
+
+
+def test_bad_input_exits_2_and_writes_nothing(dataset_dir, tmp_path, capsys):
+    path = dataset_dir({"cases": [{"case_id": "X1", "process_id": "P1", "officer_id": "NOBODY",
+                                   "received_on": "31/2/2567", "discretion_used": "true"}]})
+    out_file = tmp_path / "flags.jsonl"
+    code, out, err = run(["check", path, "--output", out_file], capsys)
+    assert code == 2 and out == "" and not out_file.exists()
+    assert not list(tmp_path.glob(".flags.jsonl*"))
+    assert "cases.csv, row 2, column received_on, value '31/2/2567': no such date (day is out of range for month)" in err
+    assert "cases.csv, row 2, column officer_id, value 'NOBODY': no such id in officers" in err
+
+
+def test_usage_errors_exit_2(dataset_dir, capsys):
+    path = dataset_dir()
+    assert run(["check", path, "--set", "review_within_dayz=3"], capsys)[0] == 2
+    code, _, err = run(["check", path, "--as-of", "yesterday"], capsys)
+    assert code == 2 and "not a date" in err
+    code, _, err = run(["check", path, "--format", "xml"], capsys)
+    assert code == 2 and "invalid choice" in err
+    code, _, err = run(["check", path, "--rule", "1.1-unreviewd"], capsys)
+    assert code == 2 and "unknown rule '1.1-unreviewd' (did you mean '1.1-unreviewed'?)" in err
+
+
+def test_set_overrides_a_parameter(dataset_dir, capsys):
+    path = dataset_dir({"cases": [{"case_id": "X1", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
+                                   "decided_on": "2024-04-10", "discretion_used": "true", "legal_basis": "ม. 1"}]})
+    assert run(["check", path, "--as-of", "2024-04-20", "--rule", "1.1-unreviewed"], capsys)[0] == 1
+    code, _, _ = run(["check", path, "--as-of", "2024-04-20", "--rule", "1.1-unreviewed", "--set", "review_within_days=10"], capsys)
+    assert code == 0
+
+
+def test_validate_and_rules(dataset_dir, capsys):
+    code, out, _ = run(["validate", dataset_dir()], capsys)
+    assert code == 0 and "valid (agencies 1, processes 2, officers 6, cases 1" in out
+    code, out, _ = run(["rules"], capsys)
+    assert code == 0 and "มาตรการข้อ 1.3" in out and "1.3-unreported-deviation" in out and "ตามลำดับ" in out
+    code, out, _ = run(["rules", "--format", "json", "--lang", "en"], capsys)
+    rules = json.loads(out)
+    assert len(rules) == 24 and rules[0]["measure_text_th"].startswith("ผู้บังคับบัญชาทุกระดับชั้น")
+
+
+def test_demo_data_then_check_matches_its_truth(tmp_path, capsys):
+    out = tmp_path / "demo"
+    code, text, _ = run(["demo-data", out, "--cases", "800", "--seed", "3", "--as-of", "2025-01-15"], capsys)
+    assert code == 0 and "800 cases" in text
+    dates = (out / "cases.csv").read_text(encoding="utf-8-sig")
+    assert "/25" in dates and "-" in dates and "๒๕" in dates  # BE, ISO and Thai-digit dates are mixed
+    code, lines, _ = run(["check", out, "--as-of", "2025-01-15"], capsys)
+    got = {(f["rule_id"], f["subject_id"], f["evidence"].get("applicant")) for f in map(json.loads, lines.splitlines())}
+    truth = {(t["rule_id"], t["subject_id"], t["applicant"]) for t in
+             map(json.loads, (out / "truth.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert code == 1 and got == truth
+
+
+def test_console_script_runs_from_another_folder(tmp_path):
+    exe = Path(sys.executable).parent / "discretion-review"
+    if not exe.exists():
+        pytest.fail(f"console script not installed next to {sys.executable}")
+    result = subprocess.run([str(exe), "rules", "--lang", "en"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "Measure 1.1" in result.stdout

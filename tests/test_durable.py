@@ -1,0 +1,66 @@
+"""The durable-rules wrapper: crashes are contained, ids never collide, bad facts are refused."""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+
+import pytest
+
+from engine import durable
+from engine.errors import EvaluationError
+from engine.evaluate import evaluate
+from engine.loader import load_dataset
+from engine.rules import default_catalogue
+
+
+def test_batch_ids_do_not_collide_under_the_engine_hash():
+    assert durable.ids_are_collision_free(durable.CHUNK)
+    assert durable.fnv1_32("a") == 0xE40C292C  # FNV-1a 32 reference value
+
+
+def test_compiled_conditions_use_neq_and_guard_optional_attributes():
+    catalogue = default_catalogue()
+    compiled = durable.compile_rules(catalogue, catalogue.kb.defaults())
+    text = str(compiled.definition)
+    assert "'$ne'" not in text
+    unreviewed = next(v for k, v in compiled.definition.items() if compiled.actions[k].rule_id == "1.1-unreviewed")
+    assert {"$and": [{"$ex": {"days_since_decision": 1}}, {"$gt": {"days_since_decision": 7}}]} in \
+        unreviewed["all"][0]["m"]["$and"][1]["$and"]
+
+
+def test_a_fact_that_is_not_a_number_is_refused():
+    with pytest.raises(EvaluationError, match="only numbers and true/false reach the rules engine"):
+        durable._engine_fact({"_type": "case", "_id": "C1", "decided": "yes"}, 0, {"case": ["decided"]})
+
+
+def _crash_on(agency_id: str, monkeypatch) -> None:
+    real = durable._run_batch
+
+    def crashing(dre, handle, compiled, batch, payload):
+        if any(f["_agency"] == agency_id for f in batch):
+            ctypes.string_at(0)  # a segmentation fault, as a native bug in the C core would cause
+        return real(dre, handle, compiled, batch, payload)
+
+    monkeypatch.setattr(durable, "_run_batch", crashing)
+
+
+def test_a_native_crash_is_pinned_to_its_agency_and_the_caller_survives(dataset_dir, monkeypatch):
+    ds = load_dataset(dataset_dir({"agencies": [{"agency_id": "B2", "name": "อีกหน่วยงาน", "serves_public": "true"}]}))
+    _crash_on("B2", monkeypatch)
+    with pytest.raises(EvaluationError) as info:
+        evaluate(ds, dt.date(2024, 4, 20), jobs=2)
+    assert "crashed with signal SIGSEGV while evaluating agency 'B2'" in str(info.value)
+    assert "nothing was written" in str(info.value)
+
+
+def test_after_a_contained_crash_the_next_evaluation_is_complete(dataset_dir, monkeypatch):
+    ds = load_dataset(dataset_dir({"agencies": [{"agency_id": "B2", "name": "อีกหน่วยงาน", "serves_public": "true"}]}))
+    expected = {f.flag_id for f in evaluate(ds, dt.date(2024, 4, 20), jobs=1).flags}
+    assert expected
+    real = durable._run_batch
+    _crash_on("A1", monkeypatch)
+    with pytest.raises(EvaluationError, match="agency 'A1'"):
+        evaluate(ds, dt.date(2024, 4, 20), jobs=2)
+    monkeypatch.setattr(durable, "_run_batch", real)
+    assert {f.flag_id for f in evaluate(ds, dt.date(2024, 4, 20), jobs=2).flags} == expected

@@ -1,0 +1,138 @@
+"""The engine (durable-rules) agrees flag for flag with the independent evaluator in tests/oracle.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import oracle
+from conftest import write_dataset
+from engine.demo import generate
+from engine.evaluate import evaluate
+from engine.kb import load_kb
+from engine.loader import load_dataset
+from rule_fixtures import load_scenarios
+
+START = dt.date(2023, 12, 1)
+
+
+def engine_flags(ds, as_of, params) -> set[tuple]:
+    return {(f.rule_id, f.subject_type, f.subject_id, f.evidence.get("applicant"), f.severity)
+            for f in evaluate(ds, as_of, params).flags}
+
+
+def day(draw, lo: int = 0, hi: int = 200) -> dt.date:
+    return START + dt.timedelta(days=draw(st.integers(lo, hi)))
+
+
+def maybe(draw, value, p_none: float = 0.3):
+    return None if draw(st.floats(0, 1)) < p_none else value
+
+
+@st.composite
+def datasets(draw):
+    booleans = st.sampled_from(["true", "false", "ใช่", "ไม่ใช่", "1", "0"])
+    n_agencies = draw(st.integers(1, 2))
+    agencies = [{"agency_id": f"A{i}", "name": f"หน่วยงาน {i}", "serves_public": draw(booleans)} for i in range(n_agencies)]
+    processes = []
+    for i in range(draw(st.integers(1, 4))):
+        processes.append({
+            "process_id": f"P{i}", "agency_id": f"A{draw(st.integers(0, n_agencies - 1))}", "name": f"งาน {i}",
+            "discretionary": draw(booleans), "public_service": draw(booleans),
+            "work_manual": maybe(draw, "คู่มือ"), "work_manual_reviewed_on": maybe(draw, day(draw, -800, 250)),
+            "citizen_manual_url": maybe(draw, "https://x.example.go.th/m"),
+            "citizen_manual_at_office": maybe(draw, draw(booleans)),
+            "standard_days": maybe(draw, draw(st.integers(0, 12))),
+            "day_basis": maybe(draw, draw(st.sampled_from(["working", "calendar"]))),
+            "it_system": maybe(draw, "ระบบ"),
+        })
+    officers = []
+    for i in range(draw(st.integers(1, 6))):
+        officers.append({
+            "officer_id": f"O{i}", "agency_id": f"A{draw(st.integers(0, n_agencies - 1))}", "name": f"เจ้าหน้าที่ {i}",
+            "supervisor_id": maybe(draw, f"O{draw(st.integers(0, i - 1))}", 0.2) if i else None,
+            "in_position_since": maybe(draw, day(draw, -2000, 200)),
+            "ethics_acknowledged_on": maybe(draw, day(draw, -500, 220)),
+        })
+    officer_ids = [o["officer_id"] for o in officers]
+    cases = []
+    for i in range(draw(st.integers(0, 25))):
+        received = day(draw, 0, 200)
+        decided = maybe(draw, received + dt.timedelta(days=draw(st.integers(0, 30))), 0.25)
+        reviewed = maybe(draw, (decided or received) + dt.timedelta(days=draw(st.integers(0, 15))), 0.4)
+        cases.append({
+            "case_id": f"C{i}", "process_id": f"P{draw(st.integers(0, len(processes) - 1))}",
+            "officer_id": draw(st.sampled_from(officer_ids)), "applicant_id": maybe(draw, draw(st.sampled_from(["X", "Y"])), 0.1),
+            "received_on": received, "decided_on": decided, "discretion_used": draw(booleans),
+            "legal_basis": maybe(draw, "มาตรา ๑"),
+            "reviewed_by": draw(st.sampled_from(officer_ids)) if reviewed else None, "reviewed_on": reviewed,
+            "deviation": maybe(draw, "ข้ามขั้นตอน", 0.7), "via_it_system": maybe(draw, draw(booleans), 0.5),
+            "override_reason": maybe(draw, "ระบบขัดข้อง", 0.7), "applicant_related": maybe(draw, draw(booleans), 0.5),
+            "coi_declared": maybe(draw, draw(booleans), 0.5),
+        })
+    escalations = []
+    if cases:
+        for i in range(draw(st.integers(0, 6))):
+            reported = day(draw, 0, 220)
+            escalations.append({
+                "report_id": f"R{i}", "case_id": f"C{draw(st.integers(0, len(cases) - 1))}",
+                "reported_by": draw(st.sampled_from(officer_ids)), "reported_to": draw(st.sampled_from(officer_ids)),
+                "reported_on": reported, "investigated_on": maybe(draw, reported + dt.timedelta(days=draw(st.integers(0, 60)))),
+            })
+    agency_ids = [a["agency_id"] for a in agencies]
+    risk = [{"agency_id": draw(st.sampled_from(agency_ids)), "analysed_on": day(draw, -400, 220),
+             "ethics_committee": draw(booleans)} for _ in range(draw(st.integers(0, 3)))]
+    monitoring = [{"agency_id": draw(st.sampled_from(agency_ids)), "reported_on": day(draw, -200, 220)}
+                  for _ in range(draw(st.integers(0, 3)))]
+    acks = []
+    for _ in range(draw(st.integers(0, 3))):
+        total = draw(st.integers(0, 5))
+        acks.append({"agency_id": draw(st.sampled_from(agency_ids)), "staff_total": total,
+                     "staff_acknowledged": draw(st.integers(0, total)), "published_url": maybe(draw, "https://x.example.go.th/o48"),
+                     "reported_on": maybe(draw, draw(st.sampled_from([dt.date(2019, 6, 20), dt.date(2019, 6, 21), day(draw, 0, 220)])))})
+    tables = {"agencies": agencies, "processes": processes, "officers": officers, "cases": cases,
+              "escalations": escalations, "risk_analyses": risk, "monitoring_reports": monitoring, "acknowledgements": acks}
+    as_of = day(draw, 0, 210)
+    params = {
+        "review_within_days": draw(st.integers(0, 10)), "escalation_within_days": draw(st.integers(0, 10)),
+        "investigation_within_days": draw(st.integers(0, 40)), "rotation_years": draw(st.integers(0, 5)),
+        "repeat_applicant_threshold": draw(st.integers(1, 3)), "repeat_window_days": draw(st.integers(1, 200)),
+        "manual_max_age_days": draw(st.integers(0, 800)), "risk_analysis_interval_days": draw(st.integers(1, 400)),
+        "ethics_ack_valid_days": draw(st.integers(0, 400)), "monitoring_interval_days": draw(st.integers(1, 200)),
+    }
+    return tables, as_of, params
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(datasets())
+def test_engine_agrees_with_oracle_on_generated_datasets(tmp_path_factory, example):
+    tables, as_of, overrides = example
+    ds = load_dataset(write_dataset(tmp_path_factory.mktemp("ds"), tables))
+    params = load_kb().resolve_parameters({k: str(v) for k, v in overrides.items()})
+    assert engine_flags(ds, as_of, params) == oracle.evaluate(ds, as_of, params)
+
+
+def test_engine_agrees_with_oracle_on_every_rule_fixture(tmp_path):
+    kb = load_kb()
+    for n, scenario in enumerate(load_scenarios()):
+        ds = load_dataset(scenario.write(tmp_path / f"s{n}"))
+        params = kb.resolve_parameters(scenario.params)
+        assert engine_flags(ds, scenario.as_of, params) == oracle.evaluate(ds, scenario.as_of, params), scenario.test_id
+
+
+def test_engine_oracle_and_truth_agree_on_demo_data(tmp_path):
+    for seed, as_of in [(1, dt.date(2026, 11, 25)), (7, dt.date(2024, 4, 20))]:
+        out = tmp_path / f"demo{seed}"
+        manifest = generate(out, cases=3000, seed=seed, as_of=as_of)
+        ds = load_dataset(out)
+        params = load_kb().defaults()
+        truth = {(t["rule_id"], t["subject_type"], t["subject_id"], t["applicant"], t["severity"])
+                 for t in map(json.loads, (out / "truth.jsonl").read_text(encoding="utf-8").splitlines())}
+        got = engine_flags(ds, as_of, params)
+        assert len(truth) == manifest["expected_flags"] > 300
+        assert got == truth
+        assert oracle.evaluate(ds, as_of, params) == truth
+        assert {t[0] for t in truth} == {r for r, *_ in got} and len({t[0] for t in truth}) == 24
