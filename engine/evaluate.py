@@ -126,11 +126,17 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     pending = list(agencies)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
-            # biggest partitions first keeps both cores busy to the end
-            by_size = sorted(agencies, key=index.partition_size, reverse=True)
-            futures = {a: pool.submit(_evaluate_partition, a) for a in by_size}
+            # Agency order, with a few partitions in flight: output is deterministic and at
+            # most jobs + 2 partitions' flags wait in memory for their turn.
+            in_flight: dict[str, Any] = {}
+            queue = iter(agencies)
             for agency_id in agencies:
-                result = futures[agency_id].result()
+                while len(in_flight) < jobs + 2:
+                    nxt = next(queue, None)
+                    if nxt is None:
+                        break
+                    in_flight[nxt] = pool.submit(_evaluate_partition, nxt)
+                result = in_flight.pop(agency_id).result()
                 pending.remove(agency_id)
                 if progress:
                     progress(agency_id, sum(result[2].values()))

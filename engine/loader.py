@@ -114,11 +114,7 @@ def _xlsx_sources(book_path: Path, out: _Collector) -> dict[str, tuple[str, Iter
     return found
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
+_POOL_LIMIT = 20_000
 
 
 def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collector,
@@ -148,14 +144,33 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
                 f"required column is missing from the header{did_you_mean(column, [h for h in header if h])}")
     if missing:
         return models, numbers
+    # Repeated text (process ids, legal bases, outcomes…) is stored once: a million cases
+    # then cost about a third of the memory. Unique columns stop being pooled early.
+    pools: dict[str, dict[str, str] | None] = {name: ({} if name != id_column else None) for name in position}
     columns = list(position.items())
     required = table.required
     model = table.model
     for n, cells in rows:
-        if not any(c not in (None, "") and not (isinstance(c, str) and not c.strip()) for c in cells):
-            continue  # a blank line is not a row
         width = len(cells)
-        values = {name: (_clean(cells[i]) if i < width else None) for name, i in columns}
+        values: dict[str, Any] = {}
+        blank = True
+        for name, i in columns:
+            v = cells[i] if i < width else None
+            if v.__class__ is str:
+                v = v.strip()
+                if not v:
+                    v = None
+                else:
+                    pool = pools[name]
+                    if pool is not None:
+                        v = pool.setdefault(v, v)
+                        if len(pool) > _POOL_LIMIT:
+                            pools[name] = None
+            values[name] = v
+            if v is not None:
+                blank = False
+        if blank:
+            continue  # a blank line is not a row
         if id_column is not None:
             key = values[id_column]
             if key is not None:

@@ -34,12 +34,21 @@ def _as_date(value: Any) -> Any:
     return cached
 
 
+_bool_cache: dict[str, bool] = {}
+
+
 def _as_bool(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
-    return parse_bool(str(value))
+    text = str(value)
+    cached = _bool_cache.get(text)
+    if cached is None:
+        cached = parse_bool(text)
+        if len(_bool_cache) < 1000:
+            _bool_cache[text] = cached
+    return cached
 
 
 def _as_int(value: Any) -> Any:
@@ -53,8 +62,8 @@ def _as_int(value: Any) -> Any:
 
 
 def _as_text(value: Any) -> Any:
-    if value is None:
-        return None
+    if value is None or value.__class__ is str and value and not value[0].isspace() and not value[-1].isspace():
+        return value  # the loader has already stripped it
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()

@@ -1,0 +1,98 @@
+"""Speed and peak memory of `discretion-review check` on demo datasets of growing size.
+
+    .venv/bin/python benchmarks/check_speed.py [--sizes 10000 100000 1000000] [--workdir DIR]
+
+For each size it generates a demo dataset (kept in the work folder for the next run), then
+runs the real command line end to end (read, validate, evaluate on every core, write JSON
+lines) and prints wall time, cases per second, and the peak memory of the whole process
+tree: the sum of PSS (proportional set size, so pages the forked workers share with the
+parent are counted once) sampled every 50 ms, next to the peak RSS of the largest process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = Path(sys.executable).parent / "discretion-review"
+AS_OF = "2025-06-30"
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def _tree(pid: int) -> list[int]:
+    seen, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        todo += _children(p)
+    return seen
+
+
+def _kib(pid: int, path: str, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(cmd: list[str]) -> tuple[float, int, int, int]:
+    """Run cmd; return (seconds, peak total PSS KiB, peak single-process RSS KiB, exit code)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak_pss = peak_rss = 0
+    while proc.poll() is None:
+        pids = _tree(proc.pid)
+        peak_pss = max(peak_pss, sum(_kib(p, "smaps_rollup", "Pss:") for p in pids))
+        peak_rss = max([peak_rss] + [_kib(p, "status", "VmRSS:") for p in pids])
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr.read()}")
+    return seconds, peak_pss, peak_rss, proc.returncode
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "discretion-review-bench")
+    ap.add_argument("--jobs", type=int, default=None)
+    args = ap.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
+          f"as_of {AS_OF}; durable-rules in {args.jobs or os.cpu_count()} worker processes")
+    print(f"{'cases':>10} {'flags':>9} {'check s':>8} {'cases/s':>9} {'peak PSS (tree)':>16} {'peak RSS (max proc)':>20}")
+    for n in args.sizes:
+        data = args.workdir / f"demo-{n}"
+        if not (data / "manifest.json").exists():
+            subprocess.run([str(EXE), "demo-data", str(data), "--cases", str(n), "--seed", "5", "--as-of", AS_OF,
+                            "--no-progress"], check=True, stdout=subprocess.DEVNULL)
+        out = args.workdir / f"flags-{n}.jsonl"
+        cmd = [str(EXE), "check", str(data), "--as-of", AS_OF, "--output", str(out), "--no-progress"]
+        if args.jobs:
+            cmd += ["--jobs", str(args.jobs)]
+        seconds, pss, rss, _ = measure(cmd)
+        flags = sum(1 for _ in out.open(encoding="utf-8"))
+        print(f"{n:>10,} {flags:>9,} {seconds:>8.1f} {n / seconds:>9,.0f} {pss / 1024:>13,.0f} MiB {rss / 1024:>17,.0f} MiB",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
