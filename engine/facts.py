@@ -107,6 +107,7 @@ class Index:
     cases_by_officer: dict[str, list[Case]]
     escalations_by_case: dict[str, list[Escalation]]
     by_agency: dict[str, dict[str, list[Any]]]
+    agency_names: dict[str, str]
 
     @classmethod
     def build(cls, ds: Dataset) -> Index:
@@ -131,7 +132,8 @@ class Index:
             for item in getattr(ds, name):
                 by_agency[item.agency_id][name].append(item)
         return cls(ds, processes, officers, processes_by_agency, officers_by_agency,
-                   cases_by_agency, cases_by_officer, escalations_by_case, by_agency)
+                   cases_by_agency, cases_by_officer, escalations_by_case, by_agency,
+                   {a.agency_id: a.name for a in ds.agencies})
 
     def agency_ids(self) -> list[str]:
         return [a.agency_id for a in self.dataset.agencies]
@@ -178,7 +180,7 @@ def agency_fact(index: Index, agency_id: str, as_of: dt.date) -> Fact:
     acks = [a for a in extra.get("acknowledgements", ()) if a.reported_on is None or a.reported_on <= as_of]
     reported = sorted(a.reported_on for a in acks if a.reported_on is not None)
     f: Fact = {
-        "_type": "agency", "_id": agency_id, "_agency": agency_id,
+        "_type": "agency", "_id": agency_id, "_agency": agency_id, "_name": index.agency_names.get(agency_id, agency_id),
         "has_process": bool(processes),
         "has_discretionary_process": any(p.discretionary for p in processes),
         "acknowledgement_rows": len(acks),

@@ -110,6 +110,12 @@ def _phrases(fact: Fact) -> dict[str, Any]:
             missing_th.append("ไม่ได้แสดง ณ ที่ทำการ")
             missing_en.append("is not displayed at the office")
         out["published_th"], out["published_en"] = " และ".join(missing_th), " and ".join(missing_en)
+        reviewed = fact.get("_manual_reviewed_on")
+        if reviewed is None:
+            out["manual_review_th"], out["manual_review_en"] = "ยังไม่มีการทบทวน", "has no review on record"
+        else:
+            out["manual_review_th"] = f"ทบทวนล่าสุดเมื่อ {format_date(reviewed, 'th')}"
+            out["manual_review_en"] = f"was last reviewed on {format_date(reviewed, 'en')}"
     elif kind == "agency":
         out["staff"] = [f"{a}/{t}" for a, t in fact.get("_staff", [])]
         first = fact.get("_first_reported_on")

@@ -195,7 +195,7 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
                 column = str(err["loc"][0]) if err["loc"] else None
                 reason = err["msg"].removeprefix("Value error, ")
                 out.add(label, n, column, values.get(column) if column else None, reason)
-        if progress and n % 50_000 == 0:
+        if progress and n % 10_000 == 0:
             progress(table.name, n)
     return models, numbers
 

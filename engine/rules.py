@@ -35,10 +35,10 @@ TEMPLATE_NAMES: dict[str, set[str]] = {
              "investigation_en", "ethics_acknowledged_on", "coi_th", "coi_en", "status_th", "status_en",
              "basis_th", "basis_en", "chain"},
     "process": {"name", "work_manual", "manual_reviewed_on", "citizen_manual_url", "it_system",
-                "published_th", "published_en"},
+                "published_th", "published_en", "manual_review_th", "manual_review_en"},
     "officer": {"name", "in_position_since", "position", "last_case_id", "last_decided_on"},
     "officer_applicant": {"name", "applicant", "case_ids"},
-    "agency": {"discretionary_processes", "staff", "last_analysis_on", "last_monitoring_on",
+    "agency": {"name", "discretionary_processes", "staff", "last_analysis_on", "last_monitoring_on",
                "first_reported_on_date", "reported_th", "reported_en"},
 }
 
