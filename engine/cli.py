@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from . import __version__
-from .errors import DefinitionError, EvaluationError, InputError, UsageError
+from .errors import DefinitionError, DiscretionReviewError, EvaluationError, UsageError
 from .thai import parse_date
 
 EXIT_OK, EXIT_FLAGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -66,6 +66,39 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=1)
     d.add_argument("--as-of", type=_date, default=None, help="the date the demo is built around (default: today)")
     _progress_flags(d)
+
+    db = sub.add_parser("db", help="the database: create or upgrade its schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.add_argument("--db", default=None, help="database URL (default: DISCRETION_DB_URL or var/discretion-review.db)")
+
+    imp = sub.add_parser("import", help="validate a dataset and store it (one transaction)")
+    imp.add_argument("dataset", type=Path)
+    imp.add_argument("--db", default=None)
+    imp.add_argument("--user", default="admin", help="import as this user (scope applies)")
+    _progress_flags(imp)
+
+    run = sub.add_parser("run", help="evaluate the stored dataset and update the review queue")
+    run.add_argument("--as-of", type=_date, default=None)
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+    run.add_argument("--db", default=None)
+    run.add_argument("--user", default="admin")
+
+    users = sub.add_parser("users", help="manage who may log in")
+    users.add_argument("--db", default=None)
+    usub = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    add = usub.add_parser("add", help="add a user (the password is asked for unless --password is given)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["supervisor", "ethics_committee", "agency_head", "provincial", "admin"])
+    add.add_argument("--agency", default=None, help="the user's agency (all roles but provincial and admin)")
+    add.add_argument("--name", default=None, help="display name")
+    add.add_argument("--password", default=None)
+    usub.add_parser("list", help="list users")
+    dis = usub.add_parser("disable", help="stop a user from logging in (history is kept)")
+    dis.add_argument("username")
+
+    demo = sub.add_parser("demo-setup", help="create the database with demo data, an evaluation and demo users")
+    demo.add_argument("--db", default=None)
+    demo.add_argument("--cases", type=int, default=5000)
     return p
 
 
@@ -195,6 +228,86 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_db(args: argparse.Namespace) -> int:
+    from .store.db import current_revision, database_url, upgrade
+
+    if args.action == "upgrade":
+        upgrade(args.db)
+    print(f"{database_url(args.db)}: schema revision {current_revision(args.db)}")
+    return EXIT_OK
+
+
+def _user_scope(session, username: str):
+    from .store.access import scope_of
+
+    return scope_of(session, username)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .store.data import import_dataset
+    from .store.db import transaction, upgrade
+
+    ds = _load(args.dataset, _want_progress(args))
+    upgrade(args.db)
+    with transaction(args.db) as session:
+        record = import_dataset(session, _user_scope(session, args.user), ds, str(args.dataset))
+        print(f"imported {args.dataset} as import #{record.id}: "
+              + ", ".join(f"{k} {v}" for k, v in record.counts.items()))
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .store.db import session_factory, transaction, upgrade
+    from .store.runs import run_evaluation
+    from .store.schema import EvaluationRun
+
+    upgrade(args.db)
+    with transaction(args.db) as session:
+        scope = _user_scope(session, args.user)
+    overrides = dict(o.split("=", 1) for o in args.overrides if "=" in o)
+    if len(overrides) != len(args.overrides):
+        raise UsageError("--set takes NAME=VALUE")
+    run_id = run_evaluation(session_factory(args.db), scope, args.as_of or dt.date.today(), overrides)
+    with transaction(args.db) as session:
+        run = session.get(EvaluationRun, run_id)
+        print(f"run #{run.id} at {run.as_of}: {run.flags_total} flags ({run.flags_new} new, "
+              f"{run.flags_reopened} reopened, {run.flags_cleared} cleared by data)")
+    return EXIT_OK
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sqlalchemy import select
+
+    from .store.access import add_user, set_active
+    from .store.db import transaction, upgrade
+    from .store.schema import User
+
+    upgrade(args.db)
+    with transaction(args.db) as session:
+        if args.users_command == "add":
+            password = args.password or getpass.getpass(f"password for {args.username}: ")
+            user = add_user(session, args.username, password, args.role, args.agency, args.name)
+            print(f"added {user.username} ({user.role}{', ' + user.agency_id if user.agency_id else ''})")
+        elif args.users_command == "disable":
+            set_active(session, args.username, False)
+            print(f"disabled {args.username}")
+        else:
+            for u in session.scalars(select(User).order_by(User.username)):
+                state = "active" if u.active else "disabled"
+                print(f"{u.username:20} {u.role:17} {u.agency_id or '(all agencies)':24} {state:9} {u.display_name}")
+    return EXIT_OK
+
+
+def _cmd_demo_setup(args: argparse.Namespace) -> int:
+    from .store.demo import setup_demo
+
+    for line in setup_demo(args.db, cases=args.cases):
+        print(line)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
@@ -203,18 +316,20 @@ def main(argv: list[str] | None = None) -> int:
             print(exc.code, file=sys.stderr)
             return EXIT_INPUT
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
-    handler = {"check": _cmd_check, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo}
+    handler = {"check": _cmd_check, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
+               "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users,
+               "demo-setup": _cmd_demo_setup}
     try:
         return handler[args.command](args)
-    except (InputError, UsageError) as exc:
-        print(f"discretion-review: {exc}", file=sys.stderr)
-        return EXIT_INPUT
     except DefinitionError as exc:
         print(f"discretion-review: the knowledge base or a rule file is invalid:\n{exc}", file=sys.stderr)
         return EXIT_INTERNAL
     except EvaluationError as exc:
         print(f"discretion-review: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
+    except DiscretionReviewError as exc:  # bad input, usage, permission
+        print(f"discretion-review: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
 

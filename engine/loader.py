@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import InputError, InputProblem, did_you_mean
-from .models import TABLES, Dataset, Table
+from .models import TABLE_BY_NAME, TABLES, Dataset, Table
 
 RawRow = tuple[int, list[Any]]  # (data row number, cells)
 ProgressFn = Callable[[str, int], None]
@@ -58,7 +58,7 @@ def load_dataset(path: str | Path, progress: ProgressFn | None = None) -> Datase
         models, numbers = _read_table(table, file_label, rows, out, progress)
         setattr(ds, table.name, models)
         ds.row_numbers[table.name] = numbers
-    _check_dataset(ds, path, out)
+    _check_dataset(ds, lambda name: _display_name(path, TABLE_BY_NAME[name]), out)
     if out.problems:
         order = {_display_name(path, t): i for i, t in enumerate(TABLES)}
         out.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
@@ -216,12 +216,26 @@ REFERENCES = (
 )
 
 
-def _check_dataset(ds: Dataset, path: Path, out: _Collector) -> None:
-    """Problems that span rows or files: duplicate ids, references, cycles, date order."""
+def check_dataset(ds: Dataset) -> list[InputProblem]:
+    """Cross-file problems of a dataset built in memory (say, from the database): duplicate
+    ids, references, cycles, date order. Rows are numbered in list order."""
+    out = _Collector()
+    for table in TABLES:
+        items = getattr(ds, table.name)
+        ds.row_numbers.setdefault(table.name, array("I", range(1, len(items) + 1)))
+        if table.id_column:
+            ids = out.ids.setdefault(table.name, {})
+            for n, item in enumerate(items, 1):
+                key = getattr(item, table.id_column)
+                first = ids.setdefault(key, n)
+                if first != n:
+                    out.add(table.name, n, table.id_column, key, f"duplicate id (first used in data row {first})")
+    _check_dataset(ds, lambda name: name, out)
+    return out.problems
 
-    def label(name: str) -> str:
-        return _display_name(path, next(t for t in TABLES if t.name == name))
 
+def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector) -> None:
+    """Problems that span rows or files: references, cycles, date order."""
     row_of = out.ids
 
     def ref(table_name: str, row: int, column: str, value: Any, target: str) -> None:

@@ -2,7 +2,7 @@
 # The main job on embedded defaults: build a demo dataset for the 33 Khon Kaen agencies and check it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh ui
 out=demo-output
 .venv/bin/discretion-review demo-data "$out/dataset" --cases "${CASES:-5000}" --seed "${SEED:-1}"
 set +e

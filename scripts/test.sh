@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sets up the test environment and runs the whole suite.
+# Sets up the test environment (Python packages, a PostgreSQL server and Chromium from
+# Debian's packages when run as root) and runs the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh test
+bash scripts/setup.sh test ui
+eval "$(bash scripts/services.sh)"
 exec .venv/bin/python -m pytest -q "$@"

@@ -64,3 +64,44 @@ def dataset_dir(tmp_path: Path):
              name: str = "ds") -> Path:
         return write_dataset(tmp_path / name, merge_tables(base_tables(), extra or {}, replace))
     return make
+
+
+def _pg_base_url() -> str | None:
+    import os
+
+    url = os.environ.get("DISCRETION_TEST_PG_URL")
+    if not url and os.environ.get("CI"):
+        pytest.fail("CI must test PostgreSQL: DISCRETION_TEST_PG_URL is not set (scripts/services.sh sets it)")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, migrated database: an SQLite file, and a new PostgreSQL database when available."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from engine.store.db import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/store.db"
+        upgrade(url)
+        yield url
+        return
+    base = _pg_base_url()
+    if not base:
+        pytest.skip("no PostgreSQL server: set DISCRETION_TEST_PG_URL (bash scripts/services.sh)")
+    name = f"dr_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)
+    yield url
+    from engine.store.db import _factory
+
+    _factory.cache_clear()  # drop pooled connections before the database goes
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

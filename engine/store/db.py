@@ -1,0 +1,77 @@
+"""Database connections and schema migrations."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///var/discretion-review.db"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL given, else ``DISCRETION_DB_URL``, else an SQLite file under ./var."""
+    return url or os.environ.get("DISCRETION_DB_URL") or DEFAULT_URL
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = database_url(url)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(conn, _record):  # noqa: ANN001
+            cur = conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+    return engine
+
+
+@lru_cache(maxsize=8)
+def _factory(url: str) -> sessionmaker[Session]:
+    return sessionmaker(make_engine(url), expire_on_commit=False)
+
+
+def session_factory(url: str | None = None) -> sessionmaker[Session]:
+    return _factory(database_url(url))
+
+
+@contextmanager
+def transaction(url: str | None = None) -> Iterator[Session]:
+    """One unit of work: committed as a whole, or rolled back as a whole."""
+    with session_factory(url)() as session, session.begin():
+        yield session
+
+
+def _alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str | None = None) -> None:
+    """Bring the schema to the newest migration (creates the database on first use)."""
+    from alembic import command
+
+    url = database_url(url)
+    make_engine(url).dispose()  # creates the SQLite folder
+    command.upgrade(_alembic_config(url), "head")
+
+
+def current_revision(url: str | None = None) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with make_engine(url).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

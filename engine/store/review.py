@@ -1,0 +1,236 @@
+"""The review workflow: the queue, a flag's detail and history, and the actions on flags.
+
+States: open → confirmed (corrective action and due date) | dismissed (reason) | waived
+(justification, approver, expiry; reopens by itself after expiry) | needs_info (question);
+needs_info → confirmed | dismissed | waived; confirmed → resolved; any decided state →
+open again on "reopen" (with a reason). The system adds: cleared_by_data, fired_again,
+evidence_changed, waiver_expired. Every change appends to ``flag_events``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..errors import DiscretionReviewError
+from .access import ACT, READ, NotFound, PermissionDenied, Scope
+from .schema import FlagEvent, FlagRow, utcnow
+
+STATUSES = ("open", "needs_info", "confirmed", "dismissed", "waived", "resolved", "cleared_by_data")
+STATUS_NAMES = {
+    "open": ("รอพิจารณา", "Open"), "needs_info": ("ขอข้อมูลเพิ่มเติม", "Needs information"),
+    "confirmed": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirmed"), "dismissed": ("ยกเลิก (มีเหตุผลสมควร)", "Dismissed"),
+    "waived": ("ผ่อนผันชั่วคราว", "Waived"), "resolved": ("แก้ไขแล้ว", "Resolved"),
+    "cleared_by_data": ("ข้อมูลใหม่ไม่พบแล้ว", "Cleared by data"),
+}
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    to_status: str
+    from_statuses: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "confirm": ActionSpec("confirmed", ("open", "needs_info"), ("corrective_action", "due_date")),
+    "dismiss": ActionSpec("dismissed", ("open", "needs_info"), ("reason",)),
+    "waive": ActionSpec("waived", ("open", "needs_info"), ("reason", "approver", "expires_on")),
+    "request_info": ActionSpec("needs_info", ("open",), ("reason",)),
+    "resolve": ActionSpec("resolved", ("confirmed",), ("reason",)),
+    "reopen": ActionSpec("open", ("confirmed", "dismissed", "waived", "needs_info", "resolved"), ("reason",)),
+}
+ACTION_NAMES = {
+    "confirm": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirm non-compliance"), "dismiss": ("ยกเลิก (มีเหตุผลสมควร)", "Dismiss as justified"),
+    "waive": ("ผ่อนผันชั่วคราว", "Waive"), "request_info": ("ขอข้อมูลเพิ่มเติม", "Request information"),
+    "resolve": ("บันทึกว่าแก้ไขแล้ว", "Mark resolved"), "reopen": ("เปิดพิจารณาใหม่", "Reopen"),
+    "created": ("ระบบพบ", "Found by the engine"), "evidence_changed": ("ข้อมูลเปลี่ยน", "Evidence changed"),
+    "cleared_by_data": ("ข้อมูลใหม่ไม่พบแล้ว", "Cleared by data"), "fired_again": ("พบอีกครั้ง", "Found again"),
+    "waiver_expired": ("การผ่อนผันหมดอายุ", "Waiver expired"),
+}
+
+
+class ReviewError(DiscretionReviewError):
+    """An action that cannot be taken as asked (wrong state, a required field missing)."""
+
+
+class StaleFlag(ReviewError):
+    """Someone else changed the flag since it was read; nothing was saved, nothing typed is lost."""
+
+
+@dataclass
+class QueueFilter:
+    measures: list[str] = field(default_factory=list)
+    severities: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=lambda: ["open", "needs_info"])
+    rule_ids: list[str] = field(default_factory=list)
+    agency_id: str | None = None
+    process_id: str | None = None
+    officer_id: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    text: str | None = None
+
+
+SORTS = {
+    "severity": (case({"high": 0, "medium": 1, "low": 2}, value=FlagRow.severity), FlagRow.event_date.desc(), FlagRow.flag_id),
+    "newest": (FlagRow.created_at.desc(), FlagRow.flag_id),
+    "date": (FlagRow.event_date.desc(), FlagRow.flag_id),
+    "rule": (FlagRow.rule_id, FlagRow.subject_id),
+    "subject": (FlagRow.subject_id, FlagRow.rule_id),
+}
+
+
+def _scoped(scope: Scope, stmt: Select) -> Select:
+    scope.require(READ)
+    agency = scope.agency_filter()
+    return stmt.where(FlagRow.agency_id == agency) if agency else stmt
+
+
+def _filtered(stmt: Select, f: QueueFilter) -> Select:
+    if f.measures:
+        stmt = stmt.where(FlagRow.measure.in_(f.measures))
+    if f.severities:
+        stmt = stmt.where(FlagRow.severity.in_(f.severities))
+    if f.statuses:
+        stmt = stmt.where(FlagRow.status.in_(f.statuses))
+    if f.rule_ids:
+        stmt = stmt.where(FlagRow.rule_id.in_(f.rule_ids))
+    if f.agency_id:
+        stmt = stmt.where(FlagRow.agency_id == f.agency_id)
+    if f.process_id:
+        stmt = stmt.where(FlagRow.process_id == f.process_id)
+    if f.officer_id:
+        stmt = stmt.where(FlagRow.officer_id == f.officer_id)
+    if f.date_from:
+        stmt = stmt.where(FlagRow.event_date >= f.date_from)
+    if f.date_to:
+        stmt = stmt.where(FlagRow.event_date <= f.date_to)
+    if f.text:
+        like = f"%{f.text.strip()}%"
+        stmt = stmt.where(or_(FlagRow.subject_id.like(like), FlagRow.message_th.like(like), FlagRow.message_en.like(like)))
+    return stmt
+
+
+def queue(session: Session, scope: Scope, f: QueueFilter, sort: str = "severity", page: int = 1,
+          page_size: int = 50) -> tuple[list[FlagRow], int]:
+    """One page of the flags the user may see, and how many match in all."""
+    base = _filtered(_scoped(scope, select(FlagRow)), f)
+    total = session.scalar(_filtered(_scoped(scope, select(func.count()).select_from(FlagRow)), f)) or 0
+    rows = session.scalars(base.order_by(*SORTS[sort]).limit(page_size).offset(max(0, page - 1) * page_size)).all()
+    return list(rows), total
+
+
+def facets(session: Session, scope: Scope) -> dict[str, list[Any]]:
+    """Distinct values for the queue's filters, within scope."""
+    out = {}
+    for name, col in (("process_id", FlagRow.process_id), ("officer_id", FlagRow.officer_id),
+                      ("agency_id", FlagRow.agency_id), ("rule_id", FlagRow.rule_id)):
+        out[name] = [v for v in session.scalars(_scoped(scope, select(col).distinct().order_by(col))) if v]
+    return out
+
+
+def status_counts(session: Session, scope: Scope) -> dict[str, int]:
+    stmt = _scoped(scope, select(FlagRow.status, func.count()).group_by(FlagRow.status))
+    return {s: n for s, n in session.execute(stmt)}
+
+
+def get_flag(session: Session, scope: Scope, flag_id: str) -> FlagRow:
+    """The flag, if it exists and the user may see it; otherwise ``NotFound`` either way."""
+    row = session.scalar(_scoped(scope, select(FlagRow).where(FlagRow.flag_id == flag_id)))
+    if row is None:
+        raise NotFound(f"no flag {flag_id}")
+    return row
+
+
+def history(session: Session, scope: Scope, flag_id: str) -> list[FlagEvent]:
+    get_flag(session, scope, flag_id)
+    return list(session.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id).order_by(FlagEvent.id)))
+
+
+def _clean(value: Any) -> Any:
+    return value.strip() or None if isinstance(value, str) else value
+
+
+def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: str | None = None,
+        corrective_action: str | None = None, due_date: dt.date | None = None, approver: str | None = None,
+        expires_on: dt.date | None = None, expected_version: int | None = None,
+        today: dt.date | None = None) -> FlagRow:
+    """Take one action on a flag; raise before changing anything when it cannot be taken."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise ReviewError(f"unknown action '{action}'")
+    row = get_flag(session, scope, flag_id)
+    scope.require(ACT, row.agency_id)
+    given = {"reason": _clean(reason), "corrective_action": _clean(corrective_action), "due_date": due_date,
+             "approver": _clean(approver), "expires_on": expires_on}
+    missing = [name for name in spec.required if not given[name]]
+    if missing:
+        raise ReviewError(f"{action} needs {', '.join(missing)}")
+    if row.status not in spec.from_statuses:
+        raise ReviewError(f"a {row.status} flag cannot be {spec.to_status} (action {action})")
+    today = today or dt.date.today()
+    if action == "waive" and expires_on <= today:
+        raise ReviewError("a waiver expires after today")
+    if action == "confirm" and due_date < today:
+        raise ReviewError("the due date of a corrective action is today or later")
+    if expected_version is not None and row.version != expected_version:
+        raise StaleFlag(f"flag {flag_id} was changed by someone else (version {row.version}, you saw "
+                        f"{expected_version}); reload it — your text is kept in the form")
+    before = row.status
+    row.status = spec.to_status
+    row.updated_at = utcnow()
+    if action == "confirm":
+        row.corrective_action, row.due_date = given["corrective_action"], due_date
+    elif action == "waive":
+        row.waiver_approver, row.waiver_expires_on = given["approver"], expires_on
+    details = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in given.items()
+               if v is not None and k != "reason"}
+    session.add(FlagEvent(flag_id=flag_id, actor=scope.username, action=action, from_status=before,
+                          to_status=spec.to_status, reason=given["reason"], details=details or None))
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleFlag(f"flag {flag_id} was changed by someone else while you were saving; reload it — "
+                        "your text is kept in the form") from None
+    return row
+
+
+def bulk_act(session: Session, scope: Scope, flag_ids: list[str], action: str, **fields: Any) -> list[FlagRow]:
+    """The same action on every selected flag: all of them, or (on any problem) none."""
+    if not flag_ids:
+        raise ReviewError("no flags selected")
+    problems, done = [], []
+    savepoint = session.begin_nested()
+    for flag_id in flag_ids:
+        try:
+            done.append(act(session, scope, flag_id, action, **fields))
+        except (ReviewError, NotFound, PermissionDenied) as exc:
+            problems.append(f"{flag_id}: {exc}")
+    if problems:
+        savepoint.rollback()
+        raise ReviewError(f"nothing was saved; {len(problems)} of {len(flag_ids)} flags cannot take '{action}':\n"
+                          + "\n".join(problems))
+    savepoint.commit()
+    return done
+
+
+def expire_waivers(session: Session, today: dt.date | None = None) -> int:
+    """Reopen every waiver whose expiry date has passed; return how many."""
+    today = today or dt.date.today()
+    rows = session.execute(select(FlagRow.flag_id).where(FlagRow.status == "waived",
+                                                         FlagRow.waiver_expires_on < today)).scalars().all()
+    if not rows:
+        return 0
+    now = utcnow()
+    session.execute(update(FlagRow).where(FlagRow.flag_id.in_(rows), FlagRow.status == "waived")
+                    .values(status="open", updated_at=now, version=FlagRow.version + 1))
+    session.execute(FlagEvent.__table__.insert(), [
+        {"flag_id": r, "at": now, "actor": "system", "action": "waiver_expired", "from_status": "waived",
+         "to_status": "open", "reason": None, "details": {"today": today.isoformat()}, "run_id": None} for r in rows])
+    return len(rows)

@@ -1,0 +1,184 @@
+"""Evaluation runs over the stored dataset, and keeping flags in step with them.
+
+A re-run never loses a decision: flags are keyed by their stable ``flag_id``. A flag whose
+evidence changed reopens and keeps what it was before; a flag that no longer fires is
+marked ``cleared_by_data``, never deleted; every change is appended to the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..evaluate import iter_partitions
+from ..flags import Flag
+from ..models import Dataset
+from ..resources import data_dir
+from ..rules import RuleCatalogue, default_catalogue
+from .access import IMPORT, Scope
+from .data import load_from_db
+from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunRuleStat, utcnow
+
+ProgressFn = Callable[[float, str], None]
+
+# Evidence that moves with as_of alone; a change in it is not a change in the facts.
+VOLATILE_EVIDENCE = frozenset({"days_since_decision", "days_since_deviation", "max_investigation_days",
+                               "manual_age_days", "days_since_committee_analysis", "days_since_monitoring_report",
+                               "years_in_position", "elapsed"})
+DECIDED = ("confirmed", "dismissed", "waived", "needs_info", "resolved")
+
+
+def evidence_key(evidence: dict[str, Any]) -> str:
+    stable = {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
+    return hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    keys = (set(before) | set(after)) - VOLATILE_EVIDENCE
+    return sorted(k for k in keys if before.get(k) != after.get(k))
+
+
+def rules_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(data_dir("rules").glob("*.yaml")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _subject_links(ds: Dataset) -> dict[tuple[str, str], tuple[str | None, str | None, dt.date | None]]:
+    """(subject type, id) -> (process, officer, date) for filtering the queue."""
+    links: dict[tuple[str, str], tuple[str | None, str | None, dt.date | None]] = {}
+    for c in ds.cases:
+        links[("case", c.case_id)] = (c.process_id, c.officer_id, c.decided_on or c.received_on)
+    for p in ds.processes:
+        links[("process", p.process_id)] = (p.process_id, None, None)
+    for o in ds.officers:
+        links[("officer", o.officer_id)] = (None, o.officer_id, None)
+    return links
+
+
+def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: dt.date,
+                   overrides: dict[str, str] | None = None, catalogue: RuleCatalogue | None = None,
+                   progress: ProgressFn | None = None, jobs: int | None = None) -> int:
+    """Evaluate the stored dataset and bring the flags of the user's agencies up to date.
+
+    The run is recorded first (so a failure is visible), then evaluated, then its flags are
+    synchronised in one transaction. Returns the run id.
+    """
+    scope.require(IMPORT)
+    catalogue = catalogue or default_catalogue()
+    params = catalogue.kb.resolve_parameters(overrides or {})
+    agencies_filter = scope.agency_filter()
+    with session_factory() as session, session.begin():
+        last_import = session.scalar(select(DatasetImport.id).order_by(DatasetImport.id.desc()))
+        run = EvaluationRun(as_of=as_of, parameters={k: str(v) for k, v in params.items()},
+                            kb_version=catalogue.kb.version, rules_version=rules_version(),
+                            dataset_import_id=last_import, agencies=[agencies_filter] if agencies_filter else [],
+                            triggered_by=scope.username, status="running")
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    try:
+        with session_factory() as session:
+            ds = load_from_db(session)
+        agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id)]
+        flags: list[Flag] = []
+        counts: dict[str, int] = {}
+        done = 0
+        for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs):
+            done += 1
+            if scope.sees(agency_id):
+                flags.extend(partition)
+                for kind, n in kinds.items():
+                    counts[kind] = counts.get(kind, 0) + n
+            if progress:
+                progress(0.9 * done / max(1, len(ds.agencies)), agency_id)
+        with session_factory() as session, session.begin():
+            run = session.get(EvaluationRun, run_id)
+            _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
+            for rule in catalogue:
+                flagged = sum(1 for f in flags if f.rule_id == rule.rule_id)
+                session.add(RunRuleStat(run_id=run_id, rule_id=rule.rule_id, evaluated=counts.get(rule.fact_kind, 0),
+                                        flagged=flagged))
+            run.status, run.finished_at = "succeeded", utcnow()
+        if progress:
+            progress(1.0, "done")
+        return run_id
+    except Exception as exc:
+        with session_factory() as session, session.begin():
+            run = session.get(EvaluationRun, run_id)
+            run.status, run.finished_at, run.error = "failed", utcnow(), str(exc)[:4000]
+        raise
+
+
+def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencies: set[str],
+                links: dict[tuple[str, str], tuple[str | None, str | None, dt.date | None]]) -> None:
+    existing = {row.flag_id: row for row in session.execute(
+        select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.evidence)
+        .where(FlagRow.agency_id.in_(agencies)))}
+    now = utcnow()
+    inserts, updates, events = [], [], []
+    seen: set[str] = set()
+    for f in flags:
+        seen.add(f.flag_id)
+        key = evidence_key(f.evidence)
+        process_id, officer_id, event_date = links.get((f.subject_type, f.subject_id), (None, None, None))
+        common = {"message_th": f.message_th, "message_en": f.message_en, "evidence": f.evidence,
+                  "evidence_key": key, "as_of": run.as_of, "last_run_id": run.id, "severity": f.severity,
+                  "process_id": process_id, "officer_id": officer_id, "event_date": event_date, "updated_at": now}
+        old = existing.get(f.flag_id)
+        if old is None:
+            inserts.append({"flag_id": f.flag_id, "rule_id": f.rule_id, "measure": f.measure,
+                            "subject_type": f.subject_type, "subject_id": f.subject_id, "agency_id": f.agency_id,
+                            "applicant": f.evidence.get("applicant"), "status": "open", "first_run_id": run.id,
+                            "created_at": now, "version": 1, **common})
+            events.append(_event(f.flag_id, "created", None, "open", run, now))
+            run.flags_new += 1
+        elif old.status == "cleared_by_data":
+            updates.append({"flag_id": f.flag_id, "status": "open", **common})
+            events.append(_event(f.flag_id, "fired_again", old.status, "open", run, now))
+            run.flags_reopened += 1
+        elif old.evidence_key != key:
+            changed = _changed(old.evidence or {}, f.evidence)
+            status = "open" if old.status in DECIDED else old.status
+            updates.append({"flag_id": f.flag_id, "status": status, "previous_evidence": old.evidence,
+                            "changed_fields": changed, **common})
+            events.append(_event(f.flag_id, "evidence_changed", old.status, status, run, now,
+                                 {"changed": changed, "before": {k: old.evidence.get(k) for k in changed},
+                                  "after": {k: f.evidence.get(k) for k in changed}}))
+            run.flags_reopened += old.status != status
+        else:
+            updates.append({"flag_id": f.flag_id, "status": old.status, **common})
+    for flag_id, old in existing.items():
+        if flag_id not in seen and old.status != "cleared_by_data":
+            updates.append({"flag_id": flag_id, "status": "cleared_by_data", "last_run_id": run.id, "updated_at": now})
+            events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run, now))
+            run.flags_cleared += 1
+    if inserts:
+        session.execute(FlagRow.__table__.insert(), inserts)
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for u in updates:
+        by_shape.setdefault(tuple(sorted(u)), []).append(u)
+    table = FlagRow.__table__
+    for shape, rows in by_shape.items():
+        from sqlalchemy import bindparam
+
+        values = {k: bindparam(f"v_{k}") for k in shape if k != "flag_id"}
+        values["version"] = table.c.version + 1
+        stmt = update(table).where(table.c.flag_id == bindparam("v_flag_id")).values(**values)
+        session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
+    if events:
+        session.execute(FlagEvent.__table__.insert(), events)
+    run.flags_total = len(flags)
+
+
+def _event(flag_id: str, action: str, before: str | None, after: str, run: EvaluationRun, at: dt.datetime,
+           details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"flag_id": flag_id, "at": at, "actor": "system", "action": action, "from_status": before,
+            "to_status": after, "reason": None, "details": details, "run_id": run.id}

@@ -1,0 +1,234 @@
+"""Tables. The dataset tables mirror the exchange format (engine/models.py) column for column."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+          "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+Id = String(128)
+
+
+class DatasetImport(Base):
+    __tablename__ = "dataset_imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    agencies: Mapped[list[Any]] = mapped_column(JSON)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AgencyRow(Base):
+    __tablename__ = "agencies"
+    agency_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    serves_public: Mapped[bool] = mapped_column(Boolean)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessRow(Base):
+    __tablename__ = "processes"
+    process_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    discretionary: Mapped[bool] = mapped_column(Boolean)
+    public_service: Mapped[bool] = mapped_column(Boolean)
+    work_manual: Mapped[str | None] = mapped_column(Text)
+    work_manual_reviewed_on: Mapped[dt.date | None] = mapped_column(Date)
+    citizen_manual_url: Mapped[str | None] = mapped_column(Text)
+    citizen_manual_at_office: Mapped[bool | None] = mapped_column(Boolean)
+    standard_days: Mapped[int | None] = mapped_column(Integer)
+    day_basis: Mapped[str | None] = mapped_column(String(16))
+    it_system: Mapped[str | None] = mapped_column(Text)
+
+
+class OfficerRow(Base):
+    __tablename__ = "officers"
+    officer_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    position: Mapped[str | None] = mapped_column(Text)
+    supervisor_id: Mapped[str | None] = mapped_column(Id)
+    in_position_since: Mapped[dt.date | None] = mapped_column(Date)
+    ethics_acknowledged_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    case_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, index=True)  # the process's agency, for scoping
+    process_id: Mapped[str] = mapped_column(Id)
+    officer_id: Mapped[str] = mapped_column(Id)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    discretion_used: Mapped[bool] = mapped_column(Boolean)
+    applicant_id: Mapped[str | None] = mapped_column(Id)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(Id)
+    reviewed_on: Mapped[dt.date | None] = mapped_column(Date)
+    deviation: Mapped[str | None] = mapped_column(Text)
+    via_it_system: Mapped[bool | None] = mapped_column(Boolean)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    applicant_related: Mapped[bool | None] = mapped_column(Boolean)
+    coi_declared: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class EscalationRow(Base):
+    __tablename__ = "escalations"
+    report_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, index=True)
+    case_id: Mapped[str] = mapped_column(Id, index=True)
+    reported_by: Mapped[str] = mapped_column(Id)
+    reported_to: Mapped[str] = mapped_column(Id)
+    reported_on: Mapped[dt.date] = mapped_column(Date)
+    investigated_on: Mapped[dt.date | None] = mapped_column(Date)
+    finding: Mapped[str | None] = mapped_column(Text)
+    corrective_action: Mapped[str | None] = mapped_column(Text)
+
+
+class RiskAnalysisRow(Base):
+    __tablename__ = "risk_analyses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, index=True)
+    analysed_on: Mapped[dt.date] = mapped_column(Date)
+    ethics_committee: Mapped[bool] = mapped_column(Boolean)
+    rotation_considered: Mapped[bool | None] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class MonitoringReportRow(Base):
+    __tablename__ = "monitoring_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, index=True)
+    reported_on: Mapped[dt.date] = mapped_column(Date)
+    by: Mapped[str | None] = mapped_column(Id)
+
+
+class AcknowledgementRow(Base):
+    __tablename__ = "acknowledgements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, index=True)
+    staff_total: Mapped[int] = mapped_column(Integer)
+    staff_acknowledged: Mapped[int] = mapped_column(Integer)
+    published_url: Mapped[str | None] = mapped_column(Text)
+    reported_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+DATASET_ROWS: dict[str, type[Base]] = {
+    "agencies": AgencyRow, "processes": ProcessRow, "officers": OfficerRow, "cases": CaseRow,
+    "escalations": EscalationRow, "risk_analyses": RiskAnalysisRow, "monitoring_reports": MonitoringReportRow,
+    "acknowledgements": AcknowledgementRow,
+}
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[str | None] = mapped_column(Id)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EvaluationRun(Base):
+    __tablename__ = "evaluation_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    kb_version: Mapped[str] = mapped_column(String(64))
+    rules_version: Mapped[str] = mapped_column(String(64))
+    dataset_import_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_imports.id"))
+    agencies: Mapped[list[Any]] = mapped_column(JSON)
+    triggered_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    error: Mapped[str | None] = mapped_column(Text)
+    flags_total: Mapped[int] = mapped_column(Integer, default=0)
+    flags_new: Mapped[int] = mapped_column(Integer, default=0)
+    flags_reopened: Mapped[int] = mapped_column(Integer, default=0)
+    flags_cleared: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RunRuleStat(Base):
+    __tablename__ = "run_rule_stats"
+    run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_runs.id"), primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    evaluated: Mapped[int] = mapped_column(Integer)
+    flagged: Mapped[int] = mapped_column(Integer)
+
+
+class FlagRow(Base):
+    __tablename__ = "flags"
+    flag_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(64), index=True)
+    measure: Mapped[str] = mapped_column(String(8), index=True)
+    severity: Mapped[str] = mapped_column(String(8))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(Id)
+    agency_id: Mapped[str] = mapped_column(Id)
+    applicant: Mapped[str | None] = mapped_column(Id)
+    process_id: Mapped[str | None] = mapped_column(Id, index=True)
+    officer_id: Mapped[str | None] = mapped_column(Id, index=True)
+    event_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    message_th: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    evidence_key: Mapped[str] = mapped_column(String(64))
+    previous_evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    changed_fields: Mapped[list[Any] | None] = mapped_column(JSON)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_runs.id"))
+    last_run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_runs.id"))
+    corrective_action: Mapped[str | None] = mapped_column(Text)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    waiver_approver: Mapped[str | None] = mapped_column(Text)
+    waiver_expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic locking: no silent overwrite
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_flags_queue", "agency_id", "status", "severity"),)
+
+
+class FlagEvent(Base):
+    """The audit trail: appended, never updated or deleted (a database trigger refuses both)."""
+
+    __tablename__ = "flag_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[str] = mapped_column(ForeignKey("flags.flag_id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_runs.id"))
+
+
+__all__ = [name for name in dir() if name[0].isupper()] + ["utcnow", "UniqueConstraint"]

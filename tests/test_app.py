@@ -1,0 +1,218 @@
+"""The Streamlit app through AppTest: every page renders, every action works, scope holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from engine.store.db import transaction
+from engine.store.demo import DEMO_PASSWORD, setup_demo
+from engine.store.schema import FlagEvent, FlagRow
+
+APP = str(Path(__file__).resolve().parents[1] / "ui" / "app.py")
+AS_OF = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('app')}/app.db"
+    list(setup_demo(url, cases=800, as_of=AS_OF))
+    return url
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv("DISCRETION_DB_URL", demo_db)
+
+    def make(user: tuple[str, str, str | None] | None = None, lang: str = "th") -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["app.lang"] = lang
+        if user:
+            at.session_state["auth.user"] = user
+        return at.run()
+    return make
+
+
+SUP = ("supervisor.land", "supervisor", "kk-land")
+
+
+def open_flag(db: str, agency: str, status: str = "open") -> str:
+    with transaction(db) as s:
+        return s.scalar(select(FlagRow.flag_id).where(FlagRow.agency_id == agency, FlagRow.status == status,
+                                                      FlagRow.subject_type == "case").order_by(FlagRow.flag_id))
+
+
+def test_login(app):
+    at = app()
+    assert not at.exception and at.title[0].value == "ตรวจสอบการใช้ดุลพินิจ"
+    at.text_input(key="login.username").input("supervisor.land")
+    at.text_input(key="login.password").input("wrong-password")
+    at.button[0].click().run()
+    assert at.error[0].value == "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง หรือบัญชีถูกระงับ"
+    at.text_input(key="login.password").input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception and at.title[0].value == "รายการข้อสังเกตที่ต้องพิจารณา"
+    assert at.session_state["auth.user"] == SUP
+
+
+def test_queue_shows_only_own_agency_and_filters(app):
+    at = app(SUP)
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) > 0 and set(table["หน่วยงาน"]) == {"kk-land"}
+    at.multiselect(key="queue.severities").select("high").run()
+    assert set(at.dataframe[0].value["ระดับ"]) == {"สูง"}
+    at.text_input(key="queue.text").input("no-such-text-anywhere").run()
+    assert at.info[0].value == "ไม่มีข้อสังเกตตามเงื่อนไขที่เลือก"
+
+
+def test_queue_in_english(app):
+    at = app(SUP, lang="en")
+    assert at.title[0].value == "Flags to review" and "Explanation" in at.dataframe[0].value.columns
+
+
+def test_flag_detail_and_dismiss_keeps_text_on_error(app, demo_db):
+    flag_id = open_flag(demo_db, "kk-land")
+    at = app(SUP)
+    at.session_state["flag.selected"] = flag_id
+    at.switch_page("views/flag.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "**ไทย** — เรื่อง" in text and "**English** — Case" in text and "มาตรการข้อ" in text
+    form = f"flag.{flag_id}.dismiss"
+    at.text_area(key=f"{form}.reason").input("   ")
+    at.button(key=f"{form}.submit").click().run()
+    assert at.error[0].value == "dismiss needs reason"
+    at.text_area(key=f"{form}.reason").input("ผู้บังคับบัญชาตรวจสอบด้วยวาจาแล้ว มีบันทึกในสมุดคุมงาน")
+    at.button(key=f"{form}.submit").click().run()
+    assert not at.exception and not at.error
+    with transaction(demo_db) as s:
+        assert s.get(FlagRow, flag_id).status == "dismissed"
+        event = s.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id).order_by(FlagEvent.id.desc())).first()
+        assert (event.action, event.actor, event.reason) == ("dismiss", "supervisor.land",
+                                                             "ผู้บังคับบัญชาตรวจสอบด้วยวาจาแล้ว มีบันทึกในสมุดคุมงาน")
+    history = at.table[-1].value
+    assert "ผู้บังคับบัญชาตรวจสอบด้วยวาจาแล้ว มีบันทึกในสมุดคุมงาน" in set(history["เหตุผล"])
+
+
+def test_confirm_waive_and_request_info_forms(app, demo_db):
+    with transaction(demo_db) as s:
+        ids = s.scalars(select(FlagRow.flag_id).where(FlagRow.agency_id == "kk-land", FlagRow.status == "open")
+                        .order_by(FlagRow.flag_id).offset(1).limit(3)).all()
+    at = app(SUP)
+    for flag_id, action, fields in [
+        (ids[0], "confirm", {"corrective_action": "ให้ตรวจสอบย้อนหลังทุกเรื่อง"}),
+        (ids[1], "waive", {"reason": "อยู่ระหว่างย้ายระบบ", "approver": "หัวหน้าสำนักงาน"}),
+        (ids[2], "request_info", {"reason": "ขอสำเนาคำสั่งอนุญาต"}),
+    ]:
+        at.session_state["flag.selected"] = flag_id
+        at.switch_page("views/flag.py").run()
+        for name, value in fields.items():
+            widget = at.text_area if name == "reason" else at.text_input
+            widget(key=f"flag.{flag_id}.{action}.{name}").input(value)
+        at.button(key=f"flag.{flag_id}.{action}.submit").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+    with transaction(demo_db) as s:
+        assert [s.get(FlagRow, i).status for i in ids] == ["confirmed", "waived", "needs_info"]
+        assert s.get(FlagRow, ids[0]).due_date == dt.date.today() + dt.timedelta(days=30)
+
+
+def test_bulk_dismiss_from_the_queue(app, demo_db):
+    from engine.store.access import Scope
+    from engine.store.review import QueueFilter, queue
+
+    with transaction(demo_db) as s:
+        first_two = [r.flag_id for r in queue(s, Scope(*SUP), QueueFilter(), "severity", 1, 50)[0][:2]]
+    at = app(SUP)
+    assert at.multiselect(key="queue.selected.1").value == []
+    at.multiselect(key="queue.selected.1").set_value(first_two).run()
+    assert at.expander[-1].label == "ดำเนินการกับรายการที่เลือก (2 รายการ)"
+    at.text_area(key="queue.bulk.dismiss.reason").input("ตรวจแล้วทั้งชุด")
+    at.button(key="queue.bulk.dismiss.submit").click().run()
+    assert not at.exception and not at.error
+    with transaction(demo_db) as s:
+        assert [s.get(FlagRow, i).status for i in first_two] == ["dismissed", "dismissed"]
+        reasons = s.scalars(select(FlagEvent.reason).where(FlagEvent.flag_id.in_(first_two))).all()
+        assert reasons.count("ตรวจแล้วทั้งชุด") == 2
+
+
+def test_ethics_committee_reads_but_cannot_act(app, demo_db):
+    flag_id = open_flag(demo_db, "kk-land")
+    at = app(("ethics.land", "ethics_committee", "kk-land"))
+    at.session_state["flag.selected"] = flag_id
+    at.switch_page("views/flag.py").run()
+    assert not at.exception
+    assert at.info[-1].value == "สถานะนี้ไม่มีการดำเนินการที่ทำได้ หรือบทบาทของท่านอ่านได้อย่างเดียว"
+
+
+def test_a_crafted_flag_id_from_another_agency_is_not_shown(app, demo_db):
+    other = open_flag(demo_db, "kk-transport")
+    at = app(SUP)
+    at.session_state["flag.selected"] = other
+    at.switch_page("views/flag.py").run()
+    assert not at.exception and at.info[0].value == "ยังไม่ได้เลือกข้อสังเกต เลือกจากรายการที่ต้องพิจารณา"
+
+
+def test_data_page_upload_problems_import_and_run(app, demo_db):
+    at = app(("admin", "admin", None))
+    at.switch_page("views/upload.py").run()
+    assert not at.exception and at.title[0].value == "ข้อมูลและการประมวลผล"
+    at.date_input(key="data.as_of").set_value(AS_OF)
+    at.button(key="data.run").click().run()
+    assert not at.exception and at.success[0].value.startswith("ประมวลผลครั้งที่")
+    assert len(at.dataframe[-1].value) >= 2  # the runs table
+
+
+def test_rules_page(app):
+    at = app(SUP)
+    at.switch_page("views/rules.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "ผู้บังคับบัญชาทุกระดับชั้นต้องปฏิบัติตนเป็นแบบอย่างที่ดี" in text and "1.3-unreported-deviation" in text
+
+
+def _uploads(folder: Path) -> list[tuple[str, bytes, str]]:
+    return [(p.name, p.read_bytes(), "text/csv") for p in sorted(folder.glob("*.csv"))]
+
+
+def test_upload_shows_problems_as_a_table_and_imports_nothing(app, dataset_dir, demo_db):
+    bad = dataset_dir({"cases": [{"case_id": "X1", "process_id": "P1", "officer_id": "NOBODY",
+                                  "received_on": "31/2/2567", "discretion_used": "perhaps"}]})
+    at = app(("admin", "admin", None))
+    at.switch_page("views/upload.py").run()
+    before = at.dataframe[0].value.iloc[0].to_dict()
+    at.file_uploader(key="data.files").set_value(_uploads(bad)).run()
+    at.button(key="data.check").click().run()
+    assert not at.exception and at.error[0].value == "พบปัญหา 3 รายการ ยังไม่ได้นำเข้าข้อมูล"
+    problems = at.dataframe[1].value
+    assert list(problems.columns) == ["file", "row", "column", "value", "reason"]
+    assert set(problems["column"]) == {"received_on", "discretion_used", "officer_id"}
+    assert "data.import" not in [b.key for b in at.button]
+    assert at.dataframe[0].value.iloc[0].to_dict() == before
+
+
+def test_upload_valid_dataset_then_import(app, dataset_dir):
+    good = dataset_dir()
+    at = app(("admin", "admin", None))
+    at.switch_page("views/upload.py").run()
+    cases_before = int(at.dataframe[0].value.iloc[0]["cases"])
+    at.file_uploader(key="data.files").set_value(_uploads(good)).run()
+    at.button(key="data.check").click().run()
+    assert at.success[0].value.startswith("ไฟล์ถูกต้อง: agencies 1, processes 2, officers 6, cases 1")
+    at.button(key="data.import").click().run()
+    assert not at.exception and at.success[-1].value.startswith("นำเข้าแล้ว (ครั้งที่")
+    at.run()
+    assert int(at.dataframe[0].value.iloc[0]["cases"]) == cases_before + 1
+
+
+def test_a_supervisor_cannot_import_another_agency(app, dataset_dir):
+    at = app(SUP)
+    at.switch_page("views/upload.py").run()
+    at.file_uploader(key="data.files").set_value(_uploads(dataset_dir(name="other"))).run()
+    at.button(key="data.check").click().run()
+    at.button(key="data.import").click().run()
+    assert "may import data of agency kk-land only" in at.error[0].value

@@ -1,0 +1,250 @@
+"""The store: transactional import, recorded runs, the flag lifecycle, the audit trail, scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, text
+
+from engine.loader import load_dataset
+from engine.store.access import SYSTEM, NotFound, PermissionDenied, Scope, add_user, authenticate
+from engine.store.data import import_dataset, load_from_db
+from engine.store.db import session_factory, transaction
+from engine.store.review import QueueFilter, ReviewError, StaleFlag, act, bulk_act, expire_waivers, get_flag, history, queue
+from engine.store.runs import run_evaluation
+from engine.store.schema import CaseRow, EvaluationRun, FlagEvent, FlagRow, RunRuleStat
+
+AS_OF = dt.date(2024, 4, 20)
+TODAY = dt.date(2024, 4, 21)
+SUP_A1 = Scope("sup.a1", "supervisor", "A1")
+SUP_B2 = Scope("sup.b2", "supervisor", "B2")
+
+TWO_AGENCIES = {
+    "agencies": [{"agency_id": "B2", "name": "หน่วยงานบี", "serves_public": "true"}],
+    "processes": [{"process_id": "PB", "agency_id": "B2", "name": "งานบี", "discretionary": "true",
+                   "public_service": "false", "work_manual": "คู่มือ", "work_manual_reviewed_on": "2024-01-01",
+                   "it_system": "ระบบ"}],
+    "officers": [{"officer_id": "OB", "agency_id": "B2", "name": "เจ้าหน้าที่บี", "in_position_since": "2023-01-01",
+                  "ethics_acknowledged_on": "2024-01-01"}],
+    "cases": [
+        {"case_id": "CA1", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
+         "decided_on": "2024-04-02", "discretion_used": "true", "legal_basis": "ม. 1", "via_it_system": "true"},
+        {"case_id": "CB1", "process_id": "PB", "officer_id": "OB", "received_on": "2024-04-01",
+         "decided_on": "2024-04-02", "discretion_used": "true", "legal_basis": "ม. 1"},
+    ],
+    "risk_analyses": [{"agency_id": "B2", "analysed_on": "2024-01-15", "ethics_committee": "true"}],
+    "monitoring_reports": [{"agency_id": "B2", "reported_on": "2024-03-01"}],
+    "acknowledgements": [{"agency_id": "B2", "staff_total": "5", "staff_acknowledged": "5",
+                          "published_url": "https://b2.example.go.th", "reported_on": "2019-06-01"}],
+}
+
+
+@pytest.fixture
+def store(db_url, dataset_dir):
+    ds = load_dataset(dataset_dir(TWO_AGENCIES))
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, ds, "fixture")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    return db_url
+
+
+def flag_of(url, case_id: str, rule_id: str = "1.1-unreviewed") -> str:
+    with transaction(url) as s:
+        return s.scalar(select(FlagRow.flag_id).where(FlagRow.subject_id == case_id, FlagRow.rule_id == rule_id))
+
+
+def test_import_and_run_are_recorded(store):
+    with transaction(store) as s:
+        run = s.scalars(select(EvaluationRun)).one()
+        assert run.status == "succeeded" and run.as_of == AS_OF and run.kb_version == "2562.1"
+        assert run.parameters["review_within_days"] == "7" and len(run.rules_version) == 16
+        stats = {r.rule_id: (r.evaluated, r.flagged) for r in s.scalars(select(RunRuleStat))}
+        assert len(stats) == 24
+        assert stats["1.1-unreviewed"] == (3, 2)  # three cases, two unreviewed
+        assert stats["1.2-process-without-manual"] == (3, 0)
+        assert run.flags_total == sum(f for _, f in stats.values()) == run.flags_new
+        assert len(load_from_db(s).cases) == 3
+
+
+def test_import_is_all_or_nothing(db_url, dataset_dir, monkeypatch):
+    ds = load_dataset(dataset_dir(TWO_AGENCIES))
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, ds, "first")
+    bigger = load_dataset(dataset_dir({**TWO_AGENCIES, "cases": TWO_AGENCIES["cases"] + [
+        {"case_id": "CA2", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-05", "discretion_used": "no"}]},
+        name="bigger"))
+    from engine.store import data
+
+    real = data._BATCH
+    monkeypatch.setattr(data, "_BATCH", 1)  # many statements, so the failure lands mid-import
+    calls = {"n": 0}
+    original = data.insert
+
+    def failing_insert(table):
+        calls["n"] += 1
+        if table is CaseRow:
+            raise RuntimeError("disk full")
+        return original(table)
+
+    monkeypatch.setattr(data, "insert", failing_insert)
+    with pytest.raises(RuntimeError, match="disk full"):
+        with transaction(db_url) as s:
+            import_dataset(s, SYSTEM, bigger, "second")
+    monkeypatch.setattr(data, "_BATCH", real)
+    with transaction(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(CaseRow)) == 3  # the first import, whole
+        assert {c for c in s.scalars(select(CaseRow.case_id))} == {"BASE1", "CA1", "CB1"}
+
+
+def test_a_supervisor_imports_only_their_agency(db_url, dataset_dir):
+    ds = load_dataset(dataset_dir(TWO_AGENCIES))
+    with pytest.raises(PermissionDenied, match="may import data of agency A1 only; the dataset also has B2"):
+        with transaction(db_url) as s:
+            import_dataset(s, SUP_A1, ds, "x")
+
+
+def test_transitions_and_required_fields(store):
+    fid = flag_of(store, "CA1")
+    with transaction(store) as s:
+        with pytest.raises(ReviewError, match="dismiss needs reason"):
+            act(s, SUP_A1, fid, "dismiss", reason="   ")
+        with pytest.raises(ReviewError, match="confirm needs corrective_action, due_date"):
+            act(s, SUP_A1, fid, "confirm")
+        with pytest.raises(ReviewError, match="a open flag cannot be resolved"):
+            act(s, SUP_A1, fid, "resolve", reason="x")
+        act(s, SUP_A1, fid, "request_info", reason="ขอสำเนาคำสั่ง")
+        row = act(s, SUP_A1, fid, "confirm", corrective_action="ให้ผู้บังคับบัญชาตรวจสอบย้อนหลัง",
+                  due_date=dt.date(2024, 5, 31), today=TODAY)
+        assert (row.status, row.due_date) == ("confirmed", dt.date(2024, 5, 31))
+        act(s, SUP_A1, fid, "resolve", reason="ตรวจสอบแล้วเมื่อ 30 เม.ย.")
+    with transaction(store) as s:
+        events = history(s, SUP_A1, fid)
+        assert [(e.action, e.from_status, e.to_status, e.actor) for e in events] == [
+            ("created", None, "open", "system"), ("request_info", "open", "needs_info", "sup.a1"),
+            ("confirm", "needs_info", "confirmed", "sup.a1"), ("resolve", "confirmed", "resolved", "sup.a1")]
+        assert events[2].details == {"corrective_action": "ให้ผู้บังคับบัญชาตรวจสอบย้อนหลัง", "due_date": "2024-05-31"}
+
+
+def test_waiver_needs_justification_approver_expiry_and_reopens_after_expiry(store):
+    fid = flag_of(store, "CA1")
+    with transaction(store) as s:
+        with pytest.raises(ReviewError, match="waive needs approver, expires_on"):
+            act(s, SUP_A1, fid, "waive", reason="ระบบล่ม")
+        with pytest.raises(ReviewError, match="a waiver expires after today"):
+            act(s, SUP_A1, fid, "waive", reason="ระบบล่ม", approver="หัวหน้า", expires_on=TODAY, today=TODAY)
+        act(s, SUP_A1, fid, "waive", reason="ระบบล่ม", approver="หัวหน้าสำนักงาน", expires_on=dt.date(2024, 4, 30),
+            today=TODAY)
+    with transaction(store) as s:
+        assert expire_waivers(s, dt.date(2024, 4, 30)) == 0
+        assert expire_waivers(s, dt.date(2024, 5, 1)) == 1
+    with transaction(store) as s:
+        assert get_flag(s, SUP_A1, fid).status == "open"
+        assert history(s, SUP_A1, fid)[-1].action == "waiver_expired"
+
+
+def test_rerun_keeps_decisions_reopens_changed_evidence_and_clears(store, dataset_dir):
+    ca1, cb1 = flag_of(store, "CA1"), flag_of(store, "CB1")
+    with transaction(store) as s:
+        act(s, SUP_A1, ca1, "dismiss", reason="ตรวจด้วยวาจาแล้ว")
+        act(s, SUP_B2, cb1, "dismiss", reason="เหตุผลอื่น")
+    # a later as_of changes only day counts: decisions stay
+    run_evaluation(session_factory(store), SYSTEM, AS_OF + dt.timedelta(days=3))
+    with transaction(store) as s:
+        assert get_flag(s, SUP_A1, ca1).status == "dismissed"
+    # new data: CA1's decision date changes (evidence changed), CB1 is now reviewed (no longer fires)
+    cases = [dict(TWO_AGENCIES["cases"][0], decided_on="2024-04-03"),
+             dict(TWO_AGENCIES["cases"][1], reviewed_by="OB", reviewed_on="2024-04-03")]
+    ds = load_dataset(dataset_dir({**TWO_AGENCIES, "cases": cases}, name="v2"))
+    with transaction(store) as s:
+        import_dataset(s, SYSTEM, ds, "v2")
+    run_evaluation(session_factory(store), SYSTEM, AS_OF)
+    with transaction(store) as s:
+        row = get_flag(s, SUP_A1, ca1)
+        assert row.status == "open" and "decided_on" in row.changed_fields
+        assert row.previous_evidence["decided_on"] == "2024-04-02" and row.evidence["decided_on"] == "2024-04-03"
+        assert history(s, SUP_A1, ca1)[-1].details["before"]["decided_on"] == "2024-04-02"
+        assert get_flag(s, SUP_B2, cb1).status == "cleared_by_data"
+        assert s.scalar(select(func.count()).select_from(FlagRow).where(FlagRow.flag_id == cb1)) == 1
+    # fires again when the review disappears again
+    ds = load_dataset(dataset_dir(TWO_AGENCIES, name="v3"))
+    with transaction(store) as s:
+        import_dataset(s, SYSTEM, ds, "v3")
+    run_evaluation(session_factory(store), SYSTEM, AS_OF)
+    with transaction(store) as s:
+        assert get_flag(s, SUP_B2, cb1).status == "open"
+        assert [e.action for e in history(s, SUP_B2, cb1)][-2:] == ["cleared_by_data", "fired_again"]
+
+
+def test_audit_trail_cannot_be_changed_or_deleted(store):
+    fid = flag_of(store, "CA1")
+    with transaction(store) as s:
+        act(s, SUP_A1, fid, "dismiss", reason="เหตุผล")
+    for sql in ("UPDATE flag_events SET reason = 'rewritten'", "DELETE FROM flag_events"):
+        with pytest.raises(Exception, match="append-only"):
+            with transaction(store) as s:
+                s.execute(text(sql))
+    with transaction(store) as s:
+        assert s.scalar(select(FlagEvent.reason).where(FlagEvent.action == "dismiss")) == "เหตุผล"
+
+
+def test_scope_a_supervisor_cannot_read_or_act_on_another_agency_even_by_id(store):
+    cb1 = flag_of(store, "CB1")
+    with transaction(store) as s:
+        rows, total = queue(s, SUP_A1, QueueFilter(statuses=[]))
+        assert total == len(rows) > 0 and {r.agency_id for r in rows} == {"A1"}
+        with pytest.raises(NotFound):
+            get_flag(s, SUP_A1, cb1)
+        with pytest.raises(NotFound):
+            act(s, SUP_A1, cb1, "dismiss", reason="crafted id")
+        with pytest.raises(NotFound):
+            history(s, SUP_A1, cb1)
+        with pytest.raises(ReviewError):
+            bulk_act(s, SUP_A1, [flag_of(store, "CA1"), cb1], "dismiss", reason="x")
+    with transaction(store) as s:
+        assert get_flag(s, SUP_B2, cb1).status == "open"
+        assert get_flag(s, SUP_A1, flag_of(store, "CA1")).status == "open"  # the bulk saved nothing
+
+
+def test_roles(store):
+    ca1 = flag_of(store, "CA1")
+    ethics, province = Scope("e", "ethics_committee", "A1"), Scope("p", "provincial", None)
+    with transaction(store) as s:
+        assert get_flag(s, ethics, ca1).agency_id == "A1"
+        with pytest.raises(PermissionDenied):
+            act(s, ethics, ca1, "dismiss", reason="x")
+        assert {r.agency_id for r in queue(s, province, QueueFilter(statuses=[]))[0]} == {"A1", "B2"}
+        with pytest.raises(PermissionDenied):
+            act(s, province, ca1, "dismiss", reason="x")
+
+
+def test_bulk_action(store):
+    ids = [flag_of(store, "CA1"), flag_of(store, "CA1", "1.1-unreviewed")]
+    ids = list(dict.fromkeys(ids + [flag_of(store, "BASE1", "1.1-unreviewed")]))
+    ids = [i for i in ids if i]
+    with transaction(store) as s:
+        done = bulk_act(s, SUP_A1, ids, "dismiss", reason="ตรวจแล้วทั้งชุด")
+    assert len(done) == len(ids)
+    with transaction(store) as s:
+        assert all(get_flag(s, SUP_A1, i).status == "dismissed" for i in ids)
+
+
+def test_concurrent_edit_is_refused_not_overwritten(store):
+    fid = flag_of(store, "CA1")
+    with transaction(store) as s:
+        seen = get_flag(s, SUP_A1, fid).version
+        act(s, SUP_A1, fid, "request_info", reason="first reviewer")
+    with pytest.raises(StaleFlag, match="your text is kept in the form"):
+        with transaction(store) as s:
+            act(s, SUP_A1, fid, "dismiss", reason="second reviewer", expected_version=seen)
+    with transaction(store) as s:
+        assert get_flag(s, SUP_A1, fid).status == "needs_info"
+
+
+def test_passwords_are_hashed_and_checked(db_url):
+    with transaction(db_url) as s:
+        user = add_user(s, "somchai", "correct horse", "supervisor", "A1", "สมชาย")
+        assert user.password_hash.startswith("$argon2") and "correct horse" not in user.password_hash
+    with transaction(db_url) as s:
+        assert authenticate(s, "somchai", "correct horse") == Scope("somchai", "supervisor", "A1")
+        assert authenticate(s, "somchai", "wrong") is None and authenticate(s, "nobody", "x") is None

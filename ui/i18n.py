@@ -1,0 +1,107 @@
+"""User-facing text in Thai (default) and English, and dates in the Buddhist Era."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from engine.thai import format_date
+
+LANG_KEY = "app.lang"
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app.title": ("ตรวจสอบการใช้ดุลพินิจ", "Discretion review"),
+    "app.subtitle": ("มาตรการตรวจสอบการใช้ดุลพินิจ จังหวัดขอนแก่น (ITA ข้อ O48)",
+                     "Measures for checking the use of discretion, Khon Kaen (ITA item O48)"),
+    "lang.label": ("ภาษา", "Language"),
+    "login.title": ("เข้าสู่ระบบ", "Log in"), "login.username": ("ชื่อผู้ใช้", "Username"),
+    "login.password": ("รหัสผ่าน", "Password"), "login.submit": ("เข้าสู่ระบบ", "Log in"),
+    "login.failed": ("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง หรือบัญชีถูกระงับ", "Wrong username or password, or the account is disabled"),
+    "logout": ("ออกจากระบบ", "Log out"),
+    "nav.queue": ("รายการที่ต้องพิจารณา", "Review queue"), "nav.flag": ("รายละเอียดข้อสังเกต", "Flag detail"),
+    "nav.data": ("ข้อมูลและการประมวลผล", "Data and evaluation"), "nav.rules": ("มาตรการและกฎ", "Measures and rules"),
+    "queue.filters": ("ตัวกรอง", "Filters"), "queue.any": ("ทั้งหมด", "Any"), "queue.all": ("ทั้งหมด", "All"),
+    "queue.title": ("รายการข้อสังเกตที่ต้องพิจารณา", "Flags to review"),
+    "queue.measure": ("มาตรการ", "Measure"), "queue.severity": ("ระดับความรุนแรง", "Severity"),
+    "queue.status": ("สถานะ", "Status"), "queue.process": ("กระบวนงาน", "Process"),
+    "queue.officer": ("เจ้าหน้าที่", "Officer"), "queue.agency": ("หน่วยงาน", "Agency"),
+    "queue.date_from": ("ตั้งแต่วันที่", "From"), "queue.date_to": ("ถึงวันที่", "To"),
+    "queue.text": ("ค้นหา", "Search"), "queue.sort": ("เรียงตาม", "Sort by"),
+    "queue.page": ("หน้า", "Page"), "queue.total": ("พบ {total} รายการ (หน้า {page}/{pages})", "{total} flags (page {page}/{pages})"),
+    "queue.empty": ("ไม่มีข้อสังเกตตามเงื่อนไขที่เลือก", "No flags match the filters"),
+    "queue.open": ("เปิดรายละเอียด", "Open detail"), "queue.bulk": ("ดำเนินการกับรายการที่เลือก ({n} รายการ)", "Act on the selection ({n} flags)"),
+    "queue.select": ("เลือกรายการ", "Select flags"),
+    "queue.select_hint": ("เลือกรายการเพื่อเปิดรายละเอียด หรือดำเนินการพร้อมกันหลายรายการ",
+                          "Pick flags to open one, or to act on several at once"),
+    "col.severity": ("ระดับ", "Severity"), "col.rule": ("กฎ", "Rule"), "col.subject": ("เรื่อง", "Subject"),
+    "col.agency": ("หน่วยงาน", "Agency"), "col.status": ("สถานะ", "Status"), "col.date": ("วันที่", "Date"),
+    "col.message": ("คำอธิบาย", "Explanation"), "col.flag": ("รหัสข้อสังเกต", "Flag id"),
+    "sort.severity": ("ความรุนแรง", "Severity"), "sort.date": ("วันที่ล่าสุด", "Latest date"),
+    "sort.newest": ("พบล่าสุด", "Newest"), "sort.rule": ("กฎ", "Rule"), "sort.subject": ("เรื่อง", "Subject"),
+    "sev.high": ("สูง", "high"), "sev.medium": ("กลาง", "medium"), "sev.low": ("ต่ำ", "low"),
+    "flag.none": ("ยังไม่ได้เลือกข้อสังเกต เลือกจากรายการที่ต้องพิจารณา", "No flag selected; pick one in the review queue"),
+    "flag.id": ("รหัสข้อสังเกต", "Flag id"), "flag.explanation": ("คำอธิบาย", "Explanation"),
+    "flag.evidence": ("ข้อเท็จจริงที่พบ", "Evidence"), "flag.case": ("ข้อมูลเรื่อง", "Case record"),
+    "flag.escalations": ("รายงานต่อผู้บังคับบัญชา", "Reports up the chain"),
+    "flag.measure": ("มาตรการตามหนังสือจังหวัด", "The measure (provincial letter)"),
+    "flag.rule": ("กฎที่ใช้ตรวจ", "The rule"), "flag.history": ("ประวัติการดำเนินการ", "History"),
+    "flag.changed": ("ข้อมูลเปลี่ยนจากครั้งก่อน: {fields}", "Evidence changed since last time: {fields}"),
+    "flag.actions": ("ดำเนินการ", "Act"), "flag.saved": ("บันทึกแล้ว", "Saved"),
+    "flag.no_actions": ("สถานะนี้ไม่มีการดำเนินการที่ทำได้ หรือบทบาทของท่านอ่านได้อย่างเดียว",
+                        "No action applies to this status, or your role is read-only"),
+    "flag.corrective": ("การแก้ไข", "Corrective action"), "flag.due": ("กำหนดแล้วเสร็จ", "Due"),
+    "flag.waiver": ("ผ่อนผันโดย {who} ถึง {until}", "Waived by {who} until {until}"),
+    "form.reason": ("เหตุผล", "Reason"), "form.corrective_action": ("การแก้ไขที่ต้องทำ", "Corrective action"),
+    "form.due_date": ("กำหนดแล้วเสร็จ", "Due date"), "form.approver": ("ผู้อนุมัติการผ่อนผัน", "Approved by"),
+    "form.expires_on": ("ผ่อนผันถึงวันที่", "Waiver expires on"), "form.submit": ("บันทึก", "Save"),
+    "form.question": ("ข้อมูลที่ต้องการเพิ่มเติม", "Information needed"),
+    "hist.at": ("เวลา", "When"), "hist.actor": ("ผู้ดำเนินการ", "Who"), "hist.action": ("การดำเนินการ", "Action"),
+    "hist.from": ("จาก", "From"), "hist.to": ("เป็น", "To"), "hist.reason": ("เหตุผล", "Reason"),
+    "hist.details": ("รายละเอียด", "Details"),
+    "data.title": ("ข้อมูลและการประมวลผล", "Data and evaluation"),
+    "data.stored": ("ข้อมูลที่มีอยู่", "Stored data"),
+    "data.upload": ("นำเข้าข้อมูล (ไฟล์ CSV หลายไฟล์ หรือไฟล์ .xlsx หนึ่งไฟล์)", "Upload a dataset (CSV files, or one .xlsx workbook)"),
+    "data.validate": ("ตรวจสอบไฟล์", "Check the files"), "data.problems": ("พบปัญหา {n} รายการ ยังไม่ได้นำเข้าข้อมูล",
+                                                                            "{n} problems found; nothing was imported"),
+    "data.valid": ("ไฟล์ถูกต้อง: {counts}", "The files are valid: {counts}"),
+    "data.import": ("นำเข้าข้อมูล", "Import"), "data.imported": ("นำเข้าแล้ว (ครั้งที่ {id})", "Imported (import #{id})"),
+    "data.run": ("ประมวลผลตามกฎ", "Evaluate the rules"), "data.as_of": ("ประมวลผล ณ วันที่", "Evaluate as of"),
+    "data.run_done": ("ประมวลผลครั้งที่ {id}: พบ {total} รายการ (ใหม่ {new}, เปิดใหม่ {reopened}, ข้อมูลใหม่ไม่พบแล้ว {cleared})",
+                      "Run #{id}: {total} flags ({new} new, {reopened} reopened, {cleared} cleared by data)"),
+    "data.runs": ("ประวัติการประมวลผล", "Evaluation runs"), "data.readonly": ("บทบาทของท่านนำเข้าหรือประมวลผลข้อมูลไม่ได้",
+                                                                             "Your role cannot import or evaluate"),
+    "data.no_files": ("ยังไม่ได้เลือกไฟล์", "No files chosen"),
+    "rules.title": ("มาตรการ กฎ และค่ากำหนด", "Measures, rules and parameters"),
+    "rules.parameters": ("ค่ากำหนด", "Parameters"), "rules.source": ("ที่มา", "Source"),
+    "rules.condition": ("เงื่อนไข", "Condition"), "rules.legal": ("ข้อกฎหมายที่เกี่ยวข้อง", "Legal references"),
+    "error.stale": ("มีผู้อื่นแก้ไขข้อสังเกตนี้ก่อน ข้อความที่ท่านพิมพ์ยังอยู่ในแบบฟอร์ม กรุณาตรวจสอบแล้วบันทึกอีกครั้ง",
+                    "Someone else changed this flag first. Your text is still in the form; check and save again."),
+}
+
+
+def lang() -> str:
+    return st.session_state.get(LANG_KEY, "th")
+
+
+def t(key: str, **values: object) -> str:
+    th, en = TEXT[key]
+    text = th if lang() == "th" else en
+    return text.format(**values) if values else text
+
+
+def pick(pair: tuple[str, str]) -> str:
+    return pair[0] if lang() == "th" else pair[1]
+
+
+def date(value: dt.date | str | None) -> str:
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return format_date(value, lang()) if value else "-"
+
+
+def timestamp(value: dt.datetime | None) -> str:
+    if value is None:
+        return "-"
+    local = value + dt.timedelta(hours=7)  # stored in UTC; Thailand is UTC+7
+    return f"{date(local.date())} {local:%H:%M}"

@@ -1,0 +1,20 @@
+"""Log in."""
+
+import streamlit as st
+
+import appdata
+from i18n import t
+
+st.title(t("app.title"))
+st.caption(t("app.subtitle"))
+with st.form("login.form"):
+    username = st.text_input(t("login.username"), key="login.username")
+    password = st.text_input(t("login.password"), type="password", key="login.password")
+    submitted = st.form_submit_button(t("login.submit"), type="primary")
+if submitted:
+    user = appdata.login(username, password)
+    if user is None:
+        st.error(t("login.failed"))
+    else:
+        st.session_state["auth.user"] = user
+        st.rerun()

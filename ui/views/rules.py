@@ -1,0 +1,35 @@
+"""The knowledge base: measures quoted from the letter, the rules, and their parameters."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+import appdata
+from i18n import date, lang, t
+
+kb, catalogue = appdata.kb(), appdata.catalogue()
+th = lang() == "th"
+st.title(t("rules.title"))
+src = kb.source
+st.caption(f"{t('rules.source')}: {src.issuer_th if th else src.issuer_en} ที่ {src.letter_no} ลงวันที่ {date(src.dated)} — "
+           f"{src.assessment_th if th else src.assessment_en}")
+
+for m in kb.measures:
+    label = ("มาตรการข้อ" if m.kind == "measure" else "แนวทางข้อ") if th else m.kind.capitalize()
+    with st.expander(f"{label} {m.id} — {m.title_th if th else m.title_en}"):
+        st.markdown(f"> {m.text_th}")
+        st.markdown(f"> *{m.text_en}*")
+        for r in (r for r in catalogue if r.measure == m.id):
+            st.markdown(f"**`{r.rule_id}`** · {t('sev.' + r.severity)} · {r.subject} — {r.title_th if th else r.title_en}")
+            st.code(json.dumps(r.when, ensure_ascii=False), language="json")
+
+st.subheader(t("rules.parameters"))
+st.dataframe(pd.DataFrame([{
+    "name": name, "default": str(p.default), "unit": p.unit, "meaning": p.meaning_th if th else p.meaning_en,
+} for name, p in kb.parameters.items()]), hide_index=True, width="stretch")
+st.subheader(t("rules.legal"))
+for ref in kb.legal_references:
+    st.markdown(f"- **{ref.title_th}** ({ref.title_en}) — {ref.sections if th else ref.sections_en}")
