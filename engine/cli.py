@@ -96,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     dis = usub.add_parser("disable", help="stop a user from logging in (history is kept)")
     dis.add_argument("username")
 
+    app = sub.add_parser("app", help="start the review app (Streamlit) on this machine")
+    app.add_argument("--port", type=int, default=8501)
+    app.add_argument("--address", default="127.0.0.1", help="listen address (0.0.0.0 to serve the network)")
+    app.add_argument("--db", default=None)
+
     demo = sub.add_parser("demo-setup", help="create the database with demo data, an evaluation and demo users")
     demo.add_argument("--db", default=None)
     demo.add_argument("--cases", type=int, default=5000)
@@ -300,6 +305,24 @@ def _cmd_users(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_app(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from .resources import data_dir
+    from .store.db import database_url, upgrade
+
+    upgrade(args.db)
+    env = {**os.environ, "DISCRETION_DB_URL": database_url(args.db)}
+    app = data_dir("ui") / "app.py"
+    print(f"discretion-review: http://{args.address}:{args.port}/ (database {env['DISCRETION_DB_URL']})", flush=True)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
 def _cmd_demo_setup(args: argparse.Namespace) -> int:
     from .store.demo import setup_demo
 
@@ -318,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     handler = {"check": _cmd_check, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
                "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users,
-               "demo-setup": _cmd_demo_setup}
+               "demo-setup": _cmd_demo_setup, "app": _cmd_app}
     try:
         return handler[args.command](args)
     except DefinitionError as exc:

@@ -8,6 +8,7 @@ log() { echo "services: $*" >&2; }
 need=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fc-list :lang=th 2>/dev/null | grep -q . || need+=(fonts-thai-tlwg)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "installing ${need[*]} (apt)"

@@ -21,6 +21,8 @@ def test_wheel_carries_kb_and_rules_and_runs_elsewhere(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "engine/_data/kb/measures.yaml" in names and "engine/_data/kb/agencies.yaml" in names
     assert sum(n.startswith("engine/_data/rules/") and n.endswith(".yaml") for n in names) == 9
+    assert "engine/_data/ui/app.py" in names and "engine/_data/ui/views/flag.py" in names
+    assert "engine/store/migrations/versions/0001_initial_schema.py" in names
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
