@@ -216,3 +216,24 @@ def test_a_supervisor_cannot_import_another_agency(app, dataset_dir):
     at.button(key="data.check").click().run()
     at.button(key="data.import").click().run()
     assert "may import data of agency kk-land only" in at.error[0].value
+
+
+def test_resolve_then_reopen_from_the_flag_page(app, demo_db):
+    from engine.store.access import Scope
+    from engine.store.review import act
+
+    flag_id = open_flag(demo_db, "kk-land")
+    with transaction(demo_db) as s:
+        act(s, Scope(*SUP), flag_id, "confirm", corrective_action="แก้ไขคู่มือ", due_date=dt.date.today())
+    at = app(SUP)
+    at.session_state["flag.selected"] = flag_id
+    at.switch_page("views/flag.py").run()
+    assert at.warning[0].value.startswith("การแก้ไข: แก้ไขคู่มือ")
+    at.text_area(key=f"flag.{flag_id}.resolve.reason").input("แก้ไขคู่มือและอบรมแล้ว")
+    at.button(key=f"flag.{flag_id}.resolve.submit").click().run()
+    at.text_area(key=f"flag.{flag_id}.reopen.reason").input("พบเรื่องซ้ำ")
+    at.button(key=f"flag.{flag_id}.reopen.submit").click().run()
+    assert not at.exception and not at.error
+    with transaction(demo_db) as s:
+        actions = s.scalars(select(FlagEvent.action).where(FlagEvent.flag_id == flag_id).order_by(FlagEvent.id)).all()
+        assert actions[-3:] == ["confirm", "resolve", "reopen"] and s.get(FlagRow, flag_id).status == "open"

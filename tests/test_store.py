@@ -248,3 +248,18 @@ def test_passwords_are_hashed_and_checked(db_url):
     with transaction(db_url) as s:
         assert authenticate(s, "somchai", "correct horse") == Scope("somchai", "supervisor", "A1")
         assert authenticate(s, "somchai", "wrong") is None and authenticate(s, "nobody", "x") is None
+
+
+def test_reopen_after_each_decision_and_not_from_open(store):
+    fid = flag_of(store, "CA1")
+    with transaction(store) as s:
+        with pytest.raises(ReviewError, match="a open flag cannot be open"):
+            act(s, SUP_A1, fid, "reopen", reason="x")
+        for action, fields in [("dismiss", {"reason": "a"}), ("request_info", {"reason": "b"}),
+                               ("confirm", {"corrective_action": "c", "due_date": dt.date(2024, 5, 1)}),
+                               ("waive", {"reason": "d", "approver": "e", "expires_on": dt.date(2024, 5, 1)})]:
+            act(s, SUP_A1, fid, action, today=TODAY, **fields)
+            with pytest.raises(ReviewError, match="reopen needs reason"):
+                act(s, SUP_A1, fid, "reopen")
+            assert act(s, SUP_A1, fid, "reopen", reason=f"reopen after {action}").status == "open"
+        assert [e.action for e in history(s, SUP_A1, fid)][-2:] == ["waive", "reopen"]
