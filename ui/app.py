@@ -38,12 +38,21 @@ else:
             st.session_state.clear()
             st.rerun()
     flag_page = st.Page(VIEWS / "flag.py", title=t("nav.flag"), icon=":material/search:", url_path="flag")
-    page = st.navigation([
-        st.Page(VIEWS / "queue.py", title=t("nav.queue"), icon=":material/checklist:", url_path="queue", default=True),
+    scope = appdata.scope_of(user)
+    pages = [
+        st.Page(VIEWS / "queue.py", title=t("nav.queue"), icon=":material/checklist:", url_path="queue",
+                default=not scope.all_agencies or scope.role == "admin"),
         flag_page,
+        st.Page(VIEWS / "risk.py", title=t("nav.risk"), icon=":material/monitoring:", url_path="risk"),
+        st.Page(VIEWS / "assessment.py", title=t("nav.assessment"), icon=":material/fact_check:", url_path="assessment"),
+        st.Page(VIEWS / "reports.py", title=t("nav.reports"), icon=":material/description:", url_path="reports"),
         st.Page(VIEWS / "upload.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data"),
         st.Page(VIEWS / "rules.py", title=t("nav.rules"), icon=":material/menu_book:", url_path="rules"),
-    ])
+    ]
+    if scope.all_agencies:
+        pages.insert(0, st.Page(VIEWS / "dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:",
+                                url_path="province", default=scope.role == "provincial"))
+    page = st.navigation(pages)
     if st.session_state.pop("auth.goto_flag", False):
         st.switch_page(flag_page)
 page.run()

@@ -171,6 +171,135 @@ def kb():
     return load_kb()
 
 
+
+
+# --- risk analysis, self-assessment, reports, provincial overview (issue: ethics committee & agencies) ---
+
+from engine.store import analytics, assessment as sa, reports as sr  # noqa: E402
+from engine.store.data import load_from_db  # noqa: E402
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _dataset_snapshot() -> Dataset:
+    with factory()() as session:
+        return load_from_db(session)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def risk_overview(key: ScopeKey, fy: int | None) -> dict[str, Any]:
+    scope = scope_of(key)
+    with factory()() as session:
+        years = analytics.fiscal_years(session, scope)
+        fy = fy or years[0]
+        return {"heatmap": analytics.heatmap(session, scope), "years": years, "fy": fy,
+                "trend": analytics.monthly_trend(session, scope, fy),
+                "rotation": analytics.flags_of_rule(session, scope, "1.4-rotation-due"),
+                "repeat": analytics.flags_of_rule(session, scope, "1.4-repeat-applicant"),
+                "analyses": analytics.analyses(session, scope)}
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def risk_signals(key: ScopeKey, as_of: dt.date) -> dict[str, Any]:
+    ds, scope = _dataset_snapshot(), scope_of(key)
+    return {"processes": analytics.process_ranking(ds, scope, as_of),
+            "outliers": analytics.approval_outliers(ds, scope, as_of)}
+
+
+def record_analysis(key: ScopeKey, **fields: Any) -> int:
+    with factory()() as session, session.begin():
+        row = analytics.record_analysis(session, scope_of(key), **fields)
+        row_id = row.id
+    _clear_reads()
+    return row_id
+
+
+def agencies(key: ScopeKey) -> list[tuple[str, str]]:
+    from engine.store.schema import AgencyRow
+    scope = scope_of(key)
+    with factory()() as session:
+        return [(a.agency_id, a.name) for a in session.scalars(select(AgencyRow).order_by(AgencyRow.agency_id))
+                if scope.sees(a.agency_id)]
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def campaigns() -> list[dict[str, Any]]:
+    with factory()() as session:
+        return [{"id": c.id, "fiscal_year": c.fiscal_year, "due_date": c.due_date} for c in sa.campaigns(session)]
+
+
+def create_campaign(key: ScopeKey, fiscal_year: int, due_date: dt.date) -> None:
+    with factory()() as session, session.begin():
+        sa.create_campaign(session, scope_of(key), fiscal_year, due_date)
+    _clear_reads()
+
+
+def assessment_view(key: ScopeKey, campaign_id: int, agency_id: str) -> dict[str, Any]:
+    """Opens (and on first use creates) the agency's assessment; not cached: it may write."""
+    scope = scope_of(key)
+    with factory()() as session, session.begin():
+        a = sa.assessment(session, scope, campaign_id, agency_id)
+        rows = sa.items(session, a.id)
+        return {"id": a.id, "status": a.status, "submitted_at": a.submitted_at, "submitted_by": a.submitted_by,
+                "score": a.score if a.status == "submitted" else sa.score(rows),
+                "items": [{c.name: getattr(r, c.name) for c in r.__table__.columns if c.name != "evidence_file"}
+                          for r in rows]}
+
+
+def update_item(key: ScopeKey, item_id: int, **fields: Any) -> None:
+    with factory()() as session, session.begin():
+        sa.update_item(session, scope_of(key), item_id, **fields)
+    _clear_reads()
+
+
+def submit_assessment(key: ScopeKey, assessment_id: int) -> None:
+    with factory()() as session, session.begin():
+        sa.submit(session, scope_of(key), assessment_id)
+    _clear_reads()
+
+
+def report_files(key: ScopeKey, agency_id: str, campaign_id: int | None, today: dt.date) -> dict[str, bytes]:
+    scope = scope_of(key)
+    with factory()() as session:
+        ack = sr.acknowledgement_data(session, scope, agency_id)
+        pack = sr.evidence_data(session, scope, agency_id, campaign_id)
+    return {"ack.pdf": sr.acknowledgement_pdf(ack, today), "ack.xlsx": sr.acknowledgement_xlsx(ack),
+            "pack.pdf": sr.evidence_pdf(pack, today), "pack.xlsx": sr.evidence_xlsx(pack)}
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def province(key: ScopeKey, campaign_id: int | None) -> list[dict[str, Any]]:
+    from engine.kb import load_kb
+    from engine.store.schema import AcknowledgementRow
+
+    scope = scope_of(key)
+    scope.require("read")
+    deadline = load_kb().defaults()["acknowledgement_deadline"]
+    with factory()() as session:
+        overview = {r["agency_id"]: r for r in sa.overview(session, campaign_id)}
+        reported: dict[str, dt.date] = {}
+        for agency_id, day in session.execute(select(AcknowledgementRow.agency_id, AcknowledgementRow.reported_on)):
+            if day and (agency_id not in reported or day < reported[agency_id]):
+                reported[agency_id] = day
+        open_flags: dict[tuple[str, str], int] = {}
+        from sqlalchemy import func
+        for agency_id, severity, n in session.execute(
+                select(FlagRow.agency_id, FlagRow.severity, func.count())
+                .where(FlagRow.status.in_(("open", "needs_info", "confirmed")))
+                .group_by(FlagRow.agency_id, FlagRow.severity)):
+            open_flags[(agency_id, severity)] = n
+    out = []
+    for agency_id, row in overview.items():
+        if not scope.sees(agency_id):
+            continue
+        day = reported.get(agency_id)
+        out.append({**row, "reported_on": day,
+                    "acknowledgement": "none" if day is None else "on_time" if day <= deadline else "late",
+                    "high": open_flags.get((agency_id, "high"), 0), "medium": open_flags.get((agency_id, "medium"), 0),
+                    "low": open_flags.get((agency_id, "low"), 0)})
+    return out
+
+
 def _clear_reads() -> None:
-    for fn in (queue_page, facets, status_counts, flag_detail, counts, runs):
+    for fn in (queue_page, facets, status_counts, flag_detail, counts, runs, _dataset_snapshot, risk_overview,
+               risk_signals, campaigns, province):
         fn.clear()

@@ -12,7 +12,7 @@ from ..errors import InputError
 from ..loader import check_dataset
 from ..models import TABLES, Dataset
 from .access import IMPORT, PermissionDenied, Scope
-from .schema import DATASET_ROWS, CaseRow, DatasetImport, EscalationRow
+from .schema import DATASET_ROWS, CaseRow, DatasetImport, EscalationRow, RiskAnalysisRow
 
 _BATCH = 5000
 
@@ -38,7 +38,10 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
     process_agency = {p.process_id: p.agency_id for p in ds.processes}
     case_agency = {c.case_id: process_agency[c.process_id] for c in ds.cases}
     for name, row in DATASET_ROWS.items():
-        session.execute(delete(row).where(row.agency_id.in_(agencies)))
+        stmt = delete(row).where(row.agency_id.in_(agencies))
+        if row is RiskAnalysisRow:
+            stmt = stmt.where(RiskAnalysisRow.source == "import")  # analyses recorded in the app stay
+        session.execute(stmt)
     for table in TABLES:
         row = DATASET_ROWS[table.name]
         names = [f.name for f in fields(table.model)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -113,6 +113,13 @@ class RiskAnalysisRow(Base):
     ethics_committee: Mapped[bool] = mapped_column(Boolean)
     rotation_considered: Mapped[bool | None] = mapped_column(Boolean)
     notes: Mapped[str | None] = mapped_column(Text)
+    # an analysis recorded in the app (source "app") survives re-imports of the agency's data
+    source: Mapped[str] = mapped_column(String(8), default="import", server_default="import")
+    participants: Mapped[str | None] = mapped_column(Text)
+    risks: Mapped[str | None] = mapped_column(Text)
+    rotation_plan: Mapped[str | None] = mapped_column(Text)
+    controls: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class MonitoringReportRow(Base):
@@ -229,6 +236,61 @@ class FlagEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_runs.id"))
+
+
+class Campaign(Base):
+    """A self-assessment round for one fiscal year."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer, unique=True)  # Buddhist Era, e.g. 2569
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    agency_id: Mapped[str] = mapped_column(Id, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | submitted
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float | None] = mapped_column()
+    __table_args__ = (UniqueConstraint("campaign_id", "agency_id", name="uq_assessments_campaign_agency"),)
+
+
+class AssessmentItem(Base):
+    __tablename__ = "assessment_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    measure_id: Mapped[str] = mapped_column(String(8))
+    proposed_status: Mapped[str] = mapped_column(String(16))
+    proposed_basis: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    evidence_url: Mapped[str | None] = mapped_column(Text)
+    evidence_note: Mapped[str | None] = mapped_column(Text)
+    evidence_file_name: Mapped[str | None] = mapped_column(Text)
+    evidence_file: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AssessmentEvent(Base):
+    """What happened to a self-assessment, appended only (a trigger refuses change)."""
+
+    __tablename__ = "assessment_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    measure_id: Mapped[str | None] = mapped_column(String(8))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 __all__ = [name for name in dir() if name[0].isupper()] + ["utcnow", "UniqueConstraint"]

@@ -1,0 +1,179 @@
+"""Risk analysis for the ethics committee (measure 1.4): where flags concentrate, how they
+trend by fiscal year, which processes deviate, and officers whose approval rates stand out.
+Signals here are numbers for people to weigh, not flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import UsageError
+from ..facts import Index, case_fact
+from ..models import Dataset
+from ..thai import MONTHS_TH_ABBR
+from .access import READ, RISK, Scope
+from .schema import CaseRow, FlagRow, RiskAnalysisRow
+
+ACTIVE = ("open", "needs_info", "confirmed")
+
+
+def fiscal_year(day: dt.date) -> int:
+    """The Thai fiscal year (Buddhist Era) a date falls in: it starts on 1 October."""
+    return day.year + 543 + (1 if day.month >= 10 else 0)
+
+
+def fiscal_months(fy: int) -> list[tuple[int, int]]:
+    """(year, month) of the twelve months of fiscal year ``fy`` (BE), October first."""
+    start = fy - 543 - 1
+    return [(start, m) for m in range(10, 13)] + [(start + 1, m) for m in range(1, 10)]
+
+
+def month_label(year: int, month: int) -> str:
+    return f"{MONTHS_TH_ABBR[month - 1]} {str(year + 543)[-2:]}"
+
+
+def _scoped(scope: Scope, stmt, column):
+    scope.require(READ)
+    return stmt.where(column == scope.agency_filter()) if scope.agency_filter() else stmt
+
+
+def heatmap(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """Active flags per 100 cases, per agency × measure."""
+    cases = dict(session.execute(_scoped(scope, select(CaseRow.agency_id, func.count()).group_by(CaseRow.agency_id),
+                                         CaseRow.agency_id)).all())
+    stmt = _scoped(scope, select(FlagRow.agency_id, FlagRow.measure, func.count())
+                   .where(FlagRow.status.in_(ACTIVE)).group_by(FlagRow.agency_id, FlagRow.measure), FlagRow.agency_id)
+    return [{"agency_id": a, "measure": m, "flags": n, "cases": cases.get(a, 0),
+             "per_100_cases": round(100 * n / cases[a], 2) if cases.get(a) else None}
+            for a, m, n in session.execute(stmt)]
+
+
+def monthly_trend(session: Session, scope: Scope, fy: int) -> list[dict[str, Any]]:
+    """Flags per month of a fiscal year (by the date of the decision or request), per measure."""
+    months = fiscal_months(fy)
+    first, last = dt.date(*months[0], 1), dt.date(months[-1][0], 9, 30)
+    stmt = _scoped(scope, select(FlagRow.event_date, FlagRow.measure).where(
+        FlagRow.event_date >= first, FlagRow.event_date <= last, FlagRow.status != "cleared_by_data"), FlagRow.agency_id)
+    counts: dict[tuple[int, int, str], int] = defaultdict(int)
+    for day, measure in session.execute(stmt):
+        counts[(day.year, day.month, measure)] += 1
+    measures = sorted({k[2] for k in counts})
+    return [{"month": month_label(y, m), "order": i, "measure": measure, "flags": counts.get((y, m, measure), 0)}
+            for i, (y, m) in enumerate(months) for measure in measures]
+
+
+def fiscal_years(session: Session, scope: Scope) -> list[int]:
+    days = session.execute(_scoped(scope, select(func.min(FlagRow.event_date), func.max(FlagRow.event_date)),
+                                   FlagRow.agency_id)).one()
+    if days[0] is None:
+        return [fiscal_year(dt.date.today())]
+    return list(range(fiscal_year(days[1]), fiscal_year(days[0]) - 1, -1))
+
+
+def process_ranking(ds: Dataset, scope: Scope, as_of: dt.date) -> list[dict[str, Any]]:
+    """Processes by their share of deviating and of overdue cases (engine/facts.py terms)."""
+    scope.require(READ)
+    index = Index.build(ds)
+    rows = []
+    chains: dict[str, list[str]] = {}
+    for p in ds.processes:
+        if not scope.sees(p.agency_id):
+            continue
+        cases = [c for c in index.cases_by_agency.get(p.agency_id, ()) if c.process_id == p.process_id
+                 and c.received_on <= as_of]
+        if not cases:
+            continue
+        facts = [case_fact(index, c, p.agency_id, as_of, chains) for c in cases]
+        deviating = sum(f["deviates"] for f in facts)
+        overdue = sum(f["overdue"] for f in facts)
+        rows.append({"process_id": p.process_id, "agency_id": p.agency_id, "name": p.name, "cases": len(cases),
+                     "deviating": deviating, "deviation_rate": round(deviating / len(cases), 4),
+                     "overdue": overdue, "overdue_rate": round(overdue / len(cases), 4)})
+    return sorted(rows, key=lambda r: (-r["deviation_rate"], -r["overdue_rate"], r["process_id"]))
+
+
+@dataclass(frozen=True)
+class Fence:
+    q1: float
+    q3: float
+    low: float
+    high: float
+
+
+def iqr_fence(values: list[float], k: float = 1.5) -> Fence:
+    """Tukey's fences: [Q1 − k·IQR, Q3 + k·IQR], quartiles by the inclusive method
+    (``statistics.quantiles(method="inclusive")``, the same as Excel's QUARTILE.INC)."""
+    if len(values) < 2:
+        raise ValueError("a fence needs at least two values")
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    iqr = q3 - q1
+    return Fence(q1, q3, q1 - k * iqr, q3 + k * iqr)
+
+
+MIN_DECISIONS = 5  # an officer with fewer discretionary decisions in a process is not compared
+MIN_PEERS = 4      # a process needs this many comparable officers for a fence
+
+
+def approval_outliers(ds: Dataset, scope: Scope, as_of: dt.date) -> list[dict[str, Any]]:
+    """Per process, officers whose approval rate of decided discretionary cases lies outside
+    the IQR fence of their peers in the same process. Risk signals, with the numbers."""
+    scope.require(READ)
+    agency_of = {p.process_id: p.agency_id for p in ds.processes}
+    tally: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for c in ds.cases:
+        if c.discretion_used and c.decided_on is not None and c.decided_on <= as_of and scope.sees(agency_of[c.process_id]):
+            t = tally[c.process_id][c.officer_id]
+            t[0] += 1
+            t[1] += (c.outcome or "").strip().lower() == "approved"
+    out = []
+    for process_id, officers in tally.items():
+        rates = {o: a / n for o, (n, a) in officers.items() if n >= MIN_DECISIONS}
+        if len(rates) < MIN_PEERS:
+            continue
+        fence = iqr_fence(list(rates.values()))
+        for officer, rate in rates.items():
+            if rate < fence.low or rate > fence.high:
+                n, approved = officers[officer]
+                out.append({"process_id": process_id, "agency_id": agency_of[process_id], "officer_id": officer,
+                            "decisions": n, "approved": approved, "approval_rate": round(rate, 4),
+                            "direction": "high" if rate > fence.high else "low", "peers": len(rates),
+                            "q1": round(fence.q1, 4), "q3": round(fence.q3, 4),
+                            "fence_low": round(fence.low, 4), "fence_high": round(fence.high, 4)})
+    return sorted(out, key=lambda r: (r["process_id"], -r["approval_rate"]))
+
+
+def flags_of_rule(session: Session, scope: Scope, rule_id: str) -> list[dict[str, Any]]:
+    stmt = _scoped(scope, select(FlagRow).where(FlagRow.rule_id == rule_id, FlagRow.status != "cleared_by_data")
+                   .order_by(FlagRow.agency_id, FlagRow.subject_id), FlagRow.agency_id)
+    return [{"agency_id": f.agency_id, "officer_id": f.subject_id, "applicant": f.applicant, "status": f.status,
+             "evidence": f.evidence} for f in session.scalars(stmt)]
+
+
+def record_analysis(session: Session, scope: Scope, agency_id: str, analysed_on: dt.date, ethics_committee: bool,
+                    participants: str, risks: str, rotation_plan: str | None, controls: str | None,
+                    notes: str | None = None) -> RiskAnalysisRow:
+    """A joint analysis by the head and the ethics committee; rule 1.4-no-risk-analysis reads it."""
+    scope.require(RISK, agency_id)
+    participants, risks = (participants or "").strip(), (risks or "").strip()
+    if not participants or not risks:
+        raise UsageError("an analysis names its participants and the risks found")
+    if analysed_on > dt.date.today():
+        raise UsageError("an analysis cannot be dated in the future")
+    row = RiskAnalysisRow(agency_id=agency_id, analysed_on=analysed_on, ethics_committee=ethics_committee,
+                          rotation_considered=bool((rotation_plan or "").strip()), notes=notes, source="app",
+                          participants=participants, risks=risks, rotation_plan=(rotation_plan or "").strip() or None,
+                          controls=(controls or "").strip() or None, recorded_by=scope.username)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def analyses(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    stmt = _scoped(scope, select(RiskAnalysisRow).order_by(RiskAnalysisRow.analysed_on.desc()), RiskAnalysisRow.agency_id)
+    return [{c.name: getattr(r, c.name) for c in RiskAnalysisRow.__table__.columns} for r in session.scalars(stmt)]

@@ -1,0 +1,184 @@
+"""Self-assessment campaigns: for a fiscal year each agency checks itself against measures
+1.1–1.8 and guidelines 2.1–2.3. Each item's status is proposed from the flags and their
+review, can be overridden only with a reason, carries evidence (a URL, a file or a note),
+and the head's submission locks it. Every change is appended to ``assessment_events``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..errors import UsageError
+from ..kb import load_kb
+from .access import READ, SELF_ASSESS, NotFound, PermissionDenied, Scope
+from .review import StaleFlag
+from .schema import (AgencyRow, Assessment, AssessmentEvent, AssessmentItem, Campaign, FlagRow, ProcessRow, utcnow)
+
+ITEM_STATUSES = ("compliant", "partial", "non_compliant", "not_applicable")
+ITEM_STATUS_NAMES = {"compliant": ("เป็นไปตามมาตรการ", "Compliant"), "partial": ("เป็นไปตามบางส่วน", "Partial"),
+                     "non_compliant": ("ไม่เป็นไปตามมาตรการ", "Non-compliant"),
+                     "not_applicable": ("ไม่เกี่ยวข้อง", "Not applicable")}
+ACTIVE = ("open", "needs_info", "confirmed")
+MAX_FILE = 10 * 1024 * 1024
+
+
+def create_campaign(session: Session, scope: Scope, fiscal_year: int, due_date: dt.date) -> Campaign:
+    if not scope.all_agencies or not scope.can(SELF_ASSESS):
+        raise PermissionDenied(f"{scope.username} may not open a campaign")
+    if session.scalar(select(Campaign).where(Campaign.fiscal_year == fiscal_year)):
+        raise UsageError(f"a campaign for fiscal year {fiscal_year} exists already")
+    campaign = Campaign(fiscal_year=fiscal_year, due_date=due_date, created_by=scope.username)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def campaigns(session: Session) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).order_by(Campaign.fiscal_year.desc())))
+
+
+def propose(session: Session, agency_id: str) -> dict[str, tuple[str, str]]:
+    """measure -> (proposed status, why), from the agency's flags and their review."""
+    counts: dict[str, dict[str, int]] = {}
+    for measure, status, severity in session.execute(
+            select(FlagRow.measure, FlagRow.status, FlagRow.severity).where(FlagRow.agency_id == agency_id)):
+        c = counts.setdefault(measure, {"active_high": 0, "active": 0, "reviewed": 0})
+        if status in ACTIVE:
+            c["active"] += 1
+            c["active_high"] += severity == "high"
+        elif status != "cleared_by_data":
+            c["reviewed"] += 1
+    serves_public = session.scalar(select(ProcessRow.process_id).where(
+        ProcessRow.agency_id == agency_id, ProcessRow.public_service.is_(True)).limit(1)) is not None
+    out = {}
+    for m in load_kb().measures:
+        c = counts.get(m.id, {"active_high": 0, "active": 0, "reviewed": 0})
+        if m.id == "1.6" and not serves_public:
+            out[m.id] = ("not_applicable", "no public-service process / ไม่มีกระบวนงานบริการประชาชน")
+        elif c["active_high"]:
+            out[m.id] = ("non_compliant", f"{c['active']} open flags, {c['active_high']} high / "
+                                          f"ข้อสังเกตที่ยังไม่ยุติ {c['active']} รายการ ระดับสูง {c['active_high']}")
+        elif c["active"]:
+            out[m.id] = ("partial", f"{c['active']} open flags, none high / ข้อสังเกตที่ยังไม่ยุติ {c['active']} รายการ")
+        else:
+            out[m.id] = ("compliant", f"no open flags ({c['reviewed']} reviewed) / ไม่มีข้อสังเกตค้าง "
+                                      f"(พิจารณาแล้ว {c['reviewed']})")
+    return out
+
+
+def assessment(session: Session, scope: Scope, campaign_id: int, agency_id: str) -> Assessment:
+    """The agency's assessment in the campaign, created with proposed items on first open."""
+    scope.require(READ)
+    if not scope.sees(agency_id):
+        raise NotFound(f"no assessment of {agency_id}")
+    found = session.scalar(select(Assessment).where(Assessment.campaign_id == campaign_id,
+                                                    Assessment.agency_id == agency_id))
+    if found:
+        return found
+    if session.get(Campaign, campaign_id) is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    found = Assessment(campaign_id=campaign_id, agency_id=agency_id, status="draft")
+    session.add(found)
+    session.flush()
+    for measure, (status, why) in propose(session, agency_id).items():
+        session.add(AssessmentItem(assessment_id=found.id, measure_id=measure, proposed_status=status,
+                                   proposed_basis=why, status=status))
+    session.add(AssessmentEvent(assessment_id=found.id, actor=scope.username, action="created"))
+    session.flush()
+    return found
+
+
+def items(session: Session, assessment_id: int) -> list[AssessmentItem]:
+    order = {m: i for i, m in enumerate(load_kb().measure_ids())}
+    rows = session.scalars(select(AssessmentItem).where(AssessmentItem.assessment_id == assessment_id)).all()
+    return sorted(rows, key=lambda r: order[r.measure_id])
+
+
+def score(rows: list[AssessmentItem]) -> float | None:
+    """Compliant 1, partial ½, non-compliant 0, over the applicable items, as a percentage."""
+    applicable = [r for r in rows if r.status != "not_applicable"]
+    if not applicable:
+        return None
+    points = sum(1.0 if r.status == "compliant" else 0.5 if r.status == "partial" else 0.0 for r in applicable)
+    return round(100 * points / len(applicable), 1)
+
+
+def _editable(session: Session, scope: Scope, item_id: int) -> tuple[AssessmentItem, Assessment]:
+    item = session.get(AssessmentItem, item_id)
+    if item is None:
+        raise NotFound(f"no assessment item {item_id}")
+    owner = session.get(Assessment, item.assessment_id)
+    if not scope.sees(owner.agency_id):
+        raise NotFound(f"no assessment item {item_id}")
+    scope.require(SELF_ASSESS, owner.agency_id)
+    if owner.status == "submitted":
+        raise UsageError("this self-assessment was submitted and is locked")
+    return item, owner
+
+
+def update_item(session: Session, scope: Scope, item_id: int, status: str, override_reason: str | None = None,
+                evidence_url: str | None = None, evidence_note: str | None = None,
+                evidence_file: tuple[str, bytes] | None = None, expected_version: int | None = None) -> AssessmentItem:
+    item, owner = _editable(session, scope, item_id)
+    if status not in ITEM_STATUSES:
+        raise UsageError(f"status must be one of {', '.join(ITEM_STATUSES)}")
+    reason = (override_reason or "").strip() or None
+    if status != item.proposed_status and not reason:
+        raise UsageError(f"{item.measure_id}: changing the proposed status ({item.proposed_status}) needs a reason")
+    if evidence_file and len(evidence_file[1]) > MAX_FILE:
+        raise UsageError(f"an evidence file is at most {MAX_FILE // 2**20} MB")
+    if expected_version is not None and item.version != expected_version:
+        raise StaleFlag(f"{item.measure_id} was changed by someone else; your entries are kept in the form")
+    before = {"status": item.status}
+    item.status, item.override_reason = status, reason if status != item.proposed_status else None
+    item.evidence_url = (evidence_url or "").strip() or item.evidence_url
+    item.evidence_note = (evidence_note or "").strip() or item.evidence_note
+    if evidence_file:
+        item.evidence_file_name, item.evidence_file = evidence_file
+    item.updated_by, item.updated_at = scope.username, utcnow()
+    session.add(AssessmentEvent(assessment_id=owner.id, actor=scope.username, action="item_updated",
+                                measure_id=item.measure_id,
+                                details={"from": before["status"], "to": status, "reason": item.override_reason,
+                                         "evidence_url": item.evidence_url, "evidence_file": item.evidence_file_name}))
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleFlag(f"{item.measure_id} was changed by someone else; your entries are kept in the form") from None
+    return item
+
+
+def submit(session: Session, scope: Scope, assessment_id: int) -> Assessment:
+    owner = session.get(Assessment, assessment_id)
+    if owner is None or not scope.sees(owner.agency_id):
+        raise NotFound(f"no assessment {assessment_id}")
+    if scope.role not in ("agency_head", "admin"):
+        raise PermissionDenied("only the head of the agency submits the self-assessment")
+    scope.require(SELF_ASSESS, owner.agency_id)
+    if owner.status == "submitted":
+        raise UsageError("already submitted")
+    rows = items(session, assessment_id)
+    owner.score = score(rows)
+    owner.status, owner.submitted_at, owner.submitted_by = "submitted", utcnow(), scope.username
+    session.add(AssessmentEvent(assessment_id=owner.id, actor=scope.username, action="submitted",
+                                details={"score": owner.score, "items": {r.measure_id: r.status for r in rows}}))
+    session.flush()
+    return owner
+
+
+def overview(session: Session, campaign_id: int | None) -> list[dict[str, Any]]:
+    """Per agency: the assessment status and score in a campaign (the provincial view)."""
+    found = {} if campaign_id is None else {a.agency_id: a for a in session.scalars(
+        select(Assessment).where(Assessment.campaign_id == campaign_id))}
+    out = []
+    for agency in session.scalars(select(AgencyRow).order_by(AgencyRow.agency_id)):
+        a = found.get(agency.agency_id)
+        rows = items(session, a.id) if a else []
+        out.append({"agency_id": agency.agency_id, "name": agency.name,
+                    "status": a.status if a else "not_started",
+                    "score": a.score if a and a.status == "submitted" else score(rows) if rows else None,
+                    "submitted_at": a.submitted_at if a else None})
+    return out

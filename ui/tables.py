@@ -1,0 +1,24 @@
+"""Every table in the app: shown, and downloadable as CSV and XLSX (formula injection neutralised)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from engine.exports import to_csv, to_xlsx
+from i18n import t
+
+
+def show(frame: pd.DataFrame, key: str, name: str, table: bool = False) -> None:
+    if table:
+        st.table(frame)
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}.grid")
+    columns = [str(c) for c in frame.columns]
+    rows = frame.astype(object).where(frame.notna(), None).values.tolist()
+    c1, c2, _ = st.columns([1, 1, 6])
+    c1.download_button(t("download.csv"), to_csv(columns, rows), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"{key}.csv", icon=":material/download:")
+    c2.download_button(t("download.xlsx"), to_xlsx({name: (columns, rows)}), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}.xlsx",
+                       icon=":material/download:")

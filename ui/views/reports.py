@@ -1,0 +1,27 @@
+"""The acknowledgement form and the O48 evidence pack, as PDF and XLSX."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+import appdata
+from i18n import date, t
+
+user = st.session_state["auth.user"]
+st.title(t("reports.title"))
+choices = appdata.agencies(user)
+agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.agency", format_func=dict(choices).get)
+campaigns = appdata.campaigns()
+campaign = st.selectbox(t("assess.campaign"), [None] + campaigns, key="reports.campaign",
+                        format_func=lambda c: "-" if c is None else f"{c['fiscal_year']} ({date(c['due_date'])})")
+files = appdata.report_files(user, agency, campaign["id"] if campaign else None, dt.date.today())
+for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
+    st.subheader(title)
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button("PDF", files[f"{stem}.pdf"], file_name=f"{stem}-{agency}.pdf", mime="application/pdf",
+                       key=f"reports.{stem}.pdf", icon=":material/picture_as_pdf:")
+    c2.download_button("Excel", files[f"{stem}.xlsx"], file_name=f"{stem}-{agency}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"reports.{stem}.xlsx", icon=":material/download:")
