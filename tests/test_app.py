@@ -237,3 +237,65 @@ def test_resolve_then_reopen_from_the_flag_page(app, demo_db):
     with transaction(demo_db) as s:
         actions = s.scalars(select(FlagEvent.action).where(FlagEvent.flag_id == flag_id).order_by(FlagEvent.id)).all()
         assert actions[-3:] == ["confirm", "resolve", "reopen"] and s.get(FlagRow, flag_id).status == "open"
+
+
+HEAD_LAND = ("head.land", "agency_head", "kk-land")
+
+
+def test_risk_page_renders_signals_and_records_an_analysis(app, demo_db):
+    at = app(("ethics.land", "ethics_committee", "kk-land"))
+    at.switch_page("views/risk.py").run()
+    assert not at.exception and at.title[0].value == "วิเคราะห์ความเสี่ยงการใช้ดุลพินิจ (มาตรการข้อ 1.4)"
+    assert len(at.get("vega_lite_chart")) == 2  # the heatmap and the fiscal-year trend
+    assert [b.label for b in at.get("download_button")][:2] == ["CSV", "Excel"]
+    at.text_area(key="risk.participants").input("หัวหน้าสำนักงาน คณะกรรมการจริยธรรม 5 คน")
+    at.text_area(key="risk.risks").input("การรังวัดล่าช้าซ้ำในบางตำบล")
+    at.text_area(key="risk.rotation_plan").input("หมุนเวียนช่างรังวัดทุก 2 ปี")
+    at.button(key="risk.submit").click().run()
+    assert not at.exception and at.success[0].value == "บันทึกการวิเคราะห์แล้ว"
+    from engine.store.schema import RiskAnalysisRow
+    with transaction(demo_db) as s:
+        row = s.scalars(select(RiskAnalysisRow).where(RiskAnalysisRow.source == "app")).one()
+        assert (row.agency_id, row.recorded_by, row.rotation_considered) == ("kk-land", "ethics.land", True)
+
+
+def test_self_assessment_page_edit_submit_and_lock(app, demo_db):
+    at = app(("admin", "admin", None))
+    at.switch_page("views/assessment.py").run()
+    at.button(key="assess.create").click().run()
+    assert not at.exception
+    at = app(HEAD_LAND)
+    at.switch_page("views/assessment.py").run()
+    assert not at.exception and at.metric[0].label == "คะแนน"
+    forms = sorted({w.key.rsplit(".", 1)[0] for w in at.selectbox if w.key and w.key.startswith("assess.") and
+                    w.key.endswith(".status")})
+    key = next(k for k in forms if k.endswith(".1.7"))
+    at.selectbox(key=f"{key}.status").set_value("non_compliant")
+    at.text_area(key=f"{key}.reason").input("")
+    at.button(key=f"{key}.save").click().run()
+    assert at.error and "needs a reason" in at.error[0].value
+    proposed = at.selectbox(key=f"{key}.status").value
+    at.text_area(key=f"{key}.reason").input("ยังไม่มีระบบสารสนเทศในงานอนุญาตบางประเภท")
+    at.button(key=f"{key}.save").click().run()
+    assert not at.exception and not at.error, proposed
+    at.button(key="assess.submit").click().run()
+    assert not at.exception and at.success[0].value.startswith("ส่งแล้วเมื่อ")
+    assert not [b for b in at.button if b.key and b.key.endswith(".save")]  # locked: no forms
+
+
+def test_reports_page_offers_both_documents(app):
+    at = app(HEAD_LAND)
+    at.switch_page("views/reports.py").run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["PDF", "Excel", "PDF", "Excel"]
+
+
+def test_province_overview_lists_all_33_agencies(app):
+    at = app(("province", "provincial", None))
+    assert not at.exception and at.title[0].value == "ภาพรวม 33 หน่วยงาน จังหวัดขอนแก่น"
+    from engine.kb import load_agencies
+
+    shown = set(at.dataframe[0].value["id"])
+    assert {a.id for a in load_agencies()} <= shown  # every agency of the letter's annex (others may be added)
+    assert sum(int(m.value) for m in at.metric) == len(shown)

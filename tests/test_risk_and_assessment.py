@@ -1,0 +1,172 @@
+"""Ethics committee analysis, self-assessment, reports and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select, text
+
+from engine.exports import to_csv, to_xlsx
+from engine.loader import load_dataset
+from engine.models import Case, Dataset, Process
+from engine.store import analytics, assessment as sa, reports as sr
+from engine.store.access import SYSTEM, NotFound, PermissionDenied, Scope
+from engine.store.data import import_dataset
+from engine.store.db import session_factory, transaction
+from engine.store.runs import run_evaluation
+from engine.store.schema import AssessmentEvent, FlagRow
+from engine.errors import UsageError
+
+HEAD = Scope("head.a1", "agency_head", "A1")
+ETHICS = Scope("ethics.a1", "ethics_committee", "A1")
+SUP = Scope("sup.a1", "supervisor", "A1")
+
+
+def test_iqr_fence_against_a_hand_computed_example():
+    # sorted: 0.50 0.60 0.62 0.65 0.70 0.95; inclusive quartiles at positions 1.25 and 3.75
+    fence = analytics.iqr_fence([0.70, 0.50, 0.95, 0.62, 0.60, 0.65])
+    assert fence.q1 == pytest.approx(0.605)        # 0.60 + 0.25 × (0.62 − 0.60)
+    assert fence.q3 == pytest.approx(0.6875)       # 0.65 + 0.75 × (0.70 − 0.65)
+    assert fence.low == pytest.approx(0.48125)     # 0.605 − 1.5 × 0.0825
+    assert fence.high == pytest.approx(0.81125)    # 0.6875 + 1.5 × 0.0825
+
+
+def test_approval_outliers_name_the_officer_and_the_numbers():
+    procs = [Process(process_id="P", agency_id="A1", name="อนุญาต", discretionary=True, public_service=True)]
+    rates = {"O1": 6, "O2": 6, "O3": 7, "O4": 6, "O5": 10}  # approvals out of 10 each
+    cases = []
+    for officer, approved in rates.items():
+        for i in range(10):
+            cases.append(Case(case_id=f"{officer}-{i}", process_id="P", officer_id=officer,
+                              received_on=dt.date(2024, 1, 1), decided_on=dt.date(2024, 1, 2), discretion_used=True,
+                              outcome="approved" if i < approved else "denied"))
+    ds = Dataset(processes=procs, cases=cases)
+    out = analytics.approval_outliers(ds, SYSTEM, dt.date(2024, 6, 1))
+    # rates 0.6 0.6 0.6 0.7 1.0: Q1 0.6, Q3 0.7, fence 0.45–0.85 → only O5 stands out
+    assert [(o["officer_id"], o["approval_rate"], o["direction"], o["fence_high"]) for o in out] == [("O5", 1.0, "high", 0.85)]
+    assert out[0]["decisions"] == 10 and out[0]["peers"] == 5
+
+
+def test_fiscal_year_starts_in_october_with_buddhist_era_labels():
+    assert analytics.fiscal_year(dt.date(2025, 9, 30)) == 2568
+    assert analytics.fiscal_year(dt.date(2025, 10, 1)) == 2569
+    months = analytics.fiscal_months(2569)
+    assert months[0] == (2025, 10) and months[-1] == (2026, 9)
+    assert analytics.month_label(*months[0]) == "ต.ค. 68" and analytics.month_label(*months[-1]) == "ก.ย. 69"
+
+
+@pytest.fixture
+def agency_db(db_url, dataset_dir):
+    ds = load_dataset(dataset_dir({"risk_analyses": []}, replace=["risk_analyses"]))
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, ds, "fixture")
+    run_evaluation(session_factory(db_url), SYSTEM, dt.date(2024, 4, 20))
+    return db_url
+
+
+def _rules(url: str) -> set[str]:
+    with transaction(url) as s:
+        return {r for r in s.scalars(select(FlagRow.rule_id).where(FlagRow.status == "open"))}
+
+
+def test_a_recorded_analysis_satisfies_rule_1_4_and_survives_reimport(agency_db, dataset_dir):
+    assert "1.4-no-risk-analysis" in _rules(agency_db)
+    with transaction(agency_db) as s:
+        with pytest.raises(UsageError, match="names its participants and the risks found"):
+            analytics.record_analysis(s, ETHICS, "A1", dt.date(2024, 4, 1), True, "  ", "x", None, None)
+        with pytest.raises(PermissionDenied):
+            analytics.record_analysis(s, SUP, "A1", dt.date(2024, 4, 1), True, "a", "b", None, None)
+        analytics.record_analysis(s, ETHICS, "A1", dt.date(2024, 4, 1), True, "หัวหน้า, คณะกรรมการจริยธรรม 5 คน",
+                                  "อนุญาตล่าช้าในช่วงสงกรานต์", "หมุนเวียนงานอนุญาตทุก 2 ปี", "สุ่มตรวจรายเดือน")
+    run_evaluation(session_factory(agency_db), SYSTEM, dt.date(2024, 4, 20))
+    assert "1.4-no-risk-analysis" not in _rules(agency_db)
+    ds = load_dataset(dataset_dir({"risk_analyses": []}, replace=["risk_analyses"], name="again"))
+    with transaction(agency_db) as s:
+        import_dataset(s, SYSTEM, ds, "again")
+        assert [a["participants"] for a in analytics.analyses(s, ETHICS)] == ["หัวหน้า, คณะกรรมการจริยธรรม 5 คน"]
+
+
+def test_self_assessment_proposes_overrides_with_reason_and_locks_on_submit(agency_db):
+    with transaction(agency_db) as s:
+        campaign = sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))
+        a = sa.assessment(s, HEAD, campaign.id, "A1")
+        items = {i.measure_id: i for i in sa.items(s, a.id)}
+        assert list(items) == ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "2.1", "2.2", "2.3"]
+        assert items["1.4"].proposed_status == "partial"          # 1.4-no-risk-analysis is medium
+        assert items["1.1"].proposed_status == "compliant"
+        with pytest.raises(UsageError, match="1.4: changing the proposed status \\(partial\\) needs a reason"):
+            sa.update_item(s, HEAD, items["1.4"].id, "compliant")
+        sa.update_item(s, HEAD, items["1.4"].id, "compliant", override_reason="วิเคราะห์แล้วเมื่อ 1 เม.ย. 2567",
+                       evidence_url="https://a1.example.go.th/risk-2567",
+                       evidence_file=("บันทึก.pdf", b"%PDF-1.4 minutes"))
+        sa.update_item(s, HEAD, items["1.7"].id, "non_compliant", override_reason="ยังไม่มีระบบ",
+                       evidence_note="อยู่ระหว่างจัดซื้อ")
+        expected = round(100 * 10 / 11, 1)  # ten compliant, one non-compliant, nothing not applicable
+        assert sa.score(sa.items(s, a.id)) == expected
+        with pytest.raises(PermissionDenied, match="only the head"):
+            sa.submit(s, SUP, a.id)
+        sa.submit(s, HEAD, a.id)
+        assert (a.status, a.score, a.submitted_by) == ("submitted", expected, "head.a1")
+        with pytest.raises(UsageError, match="submitted and is locked"):
+            sa.update_item(s, HEAD, items["1.1"].id, "compliant")
+        actions = [e.action for e in s.scalars(select(AssessmentEvent).where(AssessmentEvent.assessment_id == a.id)
+                                              .order_by(AssessmentEvent.id))]
+        assert actions == ["created", "item_updated", "item_updated", "submitted"]
+    with pytest.raises(Exception, match="append-only"):
+        with transaction(agency_db) as s:
+            s.execute(text("DELETE FROM assessment_events"))
+
+
+def test_another_agency_cannot_open_or_edit_the_assessment(agency_db):
+    with transaction(agency_db) as s:
+        campaign = sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))
+        a = sa.assessment(s, HEAD, campaign.id, "A1")
+        item = sa.items(s, a.id)[0]
+        other = Scope("head.b2", "agency_head", "B2")
+        with pytest.raises(NotFound):
+            sa.assessment(s, other, campaign.id, "A1")
+        with pytest.raises(NotFound):
+            sa.update_item(s, other, item.id, "compliant")
+
+
+def _pdf_text(data: bytes) -> str:
+    """The PDF's text; the glyph split that shaping gives sara am (ำ) is joined back, lines unwrapped."""
+    import unicodedata
+
+    raw = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    raw = raw.replace("\r", "").replace("\u0e4d\u0e32", "\u0e33").replace("\n", "")
+    return unicodedata.normalize("NFC", raw)
+
+
+def test_acknowledgement_form_and_evidence_pack_in_thai(agency_db):
+    with transaction(agency_db) as s:
+        ack = sr.acknowledgement_data(s, HEAD, "A1")
+        pack = sr.evidence_data(s, HEAD, "A1", None)
+    pdf = _pdf_text(sr.acknowledgement_pdf(ack, dt.date(2024, 4, 20)))
+    assert "แบบรายงานการรับทราบมาตรการตรวจสอบการใช้ดุลพินิจ" in pdf
+    assert "สำนักงานทดสอบ" in pdf and "10 คน จากทั้งหมด 10 คน" in pdf
+    assert "19 มิถุนายน 2562" in pdf and "หัวหน้า" in pdf and "ขก ๐๐๑๗.๕/ว ๑๕๐๑๕" in pdf
+    book = openpyxl.load_workbook(io.BytesIO(sr.acknowledgement_xlsx(ack)))
+    values = {r[0].value: r[1].value for r in book.active.iter_rows(min_row=2)}
+    assert values["หน่วยงาน"] == "สำนักงานทดสอบ" and values["๒.๑ บุคลากรทั้งหมด"] == 10
+    text_pack = _pdf_text(sr.evidence_pdf(pack, dt.date(2024, 4, 20)))
+    assert "หลักฐานประกอบการประเมิน ITA ข้อ O48" in text_pack and "ข้อสังเกตจากการตรวจสอบ" in text_pack
+    open_14 = pack["flags"][("1.4", "open")]
+    assert open_14 == 1
+    sheets = openpyxl.load_workbook(io.BytesIO(sr.evidence_xlsx(pack)))
+    row14 = next(r for r in sheets["ข้อสังเกตตามมาตรการ"].iter_rows(values_only=True) if r[0] == "1.4")
+    assert row14[1] == open_14
+
+
+def test_exports_neutralise_formulas_and_round_trip_thai():
+    rows = [["=HYPERLINK(\"http://x\")", "ข้อความไทย", 5], ["+1", "-2", dt.date(2024, 4, 20)]]
+    csv_text = to_csv(["a", "b", "c"], rows).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv_text and "'+1" in csv_text and "'-2" in csv_text and "ข้อความไทย" in csv_text
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx({"ตาราง": (["a", "b", "c"], rows)})))
+    sheet = book["ตาราง"]
+    assert sheet["A2"].value == "'=HYPERLINK(\"http://x\")" and sheet["A2"].data_type == "s"
+    assert sheet["B2"].value == "ข้อความไทย" and sheet["C2"].value == 5
