@@ -170,3 +170,14 @@ def test_exports_neutralise_formulas_and_round_trip_thai():
     sheet = book["ตาราง"]
     assert sheet["A2"].value == "'=HYPERLINK(\"http://x\")" and sheet["A2"].data_type == "s"
     assert sheet["B2"].value == "ข้อความไทย" and sheet["C2"].value == 5
+
+
+def test_evidence_file_is_kept_and_only_its_agency_reads_it(agency_db):
+    with transaction(agency_db) as s:
+        campaign = sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))
+        item = sa.items(s, sa.assessment(s, HEAD, campaign.id, "A1").id)[0]
+        sa.update_item(s, HEAD, item.id, item.proposed_status, evidence_file=("คำสั่ง.pdf", b"%PDF-1.4 order"))
+    with transaction(agency_db) as s:
+        assert sa.evidence_file(s, HEAD, item.id) == ("คำสั่ง.pdf", b"%PDF-1.4 order")
+        with pytest.raises(NotFound):
+            sa.evidence_file(s, Scope("x", "agency_head", "B2"), item.id)

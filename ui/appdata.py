@@ -245,6 +245,11 @@ def assessment_view(key: ScopeKey, campaign_id: int, agency_id: str) -> dict[str
                           for r in rows]}
 
 
+def evidence_file(key: ScopeKey, item_id: int) -> tuple[str, bytes] | None:
+    with factory()() as session:
+        return sa.evidence_file(session, scope_of(key), item_id)
+
+
 def update_item(key: ScopeKey, item_id: int, **fields: Any) -> None:
     with factory()() as session, session.begin():
         sa.update_item(session, scope_of(key), item_id, **fields)

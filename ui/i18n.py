@@ -75,6 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rules.title": ("มาตรการ กฎ และค่ากำหนด", "Measures, rules and parameters"),
     "rules.parameters": ("ค่ากำหนด", "Parameters"), "rules.source": ("ที่มา", "Source"),
     "rules.condition": ("เงื่อนไข", "Condition"), "rules.legal": ("ข้อกฎหมายที่เกี่ยวข้อง", "Legal references"),
+    "queue.export_all": ("เตรียมไฟล์ทุกรายการที่ตรงเงื่อนไข ({total} รายการ)", "Prepare a file of all {total} matching flags"),
     "download.csv": ("CSV", "CSV"), "download.xlsx": ("Excel", "Excel"),
     "nav.risk": ("วิเคราะห์ความเสี่ยง", "Risk analysis"), "nav.assessment": ("ประเมินตนเอง", "Self-assessment"),
     "nav.reports": ("รายงาน", "Reports"), "nav.dashboard": ("ภาพรวมจังหวัด", "Province overview"),

@@ -10,8 +10,8 @@ from i18n import t
 
 
 def show(frame: pd.DataFrame, key: str, name: str, table: bool = False) -> None:
-    if table:
-        st.table(frame)
+    if table:  # a small key–value or history table: plain HTML, readable by any browser or screen reader
+        st.table(frame.set_index(frame.columns[0]))
     else:
         st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}.grid")
     columns = [str(c) for c in frame.columns]

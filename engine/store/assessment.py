@@ -22,6 +22,8 @@ ITEM_STATUSES = ("compliant", "partial", "non_compliant", "not_applicable")
 ITEM_STATUS_NAMES = {"compliant": ("เป็นไปตามมาตรการ", "Compliant"), "partial": ("เป็นไปตามบางส่วน", "Partial"),
                      "non_compliant": ("ไม่เป็นไปตามมาตรการ", "Non-compliant"),
                      "not_applicable": ("ไม่เกี่ยวข้อง", "Not applicable")}
+ASSESSMENT_STATUS_NAMES = {"not_started": ("ยังไม่เริ่ม", "Not started"), "draft": ("ร่าง", "Draft"),
+                           "submitted": ("ส่งแล้ว", "Submitted")}
 ACTIVE = ("open", "needs_info", "confirmed")
 MAX_FILE = 10 * 1024 * 1024
 
@@ -118,6 +120,14 @@ def _editable(session: Session, scope: Scope, item_id: int) -> tuple[AssessmentI
     if owner.status == "submitted":
         raise UsageError("this self-assessment was submitted and is locked")
     return item, owner
+
+
+def evidence_file(session: Session, scope: Scope, item_id: int) -> tuple[str, bytes] | None:
+    item = session.get(AssessmentItem, item_id)
+    owner = session.get(Assessment, item.assessment_id) if item else None
+    if owner is None or not scope.sees(owner.agency_id):
+        raise NotFound(f"no assessment item {item_id}")
+    return (item.evidence_file_name, item.evidence_file) if item.evidence_file_name else None
 
 
 def update_item(session: Session, scope: Scope, item_id: int, status: str, override_reason: str | None = None,

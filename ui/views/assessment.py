@@ -60,6 +60,10 @@ for item in view["items"]:
     with st.expander(f"{m.id} {m.title_th} — {pick(ITEM_STATUS_NAMES[item['status']])}"):
         st.caption(f"{t('assess.proposed')}: {pick(ITEM_STATUS_NAMES[item['proposed_status']])} · "
                    f"{t('assess.basis')}: {item['proposed_basis']}")
+        if item["evidence_file_name"]:
+            stored = appdata.evidence_file(user, item["id"])
+            st.download_button(f"{t('assess.file')}: {stored[0]}", stored[1], file_name=stored[0],
+                               key=f"assess.{item['id']}.download", icon=":material/attach_file:")
         if not editable:
             st.write(item["evidence_note"] or "")
             continue

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 import appdata
-from i18n import date, t
+from engine.store.assessment import ASSESSMENT_STATUS_NAMES
+from i18n import date, pick, t
 from tables import show
 
 user = st.session_state["auth.user"]
@@ -33,7 +34,7 @@ st.altair_chart(alt.Chart(flags).mark_bar().encode(
 table = pd.DataFrame([{
     t("queue.agency"): r["name"], "id": r["agency_id"], "2.3": ack_names[r["acknowledgement"]],
     t("col.date"): date(r["reported_on"]) if r["reported_on"] else "", t("sev.high"): r["high"],
-    t("sev.medium"): r["medium"], t("sev.low"): r["low"], t("assess.status"): r["status"],
+    t("sev.medium"): r["medium"], t("sev.low"): r["low"], t("assess.status"): pick(ASSESSMENT_STATUS_NAMES[r["status"]]),
     t("assess.score"): r["score"],
 } for r in rows])
 show(table, "dash.table", "province-overview")

@@ -10,6 +10,7 @@ import streamlit as st
 import appdata
 from engine.store.review import ACTION_NAMES, ACTIONS, STATUS_NAMES
 from i18n import date, lang, pick, t, timestamp
+from tables import show
 from views.forms import action_form
 
 user = st.session_state["auth.user"]
@@ -48,15 +49,15 @@ with left:
         before = (flag["previous_evidence"] or {}).get(k) if flag["changed_fields"] and k in flag["changed_fields"] else None
         shown = json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else ("-" if v is None else str(v))
         rows.append({"": k, " ": shown + (f"  (เดิม/was: {before})" if before is not None else "")})
-    st.table(pd.DataFrame(rows).set_index(""))
+    show(pd.DataFrame(rows), f"flag.evidence", f"evidence-{flag_id}", table=True)
     if flag["case"]:
         st.subheader(t("flag.case"))
         case = {k: v for k, v in flag["case"].items() if k != "escalations"}
-        st.table(pd.DataFrame([{"": k, " ": date(v) if hasattr(v, "isoformat") else ("-" if v is None else str(v))}
-                               for k, v in case.items()]).set_index(""))
+        show(pd.DataFrame([{"": k, " ": date(v) if hasattr(v, "isoformat") else ("-" if v is None else str(v))}
+                           for k, v in case.items()]), "flag.case", f"case-{flag['subject_id']}", table=True)
         if flag["case"]["escalations"]:
             st.caption(t("flag.escalations"))
-            st.dataframe(pd.DataFrame(flag["case"]["escalations"]), hide_index=True, width="stretch")
+            show(pd.DataFrame(flag["case"]["escalations"]), "flag.escalations", f"escalations-{flag['subject_id']}")
 with right:
     st.subheader(t("flag.measure"))
     st.markdown(f"**{'มาตรการข้อ' if measure.kind == 'measure' else 'แนวทางข้อ'} {measure.id}** {measure.title_th}")
@@ -72,13 +73,13 @@ with right:
             st.caption(f"{refs[ref].title_th} — {refs[ref].sections if th else refs[ref].sections_en}")
 
 st.subheader(t("flag.history"))
-st.table(pd.DataFrame([{
+show(pd.DataFrame([{
     t("hist.at"): timestamp(e["at"]), t("hist.actor"): e["actor"],
     t("hist.action"): pick(ACTION_NAMES.get(e["action"], (e["action"], e["action"]))),
     t("hist.from"): pick(STATUS_NAMES[e["from_status"]]) if e["from_status"] else "",
     t("hist.to"): pick(STATUS_NAMES[e["to_status"]]), t("hist.reason"): e["reason"] or "",
     t("hist.details"): json.dumps(e["details"], ensure_ascii=False) if e["details"] else "",
-} for e in flag["history"]]).set_index(t("hist.at")))
+} for e in flag["history"]]), "flag.history", f"history-{flag_id}", table=True)
 
 st.subheader(t("flag.actions"))
 possible = [a for a, spec in ACTIONS.items() if flag["status"] in spec.from_statuses]

@@ -10,6 +10,7 @@ import streamlit as st
 import appdata
 from engine.store.review import STATUS_NAMES, STATUSES
 from i18n import date, pick, t
+from tables import show
 from views.forms import action_form
 
 PAGE_SIZE = 50
@@ -73,7 +74,12 @@ table = pd.DataFrame([{
     t("col.date"): date(r["event_date"]) if r["event_date"] else "",
     t("col.message"): r["message_th"] if lang_th else r["message_en"],
 } for r in rows])
-st.dataframe(table, key="queue.table", hide_index=True, width="stretch")
+show(table, "queue.table", f"flags-page-{page}")
+if st.button(t("queue.export_all", total=f"{total:,}"), key="queue.export"):
+    everything, _ = appdata.queue_page(user, filters, sort, 1, max(total, 1))
+    show(pd.DataFrame([{k: r[k] for k in ("flag_id", "rule_id", "measure", "severity", "subject_type", "subject_id",
+                                          "applicant", "agency_id", "status", "event_date", "message_th", "message_en")}
+                       for r in everything]), "queue.all", "flags")
 labels = {r["flag_id"]: f"{r['rule_id']} · {r['subject_id']}" + (f" · {r['applicant']}" if r["applicant"] else "")
           for r in rows}
 selected = st.multiselect(t("queue.select"), list(labels), format_func=labels.get, key=f"queue.selected.{page}",

@@ -9,6 +9,7 @@ import streamlit as st
 
 import appdata
 from i18n import date, lang, t
+from tables import show
 
 kb, catalogue = appdata.kb(), appdata.catalogue()
 th = lang() == "th"
@@ -27,9 +28,9 @@ for m in kb.measures:
             st.code(json.dumps(r.when, ensure_ascii=False), language="json")
 
 st.subheader(t("rules.parameters"))
-st.dataframe(pd.DataFrame([{
+show(pd.DataFrame([{
     "name": name, "default": str(p.default), "unit": p.unit, "meaning": p.meaning_th if th else p.meaning_en,
-} for name, p in kb.parameters.items()]), hide_index=True, width="stretch")
+} for name, p in kb.parameters.items()]), "rules.parameters", "parameters")
 st.subheader(t("rules.legal"))
 for ref in kb.legal_references:
     st.markdown(f"- **{ref.title_th}** ({ref.title_en}) — {ref.sections if th else ref.sections_en}")

@@ -9,13 +9,14 @@ import streamlit as st
 
 import appdata
 from i18n import date, t, timestamp
+from tables import show
 
 user = st.session_state["auth.user"]
 scope = appdata.scope_of(user)
 st.title(t("data.title"))
 
 st.subheader(t("data.stored"))
-st.dataframe(pd.DataFrame([appdata.counts(user)]), hide_index=True)
+show(pd.DataFrame([appdata.counts(user)]), "data.counts", "stored-data")
 
 if not scope.can("import"):
     st.info(t("data.readonly"))
@@ -36,7 +37,7 @@ else:
             st.warning(w)
         if problems:
             st.error(t("data.problems", n=len(problems)))
-            st.dataframe(pd.DataFrame(problems), hide_index=True, width="stretch")
+            show(pd.DataFrame(problems), "data.problems", "dataset-problems")
         else:
             st.success(t("data.valid", counts=", ".join(f"{k} {v}" for k, v in ds.counts().items())))
             if st.button(t("data.import"), key="data.import", type="primary"):
@@ -67,8 +68,8 @@ else:
 st.subheader(t("data.runs"))
 runs = appdata.runs(user)
 if runs:
-    st.dataframe(pd.DataFrame([{
+    show(pd.DataFrame([{
         "#": r["id"], "as_of": date(r["as_of"]), "start": timestamp(r["started_at"]), "status": r["status"],
         "by": r["triggered_by"], "flags": r["flags_total"], "new": r["flags_new"], "reopened": r["flags_reopened"],
         "cleared": r["flags_cleared"], "rules": r["rules_version"], "kb": r["kb_version"], "error": r["error"] or "",
-    } for r in runs]), hide_index=True, width="stretch")
+    } for r in runs]), "data.runs", "evaluation-runs")
