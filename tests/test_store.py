@@ -263,3 +263,14 @@ def test_reopen_after_each_decision_and_not_from_open(store):
                 act(s, SUP_A1, fid, "reopen")
             assert act(s, SUP_A1, fid, "reopen", reason=f"reopen after {action}").status == "open"
         assert [e.action for e in history(s, SUP_A1, fid)][-2:] == ["waive", "reopen"]
+
+
+def test_migrations_go_down_and_up_again(db_url):
+    from alembic import command
+
+    from engine.store.db import _alembic_config, current_revision
+
+    command.downgrade(_alembic_config(db_url), "base")
+    assert current_revision(db_url) is None
+    command.upgrade(_alembic_config(db_url), "head")
+    assert current_revision(db_url) == "0002"
