@@ -299,3 +299,18 @@ def test_province_overview_lists_all_33_agencies(app):
     shown = set(at.dataframe[0].value["id"])
     assert {a.id for a in load_agencies()} <= shown  # every agency of the letter's annex (others may be added)
     assert sum(int(m.value) for m in at.metric) == len(shown)
+
+
+@pytest.mark.parametrize("user", [("admin", "admin", None), ("province", "provincial", None),
+                                  ("head.x", "agency_head", "kk-land"), ("ethics.x", "ethics_committee", "kk-land")])
+def test_every_page_renders_on_an_empty_database(tmp_path, monkeypatch, user):
+    monkeypatch.setenv("DISCRETION_DB_URL", f"sqlite:///{tmp_path}/empty.db")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["auth.user"] = user
+    at.run()
+    assert not at.exception
+    pages = ["views/queue.py", "views/flag.py", "views/risk.py", "views/assessment.py", "views/reports.py",
+             "views/upload.py", "views/rules.py"] + (["views/dashboard.py"] if user[2] is None else [])
+    for page in pages:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)

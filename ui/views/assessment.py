@@ -39,6 +39,9 @@ c1, c2 = st.columns(2)
 campaign = c1.selectbox(t("assess.campaign"), campaigns, key="assess.campaign",
                         format_func=lambda c: f"{c['fiscal_year']} ({t('assess.due')} {date(c['due_date'])})")
 choices = appdata.agencies(user)
+if not choices:
+    st.info(t("risk.none"))
+    st.stop()
 agency = c2.selectbox(t("risk.agency"), [a for a, _ in choices], key="assess.agency", format_func=dict(choices).get)
 view = appdata.assessment_view(user, campaign["id"], agency)
 locked = view["status"] == "submitted"

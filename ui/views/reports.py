@@ -12,6 +12,9 @@ from i18n import date, t
 user = st.session_state["auth.user"]
 st.title(t("reports.title"))
 choices = appdata.agencies(user)
+if not choices:
+    st.info(t("risk.none"))
+    st.stop()
 agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.agency", format_func=dict(choices).get)
 campaigns = appdata.campaigns()
 campaign = st.selectbox(t("assess.campaign"), [None] + campaigns, key="reports.campaign",
