@@ -274,3 +274,14 @@ def test_migrations_go_down_and_up_again(db_url):
     assert current_revision(db_url) is None
     command.upgrade(_alembic_config(db_url), "head")
     assert current_revision(db_url) == "0002"
+
+
+def test_an_evaluation_run_reopens_expired_waivers_first(store):
+    fid = flag_of(store, "CA1")
+    with transaction(store) as s:
+        act(s, SUP_A1, fid, "waive", reason="ระบบล่ม", approver="หัวหน้า", expires_on=dt.date(2024, 5, 1),
+            today=dt.date(2024, 4, 21))  # expired long before the real today
+    run_evaluation(session_factory(store), SYSTEM, AS_OF)
+    with transaction(store) as s:
+        assert get_flag(s, SUP_A1, fid).status == "open"
+        assert "waiver_expired" in [e.action for e in history(s, SUP_A1, fid)]

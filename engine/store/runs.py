@@ -23,6 +23,7 @@ from ..resources import data_dir
 from ..rules import RuleCatalogue, default_catalogue
 from .access import IMPORT, Scope
 from .data import load_from_db
+from .review import expire_waivers
 from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunRuleStat, utcnow
 
 ProgressFn = Callable[[float, str], None]
@@ -101,6 +102,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                 progress(0.9 * done / max(1, len(ds.agencies)), agency_id)
         with session_factory() as session, session.begin():
             run = session.get(EvaluationRun, run_id)
+            expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
             for rule in catalogue:
                 flagged = sum(1 for f in flags if f.rule_id == rule.rule_id)
