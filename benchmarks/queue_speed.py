@@ -59,10 +59,11 @@ def main() -> None:
     print(f"{'who':44} {'first page':>11} {'filtered':>9} {'page 200':>9} {'facets':>8}   (median ms of 5)")
     for label, scope in scopes.items():
         with factory() as s:
-            first = timed(lambda: queue(s, scope, QueueFilter(), "severity", 1, 50))
-            filtered = timed(lambda: queue(s, scope, QueueFilter(measures=["1.3"], severities=["high"]), "date", 1, 50))
-            far = timed(lambda: queue(s, scope, QueueFilter(statuses=[]), "severity", 200, 50))
-            choice = timed(lambda: facets(s, scope))
+            first = timed(lambda s=s, scope=scope: queue(s, scope, QueueFilter(), "severity", 1, 50))
+            filtered = timed(lambda s=s, scope=scope: queue(s, scope, QueueFilter(measures=["1.3"], severities=["high"]),
+                                                            "date", 1, 50))
+            far = timed(lambda s=s, scope=scope: queue(s, scope, QueueFilter(statuses=[]), "severity", 200, 50))
+            choice = timed(lambda s=s, scope=scope: facets(s, scope))
         print(f"{label:44} {first:>9.0f}ms {filtered:>7.0f}ms {far:>7.0f}ms {choice:>6.0f}ms")
     os.environ["DISCRETION_DB_URL"] = args.db
     from streamlit.testing.v1 import AppTest

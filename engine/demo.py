@@ -150,7 +150,7 @@ def generate(out: Path, cases: int = 5000, seed: int = 1, as_of: dt.date | None 
                            "serves_public": w.flag(a.serves_public), "website": f"https://{a.id}.example.go.th"})
         head = officer(a.id, "หัวหน้าส่วนราชการ", None, False)
         staff: list[dict[str, Any]] = []
-        for d in range(rng.randint(2, 3)):
+        for _ in range(rng.randint(2, 3)):
             division = officer(a.id, "ผู้อำนวยการกลุ่มงาน", head["officer_id"], False)
             for _ in range(rng.randint(3, 5)):
                 staff.append(officer(a.id, rng.choice(["นักวิชาการ", "เจ้าพนักงาน", "นิติกร"]), division["officer_id"], True))

@@ -25,9 +25,9 @@ from . import durable
 from .errors import EvaluationError
 from .facts import Index, partition_facts
 from .flags import Flag, build_flag
-from .kb import KnowledgeBase, load_kb
+from .kb import KnowledgeBase
 from .models import Dataset
-from .rules import SEVERITY_ORDER, RuleCatalogue, default_catalogue
+from .rules import RuleCatalogue, default_catalogue
 
 ProgressFn = Callable[[str, int], None]  # (agency_id, subjects evaluated)
 
@@ -169,5 +169,3 @@ def evaluate(ds: Dataset, as_of: dt.date | None = None, params: dict[str, Any] |
             result.stats[f.rule_id].flagged += 1
     return result
 
-
-__all__ = ["Evaluation", "RuleStats", "evaluate", "iter_partitions", "flag_sort_key", "SEVERITY_ORDER", "load_kb"]

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test ui
 eval "$(bash scripts/services.sh)"
+.venv/bin/ruff check engine ui tests benchmarks
 exec .venv/bin/python -m pytest -q "$@"

@@ -37,7 +37,7 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
         scope.require(IMPORT)
     process_agency = {p.process_id: p.agency_id for p in ds.processes}
     case_agency = {c.case_id: process_agency[c.process_id] for c in ds.cases}
-    for name, row in DATASET_ROWS.items():
+    for row in DATASET_ROWS.values():
         stmt = delete(row).where(row.agency_id.in_(agencies))
         if row is RiskAnalysisRow:
             stmt = stmt.where(RiskAnalysisRow.source == "import")  # analyses recorded in the app stay

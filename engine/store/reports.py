@@ -50,7 +50,7 @@ def acknowledgement_pdf(data: dict[str, Any], today: dt.date) -> bytes:
     src = kb.source
     doc = ThaiDocument(src.form_th, footer=f"{data['agency']} · {format_date_long(today)}")
     doc.heading(src.form_th, 17)
-    doc.paragraph(f"เรียน  หัวหน้าสำนักงานจังหวัดขอนแก่น (กลุ่มงานบริหารทรัพยากรบุคคล)")
+    doc.paragraph("เรียน  หัวหน้าสำนักงานจังหวัดขอนแก่น (กลุ่มงานบริหารทรัพยากรบุคคล)")
     doc.paragraph(f"หน่วยงาน  {data['agency']}")
     doc.paragraph(f"ตามหนังสือจังหวัดขอนแก่น ที่ {src.letter_no} ลงวันที่ {to_thai_digits(format_date_long(src.dated))} "
                   f"เรื่อง {src.subject_th} {data['agency']} ได้รับทราบมาตรการดังกล่าว และได้ดำเนินการ ดังนี้")
@@ -67,7 +67,7 @@ def acknowledgement_pdf(data: dict[str, Any], today: dt.date) -> bytes:
         if m.kind == "measure":
             doc.paragraph(f"{to_thai_digits(m.id)} {m.text_th}", size=11)
     doc.ln(8)
-    doc.paragraph(f"ลงชื่อ ........................................................")
+    doc.paragraph("ลงชื่อ ........................................................")
     doc.paragraph(f"({data['head'] or '........................................'})")
     doc.paragraph(f"ตำแหน่ง {data['head_position'] or 'หัวหน้าหน่วยงาน'}")
     doc.paragraph(f"วันที่ {format_date_long(today)}")

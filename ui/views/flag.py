@@ -49,7 +49,7 @@ with left:
         before = (flag["previous_evidence"] or {}).get(k) if flag["changed_fields"] and k in flag["changed_fields"] else None
         shown = json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else ("-" if v is None else str(v))
         rows.append({"": k, " ": shown + (f"  (เดิม/was: {before})" if before is not None else "")})
-    show(pd.DataFrame(rows), f"flag.evidence", f"evidence-{flag_id}", table=True)
+    show(pd.DataFrame(rows), "flag.evidence", f"evidence-{flag_id}", table=True)
     if flag["case"]:
         st.subheader(t("flag.case"))
         case = {k: v for k, v in flag["case"].items() if k != "escalations"}

@@ -1,7 +1,6 @@
 """Alembic environment: run migrations against the URL set by engine.store.db."""
 
 from alembic import context
-from sqlalchemy import pool
 
 from engine.store.db import make_engine
 from engine.store.schema import Base
