@@ -189,8 +189,8 @@ def test_upload_shows_problems_as_a_table_and_imports_nothing(app, dataset_dir, 
     at.button(key="data.check").click().run()
     assert not at.exception and at.error[0].value == "พบปัญหา 3 รายการ ยังไม่ได้นำเข้าข้อมูล"
     problems = at.dataframe[1].value
-    assert list(problems.columns) == ["file", "row", "column", "value", "reason"]
-    assert set(problems["column"]) == {"received_on", "discretion_used", "officer_id"}
+    assert list(problems.columns) == ["ไฟล์", "แถว", "คอลัมน์", "ค่า", "เหตุผล"]
+    assert set(problems["คอลัมน์"]) == {"received_on", "discretion_used", "officer_id"}
     assert "data.import" not in [b.key for b in at.button]
     assert at.dataframe[0].value.iloc[0].to_dict() == before
 
@@ -199,14 +199,14 @@ def test_upload_valid_dataset_then_import(app, dataset_dir):
     good = dataset_dir()
     at = app(("admin", "admin", None))
     at.switch_page("views/upload.py").run()
-    cases_before = int(at.dataframe[0].value.iloc[0]["cases"])
+    cases_before = int(at.dataframe[0].value.iloc[0]["จำนวนเรื่อง"])
     at.file_uploader(key="data.files").set_value(_uploads(good)).run()
     at.button(key="data.check").click().run()
     assert at.success[0].value.startswith("ไฟล์ถูกต้อง: agencies 1, processes 2, officers 6, cases 1")
     at.button(key="data.import").click().run()
     assert not at.exception and at.success[-1].value.startswith("นำเข้าแล้ว (ครั้งที่")
     at.run()
-    assert int(at.dataframe[0].value.iloc[0]["cases"]) == cases_before + 1
+    assert int(at.dataframe[0].value.iloc[0]["จำนวนเรื่อง"]) == cases_before + 1
 
 
 def test_a_supervisor_cannot_import_another_agency(app, dataset_dir):

@@ -123,6 +123,32 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+# Column names of data tables, shown (and exported) in the reader's language.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "agency_id": ("หน่วยงาน", "Agency"), "measure": ("มาตรการ", "Measure"), "flags": ("ข้อสังเกต", "Flags"),
+    "cases": ("จำนวนเรื่อง", "Cases"), "per_100_cases": ("ต่อ 100 เรื่อง", "Per 100 cases"),
+    "month": ("เดือน", "Month"), "process_id": ("กระบวนงาน", "Process"), "name": ("ชื่อ", "Name"),
+    "deviating": ("ไม่เป็นไปตามหลักเกณฑ์", "Deviating"), "deviation_rate": ("อัตราไม่เป็นไปตามหลักเกณฑ์", "Deviation rate"),
+    "overdue": ("เกินกำหนด", "Overdue"), "overdue_rate": ("อัตราเกินกำหนด", "Overdue rate"),
+    "officer_id": ("เจ้าหน้าที่", "Officer"), "decisions": ("จำนวนคำวินิจฉัย", "Decisions"),
+    "approved": ("อนุมัติ", "Approved"), "approval_rate": ("อัตราการอนุมัติ", "Approval rate"),
+    "direction": ("ทิศทาง", "Direction"), "peers": ("จำนวนเพื่อนร่วมกระบวนงาน", "Peers"),
+    "fence_low": ("ขอบล่าง", "Lower fence"), "fence_high": ("ขอบบน", "Upper fence"),
+    "applicant": ("ผู้ยื่นคำขอ", "Applicant"), "status": ("สถานะ", "Status"), "since": ("ดำรงตำแหน่งตั้งแต่", "In position since"),
+    "years": ("จำนวนปี", "Years"), "analysed_on": ("วันที่วิเคราะห์", "Analysed on"),
+    "ethics_committee": ("คณะกรรมการจริยธรรม", "Ethics committee"), "participants": ("ผู้ร่วมวิเคราะห์", "Participants"),
+    "risks": ("ความเสี่ยงที่พบ", "Risks"), "rotation_plan": ("แผนการหมุนเวียน", "Rotation plan"),
+    "controls": ("มาตรการควบคุม", "Controls"), "recorded_by": ("ผู้บันทึก", "Recorded by"), "source": ("ที่มา", "Source"),
+    "file": ("ไฟล์", "File"), "row": ("แถว", "Row"), "column": ("คอลัมน์", "Column"), "value": ("ค่า", "Value"),
+    "reason": ("เหตุผล", "Reason"),
+}
+
+
+def column(name: str) -> str:
+    pair = COLUMNS.get(name)
+    return (pair[0] if lang() == "th" else pair[1]) if pair else name
+
+
 def lang() -> str:
     return st.session_state.get(LANG_KEY, "th")
 

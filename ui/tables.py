@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from engine.exports import to_csv, to_xlsx
-from i18n import t
+from i18n import column, t
 
 
 def show(frame: pd.DataFrame, key: str, name: str, table: bool = False) -> None:
+    frame = frame.rename(columns={c: column(c) for c in frame.columns if isinstance(c, str)})
     if table:  # a small key–value or history table: plain HTML, readable by any browser or screen reader
         st.table(frame.set_index(frame.columns[0]))
     else:
