@@ -36,7 +36,7 @@ TEXT: dict[str, tuple[str, str]] = {
                           "Pick flags to open one, or to act on several at once"),
     "col.severity": ("ระดับ", "Severity"), "col.rule": ("กฎ", "Rule"), "col.subject": ("เรื่อง", "Subject"),
     "col.agency": ("หน่วยงาน", "Agency"), "col.status": ("สถานะ", "Status"), "col.date": ("วันที่", "Date"),
-    "col.message": ("คำอธิบาย", "Explanation"), "col.flag": ("รหัสข้อสังเกต", "Flag id"),
+    "col.message": ("คำอธิบาย", "Explanation"), "col.item": ("รายการ", "Item"), "col.value": ("ข้อมูล", "Value"), "col.flag": ("รหัสข้อสังเกต", "Flag id"),
     "sort.severity": ("ความรุนแรง", "Severity"), "sort.date": ("วันที่ล่าสุด", "Latest date"),
     "sort.newest": ("พบล่าสุด", "Newest"), "sort.rule": ("กฎ", "Rule"), "sort.subject": ("เรื่อง", "Subject"),
     "sev.high": ("สูง", "high"), "sev.medium": ("กลาง", "medium"), "sev.low": ("ต่ำ", "low"),

@@ -17,9 +17,9 @@ def show(frame: pd.DataFrame, key: str, name: str, table: bool = False) -> None:
         st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}.grid")
     columns = [str(c) for c in frame.columns]
     rows = frame.astype(object).where(frame.notna(), None).values.tolist()
-    c1, c2, _ = st.columns([1, 1, 6])
-    c1.download_button(t("download.csv"), to_csv(columns, rows), file_name=f"{name}.csv", mime="text/csv",
+    row = st.container(horizontal=True)
+    row.download_button(t("download.csv"), to_csv(columns, rows), file_name=f"{name}.csv", mime="text/csv",
                        key=f"{key}.csv", icon=":material/download:")
-    c2.download_button(t("download.xlsx"), to_xlsx({name: (columns, rows)}), file_name=f"{name}.xlsx",
+    row.download_button(t("download.xlsx"), to_xlsx({name: (columns, rows)}), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}.xlsx",
                        icon=":material/download:")

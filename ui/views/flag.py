@@ -47,13 +47,14 @@ with left:
     rows = []
     for k, v in flag["evidence"].items():
         before = (flag["previous_evidence"] or {}).get(k) if flag["changed_fields"] and k in flag["changed_fields"] else None
-        shown = json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else ("-" if v is None else str(v))
-        rows.append({"": k, " ": shown + (f"  (เดิม/was: {before})" if before is not None else "")})
+        shown = json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else ("—" if v is None else str(v))
+        rows.append({t("col.item"): k, t("col.value"): shown + (f"  (เดิม/was: {before})" if before is not None else "")})
     show(pd.DataFrame(rows), "flag.evidence", f"evidence-{flag_id}", table=True)
     if flag["case"]:
         st.subheader(t("flag.case"))
         case = {k: v for k, v in flag["case"].items() if k != "escalations"}
-        show(pd.DataFrame([{"": k, " ": date(v) if hasattr(v, "isoformat") else ("-" if v is None else str(v))}
+        show(pd.DataFrame([{t("col.item"): k,
+                            t("col.value"): date(v) if hasattr(v, "isoformat") else ("—" if v in (None, "") else str(v))}
                            for k, v in case.items()]), "flag.case", f"case-{flag['subject_id']}", table=True)
         if flag["case"]["escalations"]:
             st.caption(t("flag.escalations"))
