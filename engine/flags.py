@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import string
+import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from .facts import Fact
@@ -45,24 +46,56 @@ def make_flag_id(rule_id: str, subject_type: str, subject_id: str, applicant: st
     return "F" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
 
-class _MessageFormatter(string.Formatter):
-    def __init__(self, lang: str):
-        self.lang = lang
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if format_spec == "date" or isinstance(value, dt.date):
-            return format_date(value, self.lang) if isinstance(value, dt.date) or value is None else str(value)
-        if value is None:
-            return "ไม่มี" if self.lang == "th" else "none"
-        if isinstance(value, bool):
-            return ("ใช่" if value else "ไม่ใช่") if self.lang == "th" else ("yes" if value else "no")
-        if isinstance(value, (list, tuple)):
-            return ", ".join(str(v) for v in value)
-        return super().format_field(value, format_spec)
+_DATE_SPEC = re.compile(r"\{(\w+):date\}")
+_ABSENT = object()
 
 
-_TH = _MessageFormatter("th")
-_EN = _MessageFormatter("en")
+@lru_cache(maxsize=512)
+def _template(text: str) -> str:
+    """A message template for ``str.format_map``: ``{x:date}`` becomes ``{x}`` because the
+    mapping below formats every value (dates in the Buddhist Era for Thai) itself."""
+    return _DATE_SPEC.sub(r"{\1}", text)
+
+
+def _display(value: Any, lang: str) -> Any:
+    if isinstance(value, dt.date):
+        return format_date(value, lang)
+    if value is None:
+        return "ไม่มี" if lang == "th" else "none"
+    if isinstance(value, bool):
+        return ("ใช่" if value else "ไม่ใช่") if lang == "th" else ("yes" if value else "no")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+class _Context(dict):
+    """Template values: set ones first, then the fact's details (``_x``), then its attributes;
+    a detail that does not apply (no analysis yet, say) reads as None."""
+
+    def __init__(self, fact: Fact, values: dict[str, Any]):
+        super().__init__(values)
+        self.fact = fact
+
+    def __missing__(self, key: str) -> Any:
+        value = self.fact.get("_" + key, _ABSENT)
+        return self.fact.get(key) if value is _ABSENT else value
+
+
+class _InLanguage:
+    """A read-only view of a context that formats each value for one language."""
+
+    __slots__ = ("ctx", "lang")
+
+    def __init__(self, ctx: _Context, lang: str):
+        self.ctx, self.lang = ctx, lang
+
+    def __getitem__(self, key: str) -> Any:
+        return _display(self.ctx[key], self.lang)
+
+
+def _render(template: str, ctx: _Context, lang: str) -> str:
+    return " ".join(_template(template).format_map(_InLanguage(ctx, lang)).split())
 
 
 def _phrases(fact: Fact) -> dict[str, Any]:
@@ -128,22 +161,12 @@ def _phrases(fact: Fact) -> dict[str, Any]:
     return out
 
 
-class _Context(dict):
-    """Template values; a detail that does not apply (no analysis yet, say) reads as none."""
-
-    def __missing__(self, key: str) -> None:
-        return None
-
-
-def _context(rule: Rule, fact: Fact, params: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
-    ctx = _Context((k.lstrip("_"), v) for k, v in fact.items() if k != "as_of")
-    ctx.update(params)
-    ctx.update(_phrases(fact))
-    if fact["_type"] == "case":
-        ctx["chain"] = fact.get("_chain", [])
-    ctx.update({"as_of": as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": fact["_id"],
-                "agency": fact["_agency"]})
-    return ctx
+def _context(rule: Rule, fact: Fact, params: dict[str, Any], as_of: dt.date) -> _Context:
+    values = dict(params)
+    values.update(_phrases(fact))
+    values.update({"as_of": as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": fact["_id"],
+                   "agency": fact["_agency"]})
+    return _Context(fact, values)
 
 
 def _evidence_value(value: Any) -> Any:
@@ -161,7 +184,7 @@ def _evidence_value(value: Any) -> Any:
 def build_flag(rule: Rule, severity: str, fact: Fact, params: dict[str, Any], as_of: dt.date,
                kb: KnowledgeBase) -> Flag:
     ctx = _context(rule, fact, params, as_of)
-    evidence = {name: _evidence_value(ctx.get(name)) for name in rule.evidence}
+    evidence = {name: _evidence_value(ctx[name]) for name in rule.evidence}
     evidence.update({name: _evidence_value(params[name]) for name in rule.parameters})
     applicant = fact.get("_applicant")
     if applicant is not None:
@@ -178,7 +201,7 @@ def build_flag(rule: Rule, severity: str, fact: Fact, params: dict[str, Any], as
         subject_id=fact["_id"],
         agency_id=fact["_agency"],
         as_of=as_of.isoformat(),
-        message_th=" ".join(_TH.vformat(rule.message_th, (), ctx).split()) + cite_th,
-        message_en=" ".join(_EN.vformat(rule.message_en, (), ctx).split()) + cite_en,
+        message_th=_render(rule.message_th, ctx, "th") + cite_th,
+        message_en=_render(rule.message_en, ctx, "en") + cite_en,
         evidence=evidence,
     )
