@@ -148,6 +148,7 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
     # then cost about a third of the memory. Unique columns stop being pooled early.
     pools: dict[str, dict[str, str] | None] = {name: ({} if name != id_column else None) for name in position}
     columns = list(position.items())
+    parsers = [(name, table.cells[name]) for name in position]
     required = table.required
     model = table.model
     for n, cells in rows:
@@ -183,7 +184,17 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
         absent = [c for c in required if values[c] is None]
         for column in absent:
             out.add(label, n, column, None, "required value is missing")
-        if absent:
+        unreadable = False
+        for name, cell in parsers:
+            v = values[name]
+            if v is None or (cell.text and v.__class__ is str):
+                continue
+            try:
+                values[name] = cell.parse(v)
+            except ValueError as exc:
+                out.add(label, n, name, v, str(exc))
+                unreadable = True
+        if absent or unreadable:
             _remember_invalid(table, n, values, out)
             continue
         try:

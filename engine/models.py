@@ -1,7 +1,8 @@
 """The dataset exchange format v1 (SPEC §2) as pydantic models.
 
-Each model is one row of one file. Cell parsing (Buddhist-Era dates, Thai digits, Thai and
-English booleans) lives in the annotated types below, so a model validates raw cells.
+Each model is one row of one file. How a cell is read (Buddhist-Era dates, Thai digits, Thai
+and English booleans) is carried by the annotated types below as a ``Cell`` marker: the loader
+applies it column by column (with caches), then pydantic validates the typed row in its core.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from .thai import parse_bool, parse_date, parse_int, to_arabic_digits
@@ -95,16 +96,25 @@ def _non_negative(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, BeforeValidator(_as_text)]
-Text = Annotated[str | None, BeforeValidator(_as_text)]
-Url = Annotated[str | None, BeforeValidator(_as_url)]
-Date = Annotated[dt.date, BeforeValidator(_as_date)]
-OptDate = Annotated[dt.date | None, BeforeValidator(_as_date)]
-Bool = Annotated[bool, BeforeValidator(_as_bool)]
-OptBool = Annotated[bool | None, BeforeValidator(_as_bool)]
-Count = Annotated[int, BeforeValidator(_non_negative)]
-OptCount = Annotated[int | None, BeforeValidator(_non_negative)]
-DayBasis = Annotated[Literal["working", "calendar"] | None, BeforeValidator(_as_basis)]
+@dataclass(frozen=True)
+class Cell:
+    """How a raw cell (text, or a native spreadsheet value) becomes the field's value.
+    ``text`` marks a parser that leaves an already-stripped string as it is."""
+
+    parse: Any
+    text: bool = False
+
+
+Id = Annotated[str, Cell(_as_text, text=True)]
+Text = Annotated[str | None, Cell(_as_text, text=True)]
+Url = Annotated[str | None, Cell(_as_url)]
+Date = Annotated[dt.date, Cell(_as_date)]
+OptDate = Annotated[dt.date | None, Cell(_as_date)]
+Bool = Annotated[bool, Cell(_as_bool)]
+OptBool = Annotated[bool | None, Cell(_as_bool)]
+Count = Annotated[int, Cell(_non_negative)]
+OptCount = Annotated[int | None, Cell(_non_negative)]
+DayBasis = Annotated[Literal["working", "calendar"] | None, Cell(_as_basis)]
 
 _ROW = ConfigDict(str_strip_whitespace=False, validate_default=False)
 
@@ -221,12 +231,14 @@ class Table:
     optional_file: bool
     required: tuple[str, ...]
     columns: tuple[str, ...]
+    cells: dict[str, Cell]
 
 
 def _table(name: str, model: type, id_column: str | None, optional_file: bool = False) -> Table:
     cols = tuple(f.name for f in fields(model))
     required = tuple(f.name for f in fields(model) if _is_required(model, f.name))
-    return Table(name, model, id_column, optional_file, required, cols)
+    cells = {n: next(m for m in model.__pydantic_fields__[n].metadata if isinstance(m, Cell)) for n in cols}
+    return Table(name, model, id_column, optional_file, required, cols, cells)
 
 
 def _is_required(model: type, name: str) -> bool:
