@@ -314,3 +314,16 @@ def test_every_page_renders_on_an_empty_database(tmp_path, monkeypatch, user):
     for page in pages:
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
+
+
+def test_login_is_refused_after_repeated_failures(app):
+    at = app()
+    at.text_input(key="login.username").input("supervisor.transport")
+    for i in range(5):
+        at.text_input(key="login.password").input(f"wrong-{i}")
+        at.button[0].click().run()
+        assert at.error[0].value == "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง หรือบัญชีถูกระงับ"
+    at.text_input(key="login.password").input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert at.error[0].value == "เข้าสู่ระบบผิดหลายครั้งเกินไป กรุณาลองใหม่ในอีก 15 นาที"
+    assert "auth.user" not in at.session_state

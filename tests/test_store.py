@@ -273,7 +273,7 @@ def test_migrations_go_down_and_up_again(db_url):
     command.downgrade(_alembic_config(db_url), "base")
     assert current_revision(db_url) is None
     command.upgrade(_alembic_config(db_url), "head")
-    assert current_revision(db_url) == "0002"
+    assert current_revision(db_url) == "0003"
 
 
 def test_an_evaluation_run_reopens_expired_waivers_first(store):
@@ -285,3 +285,24 @@ def test_an_evaluation_run_reopens_expired_waivers_first(store):
     with transaction(store) as s:
         assert get_flag(s, SUP_A1, fid).status == "open"
         assert "waiver_expired" in [e.action for e in history(s, SUP_A1, fid)]
+
+
+def test_repeated_failed_logins_lock_the_name_for_a_while(db_url):
+    from engine.store.access import MAX_FAILURES, TooManyAttempts
+    from engine.store.schema import LoginAttempt
+
+    t0 = dt.datetime(2024, 4, 20, 9, 0)
+    with transaction(db_url) as s:
+        add_user(s, "somchai", "correct horse", "supervisor", "A1")
+    for i in range(MAX_FAILURES):
+        with transaction(db_url) as s:
+            assert authenticate(s, "somchai", f"guess {i}", now=t0 + dt.timedelta(minutes=i)) is None
+    with pytest.raises(TooManyAttempts, match="too many failed logins for 'somchai'"):
+        with transaction(db_url) as s:
+            authenticate(s, "somchai", "correct horse", now=t0 + dt.timedelta(minutes=6))
+    with transaction(db_url) as s:  # the window has passed for the early failures
+        assert authenticate(s, "somchai", "correct horse", now=t0 + dt.timedelta(minutes=20)) is not None
+    with transaction(db_url) as s:
+        attempts = s.scalars(select(LoginAttempt.success).where(LoginAttempt.username == "somchai")
+                             .order_by(LoginAttempt.id)).all()
+        assert attempts == [False] * MAX_FAILURES + [True]

@@ -47,6 +47,7 @@ def scope_of(key: ScopeKey) -> Scope:
 
 
 def login(username: str, password: str) -> ScopeKey | None:
+    """The user's scope key, None for a wrong name or password; TooManyAttempts when locked."""
     with factory()() as session, session.begin():
         scope = authenticate(session, username, password)
     return (scope.username, scope.role, scope.agency_id) if scope else None

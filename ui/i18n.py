@@ -18,6 +18,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.title": ("เข้าสู่ระบบ", "Log in"), "login.username": ("ชื่อผู้ใช้", "Username"),
     "login.password": ("รหัสผ่าน", "Password"), "login.submit": ("เข้าสู่ระบบ", "Log in"),
     "login.failed": ("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง หรือบัญชีถูกระงับ", "Wrong username or password, or the account is disabled"),
+    "login.locked": ("เข้าสู่ระบบผิดหลายครั้งเกินไป กรุณาลองใหม่ในอีก 15 นาที",
+                     "Too many failed logins; try again in 15 minutes"),
     "logout": ("ออกจากระบบ", "Log out"),
     "nav.queue": ("รายการที่ต้องพิจารณา", "Review queue"), "nav.flag": ("รายละเอียดข้อสังเกต", "Flag detail"),
     "nav.data": ("ข้อมูลและการประมวลผล", "Data and evaluation"), "nav.rules": ("มาตรการและกฎ", "Measures and rules"),

@@ -3,6 +3,7 @@ layer: every query of engine.store.review filters by it, and every action checks
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import DiscretionReviewError, UsageError
-from .schema import User
+from .schema import LoginAttempt, User, utcnow
 
 READ, ACT, IMPORT, RISK, SELF_ASSESS, MANAGE_USERS = "read", "act", "import", "risk", "self_assess", "manage_users"
 
@@ -100,9 +101,39 @@ def set_active(session: Session, username: str, active: bool) -> User:
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> Scope | None:
-    """The user's scope when the password is right and the account active; None otherwise."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
+MAX_FAILURES = 5                       # failed logins for one name within the window …
+FAILURE_WINDOW = dt.timedelta(minutes=15)  # … lock that name until the window has passed
+
+
+class TooManyAttempts(DiscretionReviewError):
+    """Too many failed logins for this name recently; try again later."""
+
+
+def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> Scope | None:
+    """The user's scope when the password is right and the account active; None otherwise.
+
+    Every attempt is recorded. After ``MAX_FAILURES`` failures within ``FAILURE_WINDOW`` the
+    name is refused (``TooManyAttempts``) until the window has passed, right password or not.
+    """
+    name = username.strip()
+    now = now or utcnow()
+    recent = session.scalars(select(LoginAttempt.success).where(
+        LoginAttempt.username == name, LoginAttempt.at > now - FAILURE_WINDOW).order_by(LoginAttempt.id.desc())).all()
+    failures = 0
+    for success in recent:  # consecutive failures since the last success
+        if success:
+            break
+        failures += 1
+    if failures >= MAX_FAILURES:
+        raise TooManyAttempts(f"too many failed logins for '{name}'; try again in "
+                              f"{int(FAILURE_WINDOW.total_seconds() // 60)} minutes")
+    scope = _check_password(session, name, password)
+    session.add(LoginAttempt(username=name[:64], at=now, success=scope is not None))
+    return scope
+
+
+def _check_password(session: Session, name: str, password: str) -> Scope | None:
+    user = session.scalar(select(User).where(User.username == name))
     if user is None:
         _HASHER.hash(password)  # same work either way: no timing hint that the name exists
         return None

@@ -159,6 +159,16 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class LoginAttempt(Base):
+    """Every login attempt, kept for audit and to slow down password guessing."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+
+
 class EvaluationRun(Base):
     __tablename__ = "evaluation_runs"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import appdata
+from engine.store.access import TooManyAttempts
 from i18n import t
 
 st.title(t("app.title"))
@@ -12,7 +13,11 @@ with st.form("login.form"):
     password = st.text_input(t("login.password"), type="password", key="login.password")
     submitted = st.form_submit_button(t("login.submit"), type="primary")
 if submitted:
-    user = appdata.login(username, password)
+    try:
+        user = appdata.login(username, password)
+    except TooManyAttempts:
+        st.error(t("login.locked"))
+        st.stop()
     if user is None:
         st.error(t("login.failed"))
     else:
