@@ -306,3 +306,4 @@ def test_repeated_failed_logins_lock_the_name_for_a_while(db_url):
         attempts = s.scalars(select(LoginAttempt.success).where(LoginAttempt.username == "somchai")
                              .order_by(LoginAttempt.id)).all()
         assert attempts == [False] * MAX_FAILURES + [True]
+
