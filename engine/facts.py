@@ -89,6 +89,32 @@ VOCABULARY: dict[str, dict[str, str]] = {
 }
 
 
+# Short Thai names of the attributes, for showing a rule's condition to people.
+LABELS_TH: dict[str, str] = {
+    "discretion_used": "ใช้ดุลพินิจ", "decided": "วินิจฉัยแล้ว", "reviewed": "ผู้บังคับบัญชาตรวจสอบแล้ว",
+    "days_since_decision": "จำนวนวันนับจากวันวินิจฉัย", "review_delay_days": "จำนวนวันจากวินิจฉัยถึงตรวจสอบ",
+    "self_reviewed": "ผู้วินิจฉัยตรวจสอบเอง", "reviewer_in_chain": "ผู้ตรวจสอบอยู่ในสายบังคับบัญชา",
+    "has_legal_basis": "ระบุข้อกฎหมายที่อ้างอิง", "process_has_manual": "กระบวนงานมีคู่มือ",
+    "public_service": "เป็นงานบริการประชาชน", "overdue": "เกินระยะเวลาที่กำหนด",
+    "deviates": "ไม่เป็นไปตามหลักเกณฑ์", "days_since_deviation": "จำนวนวันนับจากวันที่ไม่เป็นไปตามหลักเกณฑ์",
+    "escalated": "รายงานผู้บังคับบัญชาแล้ว", "escalations_outside_chain": "จำนวนรายงานที่ไม่ผ่านผู้บังคับบัญชาโดยตรง",
+    "max_investigation_days": "จำนวนวันที่ใช้หาข้อเท็จจริง (สูงสุด)", "process_has_it_system": "กระบวนงานมีระบบสารสนเทศ",
+    "bypassed_it_system": "ไม่ได้ดำเนินการผ่านระบบสารสนเทศ", "has_override_reason": "ระบุเหตุผลที่ไม่ใช้ระบบ",
+    "applicant_related": "ผู้วินิจฉัยมีส่วนได้เสียกับผู้ยื่นคำขอ", "coi_declared": "แจ้งส่วนได้เสียแล้ว",
+    "ethics_ack_age_at_decision": "จำนวนวันจากรับทราบประมวลจริยธรรมถึงวันวินิจฉัย",
+    "discretionary": "กระบวนงานใช้ดุลพินิจ", "has_manual": "มีคู่มือการปฏิบัติงาน", "manual_reviewed": "คู่มือเคยทบทวน",
+    "manual_age_days": "จำนวนวันนับจากทบทวนคู่มือ", "has_citizen_manual_url": "เผยแพร่คู่มือประชาชนบนเว็บไซต์",
+    "citizen_manual_at_office": "แสดงคู่มือประชาชน ณ ที่ทำการ", "has_it_system": "มีระบบสารสนเทศ",
+    "days_since_last_discretionary_decision": "จำนวนวันนับจากวินิจฉัยที่ใช้ดุลพินิจครั้งล่าสุด",
+    "years_in_position": "จำนวนปีที่ดำรงตำแหน่ง", "recent_discretionary_decisions": "จำนวนคำวินิจฉัยให้ผู้ยื่นคำขอรายนี้ในช่วงเวลา",
+    "has_process": "มีกระบวนงาน", "has_discretionary_process": "มีกระบวนงานที่ใช้ดุลพินิจ",
+    "days_since_committee_analysis": "จำนวนวันนับจากวิเคราะห์ร่วมกับคณะกรรมการจริยธรรม",
+    "days_since_monitoring_report": "จำนวนวันนับจากรายงานการกำกับติดตาม", "acknowledgement_rows": "จำนวนแถวการรับทราบ",
+    "rows_staff_not_all_informed": "จำนวนแถวที่บุคลากรรับทราบไม่ครบ", "rows_not_published": "จำนวนแถวที่ไม่ระบุเว็บไซต์",
+    "acknowledgement_reported": "รายงานการรับทราบแล้ว", "first_reported_on": "วันที่รายงานครั้งแรก", "as_of": "วันที่ประมวลผล",
+}
+
+
 def attribute_names(kind: str) -> dict[str, bool]:
     """Attribute name -> whether it may be absent."""
     return {name.rstrip("?"): name.endswith("?") for name in VOCABULARY[kind]}

@@ -171,6 +171,42 @@ def _check_rule(rule: Rule, kb: KnowledgeBase, path: tuple[Any, ...], doc: Locat
             problems.append(doc.problem(path + ("evidence",), f"unknown evidence field '{name}'{did_you_mean(name, allowed)}"))
 
 
+_OPS_TEXT = {"eq": "=", "neq": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
+
+
+def describe_condition(cond: dict[str, Any], lang: str, params: dict[str, Any]) -> str:
+    """A rule's condition in words, for people (Thai or English)."""
+    from .facts import LABELS_TH
+    from .thai import format_date
+
+    (key, value), = cond.items()
+    if key in ("all", "any"):
+        joiner = {"all": (" และ ", " and "), "any": (" หรือ ", " or ")}[key][lang != "th"]
+        parts = [describe_condition(c, lang, params) for c in value]
+        text = joiner.join(f"({p})" if (" และ " in p or " หรือ " in p or " and " in p or " or " in p) else p
+                           for p in parts)
+        return text
+    label = LABELS_TH.get(key, key) if lang == "th" else key.replace("_", " ")
+    tests = value if isinstance(value, dict) else {"eq": value}
+    out = []
+    for op, operand in tests.items():
+        if op == "exists":
+            out.append((f"มีข้อมูล{label}" if operand else f"ไม่มีข้อมูล{label}") if lang == "th"
+                       else (f"{label} is known" if operand else f"no {label}"))
+            continue
+        if isinstance(operand, bool):
+            yes = operand == (op == "eq")
+            out.append(f"{label}: {'ใช่' if yes else 'ไม่ใช่'}" if lang == "th" else (label if yes else f"not {label}"))
+            continue
+        if isinstance(operand, str) and operand.startswith("$"):
+            name = operand[1:]
+            shown = params[name]
+            shown = format_date(shown, lang) if hasattr(shown, "isoformat") else shown
+            operand = f"{shown} ({name})"
+        out.append(f"{label} {_OPS_TEXT[op]} {operand}")
+    return (" และ " if lang == "th" else " and ").join(out)
+
+
 def load_rules(folder: Path | None = None, kb: KnowledgeBase | None = None) -> RuleCatalogue:
     """Load every ``*.yaml`` of the rules folder; raise ``DefinitionError`` listing all problems."""
     folder = folder or data_dir("rules")

@@ -87,3 +87,23 @@ def test_unknown_placeholder_in_message(rules_copy):
     _edit(rules_copy, "measure-1.7-it.yaml", "แต่ไม่มีระบบสารสนเทศรองรับ", "แต่ไม่มีระบบ {it_sytem}")
     found = _problems(rules_copy)
     assert any("rules[1].message_th: unknown placeholder '{it_sytem}' (did you mean 'it_system'?)" in p for p in found)
+
+
+def test_every_condition_reads_in_thai_and_english():
+    from engine.facts import LABELS_TH, VOCABULARY
+    from engine.rules import describe_condition
+
+    catalogue = load_rules()
+    params = catalogue.kb.defaults()
+    attributes = {name.rstrip("?") for kind in VOCABULARY.values() for name in kind}
+    assert attributes <= set(LABELS_TH), sorted(attributes - set(LABELS_TH))
+    unreviewed = catalogue.by_id["1.1-unreviewed"].when
+    assert describe_condition(unreviewed, "th", params) == (
+        "ใช้ดุลพินิจ: ใช่ และ วินิจฉัยแล้ว: ใช่ และ ผู้บังคับบัญชาตรวจสอบแล้ว: ไม่ใช่ และ "
+        "จำนวนวันนับจากวันวินิจฉัย > 7 (review_within_days)")
+    assert describe_condition(catalogue.by_id["2.3-not-reported"].when, "en", params) == (
+        "(as of > 2019-06-20 (acknowledgement_deadline) and not acknowledgement reported) or "
+        "first reported on > 2019-06-20 (acknowledgement_deadline)")
+    for rule in catalogue:
+        for lang in ("th", "en"):
+            assert describe_condition(rule.when, lang, params)

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pandas as pd
 import streamlit as st
 
 import appdata
+from engine.rules import describe_condition
 from engine.store.review import ACTION_NAMES, ACTIONS, STATUS_NAMES
 from i18n import date, lang, pick, t, timestamp
 from tables import show
 from views.forms import action_form
 
 user = st.session_state["auth.user"]
+
+
+def flag_params(row: dict) -> dict:
+    """The parameter values the flag was evaluated with (its evidence), else the KB defaults."""
+    values = dict(appdata.kb().defaults())
+    for name, value in row["evidence"].items():
+        if name in values and value is not None:
+            values[name] = dt.date.fromisoformat(value) if name == "acknowledgement_deadline" else value
+    return values
+
+
 flag_id = st.query_params.get("flag") or st.session_state.get("flag.selected")
 flag = appdata.flag_detail(user, flag_id) if flag_id else None
 if flag is None:
@@ -67,7 +80,7 @@ with right:
         st.markdown(f"> {measure.text_en}")
     st.subheader(t("flag.rule"))
     st.markdown(f"`{rule.rule_id}` — {rule.title_th} / {rule.title_en}")
-    st.code(json.dumps(rule.when, ensure_ascii=False, indent=1), language="json")
+    st.markdown(f"**{t('rules.condition')}:** {describe_condition(rule.when, lang(), flag_params(flag))}")
     if rule.legal_references:
         refs = {r.id: r for r in kb.legal_references}
         for ref in rule.legal_references:

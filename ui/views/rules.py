@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
 import appdata
+from engine.rules import describe_condition
 from i18n import date, lang, t
 from tables import show
 
@@ -25,7 +24,7 @@ for m in kb.measures:
         st.markdown(f"> *{m.text_en}*")
         for r in (r for r in catalogue if r.measure == m.id):
             st.markdown(f"**`{r.rule_id}`** · {t('sev.' + r.severity)} · {r.subject} — {r.title_th if th else r.title_en}")
-            st.code(json.dumps(r.when, ensure_ascii=False), language="json")
+            st.markdown(f"{t('rules.condition')}: {describe_condition(r.when, lang(), kb.defaults())}")
 
 st.subheader(t("rules.parameters"))
 show(pd.DataFrame([{
