@@ -189,8 +189,9 @@ def partition_facts(index: Index, agency_id: str, as_of: dt.date, params: dict[s
         yield process_fact(p, agency_id, as_of)
     window = int(params["repeat_window_days"])
     for o in index.officers_by_agency.get(agency_id, ()):
-        yield officer_fact(index, o, as_of)
-        yield from officer_applicant_facts(index, o, as_of, window)
+        decided = decided_with_discretion(index, o.officer_id, as_of)
+        yield officer_fact(o, decided, as_of)
+        yield from officer_applicant_facts(o, decided, as_of, window)
     chains: dict[str, list[str]] = {}
     for c in index.cases_by_agency.get(agency_id, ()):
         if c.received_on <= as_of:
@@ -248,14 +249,16 @@ def process_fact(p: Process, agency_id: str, as_of: dt.date) -> Fact:
     return f
 
 
-def officer_fact(index: Index, o: Officer, as_of: dt.date) -> Fact:
+def decided_with_discretion(index: Index, officer_id: str, as_of: dt.date) -> list[Case]:
+    """The officer's cases that exist at ``as_of``, used discretion and were decided by then."""
+    return [c for c in index.cases_by_officer.get(officer_id, ())
+            if c.discretion_used and c.decided_on is not None and c.decided_on <= as_of and c.received_on <= as_of]
+
+
+def officer_fact(o: Officer, decided: list[Case], as_of: dt.date) -> Fact:
     f: Fact = {"_type": "officer", "_id": o.officer_id, "_agency": o.agency_id, "_name": o.name,
                "_in_position_since": o.in_position_since, "_position": o.position}
-    latest = None
-    for c in index.cases_by_officer.get(o.officer_id, ()):
-        if c.discretion_used and c.decided_on is not None and c.decided_on <= as_of and c.received_on <= as_of:
-            if latest is None or c.decided_on > latest.decided_on:
-                latest = c
+    latest = max(decided, key=lambda c: c.decided_on, default=None)
     if latest is not None:
         f["days_since_last_discretionary_decision"] = days(latest.decided_on, as_of)
         f["_last_case_id"] = latest.case_id
@@ -265,11 +268,10 @@ def officer_fact(index: Index, o: Officer, as_of: dt.date) -> Fact:
     return f
 
 
-def officer_applicant_facts(index: Index, o: Officer, as_of: dt.date, window: int) -> Iterator[Fact]:
+def officer_applicant_facts(o: Officer, decided: list[Case], as_of: dt.date, window: int) -> Iterator[Fact]:
     recent: dict[str, list[Case]] = defaultdict(list)
-    for c in index.cases_by_officer.get(o.officer_id, ()):
-        if (c.applicant_id is not None and c.discretion_used and c.decided_on is not None
-                and c.decided_on <= as_of and c.received_on <= as_of and days(c.decided_on, as_of) < window):
+    for c in decided:
+        if c.applicant_id is not None and days(c.decided_on, as_of) < window:
             recent[c.applicant_id].append(c)
     for applicant, cases in recent.items():
         yield {"_type": "officer_applicant", "_id": o.officer_id, "_agency": o.agency_id,

@@ -172,9 +172,7 @@ def _context(rule: Rule, fact: Fact, params: dict[str, Any], as_of: dt.date) -> 
 def _evidence_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, tuple):
-        return [_evidence_value(v) for v in value]
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [_evidence_value(v) for v in value]
     if isinstance(value, dict):
         return {k: _evidence_value(v) for k, v in value.items()}

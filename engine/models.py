@@ -19,6 +19,17 @@ from .thai import parse_bool, parse_date, parse_int, to_arabic_digits
 
 _URL = re.compile(r"(https?://)?[^\s/$.?#][^\s]*\.[^\s]+", re.IGNORECASE)
 _date_cache: dict[str, dt.date] = {}
+_bool_cache: dict[str, bool] = {}
+
+
+def _cached(cache: dict[str, Any], limit: int, parse: Any, text: str) -> Any:
+    """``parse(text)``, remembered: a dataset repeats the same few thousand dates and words."""
+    value = cache.get(text)
+    if value is None:
+        value = parse(text)
+        if len(cache) < limit:
+            cache[text] = value
+    return value
 
 
 def _as_date(value: Any) -> Any:
@@ -26,16 +37,7 @@ def _as_date(value: Any) -> Any:
         return value.date()
     if isinstance(value, dt.date) or value is None:
         return value
-    text = str(value)
-    cached = _date_cache.get(text)
-    if cached is None:
-        cached = parse_date(text)
-        if len(_date_cache) < 200_000:
-            _date_cache[text] = cached
-    return cached
-
-
-_bool_cache: dict[str, bool] = {}
+    return _cached(_date_cache, 200_000, parse_date, str(value))
 
 
 def _as_bool(value: Any) -> Any:
@@ -43,13 +45,7 @@ def _as_bool(value: Any) -> Any:
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
-    text = str(value)
-    cached = _bool_cache.get(text)
-    if cached is None:
-        cached = parse_bool(text)
-        if len(_bool_cache) < 1000:
-            _bool_cache[text] = cached
-    return cached
+    return _cached(_bool_cache, 1000, parse_bool, str(value))
 
 
 def _as_int(value: Any) -> Any:

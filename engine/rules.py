@@ -174,6 +174,12 @@ def _check_rule(rule: Rule, kb: KnowledgeBase, path: tuple[Any, ...], doc: Locat
 _OPS_TEXT = {"eq": "=", "neq": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
 
 
+def _compound(cond: dict[str, Any]) -> bool:
+    """More than one test, so that inside another all/any it needs parentheses."""
+    (key, value), = cond.items()
+    return len(value) > 1 if key in ("all", "any") or isinstance(value, dict) else False
+
+
 def describe_condition(cond: dict[str, Any], lang: str, params: dict[str, Any]) -> str:
     """A rule's condition in words, for people (Thai or English)."""
     from .facts import LABELS_TH
@@ -182,10 +188,8 @@ def describe_condition(cond: dict[str, Any], lang: str, params: dict[str, Any]) 
     (key, value), = cond.items()
     if key in ("all", "any"):
         joiner = {"all": (" และ ", " and "), "any": (" หรือ ", " or ")}[key][lang != "th"]
-        parts = [describe_condition(c, lang, params) for c in value]
-        text = joiner.join(f"({p})" if (" และ " in p or " หรือ " in p or " and " in p or " or " in p) else p
-                           for p in parts)
-        return text
+        return joiner.join(f"({describe_condition(c, lang, params)})" if _compound(c)
+                           else describe_condition(c, lang, params) for c in value)
     label = LABELS_TH.get(key, key) if lang == "th" else key.replace("_", " ")
     tests = value if isinstance(value, dict) else {"eq": value}
     out = []

@@ -9,7 +9,11 @@ from engine.exports import to_csv, to_xlsx
 from i18n import column, t
 
 
-def show(frame: pd.DataFrame, key: str, name: str, table: bool = False) -> None:
+def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: str | None = None) -> None:
+    """``empty``: what to say instead of an empty table (and its downloads)."""
+    if empty is not None and frame.empty:
+        st.info(empty)
+        return
     frame = frame.rename(columns={c: column(c) for c in frame.columns if isinstance(c, str)})
     if table:  # a small key–value or history table: plain HTML, readable by any browser or screen reader
         st.table(frame.set_index(frame.columns[0]))

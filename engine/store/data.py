@@ -27,14 +27,11 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
     Runs inside the caller's transaction: all of it is stored, or none of it.
     """
     agencies = _dataset_agencies(ds)
-    if not scope.all_agencies:
-        scope.require(IMPORT)
-        others = [a for a in agencies if a != scope.agency_id]
-        if others:
-            raise PermissionDenied(f"{scope.username} may import data of agency {scope.agency_id} only; "
-                                   f"the dataset also has {', '.join(others)}")
-    else:
-        scope.require(IMPORT)
+    scope.require(IMPORT)
+    others = [a for a in agencies if not scope.sees(a)]
+    if others:
+        raise PermissionDenied(f"{scope.username} may import data of agency {scope.agency_id} only; "
+                               f"the dataset also has {', '.join(others)}")
     process_agency = {p.process_id: p.agency_id for p in ds.processes}
     case_agency = {c.case_id: process_agency[c.process_id] for c in ds.cases}
     for row in DATASET_ROWS.values():

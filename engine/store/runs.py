@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..evaluate import iter_partitions
@@ -169,8 +169,6 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
         by_shape.setdefault(tuple(sorted(u)), []).append(u)
     table = FlagRow.__table__
     for shape, rows in by_shape.items():
-        from sqlalchemy import bindparam
-
         values = {k: bindparam(f"v_{k}") for k in shape if k != "flag_id"}
         values["version"] = table.c.version + 1
         stmt = update(table).where(table.c.flag_id == bindparam("v_flag_id")).values(**values)

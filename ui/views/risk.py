@@ -47,11 +47,7 @@ show(pd.DataFrame(signals["processes"]), "risk.processes", "processes")
 
 st.subheader(t("risk.outliers"))
 st.caption(t("risk.outliers_help"))
-outliers = pd.DataFrame(signals["outliers"])
-if outliers.empty:
-    st.info(t("risk.none"))
-else:
-    show(outliers, "risk.outliers", "approval-outliers")
+show(pd.DataFrame(signals["outliers"]), "risk.outliers", "approval-outliers", empty=t("risk.none"))
 
 left, right = st.columns(2)
 with left:
@@ -59,13 +55,13 @@ with left:
     rotation = pd.DataFrame([{"agency_id": r["agency_id"], "officer_id": r["officer_id"], "status": r["status"],
                               "since": date(r["evidence"].get("in_position_since")),
                               "years": r["evidence"].get("years_in_position")} for r in data["rotation"]])
-    show(rotation, "risk.rotation", "rotation-due") if not rotation.empty else st.info(t("risk.none"))
+    show(rotation, "risk.rotation", "rotation-due", empty=t("risk.none"))
 with right:
     st.subheader(t("risk.repeat"))
     repeat = pd.DataFrame([{"agency_id": r["agency_id"], "officer_id": r["officer_id"], "applicant": r["applicant"],
                             "decisions": r["evidence"].get("recent_discretionary_decisions"), "status": r["status"]}
                            for r in data["repeat"]])
-    show(repeat, "risk.repeat", "repeat-applicants") if not repeat.empty else st.info(t("risk.none"))
+    show(repeat, "risk.repeat", "repeat-applicants", empty=t("risk.none"))
 
 st.subheader(t("risk.record"))
 if scope.can("risk"):
@@ -92,8 +88,4 @@ else:
     st.info(t("assess.readonly"))
 
 st.subheader(t("risk.history"))
-history = pd.DataFrame(data["analyses"])
-if history.empty:
-    st.info(t("risk.none"))
-else:
-    show(history, "risk.history", "risk-analyses")
+show(pd.DataFrame(data["analyses"]), "risk.history", "risk-analyses", empty=t("risk.none"))
