@@ -98,7 +98,7 @@ class ThaiDocument(FPDF):
         self.ln(1)
 
     @contextmanager
-    def kept_together(self) -> Iterator[ThaiDocument]:
+    def kept_together(self) -> Iterator[Any]:
         """What is written inside stays on one page: it moves to the next page whole if it would
         not fit (a signature block must not be split from its name and date)."""
         with self.unbreakable() as block:
@@ -106,7 +106,9 @@ class ThaiDocument(FPDF):
 
     def grid(self, columns: list[str], rows: list[list[str]], widths: list[float], size: int = 11) -> None:
         self.set_font("Sarabun", "", size)
-        with self.table(col_widths=widths, text_align="LEFT", line_height=size * 0.5,
+        # Room above and below each line: Thai stacks vowels and tone marks above and below the letters,
+        # and they must not touch the cell's rules.
+        with self.table(col_widths=widths, text_align="LEFT", line_height=size * 0.52, padding=(0.9, 1.2),
                         headings_style=FontFace(family="Sarabun", emphasis="BOLD", fill_color=(230, 230, 230))) as table:
             head = table.row()
             for c in columns:

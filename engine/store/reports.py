@@ -251,7 +251,7 @@ def evidence_pdf(data: dict[str, Any], today: dt.date) -> bytes:
     evidence = _evidence_rows(data, "th")
     if evidence:
         doc.grid(["ข้อ", "ประเภท", "หลักฐาน", "ขนาด", "บันทึกโดย", "เมื่อ"],
-                 [row[:5] + [_nbsp_time(format_datetime(row[5]))] for row in evidence], [10, 16, 62, 18, 34, 30], size=9)
+                 [row[:5] + [_nbsp_time(format_datetime(row[5]))] for row in evidence], [9, 15, 58, 16, 36, 36], size=9)
     else:
         doc.paragraph("ยังไม่มีหลักฐานแนบ")
     return doc.bytes()
