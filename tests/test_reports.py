@@ -99,6 +99,17 @@ def test_table_cells_break_between_words():
     assert cuts and set(cuts) <= word_break_offsets(cell)
 
 
+def test_a_heading_is_not_left_alone_at_the_foot_of_a_page():
+    doc = ThaiDocument("t")
+    while doc.y < doc.page_break_trigger - 22:  # room for the heading, not for the lines after it
+        doc.paragraph("ข้อความ")
+    assert doc.page_no() == 1
+    doc.heading("๕. หลักฐานประกอบการประเมินตนเอง", 14)
+    doc.paragraph("เนื้อหาของหัวข้อ")
+    pages = _pages(doc.bytes())
+    assert len(pages) == 2 and pages[1][0] == "5. หลักฐานประกอบการประเมินตนเอง"  # an Arabic-digit document
+
+
 def test_segmentation_is_offline_and_writes_nothing(tmp_path):
     """PyThaiNLP's bundled dictionary is enough: no socket is opened and no ~/pythainlp-data is made."""
     code = ("import socket\n"
