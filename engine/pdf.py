@@ -92,9 +92,12 @@ class ThaiDocument(FPDF):
         self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
 
-    def paragraph(self, text: str, size: int = 13, bold: bool = False) -> None:
+    def paragraph(self, text: str, size: int = 13, bold: bool = False, indent: float = 0,
+                  align: str = "L") -> None:
+        """A paragraph across the text width, or from ``indent`` mm to the right margin."""
         self.set_font("Sarabun", "B" if bold else "", size)
-        self.multi_cell(0, size * 0.48, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_x(self.l_margin + indent)
+        self.multi_cell(self.epw - indent, size * 0.48, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
 
     @contextmanager

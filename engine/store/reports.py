@@ -96,11 +96,11 @@ def acknowledgement_pdf(data: dict[str, Any], today: dt.date) -> bytes:
         if m.kind == "measure":
             doc.paragraph(f"{m.id} {m.text_th}", size=11)
     doc.ln(8)
-    with doc.kept_together() as block:
-        block.paragraph("ลงชื่อ ........................................................")
-        block.paragraph(f"({data['head'] or '........................................'})")
-        block.paragraph(f"ตำแหน่ง {data['head_position'] or 'หัวหน้าหน่วยงาน'}")
-        block.paragraph(f"วันที่ {format_date_long(today)}")
+    with doc.kept_together() as block:  # centred on the right half, as a Thai official form signs
+        for line in ("ลงชื่อ ........................................................",
+                     f"({data['head'] or '........................................'})",
+                     f"ตำแหน่ง {data['head_position'] or 'หัวหน้าหน่วยงาน'}", f"วันที่ {format_date_long(today)}"):
+            block.paragraph(line, indent=doc.epw / 2 - 15, align="C")
     return doc.bytes()
 
 
