@@ -81,3 +81,80 @@ def format_date_long(day: dt.date, thai_digits: bool = False) -> str:
     """``15 มิถุนายน 2562`` — the style of an official letter."""
     text = f"{day.day} {MONTHS_TH[day.month - 1]} {day.year + BE_OFFSET}"
     return to_thai_digits(text) if thai_digits else text
+
+
+# --- words and numerals in running text (print layout) ---
+
+# A URL or e-mail address, or a code with Latin letters and digits (ITA item O48, ids such as kk-land2):
+# their digits are never changed.
+_VERBATIM = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\b(?=[\w-]*[A-Za-z])(?=[\w-]*\d)[\w-]+")
+_THAI_LETTER = re.compile(r"[\u0e01-\u0e4e]")
+_NO_BREAK_BEFORE = frozenset("\u0e2f\u0e46")  # ฯ and ๆ belong to the word before them
+
+
+def with_digits(text: str, thai: bool) -> str:
+    """Running text in one numeral convention: Thai digits (``thai=True``, as official letters use) or
+    Arabic digits; URLs, e-mail addresses and codes with Latin letters (O48) keep theirs."""
+    convert = to_thai_digits if thai else to_arabic_digits
+    out, last = [], 0
+    for m in _VERBATIM.finditer(text):
+        out.append(convert(text[last:m.start()]))
+        out.append(m.group())
+        last = m.end()
+    out.append(convert(text[last:]))
+    return "".join(out)
+
+
+def _pythainlp_offline() -> None:
+    """PyThaiNLP's ``newmm`` engine reads the dictionary bundled in the package; these switches make
+    sure it neither downloads anything nor creates ~/pythainlp-data (read-only homes, servers)."""
+    import os
+
+    os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+    os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+
+
+def thai_words(text: str, engine: str = "newmm") -> list[str]:
+    """``text`` cut into words by PyThaiNLP's dictionary-based segmenter (``newmm`` by default); joined
+    they give ``text`` back."""
+    if not _THAI_LETTER.search(text):
+        return [text] if text else []
+    _pythainlp_offline()
+    from pythainlp.tokenize import word_tokenize
+
+    return word_tokenize(text, engine=engine, keep_whitespace=True)
+
+
+def _boundaries(words: list[str]) -> set[int]:
+    out, pos = set(), 0
+    for word in words[:-1]:
+        pos += len(word)
+        out.add(pos)
+    return out
+
+
+def word_break_offsets(text: str) -> set[int]:
+    """Offsets in ``text`` where a line may break: after whitespace, and between two Thai words
+    (a word boundary with a Thai letter or mark on both sides; never before ฯ or ๆ).
+
+    A boundary counts only where two segmenters agree (``newmm`` and ``longest`` matching): where the
+    dictionary allows two readings ("จังหวัดขอน|แก่นเรื่อง" and "จังหวัดขอนแก่น|เรื่อง") neither breaks,
+    so a proper noun is not torn apart by a wrong guess; the cost is a slightly less even right edge."""
+    offsets = _boundaries(thai_words(text)) & _boundaries(thai_words(text, "longest"))
+    keep = {p for p in offsets if text[p - 1].isspace() or (
+        _THAI_LETTER.match(text[p - 1]) and _THAI_LETTER.match(text[p]) and text[p] not in _NO_BREAK_BEFORE)}
+    keep.update(m.end() for m in re.finditer(r"\s+", text) if m.end() < len(text))
+    return keep
+
+
+def format_datetime(value: dt.datetime | None, lang: str = "th", thai_digits: bool = False) -> str:
+    """A stored (UTC) time as Thailand's local time: ``26 พ.ย. 2569 10:15 น.`` or ``2026-11-26 10:15``."""
+    if value is None:
+        return format_date(None, lang)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    local = value + dt.timedelta(hours=7)  # Thailand is UTC+7 all year
+    if lang != "th":
+        return f"{local:%Y-%m-%d %H:%M}"
+    text = f"{format_date(local.date())} {local:%H:%M} น."
+    return to_thai_digits(text) if thai_digits else text

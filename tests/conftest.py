@@ -105,3 +105,19 @@ def db_url(request, tmp_path):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def agency_db(db_url, dataset_dir):
+    """A store with the base dataset (agency A1, no risk analysis) imported and evaluated at 2024-04-20."""
+    from engine.loader import load_dataset
+    from engine.store.access import SYSTEM
+    from engine.store.data import import_dataset
+    from engine.store.db import session_factory, transaction
+    from engine.store.runs import run_evaluation
+
+    ds = load_dataset(dataset_dir({"risk_analyses": []}, replace=["risk_analyses"]))
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, ds, "fixture")
+    run_evaluation(session_factory(db_url), SYSTEM, dt.date(2024, 4, 20))
+    return db_url

@@ -7,13 +7,12 @@ import io
 
 import openpyxl
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select, text
 
 from engine.exports import to_csv, to_xlsx
 from engine.loader import load_dataset
 from engine.models import Case, Dataset, Process
-from engine.store import analytics, assessment as sa, reports as sr
+from engine.store import analytics, assessment as sa
 from engine.store.access import SYSTEM, NotFound, PermissionDenied, Scope
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
@@ -57,15 +56,6 @@ def test_fiscal_year_starts_in_october_with_buddhist_era_labels():
     months = analytics.fiscal_months(2569)
     assert months[0] == (2025, 10) and months[-1] == (2026, 9)
     assert analytics.month_label(*months[0]) == "ต.ค. 68" and analytics.month_label(*months[-1]) == "ก.ย. 69"
-
-
-@pytest.fixture
-def agency_db(db_url, dataset_dir):
-    ds = load_dataset(dataset_dir({"risk_analyses": []}, replace=["risk_analyses"]))
-    with transaction(db_url) as s:
-        import_dataset(s, SYSTEM, ds, "fixture")
-    run_evaluation(session_factory(db_url), SYSTEM, dt.date(2024, 4, 20))
-    return db_url
 
 
 def _rules(url: str) -> set[str]:
@@ -131,35 +121,6 @@ def test_another_agency_cannot_open_or_edit_the_assessment(agency_db):
             sa.assessment(s, other, campaign.id, "A1")
         with pytest.raises(NotFound):
             sa.update_item(s, other, item.id, "compliant")
-
-
-def _pdf_text(data: bytes) -> str:
-    """The PDF's text; the glyph split that shaping gives sara am (ำ) is joined back, lines unwrapped."""
-    import unicodedata
-
-    raw = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-    raw = raw.replace("\r", "").replace("\u0e4d\u0e32", "\u0e33").replace("\n", "")
-    return unicodedata.normalize("NFC", raw)
-
-
-def test_acknowledgement_form_and_evidence_pack_in_thai(agency_db):
-    with transaction(agency_db) as s:
-        ack = sr.acknowledgement_data(s, HEAD, "A1")
-        pack = sr.evidence_data(s, HEAD, "A1", None)
-    pdf = _pdf_text(sr.acknowledgement_pdf(ack, dt.date(2024, 4, 20)))
-    assert "แบบรายงานการรับทราบมาตรการตรวจสอบการใช้ดุลพินิจ" in pdf
-    assert "สำนักงานทดสอบ" in pdf and "10 คน จากทั้งหมด 10 คน" in pdf
-    assert "19 มิถุนายน 2562" in pdf and "หัวหน้า" in pdf and "ขก ๐๐๑๗.๕/ว ๑๕๐๑๕" in pdf
-    book = openpyxl.load_workbook(io.BytesIO(sr.acknowledgement_xlsx(ack)))
-    values = {r[0].value: r[1].value for r in book.active.iter_rows(min_row=2)}
-    assert values["หน่วยงาน"] == "สำนักงานทดสอบ" and values["๒.๑ บุคลากรทั้งหมด"] == 10
-    text_pack = _pdf_text(sr.evidence_pdf(pack, dt.date(2024, 4, 20)))
-    assert "หลักฐานประกอบการประเมิน ITA ข้อ O48" in text_pack and "ข้อสังเกตจากการตรวจสอบ" in text_pack
-    open_14 = pack["flags"][("1.4", "open")]
-    assert open_14 == 1
-    sheets = openpyxl.load_workbook(io.BytesIO(sr.evidence_xlsx(pack)))
-    row14 = next(r for r in sheets["ข้อสังเกตตามมาตรการ"].iter_rows(values_only=True) if r[0] == "1.4")
-    assert row14[1] == open_14
 
 
 def test_exports_neutralise_formulas_and_round_trip_thai():

@@ -18,6 +18,7 @@ if not choices:
 agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.agency", format_func=dict(choices).get)
 campaigns = appdata.campaigns()
 campaign = st.selectbox(t("assess.campaign"), [None] + campaigns, key="reports.campaign",
+                        index=1 if campaigns else 0,  # the latest campaign (newest fiscal year first)
                         format_func=lambda c: "-" if c is None else f"{c['fiscal_year']} ({date(c['due_date'])})")
 files = appdata.report_files(user, agency, campaign["id"] if campaign else None, dt.date.today())
 for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
