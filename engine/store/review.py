@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import DiscretionReviewError
 from .access import ACT, READ, NotFound, PermissionDenied, Scope
+from .db import begin_write
 from .schema import FlagEvent, FlagRow, utcnow
 
 STATUSES = ("open", "needs_info", "confirmed", "dismissed", "waived", "resolved", "cleared_by_data")
@@ -221,14 +222,20 @@ def bulk_act(session: Session, scope: Scope, flag_ids: list[str], action: str, *
 
 
 def expire_waivers(session: Session, today: dt.date | None = None) -> int:
-    """Reopen every waiver whose expiry date has passed; return how many."""
+    """Reopen every waiver whose expiry date has passed; return how many.
+
+    Under the write lock (``begin_write``, rows ``FOR UPDATE``): the flags read as waived are
+    the ones updated, so each ``waiver_expired`` event starts from the flag's real status.
+    """
     today = today or dt.date.today()
+    begin_write(session)
     rows = session.execute(select(FlagRow.flag_id).where(FlagRow.status == "waived",
-                                                         FlagRow.waiver_expires_on < today)).scalars().all()
+                                                         FlagRow.waiver_expires_on < today)
+                           .order_by(FlagRow.flag_id).with_for_update()).scalars().all()
     if not rows:
         return 0
     now = utcnow()
-    session.execute(update(FlagRow).where(FlagRow.flag_id.in_(rows), FlagRow.status == "waived")
+    session.execute(update(FlagRow).where(FlagRow.flag_id.in_(rows))
                     .values(status="open", updated_at=now, version=FlagRow.version + 1))
     session.execute(FlagEvent.__table__.insert(), [
         {"flag_id": r, "at": now, "actor": "system", "action": "waiver_expired", "from_status": "waived",
