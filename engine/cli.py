@@ -146,7 +146,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         raise
 
 
-def _load(dataset: Path, progress: bool):
+def _load(dataset: Path, progress: bool, known_ids: dict[str, set[str]] | None = None):
     from .loader import load_dataset
 
     with _bar(progress, None, "reading", "rows") as bar:
@@ -155,7 +155,7 @@ def _load(dataset: Path, progress: bool):
                 bar.set_postfix_str(table)
                 bar.n = row
                 bar.refresh()
-        return load_dataset(dataset, progress=tick if bar is not None else None)
+        return load_dataset(dataset, progress=tick if bar is not None else None, known_ids=known_ids)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -249,11 +249,13 @@ def _user_scope(session, username: str):
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .store.data import import_dataset
+    from .store.data import import_dataset, known_ids
     from .store.db import transaction, upgrade
 
-    ds = _load(args.dataset, _want_progress(args))
     upgrade(args.db)
+    with transaction(args.db) as session:  # another agency's officers, whom the data may name
+        known = known_ids(session, _user_scope(session, args.user))
+    ds = _load(args.dataset, _want_progress(args), known)
     with transaction(args.db) as session:
         record = import_dataset(session, _user_scope(session, args.user), ds, str(args.dataset))
         print(f"imported {args.dataset} as import #{record.id}: "

@@ -64,7 +64,7 @@ def test_import_and_run_are_recorded(store):
         assert stats["1.1-unreviewed"] == (3, 2)  # three cases, two unreviewed
         assert stats["1.2-process-without-manual"] == (3, 0)
         assert run.flags_total == sum(f for _, f in stats.values()) == run.flags_new
-        assert len(load_from_db(s).cases) == 3
+        assert len(load_from_db(s, SYSTEM).cases) == 3
 
 
 def test_import_is_all_or_nothing(db_url, dataset_dir, monkeypatch):

@@ -23,8 +23,8 @@ from engine.loader import load_dataset
 from engine.models import Dataset
 from engine.rules import default_catalogue
 from engine.store import review
-from engine.store.access import Scope, authenticate
-from engine.store.data import case_record, import_dataset, stored_counts
+from engine.store.access import SYSTEM, Scope, authenticate
+from engine.store.data import case_record, import_dataset, known_ids, stored_counts
 from engine.store.db import database_url, session_factory, upgrade
 from engine.store.runs import run_evaluation
 from engine.store.schema import EvaluationRun, FlagRow
@@ -131,8 +131,14 @@ def runs(key: ScopeKey, limit: int = 20) -> list[dict[str, Any]]:
         return [{c.name: getattr(r, c.name) for c in EvaluationRun.__table__.columns} for r in visible[:limit]]
 
 
-def check_upload(files: list[tuple[str, bytes]]) -> tuple[Dataset | None, list[dict[str, Any]], list[str]]:
-    """Validate uploaded files as a dataset: (dataset or None, problems, warnings)."""
+def check_upload(files: list[tuple[str, bytes]], key: ScopeKey | None = None
+                 ) -> tuple[Dataset | None, list[dict[str, Any]], list[str]]:
+    """Validate uploaded files as a dataset: (dataset or None, problems, warnings). With the
+    user's key, references may name officers of other agencies in the store."""
+    known = None
+    if key is not None:
+        with factory()() as session:
+            known = known_ids(session, scope_of(key))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         xlsx = [name for name, _ in files if name.lower().endswith(".xlsx")]
@@ -140,7 +146,7 @@ def check_upload(files: list[tuple[str, bytes]]) -> tuple[Dataset | None, list[d
             (folder / Path(name).name).write_bytes(content)
         target = folder / Path(xlsx[0]).name if len(files) == 1 and xlsx else folder
         try:
-            ds = load_dataset(target)
+            ds = load_dataset(target, known_ids=known)
         except InputError as exc:
             return None, [asdict(p) for p in exc.problems], []
     return ds, [], ds.warnings
@@ -182,8 +188,8 @@ from engine.store.data import load_from_db  # noqa: E402
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _dataset_snapshot() -> Dataset:
-    with factory()() as session:
-        return load_from_db(session)
+    with factory()() as session:  # one cached copy for everyone: analytics filter by the user's scope
+        return load_from_db(session, SYSTEM)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -22,7 +22,7 @@ from ..models import Dataset
 from ..resources import data_dir
 from ..rules import RuleCatalogue, default_catalogue
 from .access import IMPORT, Scope
-from .data import load_from_db
+from .data import consistent_all
 from .db import begin_write
 from .review import expire_waivers
 from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunRuleStat, utcnow
@@ -88,14 +88,15 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         run_id = run.id
     try:
         with session_factory() as session:
-            ds = load_from_db(session)
-        agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id)]
+            ds, _, broken = consistent_all(session)
+        # an agency whose stored data is broken keeps its flags as they are; the others go on
+        agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
         flags: list[Flag] = []
         counts: dict[str, int] = {}
         done = 0
         for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs):
             done += 1
-            if scope.sees(agency_id):
+            if agency_id in agencies:
                 flags.extend(partition)
                 for kind, n in kinds.items():
                     counts[kind] = counts.get(kind, 0) + n
@@ -111,6 +112,12 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                 session.add(RunRuleStat(run_id=run_id, rule_id=rule.rule_id, evaluated=counts.get(rule.fact_kind, 0),
                                         flagged=flagged))
             run.status, run.finished_at = "succeeded", utcnow()
+            skipped = {a: p for a, p in broken.items() if scope.sees(a)}
+            if skipped:  # evaluated everybody else; say who was not, and why
+                run.status = "partial"
+                run.error = "\n".join(f"{a} ไม่ได้ประเมิน / not evaluated: " + "; ".join(p[:5])
+                                      + (f" (+{len(p) - 5} more)" if len(p) > 5 else "")
+                                      for a, p in sorted(skipped.items()))[:4000]
         if progress:
             progress(1.0, "done")
         return run_id
