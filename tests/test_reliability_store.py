@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from engine.loader import load_dataset
@@ -101,3 +102,25 @@ def test_a_run_with_nothing_new_changes_no_flag_version(db_url, dataset_dir):
         changed = {f: v for f, v in s.execute(select(FlagRow.flag_id, FlagRow.version)) if v != before[f]}
         rules = set(s.scalars(select(FlagRow.rule_id).where(FlagRow.flag_id.in_(changed))))
     assert changed and set(changed.values()) == {2} and rules == {"1.1-unreviewed"}
+
+
+def test_a_stale_bulk_dismiss_saves_nothing_and_says_who_changed(db_url, dataset_dir):
+    from engine.store.access import Scope
+    from engine.store.review import StaleFlag, act, bulk_act, get_flag
+
+    url = _stored(db_url, dataset_dir)
+    first, second = Scope("first", "supervisor", "A1"), Scope("second", "supervisor", "A1")
+    with transaction(url) as s:
+        ids = sorted(s.scalars(select(FlagRow.flag_id).where(FlagRow.rule_id == "1.1-unreviewed")))[:3]
+        seen = {i: get_flag(s, first, i).version for i in ids}  # the first user's queue page
+    with transaction(url) as s:
+        act(s, second, ids[1], "request_info", reason="ขอเอกสารเพิ่ม")
+    with pytest.raises(StaleFlag, match=f"(?s)nothing was saved; 1 of 3 .*{ids[1]}"):
+        with transaction(url) as s:
+            bulk_act(s, first, ids, "dismiss", expected_versions=seen, reason="ตรวจแล้วทั้งชุด")
+    with transaction(url) as s:
+        assert [get_flag(s, first, i).status for i in ids] == ["open", "needs_info", "open"]
+        assert s.scalar(select(FlagEvent.id).where(FlagEvent.action == "dismiss")) is None
+    with transaction(url) as s:  # with the versions seen now, the bulk goes through
+        seen = {i: get_flag(s, first, i).version for i in ids}
+        assert len(bulk_act(s, first, ids, "dismiss", expected_versions=seen, reason="ตรวจแล้วทั้งชุด")) == 3

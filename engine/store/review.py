@@ -202,19 +202,33 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
     return row
 
 
-def bulk_act(session: Session, scope: Scope, flag_ids: list[str], action: str, **fields: Any) -> list[FlagRow]:
-    """The same action on every selected flag: all of them, or (on any problem) none."""
+def bulk_act(session: Session, scope: Scope, flag_ids: list[str], action: str,
+             expected_versions: dict[str, int] | None = None, **fields: Any) -> list[FlagRow]:
+    """The same action on every selected flag: all of them, or (on any problem) none.
+
+    ``expected_versions`` (flag id -> the version the user saw) makes it as careful as a
+    single action: if anyone changed one of the flags since, ``StaleFlag`` is raised naming
+    them and nothing of the bulk is saved. Flags are taken in id order (the order an
+    evaluation run locks them in, so the two never deadlock).
+    """
     if not flag_ids:
         raise ReviewError("no flags selected")
-    problems, done = [], []
+    expected_versions = expected_versions or {}
+    problems, stale, done = [], [], []
     savepoint = session.begin_nested()
-    for flag_id in flag_ids:
+    for flag_id in sorted(dict.fromkeys(flag_ids)):
         try:
-            done.append(act(session, scope, flag_id, action, **fields))
+            done.append(act(session, scope, flag_id, action, expected_version=expected_versions.get(flag_id), **fields))
+        except StaleFlag as exc:
+            stale.append(f"{flag_id}: {exc}")
         except (ReviewError, NotFound, PermissionDenied) as exc:
             problems.append(f"{flag_id}: {exc}")
-    if problems:
+    if stale or problems:
         savepoint.rollback()
+        if stale:
+            raise StaleFlag(f"ไม่ได้บันทึกรายการใดเลย: มีผู้อื่นแก้ไขข้อสังเกต {len(stale)} รายการหลังจากที่ท่านเปิดดู / "
+                            f"nothing was saved; {len(stale)} of {len(flag_ids)} flags were changed by someone "
+                            "else since you loaded them — reload and choose again:\n" + "\n".join(stale + problems))
         raise ReviewError(f"nothing was saved; {len(problems)} of {len(flag_ids)} flags cannot take '{action}':\n"
                           + "\n".join(problems))
     savepoint.commit()
