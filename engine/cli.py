@@ -96,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     dis = usub.add_parser("disable", help="stop a user from logging in (history is kept)")
     dis.add_argument("username")
 
+    audit = sub.add_parser("audit", help="check the audit trails")
+    asub = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    ver = asub.add_parser("verify", help="walk every hash chain: OK with counts, or the first broken link (exit 1)")
+    ver.add_argument("--db", default=None)
+
     app = sub.add_parser("app", help="start the review app (Streamlit) on this machine")
     app.add_argument("--port", type=int, default=8501)
     app.add_argument("--address", default="127.0.0.1", help="listen address (0.0.0.0 to serve the network)")
@@ -307,6 +312,29 @@ def _cmd_users(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from .store.access import SYSTEM
+    from .store.audit import verify
+    from .store.db import database_url, transaction, upgrade
+    from .store.schema import LoginAttempt
+
+    upgrade(args.db)
+    with transaction(args.db) as session:
+        counts, broken = verify(session, SYSTEM)
+        attempts = session.scalar(select(func.count()).select_from(LoginAttempt))
+    summary = ", ".join(f"{table} {n}" for table, n in counts.items())
+    if broken:
+        print(f"{database_url(args.db)}: audit trail BROKEN ({summary})", file=sys.stderr)
+        for b in broken:
+            print(f"  {b}", file=sys.stderr)
+        return EXIT_FLAGS
+    print(f"{database_url(args.db)}: audit trail OK: {summary} events chained; login_attempts {attempts} "
+          "(append-only)")
+    return EXIT_OK
+
+
 def _cmd_app(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -343,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     handler = {"check": _cmd_check, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
                "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users,
-               "demo-setup": _cmd_demo_setup, "app": _cmd_app}
+               "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit}
     try:
         return handler[args.command](args)
     except DefinitionError as exc:

@@ -70,11 +70,12 @@ def reviewer(url: str, out_file: str, done_file: str, min_actions: int, min_runs
             flag_id = rng.choice(flag_ids)
             try:
                 with transaction(url) as s:
-                    status = get_flag(s, REVIEWER, flag_id).status
+                    seen = get_flag(s, REVIEWER, flag_id)  # what the reviewer's page shows
+                    status, version = seen.status, seen.version
                     if status not in CHOICES:
                         continue
                     action = rng.choice(CHOICES[status])
-                    row = act(s, REVIEWER, flag_id, action, **_fields(action, today))
+                    row = act(s, REVIEWER, flag_id, action, expected_version=version, **_fields(action, today))
                     event_id = s.scalar(select(FlagEvent.id).where(FlagEvent.flag_id == flag_id,
                                                                    FlagEvent.actor == REVIEWER.username)
                                         .order_by(FlagEvent.id.desc()).limit(1))

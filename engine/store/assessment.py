@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import UsageError
 from ..kb import load_kb
+from . import audit
 from .access import READ, SELF_ASSESS, NotFound, PermissionDenied, Scope
 from .review import StaleFlag
 from .schema import (AgencyRow, Assessment, AssessmentEvent, AssessmentItem, Campaign, FlagRow, ProcessRow, utcnow)
@@ -89,7 +90,7 @@ def assessment(session: Session, scope: Scope, campaign_id: int, agency_id: str)
     for measure, (status, why) in propose(session, agency_id).items():
         session.add(AssessmentItem(assessment_id=found.id, measure_id=measure, proposed_status=status,
                                    proposed_basis=why, status=status))
-    session.add(AssessmentEvent(assessment_id=found.id, actor=scope.username, action="created"))
+    audit.append(session, AssessmentEvent, [{"assessment_id": found.id, "actor": scope.username, "action": "created"}])
     session.flush()
     return found
 
@@ -150,14 +151,14 @@ def update_item(session: Session, scope: Scope, item_id: int, status: str, overr
     if evidence_file:
         item.evidence_file_name, item.evidence_file = evidence_file
     item.updated_by, item.updated_at = scope.username, utcnow()
-    session.add(AssessmentEvent(assessment_id=owner.id, actor=scope.username, action="item_updated",
-                                measure_id=item.measure_id,
-                                details={"from": before["status"], "to": status, "reason": item.override_reason,
-                                         "evidence_url": item.evidence_url, "evidence_file": item.evidence_file_name}))
     try:
         session.flush()
     except StaleDataError:
         raise StaleFlag(f"{item.measure_id} was changed by someone else; your entries are kept in the form") from None
+    audit.append(session, AssessmentEvent, [{
+        "assessment_id": owner.id, "actor": scope.username, "action": "item_updated", "measure_id": item.measure_id,
+        "details": {"from": before["status"], "to": status, "reason": item.override_reason,
+                    "evidence_url": item.evidence_url, "evidence_file": item.evidence_file_name}}])
     return item
 
 
@@ -173,9 +174,10 @@ def submit(session: Session, scope: Scope, assessment_id: int) -> Assessment:
     rows = items(session, assessment_id)
     owner.score = score(rows)
     owner.status, owner.submitted_at, owner.submitted_by = "submitted", utcnow(), scope.username
-    session.add(AssessmentEvent(assessment_id=owner.id, actor=scope.username, action="submitted",
-                                details={"score": owner.score, "items": {r.measure_id: r.status for r in rows}}))
     session.flush()
+    audit.append(session, AssessmentEvent, [{"assessment_id": owner.id, "actor": scope.username, "action": "submitted",
+                                             "details": {"score": owner.score,
+                                                         "items": {r.measure_id: r.status for r in rows}}}])
     return owner
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import DiscretionReviewError
 from .access import ACT, READ, NotFound, PermissionDenied, Scope
+from . import audit
 from .db import begin_write
 from .schema import FlagEvent, FlagRow, utcnow
 
@@ -166,6 +167,9 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
     spec = ACTIONS.get(action)
     if spec is None:
         raise ReviewError(f"unknown action '{action}'")
+    # Flag writers queue on one lock (taken before reading, the same order as a run's sync)
+    # rather than deadlock; the version check below still refuses a decision made on a stale view.
+    begin_write(session, "flag_events")
     row = get_flag(session, scope, flag_id)
     scope.require(ACT, row.agency_id)
     given = {"reason": _clean(reason), "corrective_action": _clean(corrective_action), "due_date": due_date,
@@ -192,13 +196,14 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
         row.waiver_approver, row.waiver_expires_on = given["approver"], expires_on
     details = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in given.items()
                if v is not None and k != "reason"}
-    session.add(FlagEvent(flag_id=flag_id, actor=scope.username, action=action, from_status=before,
-                          to_status=spec.to_status, reason=given["reason"], details=details or None))
     try:
-        session.flush()
+        session.flush()  # the version check: UPDATE … WHERE version = the one read
     except StaleDataError:
         raise StaleFlag(f"flag {flag_id} was changed by someone else while you were saving; reload it — "
                         "your text is kept in the form") from None
+    audit.append(session, FlagEvent, [{"flag_id": flag_id, "actor": scope.username, "action": action,
+                                       "from_status": before, "to_status": spec.to_status,
+                                       "reason": given["reason"], "details": details or None}])
     return row
 
 
@@ -215,6 +220,7 @@ def bulk_act(session: Session, scope: Scope, flag_ids: list[str], action: str,
         raise ReviewError("no flags selected")
     expected_versions = expected_versions or {}
     problems, stale, done = [], [], []
+    begin_write(session, "flag_events")  # before the savepoint: SQLite's lock must be taken outside it
     savepoint = session.begin_nested()
     for flag_id in sorted(dict.fromkeys(flag_ids)):
         try:
@@ -242,7 +248,7 @@ def expire_waivers(session: Session, today: dt.date | None = None) -> int:
     the ones updated, so each ``waiver_expired`` event starts from the flag's real status.
     """
     today = today or dt.date.today()
-    begin_write(session)
+    begin_write(session, "flag_events")
     rows = session.execute(select(FlagRow.flag_id).where(FlagRow.status == "waived",
                                                          FlagRow.waiver_expires_on < today)
                            .order_by(FlagRow.flag_id).with_for_update()).scalars().all()
@@ -251,7 +257,7 @@ def expire_waivers(session: Session, today: dt.date | None = None) -> int:
     now = utcnow()
     session.execute(update(FlagRow).where(FlagRow.flag_id.in_(rows))
                     .values(status="open", updated_at=now, version=FlagRow.version + 1))
-    session.execute(FlagEvent.__table__.insert(), [
+    audit.append(session, FlagEvent, [
         {"flag_id": r, "at": now, "actor": "system", "action": "waiver_expired", "from_status": "waived",
          "to_status": "open", "reason": None, "details": {"today": today.isoformat()}, "run_id": None} for r in rows])
     return len(rows)

@@ -21,6 +21,7 @@ from ..flags import Flag
 from ..models import Dataset
 from ..resources import data_dir
 from ..rules import RuleCatalogue, default_catalogue
+from . import audit
 from .access import IMPORT, Scope
 from .data import consistent_all
 from .db import begin_write
@@ -103,7 +104,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             if progress:
                 progress(0.9 * done / max(1, len(ds.agencies)), agency_id)
         with session_factory() as session, session.begin():
-            begin_write(session)  # one writer of flags from here to commit: see _sync_flags
+            begin_write(session, "flag_events")  # one writer of flags from here to commit: see _sync_flags
             run = session.get(EvaluationRun, run_id)
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
@@ -192,8 +193,7 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
             values["version"] = table.c.version + 1
         stmt = update(table).where(table.c.flag_id == bindparam("v_flag_id")).values(**values)
         session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
-    if events:
-        session.execute(FlagEvent.__table__.insert(), events)
+    audit.append(session, FlagEvent, events)
     run.flags_total = len(flags)
 
 
