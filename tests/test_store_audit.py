@@ -132,3 +132,28 @@ def test_the_migration_hashes_events_written_before_it(trail):
         counts, broken = audit.verify(s, SYSTEM)
         assert s.scalar(select(FlagEvent.row_hash).order_by(FlagEvent.id).limit(1)) is not None
     assert broken == [] and counts["flag_events"] == before["flag_events"] > 0
+
+
+@pytest.mark.parametrize("viewer", [Scope("p", "provincial", None), Scope("e", "ethics_committee", "A1")])
+def test_a_read_only_user_opening_a_self_assessment_writes_nothing(db_url, dataset_dir, viewer):
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, load_dataset(dataset_dir(UNREVIEWED)), "fixture")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF, jobs=1)
+    with transaction(db_url) as s:
+        campaign_id = sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30)).id
+
+    def snapshot() -> dict[str, int]:
+        with transaction(db_url) as s:
+            return {t: s.scalar(text(f"SELECT count(*) FROM {t}"))
+                    for t in ("assessments", "assessment_items", "assessment_events")}
+
+    before = snapshot()
+    with transaction(db_url) as s:
+        a = sa.assessment(s, viewer, campaign_id, "A1")
+        rows = sa.items(s, viewer, a)
+        assert a.id is None and a.status == "not_started"
+        assert [r.measure_id for r in rows][:3] == ["1.1", "1.2", "1.3"]
+        assert {r.measure_id: r.proposed_status for r in rows}["1.1"] == "non_compliant"  # three unreviewed flags, high severity
+        overview = {r["agency_id"]: r for r in sa.overview(s, viewer, campaign_id)}
+        assert overview["A1"]["status"] == "not_started"
+    assert snapshot() == before == {"assessments": 0, "assessment_items": 0, "assessment_events": 0}

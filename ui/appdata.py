@@ -231,7 +231,7 @@ def agencies(key: ScopeKey) -> list[tuple[str, str]]:
 @st.cache_data(ttl=30, show_spinner=False)
 def campaigns() -> list[dict[str, Any]]:
     with factory()() as session:
-        return [{"id": c.id, "fiscal_year": c.fiscal_year, "due_date": c.due_date} for c in sa.campaigns(session)]
+        return [{"id": c.id, "fiscal_year": c.fiscal_year, "due_date": c.due_date} for c in sa.campaigns(session, SYSTEM)]
 
 
 def create_campaign(key: ScopeKey, fiscal_year: int, due_date: dt.date) -> None:
@@ -241,11 +241,12 @@ def create_campaign(key: ScopeKey, fiscal_year: int, due_date: dt.date) -> None:
 
 
 def assessment_view(key: ScopeKey, campaign_id: int, agency_id: str) -> dict[str, Any]:
-    """Opens (and on first use creates) the agency's assessment; not cached: it may write."""
+    """Opens (and, for who may fill it in, on first use creates) the agency's assessment; not
+    cached: it may write. For a read-only user it is an unsaved view (id None)."""
     scope = scope_of(key)
     with factory()() as session, session.begin():
         a = sa.assessment(session, scope, campaign_id, agency_id)
-        rows = sa.items(session, a.id)
+        rows = sa.items(session, scope, a)
         return {"id": a.id, "status": a.status, "submitted_at": a.submitted_at, "submitted_by": a.submitted_by,
                 "score": a.score if a.status == "submitted" else sa.score(rows),
                 "items": [{c.name: getattr(r, c.name) for c in r.__table__.columns if c.name != "evidence_file"}
@@ -287,7 +288,7 @@ def province(key: ScopeKey, campaign_id: int | None) -> list[dict[str, Any]]:
     scope.require("read")
     deadline = load_kb().defaults()["acknowledgement_deadline"]
     with factory()() as session:
-        overview = {r["agency_id"]: r for r in sa.overview(session, campaign_id)}
+        overview = {r["agency_id"]: r for r in sa.overview(session, scope, campaign_id)}
         reported: dict[str, dt.date] = {}
         for agency_id, day in session.execute(select(AcknowledgementRow.agency_id, AcknowledgementRow.reported_on)):
             if day and (agency_id not in reported or day < reported[agency_id]):

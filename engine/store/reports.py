@@ -102,7 +102,7 @@ def evidence_data(session: Session, scope: Scope, agency_id: str, campaign_id: i
         found = session.scalar(select(Assessment).where(Assessment.campaign_id == campaign_id,
                                                         Assessment.agency_id == agency_id))
         if found:
-            items = sa.items(session, found.id)
+            items = sa.items(session, scope, found.id)
             assessment_rows = [{"measure": i.measure_id, "status": i.status, "proposed": i.proposed_status,
                                 "reason": i.override_reason, "evidence": i.evidence_url or i.evidence_file_name
                                 or i.evidence_note} for i in items]
