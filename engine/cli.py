@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,10 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     users = sub.add_parser("users", help="manage who may log in")
     users.add_argument("--db", default=None)
     usub = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
-    add = usub.add_parser("add", help="add a user (the password is asked for unless --password is given)")
+    add = usub.add_parser("add", help="add a user (the password is asked for unless --password is given; "
+                          "an easily guessed one is refused)")
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=["supervisor", "ethics_committee", "agency_head", "provincial", "admin"])
-    add.add_argument("--agency", default=None, help="the user's agency (all roles but provincial and admin)")
+    add.add_argument("--agency", default=None, help="the user's agency (all roles but provincial and admin): "
+                     "an agency in the store or in kb/agencies.yaml")
     add.add_argument("--name", default=None, help="display name")
     add.add_argument("--password", default=None)
     usub.add_parser("list", help="list users")
@@ -140,8 +141,12 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
     if path is None:
         yield sys.stdout
         return
+    import secrets
+
     path = path.resolve()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    # mode 0666 less the umask, like any file the user writes (mkstemp would make it 0600)
+    tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
@@ -290,23 +295,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_users(args: argparse.Namespace) -> int:
     import getpass
 
-    from sqlalchemy import select
-
-    from .store.access import add_user, set_active
+    from .store.access import SYSTEM, add_user, check_username, list_users, set_active
     from .store.db import transaction, upgrade
-    from .store.schema import User
 
+    if args.users_command == "add":
+        check_username(args.username)  # before asking for a password
     upgrade(args.db)
     with transaction(args.db) as session:
         if args.users_command == "add":
             password = args.password or getpass.getpass(f"password for {args.username}: ")
-            user = add_user(session, args.username, password, args.role, args.agency, args.name)
+            user = add_user(session, SYSTEM, args.username, password, args.role, args.agency, args.name)
             print(f"added {user.username} ({user.role}{', ' + user.agency_id if user.agency_id else ''})")
         elif args.users_command == "disable":
-            set_active(session, args.username, False)
+            set_active(session, SYSTEM, args.username, False)
             print(f"disabled {args.username}")
         else:
-            for u in session.scalars(select(User).order_by(User.username)):
+            for u in list_users(session, SYSTEM):
                 state = "active" if u.active else "disabled"
                 print(f"{u.username:20} {u.role:17} {u.agency_id or '(all agencies)':24} {state:9} {u.display_name}")
     return EXIT_OK
