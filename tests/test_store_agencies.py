@@ -127,3 +127,33 @@ def _base_officers() -> list[dict]:
     from conftest import base_tables
 
     return base_tables()["officers"]
+
+
+def test_with_the_demo_data_a_supervisor_reimports_their_unchanged_agency_and_runs(db_url, tmp_path):
+    from dataclasses import fields
+
+    from engine.demo import generate
+    from engine.models import TABLES
+    from engine.store.access import add_user
+
+    generate(tmp_path / "demo", cases=600, seed=1, as_of=AS_OF)
+    ds = load_dataset(tmp_path / "demo")
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, ds, "demo")
+    officer_agency = {o.officer_id: o.agency_id for o in ds.officers}
+    process_agency = {p.process_id: p.agency_id for p in ds.processes}
+    # an agency whose cases name another agency's officer as their reviewer
+    agency = next(process_agency[c.process_id] for c in ds.cases
+                  if c.reviewed_by and officer_agency[c.reviewed_by] != process_agency[c.process_id])
+    cases = {c.case_id for c in ds.cases if process_agency[c.process_id] == agency}
+    own = {t.name: [{f.name: getattr(item, f.name) for f in fields(t.model)} for item in getattr(ds, t.name)
+                    if (item.case_id in cases if t.name == "escalations" else
+                        process_agency[item.process_id] == agency if t.name == "cases" else item.agency_id == agency)]
+           for t in TABLES}
+    folder = write_dataset(tmp_path / agency, own)
+    with transaction(db_url) as s:
+        add_user(s, SYSTEM, "sup", "korat-mango-lantern-2569", "supervisor", agency)
+    assert main(["import", str(folder), "--db", db_url, "--user", "sup"]) == 0
+    assert main(["run", "--db", db_url, "--user", "sup", "--as-of", AS_OF.isoformat()]) == 0
+    with transaction(db_url) as s:
+        assert s.scalar(select(EvaluationRun.status).order_by(EvaluationRun.id.desc())) == "succeeded"
