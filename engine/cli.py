@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,15 +85,22 @@ def _parser() -> argparse.ArgumentParser:
     users = sub.add_parser("users", help="manage who may log in")
     users.add_argument("--db", default=None)
     usub = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
-    add = usub.add_parser("add", help="add a user (the password is asked for unless --password is given)")
+    add = usub.add_parser("add", help="add a user (the password is asked for unless --password is given; "
+                          "an easily guessed one is refused)")
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=["supervisor", "ethics_committee", "agency_head", "provincial", "admin"])
-    add.add_argument("--agency", default=None, help="the user's agency (all roles but provincial and admin)")
+    add.add_argument("--agency", default=None, help="the user's agency (all roles but provincial and admin): "
+                     "an agency in the store or in kb/agencies.yaml")
     add.add_argument("--name", default=None, help="display name")
     add.add_argument("--password", default=None)
     usub.add_parser("list", help="list users")
     dis = usub.add_parser("disable", help="stop a user from logging in (history is kept)")
     dis.add_argument("username")
+
+    audit = sub.add_parser("audit", help="check the audit trails")
+    asub = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    ver = asub.add_parser("verify", help="walk every hash chain: OK with counts, or the first broken link (exit 1)")
+    ver.add_argument("--db", default=None)
 
     app = sub.add_parser("app", help="start the review app (Streamlit) on this machine")
     app.add_argument("--port", type=int, default=8501)
@@ -135,8 +141,12 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
     if path is None:
         yield sys.stdout
         return
+    import secrets
+
     path = path.resolve()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    # mode 0666 less the umask, like any file the user writes (mkstemp would make it 0600)
+    tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
@@ -146,7 +156,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         raise
 
 
-def _load(dataset: Path, progress: bool):
+def _load(dataset: Path, progress: bool, known_ids: dict[str, set[str]] | None = None):
     from .loader import load_dataset
 
     with _bar(progress, None, "reading", "rows") as bar:
@@ -155,7 +165,7 @@ def _load(dataset: Path, progress: bool):
                 bar.set_postfix_str(table)
                 bar.n = row
                 bar.refresh()
-        return load_dataset(dataset, progress=tick if bar is not None else None)
+        return load_dataset(dataset, progress=tick if bar is not None else None, known_ids=known_ids)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -249,11 +259,13 @@ def _user_scope(session, username: str):
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .store.data import import_dataset
+    from .store.data import import_dataset, known_ids
     from .store.db import transaction, upgrade
 
-    ds = _load(args.dataset, _want_progress(args))
     upgrade(args.db)
+    with transaction(args.db) as session:  # another agency's officers, whom the data may name
+        known = known_ids(session, _user_scope(session, args.user))
+    ds = _load(args.dataset, _want_progress(args), known)
     with transaction(args.db) as session:
         record = import_dataset(session, _user_scope(session, args.user), ds, str(args.dataset))
         print(f"imported {args.dataset} as import #{record.id}: "
@@ -283,25 +295,47 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_users(args: argparse.Namespace) -> int:
     import getpass
 
-    from sqlalchemy import select
-
-    from .store.access import add_user, set_active
+    from .store.access import SYSTEM, add_user, check_username, list_users, set_active
     from .store.db import transaction, upgrade
-    from .store.schema import User
 
+    if args.users_command == "add":
+        check_username(args.username)  # before asking for a password
     upgrade(args.db)
     with transaction(args.db) as session:
         if args.users_command == "add":
             password = args.password or getpass.getpass(f"password for {args.username}: ")
-            user = add_user(session, args.username, password, args.role, args.agency, args.name)
+            user = add_user(session, SYSTEM, args.username, password, args.role, args.agency, args.name)
             print(f"added {user.username} ({user.role}{', ' + user.agency_id if user.agency_id else ''})")
         elif args.users_command == "disable":
-            set_active(session, args.username, False)
+            set_active(session, SYSTEM, args.username, False)
             print(f"disabled {args.username}")
         else:
-            for u in session.scalars(select(User).order_by(User.username)):
+            for u in list_users(session, SYSTEM):
                 state = "active" if u.active else "disabled"
                 print(f"{u.username:20} {u.role:17} {u.agency_id or '(all agencies)':24} {state:9} {u.display_name}")
+    return EXIT_OK
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from .store.access import SYSTEM
+    from .store.audit import verify
+    from .store.db import database_url, transaction, upgrade
+    from .store.schema import LoginAttempt
+
+    upgrade(args.db)
+    with transaction(args.db) as session:
+        counts, broken = verify(session, SYSTEM)
+        attempts = session.scalar(select(func.count()).select_from(LoginAttempt))
+    summary = ", ".join(f"{table} {n}" for table, n in counts.items())
+    if broken:
+        print(f"{database_url(args.db)}: audit trail BROKEN ({summary})", file=sys.stderr)
+        for b in broken:
+            print(f"  {b}", file=sys.stderr)
+        return EXIT_FLAGS
+    print(f"{database_url(args.db)}: audit trail OK: {summary} events chained; login_attempts {attempts} "
+          "(append-only)")
     return EXIT_OK
 
 
@@ -341,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     handler = {"check": _cmd_check, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
                "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users,
-               "demo-setup": _cmd_demo_setup, "app": _cmd_app}
+               "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit}
     try:
         return handler[args.command](args)
     except DefinitionError as exc:

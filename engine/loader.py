@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from array import array
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,12 @@ class _Collector:
         self.problems.append(InputProblem(file, row, column, shown, reason))
 
 
-def load_dataset(path: str | Path, progress: ProgressFn | None = None) -> Dataset:
-    """Load and validate a dataset; raise ``InputError`` listing every problem."""
+def load_dataset(path: str | Path, progress: ProgressFn | None = None,
+                 known_ids: Mapping[str, Collection[str]] | None = None) -> Dataset:
+    """Load and validate a dataset; raise ``InputError`` listing every problem.
+
+    ``known_ids`` (table -> ids) are ids stored elsewhere (another agency's officers in the
+    store) that references may name besides the dataset's own; the CLI passes none."""
     path = Path(path)
     out = _Collector()
     if path.is_dir():
@@ -58,7 +62,7 @@ def load_dataset(path: str | Path, progress: ProgressFn | None = None) -> Datase
         models, numbers = _read_table(table, file_label, rows, out, progress)
         setattr(ds, table.name, models)
         ds.row_numbers[table.name] = numbers
-    _check_dataset(ds, lambda name: _display_name(path, TABLE_BY_NAME[name]), out)
+    _check_dataset(ds, lambda name: _display_name(path, TABLE_BY_NAME[name]), out, known_ids)
     if out.problems:
         order = {_display_name(path, t): i for i, t in enumerate(TABLES)}
         out.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
@@ -227,9 +231,10 @@ REFERENCES = (
 )
 
 
-def check_dataset(ds: Dataset) -> list[InputProblem]:
+def check_dataset(ds: Dataset, known_ids: Mapping[str, Collection[str]] | None = None) -> list[InputProblem]:
     """Cross-file problems of a dataset built in memory (say, from the database): duplicate
-    ids, references, cycles, date order. Rows are numbered in list order."""
+    ids, references, cycles, date order. Rows are numbered in list order. A reference may
+    also name one of ``known_ids`` (table -> ids held elsewhere, e.g. in the store)."""
     out = _Collector()
     for table in TABLES:
         items = getattr(ds, table.name)
@@ -241,19 +246,21 @@ def check_dataset(ds: Dataset) -> list[InputProblem]:
                 first = ids.setdefault(key, n)
                 if first != n:
                     out.add(table.name, n, table.id_column, key, f"duplicate id (first used in data row {first})")
-    _check_dataset(ds, lambda name: name, out)
+    _check_dataset(ds, lambda name: name, out, known_ids)
     return out.problems
 
 
-def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector) -> None:
+def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
+                   known_ids: Mapping[str, Collection[str]] | None = None) -> None:
     """Problems that span rows or files: references, cycles, date order."""
     row_of = out.ids
+    known = known_ids or {}
 
     def ref(table_name: str, row: int, column: str, value: Any, target: str) -> None:
         if value is None:
             return
         value = str(value)
-        if value in row_of.get(target, ()):
+        if value in row_of.get(target, ()) or value in known.get(target, ()):
             return
         out.add(label(table_name), row, column, value,
                 f"no such id in {target}{did_you_mean(value, row_of.get(target, {}))}")

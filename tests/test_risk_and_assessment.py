@@ -84,7 +84,7 @@ def test_self_assessment_proposes_overrides_with_reason_and_locks_on_submit(agen
     with transaction(agency_db) as s:
         campaign = sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))
         a = sa.assessment(s, HEAD, campaign.id, "A1")
-        items = {i.measure_id: i for i in sa.items(s, a.id)}
+        items = {i.measure_id: i for i in sa.items(s, HEAD, a.id)}
         assert list(items) == ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "2.1", "2.2", "2.3"]
         assert items["1.4"].proposed_status == "partial"          # 1.4-no-risk-analysis is medium
         assert items["1.1"].proposed_status == "compliant"
@@ -96,7 +96,7 @@ def test_self_assessment_proposes_overrides_with_reason_and_locks_on_submit(agen
         sa.update_item(s, HEAD, items["1.7"].id, "non_compliant", override_reason="ยังไม่มีระบบ",
                        evidence_note="อยู่ระหว่างจัดซื้อ")
         expected = round(100 * 10 / 11, 1)  # ten compliant, one non-compliant, nothing not applicable
-        assert sa.score(sa.items(s, a.id)) == expected
+        assert sa.score(sa.items(s, HEAD, a.id)) == expected
         with pytest.raises(PermissionDenied, match="only the head"):
             sa.submit(s, SUP, a.id)
         sa.submit(s, HEAD, a.id)
@@ -115,7 +115,7 @@ def test_another_agency_cannot_open_or_edit_the_assessment(agency_db):
     with transaction(agency_db) as s:
         campaign = sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))
         a = sa.assessment(s, HEAD, campaign.id, "A1")
-        item = sa.items(s, a.id)[0]
+        item = sa.items(s, HEAD, a.id)[0]
         other = Scope("head.b2", "agency_head", "B2")
         with pytest.raises(NotFound):
             sa.assessment(s, other, campaign.id, "A1")
@@ -136,7 +136,7 @@ def test_exports_neutralise_formulas_and_round_trip_thai():
 def test_evidence_file_is_kept_and_only_its_agency_reads_it(agency_db):
     with transaction(agency_db) as s:
         campaign = sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))
-        item = sa.items(s, sa.assessment(s, HEAD, campaign.id, "A1").id)[0]
+        item = sa.items(s, HEAD, sa.assessment(s, HEAD, campaign.id, "A1").id)[0]
         sa.update_item(s, HEAD, item.id, item.proposed_status, evidence_file=("คำสั่ง.pdf", b"%PDF-1.4 order"))
     with transaction(agency_db) as s:
         assert sa.evidence_file(s, HEAD, item.id) == ("คำสั่ง.pdf", b"%PDF-1.4 order")

@@ -64,7 +64,7 @@ def test_import_and_run_are_recorded(store):
         assert stats["1.1-unreviewed"] == (3, 2)  # three cases, two unreviewed
         assert stats["1.2-process-without-manual"] == (3, 0)
         assert run.flags_total == sum(f for _, f in stats.values()) == run.flags_new
-        assert len(load_from_db(s).cases) == 3
+        assert len(load_from_db(s, SYSTEM).cases) == 3
 
 
 def test_import_is_all_or_nothing(db_url, dataset_dir, monkeypatch):
@@ -243,10 +243,10 @@ def test_concurrent_edit_is_refused_not_overwritten(store):
 
 def test_passwords_are_hashed_and_checked(db_url):
     with transaction(db_url) as s:
-        user = add_user(s, "somchai", "correct horse", "supervisor", "A1", "สมชาย")
+        user = add_user(s, SYSTEM, "somchai", "correct horse", "supervisor", "kk-land", "สมชาย")
         assert user.password_hash.startswith("$argon2") and "correct horse" not in user.password_hash
     with transaction(db_url) as s:
-        assert authenticate(s, "somchai", "correct horse") == Scope("somchai", "supervisor", "A1")
+        assert authenticate(s, "somchai", "correct horse") == Scope("somchai", "supervisor", "kk-land")
         assert authenticate(s, "somchai", "wrong") is None and authenticate(s, "nobody", "x") is None
 
 
@@ -273,7 +273,7 @@ def test_migrations_go_down_and_up_again(db_url):
     command.downgrade(_alembic_config(db_url), "base")
     assert current_revision(db_url) is None
     command.upgrade(_alembic_config(db_url), "head")
-    assert current_revision(db_url) == "0003"
+    assert current_revision(db_url) == "0004"
 
 
 def test_an_evaluation_run_reopens_expired_waivers_first(store):
@@ -293,7 +293,7 @@ def test_repeated_failed_logins_lock_the_name_for_a_while(db_url):
 
     t0 = dt.datetime(2024, 4, 20, 9, 0)
     with transaction(db_url) as s:
-        add_user(s, "somchai", "correct horse", "supervisor", "A1")
+        add_user(s, SYSTEM, "somchai", "correct horse", "supervisor", "kk-land")
     for i in range(MAX_FAILURES):
         with transaction(db_url) as s:
             assert authenticate(s, "somchai", f"guess {i}", now=t0 + dt.timedelta(minutes=i)) is None

@@ -23,8 +23,8 @@ from engine.loader import load_dataset
 from engine.models import Dataset
 from engine.rules import default_catalogue
 from engine.store import review
-from engine.store.access import Scope, authenticate
-from engine.store.data import case_record, import_dataset, stored_counts
+from engine.store.access import SYSTEM, Scope, authenticate
+from engine.store.data import case_record, import_dataset, known_ids, stored_counts
 from engine.store.db import database_url, session_factory, upgrade
 from engine.store.runs import run_evaluation
 from engine.store.schema import EvaluationRun, FlagRow
@@ -131,8 +131,14 @@ def runs(key: ScopeKey, limit: int = 20) -> list[dict[str, Any]]:
         return [{c.name: getattr(r, c.name) for c in EvaluationRun.__table__.columns} for r in visible[:limit]]
 
 
-def check_upload(files: list[tuple[str, bytes]]) -> tuple[Dataset | None, list[dict[str, Any]], list[str]]:
-    """Validate uploaded files as a dataset: (dataset or None, problems, warnings)."""
+def check_upload(files: list[tuple[str, bytes]], key: ScopeKey | None = None
+                 ) -> tuple[Dataset | None, list[dict[str, Any]], list[str]]:
+    """Validate uploaded files as a dataset: (dataset or None, problems, warnings). With the
+    user's key, references may name officers of other agencies in the store."""
+    known = None
+    if key is not None:
+        with factory()() as session:
+            known = known_ids(session, scope_of(key))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         xlsx = [name for name, _ in files if name.lower().endswith(".xlsx")]
@@ -140,7 +146,7 @@ def check_upload(files: list[tuple[str, bytes]]) -> tuple[Dataset | None, list[d
             (folder / Path(name).name).write_bytes(content)
         target = folder / Path(xlsx[0]).name if len(files) == 1 and xlsx else folder
         try:
-            ds = load_dataset(target)
+            ds = load_dataset(target, known_ids=known)
         except InputError as exc:
             return None, [asdict(p) for p in exc.problems], []
     return ds, [], ds.warnings
@@ -182,8 +188,8 @@ from engine.store.data import load_from_db  # noqa: E402
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _dataset_snapshot() -> Dataset:
-    with factory()() as session:
-        return load_from_db(session)
+    with factory()() as session:  # one cached copy for everyone: analytics filter by the user's scope
+        return load_from_db(session, SYSTEM)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -225,7 +231,7 @@ def agencies(key: ScopeKey) -> list[tuple[str, str]]:
 @st.cache_data(ttl=30, show_spinner=False)
 def campaigns() -> list[dict[str, Any]]:
     with factory()() as session:
-        return [{"id": c.id, "fiscal_year": c.fiscal_year, "due_date": c.due_date} for c in sa.campaigns(session)]
+        return [{"id": c.id, "fiscal_year": c.fiscal_year, "due_date": c.due_date} for c in sa.campaigns(session, SYSTEM)]
 
 
 def create_campaign(key: ScopeKey, fiscal_year: int, due_date: dt.date) -> None:
@@ -235,11 +241,12 @@ def create_campaign(key: ScopeKey, fiscal_year: int, due_date: dt.date) -> None:
 
 
 def assessment_view(key: ScopeKey, campaign_id: int, agency_id: str) -> dict[str, Any]:
-    """Opens (and on first use creates) the agency's assessment; not cached: it may write."""
+    """Opens (and, for who may fill it in, on first use creates) the agency's assessment; not
+    cached: it may write. For a read-only user it is an unsaved view (id None)."""
     scope = scope_of(key)
     with factory()() as session, session.begin():
         a = sa.assessment(session, scope, campaign_id, agency_id)
-        rows = sa.items(session, a.id)
+        rows = sa.items(session, scope, a)
         return {"id": a.id, "status": a.status, "submitted_at": a.submitted_at, "submitted_by": a.submitted_by,
                 "score": a.score if a.status == "submitted" else sa.score(rows),
                 "items": [{c.name: getattr(r, c.name) for c in r.__table__.columns if c.name != "evidence_file"}
@@ -281,7 +288,7 @@ def province(key: ScopeKey, campaign_id: int | None) -> list[dict[str, Any]]:
     scope.require("read")
     deadline = load_kb().defaults()["acknowledgement_deadline"]
     with factory()() as session:
-        overview = {r["agency_id"]: r for r in sa.overview(session, campaign_id)}
+        overview = {r["agency_id"]: r for r in sa.overview(session, scope, campaign_id)}
         reported: dict[str, dt.date] = {}
         for agency_id, day in session.execute(select(AcknowledgementRow.agency_id, AcknowledgementRow.reported_on)):
             if day and (agency_id not in reported or day < reported[agency_id]):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import DiscretionReviewError, UsageError
+from .db import begin_write
 from .schema import LoginAttempt, User, utcnow
 
 READ, ACT, IMPORT, RISK, SELF_ASSESS, MANAGE_USERS = "read", "act", "import", "risk", "self_assess", "manage_users"
@@ -76,29 +77,159 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def add_user(session: Session, username: str, password: str, role: str, agency_id: str | None,
-             display_name: str | None = None) -> User:
+MAX_USERNAME = 64   # the width of users.username and login_attempts.username
+MIN_STRENGTH = 3    # zxcvbn's score (0–4): 3 = "safely unguessable", about 10^8 guesses or more
+# words of this application that make a password easier to guess, besides the user's own names
+APP_WORDS = ("discretion", "review", "khonkaen", "ขอนแก่น", "ita", "o48")
+
+
+def check_username(username: str) -> str:
+    """The user name as stored: stripped, 1–64 characters, no spaces or control characters."""
+    name = (username or "").strip()
+    if not name or len(name) > MAX_USERNAME or any(c.isspace() or not c.isprintable() for c in name):
+        raise UsageError(f"ชื่อผู้ใช้ต้องยาว 1–{MAX_USERNAME} ตัวอักษร ไม่มีช่องว่าง / a user name has 1–"
+                         f"{MAX_USERNAME} characters and no spaces: {name[:80]!r}")
+    return name
+
+
+def check_password(password: str, *user_inputs: str | None) -> None:
+    """Refuse a password that is easy to guess, as measured by zxcvbn (score ≥ ``MIN_STRENGTH``).
+
+    Why it matters here: every decision on a flag is audited under the user's name, so a
+    guessed password lets someone else decide — and be recorded as that user.
+    """
+    from zxcvbn import zxcvbn
+
+    if len(password or "") < 8:
+        raise UsageError("รหัสผ่านต้องยาวอย่างน้อย 8 ตัวอักษร / a password has at least 8 characters")
+    # zxcvbn's cost grows with length; the first 100 characters decide any realistic password
+    result = zxcvbn(password[:100], user_inputs=[u for u in (*user_inputs, *APP_WORDS) if u])
+    if result["score"] < MIN_STRENGTH:
+        hint = " ".join(filter(None, [result["feedback"].get("warning"), *result["feedback"].get("suggestions", [])]))
+        raise UsageError(
+            f"รหัสผ่านนี้เดาได้ง่ายเกินไป (ระดับ {result['score']}/4 ต้องได้อย่างน้อย {MIN_STRENGTH}) เพราะทุกการพิจารณา"
+            "ข้อสังเกตถูกบันทึกในนามของผู้ใช้ ใช้วลีที่ยาวขึ้นจากคำที่ไม่เกี่ยวกัน / this password is too easy to guess "
+            f"(strength {result['score']}/4, at least {MIN_STRENGTH} needed): every decision on a flag is recorded "
+            f"under the user's name. Use a longer phrase of unrelated words. {hint}".strip())
+
+
+def _check_agency(session: Session, role: str, agency_id: str | None) -> str | None:
+    """The agency a user of ``role`` belongs to: none for roles that see all agencies; else one
+    that exists in the store or in kb/agencies.yaml (so users can be set up before the data)."""
+    from ..kb import load_agencies
+    from .schema import AgencyRow
+
     if role not in ROLES:
         raise UsageError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
-    if not ROLES[role][0] and not agency_id:
+    if ROLES[role][0]:
+        return None
+    if not agency_id:
         raise UsageError(f"a {role} belongs to one agency: give --agency")
-    if len(password) < 8:
-        raise UsageError("a password has at least 8 characters")
-    if session.scalar(select(User).where(User.username == username)):
-        raise UsageError(f"user '{username}' exists already")
-    user = User(username=username, display_name=display_name or username, password_hash=hash_password(password),
-                role=role, agency_id=None if ROLES[role][0] else agency_id, active=True)
-    session.add(user)
-    session.flush()
-    return user
+    if session.get(AgencyRow, agency_id) is None and agency_id not in {a.id for a in load_agencies()}:
+        raise UsageError(f"ไม่มีหน่วยงาน '{agency_id}' / no agency '{agency_id}' in the store or in kb/agencies.yaml")
+    return agency_id
 
 
-def set_active(session: Session, username: str, active: bool) -> User:
+def _user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise UsageError(f"no user '{username}'")
-    user.active = active
     return user
+
+
+def _record(session: Session, scope: Scope, action: str, username: str, details: dict | None = None) -> None:
+    from . import audit
+    from .schema import UserEvent
+
+    audit.append(session, UserEvent, [{"actor": scope.username, "action": action, "username": username,
+                                       "details": details}])
+
+
+def add_user(session: Session, scope: Scope, username: str, password: str, role: str, agency_id: str | None,
+             display_name: str | None = None) -> User:
+    """A new account (administrators only); recorded in ``user_events``."""
+    scope.require(MANAGE_USERS)
+    username = check_username(username)
+    agency_id = _check_agency(session, role, agency_id)
+    check_password(password, username, display_name)
+    if session.scalar(select(User).where(User.username == username)):
+        raise UsageError(f"user '{username}' exists already")
+    user = User(username=username, display_name=(display_name or "").strip() or username,
+                password_hash=hash_password(password), role=role, agency_id=agency_id, active=True)
+    session.add(user)
+    session.flush()
+    _record(session, scope, "added", username, {"role": role, "agency_id": agency_id,
+                                                 "display_name": user.display_name})
+    return user
+
+
+def set_active(session: Session, scope: Scope, username: str, active: bool) -> User:
+    """Allow or stop a user's logins (history is kept); disabling ends their open sessions."""
+    scope.require(MANAGE_USERS)
+    user = _user(session, username)
+    if not active and user.username == scope.username:
+        raise UsageError("you cannot disable your own account")
+    if user.active != active:
+        user.active = active
+        if not active:
+            user.sessions_valid_after = utcnow()
+        _record(session, scope, "enabled" if active else "disabled", user.username)
+    return user
+
+
+def reset_password(session: Session, scope: Scope, username: str, password: str) -> User:
+    """A new password (never recorded, only that it changed); ends the user's open sessions."""
+    scope.require(MANAGE_USERS)
+    user = _user(session, username)
+    check_password(password, user.username, user.display_name)
+    user.password_hash = hash_password(password)
+    user.sessions_valid_after = utcnow()
+    _record(session, scope, "password_reset", user.username)
+    return user
+
+
+def update_user(session: Session, scope: Scope, username: str, *, role: str | None = None,
+                agency_id: str | None = None, display_name: str | None = None) -> User:
+    """Change a user's role, agency or display name; a new role or agency ends their sessions."""
+    scope.require(MANAGE_USERS)
+    user = _user(session, username)
+    new_role = role or user.role
+    new_agency = _check_agency(session, new_role, agency_id or (None if ROLES.get(new_role, (True,))[0]
+                                                                 else user.agency_id))
+    changes: dict[str, list] = {}
+    if new_role != user.role:
+        changes["role"] = [user.role, new_role]
+    if new_agency != user.agency_id:
+        changes["agency_id"] = [user.agency_id, new_agency]
+    name = (display_name or "").strip()
+    if name and name != user.display_name:
+        changes["display_name"] = [user.display_name, name]
+    if not changes:
+        return user
+    if user.username == scope.username and "role" in changes:
+        raise UsageError("you cannot change your own role")
+    user.role, user.agency_id, user.display_name = new_role, new_agency, name or user.display_name
+    if "role" in changes or "agency_id" in changes:  # what the user may see or do changed
+        user.sessions_valid_after = utcnow()
+    _record(session, scope, "updated", user.username, changes)
+    return user
+
+
+def list_users(session: Session, scope: Scope) -> list[User]:
+    """Every account, by name (administrators only)."""
+    scope.require(MANAGE_USERS)
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def user_events(session: Session, scope: Scope, username: str | None = None) -> list:
+    """Who changed which account, newest first (administrators only)."""
+    from .schema import UserEvent
+
+    scope.require(MANAGE_USERS)
+    stmt = select(UserEvent).order_by(UserEvent.id.desc())
+    if username:
+        stmt = stmt.where(UserEvent.username == username)
+    return list(session.scalars(stmt))
 
 
 MAX_FAILURES = 5                       # failed logins for one name within the window …
@@ -115,8 +246,14 @@ def authenticate(session: Session, username: str, password: str, now: dt.datetim
     Every attempt is recorded. After ``MAX_FAILURES`` failures within ``FAILURE_WINDOW`` the
     name is refused (``TooManyAttempts``) until the window has passed, right password or not.
     """
-    name = username.strip()
+    name = (username or "").strip()
+    if not name or len(name) > MAX_USERNAME:
+        return None  # no account can have this name: nothing to check, nothing to lock
     now = now or utcnow()
+    # Count, check and record as one step per name: concurrent guesses queue here, so no more
+    # than MAX_FAILURES passwords are ever checked (SQLite: the write lock; PostgreSQL: a lock
+    # per name, other names go on).
+    begin_write(session, f"login:{name}")
     recent = session.scalars(select(LoginAttempt.success).where(
         LoginAttempt.username == name, LoginAttempt.at > now - FAILURE_WINDOW).order_by(LoginAttempt.id.desc())).all()
     failures = 0
@@ -128,7 +265,8 @@ def authenticate(session: Session, username: str, password: str, now: dt.datetim
         raise TooManyAttempts(f"too many failed logins for '{name}'; try again in "
                               f"{int(FAILURE_WINDOW.total_seconds() // 60)} minutes")
     scope = _check_password(session, name, password)
-    session.add(LoginAttempt(username=name[:64], at=now, success=scope is not None))
+    session.add(LoginAttempt(username=name, at=now, success=scope is not None))
+    session.flush()
     return scope
 
 
@@ -148,8 +286,12 @@ def _check_password(session: Session, name: str, password: str) -> Scope | None:
     return Scope(user.username, user.role, user.agency_id)
 
 
-def scope_of(session: Session, username: str) -> Scope:
+def scope_of(session: Session, username: str, logged_in_at: dt.datetime | None = None) -> Scope:
+    """The scope of an active user; with ``logged_in_at``, also refused when the login session
+    began before the account was disabled, its password reset or its role changed."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         raise PermissionDenied(f"no active user '{username}'")
+    if logged_in_at is not None and user.sessions_valid_after is not None and logged_in_at < user.sessions_valid_after:
+        raise PermissionDenied(f"the session of '{username}' has ended; log in again")
     return Scope(user.username, user.role, user.agency_id)

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import UsageError
 from ..kb import load_kb
+from . import audit
 from .access import READ, SELF_ASSESS, NotFound, PermissionDenied, Scope
 from .review import StaleFlag
 from .schema import (AgencyRow, Assessment, AssessmentEvent, AssessmentItem, Campaign, FlagRow, ProcessRow, utcnow)
@@ -39,12 +40,17 @@ def create_campaign(session: Session, scope: Scope, fiscal_year: int, due_date: 
     return campaign
 
 
-def campaigns(session: Session) -> list[Campaign]:
+def campaigns(session: Session, scope: Scope) -> list[Campaign]:
+    """Every campaign (they belong to the province, not to an agency)."""
+    scope.require(READ)
     return list(session.scalars(select(Campaign).order_by(Campaign.fiscal_year.desc())))
 
 
-def propose(session: Session, agency_id: str) -> dict[str, tuple[str, str]]:
+def propose(session: Session, scope: Scope, agency_id: str) -> dict[str, tuple[str, str]]:
     """measure -> (proposed status, why), from the agency's flags and their review."""
+    scope.require(READ)
+    if not scope.sees(agency_id):
+        raise NotFound(f"no agency {agency_id}")
     counts: dict[str, dict[str, int]] = {}
     for measure, status, severity in session.execute(
             select(FlagRow.measure, FlagRow.status, FlagRow.severity).where(FlagRow.agency_id == agency_id)):
@@ -73,7 +79,9 @@ def propose(session: Session, agency_id: str) -> dict[str, tuple[str, str]]:
 
 
 def assessment(session: Session, scope: Scope, campaign_id: int, agency_id: str) -> Assessment:
-    """The agency's assessment in the campaign, created with proposed items on first open."""
+    """The agency's assessment in the campaign. The first open by someone who may fill it in
+    creates it with the proposed items; anyone else (a provincial officer, the ethics
+    committee) gets an unsaved ``not_started`` view of the proposals: viewing writes nothing."""
     scope.require(READ)
     if not scope.sees(agency_id):
         raise NotFound(f"no assessment of {agency_id}")
@@ -83,19 +91,31 @@ def assessment(session: Session, scope: Scope, campaign_id: int, agency_id: str)
         return found
     if session.get(Campaign, campaign_id) is None:
         raise NotFound(f"no campaign {campaign_id}")
+    if not scope.can(SELF_ASSESS):
+        return Assessment(id=None, campaign_id=campaign_id, agency_id=agency_id, status="not_started")
     found = Assessment(campaign_id=campaign_id, agency_id=agency_id, status="draft")
     session.add(found)
     session.flush()
-    for measure, (status, why) in propose(session, agency_id).items():
+    for measure, (status, why) in propose(session, scope, agency_id).items():
         session.add(AssessmentItem(assessment_id=found.id, measure_id=measure, proposed_status=status,
                                    proposed_basis=why, status=status))
-    session.add(AssessmentEvent(assessment_id=found.id, actor=scope.username, action="created"))
+    audit.append(session, AssessmentEvent, [{"assessment_id": found.id, "actor": scope.username, "action": "created"}])
     session.flush()
     return found
 
 
-def items(session: Session, assessment_id: int) -> list[AssessmentItem]:
+def items(session: Session, scope: Scope, assessment: int | Assessment) -> list[AssessmentItem]:
+    """The items of an assessment (by id, or as returned by ``assessment``), in measure order;
+    for an unsaved view, the proposals (not saved either)."""
+    scope.require(READ)
     order = {m: i for i, m in enumerate(load_kb().measure_ids())}
+    if isinstance(assessment, Assessment) and assessment.id is None:
+        return [AssessmentItem(measure_id=m, proposed_status=st, proposed_basis=why, status=st, version=1)
+                for m, (st, why) in propose(session, scope, assessment.agency_id).items()]
+    assessment_id = assessment.id if isinstance(assessment, Assessment) else assessment
+    owner = session.get(Assessment, assessment_id)
+    if owner is None or not scope.sees(owner.agency_id):
+        raise NotFound(f"no assessment {assessment_id}")
     rows = session.scalars(select(AssessmentItem).where(AssessmentItem.assessment_id == assessment_id)).all()
     return sorted(rows, key=lambda r: order[r.measure_id])
 
@@ -150,14 +170,14 @@ def update_item(session: Session, scope: Scope, item_id: int, status: str, overr
     if evidence_file:
         item.evidence_file_name, item.evidence_file = evidence_file
     item.updated_by, item.updated_at = scope.username, utcnow()
-    session.add(AssessmentEvent(assessment_id=owner.id, actor=scope.username, action="item_updated",
-                                measure_id=item.measure_id,
-                                details={"from": before["status"], "to": status, "reason": item.override_reason,
-                                         "evidence_url": item.evidence_url, "evidence_file": item.evidence_file_name}))
     try:
         session.flush()
     except StaleDataError:
         raise StaleFlag(f"{item.measure_id} was changed by someone else; your entries are kept in the form") from None
+    audit.append(session, AssessmentEvent, [{
+        "assessment_id": owner.id, "actor": scope.username, "action": "item_updated", "measure_id": item.measure_id,
+        "details": {"from": before["status"], "to": status, "reason": item.override_reason,
+                    "evidence_url": item.evidence_url, "evidence_file": item.evidence_file_name}}])
     return item
 
 
@@ -170,23 +190,27 @@ def submit(session: Session, scope: Scope, assessment_id: int) -> Assessment:
     scope.require(SELF_ASSESS, owner.agency_id)
     if owner.status == "submitted":
         raise UsageError("already submitted")
-    rows = items(session, assessment_id)
+    rows = items(session, scope, assessment_id)
     owner.score = score(rows)
     owner.status, owner.submitted_at, owner.submitted_by = "submitted", utcnow(), scope.username
-    session.add(AssessmentEvent(assessment_id=owner.id, actor=scope.username, action="submitted",
-                                details={"score": owner.score, "items": {r.measure_id: r.status for r in rows}}))
     session.flush()
+    audit.append(session, AssessmentEvent, [{"assessment_id": owner.id, "actor": scope.username, "action": "submitted",
+                                             "details": {"score": owner.score,
+                                                         "items": {r.measure_id: r.status for r in rows}}}])
     return owner
 
 
-def overview(session: Session, campaign_id: int | None) -> list[dict[str, Any]]:
-    """Per agency: the assessment status and score in a campaign (the provincial view)."""
+def overview(session: Session, scope: Scope, campaign_id: int | None) -> list[dict[str, Any]]:
+    """Per agency the user sees: the assessment status and score in a campaign (the provincial view)."""
+    scope.require(READ)
     found = {} if campaign_id is None else {a.agency_id: a for a in session.scalars(
         select(Assessment).where(Assessment.campaign_id == campaign_id))}
     out = []
     for agency in session.scalars(select(AgencyRow).order_by(AgencyRow.agency_id)):
+        if not scope.sees(agency.agency_id):
+            continue
         a = found.get(agency.agency_id)
-        rows = items(session, a.id) if a else []
+        rows = items(session, scope, a.id) if a else []
         out.append({"agency_id": agency.agency_id, "name": agency.name,
                     "status": a.status if a else "not_started",
                     "score": a.score if a and a.status == "submitted" else score(rows) if rows else None,

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from ..errors import InputError
-from ..loader import check_dataset
-from ..models import TABLES, Dataset
-from .access import IMPORT, PermissionDenied, Scope
-from .schema import DATASET_ROWS, CaseRow, DatasetImport, EscalationRow, RiskAnalysisRow
+from ..errors import InputError, InputProblem
+from ..loader import REFERENCES, check_dataset
+from ..models import TABLE_BY_NAME, TABLES, Dataset
+from .access import IMPORT, READ, PermissionDenied, Scope
+from .schema import DATASET_ROWS, CaseRow, DatasetImport, EscalationRow, OfficerRow, RiskAnalysisRow
 
 _BATCH = 5000
 
@@ -21,10 +21,30 @@ def _dataset_agencies(ds: Dataset) -> list[str]:
     return sorted({a.agency_id for a in ds.agencies})
 
 
+# The references that name an officer: (file, column). An officer may be named by another
+# agency's rows (a report sent to the provincial office's officer), so these resolve against
+# the store as well as against the dataset being imported.
+OFFICER_REFERENCES = tuple((t, c) for t, c, target in REFERENCES if target == "officers")
+
+
+class ImportRefused(InputError):
+    """An import that would leave another agency's stored rows pointing at nothing."""
+
+
+def known_ids(session: Session, scope: Scope) -> dict[str, set[str]]:
+    """Ids a dataset may refer to besides its own: every stored officer (an escalation may be
+    reported to another agency's officer). For ``load_dataset(..., known_ids=...)``."""
+    scope.require(IMPORT)
+    return {"officers": set(session.scalars(select(OfficerRow.officer_id)))}
+
+
 def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> DatasetImport:
     """Replace the rows of every agency in ``ds`` with the dataset's; other agencies stay.
 
-    Runs inside the caller's transaction: all of it is stored, or none of it.
+    A reference to an officer resolves against the dataset, or else against the officers of
+    the *other* agencies in the store. An import that would remove an officer whom another
+    agency's stored rows name is refused (``ImportRefused``, naming the agency, file, row and
+    officer). Runs inside the caller's transaction: all of it is stored, or none of it.
     """
     agencies = _dataset_agencies(ds)
     scope.require(IMPORT)
@@ -32,6 +52,7 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
     if others:
         raise PermissionDenied(f"{scope.username} may import data of agency {scope.agency_id} only; "
                                f"the dataset also has {', '.join(others)}")
+    _check_officer_references(session, ds, agencies)
     process_agency = {p.process_id: p.agency_id for p in ds.processes}
     case_agency = {c.case_id: process_agency[c.process_id] for c in ds.cases}
     for row in DATASET_ROWS.values():
@@ -61,19 +82,126 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
     return record
 
 
-def load_from_db(session: Session) -> Dataset:
-    """The stored dataset as validated models; cross-file problems raise ``InputError``."""
+def _check_officer_references(session: Session, ds: Dataset, agencies: list[str]) -> None:
+    """Refuse, before anything is deleted, an import whose officer references name nobody, or
+    that removes (or moves) an officer whom another agency's stored rows name."""
+    theirs = dict(session.execute(select(OfficerRow.officer_id, OfficerRow.agency_id)
+                                  .where(OfficerRow.agency_id.not_in(agencies))).all())
+    own = {o.officer_id for o in ds.officers}
+    problems = [InputProblem("officers", n, "officer_id", o.officer_id,
+                             f"รหัสเจ้าหน้าที่นี้เป็นของหน่วยงาน {theirs[o.officer_id]} อยู่แล้ว / this officer id "
+                             f"belongs to agency {theirs[o.officer_id]} in the store")
+                for n, o in enumerate(ds.officers, 1) if o.officer_id in theirs]
+    for table, column in OFFICER_REFERENCES:
+        rows = ds.row_numbers.get(table) or range(1, len(getattr(ds, table)) + 1)
+        for item, n in zip(getattr(ds, table), rows):
+            value = getattr(item, column)
+            if value is not None and value not in own and value not in theirs:
+                problems.append(InputProblem(table, n, column, value, "no such id in officers (neither in this "
+                                             "dataset nor another agency's stored officers)"))
+    removed = set(session.scalars(select(OfficerRow.officer_id).where(OfficerRow.agency_id.in_(agencies)))) - own
+    removed_list = sorted(removed)
+    for table, column in OFFICER_REFERENCES:
+        row, id_column = DATASET_ROWS[table], TABLE_BY_NAME[table].id_column or "id"
+        for i in range(0, len(removed_list), _BATCH):
+            for row_id, agency, officer in session.execute(
+                    select(getattr(row, id_column), row.agency_id, getattr(row, column))
+                    .where(row.agency_id.not_in(agencies), getattr(row, column).in_(removed_list[i:i + _BATCH]))
+                    .order_by(row.agency_id, getattr(row, id_column))):
+                problems.append(InputProblem(
+                    f"{table}.csv ของหน่วยงาน {agency} / of agency {agency} ({id_column} {row_id})", None, column,
+                    officer,
+                    f"การนำเข้านี้ลบเจ้าหน้าที่ {officer} ซึ่งข้อมูลของหน่วยงาน {agency} อ้างถึง: คงรายชื่อไว้ใน "
+                    f"officers.csv หรือให้ {agency} แก้ข้อมูลก่อน / this import removes officer {officer}, whom "
+                    f"agency {agency} refers to: keep the officer in officers.csv, or ask {agency} to change "
+                    "its data first"))
+    if problems:
+        raise ImportRefused(problems)
+
+
+def _load_all(session: Session) -> tuple[Dataset, dict[str, list[str]]]:
+    """Every stored row as models, and per table the agency each row belongs to."""
     ds = Dataset(source="database")
+    owners: dict[str, list[str]] = {}
     for table in TABLES:
         row = DATASET_ROWS[table.name]
         names = [f.name for f in fields(table.model)]
         cols = [getattr(row, n) for n in names]
         order = getattr(row, table.id_column) if table.id_column else row.id
-        items = [table.model(**dict(zip(names, r))) for r in session.execute(select(*cols).order_by(order))]
+        items, agency_of = [], []
+        for r in session.execute(select(row.agency_id, *cols).order_by(order)):
+            agency_of.append(r[0])
+            items.append(table.model(**dict(zip(names, r[1:]))))
         setattr(ds, table.name, items)
-    problems = check_dataset(ds)
-    if problems:
-        raise InputError(problems)
+        owners[table.name] = agency_of
+    return ds, owners
+
+
+def consistent_dataset(session: Session, scope: Scope) -> tuple[Dataset, dict[str, list[str]]]:
+    """The stored data of every agency whose data is consistent, and per other agency its problems.
+
+    An agency with a broken row (a reference to nobody, a cycle) is left out: its rows go, but
+    its officers whose own rows are sound stay, so the other agencies' references to them still
+    resolve; ``iter_partitions`` then evaluates it with officers alone — callers drop the flags
+    of every agency in the returned problems. One agency's bad data never stops the others.
+    """
+    scope.require(READ)
+    ds, owners, bad = consistent_all(session)
+    return _within(ds, owners, scope), {a: p for a, p in bad.items() if scope.sees(a)}
+
+
+def consistent_all(session: Session) -> tuple[Dataset, dict[str, list[str]], dict[str, list[str]]]:
+    """``consistent_dataset`` over every agency, with each row's agency: for the evaluation run,
+    which evaluates everything and keeps the flags its caller's scope allows."""
+    ds, owners = _load_all(session)
+    bad: dict[str, list[str]] = {}
+    while problems := check_dataset(ds):
+        drop: dict[str, set[int]] = {}
+        for p in problems:
+            agency = owners[p.file][p.row - 1]
+            item = getattr(ds, p.file)[p.row - 1]
+            id_column = TABLE_BY_NAME[p.file].id_column
+            where = f"{p.file} {id_column} {getattr(item, id_column)}" if id_column else f"{p.file} row {p.row}"
+            bad.setdefault(agency, []).append(f"{where}: {p.column} {p.value!r}: {p.reason}")
+            drop.setdefault(p.file, set()).add(p.row - 1)
+        kept = Dataset(source=ds.source)
+        for table in TABLES:
+            items, agency_of = getattr(ds, table.name), owners[table.name]
+            keep = [i for i in range(len(items)) if i not in drop.get(table.name, ())
+                    and (agency_of[i] not in bad or table.name in ("agencies", "officers"))]
+            setattr(kept, table.name, [items[i] for i in keep])
+            owners[table.name] = [agency_of[i] for i in keep]
+        ds = kept
+    return ds, owners, bad
+
+
+def _within(ds: Dataset, owners: dict[str, list[str]], scope: Scope) -> Dataset:
+    """The rows of the scope's agency, with the officers (and their agencies) its rows name."""
+    agency = scope.agency_filter()
+    if agency is None:
+        return ds
+    out = Dataset(source=ds.source)
+    for table in TABLES:
+        setattr(out, table.name, [item for item, a in zip(getattr(ds, table.name), owners[table.name]) if a == agency])
+    by_id = {o.officer_id: o for o in ds.officers}
+    wanted = [getattr(item, column) for table, column in OFFICER_REFERENCES for item in getattr(out, table)]
+    have = {o.officer_id for o in out.officers}
+    while wanted:
+        officer = by_id.get(wanted.pop())
+        if officer is not None and officer.officer_id not in have:
+            have.add(officer.officer_id)
+            out.officers.append(officer)
+            wanted.append(officer.supervisor_id)
+    named = {o.agency_id for o in out.officers} - {a.agency_id for a in out.agencies}
+    out.agencies += [a for a in ds.agencies if a.agency_id in named]
+    return out
+
+
+def load_from_db(session: Session, scope: Scope) -> Dataset:
+    """The stored data the user may see, as validated models: the consistent agencies' data (see
+    ``consistent_dataset``); each left-out agency's problems are in ``warnings``."""
+    ds, bad = consistent_dataset(session, scope)
+    ds.warnings = [f"{agency}: {problem}" for agency, problems in bad.items() for problem in problems]
     return ds
 
 

@@ -90,3 +90,25 @@ def current_revision(url: str | None = None) -> str | None:
 
     with make_engine(url).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def begin_write(session: Session, lock: str | None = None) -> None:
+    """Make the session's transaction a writer that holds its lock from now until it ends.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the one write lock before anything is read, so what the
+    transaction reads next cannot be changed by another writer until it commits (other writers
+    wait up to ``busy_timeout``; readers in WAL mode never wait). A transaction that has
+    written already holds the lock. PostgreSQL: the transaction-scoped advisory lock named
+    ``lock`` (e.g. ``"flag_events"``: every writer of flags takes it first, so they queue
+    instead of deadlocking); rows can further be locked ``FOR UPDATE`` by the caller.
+    """
+    import zlib
+
+    from sqlalchemy import text
+
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        if not conn.connection.dbapi_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql" and lock:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(lock.encode())})

@@ -37,7 +37,7 @@ def setup_demo(url: str | None = None, cases: int = 5000, as_of: dt.date | None 
     with transaction(url) as session:
         for username, role, agency, name in DEMO_USERS:
             if session.scalar(select(User).where(User.username == username)) is None:
-                add_user(session, username, DEMO_PASSWORD, role, agency, name)
+                add_user(session, SYSTEM, username, DEMO_PASSWORD, role, agency, name)
         has_flags = session.scalar(select(func.count()).select_from(FlagRow))
     if not has_flags:
         with tempfile.TemporaryDirectory() as tmp:

@@ -162,7 +162,7 @@ def evidence_data(session: Session, scope: Scope, agency_id: str, campaign_id: i
                                                                  Assessment.agency_id == agency_id))
     if not found:
         return out
-    items = sa.items(session, found.id)
+    items = sa.items(session, scope, found.id)
     history = _evidence_history(session, found.id)
     people = {u.username: u.display_name for u in session.scalars(select(User))}
 

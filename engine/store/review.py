@@ -19,6 +19,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import DiscretionReviewError
 from .access import ACT, READ, NotFound, PermissionDenied, Scope
+from . import audit
+from .db import begin_write
 from .schema import FlagEvent, FlagRow, utcnow
 
 STATUSES = ("open", "needs_info", "confirmed", "dismissed", "waived", "resolved", "cleared_by_data")
@@ -165,6 +167,9 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
     spec = ACTIONS.get(action)
     if spec is None:
         raise ReviewError(f"unknown action '{action}'")
+    # Flag writers queue on one lock (taken before reading, the same order as a run's sync)
+    # rather than deadlock; the version check below still refuses a decision made on a stale view.
+    begin_write(session, "flag_events")
     row = get_flag(session, scope, flag_id)
     scope.require(ACT, row.agency_id)
     given = {"reason": _clean(reason), "corrective_action": _clean(corrective_action), "due_date": due_date,
@@ -191,29 +196,45 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
         row.waiver_approver, row.waiver_expires_on = given["approver"], expires_on
     details = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in given.items()
                if v is not None and k != "reason"}
-    session.add(FlagEvent(flag_id=flag_id, actor=scope.username, action=action, from_status=before,
-                          to_status=spec.to_status, reason=given["reason"], details=details or None))
     try:
-        session.flush()
+        session.flush()  # the version check: UPDATE … WHERE version = the one read
     except StaleDataError:
         raise StaleFlag(f"flag {flag_id} was changed by someone else while you were saving; reload it — "
                         "your text is kept in the form") from None
+    audit.append(session, FlagEvent, [{"flag_id": flag_id, "actor": scope.username, "action": action,
+                                       "from_status": before, "to_status": spec.to_status,
+                                       "reason": given["reason"], "details": details or None}])
     return row
 
 
-def bulk_act(session: Session, scope: Scope, flag_ids: list[str], action: str, **fields: Any) -> list[FlagRow]:
-    """The same action on every selected flag: all of them, or (on any problem) none."""
+def bulk_act(session: Session, scope: Scope, flag_ids: list[str], action: str,
+             expected_versions: dict[str, int] | None = None, **fields: Any) -> list[FlagRow]:
+    """The same action on every selected flag: all of them, or (on any problem) none.
+
+    ``expected_versions`` (flag id -> the version the user saw) makes it as careful as a
+    single action: if anyone changed one of the flags since, ``StaleFlag`` is raised naming
+    them and nothing of the bulk is saved. Flags are taken in id order (the order an
+    evaluation run locks them in, so the two never deadlock).
+    """
     if not flag_ids:
         raise ReviewError("no flags selected")
-    problems, done = [], []
+    expected_versions = expected_versions or {}
+    problems, stale, done = [], [], []
+    begin_write(session, "flag_events")  # before the savepoint: SQLite's lock must be taken outside it
     savepoint = session.begin_nested()
-    for flag_id in flag_ids:
+    for flag_id in sorted(dict.fromkeys(flag_ids)):
         try:
-            done.append(act(session, scope, flag_id, action, **fields))
+            done.append(act(session, scope, flag_id, action, expected_version=expected_versions.get(flag_id), **fields))
+        except StaleFlag as exc:
+            stale.append(f"{flag_id}: {exc}")
         except (ReviewError, NotFound, PermissionDenied) as exc:
             problems.append(f"{flag_id}: {exc}")
-    if problems:
+    if stale or problems:
         savepoint.rollback()
+        if stale:
+            raise StaleFlag(f"ไม่ได้บันทึกรายการใดเลย: มีผู้อื่นแก้ไขข้อสังเกต {len(stale)} รายการหลังจากที่ท่านเปิดดู / "
+                            f"nothing was saved; {len(stale)} of {len(flag_ids)} flags were changed by someone "
+                            "else since you loaded them — reload and choose again:\n" + "\n".join(stale + problems))
         raise ReviewError(f"nothing was saved; {len(problems)} of {len(flag_ids)} flags cannot take '{action}':\n"
                           + "\n".join(problems))
     savepoint.commit()
@@ -221,16 +242,22 @@ def bulk_act(session: Session, scope: Scope, flag_ids: list[str], action: str, *
 
 
 def expire_waivers(session: Session, today: dt.date | None = None) -> int:
-    """Reopen every waiver whose expiry date has passed; return how many."""
+    """Reopen every waiver whose expiry date has passed; return how many.
+
+    Under the write lock (``begin_write``, rows ``FOR UPDATE``): the flags read as waived are
+    the ones updated, so each ``waiver_expired`` event starts from the flag's real status.
+    """
     today = today or dt.date.today()
+    begin_write(session, "flag_events")
     rows = session.execute(select(FlagRow.flag_id).where(FlagRow.status == "waived",
-                                                         FlagRow.waiver_expires_on < today)).scalars().all()
+                                                         FlagRow.waiver_expires_on < today)
+                           .order_by(FlagRow.flag_id).with_for_update()).scalars().all()
     if not rows:
         return 0
     now = utcnow()
-    session.execute(update(FlagRow).where(FlagRow.flag_id.in_(rows), FlagRow.status == "waived")
+    session.execute(update(FlagRow).where(FlagRow.flag_id.in_(rows))
                     .values(status="open", updated_at=now, version=FlagRow.version + 1))
-    session.execute(FlagEvent.__table__.insert(), [
+    audit.append(session, FlagEvent, [
         {"flag_id": r, "at": now, "actor": "system", "action": "waiver_expired", "from_status": "waived",
          "to_status": "open", "reason": None, "details": {"today": today.isoformat()}, "run_id": None} for r in rows])
     return len(rows)

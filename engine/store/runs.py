@@ -21,8 +21,10 @@ from ..flags import Flag
 from ..models import Dataset
 from ..resources import data_dir
 from ..rules import RuleCatalogue, default_catalogue
+from . import audit
 from .access import IMPORT, Scope
-from .data import load_from_db
+from .data import consistent_all
+from .db import begin_write
 from .review import expire_waivers
 from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunRuleStat, utcnow
 
@@ -87,20 +89,22 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         run_id = run.id
     try:
         with session_factory() as session:
-            ds = load_from_db(session)
-        agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id)]
+            ds, _, broken = consistent_all(session)
+        # an agency whose stored data is broken keeps its flags as they are; the others go on
+        agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
         flags: list[Flag] = []
         counts: dict[str, int] = {}
         done = 0
         for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs):
             done += 1
-            if scope.sees(agency_id):
+            if agency_id in agencies:
                 flags.extend(partition)
                 for kind, n in kinds.items():
                     counts[kind] = counts.get(kind, 0) + n
             if progress:
                 progress(0.9 * done / max(1, len(ds.agencies)), agency_id)
         with session_factory() as session, session.begin():
+            begin_write(session, "flag_events")  # one writer of flags from here to commit: see _sync_flags
             run = session.get(EvaluationRun, run_id)
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
@@ -109,6 +113,12 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                 session.add(RunRuleStat(run_id=run_id, rule_id=rule.rule_id, evaluated=counts.get(rule.fact_kind, 0),
                                         flagged=flagged))
             run.status, run.finished_at = "succeeded", utcnow()
+            skipped = {a: p for a, p in broken.items() if scope.sees(a)}
+            if skipped:  # evaluated everybody else; say who was not, and why
+                run.status = "partial"
+                run.error = "\n".join(f"{a} ไม่ได้ประเมิน / not evaluated: " + "; ".join(p[:5])
+                                      + (f" (+{len(p) - 5} more)" if len(p) > 5 else "")
+                                      for a, p in sorted(skipped.items()))[:4000]
         if progress:
             progress(1.0, "done")
         return run_id
@@ -121,9 +131,17 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
 
 def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencies: set[str],
                 links: dict[tuple[str, str], tuple[str | None, str | None, dt.date | None]]) -> None:
+    """Bring the stored flags in step with this run's, inside the caller's transaction.
+
+    The statuses compared against are read *under lock* (the caller took ``begin_write``;
+    PostgreSQL rows are also locked ``FOR UPDATE``, in flag-id order like ``bulk_act``), so a
+    reviewer's decision is either committed before and seen here (and kept, or reopened with
+    an event from that status), or it waits and then fails its version check: never lost.
+    ``version`` moves only when the status, the stable evidence or the severity changes.
+    """
     existing = {row.flag_id: row for row in session.execute(
-        select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.evidence)
-        .where(FlagRow.agency_id.in_(agencies)))}
+        select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.evidence, FlagRow.severity)
+        .where(FlagRow.agency_id.in_(agencies)).order_by(FlagRow.flag_id).with_for_update())}
     now = utcnow()
     inserts, updates, events = [], [], []
     seen: set[str] = set()
@@ -143,38 +161,39 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
             events.append(_event(f.flag_id, "created", None, "open", run, now))
             run.flags_new += 1
         elif old.status == "cleared_by_data":
-            updates.append({"flag_id": f.flag_id, "status": "open", **common})
+            updates.append((True, {"flag_id": f.flag_id, "status": "open", **common}))
             events.append(_event(f.flag_id, "fired_again", old.status, "open", run, now))
             run.flags_reopened += 1
         elif old.evidence_key != key:
             changed = _changed(old.evidence or {}, f.evidence)
             status = "open" if old.status in DECIDED else old.status
-            updates.append({"flag_id": f.flag_id, "status": status, "previous_evidence": old.evidence,
-                            "changed_fields": changed, **common})
+            updates.append((True, {"flag_id": f.flag_id, "status": status, "previous_evidence": old.evidence,
+                                   "changed_fields": changed, **common}))
             events.append(_event(f.flag_id, "evidence_changed", old.status, status, run, now,
                                  {"changed": changed, "before": {k: old.evidence.get(k) for k in changed},
                                   "after": {k: f.evidence.get(k) for k in changed}}))
             run.flags_reopened += old.status != status
-        else:
-            updates.append({"flag_id": f.flag_id, "status": old.status, **common})
+        else:  # same facts: refresh what moves with as_of; the status is the reviewer's, untouched
+            updates.append((old.severity != f.severity, {"flag_id": f.flag_id, **common}))
     for flag_id, old in existing.items():
         if flag_id not in seen and old.status != "cleared_by_data":
-            updates.append({"flag_id": flag_id, "status": "cleared_by_data", "last_run_id": run.id, "updated_at": now})
+            updates.append((True, {"flag_id": flag_id, "status": "cleared_by_data", "last_run_id": run.id,
+                                   "updated_at": now}))
             events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run, now))
             run.flags_cleared += 1
     if inserts:
         session.execute(FlagRow.__table__.insert(), inserts)
-    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for u in updates:
-        by_shape.setdefault(tuple(sorted(u)), []).append(u)
+    by_shape: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for bump, u in updates:
+        by_shape.setdefault((bump, tuple(sorted(u))), []).append(u)
     table = FlagRow.__table__
-    for shape, rows in by_shape.items():
-        values = {k: bindparam(f"v_{k}") for k in shape if k != "flag_id"}
-        values["version"] = table.c.version + 1
+    for (bump, shape), rows in by_shape.items():
+        values: dict[str, Any] = {k: bindparam(f"v_{k}") for k in shape if k != "flag_id"}
+        if bump:
+            values["version"] = table.c.version + 1
         stmt = update(table).where(table.c.flag_id == bindparam("v_flag_id")).values(**values)
         session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
-    if events:
-        session.execute(FlagEvent.__table__.insert(), events)
+    audit.append(session, FlagEvent, events)
     run.flags_total = len(flags)
 
 

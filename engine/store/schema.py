@@ -157,6 +157,23 @@ class User(Base):
     agency_id: Mapped[str | None] = mapped_column(Id)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # a login session that began before this moment is over (set on disable, password reset
+    # and role or agency change); the app checks it on every page
+    sessions_valid_after: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class UserEvent(Base):
+    """Who changed which user account, how: appended only, hash-chained (engine/store/audit.py)."""
+
+    __tablename__ = "user_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class LoginAttempt(Base):
@@ -246,6 +263,8 @@ class FlagEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_runs.id"))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # the hash chain: engine/store/audit.py
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Campaign(Base):
@@ -301,6 +320,8 @@ class AssessmentEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     measure_id: Mapped[str | None] = mapped_column(String(8))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # the hash chain: engine/store/audit.py
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 __all__ = [name for name in dir() if name[0].isupper()] + ["utcnow", "UniqueConstraint"]

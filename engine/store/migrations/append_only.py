@@ -24,3 +24,22 @@ def drop(table: str) -> None:
     else:
         for what in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{what}")
+
+
+def protect(table: str) -> None:
+    """Close what row triggers miss: SQLite's ``INSERT OR REPLACE`` over an existing row (it
+    deletes without firing delete triggers) and PostgreSQL's ``TRUNCATE``. Needs ``create``."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                   f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()")
+    else:
+        op.execute(f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
+                   f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) "
+                   f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: replacing a row refused'); END")
+
+
+def unprotect(table: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+    else:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_replace")

@@ -1,0 +1,129 @@
+"""The audit trails' hash chains: every event row carries the hash of the event before it in
+its table (``prev_hash``) and its own (``row_hash``), so a change, a deletion or an insertion
+in the middle — even by someone who can switch the database's triggers off — shows up in
+``discretion-review audit verify``.
+
+The canonical form hashed is the same on SQLite and PostgreSQL: the table's name and its
+content columns (never ``id``: it is assigned by the database after hashing) as JSON with
+sorted keys, no ASCII escaping, datetimes as ISO text with microseconds, dates as ISO text,
+JSON values normalised the same way. ``row_hash = sha256(prev_hash + "\\n" + canonical)``;
+the first row's ``prev_hash`` is ``GENESIS``. Events are only appended through ``append``,
+which holds the table's lock (``db.begin_write``) until commit: two writers never fork the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from .access import MANAGE_USERS, Scope
+from .db import begin_write
+from .schema import AssessmentEvent, FlagEvent, UserEvent, utcnow
+
+GENESIS = "0" * 64
+# table -> the columns hashed, in the order they are shown when a link breaks
+CHAINED: dict[str, tuple[str, ...]] = {
+    "flag_events": ("flag_id", "at", "actor", "action", "from_status", "to_status", "reason", "details", "run_id"),
+    "assessment_events": ("assessment_id", "at", "actor", "action", "measure_id", "details"),
+    "user_events": ("at", "actor", "action", "username", "details"),
+}
+MODELS = {"flag_events": FlagEvent, "assessment_events": AssessmentEvent, "user_events": UserEvent}
+# tables whose rows may only be appended (the chained ones, and every login attempt)
+APPEND_ONLY = (*CHAINED, "login_attempts")
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _norm(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_norm(v) for v in value]
+    return value
+
+
+def canonical(table: str, row: dict[str, Any]) -> str:
+    """The text hashed for one event row (see the module's docstring)."""
+    return json.dumps({"table": table, **{c: _norm(row.get(c)) for c in CHAINED[table]}},
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def row_hash(prev_hash: str, table: str, row: dict[str, Any]) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{canonical(table, row)}".encode()).hexdigest()
+
+
+def append(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """Append events to ``model``'s table with their place in its hash chain."""
+    if not rows:
+        return
+    table = model.__table__
+    begin_write(session, table.name)  # the chain's tail is ours until commit
+    prev = session.scalar(select(table.c.row_hash).order_by(table.c.id.desc()).limit(1)) or GENESIS
+    now = utcnow()
+    out = []
+    for row in rows:
+        row = {c: row.get(c) for c in CHAINED[table.name]} | {"at": row.get("at") or now}
+        if row.get("details") is not None:  # stored as it will read back, so the hash matches
+            row["details"] = json.loads(json.dumps(_norm(row["details"]), ensure_ascii=False))
+        digest = row_hash(prev, table.name, row)
+        out.append({**row, "prev_hash": prev, "row_hash": digest})
+        prev = digest
+    session.execute(table.insert(), out)
+
+
+def chain_rows(conn: Connection | Session, table: str):
+    """(id, prev_hash, row_hash, content) of every row of a chained table, in id order."""
+    t = MODELS[table].__table__
+    cols = [t.c.id, t.c.prev_hash, t.c.row_hash] + [t.c[c] for c in CHAINED[table]]
+    for r in conn.execute(select(*cols).order_by(t.c.id)).yield_per(5000):
+        yield r[0], r[1], r[2], dict(zip(CHAINED[table], r[3:]))
+
+
+def rehash_all(conn: Connection) -> None:
+    """Give every existing row of each chained table its hashes (the migration that added them)."""
+    for table in CHAINED:
+        t = MODELS[table].__table__
+        prev = GENESIS
+        for row_id, _, _, content in list(chain_rows(conn, table)):
+            digest = row_hash(prev, table, content)
+            conn.execute(t.update().where(t.c.id == row_id).values(prev_hash=prev, row_hash=digest))
+            prev = digest
+
+
+@dataclass
+class Broken:
+    table: str
+    event_id: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.table} event #{self.event_id}: {self.what}"
+
+
+def verify(session: Session, scope: Scope) -> tuple[dict[str, int], list[Broken]]:
+    """Walk every chain: (rows per table, the first broken link of each broken table)."""
+    scope.require(MANAGE_USERS)
+    counts, broken = {}, []
+    for table in CHAINED:
+        prev, n = GENESIS, 0
+        for row_id, stored_prev, stored_hash, content in chain_rows(session, table):
+            n += 1
+            if broken and broken[-1].table == table:
+                continue  # count the rest; the first break is the one to look at
+            if stored_prev != prev:
+                broken.append(Broken(table, row_id, f"prev_hash {stored_prev} is not the previous event's hash "
+                                                    f"{prev}: an event before it was removed, changed or inserted"))
+            elif stored_hash != row_hash(prev, table, content):
+                broken.append(Broken(table, row_id, "its content no longer matches its hash: it was changed "
+                                                    f"after it was written (now {canonical(table, content)})"))
+            prev = stored_hash
+        counts[table] = n
+    return counts, broken
