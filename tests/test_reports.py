@@ -181,7 +181,7 @@ def _submitted_assessment(db: str) -> int:
     with transaction(db) as s:
         campaign = sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))
         a = sa.assessment(s, HEAD, campaign.id, "A1")
-        items = {i.measure_id: i for i in sa.items(s, a.id)}
+        items = {i.measure_id: i for i in sa.items(s, HEAD, a.id)}
         item = items["1.4"]
         sa.update_item(s, HEAD, item.id, "compliant", override_reason="วิเคราะห์ร่วมกับคณะกรรมการจริยธรรมแล้ว",
                        evidence_url="https://a1.example.go.th/risk-2567",
