@@ -45,7 +45,7 @@ class FlagWriter:
             self._csv = csv.writer(stream)
             self._csv.writerow(CSV_COLUMNS)
         elif fmt == "table":
-            head = ["ระดับ", "กฎ", "เรื่อง", "หน่วยงาน", "คำอธิบาย"] if lang == "th" else \
+            head = ["ระดับ", "เกณฑ์การตรวจสอบ", "เรื่อง", "หน่วยงาน", "คำอธิบาย"] if lang == "th" else \
                 ["severity", "rule", "subject", "agency", "explanation"]
             self._widths = [8, 28, 24, 22]
             stream.write(self._row(head) + "\n")

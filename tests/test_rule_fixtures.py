@@ -22,7 +22,7 @@ def test_rule_flags_exactly_the_expected_subjects(scenario, tmp_path):
     catalogue = default_catalogue().select([scenario.rule_id])
     ds = load_dataset(scenario.write(tmp_path / "ds"))
     params = catalogue.kb.resolve_parameters(scenario.params)
-    result = evaluate(ds, scenario.as_of, params, catalogue)
+    result = evaluate(ds, scenario.as_of, params, catalogue, corrective=scenario.corrective)
     flagged = {_label(f) for f in result.flags}
     assert flagged == scenario.expect
     assert all(f.rule_id == scenario.rule_id for f in result.flags)

@@ -47,7 +47,7 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
             values = {n: getattr(item, n) for n in names}
             if table.name == "cases":
                 values["agency_id"] = process_agency[item.process_id]
-            elif table.name == "escalations":
+            elif table.name in ("escalations", "delay_notices"):
                 values["agency_id"] = case_agency[item.case_id]
             batch.append(values)
             if len(batch) == _BATCH:

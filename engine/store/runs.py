@@ -13,11 +13,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..evaluate import iter_partitions
 from ..flags import Flag
+from ..kb import ParameterResolver
 from ..models import Dataset
 from ..resources import data_dir
 from ..rules import RuleCatalogue, default_catalogue
@@ -31,7 +32,8 @@ ProgressFn = Callable[[float, str], None]
 # Evidence that moves with as_of alone; a change in it is not a change in the facts.
 VOLATILE_EVIDENCE = frozenset({"days_since_decision", "days_since_deviation", "max_investigation_days",
                                "manual_age_days", "days_since_committee_analysis", "days_since_monitoring_report",
-                               "years_in_position", "elapsed"})
+                               "years_in_position", "elapsed", "corrective_actions_overdue", "oldest_due_date"})
+CATALOGUE_VERSION = "2"  # SPEC §3 rule catalogue v2
 DECIDED = ("confirmed", "dismissed", "waived", "needs_info", "resolved")
 
 
@@ -64,6 +66,18 @@ def _subject_links(ds: Dataset) -> dict[tuple[str, str], tuple[str | None, str |
     return links
 
 
+def corrective_actions_overdue(session: Session, as_of: dt.date,
+                               agencies: set[str] | None = None) -> dict[str, tuple[int, dt.date]]:
+    """Per agency: confirmed flags whose corrective-action due date is before ``as_of``, and the
+    oldest such due date (SPEC §3 1.8-corrective-action-overdue; the review workflow's data)."""
+    stmt = (select(FlagRow.agency_id, func.count(), func.min(FlagRow.due_date))
+            .where(FlagRow.status == "confirmed", FlagRow.due_date.is_not(None), FlagRow.due_date < as_of)
+            .group_by(FlagRow.agency_id))
+    if agencies is not None:
+        stmt = stmt.where(FlagRow.agency_id.in_(sorted(agencies)))
+    return {agency: (n, oldest) for agency, n, oldest in session.execute(stmt)}
+
+
 def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: dt.date,
                    overrides: dict[str, str] | None = None, catalogue: RuleCatalogue | None = None,
                    progress: ProgressFn | None = None, jobs: int | None = None) -> int:
@@ -78,7 +92,9 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     agencies_filter = scope.agency_filter()
     with session_factory() as session, session.begin():
         last_import = session.scalar(select(DatasetImport.id).order_by(DatasetImport.id.desc()))
-        run = EvaluationRun(as_of=as_of, parameters={k: str(v) for k, v in params.items()},
+        # every value with its source; the dataset's agency/process rows are added once it is loaded
+        recorded = ParameterResolver(catalogue.kb, params).record()
+        run = EvaluationRun(as_of=as_of, parameters=recorded, catalogue=CATALOGUE_VERSION,
                             kb_version=catalogue.kb.version, rules_version=rules_version(),
                             dataset_import_id=last_import, agencies=[agencies_filter] if agencies_filter else [],
                             triggered_by=scope.username, status="running")
@@ -88,11 +104,12 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     try:
         with session_factory() as session:
             ds = load_from_db(session)
+            corrective = corrective_actions_overdue(session, as_of)
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id)]
         flags: list[Flag] = []
         counts: dict[str, int] = {}
         done = 0
-        for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs):
+        for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, corrective=corrective):
             done += 1
             if scope.sees(agency_id):
                 flags.extend(partition)
@@ -102,6 +119,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                 progress(0.9 * done / max(1, len(ds.agencies)), agency_id)
         with session_factory() as session, session.begin():
             run = session.get(EvaluationRun, run_id)
+            run.parameters = ParameterResolver(catalogue.kb, params, ds.parameters).record()
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
             for rule in catalogue:
