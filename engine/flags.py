@@ -65,7 +65,7 @@ def _display(value: Any, lang: str) -> Any:
     if isinstance(value, bool):
         return ("ใช่" if value else "ไม่ใช่") if lang == "th" else ("yes" if value else "no")
     if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(str(_display(v, lang)) for v in value) or ("ไม่มี" if lang == "th" else "none")
     return value
 
 
@@ -259,6 +259,7 @@ def build_flag(rule: Rule, severity: str, fact: Fact, params: dict[str, Any] | N
         agency_id=fact["_agency"],
         as_of=as_of.isoformat(),
         message_th=_render(rule.message_th, ctx, "th") + limits_th + cite_th,
-        message_en=_render(rule.message_en, ctx, "en") + limits_en + cite_en,
+        # the sentence's full stop moves after the limits and the citation
+        message_en=_render(rule.message_en, ctx, "en").rstrip(".") + limits_en + cite_en + ".",
         evidence=evidence,
     )
