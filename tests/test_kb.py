@@ -130,3 +130,19 @@ def test_kb_error_names_file_line_and_key_path(tmp_path):
     with pytest.raises(DefinitionError) as info:
         load_kb(folder)
     assert str(info.value.problems[0]).startswith(f"{path}:{line} parameters.review_within_days.default: ")
+
+
+def test_legal_references_of_the_v2_review():
+    from engine.rules import default_catalogue
+
+    kb = load_kb()
+    refs = {r.id: r for r in kb.legal_references}
+    assert "good-governance-decree-2546" not in refs  # it does not govern work manuals
+    assert "มาตรา ๑๐" in refs["licensing-facilitation-act-2558"].sections
+    assert "๒๕๕๒" in refs["civil-service-ethics-code"].sections and "๒๕๖๒" in refs["civil-service-ethics-code"].sections
+    assert "มาตรา ๖๔" in refs["admin-procedure-act-2539"].sections
+    catalogue = default_catalogue()
+    for rule in catalogue:
+        if rule.measure == "1.7":
+            assert "digital-government-act-2562" in rule.legal_references, rule.rule_id
+    assert catalogue.by_id["1.4-rotation-due"].legal_references == ["civil-service-act-2551"]
