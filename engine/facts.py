@@ -399,14 +399,16 @@ def missed_delay_notice(index: Index, limit: dt.date, end: dt.date, notices: lis
 
 def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date, chains: dict[str, list[str]] | None = None) -> Fact:
     p = index.processes[c.process_id]
+    officer = index.officers[c.officer_id]
     params = index.resolver.values(agency_id, p.process_id)
+    if officer.agency_id != agency_id:  # SPEC §3: 1.5-ethics-not-acknowledged uses the officer's agency
+        params = {**params, "ethics_ack_valid_days": index.resolver.values(officer.agency_id)["ethics_ack_valid_days"]}
     v = _values(params)
     cal = index.calendar
     decided_on = _on_or_before(c.decided_on, as_of)
     reviewed_on = _on_or_before(c.reviewed_on, as_of)
     reviewer = c.reviewed_by if reviewed_on is not None else None
     chain = index.chain(c.officer_id)
-    officer = index.officers[c.officer_id]
     f: Fact = {
         "_type": "case", "_id": c.case_id, "_agency": agency_id, "_params": params,
         "_process_id": p.process_id, "_process_name": p.name, "_officer_id": c.officer_id,

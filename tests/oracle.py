@@ -141,7 +141,8 @@ def evaluate(ds, as_of: dt.date, p: dict, corrective: dict | None = None) -> set
                 flag("1.3-no-finding", "case", c.case_id, "low")
         if c.discretion_used and decided:
             ack = offs[c.officer_id].ethics_acknowledged_on
-            if not done(ack) or ack > c.decided_on or _days(ack, c.decided_on) > v("ethics_ack_valid_days"):
+            valid = param("ethics_ack_valid_days", offs[c.officer_id].agency_id)  # the officer's agency
+            if not done(ack) or ack > c.decided_on or _days(ack, c.decided_on) > valid:
                 flag("1.5-ethics-not-acknowledged", "case", c.case_id, "low")
         if c.applicant_related:
             if not c.coi_declared:
