@@ -199,7 +199,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     if args.format == "json":
         out = [{**r.model_dump(exclude={"source", "when", "severity_when"}), "condition": r.when,
                 "measure_text_th": kb.measure(r.measure).text_th, "measure_text_en": kb.measure(r.measure).text_en,
-                "parameter_values": {p: str(kb.parameters[p].default) for p in r.parameters},
+                "parameter_values": {p: _shown_default(kb.parameters[p].default) for p in r.parameters},
                 "parameter_sources": {p: {"basis": kb.parameters[p].basis, "source_th": kb.parameters[p].source_th,
                                           "source_en": kb.parameters[p].source_en} for p in r.parameters}}
                for r in cat]

@@ -115,3 +115,21 @@ def test_first_v2_run_clears_decision_without_manual_flags_and_keeps_other_ids(d
         assert s.scalar(select(func.count()).select_from(FlagRow).where(FlagRow.subject_id == "X1",
                                                                          FlagRow.rule_id == "1.1-unreviewed")) == 1
         assert [r.catalogue for r in s.scalars(select(EvaluationRun).order_by(EvaluationRun.id))] == ["1", "2"]
+
+
+def test_a_dismissed_process_flag_stays_dismissed_as_decisions_accumulate(db_url, dataset_dir):
+    process = {"process_id": "PM", "agency_id": "A1", "name": "ไม่มีคู่มือ", "discretionary": "true",
+               "public_service": "false", "it_system": "ระบบ"}
+    case = {"process_id": "PM", "officer_id": "OFF1", "received_on": "2024-04-01", "decided_on": "2024-04-02",
+            "discretion_used": "true", "legal_basis": "ม. 1", "reviewed_by": "SUP", "reviewed_on": "2024-04-03"}
+    _import(db_url, load_dataset(dataset_dir({"processes": [process], "cases": [{**case, "case_id": "M1"}]})))
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    fid = make_flag_id("1.2-process-without-manual", "process", "PM")
+    with transaction(db_url) as s:
+        act(s, Scope("sup.a1", "supervisor", "A1"), fid, "dismiss", reason="คู่มืออยู่ระหว่างจัดทำ")
+    more = [{**case, "case_id": "M1"}, {**case, "case_id": "M2", "decided_on": "2024-04-05", "reviewed_on": "2024-04-08"}]
+    _import(db_url, load_dataset(dataset_dir({"processes": [process], "cases": more}, name="more")))
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    with transaction(db_url) as s:
+        row = s.get(FlagRow, fid)
+        assert row.status == "dismissed" and row.evidence["discretionary_decided_cases"] == 2

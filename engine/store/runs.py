@@ -32,7 +32,10 @@ ProgressFn = Callable[[float, str], None]
 # Evidence that moves with as_of alone; a change in it is not a change in the facts.
 VOLATILE_EVIDENCE = frozenset({"days_since_decision", "days_since_deviation", "max_investigation_days",
                                "manual_age_days", "days_since_committee_analysis", "days_since_monitoring_report",
-                               "years_in_position", "elapsed", "corrective_actions_overdue", "oldest_due_date"})
+                               "years_in_position", "elapsed", "corrective_actions_overdue", "oldest_due_date",
+                               # counts that grow with the ongoing work of a process or a sliding window:
+                               # a decided 1.2 or sampled-review flag is not reopened by each new case
+                               "discretionary_decided_cases", "latest_case_ids", "sample_size", "sample_reviewed"})
 CATALOGUE_VERSION = "2"  # SPEC §3 rule catalogue v2
 DECIDED = ("confirmed", "dismissed", "waived", "needs_info", "resolved")
 
