@@ -61,6 +61,7 @@ def test_csv_and_table_formats(dataset_dir, tmp_path, capsys):
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table"], capsys)
     assert "1.1-unreviewed" in out and "ไม่ได้รับการทบทวน" in out and "2 เม.ย. 2567" in out
     assert "เกณฑ์การตรวจสอบ" in out and "7 วันทำการ" in out and "ค่าเริ่มต้นของจังหวัด" in out
+    assert any(line.startswith("สูง ") for line in out.splitlines())  # severity in Thai (medium: ปานกลาง)
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table", "--lang", "en"], capsys)
     assert "no supervisor had reviewed it" in out
     assert "limit: review_within_days = 7 working days (source: province default — the letter sets no number)" in out
