@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 from engine.flags import make_flag_id
 from engine.loader import load_dataset
 from engine.store.access import SYSTEM, Scope
-from engine.store.data import import_dataset, load_from_db
+from engine.store.data import case_record, import_dataset, load_from_db
 from engine.store.db import session_factory, transaction
 from engine.store.review import act, history
 from engine.store.runs import corrective_actions_overdue, run_evaluation
@@ -50,6 +50,10 @@ def test_v2_columns_and_files_round_trip_through_the_store(db_url, dataset_dir):
         back = load_from_db(s)
     for name in ("processes", "officers", "cases", "delay_notices", "parameters", "acknowledgements"):
         assert sorted(map(repr, getattr(back, name))) == sorted(map(repr, getattr(ds, name))), name
+    with transaction(db_url) as s:
+        record = case_record(s, SYSTEM, "L1")
+    assert record["complete_on"] == dt.date(2024, 3, 4) and record["coi_permitted_by"] == "SUP"
+    assert [n["notice_id"] for n in record["delay_notices"]] == ["N1"] and record["delay_notices"][0]["agency_id"] == "A1"
 
 
 def test_a_run_records_catalogue_2_and_every_parameter_with_its_source(db_url, dataset_dir):

@@ -12,7 +12,7 @@ from ..errors import InputError
 from ..loader import check_dataset
 from ..models import TABLES, Dataset
 from .access import IMPORT, PermissionDenied, Scope
-from .schema import DATASET_ROWS, CaseRow, DatasetImport, EscalationRow, RiskAnalysisRow
+from .schema import DATASET_ROWS, CaseRow, DatasetImport, DelayNoticeRow, EscalationRow, RiskAnalysisRow
 
 _BATCH = 5000
 
@@ -88,7 +88,7 @@ def stored_counts(session: Session, scope: Scope) -> dict[str, int]:
 
 
 def case_record(session: Session, scope: Scope, case_id: str) -> dict[str, Any] | None:
-    """A case as stored, with its escalations, if the user may see it."""
+    """A case as stored, with its escalations and delay notices, if the user may see it."""
     case = session.get(CaseRow, case_id)
     if case is None or not scope.sees(case.agency_id):
         return None
@@ -96,4 +96,7 @@ def case_record(session: Session, scope: Scope, case_id: str) -> dict[str, Any] 
     escalations = session.scalars(select(EscalationRow).where(EscalationRow.case_id == case_id)
                                   .order_by(EscalationRow.reported_on)).all()
     record["escalations"] = [{c.name: getattr(e, c.name) for c in EscalationRow.__table__.columns} for e in escalations]
+    notices = session.scalars(select(DelayNoticeRow).where(DelayNoticeRow.case_id == case_id)
+                              .order_by(DelayNoticeRow.notified_on)).all()
+    record["delay_notices"] = [{c.name: getattr(n, c.name) for c in DelayNoticeRow.__table__.columns} for n in notices]
     return record
