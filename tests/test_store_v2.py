@@ -137,3 +137,19 @@ def test_a_dismissed_process_flag_stays_dismissed_as_decisions_accumulate(db_url
     with transaction(db_url) as s:
         row = s.get(FlagRow, fid)
         assert row.status == "dismissed" and row.evidence["discretionary_decided_cases"] == 2
+
+
+def test_a_run_counts_working_days_on_the_calendar_it_is_given(db_url, dataset_dir):
+    from engine.calendar import CalendarEntry, GovernmentCalendar
+
+    _import(db_url, load_dataset(dataset_dir({"cases": [
+        {"case_id": "X1", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
+         "decided_on": "2024-04-04", "discretion_used": "true", "legal_basis": "ม. 1"}]})))
+    day_off = CalendarEntry(dt.date(2024, 4, 18), "add", "วันหยุดราชการเป็นกรณีพิเศษ", "Special day off", "มติ ครม. (ทดสอบ)")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF, calendar=GovernmentCalendar.from_kb(extra=[day_off]))
+    fid = make_flag_id("1.1-unreviewed", "case", "X1")
+    with transaction(db_url) as s:
+        assert s.get(FlagRow, fid) is None  # 7 working days now end on Monday 22 April
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    with transaction(db_url) as s:
+        assert s.get(FlagRow, fid).evidence["review_deadline"] == "2024-04-19"

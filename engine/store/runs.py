@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from ..calendar import GovernmentCalendar
 from ..evaluate import iter_partitions
 from ..flags import Flag
 from ..kb import ParameterResolver
@@ -83,11 +84,13 @@ def corrective_actions_overdue(session: Session, as_of: dt.date,
 
 def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: dt.date,
                    overrides: dict[str, str] | None = None, catalogue: RuleCatalogue | None = None,
-                   progress: ProgressFn | None = None, jobs: int | None = None) -> int:
+                   progress: ProgressFn | None = None, jobs: int | None = None,
+                   calendar: GovernmentCalendar | None = None) -> int:
     """Evaluate the stored dataset and bring the flags of the user's agencies up to date.
 
     The run is recorded first (so a failure is visible), then evaluated, then its flags are
-    synchronised in one transaction. Returns the run id.
+    synchronised in one transaction. Returns the run id. ``calendar``: the government
+    calendar with days off recorded in the app (default: the knowledge base's).
     """
     scope.require(IMPORT)
     catalogue = catalogue or default_catalogue()
@@ -112,7 +115,8 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         flags: list[Flag] = []
         counts: dict[str, int] = {}
         done = 0
-        for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, corrective=corrective):
+        for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
+                                                           corrective=corrective):
             done += 1
             if scope.sees(agency_id):
                 flags.extend(partition)
