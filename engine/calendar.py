@@ -1,12 +1,28 @@
-"""Day counting for the rule catalogue: calendar days, Thai working days, calendar years."""
+"""Day counting for the rule catalogue: calendar days, government working days, years.
+
+SPEC §3 "Time": a *government day off* is a Saturday, a Sunday, or a date of the government
+calendar — the ``holidays`` library's Thailand ``public`` and ``government`` categories,
+less National Labour Day (government offices work on it), plus and less the dated entries
+of ``kb/calendar.yaml`` and any entries given at run time (an administrator's record of a
+cabinet-declared day off). A *working day* is any other day.
+"""
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Literal
 
 import holidays
+
+CATEGORIES = ("public", "government")
+# The name ``holidays`` gives National Labour Day (en_US): a public holiday for employees
+# under the Labour Protection Act, but not a day off for government offices.
+LABOUR_DAY_EN = "National Labor Day"
 
 
 def days(a: dt.date, b: dt.date) -> int:
@@ -32,34 +48,75 @@ def full_years_between(start: dt.date, end: dt.date) -> int:
     return n
 
 
-@lru_cache(maxsize=1)
-def _thai_holidays() -> holidays.HolidayBase:
-    return holidays.country_holidays("TH")
+def fiscal_year(day: dt.date) -> int:
+    """The Thai fiscal year of a date (1 October – 30 September), in the Buddhist Era of its end."""
+    return day.year + 543 + (1 if day.month >= 10 else 0)
 
 
-def is_working_day(day: dt.date) -> bool:
-    """Monday–Friday and not a Thai public holiday (``holidays``, country TH)."""
-    return day.weekday() < 5 and day not in _thai_holidays()
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One dated correction of the government calendar: ``add`` a day off or ``remove`` one."""
+
+    date: dt.date
+    kind: Literal["add", "remove"]
+    name_th: str
+    name_en: str
+    source: str
 
 
-def holiday_name(day: dt.date, lang: str = "en") -> str | None:
-    name = _thai_holidays().get(day)
-    if name is None or lang != "th":
-        return name
-    return holidays.country_holidays("TH", years=day.year, language="th").get(day)
+class GovernmentCalendar:
+    """Government days off and working days, with SPEC §3 ``elapsed`` and ``deadline``."""
 
-
-class WorkingDayIndex:
-    """Cumulative working-day counts so that each elapsed count is two look-ups.
-
-    ``count[i]`` is the number of working days in ``(origin, origin + i]``.
-    The index grows on demand to cover any date asked for.
-    """
-
-    def __init__(self) -> None:
+    def __init__(self, entries: Iterable[CalendarEntry] = ()):
+        self.entries: dict[dt.date, CalendarEntry] = {}
+        for e in entries:  # a later entry for the same date wins (run-time entries come last)
+            self.entries[e.date] = e
+        self._en = holidays.country_holidays("TH", categories=CATEGORIES, language="en_US")
+        self._th = holidays.country_holidays("TH", categories=CATEGORIES, language="th")
+        self._off: dict[int, bool] = {}
         self._origin: int | None = None
-        self._counts: list[int] = []
+        self._counts: list[int] = []  # _counts[i] = working days in (origin, origin + i]
 
+    @classmethod
+    def from_kb(cls, folder: Path | None = None, extra: Iterable[CalendarEntry] = ()) -> GovernmentCalendar:
+        """The calendar of ``kb/calendar.yaml`` plus ``extra`` entries (e.g. from the store)."""
+        from .kb import load_calendar_entries
+
+        return cls([*load_calendar_entries(folder), *extra])
+
+    def _library_names(self, day: dt.date) -> list[str]:
+        names = self._en.get(day)
+        return [n for n in names.split("; ") if n != LABOUR_DAY_EN] if names else []
+
+    def is_day_off(self, day: dt.date) -> bool:
+        o = day.toordinal()
+        off = self._off.get(o)
+        if off is None:
+            entry = self.entries.get(day)
+            if day.weekday() >= 5:
+                off = True
+            elif entry is not None:
+                off = entry.kind == "add"
+            else:
+                off = bool(self._library_names(day))
+            self._off[o] = off
+        return off
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return not self.is_day_off(day)
+
+    def holiday_name(self, day: dt.date, lang: str = "en") -> str | None:
+        """The government calendar's name for the date (a holiday may fall on a weekend), or None."""
+        entry = self.entries.get(day)
+        if entry is not None:
+            return (entry.name_th if lang == "th" else entry.name_en) if entry.kind == "add" else None
+        if not self._library_names(day):
+            return None
+        if lang != "th":
+            return "; ".join(self._library_names(day))
+        return "; ".join(n for n in (self._th.get(day) or "").split("; ") if n != "วันแรงงานแห่งชาติ")
+
+    # -- cumulative working-day counts, so that each count is two look-ups ----------------
     def _cover(self, lo: int, hi: int) -> None:
         if self._origin is None:
             self._origin = lo - 1
@@ -68,24 +125,23 @@ class WorkingDayIndex:
             new_origin = lo - 366
             prefix = [0]
             for o in range(new_origin + 1, self._origin + 1):
-                prefix.append(prefix[-1] + is_working_day(dt.date.fromordinal(o)))
+                prefix.append(prefix[-1] + (not self.is_day_off(dt.date.fromordinal(o))))
             shift = prefix[-1]
             self._counts = prefix + [c + shift for c in self._counts[1:]]
             self._origin = new_origin
         last = self._origin + len(self._counts) - 1
         if hi > last:
-            end = max(hi, last + 366)
             counts = self._counts
-            for o in range(last + 1, end + 1):
-                counts.append(counts[-1] + is_working_day(dt.date.fromordinal(o)))
+            for o in range(last + 1, max(hi, last + 366) + 1):
+                counts.append(counts[-1] + (not self.is_day_off(dt.date.fromordinal(o))))
 
-    def elapsed(self, a: dt.date, b: dt.date) -> int:
+    def working_days(self, a: dt.date, b: dt.date) -> int:
         """Working days d with a < d ≤ b (negative when b < a)."""
         oa, ob = a.toordinal(), b.toordinal()
         self._cover(min(oa, ob), max(oa, ob))
         return self._counts[ob - self._origin] - self._counts[oa - self._origin]
 
-    def nth_after(self, a: dt.date, n: int) -> dt.date:
+    def nth_working_day_after(self, a: dt.date, n: int) -> dt.date:
         """The n-th working day after ``a`` (n ≥ 1)."""
         oa = a.toordinal()
         self._cover(oa, oa + 2 * n + 30)
@@ -95,19 +151,47 @@ class WorkingDayIndex:
         i = bisect.bisect_left(self._counts, base + n, lo=oa - self._origin)
         return dt.date.fromordinal(self._origin + i)
 
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """``day`` itself when it is a working day, else the first working day after it."""
+        while self.is_day_off(day):
+            day += dt.timedelta(days=1)
+        return day
 
-_INDEX = WorkingDayIndex()
+    def elapsed(self, a: dt.date, b: dt.date, basis: str) -> int:
+        """SPEC §3 ``elapsed(a, b, basis)``."""
+        return days(a, b) if basis == "calendar" else self.working_days(a, b)
+
+    def deadline(self, a: dt.date, n: int, basis: str) -> dt.date:
+        """SPEC §3 ``deadline(a, n, basis)``: the last day of a period of n days after ``a``.
+
+        working: the n-th working day after a; calendar: a + n days, moved forward to the
+        next working day when that is a day off (Administrative Procedure Act s.64).
+        A period of 0 days ends on ``a``, moved forward to a working day likewise.
+        """
+        if basis == "working" and n > 0:
+            return self.nth_working_day_after(a, n)
+        return self.next_working_day(a + dt.timedelta(days=n))
+
+
+@lru_cache(maxsize=1)
+def default_calendar() -> GovernmentCalendar:
+    """The government calendar of the installed knowledge base, with no run-time entries."""
+    return GovernmentCalendar.from_kb()
+
+
+def is_working_day(day: dt.date) -> bool:
+    return default_calendar().is_working_day(day)
+
+
+def holiday_name(day: dt.date, lang: str = "en") -> str | None:
+    return default_calendar().holiday_name(day, lang)
 
 
 def elapsed(a: dt.date, b: dt.date, basis: str) -> int:
-    """SPEC §3 ``elapsed(a, b, basis)``."""
-    if basis == "calendar":
-        return days(a, b)
-    return _INDEX.elapsed(a, b)
+    """SPEC §3 ``elapsed(a, b, basis)`` on the default government calendar."""
+    return default_calendar().elapsed(a, b, basis)
 
 
-def first_day_over(received: dt.date, limit: int, basis: str) -> dt.date:
-    """The first day d on which ``elapsed(received, d, basis) > limit``."""
-    if basis == "calendar":
-        return dt.date.fromordinal(received.toordinal() + limit + 1)
-    return _INDEX.nth_after(received, limit + 1)
+def deadline(a: dt.date, n: int, basis: str) -> dt.date:
+    """SPEC §3 ``deadline(a, n, basis)`` on the default government calendar."""
+    return default_calendar().deadline(a, n, basis)

@@ -209,7 +209,10 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     if args.format == "json":
         out = [{**r.model_dump(exclude={"source", "when", "severity_when"}), "condition": r.when,
                 "measure_text_th": kb.measure(r.measure).text_th, "measure_text_en": kb.measure(r.measure).text_en,
-                "parameter_values": {p: str(kb.parameters[p].default) for p in r.parameters}} for r in cat]
+                "parameter_values": {p: _shown_default(kb.parameters[p].default) for p in r.parameters},
+                "parameter_sources": {p: {"basis": kb.parameters[p].basis, "source_th": kb.parameters[p].source_th,
+                                          "source_en": kb.parameters[p].source_en} for p in r.parameters}}
+               for r in cat]
         print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         return EXIT_OK
     th = args.lang == "th"
@@ -221,10 +224,21 @@ def _cmd_rules(args: argparse.Namespace) -> int:
             label = ("มาตรการข้อ" if m.kind == "measure" else "แนวทางข้อ") if th else m.kind.capitalize()
             print(f"\n{label} {m.id} — {m.title_th if th else m.title_en}")
             print(f"  {m.text_th if th else m.text_en}")
-        params = ", ".join(f"{p}={kb.parameters[p].default}" for p in r.parameters)
+        params = "; ".join(f"{p}={_shown_default(kb.parameters[p].default)} "
+                           f"[{kb.parameters[p].source_th if th else kb.parameters[p].source_en}]" for p in r.parameters)
         print(f"  • {r.rule_id:30} [{r.severity}] {r.title_th if th else r.title_en}"
               + (f"  ({params})" if params else ""))
+        if r.store_only:
+            print("      " + ("ประมวลผลเฉพาะใน `run` และในแอป (อ่านผลการพิจารณาข้อสังเกตจากฐานข้อมูล) ไม่ประมวลผลใน `check`" if th
+                            else "evaluated only in store runs (`run`, the app): it reads the review workflow; "
+                                 "never in `check`"))
     return EXIT_OK
+
+
+def _shown_default(value: object) -> str:
+    if isinstance(value, dict):  # acknowledgement_deadlines: fiscal year -> date
+        return ", ".join(f"{k}:{v}" for k, v in sorted(value.items()))
+    return str(value)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -238,8 +252,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                 bar.n = n
                 bar.refresh()
         manifest = generate(args.out, cases=args.cases, seed=args.seed, as_of=args.as_of, progress=tick)
+    sets = " ".join(f"--set {x}" for x in manifest["set"])
     print(f"wrote {args.out}: {manifest['cases']} cases, {manifest['expected_flags']} expected flags "
-          f"at as_of {manifest['as_of']} (truth.jsonl)")
+          f"at as_of {manifest['as_of']} (truth.jsonl), with the demo's acknowledgement round: "
+          f"discretion-review check {args.out} --as-of {manifest['as_of']} {sets}")
     return EXIT_OK
 
 

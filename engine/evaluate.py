@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import durable
+from .calendar import GovernmentCalendar
 from .errors import EvaluationError
 from .facts import Index, partition_facts
 from .flags import Flag, build_flag
@@ -112,12 +113,19 @@ def _run_isolated(agency_id: str) -> tuple[str, list[Flag], Counter]:
 
 def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     catalogue: RuleCatalogue | None = None, jobs: int | None = None,
-                    progress: ProgressFn | None = None) -> Iterator[tuple[str, list[Flag], Counter]]:
-    """Yield ``(agency_id, flags, fact counts)`` per agency, in agency order."""
+                    progress: ProgressFn | None = None, calendar: GovernmentCalendar | None = None,
+                    corrective: dict[str, tuple[int, dt.date]] | None = None,
+                    ) -> Iterator[tuple[str, list[Flag], Counter]]:
+    """Yield ``(agency_id, flags, fact counts)`` per agency, in agency order.
+
+    ``params`` are the run's values (KB defaults with ``--set``); the dataset's ``parameters``
+    rows refine them per agency and process. ``corrective`` (store runs only) feeds rule
+    1.8-corrective-action-overdue: agency -> (overdue confirmed flags, oldest due date).
+    """
     global _JOB
     catalogue = catalogue or default_catalogue()
     kb = catalogue.kb
-    index = Index.build(ds)
+    index = Index.build(ds, params, calendar, corrective)
     _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), params, as_of, kb)
     agencies = index.agency_ids()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(agencies) or 1))
@@ -155,15 +163,20 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
 
 def evaluate(ds: Dataset, as_of: dt.date | None = None, params: dict[str, Any] | None = None,
              catalogue: RuleCatalogue | None = None, jobs: int | None = None,
-             progress: ProgressFn | None = None) -> Evaluation:
-    """Evaluate every rule of the catalogue over the dataset at ``as_of`` (default today)."""
+             progress: ProgressFn | None = None, calendar: GovernmentCalendar | None = None,
+             corrective: dict[str, tuple[int, dt.date]] | None = None) -> Evaluation:
+    """Evaluate every rule of the catalogue over the dataset at ``as_of`` (default today).
+
+    Without ``corrective`` (a plain ``check``), store-only rules are not evaluated."""
     catalogue = catalogue or default_catalogue()
     as_of = as_of or dt.date.today()
     params = params if params is not None else catalogue.kb.defaults()
     result = Evaluation(as_of, params, stats={r.rule_id: RuleStats() for r in catalogue})
-    for _, flags, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, progress):
+    for _, flags, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, progress, calendar, corrective):
         result.flags.extend(flags)
         for rule in catalogue:
+            if rule.store_only and corrective is None:
+                continue
             result.stats[rule.rule_id].evaluated += kinds[rule.fact_kind]
         for f in flags:
             result.stats[f.rule_id].flagged += 1

@@ -1,18 +1,22 @@
-"""Point-in-time facts: what the rules see of a dataset at ``as_of``.
+"""Point-in-time facts: what the rules see of a dataset at ``as_of`` (catalogue v2).
 
 Two steps, both straight from SPEC §3:
 
 1. *Snapshot*: a fact dated after ``as_of`` does not exist yet — a case received later is
-   dropped with its escalations; a decision, review, report, investigation, analysis,
-   acknowledgement or manual review dated later counts as not done.
+   dropped with its escalations and notices; a decision, review, report, notice,
+   investigation, analysis, acknowledgement or manual review dated later counts as not done.
 2. *Vocabulary*: each subject (case, process, officer, officer–applicant pair, agency)
    becomes one flat fact whose attributes are the terms the rule catalogue speaks in
-   (``decided``, ``overdue``, ``days_since_decision`` …). Attributes are numbers and
+   (``decided``, ``overdue``, ``review_deadline_passed`` …). Attributes are numbers and
    booleans only; which combination of them is a violation is said in ``rules/*.yaml``.
 
-An attribute that does not apply (``days_since_decision`` of a pending case) is absent.
-Attributes whose name starts with ``_`` carry the subject's identity and the details
-that messages and evidence quote; the rules engine never sees them.
+A comparison with a parameter that an agency or a process may override (SPEC §3
+"Parameters"), or with a deadline on the government calendar, is made here, with the
+subject's own parameter values, and reaches the rules as a boolean or a count; the values
+used and their sources travel with the fact (``_params``) into the flag's message and
+evidence. An attribute that does not apply is absent. Attributes whose name starts with
+``_`` carry the subject's identity and the details messages quote; the rules engine never
+sees them.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from .calendar import days, elapsed, first_day_over, full_years_between
-from .models import Case, Dataset, Escalation, Officer, Process
+from .calendar import GovernmentCalendar, add_years, days, fiscal_year
+from .kb import ParameterResolver, ParamValue
+from .models import Case, Dataset, DelayNotice, Escalation, Officer, Process
 
 Fact = dict[str, Any]
 
@@ -37,81 +42,98 @@ VOCABULARY: dict[str, dict[str, str]] = {
         "discretion_used": "the decision involved the official's discretion",
         "decided": "decided_on is on or before as_of",
         "reviewed": "reviewed_on is on or before as_of",
-        "days_since_decision?": "days(decided_on, as_of), when decided",
-        "review_delay_days?": "days(decided_on, reviewed_on), when decided and reviewed",
+        "supervised": "the deciding officer has a supervisor_id",
+        "review_sampled": "the process has review_sample_percent (sampled review instead of every decision)",
+        "review_deadline_passed": "decided, and as_of > deadline(decided_on, review_within_days)",
+        "reviewed_late": "reviewed, and reviewed_on > deadline(decided_on, review_within_days)",
         "self_reviewed": "reviewed, and reviewed_by is the deciding officer",
-        "reviewer_in_chain": "reviewed, and reviewed_by is in the officer's supervisor chain",
+        "reviewer_in_chain": "reviewed, and reviewed_by is in the officer's chain",
         "has_legal_basis": "legal_basis is not empty",
-        "process_has_manual": "the case's process has a work manual",
-        "public_service": "the case's process is a public service",
-        "overdue": "the process has standard_days and elapsed time exceeds it",
-        "deviates": "decided with a non-empty deviation, or overdue",
-        "days_since_deviation?": "days(deviation date, as_of), when the case deviates",
+        "outcome_approved": "outcome is 'approved' (the request granted in full)",
+        "deviates": "decided with a non-empty deviation",
+        "escalation_deadline_passed": "deviates, and as_of > deadline(decided_on, escalation_within_days)",
         "escalated": "an escalation for the case was reported on or before as_of",
-        "escalations_outside_chain": "escalations (reported on or before as_of) not sent to the reporter's direct supervisor",
-        "max_investigation_days?": "over its escalations: days(reported_on, investigated_on, or as_of while open)",
+        "escalations_outside_chain": "escalations (reported on or before as_of) by a reporter with a supervisor, sent to someone outside the reporter's chain",
+        "escalations_investigated_late": "escalations investigated after deadline(reported_on, investigation_within_days), or not yet with as_of past it",
+        "escalations_without_finding": "escalations investigated on or before as_of with finding or corrective_action empty",
         "process_has_it_system": "the process has an IT system",
         "bypassed_it_system": "via_it_system is explicitly false",
         "has_override_reason": "override_reason is not empty",
         "applicant_related": "the decider is related to, or has an interest with, the applicant",
         "coi_declared": "the decider declared the conflict",
-        "ethics_ack_age_at_decision?": "days(ethics_acknowledged_on, decided_on), when decided and acknowledged by as_of",
+        "coi_permitted_in_chain": "coi_permitted_by is someone in the officer's chain (Administrative Procedure Act s.16)",
+        "ethics_ack_valid": "decided, and the officer's ethics acknowledgement (on or before as_of) precedes decided_on by at most ethics_ack_valid_days",
+        "public_service": "the case's process is a public service",
+        "licensing": "the case's process is licensing under the Licensing Facilitation Act",
+        "overdue": "the case has a limit day and its end (decided_on, else as_of) is after it",
+        "delay_notice_missed": "a delay notice was due (Licensing Facilitation Act s.10) and none was given",
+        "notices_not_copied": "delay notices (on or before as_of) not copied to the OPDC",
     },
     "process": {
         "discretionary": "decisions in the process involve discretion",
         "has_manual": "work_manual is not empty",
-        "manual_reviewed": "work_manual_reviewed_on is on or before as_of",
-        "manual_age_days?": "days(work_manual_reviewed_on, as_of), when reviewed",
+        "discretionary_decided_cases": "its cases that used discretion and are decided",
+        "manual_outdated": "work_manual_reviewed_on is empty (or after as_of) or older than manual_max_age_days",
         "public_service": "the public applies for it",
         "has_citizen_manual_url": "citizen_manual_url is not empty",
-        "citizen_manual_at_office": "the citizen manual is displayed at the office",
+        "citizen_manual_at_office": "the citizen manual is posted at the office",
         "has_it_system": "it_system is not empty",
+        "has_it_exempt_reason": "it_exempt_reason is not empty",
+        "review_sampled": "review_sample_percent is set",
+        "review_sample_short": "fewer of the sampling window's decisions were reviewed than review_sample_percent",
     },
     "officer": {
+        "rotation_post": "the post is designated for rotation",
         "days_since_last_discretionary_decision?": "days(decided_on, as_of) of the officer's latest decided case that used discretion",
-        "years_in_position?": "full calendar years from in_position_since to as_of",
+        "rotation_years_reached": "in_position_since + rotation_years (calendar years) is on or before as_of",
     },
     "officer_applicant": {
-        "recent_discretionary_decisions": "decided cases that used discretion for this applicant with days(decided_on, as_of) < repeat_window_days",
+        "recent_discretionary_decisions": "decided discretionary cases for this applicant (a person) with days(decided_on, as_of) < repeat_window_days",
+        "repeat_threshold_reached": "recent_discretionary_decisions ≥ repeat_applicant_threshold",
     },
     "agency": {
         "has_process": "the agency has at least one process",
         "has_discretionary_process": "the agency has a discretionary process",
-        "days_since_committee_analysis?": "days(analysed_on, as_of) of the latest analysis with the ethics committee",
-        "days_since_monitoring_report?": "days(reported_on, as_of) of the latest monitoring report",
-        "acknowledgement_rows": "acknowledgement rows that exist at as_of",
-        "rows_staff_not_all_informed": "acknowledgement rows with staff_acknowledged < staff_total",
-        "rows_not_published": "acknowledgement rows with published_url empty",
-        "acknowledgement_reported": "an acknowledgement was reported on or before as_of",
-        "first_reported_on?": "the first reported_on (as a day number) on or before as_of",
-        "as_of": "the evaluation date (as a day number)",
+        "committee_analysis_recent": "an analysis with the ethics committee with days(analysed_on, as_of) < risk_analysis_interval_days",
+        "monitoring_recent": "a monitoring report with days(reported_on, as_of) < monitoring_interval_days",
+        "corrective_actions_overdue?": "confirmed flags whose corrective-action due date < as_of (store runs only)",
+        "acknowledgement_round_open": "a round fiscal year R applies at as_of (FY(as_of) ≤ R + 1)",
+        "rows_staff_not_all_informed": "rows of round R with staff_acknowledged < staff_total",
+        "rows_not_published": "rows of round R with published_url empty",
+        "acknowledgement_late": "round R's form was not reported by its deadline",
     },
 }
 
 
 # Short Thai names of the attributes, for showing a rule's condition to people.
 LABELS_TH: dict[str, str] = {
-    "discretion_used": "ใช้ดุลพินิจ", "decided": "วินิจฉัยแล้ว", "reviewed": "ผู้บังคับบัญชาตรวจสอบแล้ว",
-    "days_since_decision": "จำนวนวันนับจากวันวินิจฉัย", "review_delay_days": "จำนวนวันจากวินิจฉัยถึงตรวจสอบ",
-    "self_reviewed": "ผู้วินิจฉัยตรวจสอบเอง", "reviewer_in_chain": "ผู้ตรวจสอบอยู่ในสายบังคับบัญชา",
-    "has_legal_basis": "ระบุข้อกฎหมายที่อ้างอิง", "process_has_manual": "กระบวนงานมีคู่มือ",
-    "public_service": "เป็นงานบริการประชาชน", "overdue": "เกินระยะเวลาที่กำหนด",
-    "deviates": "ไม่เป็นไปตามหลักเกณฑ์", "days_since_deviation": "จำนวนวันนับจากวันที่ไม่เป็นไปตามหลักเกณฑ์",
-    "escalated": "รายงานผู้บังคับบัญชาแล้ว", "escalations_outside_chain": "จำนวนรายงานที่ไม่ผ่านผู้บังคับบัญชาโดยตรง",
-    "max_investigation_days": "จำนวนวันที่ใช้หาข้อเท็จจริง (สูงสุด)", "process_has_it_system": "กระบวนงานมีระบบสารสนเทศ",
-    "bypassed_it_system": "ไม่ได้ดำเนินการผ่านระบบสารสนเทศ", "has_override_reason": "ระบุเหตุผลที่ไม่ใช้ระบบ",
-    "applicant_related": "ผู้วินิจฉัยมีส่วนได้เสียกับผู้ยื่นคำขอ", "coi_declared": "แจ้งส่วนได้เสียแล้ว",
-    "ethics_ack_age_at_decision": "จำนวนวันจากรับทราบประมวลจริยธรรมถึงวันวินิจฉัย",
-    "discretionary": "กระบวนงานใช้ดุลพินิจ", "has_manual": "มีคู่มือการปฏิบัติงาน", "manual_reviewed": "คู่มือเคยทบทวน",
-    "manual_age_days": "จำนวนวันนับจากทบทวนคู่มือ", "has_citizen_manual_url": "เผยแพร่คู่มือประชาชนบนเว็บไซต์",
-    "citizen_manual_at_office": "แสดงคู่มือประชาชน ณ ที่ทำการ", "has_it_system": "มีระบบสารสนเทศ",
-    "days_since_last_discretionary_decision": "จำนวนวันนับจากวินิจฉัยที่ใช้ดุลพินิจครั้งล่าสุด",
-    "years_in_position": "จำนวนปีที่ดำรงตำแหน่ง", "recent_discretionary_decisions": "จำนวนคำวินิจฉัยให้ผู้ยื่นคำขอรายนี้ในช่วงเวลา",
-    "has_process": "มีกระบวนงาน", "has_discretionary_process": "มีกระบวนงานที่ใช้ดุลพินิจ",
-    "days_since_committee_analysis": "จำนวนวันนับจากวิเคราะห์ร่วมกับคณะกรรมการจริยธรรม",
-    "days_since_monitoring_report": "จำนวนวันนับจากรายงานการกำกับติดตาม", "acknowledgement_rows": "จำนวนแถวการรับทราบ",
+    "discretion_used": "ใช้ดุลพินิจ", "decided": "พิจารณาแล้ว", "reviewed": "ผู้บังคับบัญชาทบทวนแล้ว",
+    "supervised": "ผู้พิจารณามีผู้บังคับบัญชา", "review_sampled": "ทบทวนแบบสุ่มตัวอย่าง",
+    "review_deadline_passed": "พ้นกำหนดทบทวนแล้ว", "reviewed_late": "ทบทวนหลังกำหนด",
+    "self_reviewed": "ผู้พิจารณาทบทวนเอง", "reviewer_in_chain": "ผู้ทบทวนอยู่ในสายการบังคับบัญชา",
+    "has_legal_basis": "ระบุข้อกฎหมายที่อ้างอิง", "outcome_approved": "อนุญาตตามคำขอทั้งหมด",
+    "deviates": "ไม่เป็นไปตามหลักเกณฑ์", "escalation_deadline_passed": "พ้นกำหนดรายงานต่อผู้บังคับบัญชาแล้ว",
+    "escalated": "รายงานต่อผู้บังคับบัญชาแล้ว", "escalations_outside_chain": "จำนวนรายงานที่ส่งนอกสายการบังคับบัญชา",
+    "escalations_investigated_late": "จำนวนรายงานที่ยังไม่ได้หาข้อเท็จจริงภายในกำหนด",
+    "escalations_without_finding": "จำนวนรายงานที่หาข้อเท็จจริงแล้วแต่ไม่บันทึกผลหรือการแก้ไข",
+    "process_has_it_system": "กระบวนงานมีระบบสารสนเทศ", "bypassed_it_system": "ไม่ได้ดำเนินการผ่านระบบสารสนเทศ",
+    "has_override_reason": "ระบุเหตุผลที่ไม่ใช้ระบบ", "applicant_related": "ผู้พิจารณามีส่วนได้เสียกับผู้ยื่นคำขอ",
+    "coi_declared": "แจ้งส่วนได้เสียแล้ว", "coi_permitted_in_chain": "ผู้บังคับบัญชาในสายการบังคับบัญชาสั่งให้ดำเนินการต่อ",
+    "ethics_ack_valid": "รับทราบประมวลจริยธรรมที่ยังมีผลเมื่อพิจารณา", "public_service": "เป็นงานบริการประชาชน",
+    "licensing": "เป็นการอนุญาตตาม พ.ร.บ.อำนวยความสะดวกฯ", "overdue": "เกินระยะเวลาที่กำหนด",
+    "delay_notice_missed": "ไม่ได้แจ้งเหตุแห่งความล่าช้าตามกำหนด", "notices_not_copied": "จำนวนหนังสือแจ้งความล่าช้าที่ไม่ได้สำเนาถึง ก.พ.ร.",
+    "discretionary": "กระบวนงานใช้ดุลพินิจ", "has_manual": "มีคู่มือการปฏิบัติงาน",
+    "discretionary_decided_cases": "จำนวนเรื่องที่ใช้ดุลพินิจและพิจารณาแล้ว", "manual_outdated": "คู่มือไม่ได้รับการทบทวนตามกำหนด",
+    "has_citizen_manual_url": "เผยแพร่คู่มือสำหรับประชาชนบนเว็บไซต์", "citizen_manual_at_office": "ปิดประกาศคู่มือสำหรับประชาชน ณ ที่ทำการ",
+    "has_it_system": "มีระบบสารสนเทศ", "has_it_exempt_reason": "ระบุเหตุที่ใช้ระบบสารสนเทศแทนไม่ได้",
+    "review_sample_short": "ทบทวนน้อยกว่าสัดส่วนที่กำหนด", "rotation_post": "ตำแหน่งที่กำหนดให้หมุนเวียน",
+    "days_since_last_discretionary_decision": "จำนวนวันนับจากพิจารณาเรื่องที่ใช้ดุลพินิจครั้งล่าสุด",
+    "rotation_years_reached": "ดำรงตำแหน่งครบรอบหมุนเวียน", "recent_discretionary_decisions": "จำนวนผลการพิจารณาให้ผู้ยื่นคำขอรายนี้ในช่วงเวลา",
+    "repeat_threshold_reached": "ถึงเกณฑ์คำขอซ้ำ", "has_process": "มีกระบวนงาน", "has_discretionary_process": "มีกระบวนงานที่ใช้ดุลพินิจ",
+    "committee_analysis_recent": "วิเคราะห์ร่วมกับคณะกรรมการจริยธรรมภายในรอบ", "monitoring_recent": "รายงานการกำกับติดตามภายในรอบ",
+    "corrective_actions_overdue": "จำนวนการแก้ไขที่เลยกำหนด", "acknowledgement_round_open": "อยู่ในรอบการรายงานการรับทราบ",
     "rows_staff_not_all_informed": "จำนวนแถวที่บุคลากรรับทราบไม่ครบ", "rows_not_published": "จำนวนแถวที่ไม่ระบุเว็บไซต์",
-    "acknowledgement_reported": "รายงานการรับทราบแล้ว", "first_reported_on": "วันที่รายงานครั้งแรก", "as_of": "วันที่ประมวลผล",
+    "acknowledgement_late": "ไม่ได้รายงานการรับทราบภายในกำหนด",
 }
 
 
@@ -122,7 +144,10 @@ def attribute_names(kind: str) -> dict[str, bool]:
 
 @dataclass
 class Index:
-    """Look-ups over a validated dataset, built once and shared by every partition."""
+    """Look-ups over a validated dataset, built once and shared by every partition, with
+    the run's settings: parameter resolution, the government calendar, and the store's
+    per-agency inputs (``corrective``: agency -> (overdue count, oldest due date); None in
+    ``check``, where rule 1.8-corrective-action-overdue cannot be evaluated)."""
 
     dataset: Dataset
     processes: dict[str, Process]
@@ -131,12 +156,23 @@ class Index:
     officers_by_agency: dict[str, list[Officer]]
     cases_by_agency: dict[str, list[Case]]
     cases_by_officer: dict[str, list[Case]]
+    cases_by_process: dict[str, list[Case]]
     escalations_by_case: dict[str, list[Escalation]]
+    notices_by_case: dict[str, list[DelayNotice]]
     by_agency: dict[str, dict[str, list[Any]]]
     agency_names: dict[str, str]
+    resolver: ParameterResolver
+    calendar: GovernmentCalendar
+    corrective: dict[str, tuple[int, dt.date]] | None = None
+    _chains: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, ds: Dataset) -> Index:
+    def build(cls, ds: Dataset, params: dict[str, Any] | None = None, calendar: GovernmentCalendar | None = None,
+              corrective: dict[str, tuple[int, dt.date]] | None = None) -> Index:
+        from .calendar import default_calendar
+        from .kb import load_kb
+
+        kb = load_kb()
         processes = {p.process_id: p for p in ds.processes}
         officers = {o.officer_id: o for o in ds.officers}
         processes_by_agency: dict[str, list[Process]] = defaultdict(list)
@@ -147,19 +183,26 @@ class Index:
             officers_by_agency[o.agency_id].append(o)
         cases_by_agency: dict[str, list[Case]] = defaultdict(list)
         cases_by_officer: dict[str, list[Case]] = defaultdict(list)
+        cases_by_process: dict[str, list[Case]] = defaultdict(list)
         for c in ds.cases:
             cases_by_agency[processes[c.process_id].agency_id].append(c)
             cases_by_officer[c.officer_id].append(c)
+            cases_by_process[c.process_id].append(c)
         escalations_by_case: dict[str, list[Escalation]] = defaultdict(list)
         for e in ds.escalations:
             escalations_by_case[e.case_id].append(e)
+        notices_by_case: dict[str, list[DelayNotice]] = defaultdict(list)
+        for n in ds.delay_notices:
+            notices_by_case[n.case_id].append(n)
         by_agency: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         for name in ("risk_analyses", "monitoring_reports", "acknowledgements"):
             for item in getattr(ds, name):
                 by_agency[item.agency_id][name].append(item)
+        resolver = ParameterResolver(kb, params if params is not None else kb.defaults(), ds.parameters)
         return cls(ds, processes, officers, processes_by_agency, officers_by_agency,
-                   cases_by_agency, cases_by_officer, escalations_by_case, by_agency,
-                   {a.agency_id: a.name for a in ds.agencies})
+                   cases_by_agency, cases_by_officer, cases_by_process, escalations_by_case, notices_by_case,
+                   by_agency, {a.agency_id: a.name for a in ds.agencies}, resolver,
+                   calendar or default_calendar(), corrective)
 
     def agency_ids(self) -> list[str]:
         return [a.agency_id for a in self.dataset.agencies]
@@ -169,12 +212,15 @@ class Index:
                 + len(self.officers_by_agency.get(agency_id, ())) + 1)
 
     def chain(self, officer_id: str) -> list[str]:
-        """The officer's supervisor chain: supervisor, their supervisor, … (cycle-free by validation)."""
-        out: list[str] = []
-        boss = self.officers[officer_id].supervisor_id
-        while boss is not None and boss not in out:
-            out.append(boss)
-            boss = self.officers[boss].supervisor_id
+        """The officer's chain: supervisor, their supervisor, … (cycle-free by validation)."""
+        out = self._chains.get(officer_id)
+        if out is None:
+            out = []
+            boss = self.officers[officer_id].supervisor_id
+            while boss is not None and boss not in out:
+                out.append(boss)
+                boss = self.officers[boss].supervisor_id
+            self._chains[officer_id] = out
         return out
 
 
@@ -182,70 +228,112 @@ def _on_or_before(day: dt.date | None, as_of: dt.date) -> dt.date | None:
     return day if day is not None and day <= as_of else None
 
 
-def partition_facts(index: Index, agency_id: str, as_of: dt.date, params: dict[str, Any]) -> Iterator[Fact]:
-    """Every fact of one agency's partition at ``as_of``."""
+def _values(params: dict[str, ParamValue]) -> dict[str, Any]:
+    return {name: pv.value for name, pv in params.items()}
+
+
+def partition_facts(index: Index, agency_id: str, as_of: dt.date, params: dict[str, Any] | None = None) -> Iterator[Fact]:
+    """Every fact of one agency's partition at ``as_of`` (parameters come from ``index.resolver``)."""
     yield agency_fact(index, agency_id, as_of)
     for p in index.processes_by_agency.get(agency_id, ()):
-        yield process_fact(p, agency_id, as_of)
-    window = int(params["repeat_window_days"])
+        yield process_fact(index, p, agency_id, as_of)
     for o in index.officers_by_agency.get(agency_id, ()):
         decided = decided_with_discretion(index, o.officer_id, as_of)
-        yield officer_fact(o, decided, as_of)
-        yield from officer_applicant_facts(o, decided, as_of, window)
+        yield officer_fact(index, o, decided, as_of)
+        yield from officer_applicant_facts(index, o, decided, as_of)
     chains: dict[str, list[str]] = {}
     for c in index.cases_by_agency.get(agency_id, ()):
         if c.received_on <= as_of:
             yield case_fact(index, c, agency_id, as_of, chains)
 
 
+def acknowledgement_round(deadlines: dict[int, dt.date], as_of: dt.date) -> tuple[int, dt.date] | None:
+    """SPEC §3 round fiscal year R and its deadline: the latest round ≤ FY(as_of), while FY(as_of) ≤ R + 1."""
+    fy = fiscal_year(as_of)
+    rounds = [year for year in deadlines if year <= fy]
+    if not rounds or fy > max(rounds) + 1:
+        return None
+    r = max(rounds)
+    return r, deadlines[r]
+
+
 def agency_fact(index: Index, agency_id: str, as_of: dt.date) -> Fact:
+    params = index.resolver.values(agency_id)
+    v = _values(params)
     processes = index.processes_by_agency.get(agency_id, [])
     extra = index.by_agency.get(agency_id, {})
     analyses = [a.analysed_on for a in extra.get("risk_analyses", ())
                 if a.ethics_committee and a.analysed_on <= as_of]
     reports = [m.reported_on for m in extra.get("monitoring_reports", ()) if m.reported_on <= as_of]
-    acks = [a for a in extra.get("acknowledgements", ()) if a.reported_on is None or a.reported_on <= as_of]
-    reported = sorted(a.reported_on for a in acks if a.reported_on is not None)
     f: Fact = {
         "_type": "agency", "_id": agency_id, "_agency": agency_id, "_name": index.agency_names.get(agency_id, agency_id),
+        "_params": params,
         "has_process": bool(processes),
         "has_discretionary_process": any(p.discretionary for p in processes),
-        "acknowledgement_rows": len(acks),
-        "rows_staff_not_all_informed": sum(a.staff_acknowledged < a.staff_total for a in acks),
-        "rows_not_published": sum(a.published_url is None for a in acks),
-        "acknowledgement_reported": bool(reported),
-        "as_of": as_of.toordinal(),
+        "committee_analysis_recent": any(days(a, as_of) < v["risk_analysis_interval_days"] for a in analyses),
+        "monitoring_recent": any(days(r, as_of) < v["monitoring_interval_days"] for r in reports),
         "_discretionary_processes": [p.process_id for p in processes if p.discretionary],
-        "_staff": [(a.staff_acknowledged, a.staff_total) for a in acks],
+        "_last_analysis_on": max(analyses, default=None),
+        "_last_monitoring_on": max(reports, default=None),
     }
-    if analyses:
-        f["days_since_committee_analysis"] = days(max(analyses), as_of)
-        f["_last_analysis_on"] = max(analyses)
-    if reports:
-        f["days_since_monitoring_report"] = days(max(reports), as_of)
-        f["_last_monitoring_on"] = max(reports)
-    if reported:
-        f["first_reported_on"] = reported[0].toordinal()
-        f["_first_reported_on"] = reported[0]
+    if index.corrective is not None:
+        overdue, oldest = index.corrective.get(agency_id, (0, None))
+        f["corrective_actions_overdue"] = overdue
+        f["_oldest_due_date"] = oldest
+    round_ = acknowledgement_round(v["acknowledgement_deadlines"], as_of)
+    f["acknowledgement_round_open"] = round_ is not None
+    rows = []
+    if round_ is not None:
+        r, deadline = round_
+        rows = [a for a in extra.get("acknowledgements", ())
+                if a.round == r and (a.reported_on is None or a.reported_on <= as_of)]
+        reported = sorted(a.reported_on for a in rows if a.reported_on is not None)
+        f["_round"], f["_round_deadline"] = r, deadline
+        f["_first_reported_on"] = reported[0] if reported else None
+        f["acknowledgement_late"] = (as_of > deadline and not reported) or bool(reported and reported[0] > deadline)
+    else:
+        f["acknowledgement_late"] = False
+    f["rows_staff_not_all_informed"] = sum(a.staff_acknowledged < a.staff_total for a in rows)
+    f["rows_not_published"] = sum(a.published_url is None for a in rows)
+    f["_staff"] = [(a.staff_acknowledged, a.staff_total) for a in rows]
     return f
 
 
-def process_fact(p: Process, agency_id: str, as_of: dt.date) -> Fact:
+def process_fact(index: Index, p: Process, agency_id: str, as_of: dt.date) -> Fact:
+    params = index.resolver.values(agency_id, p.process_id)
+    v = _values(params)
     reviewed = _on_or_before(p.work_manual_reviewed_on, as_of)
+    decided = [c for c in index.cases_by_process.get(p.process_id, ())
+               if c.discretion_used and c.decided_on is not None and c.decided_on <= as_of and c.received_on <= as_of]
+    latest = sorted(decided, key=lambda c: (c.decided_on, c.case_id), reverse=True)[:5]
     f: Fact = {
-        "_type": "process", "_id": p.process_id, "_agency": agency_id,
+        "_type": "process", "_id": p.process_id, "_agency": agency_id, "_params": params,
         "_name": p.name, "_work_manual": p.work_manual, "_manual_reviewed_on": reviewed,
         "_citizen_manual_url": p.citizen_manual_url, "_it_system": p.it_system,
+        "_latest_case_ids": [c.case_id for c in latest],
         "discretionary": p.discretionary,
         "has_manual": p.work_manual is not None,
-        "manual_reviewed": reviewed is not None,
+        "discretionary_decided_cases": len(decided),
+        "manual_outdated": p.work_manual is not None and (
+            reviewed is None or days(reviewed, as_of) > v["manual_max_age_days"]),
         "public_service": p.public_service,
         "has_citizen_manual_url": p.citizen_manual_url is not None,
         "citizen_manual_at_office": bool(p.citizen_manual_at_office),
         "has_it_system": p.it_system is not None,
+        "has_it_exempt_reason": p.it_exempt_reason is not None,
+        "review_sampled": p.review_sample_percent is not None,
+        "review_sample_short": False,
     }
     if reviewed is not None:
-        f["manual_age_days"] = days(reviewed, as_of)
+        f["_manual_age_days"] = days(reviewed, as_of)
+    if p.review_sample_percent is not None:
+        cal, within, window = index.calendar, v["review_within_days"], v["review_sample_window_days"]
+        sample = [c for c in decided if index.officers[c.officer_id].supervisor_id is not None
+                  and days(c.decided_on, as_of) <= window
+                  and as_of > cal.deadline(c.decided_on, within, "working")]
+        done = sum(1 for c in sample if c.reviewed_on is not None and c.reviewed_on <= as_of)
+        f["review_sample_short"] = bool(sample) and 100 * done < p.review_sample_percent * len(sample)
+        f["_sample_size"], f["_sample_reviewed"], f["_sample_percent"] = len(sample), done, p.review_sample_percent
     return f
 
 
@@ -255,98 +343,146 @@ def decided_with_discretion(index: Index, officer_id: str, as_of: dt.date) -> li
             if c.discretion_used and c.decided_on is not None and c.decided_on <= as_of and c.received_on <= as_of]
 
 
-def officer_fact(o: Officer, decided: list[Case], as_of: dt.date) -> Fact:
-    f: Fact = {"_type": "officer", "_id": o.officer_id, "_agency": o.agency_id, "_name": o.name,
-               "_in_position_since": o.in_position_since, "_position": o.position}
+def officer_fact(index: Index, o: Officer, decided: list[Case], as_of: dt.date) -> Fact:
+    params = index.resolver.values(o.agency_id)
+    f: Fact = {"_type": "officer", "_id": o.officer_id, "_agency": o.agency_id, "_name": o.name, "_params": params,
+               "_in_position_since": o.in_position_since, "_position": o.position,
+               "rotation_post": bool(o.rotation_post),
+               "rotation_years_reached": o.in_position_since is not None and add_years(
+                   o.in_position_since, params["rotation_years"].value) <= as_of}
     latest = max(decided, key=lambda c: c.decided_on, default=None)
     if latest is not None:
         f["days_since_last_discretionary_decision"] = days(latest.decided_on, as_of)
         f["_last_case_id"] = latest.case_id
         f["_last_decided_on"] = latest.decided_on
     if o.in_position_since is not None:
-        f["years_in_position"] = full_years_between(o.in_position_since, as_of)
+        f["_rotation_due_on"] = add_years(o.in_position_since, params["rotation_years"].value)
     return f
 
 
-def officer_applicant_facts(o: Officer, decided: list[Case], as_of: dt.date, window: int) -> Iterator[Fact]:
+def officer_applicant_facts(index: Index, o: Officer, decided: list[Case], as_of: dt.date) -> Iterator[Fact]:
+    params = index.resolver.values(o.agency_id)
+    window, threshold = params["repeat_window_days"].value, params["repeat_applicant_threshold"].value
     recent: dict[str, list[Case]] = defaultdict(list)
     for c in decided:
-        if c.applicant_id is not None and days(c.decided_on, as_of) < window:
+        # juristic persons (companies, employers) file repeatedly by their nature
+        if c.applicant_id is not None and c.applicant_kind != "juristic" and days(c.decided_on, as_of) < window:
             recent[c.applicant_id].append(c)
     for applicant, cases in recent.items():
-        yield {"_type": "officer_applicant", "_id": o.officer_id, "_agency": o.agency_id,
+        yield {"_type": "officer_applicant", "_id": o.officer_id, "_agency": o.agency_id, "_params": params,
                "_applicant": applicant, "_name": o.name,
                "_case_ids": sorted(c.case_id for c in cases),
-               "recent_discretionary_decisions": len(cases)}
+               "recent_discretionary_decisions": len(cases),
+               "repeat_threshold_reached": len(cases) >= threshold}
 
 
-def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date, chains: dict[str, list[str]]) -> Fact:
+def limit_day(index: Index, c: Case, p: Process, as_of: dt.date) -> dt.date | None:
+    """SPEC §3 a case's limit day: deadline(start, standard_days, day_basis); None before the clock starts."""
+    start = c.start_on
+    if p.standard_days is None or start > as_of:
+        return None
+    return index.calendar.deadline(start, p.standard_days, p.basis)
+
+
+def missed_delay_notice(index: Index, limit: dt.date, end: dt.date, notices: list[dt.date], every: int) -> dt.date | None:
+    """SPEC §3 1.6-delay-not-notified: the first notice due day with no notice, or None."""
+    p = limit
+    while True:
+        due = index.calendar.deadline(p, every, "calendar")
+        if due >= end:
+            return None
+        given = [n for n in notices if p < n <= due]
+        if not given:
+            return due
+        p = min(given)
+
+
+def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date, chains: dict[str, list[str]] | None = None) -> Fact:
     p = index.processes[c.process_id]
+    officer = index.officers[c.officer_id]
+    params = index.resolver.values(agency_id, p.process_id)
+    if officer.agency_id != agency_id:  # SPEC §3: 1.5-ethics-not-acknowledged uses the officer's agency
+        params = {**params, "ethics_ack_valid_days": index.resolver.values(officer.agency_id)["ethics_ack_valid_days"]}
+    v = _values(params)
+    cal = index.calendar
     decided_on = _on_or_before(c.decided_on, as_of)
     reviewed_on = _on_or_before(c.reviewed_on, as_of)
     reviewer = c.reviewed_by if reviewed_on is not None else None
-    chain = chains.get(c.officer_id)
-    if chain is None:
-        chain = chains[c.officer_id] = index.chain(c.officer_id)
+    chain = index.chain(c.officer_id)
     f: Fact = {
-        "_type": "case", "_id": c.case_id, "_agency": agency_id,
+        "_type": "case", "_id": c.case_id, "_agency": agency_id, "_params": params,
         "_process_id": p.process_id, "_process_name": p.name, "_officer_id": c.officer_id,
-        "_received_on": c.received_on, "_decided_on": decided_on, "_reviewed_on": reviewed_on,
-        "_reviewed_by": reviewer, "_deviation": c.deviation, "_applicant_id": c.applicant_id,
-        "_it_system": p.it_system, "_standard_days": p.standard_days, "_day_basis": p.basis,
-        "_chain": chain,
+        "_received_on": c.received_on, "_complete_on": c.complete_on, "_decided_on": decided_on,
+        "_reviewed_on": reviewed_on, "_reviewed_by": reviewer, "_deviation": c.deviation,
+        "_applicant_id": c.applicant_id, "_it_system": p.it_system, "_standard_days": p.standard_days,
+        "_day_basis": p.basis, "_chain": chain, "_outcome": c.outcome, "_coi_permitted_by": c.coi_permitted_by,
         "discretion_used": c.discretion_used,
         "decided": decided_on is not None,
         "reviewed": reviewed_on is not None,
+        "supervised": officer.supervisor_id is not None,
+        "review_sampled": p.review_sample_percent is not None,
         "self_reviewed": reviewer is not None and reviewer == c.officer_id,
         "reviewer_in_chain": reviewer is not None and reviewer in chain,
         "has_legal_basis": c.legal_basis is not None,
-        "process_has_manual": p.work_manual is not None,
+        "outcome_approved": (c.outcome or "").strip().lower() == "approved",
         "public_service": p.public_service,
+        "licensing": p.is_licensing,
         "process_has_it_system": p.it_system is not None,
         "bypassed_it_system": c.via_it_system is False,
         "has_override_reason": c.override_reason is not None,
         "applicant_related": bool(c.applicant_related),
         "coi_declared": bool(c.coi_declared),
+        "coi_permitted_in_chain": c.coi_permitted_by is not None and c.coi_permitted_by in chain,
     }
-    if decided_on is not None:
-        f["days_since_decision"] = days(decided_on, as_of)
-        if reviewed_on is not None:
-            f["review_delay_days"] = days(decided_on, reviewed_on)
-    overdue = False
-    if p.standard_days is not None:
-        end = decided_on if decided_on is not None else as_of
-        took = elapsed(c.received_on, end, p.basis)
-        overdue = took > p.standard_days
-        f["_elapsed"] = took
-    f["overdue"] = overdue
-    deviates = (decided_on is not None and c.deviation is not None) or overdue
+    # 1.1: the review period counts working days from the decision
+    review_deadline = cal.deadline(c.decided_on, v["review_within_days"], "working") if c.decided_on else None
+    f["_review_deadline"] = review_deadline
+    f["review_deadline_passed"] = decided_on is not None and as_of > review_deadline
+    f["reviewed_late"] = reviewed_on is not None and review_deadline is not None and reviewed_on > review_deadline
+    # 1.3: a deviation is a decided case whose deviation is recorded
+    deviates = decided_on is not None and c.deviation is not None
     f["deviates"] = deviates
+    f["escalation_deadline_passed"] = False
     if deviates:
-        on = decided_on if decided_on is not None else first_day_over(c.received_on, p.standard_days, p.basis)
-        f["days_since_deviation"] = days(on, as_of)
-        f["_deviation_on"] = on
+        f["_escalation_deadline"] = cal.deadline(decided_on, v["escalation_within_days"], "working")
+        f["escalation_deadline_passed"] = as_of > f["_escalation_deadline"]
     escalations = [e for e in index.escalations_by_case.get(c.case_id, ()) if e.reported_on <= as_of]
     f["escalated"] = bool(escalations)
-    outside = []
-    longest = None
+    outside, late, without = [], [], []
     for e in escalations:
-        if e.reported_to != index.officers[e.reported_by].supervisor_id:
-            outside.append(e)
+        reporter = index.officers[e.reported_by]
+        if reporter.supervisor_id is not None and e.reported_to not in index.chain(e.reported_by):
+            outside.append((e.report_id, e.reported_by, e.reported_to, reporter.supervisor_id))
+        due = cal.deadline(e.reported_on, v["investigation_within_days"], "calendar")
         closed = _on_or_before(e.investigated_on, as_of)
-        took = days(e.reported_on, closed if closed is not None else as_of)
-        if longest is None or took > longest[0]:
-            longest = (took, e, closed)
+        if (closed is not None and closed > due) or (closed is None and as_of > due):
+            late.append((e.report_id, e.reported_on, due, closed))
+        if closed is not None and (e.finding is None or e.corrective_action is None):
+            without.append((e.report_id, closed, e.finding is not None, e.corrective_action is not None))
     f["escalations_outside_chain"] = len(outside)
-    if outside:
-        f["_outside"] = [(e.report_id, e.reported_by, e.reported_to, index.officers[e.reported_by].supervisor_id)
-                         for e in outside]
-    if longest is not None:
-        f["max_investigation_days"] = longest[0]
-        f["_investigation"] = (longest[1].report_id, longest[1].reported_on, longest[2])
-    officer = index.officers[c.officer_id]
+    f["escalations_investigated_late"] = len(late)
+    f["escalations_without_finding"] = len(without)
+    f["_outside"], f["_late_investigations"], f["_without_finding"] = outside, late, without
+    # 1.5
     ack = _on_or_before(officer.ethics_acknowledged_on, as_of)
     f["_ethics_acknowledged_on"] = ack
-    if decided_on is not None and ack is not None:
-        f["ethics_ack_age_at_decision"] = days(ack, decided_on)
+    f["ethics_ack_valid"] = (decided_on is not None and ack is not None and ack <= decided_on
+                             and days(ack, decided_on) <= v["ethics_ack_valid_days"])
+    # 1.6: the clock starts at complete_on; the limit day rolls to a working day (APA s.64)
+    limit = limit_day(index, c, p, as_of)
+    end = decided_on if decided_on is not None else as_of
+    f["_limit_day"], f["_end"] = limit, end
+    f["overdue"] = limit is not None and end > limit
+    if limit is not None:
+        f["_elapsed"] = cal.elapsed(c.start_on, end, p.basis)
+    notices = [n for n in index.notices_by_case.get(c.case_id, ()) if n.notified_on <= as_of]
+    f["notices_not_copied"] = sum(1 for n in notices if not n.opdc_copied)
+    f["_notices_not_copied"] = [n.notice_id for n in notices if not n.opdc_copied]
+    missed = None
+    if f["overdue"] and p.is_licensing:
+        missed = missed_delay_notice(index, limit, end, sorted(n.notified_on for n in notices),
+                                     v["delay_notice_every_days"])
+    f["delay_notice_missed"] = missed is not None
+    f["_missed_due"] = missed
+    f["_notices"] = sorted(n.notified_on for n in notices)
     return f

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from .facts import Fact
-from .kb import KnowledgeBase
+from .kb import KnowledgeBase, ParamValue
 from .rules import Rule
 from .thai import format_date
 
@@ -65,7 +65,7 @@ def _display(value: Any, lang: str) -> Any:
     if isinstance(value, bool):
         return ("ใช่" if value else "ไม่ใช่") if lang == "th" else ("yes" if value else "no")
     if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(str(_display(v, lang)) for v in value) or ("ไม่มี" if lang == "th" else "none")
     return value
 
 
@@ -98,61 +98,88 @@ def _render(template: str, ctx: _Context, lang: str) -> str:
     return " ".join(_template(template).format_map(_InLanguage(ctx, lang)).split())
 
 
+def _dates(items: list[Any], lang: str) -> str:
+    return ", ".join(format_date(d, lang) for d in items) or ("ไม่มี" if lang == "th" else "none")
+
+
 def _phrases(fact: Fact) -> dict[str, Any]:
     """Wording that depends on the facts (both languages), for the message templates."""
     kind = fact["_type"]
     out: dict[str, Any] = {}
     if kind == "case":
-        dev = fact.get("_deviation")
-        if fact.get("decided") and dev:
-            out["deviation_th"], out["deviation_en"] = f"บันทึกว่า: {dev}", f"recorded: {dev}"
-        else:
-            basis_th = "วันทำการ" if fact["_day_basis"] == "working" else "วัน"
-            out["deviation_th"] = f"เกินระยะเวลา {fact.get('_standard_days')} {basis_th}"
-            out["deviation_en"] = f"over the time limit of {fact.get('_standard_days')} {fact['_day_basis']} days"
+        out["start_on"] = fact["_complete_on"] or fact["_received_on"]
         out["basis_th"] = "วันทำการ" if fact["_day_basis"] == "working" else "วัน"
         out["basis_en"] = "working days" if fact["_day_basis"] == "working" else "calendar days"
         if fact.get("decided"):
-            out["status_th"] = f"วินิจฉัยเมื่อ {format_date(fact['_decided_on'], 'th')}"
+            out["status_th"] = f"พิจารณาเมื่อ {format_date(fact['_decided_on'], 'th')}"
             out["status_en"] = f"and decided on {format_date(fact['_decided_on'], 'en')}"
         else:
-            out["status_th"], out["status_en"] = "ยังไม่แล้วเสร็จ", "and still pending"
+            out["status_th"], out["status_en"] = "ยังพิจารณาไม่แล้วเสร็จ", "and still pending"
         outside = fact.get("_outside", [])
         out["outside"] = [{"report_id": r, "reported_by": b, "reported_to": t, "direct_supervisor": s}
                           for r, b, t, s in outside]
-        out["outside_th"] = "; ".join(f"{r} จาก {b} ถึง {t} (ผู้บังคับบัญชาโดยตรง: {s or 'ไม่มี'})" for r, b, t, s in outside)
-        out["outside_en"] = "; ".join(f"{r} from {b} to {t} (direct supervisor: {s or 'none'})" for r, b, t, s in outside)
-        inv = fact.get("_investigation")
-        if inv:
-            report, reported_on, closed = inv
-            out["investigation_report"], out["investigation_reported_on"], out["investigated_on"] = report, reported_on, closed
-            if closed is None:
-                out["investigation_th"], out["investigation_en"] = "ยังไม่ได้หาข้อเท็จจริง", "is still not investigated"
-            else:
-                out["investigation_th"] = f"หาข้อเท็จจริงเมื่อ {format_date(closed, 'th')}"
-                out["investigation_en"] = f"was investigated on {format_date(closed, 'en')}"
-        declared = fact.get("coi_declared")
-        out["coi_th"] = "แจ้งส่วนได้เสียแล้วแต่ยังพิจารณาเอง" if declared else "ไม่ได้แจ้งส่วนได้เสีย"
-        out["coi_en"] = "declared, yet decided the case" if declared else "not declared"
+        out["outside_th"] = "; ".join(f"{r} จาก {b} ถึง {t} (ผู้บังคับบัญชาโดยตรง: {s})" for r, b, t, s in outside)
+        out["outside_en"] = "; ".join(f"{r} from {b} to {t} (direct supervisor: {s})" for r, b, t, s in outside)
+        late = fact.get("_late_investigations", [])
+        out["late_investigations"] = [{"report_id": r, "reported_on": on, "due": due, "investigated_on": closed}
+                                      for r, on, due, closed in late]
+        out["late_th"] = "; ".join(
+            f"รายงาน {r} ลงวันที่ {format_date(on, 'th')} กำหนดหาข้อเท็จจริงภายใน {format_date(due, 'th')} "
+            + (f"หาข้อเท็จจริงเมื่อ {format_date(closed, 'th')}" if closed else "ยังไม่ได้หาข้อเท็จจริง")
+            for r, on, due, closed in late)
+        out["late_en"] = "; ".join(
+            f"report {r} of {format_date(on, 'en')}, due by {format_date(due, 'en')}, "
+            + (f"investigated on {format_date(closed, 'en')}" if closed else "still not investigated")
+            for r, on, due, closed in late)
+        without = fact.get("_without_finding", [])
+        out["without_finding"] = [{"report_id": r, "investigated_on": on, "finding": f_, "corrective_action": c}
+                                  for r, on, f_, c in without]
+        missing_th = {(False, False): "ผลและแนวทางแก้ไข", (True, False): "แนวทางแก้ไข", (False, True): "ผลการหาข้อเท็จจริง"}
+        missing_en = {(False, False): "finding and corrective action", (True, False): "corrective action",
+                      (False, True): "finding"}
+        out["without_th"] = "; ".join(f"รายงาน {r} (หาข้อเท็จจริงเมื่อ {format_date(on, 'th')}) ไม่บันทึก{missing_th[(f_, c)]}"
+                                      for r, on, f_, c in without)
+        out["without_en"] = "; ".join(f"report {r} (investigated on {format_date(on, 'en')}) has no {missing_en[(f_, c)]}"
+                                      for r, on, f_, c in without)
+        declared, permitted = fact.get("coi_declared"), fact.get("_coi_permitted_by")
+        if not declared:
+            out["coi_th"], out["coi_en"] = "ไม่ได้แจ้งส่วนได้เสีย", "not declared"
+        elif permitted is None:
+            out["coi_th"] = ("แจ้งส่วนได้เสียแล้วแต่ยังพิจารณาเอง โดยไม่มีผู้บังคับบัญชาสั่งให้ดำเนินการต่อ "
+                             "(พระราชบัญญัติวิธีปฏิบัติราชการทางปกครองฯ มาตรา ๑๖)")
+            out["coi_en"] = ("declared, yet decided the case with no superior's order to go on "
+                             "(Administrative Procedure Act s.16)")
+        else:
+            out["coi_th"] = (f"แจ้งส่วนได้เสียแล้ว ผู้สั่งให้ดำเนินการต่อ ({permitted}) ไม่อยู่ในสายการบังคับบัญชาของผู้พิจารณา "
+                             "(พระราชบัญญัติวิธีปฏิบัติราชการทางปกครองฯ มาตรา ๑๖)")
+            out["coi_en"] = (f"declared; the official who ordered them to go on ({permitted}) is not in their chain "
+                             "of command (Administrative Procedure Act s.16)")
+        out["notices"] = fact.get("_notices", [])
+        out["notices_not_copied_ids"] = fact.get("_notices_not_copied", [])
     elif kind == "process":
         missing_th, missing_en = [], []
         if not fact.get("has_citizen_manual_url"):
             missing_th.append("ไม่ได้เผยแพร่บนเว็บไซต์")
             missing_en.append("is not published on the website")
         if not fact.get("citizen_manual_at_office"):
-            missing_th.append("ไม่ได้แสดง ณ ที่ทำการ")
-            missing_en.append("is not displayed at the office")
+            missing_th.append("ไม่ได้ปิดประกาศ ณ ที่ทำการ")
+            missing_en.append("is not posted at the office")
         out["published_th"], out["published_en"] = " และ".join(missing_th), " and ".join(missing_en)
         reviewed = fact.get("_manual_reviewed_on")
         if reviewed is None:
-            out["manual_review_th"], out["manual_review_en"] = "ยังไม่มีการทบทวน", "has no review on record"
+            out["manual_review_th"], out["manual_review_en"] = "ไม่ได้รับการทบทวน", "has no review on record"
         else:
-            out["manual_review_th"] = f"ทบทวนล่าสุดเมื่อ {format_date(reviewed, 'th')}"
-            out["manual_review_en"] = f"was last reviewed on {format_date(reviewed, 'en')}"
+            out["manual_review_th"] = f"ทบทวนล่าสุดเมื่อ {format_date(reviewed, 'th')} เกินรอบการทบทวน"
+            out["manual_review_en"] = f"was last reviewed on {format_date(reviewed, 'en')}, longer ago than allowed"
+        out["latest_case_ids"] = fact.get("_latest_case_ids", [])
+        out["sample_percent"] = fact.get("_sample_percent")
+        out["sample_size"] = fact.get("_sample_size")
+        out["sample_reviewed"] = fact.get("_sample_reviewed")
     elif kind == "agency":
         out["staff"] = [f"{a}/{t}" for a, t in fact.get("_staff", [])]
         first = fact.get("_first_reported_on")
         out["first_reported_on_date"] = first
+        out["round"], out["round_deadline"] = fact.get("_round"), fact.get("_round_deadline")
         if first is None:
             out["reported_th"], out["reported_en"] = "ยังไม่ได้รายงานการรับทราบมาตรการ", "has not reported acknowledgement of the measures"
         else:
@@ -161,8 +188,33 @@ def _phrases(fact: Fact) -> dict[str, Any]:
     return out
 
 
-def _context(rule: Rule, fact: Fact, params: dict[str, Any], as_of: dt.date) -> _Context:
-    values = dict(params)
+_UNIT = {"working": ("วันทำการ", "working days"), "calendar": ("วัน", "calendar days"), "years": ("ปี", "years"),
+         "decisions": ("ครั้ง", "decisions"), "percent": ("%", "%")}
+
+
+def limit_text(name: str, pv: ParamValue, kb: KnowledgeBase, lang: str, fact: Fact) -> str:
+    """A parameter as a reader sees it: what it requires, its value and basis, and its source."""
+    p = kb.parameters[name]
+    source = pv.source_th if lang == "th" else pv.source_en
+    if p.type == "date_map":
+        r, d = fact.get("_round"), fact.get("_round_deadline")
+        if lang == "th":
+            return f"กำหนดส่งแบบรายงานของรอบปีงบประมาณ {r} ภายใน {format_date(d, 'th')} (ที่มา: {source})"
+        return f"the fiscal-year {r} round's form was due by {format_date(d, 'en')} (source: {source})"
+    value = pv.value
+    unit_th, unit_en = _UNIT[p.basis]
+    if p.basis == "calendar" and value and value % 365 == 0:  # a whole number of years reads as years
+        years = value // 365
+        shown_th, shown_en = f"{years} ปี ({value} วัน)", f"{years} year{'s' if years > 1 else ''} ({value} days)"
+    else:
+        shown_th, shown_en = f"{value} {unit_th}", f"{value} {unit_en}"
+    if lang == "th":
+        return f"เกณฑ์: {p.meaning_th} {shown_th} (ที่มา: {source})"
+    return f"limit: {name} = {shown_en} (source: {source})"
+
+
+def _context(rule: Rule, fact: Fact, as_of: dt.date) -> _Context:
+    values = {name: pv.value for name, pv in fact["_params"].items()}
     values.update(_phrases(fact))
     values.update({"as_of": as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": fact["_id"],
                    "agency": fact["_agency"]})
@@ -175,21 +227,28 @@ def _evidence_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_evidence_value(v) for v in value]
     if isinstance(value, dict):
-        return {k: _evidence_value(v) for k, v in value.items()}
+        return {str(k): _evidence_value(v) for k, v in value.items()}
     return value
 
 
-def build_flag(rule: Rule, severity: str, fact: Fact, params: dict[str, Any], as_of: dt.date,
+def build_flag(rule: Rule, severity: str, fact: Fact, params: dict[str, Any] | None, as_of: dt.date,
                kb: KnowledgeBase) -> Flag:
-    ctx = _context(rule, fact, params, as_of)
+    """The flag of one rule on one fact; ``params`` is unused (the fact carries its own values)."""
+    ctx = _context(rule, fact, as_of)
     evidence = {name: _evidence_value(ctx[name]) for name in rule.evidence}
-    evidence.update({name: _evidence_value(params[name]) for name in rule.parameters})
+    used: dict[str, ParamValue] = {name: fact["_params"][name] for name in rule.parameters}
+    evidence.update({name: _evidence_value(pv.value) for name, pv in used.items()})
+    if used:
+        evidence["parameters"] = {name: _evidence_value(pv.evidence()) for name, pv in used.items()}
     applicant = fact.get("_applicant")
     if applicant is not None:
         evidence["applicant"] = applicant
     measure = kb.measure(rule.measure)
-    cite_th = f" (มาตรการข้อ {rule.measure} \u201c{measure.excerpt_th}\u201d)"
-    cite_en = f" (measure {rule.measure}: \u201c{measure.excerpt_en}\u201d)"
+    word_th, word_en = ("มาตรการข้อ", "measure") if measure.kind == "measure" else ("แนวทางข้อ", "guideline")
+    limits_th = "".join(f"; {limit_text(n, pv, kb, 'th', fact)}" for n, pv in used.items())
+    limits_en = "".join(f"; {limit_text(n, pv, kb, 'en', fact)}" for n, pv in used.items())
+    cite_th = f" ({word_th} {rule.measure} \u201c{measure.excerpt_th}\u201d)"
+    cite_en = f" ({word_en} {rule.measure}: \u201c{measure.excerpt_en}\u201d)"
     return Flag(
         flag_id=make_flag_id(rule.rule_id, rule.subject, fact["_id"], applicant),
         rule_id=rule.rule_id,
@@ -199,7 +258,8 @@ def build_flag(rule: Rule, severity: str, fact: Fact, params: dict[str, Any], as
         subject_id=fact["_id"],
         agency_id=fact["_agency"],
         as_of=as_of.isoformat(),
-        message_th=_render(rule.message_th, ctx, "th") + cite_th,
-        message_en=_render(rule.message_en, ctx, "en") + cite_en,
+        message_th=_render(rule.message_th, ctx, "th") + limits_th + cite_th,
+        # the sentence's full stop moves after the limits and the citation
+        message_en=_render(rule.message_en, ctx, "en").rstrip(".") + limits_en + cite_en + ".",
         evidence=evidence,
     )

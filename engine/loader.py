@@ -227,7 +227,9 @@ REFERENCES = (
     ("escalations", "case_id", "cases"), ("escalations", "reported_by", "officers"),
     ("escalations", "reported_to", "officers"), ("risk_analyses", "agency_id", "agencies"),
     ("monitoring_reports", "agency_id", "agencies"), ("monitoring_reports", "by", "officers"),
-    ("acknowledgements", "agency_id", "agencies"),
+    ("acknowledgements", "agency_id", "agencies"), ("cases", "coi_permitted_by", "officers"),
+    ("delay_notices", "case_id", "cases"), ("parameters", "agency_id", "agencies"),
+    ("parameters", "process_id", "processes"),
 )
 
 
@@ -276,9 +278,15 @@ def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
             given, absent = ("reviewed_by", "reviewed_on") if c.reviewed_by else ("reviewed_on", "reviewed_by")
             out.add(label("cases"), _row_number(ds, "cases", n), absent, None,
                     f"{given} is given, so {absent} is required too")
+        if c.complete_on and c.complete_on < c.received_on:
+            out.add(label("cases"), _row_number(ds, "cases", n), "complete_on", c.complete_on,
+                    f"complete before it was received ({c.received_on.isoformat()})")
         if c.decided_on and c.decided_on < c.received_on:
             out.add(label("cases"), _row_number(ds, "cases", n), "decided_on", c.decided_on,
                     f"decided before it was received ({c.received_on.isoformat()})")
+        elif c.decided_on and c.complete_on and c.decided_on < c.complete_on:
+            out.add(label("cases"), _row_number(ds, "cases", n), "decided_on", c.decided_on,
+                    f"decided before the application was complete ({c.complete_on.isoformat()})")
         if c.reviewed_on and c.decided_on and c.reviewed_on < c.decided_on:
             out.add(label("cases"), _row_number(ds, "cases", n), "reviewed_on", c.reviewed_on,
                     f"reviewed before it was decided ({c.decided_on.isoformat()})")
@@ -286,11 +294,52 @@ def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
         if e.investigated_on and e.investigated_on < e.reported_on:
             out.add(label("escalations"), _row_number(ds, "escalations", n), "investigated_on", e.investigated_on,
                     f"investigated before it was reported ({e.reported_on.isoformat()})")
+    received = {c.case_id: c.received_on for c in ds.cases}
+    for n, d in enumerate(ds.delay_notices, 1):
+        got = received.get(d.case_id)
+        if got is not None and d.notified_on < got:
+            out.add(label("delay_notices"), _row_number(ds, "delay_notices", n), "notified_on", d.notified_on,
+                    f"notified before the case was received ({got.isoformat()})")
+    _check_parameters(ds, label("parameters"), out)
     for n, a in enumerate(ds.acknowledgements, 1):
         if a.staff_acknowledged > a.staff_total:
             out.add(label("acknowledgements"), _row_number(ds, "acknowledgements", n), "staff_acknowledged",
                     a.staff_acknowledged, f"more than staff_total ({a.staff_total})")
     _check_cycles(ds, label("officers"), out)
+
+
+def _check_parameters(ds: Dataset, label: str, out: _Collector) -> None:
+    """``parameters`` rows: a known, overridable name, a value of its type, the agency's own process."""
+    if not ds.parameters:
+        return
+    from .kb import load_kb
+
+    known = load_kb().parameters
+    agency_of = {p.process_id: p.agency_id for p in ds.processes}
+    seen: dict[tuple[str, str | None, str], int] = {}
+    for n, r in enumerate(ds.parameters, 1):
+        row = _row_number(ds, "parameters", n)
+        param = known.get(r.name)
+        if param is None:
+            out.add(label, row, "name", r.name, f"unknown parameter{did_you_mean(r.name, known)}")
+            continue
+        if param.overridable == "no":
+            out.add(label, row, "name", r.name, "this parameter may not be changed by an agency "
+                    f"(its source: {param.source_en})")
+            continue
+        if r.process_id is not None and param.overridable == "agency":
+            out.add(label, row, "process_id", r.process_id,
+                    f"{r.name} may be set per agency only; leave process_id empty")
+        owner = agency_of.get(r.process_id) if r.process_id is not None else None
+        if owner is not None and owner != r.agency_id:
+            out.add(label, row, "process_id", r.process_id, f"the process belongs to agency {owner}, not {r.agency_id}")
+        try:
+            param.parse(r.value)
+        except ValueError as exc:
+            out.add(label, row, "value", r.value, f"{r.name} takes a whole number of {param.unit} ({exc})")
+        first = seen.setdefault((r.agency_id, r.process_id, r.name), row)
+        if first != row:
+            out.add(label, row, "name", r.name, f"set twice for the same agency and process (first in data row {first})")
 
 
 def _row_number(ds: Dataset, table: str, index: int) -> int:

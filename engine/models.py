@@ -1,4 +1,4 @@
-"""The dataset exchange format v1 (SPEC §2) as pydantic models.
+"""The dataset exchange format v2 (SPEC §2, v1 with the v2 additions) as pydantic models.
 
 Each model is one row of one file. How a cell is read (Buddhist-Era dates, Thai digits, Thai
 and English booleans) is carried by the annotated types below as a ``Cell`` marker: the loader
@@ -92,6 +92,31 @@ def _non_negative(value: Any) -> Any:
     return value
 
 
+def _as_percent(value: Any) -> Any:
+    value = _as_int(value)
+    if value is not None and not 1 <= value <= 100:
+        raise ValueError("must be a whole percentage from 1 to 100")
+    return value
+
+
+def _as_applicant_kind(value: Any) -> Any:
+    text = _as_text(value)
+    if text is None:
+        return None
+    aliases = {"person": "person", "juristic": "juristic", "บุคคลธรรมดา": "person", "นิติบุคคล": "juristic"}
+    kind = aliases.get(text.lower())
+    if kind is None:
+        raise ValueError("must be 'person' or 'juristic'")
+    return kind
+
+
+def _as_fiscal_year(value: Any) -> Any:
+    value = _as_int(value)
+    if value is not None and not 2400 <= value <= 2700:
+        raise ValueError("must be a Buddhist-Era fiscal year, e.g. 2568")
+    return value
+
+
 @dataclass(frozen=True)
 class Cell:
     """How a raw cell (text, or a native spreadsheet value) becomes the field's value.
@@ -111,6 +136,9 @@ OptBool = Annotated[bool | None, Cell(_as_bool)]
 Count = Annotated[int, Cell(_non_negative)]
 OptCount = Annotated[int | None, Cell(_non_negative)]
 DayBasis = Annotated[Literal["working", "calendar"] | None, Cell(_as_basis)]
+Percent = Annotated[int | None, Cell(_as_percent)]
+ApplicantKind = Annotated[Literal["person", "juristic"] | None, Cell(_as_applicant_kind)]
+FiscalYear = Annotated[int | None, Cell(_as_fiscal_year)]
 
 _ROW = ConfigDict(str_strip_whitespace=False, validate_default=False)
 
@@ -143,10 +171,18 @@ class Process:
     standard_days: OptCount = None
     day_basis: DayBasis = None
     it_system: Text = None
+    licensing: OptBool = None
+    review_sample_percent: Percent = None
+    it_exempt_reason: Text = None
 
     @property
     def basis(self) -> str:
         return self.day_basis or "working"
+
+    @property
+    def is_licensing(self) -> bool:
+        """Licensing Facilitation Act applies; empty = as public_service (SPEC §2 v2)."""
+        return self.public_service if self.licensing is None else self.licensing
 
 
 @row_model
@@ -158,6 +194,7 @@ class Officer:
     supervisor_id: Text = None
     in_position_since: OptDate = None
     ethics_acknowledged_on: OptDate = None
+    rotation_post: OptBool = None
 
 
 @row_model
@@ -178,6 +215,14 @@ class Case:
     override_reason: Text = None
     applicant_related: OptBool = None
     coi_declared: OptBool = None
+    complete_on: OptDate = None
+    applicant_kind: ApplicantKind = None
+    coi_permitted_by: Text = None
+
+    @property
+    def start_on(self) -> dt.date:
+        """The day time limits count from: complete_on, else received_on."""
+        return self.complete_on or self.received_on
 
 
 @row_model
@@ -215,6 +260,29 @@ class Acknowledgement:
     staff_acknowledged: Count
     published_url: Url = None
     reported_on: OptDate = None
+    fiscal_year: FiscalYear = None
+
+    @property
+    def round(self) -> int:
+        """The fiscal year the row belongs to; empty = 2562, the letter's round."""
+        return self.fiscal_year or 2562
+
+
+@row_model
+class DelayNotice:
+    notice_id: Id
+    case_id: Id
+    notified_on: Date
+    opdc_copied: OptBool = None
+
+
+@row_model
+class ParameterOverride:
+    agency_id: Id
+    name: Id
+    value: Id
+    source: Id
+    process_id: Text = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +318,8 @@ TABLES: tuple[Table, ...] = (
     _table("risk_analyses", RiskAnalysis, None, optional_file=True),
     _table("monitoring_reports", MonitoringReport, None, optional_file=True),
     _table("acknowledgements", Acknowledgement, None, optional_file=True),
+    _table("delay_notices", DelayNotice, "notice_id", optional_file=True),
+    _table("parameters", ParameterOverride, None, optional_file=True),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 
@@ -266,6 +336,8 @@ class Dataset:
     risk_analyses: list[RiskAnalysis] = field(default_factory=list)
     monitoring_reports: list[MonitoringReport] = field(default_factory=list)
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    delay_notices: list[DelayNotice] = field(default_factory=list)
+    parameters: list[ParameterOverride] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     source: str = ""
     # data row number (1 = first row after the header) of each model, per table

@@ -11,6 +11,7 @@ from typing import IO
 
 from .flags import Flag
 
+SEVERITY_TH = {"high": "สูง", "medium": "ปานกลาง", "low": "ต่ำ"}
 CSV_COLUMNS = ["flag_id", "rule_id", "measure", "severity", "subject_type", "subject_id", "agency_id", "as_of",
                "message_th", "message_en", "evidence"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -45,7 +46,7 @@ class FlagWriter:
             self._csv = csv.writer(stream)
             self._csv.writerow(CSV_COLUMNS)
         elif fmt == "table":
-            head = ["ระดับ", "กฎ", "เรื่อง", "หน่วยงาน", "คำอธิบาย"] if lang == "th" else \
+            head = ["ระดับ", "เกณฑ์การตรวจสอบ", "เรื่อง", "หน่วยงาน", "คำอธิบาย"] if lang == "th" else \
                 ["severity", "rule", "subject", "agency", "explanation"]
             self._widths = [8, 28, 24, 22]
             stream.write(self._row(head) + "\n")
@@ -66,7 +67,8 @@ class FlagWriter:
                 self._csv.writerow([safe_cell(str(v)) for v in row])
             else:
                 message = f.message_th if self.lang == "th" else f.message_en
-                self.stream.write(self._row([f.severity, f.rule_id, f"{f.subject_type}:{f.subject_id}",
+                severity = SEVERITY_TH[f.severity] if self.lang == "th" else f.severity
+                self.stream.write(self._row([severity, f.rule_id, f"{f.subject_type}:{f.subject_id}",
                                              f.agency_id, message]) + "\n")
 
     def summary(self, lang: str = "th") -> str:

@@ -28,18 +28,19 @@ SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 # Names a message template may use besides fact attributes and parameters (see flags.py).
 TEMPLATE_NAMES: dict[str, set[str]] = {
     "common": {"id", "as_of", "measure", "rule_id", "agency"},
-    "case": {"process_id", "process_name", "officer_id", "received_on", "decided_on", "reviewed_on",
-             "reviewed_by", "deviation", "applicant_id", "it_system", "standard_days", "day_basis", "elapsed",
-             "deviation_on", "deviation_th", "deviation_en", "outside", "outside_th", "outside_en",
-             "investigation_report", "investigation_reported_on", "investigated_on", "investigation_th",
-             "investigation_en", "ethics_acknowledged_on", "coi_th", "coi_en", "status_th", "status_en",
-             "basis_th", "basis_en", "chain"},
+    "case": {"process_id", "process_name", "officer_id", "received_on", "complete_on", "start_on", "decided_on",
+             "reviewed_on", "reviewed_by", "deviation", "applicant_id", "it_system", "standard_days", "day_basis",
+             "elapsed", "outcome", "review_deadline", "escalation_deadline", "outside", "outside_th", "outside_en",
+             "late_investigations", "late_th", "late_en", "without_finding", "without_th", "without_en",
+             "ethics_acknowledged_on", "coi_th", "coi_en", "coi_permitted_by", "status_th", "status_en",
+             "basis_th", "basis_en", "chain", "limit_day", "missed_due", "notices", "notices_not_copied_ids"},
     "process": {"name", "work_manual", "manual_reviewed_on", "citizen_manual_url", "it_system",
-                "published_th", "published_en", "manual_review_th", "manual_review_en"},
-    "officer": {"name", "in_position_since", "position", "last_case_id", "last_decided_on"},
+                "published_th", "published_en", "manual_review_th", "manual_review_en", "latest_case_ids",
+                "sample_percent", "sample_size", "sample_reviewed"},
+    "officer": {"name", "in_position_since", "position", "last_case_id", "last_decided_on", "rotation_due_on"},
     "officer_applicant": {"name", "applicant", "case_ids"},
     "agency": {"name", "discretionary_processes", "staff", "last_analysis_on", "last_monitoring_on",
-               "first_reported_on_date", "reported_th", "reported_en"},
+               "first_reported_on_date", "reported_th", "reported_en", "round", "round_deadline", "oldest_due_date"},
 }
 
 
@@ -65,6 +66,8 @@ class Rule(BaseModel):
     message_th: str
     message_en: str
     evidence: list[str]
+    # evaluated only in store runs: the rule reads the review workflow (SPEC §3, 1.8)
+    store_only: bool = False
     source: str = ""  # file:line, set by the loader
 
     @property
@@ -153,6 +156,12 @@ def _check_rule(rule: Rule, kb: KnowledgeBase, path: tuple[Any, ...], doc: Locat
     _check_condition(rule.when, rule.fact_kind, params, used, path + ("when",), doc, problems)
     for i, variant in enumerate(rule.severity_when):
         _check_condition(variant.when, rule.fact_kind, params, used, path + ("severity_when", i, "when"), doc, problems)
+    for name in sorted(used & params):
+        if kb.parameters[name].overridable != "no" or kb.parameters[name].type != "int":
+            # one compiled ruleset serves every subject: a value that differs per agency or
+            # process is compared in engine/facts.py instead
+            problems.append(doc.problem(path + ("when",), f"'${name}' may differ per agency or process "
+                                        "(or is not a number); compare it in engine/facts.py, not in a condition"))
     undeclared = sorted(used - set(rule.parameters))
     if undeclared:
         problems.append(doc.problem(path + ("parameters",), f"condition uses undeclared parameter(s): {', '.join(undeclared)}"))

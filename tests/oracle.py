@@ -1,40 +1,53 @@
-"""An independent evaluator of the rule catalogue, written straight from SPEC §3.
+"""An independent evaluator of rule catalogue v2, written straight from SPEC §3.
 
 Plain Python over the loaded dataset; it shares nothing with the engine's fact builder,
-day counting or rules (only the loader's models, which are input, not logic). Tests
-require the engine to agree with it flag for flag.
+calendar, parameter resolution or rules (only the loader's models, which are input, not
+logic). It reads kb/calendar.yaml and the ``holidays`` library itself and walks day by
+day. Tests require the engine to agree with it flag for flag.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from pathlib import Path
 
 import holidays
+import yaml
 
-_TH = holidays.country_holidays("TH")
+_ONE = dt.timedelta(days=1)
+_LIB = holidays.country_holidays("TH", categories=("public", "government"), language="en_US")
+_KB = Path(__file__).resolve().parents[1] / "kb"
+_ENTRIES = {e["date"]: e["kind"] for e in
+            (yaml.safe_load((_KB / "calendar.yaml").read_text(encoding="utf-8")) or {}).get("entries") or []}
+_OVERRIDABLE = {name: p["overridable"] for name, p in
+                yaml.safe_load((_KB / "measures.yaml").read_text(encoding="utf-8"))["parameters"].items()}
+
+
+def day_off(d: dt.date) -> bool:
+    if d.weekday() >= 5:
+        return True
+    if d in _ENTRIES:
+        return _ENTRIES[d] == "add"
+    names = [n for n in (_LIB.get(d) or "").split("; ") if n and n != "National Labor Day"]
+    return bool(names)
 
 
 def _days(a: dt.date, b: dt.date) -> int:
     return (b - a).days
 
 
-def _elapsed(a: dt.date, b: dt.date, basis: str) -> int:
-    if basis == "calendar":
-        return _days(a, b)
-    n = 0
-    d = a + dt.timedelta(days=1)
-    while d <= b:
-        if d.weekday() < 5 and d not in _TH:
-            n += 1
-        d += dt.timedelta(days=1)
-    return n
-
-
-def _first_overdue_day(received: dt.date, limit: int, basis: str) -> dt.date:
-    d = received
-    while _elapsed(received, d, basis) <= limit:
-        d += dt.timedelta(days=1)
+def deadline(a: dt.date, n: int, basis: str) -> dt.date:
+    if basis == "working" and n > 0:
+        d, left = a, n
+        while left:
+            d += _ONE
+            if not day_off(d):
+                left -= 1
+        return d
+    d = a + dt.timedelta(days=n)
+    while day_off(d):
+        d += _ONE
     return d
 
 
@@ -45,11 +58,29 @@ def _plus_years(d: dt.date, n: int) -> dt.date:
         return d.replace(year=d.year + n, day=28)
 
 
-def evaluate(ds, as_of: dt.date, p: dict) -> set[tuple]:
+def _fy(d: dt.date) -> int:
+    return d.year + 543 + (1 if d.month >= 10 else 0)
+
+
+def evaluate(ds, as_of: dt.date, p: dict, corrective: dict | None = None) -> set[tuple]:
     """Return {(rule_id, subject_type, subject_id, applicant or None, severity)}."""
     out: set[tuple] = set()
     procs = {x.process_id: x for x in ds.processes}
     offs = {x.officer_id: x for x in ds.officers}
+    over_agency, over_process = defaultdict(dict), defaultdict(dict)
+    for r in ds.parameters:
+        if r.process_id:
+            over_process[r.process_id][r.name] = int(r.value)
+        else:
+            over_agency[r.agency_id][r.name] = int(r.value)
+
+    def param(name, agency, process=None):
+        value = p[name]
+        if name in over_agency[agency]:
+            value = over_agency[agency][name]
+        if process is not None and name in over_process[process]:
+            value = over_process[process][name]
+        return value
 
     def done(d):  # a dated fact after as_of counts as not done
         return d is not None and d <= as_of
@@ -57,107 +88,159 @@ def evaluate(ds, as_of: dt.date, p: dict) -> set[tuple]:
     def flag(rule, kind, sid, sev, applicant=None):
         out.add((rule, kind, sid, applicant, sev))
 
+    def chain(officer_id):
+        result, boss = [], offs[officer_id].supervisor_id
+        while boss is not None and boss not in result:
+            result.append(boss)
+            boss = offs[boss].supervisor_id
+        return result
+
     cases = [c for c in ds.cases if c.received_on <= as_of]
     case_ids = {c.case_id for c in cases}
-    escs = defaultdict(list)
+    escs, notices = defaultdict(list), defaultdict(list)
     for e in ds.escalations:
         if e.case_id in case_ids and e.reported_on <= as_of:
             escs[e.case_id].append(e)
+    for n in ds.delay_notices:
+        if n.case_id in case_ids and n.notified_on <= as_of:
+            notices[n.case_id].append(n)
 
     for c in cases:
         pr = procs[c.process_id]
-        basis = pr.day_basis or "working"
+        ag = pr.agency_id
+
+        def v(name):
+            return param(name, ag, pr.process_id)  # noqa: B023 (used in this iteration only)
         decided = done(c.decided_on)
         reviewed = done(c.reviewed_on)
-        if c.discretion_used and decided and not reviewed and _days(c.decided_on, as_of) > p["review_within_days"]:
+        supervised = offs[c.officer_id].supervisor_id is not None
+        my_chain = chain(c.officer_id)
+        if supervised and c.discretion_used and decided and pr.review_sample_percent is None and not reviewed \
+                and as_of > deadline(c.decided_on, v("review_within_days"), "working"):
             flag("1.1-unreviewed", "case", c.case_id, "high")
-        if c.discretion_used and reviewed and c.decided_on is not None and decided \
-                and _days(c.decided_on, c.reviewed_on) > p["review_within_days"]:
+        if supervised and c.discretion_used and reviewed and c.decided_on is not None \
+                and c.reviewed_on > deadline(c.decided_on, v("review_within_days"), "working"):
             flag("1.1-late-review", "case", c.case_id, "medium")
-        if reviewed and c.reviewed_by == c.officer_id:
+        if supervised and reviewed and c.reviewed_by == c.officer_id:
             flag("1.1-self-review", "case", c.case_id, "high")
-        if reviewed and c.reviewed_by != c.officer_id:
-            chain, boss = [], offs[c.officer_id].supervisor_id
-            while boss is not None and boss not in chain:
-                chain.append(boss)
-                boss = offs[boss].supervisor_id
-            if c.reviewed_by not in chain:
-                flag("1.1-reviewer-outside-chain", "case", c.case_id, "medium")
-        if c.discretion_used and decided and not c.legal_basis:
+        if supervised and reviewed and c.reviewed_by != c.officer_id and c.reviewed_by not in my_chain:
+            flag("1.1-reviewer-outside-chain", "case", c.case_id, "medium")
+        if c.discretion_used and decided and not c.legal_basis and (c.outcome or "").lower() != "approved":
             flag("1.1-no-legal-basis", "case", c.case_id, "medium")
-        if c.discretion_used and decided and not pr.work_manual:
-            flag("1.2-decision-without-manual", "case", c.case_id, "medium")
-        overdue = False
-        if pr.standard_days is not None:
-            end = c.decided_on if decided else as_of
-            overdue = _elapsed(c.received_on, end, basis) > pr.standard_days
-        deviates = (decided and bool(c.deviation)) or overdue
-        if deviates:
-            dev_date = c.decided_on if decided else _first_overdue_day(c.received_on, pr.standard_days, basis)
-            if not escs[c.case_id] and _days(dev_date, as_of) > p["escalation_within_days"]:
-                flag("1.3-unreported-deviation", "case", c.case_id, "high")
+        if decided and c.deviation and not escs[c.case_id] \
+                and as_of > deadline(c.decided_on, v("escalation_within_days"), "working"):
+            flag("1.3-unreported-deviation", "case", c.case_id, "high")
         for e in escs[c.case_id]:
-            if e.reported_to != offs[e.reported_by].supervisor_id:
+            boss = offs[e.reported_by].supervisor_id
+            if boss is not None and e.reported_to not in chain(e.reported_by):
                 flag("1.3-report-outside-chain", "case", c.case_id, "medium")
-            if done(e.investigated_on):
-                late = _days(e.reported_on, e.investigated_on) > p["investigation_within_days"]
-            else:
-                late = _days(e.reported_on, as_of) > p["investigation_within_days"]
-            if late:
+            due = deadline(e.reported_on, v("investigation_within_days"), "calendar")
+            if (done(e.investigated_on) and e.investigated_on > due) or (not done(e.investigated_on) and as_of > due):
                 flag("1.3-uninvestigated", "case", c.case_id, "medium")
+            if done(e.investigated_on) and (not e.finding or not e.corrective_action):
+                flag("1.3-no-finding", "case", c.case_id, "low")
         if c.discretion_used and decided:
             ack = offs[c.officer_id].ethics_acknowledged_on
-            if not done(ack) or ack > c.decided_on or _days(ack, c.decided_on) > p["ethics_ack_valid_days"]:
+            valid = param("ethics_ack_valid_days", offs[c.officer_id].agency_id)  # the officer's agency
+            if not done(ack) or ack > c.decided_on or _days(ack, c.decided_on) > valid:
                 flag("1.5-ethics-not-acknowledged", "case", c.case_id, "low")
         if c.applicant_related:
-            flag("1.5-conflict-of-interest", "case", c.case_id, "medium" if c.coi_declared else "high")
+            if not c.coi_declared:
+                flag("1.5-conflict-of-interest", "case", c.case_id, "high")
+            elif c.coi_permitted_by is None or c.coi_permitted_by not in my_chain:
+                flag("1.5-conflict-of-interest", "case", c.case_id, "medium")
+        start = c.complete_on or c.received_on
+        limit = None
+        if pr.standard_days is not None and start <= as_of:
+            limit = deadline(start, pr.standard_days, pr.day_basis or "working")
+        end = c.decided_on if decided else as_of
+        overdue = limit is not None and end > limit
         if pr.public_service and overdue:
             flag("1.6-time-limit-exceeded", "case", c.case_id, "medium")
+        licensing = pr.public_service if pr.licensing is None else pr.licensing
+        if licensing and overdue:
+            dates = [n.notified_on for n in notices[c.case_id]]
+            q = limit
+            while True:
+                due = deadline(q, p["delay_notice_every_days"], "calendar")
+                if due >= end:
+                    break
+                given = [n for n in dates if q < n <= due]
+                if not given:
+                    flag("1.6-delay-not-notified", "case", c.case_id, "medium")
+                    break
+                q = min(given)
+        if any(not n.opdc_copied for n in notices[c.case_id]):
+            flag("1.6-delay-notice-not-copied", "case", c.case_id, "low")
         if pr.it_system and c.via_it_system is False and not c.override_reason:
             flag("1.7-it-bypassed", "case", c.case_id, "medium")
 
     for pr in ds.processes:
+        ag = pr.agency_id
+        used = [c for c in cases if c.process_id == pr.process_id and c.discretion_used and done(c.decided_on)]
         if pr.discretionary and not pr.work_manual:
-            flag("1.2-process-without-manual", "process", pr.process_id, "high")
-        if pr.work_manual and (not done(pr.work_manual_reviewed_on)
-                               or _days(pr.work_manual_reviewed_on, as_of) > p["manual_max_age_days"]):
+            flag("1.2-process-without-manual", "process", pr.process_id, "high" if used else "medium")
+        if pr.work_manual and (not done(pr.work_manual_reviewed_on) or _days(
+                pr.work_manual_reviewed_on, as_of) > param("manual_max_age_days", ag, pr.process_id)):
             flag("1.2-manual-outdated", "process", pr.process_id, "low")
         if pr.public_service and (not pr.citizen_manual_url or not pr.citizen_manual_at_office):
             flag("1.6-manual-not-published", "process", pr.process_id, "medium")
-        if pr.discretionary and not pr.it_system:
+        if pr.discretionary and not pr.it_system and not pr.it_exempt_reason:
             flag("1.7-no-it-system", "process", pr.process_id, "low")
+        if pr.review_sample_percent is not None:
+            window = [c for c in used if offs[c.officer_id].supervisor_id is not None
+                      and _days(c.decided_on, as_of) <= param("review_sample_window_days", ag, pr.process_id)
+                      and as_of > deadline(c.decided_on, param("review_within_days", ag, pr.process_id), "working")]
+            n_reviewed = sum(1 for c in window if done(c.reviewed_on))
+            if window and 100 * n_reviewed < pr.review_sample_percent * len(window):
+                flag("1.1-review-sample-short", "process", pr.process_id, "medium")
 
     for o in ds.officers:
+        ag = o.agency_id
         mine = [c for c in cases if c.officer_id == o.officer_id and c.discretion_used and done(c.decided_on)]
-        if o.in_position_since is not None and _plus_years(o.in_position_since, p["rotation_years"]) <= as_of \
-                and any(0 <= _days(c.decided_on, as_of) < 365 for c in mine):
+        if o.rotation_post and o.in_position_since is not None \
+                and _plus_years(o.in_position_since, param("rotation_years", ag)) <= as_of \
+                and any(0 <= _days(c.decided_on, as_of) < p["active_officer_window_days"] for c in mine):
             flag("1.4-rotation-due", "officer", o.officer_id, "medium")
         per_applicant = defaultdict(int)
         for c in mine:
-            if c.applicant_id and _days(c.decided_on, as_of) < p["repeat_window_days"]:
+            if c.applicant_id and c.applicant_kind != "juristic" \
+                    and _days(c.decided_on, as_of) < param("repeat_window_days", ag):
                 per_applicant[c.applicant_id] += 1
         for applicant, n in per_applicant.items():
-            if n >= p["repeat_applicant_threshold"]:
+            if n >= param("repeat_applicant_threshold", ag):
                 flag("1.4-repeat-applicant", "officer", o.officer_id, "medium", applicant)
 
+    deadlines = p["acknowledgement_deadlines"]
     for a in ds.agencies:
-        mine = [x for x in ds.processes if x.agency_id == a.agency_id]
+        ag = a.agency_id
+        mine = [x for x in ds.processes if x.agency_id == ag]
         if any(x.discretionary for x in mine) and not any(
-                r.agency_id == a.agency_id and r.ethics_committee and r.analysed_on <= as_of
-                and _days(r.analysed_on, as_of) < p["risk_analysis_interval_days"] for r in ds.risk_analyses):
-            flag("1.4-no-risk-analysis", "agency", a.agency_id, "medium")
-        if mine and not any(m.agency_id == a.agency_id and m.reported_on <= as_of
-                            and _days(m.reported_on, as_of) < p["monitoring_interval_days"]
+                r.agency_id == ag and r.ethics_committee and r.analysed_on <= as_of
+                and _days(r.analysed_on, as_of) < param("risk_analysis_interval_days", ag) for r in ds.risk_analyses):
+            flag("1.4-no-risk-analysis", "agency", ag, "medium")
+        if mine and not any(m.agency_id == ag and m.reported_on <= as_of
+                            and _days(m.reported_on, as_of) < param("monitoring_interval_days", ag)
                             for m in ds.monitoring_reports):
-            flag("1.8-no-monitoring", "agency", a.agency_id, "medium")
-        rows = [r for r in ds.acknowledgements if r.agency_id == a.agency_id
-                and (r.reported_on is None or r.reported_on <= as_of)]
-        if any(r.staff_acknowledged < r.staff_total for r in rows):
-            flag("2.1-staff-not-informed", "agency", a.agency_id, "low")
-        if any(not r.published_url for r in rows):
-            flag("2.2-not-published", "agency", a.agency_id, "low")
-        reported = sorted(r.reported_on for r in rows if r.reported_on is not None)
-        deadline = p["acknowledgement_deadline"]
-        if (as_of > deadline and not reported) or (reported and reported[0] > deadline):
-            flag("2.3-not-reported", "agency", a.agency_id, "medium")
+            flag("1.8-no-monitoring", "agency", ag, "medium")
+        if corrective is not None and corrective.get(ag, (0, None))[0] > 0:
+            flag("1.8-corrective-action-overdue", "agency", ag, "medium")
+        rounds = [y for y in deadlines if y <= _fy(as_of)]
+        if not rounds or _fy(as_of) > max(rounds) + 1:
+            continue
+        r = max(rounds)
+        rows = [x for x in ds.acknowledgements if x.agency_id == ag and (x.fiscal_year or 2562) == r
+                and (x.reported_on is None or x.reported_on <= as_of)]
+        if any(x.staff_acknowledged < x.staff_total for x in rows):
+            flag("2.1-staff-not-informed", "agency", ag, "low")
+        if any(not x.published_url for x in rows):
+            flag("2.2-not-published", "agency", ag, "low")
+        reported = sorted(x.reported_on for x in rows if x.reported_on is not None)
+        if (as_of > deadlines[r] and not reported) or (reported and reported[0] > deadlines[r]):
+            flag("2.3-not-reported", "agency", ag, "medium")
     return out
+
+
+def overridable(name: str) -> str:
+    """How a parameter may be overridden, as kb/measures.yaml says (for generating test data)."""
+    return _OVERRIDABLE[name]

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from engine.calendar import add_years, elapsed, first_day_over, full_years_between, holiday_name, is_working_day
+from engine.calendar import (CalendarEntry, GovernmentCalendar, add_years, deadline, elapsed, fiscal_year,
+                             full_years_between, holiday_name, is_working_day)
 from engine.thai import format_date, format_date_long, parse_bool, parse_date
 
 D = dt.date
@@ -18,8 +19,46 @@ def test_working_days_skip_weekends_and_songkran_2567():
     assert elapsed(D(2024, 4, 5), D(2024, 4, 19), "working") == 6
     assert elapsed(D(2024, 4, 5), D(2024, 4, 19), "calendar") == 14
     assert elapsed(D(2024, 4, 19), D(2024, 4, 19), "working") == 0
-    assert first_day_over(D(2024, 4, 5), 5, "working") == D(2024, 4, 19)
-    assert first_day_over(D(2024, 4, 1), 10, "calendar") == D(2024, 4, 12)
+    assert deadline(D(2024, 4, 5), 5, "working") == D(2024, 4, 18)
+    assert deadline(D(2024, 4, 1), 10, "calendar") == D(2024, 4, 11)
+    assert deadline(D(2024, 4, 2), 10, "calendar") == D(2024, 4, 17)  # 12 April is a day off: rolled forward
+
+
+def test_deadline_rolls_over_a_weekend_and_the_friday_before_songkran_2568():
+    # 7 working days from Tuesday 1 April 2025 end on Friday 11 April, the last day before Songkran
+    assert deadline(D(2025, 4, 1), 7, "working") == D(2025, 4, 11)
+    assert deadline(D(2025, 4, 2), 7, "working") == D(2025, 4, 17)  # 12–16 April: weekend and Songkran
+    assert deadline(D(2024, 4, 13), 0, "calendar") == D(2024, 4, 17)
+    assert deadline(D(2024, 3, 30), 0, "working") == D(2024, 4, 1)
+    # a calendar period ending on a Saturday ends on Monday (Administrative Procedure Act s.64)
+    assert deadline(D(2024, 3, 21), 30, "calendar") == D(2024, 4, 22)
+
+
+def test_royal_ploughing_2568_is_a_day_off_and_labour_day_is_a_working_day():
+    # holidays' `government` category has the Royal Ploughing Ceremony on Friday 9 May 2025, as the
+    # Prime Minister's Office announcement of the 2568 government holidays has it: no kb entry needed.
+    assert not is_working_day(D(2025, 5, 9))
+    assert holiday_name(D(2025, 5, 9), "th") == "วันพืชมงคล"
+    assert is_working_day(D(2025, 5, 1))  # National Labour Day: government offices work
+    assert holiday_name(D(2025, 5, 1)) is None
+    assert not is_working_day(D(2025, 6, 2)) and not is_working_day(D(2025, 8, 11))  # the cabinet's bridge days off
+    assert elapsed(D(2025, 5, 2), D(2025, 5, 14), "working") == 5
+
+
+def test_calendar_entries_add_and_remove_days_off_at_run_time():
+    source = "มติคณะรัฐมนตรี (ทดสอบ)"
+    extra = [CalendarEntry(D(2025, 5, 14), "add", "วันหยุดพิเศษ", "Special day off", source),
+             CalendarEntry(D(2025, 5, 9), "remove", "ทำงาน", "Working", source)]
+    cal = GovernmentCalendar.from_kb(extra=extra)
+    assert not cal.is_working_day(D(2025, 5, 14)) and cal.holiday_name(D(2025, 5, 14), "th") == "วันหยุดพิเศษ"
+    assert cal.is_working_day(D(2025, 5, 9))
+    assert cal.deadline(D(2025, 5, 12), 2, "working") == D(2025, 5, 15)
+    assert is_working_day(D(2025, 5, 14))  # the default calendar is untouched
+
+
+def test_fiscal_years_turn_on_1_october():
+    assert fiscal_year(D(2025, 9, 30)) == 2568
+    assert fiscal_year(D(2025, 10, 1)) == 2569
 
 
 def test_working_day_index_grows_both_ways():

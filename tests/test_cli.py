@@ -59,9 +59,12 @@ def test_csv_and_table_formats(dataset_dir, tmp_path, capsys):
     assert rows[0]["subject_id"] == "'-X1"  # a formula-like cell is neutralised
     assert json.loads(rows[0]["evidence"])["decided_on"] == "2024-04-02"
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table"], capsys)
-    assert "1.1-unreviewed" in out and "ยังไม่มีผู้บังคับบัญชาตรวจสอบ" in out and "2 เม.ย. 2567" in out
+    assert "1.1-unreviewed" in out and "ไม่ได้รับการทบทวน" in out and "2 เม.ย. 2567" in out
+    assert "เกณฑ์การตรวจสอบ" in out and "7 วันทำการ" in out and "ค่าเริ่มต้นของจังหวัด" in out
+    assert any(line.startswith("สูง ") for line in out.splitlines())  # severity in Thai (medium: ปานกลาง)
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table", "--lang", "en"], capsys)
-    assert "no supervisor had reviewed it by 2024-04-20" in out
+    assert "no supervisor had reviewed it" in out
+    assert "limit: review_within_days = 7 working days (source: province default — the letter sets no number)" in out
 
 
 def test_bad_input_exits_2_and_writes_nothing(dataset_dir, tmp_path, capsys):
@@ -88,8 +91,14 @@ def test_usage_errors_exit_2(dataset_dir, capsys):
 
 def test_set_overrides_a_parameter(dataset_dir, capsys):
     path = dataset_dir({"cases": [{"case_id": "X1", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
-                                   "decided_on": "2024-04-10", "discretion_used": "true", "legal_basis": "ม. 1"}]})
-    assert run(["check", path, "--as-of", "2024-04-20", "--rule", "1.1-unreviewed"], capsys)[0] == 1
+                                   "decided_on": "2024-04-02", "discretion_used": "true", "legal_basis": "ม. 1"}]})
+    code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--rule", "1.1-unreviewed"], capsys)
+    assert code == 1 and json.loads(out)["evidence"]["parameters"]["review_within_days"]["from"] == "kb"
+    code, out, _ = run(["check", path, "--as-of", "2024-04-18", "--rule", "1.1-unreviewed", "--set", "review_within_days=5"], capsys)
+    flag = json.loads(out)
+    assert code == 1 and flag["evidence"]["parameters"]["review_within_days"] == {
+        "value": 5, "from": "set", "source_th": "กำหนดในการประมวลผลครั้งนี้ (--set)", "source_en": "set for this run (--set)"}
+    assert "5 วันทำการ (ที่มา: กำหนดในการประมวลผลครั้งนี้ (--set))" in flag["message_th"]
     code, _, _ = run(["check", path, "--as-of", "2024-04-20", "--rule", "1.1-unreviewed", "--set", "review_within_days=10"], capsys)
     assert code == 0
 
@@ -101,16 +110,18 @@ def test_validate_and_rules(dataset_dir, capsys):
     assert code == 0 and "มาตรการข้อ 1.3" in out and "1.3-unreported-deviation" in out and "ตามลำดับ" in out
     code, out, _ = run(["rules", "--format", "json", "--lang", "en"], capsys)
     rules = json.loads(out)
-    assert len(rules) == 24 and rules[0]["measure_text_th"].startswith("ผู้บังคับบัญชาทุกระดับชั้น")
+    assert len(rules) == 28 and rules[0]["measure_text_th"].startswith("ผู้บังคับบัญชาทุกระดับชั้น")
+    assert "1.8-corrective-action-overdue" in out and "ประมวลผลเฉพาะใน `run`" in run(["rules"], capsys)[1]
+    assert "evaluated only in store runs" in run(["rules", "--lang", "en"], capsys)[1]
 
 
 def test_demo_data_then_check_matches_its_truth(tmp_path, capsys):
     out = tmp_path / "demo"
     code, text, _ = run(["demo-data", out, "--cases", "800", "--seed", "3", "--as-of", "2025-01-15"], capsys)
-    assert code == 0 and "800 cases" in text
+    assert code == 0 and "800 cases" in text and "--set acknowledgement_deadlines.2568=2024-12-01" in text
     dates = (out / "cases.csv").read_text(encoding="utf-8-sig")
     assert "/25" in dates and "-" in dates and "๒๕" in dates  # BE, ISO and Thai-digit dates are mixed
-    code, lines, _ = run(["check", out, "--as-of", "2025-01-15"], capsys)
+    code, lines, _ = run(["check", out, "--as-of", "2025-01-15", "--set", "acknowledgement_deadlines.2568=2024-12-01"], capsys)
     got = {(f["rule_id"], f["subject_id"], f["evidence"].get("applicant")) for f in map(json.loads, lines.splitlines())}
     truth = {(t["rule_id"], t["subject_id"], t["applicant"]) for t in
              map(json.loads, (out / "truth.jsonl").read_text(encoding="utf-8").splitlines())}

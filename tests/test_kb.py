@@ -16,11 +16,23 @@ from engine.resources import data_dir
 LETTER_NAME = "khonkaen-letter-2562-discretion-measures.th.txt"
 LETTER = Path(__file__).resolve().parents[1] / "kb" / "source" / LETTER_NAME
 SHARED_LETTER = Path(__file__).resolve().parents[2] / "shared" / "source" / LETTER_NAME
+# SPEC §3 parameter table: name -> (default, basis, overridable, source starts with)
+PROVINCE = "province default"
 SPEC_PARAMETERS = {
-    "review_within_days": 7, "manual_max_age_days": 730, "escalation_within_days": 7,
-    "investigation_within_days": 30, "rotation_years": 4, "repeat_applicant_threshold": 5,
-    "repeat_window_days": 180, "risk_analysis_interval_days": 365, "ethics_ack_valid_days": 365,
-    "monitoring_interval_days": 92, "acknowledgement_deadline": dt.date(2019, 6, 20),
+    "review_within_days": (7, "working", "process", PROVINCE),
+    "review_sample_window_days": (90, "calendar", "process", PROVINCE),
+    "manual_max_age_days": (730, "calendar", "process", PROVINCE),
+    "escalation_within_days": (7, "working", "process", PROVINCE),
+    "investigation_within_days": (30, "calendar", "process", PROVINCE),
+    "delay_notice_every_days": (7, "calendar", "no", "Licensing Facilitation Act B.E. 2558, s. 10"),
+    "rotation_years": (4, "years", "agency", "Civil Service Act B.E. 2551, s. 58"),
+    "active_officer_window_days": (365, "calendar", "no", PROVINCE),
+    "repeat_applicant_threshold": (5, "decisions", "agency", PROVINCE),
+    "repeat_window_days": (180, "calendar", "agency", PROVINCE),
+    "risk_analysis_interval_days": (365, "calendar", "agency", PROVINCE),
+    "ethics_ack_valid_days": (365, "calendar", "agency", "province default (agency practice; no law sets it)"),
+    "monitoring_interval_days": (92, "calendar", "agency", "province default (a quarter)"),
+    "acknowledgement_deadlines": ({2562: dt.date(2019, 6, 20)}, "fiscal_year", "no", "the letter, guideline 2.3"),
 }
 
 
@@ -45,21 +57,38 @@ def test_measures_and_guidelines_are_quoted_verbatim(letter):
     thai_number = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
     for m in kb.measures:
         assert f"{m.id.translate(thai_number)} {_norm(m.text_th)}" in letter, m.id
-        assert _norm(m.excerpt_th) in _norm(m.text_th), m.id
         assert m.text_en and m.title_th and m.title_en
 
 
-def test_source_of_the_letter():
+def test_source_of_the_letter(letter):
     src = load_kb().source
     assert src.letter_no == "ขก ๐๐๑๗.๕/ว ๑๕๐๑๕"
     assert src.dated == dt.date(2019, 6, 15) and src.ita_item == "O48"
     assert src.cabinet_resolution == dt.date(2018, 1, 23)
+    # the header's date is a Saturday and the annex gives 12 June: both recorded, with a note
+    assert src.dated.weekday() == 5 and src.dated_annex == dt.date(2019, 6, 12)
+    assert "๑๕ มิถุนายน ๒๕๖๒" in letter and "ลงวันที่ ๑๒ มิถุนายน ๒๕๖๒" in letter
+    assert src.issuer_th.startswith("จังหวัดขอนแก่น") and src.signed_by_th in letter
+    # the letter's typos are marked, and its text still has them verbatim
+    assert len(src.typos) == 3
+    for typo in src.typos:
+        assert _norm(typo.text) in letter, typo.where
+
+
+def test_messages_quote_cleaned_excerpts_of_verbatim_text():
+    for m in load_kb().measures:
+        assert m.excerpt_th.replace(" ", "") in m.text_th.replace(" ", ""), m.id
+    assert "ข้าราชการพลเรือน" in load_kb().measure("1.5").excerpt_th
+    assert "ข้าราชการ พลเรือน" in load_kb().measure("1.5").text_th
 
 
 def test_parameters_match_the_spec():
     kb = load_kb()
-    assert kb.defaults() == SPEC_PARAMETERS
-    for p in kb.parameters.values():
+    assert kb.defaults() == {name: spec[0] for name, spec in SPEC_PARAMETERS.items()}
+    for name, p in kb.parameters.items():
+        default, basis, overridable, source = SPEC_PARAMETERS[name]
+        assert (p.basis, p.overridable) == (basis, overridable), name
+        assert p.source_en.startswith(source) and p.source_th, name
         assert p.unit and p.meaning_en and p.meaning_th
 
 
@@ -73,9 +102,15 @@ def test_the_33_agencies_of_the_annex(letter):
 
 def test_parameter_overrides():
     kb = load_kb()
-    values = kb.resolve_parameters(["review_within_days=๑๐", "acknowledgement_deadline=30/6/2562"])
+    values = kb.resolve_parameters(["review_within_days=๑๐", "acknowledgement_deadlines.2570=2026-12-15",
+                                    "acknowledgement_deadlines.๒๕๖๒=30/6/2562"])
     assert values["review_within_days"] == 10
-    assert values["acknowledgement_deadline"] == dt.date(2019, 6, 30)
+    assert values["acknowledgement_deadlines"] == {2562: dt.date(2019, 6, 30), 2570: dt.date(2026, 12, 15)}
+    assert kb.defaults()["acknowledgement_deadlines"] == {2562: dt.date(2019, 6, 20)}  # not changed in place
+    with pytest.raises(UsageError, match=r"is a map by fiscal year: set one year with NAME.YEAR=DATE"):
+        kb.resolve_parameters(["acknowledgement_deadlines=2026-12-15"])
+    with pytest.raises(UsageError, match=r"must be a Buddhist-Era year"):
+        kb.resolve_parameters(["acknowledgement_deadlines.2026=2026-12-15"])
     with pytest.raises(UsageError, match=r"unknown parameter 'review_within_day' \(did you mean 'review_within_days'\?\)"):
         kb.resolve_parameters(["review_within_day=3"])
     with pytest.raises(UsageError, match=r"parameter rotation_years='-1': must not be negative"):
@@ -88,10 +123,26 @@ def test_kb_error_names_file_line_and_key_path(tmp_path):
     folder = tmp_path / "kb"
     shutil.copytree(data_dir("kb"), folder)
     path = folder / "measures.yaml"
-    text = path.read_text(encoding="utf-8").replace("review_within_days: {type: int, default: 7,",
-                                                    "review_within_days: {type: int, default: seven,")
+    text = path.read_text(encoding="utf-8").replace("{type: int, default: 7, unit: days, basis: working, overridable: process",
+                                                    "{type: int, default: seven, unit: days, basis: working, overridable: process", 1)
     path.write_text(text, encoding="utf-8")
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "default: seven" in t)
     with pytest.raises(DefinitionError) as info:
         load_kb(folder)
     assert str(info.value.problems[0]).startswith(f"{path}:{line} parameters.review_within_days.default: ")
+
+
+def test_legal_references_of_the_v2_review():
+    from engine.rules import default_catalogue
+
+    kb = load_kb()
+    refs = {r.id: r for r in kb.legal_references}
+    assert "good-governance-decree-2546" not in refs  # it does not govern work manuals
+    assert "มาตรา ๑๐" in refs["licensing-facilitation-act-2558"].sections
+    assert "๒๕๕๒" in refs["civil-service-ethics-code"].sections and "๒๕๖๒" in refs["civil-service-ethics-code"].sections
+    assert "มาตรา ๖๔" in refs["admin-procedure-act-2539"].sections
+    catalogue = default_catalogue()
+    for rule in catalogue:
+        if rule.measure == "1.7":
+            assert "digital-government-act-2562" in rule.legal_references, rule.rule_id
+    assert catalogue.by_id["1.4-rotation-due"].legal_references == ["civil-service-act-2551"]

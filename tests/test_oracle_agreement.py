@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 import oracle
 from conftest import write_dataset
-from engine.demo import generate
 from engine.evaluate import evaluate
 from engine.kb import load_kb
 from engine.loader import load_dataset
@@ -19,9 +18,9 @@ from rule_fixtures import load_scenarios
 START = dt.date(2023, 12, 1)
 
 
-def engine_flags(ds, as_of, params) -> set[tuple]:
+def engine_flags(ds, as_of, params, corrective=None) -> set[tuple]:
     return {(f.rule_id, f.subject_type, f.subject_id, f.evidence.get("applicant"), f.severity)
-            for f in evaluate(ds, as_of, params).flags}
+            for f in evaluate(ds, as_of, params, corrective=corrective).flags}
 
 
 def day(draw, lo: int = 0, hi: int = 200) -> dt.date:
@@ -48,6 +47,8 @@ def datasets(draw):
             "standard_days": maybe(draw, draw(st.integers(0, 12))),
             "day_basis": maybe(draw, draw(st.sampled_from(["working", "calendar"]))),
             "it_system": maybe(draw, "ระบบ"),
+            "licensing": maybe(draw, draw(booleans), 0.5), "review_sample_percent": maybe(draw, draw(st.integers(1, 100)), 0.7),
+            "it_exempt_reason": maybe(draw, "ดุลพินิจตามกฎหมาย", 0.7),
         })
     officers = []
     for i in range(draw(st.integers(1, 6))):
@@ -56,12 +57,14 @@ def datasets(draw):
             "supervisor_id": maybe(draw, f"O{draw(st.integers(0, i - 1))}", 0.2) if i else None,
             "in_position_since": maybe(draw, day(draw, -2000, 200)),
             "ethics_acknowledged_on": maybe(draw, day(draw, -500, 220)),
+            "rotation_post": maybe(draw, draw(booleans), 0.3),
         })
     officer_ids = [o["officer_id"] for o in officers]
     cases = []
     for i in range(draw(st.integers(0, 25))):
         received = day(draw, 0, 200)
-        decided = maybe(draw, received + dt.timedelta(days=draw(st.integers(0, 30))), 0.25)
+        complete = maybe(draw, received + dt.timedelta(days=draw(st.integers(0, 10))), 0.5)
+        decided = maybe(draw, (complete or received) + dt.timedelta(days=draw(st.integers(0, 30))), 0.25)
         reviewed = maybe(draw, (decided or received) + dt.timedelta(days=draw(st.integers(0, 15))), 0.4)
         cases.append({
             "case_id": f"C{i}", "process_id": f"P{draw(st.integers(0, len(processes) - 1))}",
@@ -71,7 +74,10 @@ def datasets(draw):
             "reviewed_by": draw(st.sampled_from(officer_ids)) if reviewed else None, "reviewed_on": reviewed,
             "deviation": maybe(draw, "ข้ามขั้นตอน", 0.7), "via_it_system": maybe(draw, draw(booleans), 0.5),
             "override_reason": maybe(draw, "ระบบขัดข้อง", 0.7), "applicant_related": maybe(draw, draw(booleans), 0.5),
-            "coi_declared": maybe(draw, draw(booleans), 0.5),
+            "coi_declared": maybe(draw, draw(booleans), 0.5), "complete_on": complete,
+            "applicant_kind": maybe(draw, draw(st.sampled_from(["person", "juristic"])), 0.5),
+            "coi_permitted_by": maybe(draw, draw(st.sampled_from(officer_ids)), 0.5),
+            "outcome": maybe(draw, draw(st.sampled_from(["approved", "denied", "partial"])), 0.3),
         })
     escalations = []
     if cases:
@@ -81,8 +87,30 @@ def datasets(draw):
                 "report_id": f"R{i}", "case_id": f"C{draw(st.integers(0, len(cases) - 1))}",
                 "reported_by": draw(st.sampled_from(officer_ids)), "reported_to": draw(st.sampled_from(officer_ids)),
                 "reported_on": reported, "investigated_on": maybe(draw, reported + dt.timedelta(days=draw(st.integers(0, 60)))),
+                "finding": maybe(draw, "พบจริง", 0.3), "corrective_action": maybe(draw, "ตักเตือน", 0.3),
             })
+    notices = []
+    for i in range(draw(st.integers(0, 8)) if cases else 0):
+        case = cases[draw(st.integers(0, len(cases) - 1))]
+        notices.append({"notice_id": f"N{i}", "case_id": case["case_id"],
+                        "notified_on": case["received_on"] + dt.timedelta(days=draw(st.integers(0, 60))),
+                        "opdc_copied": maybe(draw, draw(booleans), 0.3)})
     agency_ids = [a["agency_id"] for a in agencies]
+    overrides, seen = [], set()
+    for _ in range(draw(st.integers(0, 4))):
+        name = draw(st.sampled_from(["review_within_days", "escalation_within_days", "investigation_within_days",
+                                     "manual_max_age_days", "review_sample_window_days", "rotation_years",
+                                     "repeat_applicant_threshold", "repeat_window_days", "ethics_ack_valid_days",
+                                     "risk_analysis_interval_days", "monitoring_interval_days"]))
+        proc = draw(st.sampled_from(processes)) if oracle.overridable(name) == "process" and draw(st.booleans()) else None
+        agency = proc["agency_id"] if proc else draw(st.sampled_from(agency_ids))
+        key = (agency, proc and proc["process_id"], name)
+        if key in seen:
+            continue
+        seen.add(key)
+        overrides.append({"agency_id": agency, "process_id": proc and proc["process_id"], "name": name,
+                          "value": draw(st.integers(1 if name == "repeat_applicant_threshold" else 0, 30)),
+                          "source": "คำสั่งหน่วยงาน ที่ 1/2567"})
     risk = [{"agency_id": draw(st.sampled_from(agency_ids)), "analysed_on": day(draw, -400, 220),
              "ethics_committee": draw(booleans)} for _ in range(draw(st.integers(0, 3)))]
     monitoring = [{"agency_id": draw(st.sampled_from(agency_ids)), "reported_on": day(draw, -200, 220)}
@@ -92,9 +120,11 @@ def datasets(draw):
         total = draw(st.integers(0, 5))
         acks.append({"agency_id": draw(st.sampled_from(agency_ids)), "staff_total": total,
                      "staff_acknowledged": draw(st.integers(0, total)), "published_url": maybe(draw, "https://x.example.go.th/o48"),
-                     "reported_on": maybe(draw, draw(st.sampled_from([dt.date(2019, 6, 20), dt.date(2019, 6, 21), day(draw, 0, 220)])))})
+                     "reported_on": maybe(draw, draw(st.sampled_from([dt.date(2019, 6, 20), dt.date(2019, 6, 21), day(draw, 0, 220)]))),
+                     "fiscal_year": maybe(draw, draw(st.sampled_from([2562, 2566, 2567, 2568])), 0.3)})
     tables = {"agencies": agencies, "processes": processes, "officers": officers, "cases": cases,
-              "escalations": escalations, "risk_analyses": risk, "monitoring_reports": monitoring, "acknowledgements": acks}
+              "escalations": escalations, "risk_analyses": risk, "monitoring_reports": monitoring, "acknowledgements": acks,
+              "delay_notices": notices, "parameters": overrides}
     as_of = day(draw, 0, 210)
     params = {
         "review_within_days": draw(st.integers(0, 10)), "escalation_within_days": draw(st.integers(0, 10)),
@@ -102,7 +132,13 @@ def datasets(draw):
         "repeat_applicant_threshold": draw(st.integers(1, 3)), "repeat_window_days": draw(st.integers(1, 200)),
         "manual_max_age_days": draw(st.integers(0, 800)), "risk_analysis_interval_days": draw(st.integers(1, 400)),
         "ethics_ack_valid_days": draw(st.integers(0, 400)), "monitoring_interval_days": draw(st.integers(1, 200)),
+        "review_sample_window_days": draw(st.integers(0, 120)), "delay_notice_every_days": draw(st.integers(1, 10)),
+        "active_officer_window_days": draw(st.integers(1, 400)),
     }
+    deadlines = {}
+    for year in draw(st.lists(st.sampled_from([2566, 2567, 2568]), max_size=2, unique=True)):
+        deadlines[f"acknowledgement_deadlines.{year}"] = dt.date(year - 544, 12, 1) + dt.timedelta(days=draw(st.integers(0, 200)))
+    params.update(deadlines)
     return tables, as_of, params
 
 
@@ -113,6 +149,8 @@ def test_engine_agrees_with_oracle_on_generated_datasets(tmp_path_factory, examp
     ds = load_dataset(write_dataset(tmp_path_factory.mktemp("ds"), tables))
     params = load_kb().resolve_parameters({k: str(v) for k, v in overrides.items()})
     assert engine_flags(ds, as_of, params) == oracle.evaluate(ds, as_of, params)
+    corrective = {a.agency_id: (n, as_of - dt.timedelta(days=3)) for n, a in enumerate(ds.agencies)}
+    assert engine_flags(ds, as_of, params, corrective) == oracle.evaluate(ds, as_of, params, corrective)
 
 
 def test_engine_agrees_with_oracle_on_every_rule_fixture(tmp_path):
@@ -120,19 +158,22 @@ def test_engine_agrees_with_oracle_on_every_rule_fixture(tmp_path):
     for n, scenario in enumerate(load_scenarios()):
         ds = load_dataset(scenario.write(tmp_path / f"s{n}"))
         params = kb.resolve_parameters(scenario.params)
-        assert engine_flags(ds, scenario.as_of, params) == oracle.evaluate(ds, scenario.as_of, params), scenario.test_id
+        assert (engine_flags(ds, scenario.as_of, params, scenario.corrective)
+                == oracle.evaluate(ds, scenario.as_of, params, scenario.corrective)), scenario.test_id
 
 
 def test_engine_oracle_and_truth_agree_on_demo_data(tmp_path):
+    from engine.demo import generate
+
     for seed, as_of in [(1, dt.date(2026, 11, 25)), (7, dt.date(2024, 4, 20))]:
         out = tmp_path / f"demo{seed}"
         manifest = generate(out, cases=3000, seed=seed, as_of=as_of)
         ds = load_dataset(out)
-        params = load_kb().defaults()
+        params = load_kb().resolve_parameters(manifest["set"])  # the demo's acknowledgement round
         truth = {(t["rule_id"], t["subject_type"], t["subject_id"], t["applicant"], t["severity"])
                  for t in map(json.loads, (out / "truth.jsonl").read_text(encoding="utf-8").splitlines())}
         got = engine_flags(ds, as_of, params)
         assert len(truth) == manifest["expected_flags"] > 300
         assert got == truth
         assert oracle.evaluate(ds, as_of, params) == truth
-        assert {t[0] for t in truth} == {r for r, *_ in got} and len({t[0] for t in truth}) == 24
+        assert {t[0] for t in truth} == {r for r, *_ in got} and len({t[0] for t in truth}) == 27

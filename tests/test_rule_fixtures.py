@@ -22,7 +22,7 @@ def test_rule_flags_exactly_the_expected_subjects(scenario, tmp_path):
     catalogue = default_catalogue().select([scenario.rule_id])
     ds = load_dataset(scenario.write(tmp_path / "ds"))
     params = catalogue.kb.resolve_parameters(scenario.params)
-    result = evaluate(ds, scenario.as_of, params, catalogue)
+    result = evaluate(ds, scenario.as_of, params, catalogue, corrective=scenario.corrective)
     flagged = {_label(f) for f in result.flags}
     assert flagged == scenario.expect
     assert all(f.rule_id == scenario.rule_id for f in result.flags)
@@ -34,6 +34,13 @@ def test_rule_flags_exactly_the_expected_subjects(scenario, tmp_path):
         assert f.subject_type == rule.subject and f.measure == rule.measure
         assert f.message_th and f.message_en and f.subject_id in f.message_en
         assert "None" not in f.message_th and "None" not in f.message_en
+        # every limit from a parameter: its value and source in the evidence, its source in both messages
+        for name in rule.parameters:
+            used = f.evidence["parameters"][name]
+            assert used["from"] in ("kb", "set", "agency", "process") and f.evidence[name] == used["value"]
+            assert f"ที่มา: {used['source_th']}" in f.message_th and f"source: {used['source_en']}" in f.message_en
+        word = "แนวทางข้อ" if rule.measure.startswith("2.") else "มาตรการข้อ"
+        assert f"({word} {rule.measure} " in f.message_th
 
 
 def test_every_rule_has_a_fixture_with_positive_and_negative_cases():

@@ -14,8 +14,10 @@ from engine.rules import load_rules
 SPEC = {
     "1.1-unreviewed": ("1.1", "case", "high"), "1.1-late-review": ("1.1", "case", "medium"),
     "1.1-self-review": ("1.1", "case", "high"), "1.1-reviewer-outside-chain": ("1.1", "case", "medium"),
-    "1.1-no-legal-basis": ("1.1", "case", "medium"), "1.2-process-without-manual": ("1.2", "process", "high"),
-    "1.2-manual-outdated": ("1.2", "process", "low"), "1.2-decision-without-manual": ("1.2", "case", "medium"),
+    "1.1-no-legal-basis": ("1.1", "case", "medium"), "1.2-process-without-manual": ("1.2", "process", "medium"),
+    "1.2-manual-outdated": ("1.2", "process", "low"), "1.1-review-sample-short": ("1.1", "process", "medium"),
+    "1.3-no-finding": ("1.3", "case", "low"), "1.6-delay-not-notified": ("1.6", "case", "medium"),
+    "1.6-delay-notice-not-copied": ("1.6", "case", "low"), "1.8-corrective-action-overdue": ("1.8", "agency", "medium"),
     "1.3-unreported-deviation": ("1.3", "case", "high"), "1.3-report-outside-chain": ("1.3", "case", "medium"),
     "1.3-uninvestigated": ("1.3", "case", "medium"), "1.4-rotation-due": ("1.4", "officer", "medium"),
     "1.4-repeat-applicant": ("1.4", "officer", "medium"), "1.4-no-risk-analysis": ("1.4", "agency", "medium"),
@@ -32,6 +34,16 @@ def test_catalogue_is_exactly_the_spec():
     assert {r.rule_id: (r.measure, r.subject, r.severity) for r in catalogue} == SPEC
     coi = catalogue.by_id["1.5-conflict-of-interest"]
     assert [v.severity for v in coi.severity_when] == ["medium"]
+    # SPEC: 1.2-process-without-manual is high when some discretionary decision was made in it, else medium
+    assert [v.severity for v in catalogue.by_id["1.2-process-without-manual"].severity_when] == ["high"]
+    assert "1.2-decision-without-manual" not in catalogue.by_id
+    assert [r.rule_id for r in catalogue if r.store_only] == ["1.8-corrective-action-overdue"]
+    # every rule whose limit is a parameter names it, so its message and evidence carry value and source
+    assert set(catalogue.by_id["1.1-unreviewed"].parameters) == {"review_within_days"}
+    assert set(catalogue.by_id["1.1-review-sample-short"].parameters) == {"review_within_days", "review_sample_window_days"}
+    assert set(catalogue.by_id["1.6-delay-not-notified"].parameters) == {"delay_notice_every_days"}
+    for rid in ("2.1-staff-not-informed", "2.2-not-published", "2.3-not-reported"):
+        assert catalogue.by_id[rid].parameters == ["acknowledgement_deadlines"]
 
 
 @pytest.fixture
@@ -69,18 +81,27 @@ def test_duplicate_rule_id(rules_copy):
 
 
 def test_unknown_parameter_and_attribute(rules_copy):
-    path, line = _edit(rules_copy, "measure-1.1-supervision.yaml", "days_since_decision: {gt: $review_within_days}",
-                       "days_since_decison: {gt: $review_within_day}")
+    path, line = _edit(rules_copy, "measure-1.4-risk.yaml", "days_since_last_discretionary_decision: {lt: $active_officer_window_days}",
+                       "days_since_last_discretionary_decison: {lt: $active_officer_window_day}")
     found = _problems(rules_copy)
-    assert (f"{path}:{line} rules[0].when.all[3].days_since_decison: unknown attribute 'days_since_decison' of a "
-            "case fact (did you mean 'days_since_decision'?)") in found
+    assert (f"{path}:{line} rules[0].when.all[1].days_since_last_discretionary_decison: unknown attribute "
+            "'days_since_last_discretionary_decison' of a officer fact (did you mean "
+            "'days_since_last_discretionary_decision'?)") in found
 
 
 def test_undeclared_parameter(rules_copy):
-    path, line = _edit(rules_copy, "measure-1.1-supervision.yaml", "days_since_decision: {gt: $review_within_days}",
-                       "days_since_decision: {gt: $escalation_within_days}")
+    path, line = _edit(rules_copy, "measure-1.4-risk.yaml", "parameters: [rotation_years, active_officer_window_days]",
+                       "parameters: [rotation_years]")
     found = _problems(rules_copy)
-    assert any("rules[0].parameters: condition uses undeclared parameter(s): escalation_within_days" in p for p in found)
+    assert any("rules[0].parameters: condition uses undeclared parameter(s): active_officer_window_days" in p
+               for p in found)
+
+
+def test_a_parameter_an_agency_may_override_is_not_compared_in_a_condition(rules_copy):
+    # one compiled ruleset serves every agency: per-agency values are compared in engine/facts.py
+    _edit(rules_copy, "measure-1.4-risk.yaml", "rotation_years_reached: true", "days_since_last_discretionary_decision: {gt: $rotation_years}")
+    found = _problems(rules_copy)
+    assert any("'$rotation_years' may differ per agency or process" in p for p in found), found
 
 
 def test_unknown_placeholder_in_message(rules_copy):
@@ -99,11 +120,11 @@ def test_every_condition_reads_in_thai_and_english():
     assert attributes <= set(LABELS_TH), sorted(attributes - set(LABELS_TH))
     unreviewed = catalogue.by_id["1.1-unreviewed"].when
     assert describe_condition(unreviewed, "th", params) == (
-        "ใช้ดุลพินิจ: ใช่ และ วินิจฉัยแล้ว: ใช่ และ ผู้บังคับบัญชาตรวจสอบแล้ว: ไม่ใช่ และ "
-        "จำนวนวันนับจากวันวินิจฉัย > 7 (review_within_days)")
-    assert describe_condition(catalogue.by_id["2.3-not-reported"].when, "en", params) == (
-        "(as of > 2019-06-20 (acknowledgement_deadline) and not acknowledgement reported) or "
-        "first reported on > 2019-06-20 (acknowledgement_deadline)")
+        "ผู้พิจารณามีผู้บังคับบัญชา: ใช่ และ ใช้ดุลพินิจ: ใช่ และ พิจารณาแล้ว: ใช่ และ ทบทวนแบบสุ่มตัวอย่าง: ไม่ใช่ และ "
+        "ผู้บังคับบัญชาทบทวนแล้ว: ไม่ใช่ และ พ้นกำหนดทบทวนแล้ว: ใช่")
+    assert describe_condition(catalogue.by_id["1.4-rotation-due"].when, "en", params) == (
+        "rotation post and days since last discretionary decision < 365 (active_officer_window_days) and "
+        "rotation years reached")
     for rule in catalogue:
         for lang in ("th", "en"):
             assert describe_condition(rule.when, lang, params)

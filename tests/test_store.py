@@ -25,8 +25,10 @@ TWO_AGENCIES = {
     "processes": [{"process_id": "PB", "agency_id": "B2", "name": "งานบี", "discretionary": "true",
                    "public_service": "false", "work_manual": "คู่มือ", "work_manual_reviewed_on": "2024-01-01",
                    "it_system": "ระบบ"}],
-    "officers": [{"officer_id": "OB", "agency_id": "B2", "name": "เจ้าหน้าที่บี", "in_position_since": "2023-01-01",
-                  "ethics_acknowledged_on": "2024-01-01"}],
+    "officers": [{"officer_id": "OBH", "agency_id": "B2", "name": "หัวหน้าบี", "in_position_since": "2023-01-01",
+                  "ethics_acknowledged_on": "2024-01-01"},
+                 {"officer_id": "OB", "agency_id": "B2", "name": "เจ้าหน้าที่บี", "in_position_since": "2023-01-01",
+                  "ethics_acknowledged_on": "2024-01-01", "supervisor_id": "OBH"}],
     "cases": [
         {"case_id": "CA1", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
          "decided_on": "2024-04-02", "discretion_used": "true", "legal_basis": "ม. 1", "via_it_system": "true"},
@@ -57,10 +59,12 @@ def flag_of(url, case_id: str, rule_id: str = "1.1-unreviewed") -> str:
 def test_import_and_run_are_recorded(store):
     with transaction(store) as s:
         run = s.scalars(select(EvaluationRun)).one()
-        assert run.status == "succeeded" and run.as_of == AS_OF and run.kb_version == "2562.1"
-        assert run.parameters["review_within_days"] == "7" and len(run.rules_version) == 16
+        assert run.status == "succeeded" and run.as_of == AS_OF and run.kb_version == "2562.2"
+        assert run.catalogue == "2"
+        assert run.parameters["values"]["review_within_days"]["value"] == 7 and len(run.rules_version) == 16
+        assert run.parameters["values"]["review_within_days"]["source_en"] == "province default — the letter sets no number"
         stats = {r.rule_id: (r.evaluated, r.flagged) for r in s.scalars(select(RunRuleStat))}
-        assert len(stats) == 24
+        assert len(stats) == 28
         assert stats["1.1-unreviewed"] == (3, 2)  # three cases, two unreviewed
         assert stats["1.2-process-without-manual"] == (3, 0)
         assert run.flags_total == sum(f for _, f in stats.values()) == run.flags_new
@@ -273,7 +277,7 @@ def test_migrations_go_down_and_up_again(db_url):
     command.downgrade(_alembic_config(db_url), "base")
     assert current_revision(db_url) is None
     command.upgrade(_alembic_config(db_url), "head")
-    assert current_revision(db_url) == "0004"
+    assert current_revision(db_url) == "0005"
 
 
 def test_an_evaluation_run_reopens_expired_waivers_first(store):

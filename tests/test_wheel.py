@@ -41,11 +41,13 @@ def test_wheel_carries_kb_and_rules_and_runs_elsewhere(tmp_path):
     assert str(env_dir) in where
     rules = subprocess.run([str(exe), "rules", "--format", "json"], cwd=elsewhere, capture_output=True, text=True)
     assert rules.returncode == 0, rules.stderr
-    assert len(json.loads(rules.stdout)) == 24
+    assert len(json.loads(rules.stdout)) == 28
     demo = subprocess.run([str(exe), "demo-data", "demo", "--cases", "300", "--as-of", "2025-01-15"], cwd=elsewhere,
                           capture_output=True, text=True)
     assert demo.returncode == 0, demo.stderr
-    check = subprocess.run([str(exe), "check", "demo", "--as-of", "2025-01-15", "--output", "flags.jsonl"],
+    sets = [a for x in json.loads((elsewhere / "demo" / "manifest.json").read_text(encoding="utf-8"))["set"]
+            for a in ("--set", x)]  # the demo's acknowledgement round
+    check = subprocess.run([str(exe), "check", "demo", "--as-of", "2025-01-15", "--output", "flags.jsonl", *sets],
                            cwd=elsewhere, capture_output=True, text=True)
     assert check.returncode == 1, check.stderr
     assert len((elsewhere / "flags.jsonl").read_text(encoding="utf-8").splitlines()) == \

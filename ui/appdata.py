@@ -286,7 +286,8 @@ def province(key: ScopeKey, campaign_id: int | None) -> list[dict[str, Any]]:
 
     scope = scope_of(key)
     scope.require("read")
-    deadline = load_kb().defaults()["acknowledgement_deadline"]
+    deadlines = load_kb().defaults()["acknowledgement_deadlines"]  # the latest round's deadline
+    deadline = deadlines[max(deadlines)]
     with factory()() as session:
         overview = {r["agency_id"]: r for r in sa.overview(session, scope, campaign_id)}
         reported: dict[str, dt.date] = {}

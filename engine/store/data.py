@@ -12,7 +12,7 @@ from ..errors import InputError, InputProblem
 from ..loader import REFERENCES, check_dataset
 from ..models import TABLE_BY_NAME, TABLES, Dataset
 from .access import IMPORT, READ, PermissionDenied, Scope
-from .schema import DATASET_ROWS, CaseRow, DatasetImport, EscalationRow, OfficerRow, RiskAnalysisRow
+from .schema import DATASET_ROWS, CaseRow, DatasetImport, DelayNoticeRow, EscalationRow, OfficerRow, RiskAnalysisRow
 
 _BATCH = 5000
 
@@ -68,7 +68,7 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
             values = {n: getattr(item, n) for n in names}
             if table.name == "cases":
                 values["agency_id"] = process_agency[item.process_id]
-            elif table.name == "escalations":
+            elif table.name in ("escalations", "delay_notices"):
                 values["agency_id"] = case_agency[item.case_id]
             batch.append(values)
             if len(batch) == _BATCH:
@@ -216,7 +216,7 @@ def stored_counts(session: Session, scope: Scope) -> dict[str, int]:
 
 
 def case_record(session: Session, scope: Scope, case_id: str) -> dict[str, Any] | None:
-    """A case as stored, with its escalations, if the user may see it."""
+    """A case as stored, with its escalations and delay notices, if the user may see it."""
     case = session.get(CaseRow, case_id)
     if case is None or not scope.sees(case.agency_id):
         return None
@@ -224,4 +224,7 @@ def case_record(session: Session, scope: Scope, case_id: str) -> dict[str, Any] 
     escalations = session.scalars(select(EscalationRow).where(EscalationRow.case_id == case_id)
                                   .order_by(EscalationRow.reported_on)).all()
     record["escalations"] = [{c.name: getattr(e, c.name) for c in EscalationRow.__table__.columns} for e in escalations]
+    notices = session.scalars(select(DelayNoticeRow).where(DelayNoticeRow.case_id == case_id)
+                              .order_by(DelayNoticeRow.notified_on)).all()
+    record["delay_notices"] = [{c.name: getattr(n, c.name) for c in DelayNoticeRow.__table__.columns} for n in notices]
     return record

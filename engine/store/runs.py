@@ -13,11 +13,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from ..calendar import GovernmentCalendar
 from ..evaluate import iter_partitions
 from ..flags import Flag
+from ..kb import ParameterResolver
 from ..models import Dataset
 from ..resources import data_dir
 from ..rules import RuleCatalogue, default_catalogue
@@ -33,7 +35,11 @@ ProgressFn = Callable[[float, str], None]
 # Evidence that moves with as_of alone; a change in it is not a change in the facts.
 VOLATILE_EVIDENCE = frozenset({"days_since_decision", "days_since_deviation", "max_investigation_days",
                                "manual_age_days", "days_since_committee_analysis", "days_since_monitoring_report",
-                               "years_in_position", "elapsed"})
+                               "years_in_position", "elapsed", "corrective_actions_overdue", "oldest_due_date",
+                               # counts that grow with the ongoing work of a process or a sliding window:
+                               # a decided 1.2 or sampled-review flag is not reopened by each new case
+                               "discretionary_decided_cases", "latest_case_ids", "sample_size", "sample_reviewed"})
+CATALOGUE_VERSION = "2"  # SPEC §3 rule catalogue v2
 DECIDED = ("confirmed", "dismissed", "waived", "needs_info", "resolved")
 
 
@@ -66,13 +72,27 @@ def _subject_links(ds: Dataset) -> dict[tuple[str, str], tuple[str | None, str |
     return links
 
 
+def corrective_actions_overdue(session: Session, as_of: dt.date,
+                               agencies: set[str] | None = None) -> dict[str, tuple[int, dt.date]]:
+    """Per agency: confirmed flags whose corrective-action due date is before ``as_of``, and the
+    oldest such due date (SPEC §3 1.8-corrective-action-overdue; the review workflow's data)."""
+    stmt = (select(FlagRow.agency_id, func.count(), func.min(FlagRow.due_date))
+            .where(FlagRow.status == "confirmed", FlagRow.due_date.is_not(None), FlagRow.due_date < as_of)
+            .group_by(FlagRow.agency_id))
+    if agencies is not None:
+        stmt = stmt.where(FlagRow.agency_id.in_(sorted(agencies)))
+    return {agency: (n, oldest) for agency, n, oldest in session.execute(stmt)}
+
+
 def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: dt.date,
                    overrides: dict[str, str] | None = None, catalogue: RuleCatalogue | None = None,
-                   progress: ProgressFn | None = None, jobs: int | None = None) -> int:
+                   progress: ProgressFn | None = None, jobs: int | None = None,
+                   calendar: GovernmentCalendar | None = None) -> int:
     """Evaluate the stored dataset and bring the flags of the user's agencies up to date.
 
     The run is recorded first (so a failure is visible), then evaluated, then its flags are
-    synchronised in one transaction. Returns the run id.
+    synchronised in one transaction. Returns the run id. ``calendar``: the government
+    calendar with days off recorded in the app (default: the knowledge base's).
     """
     scope.require(IMPORT)
     catalogue = catalogue or default_catalogue()
@@ -80,7 +100,9 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     agencies_filter = scope.agency_filter()
     with session_factory() as session, session.begin():
         last_import = session.scalar(select(DatasetImport.id).order_by(DatasetImport.id.desc()))
-        run = EvaluationRun(as_of=as_of, parameters={k: str(v) for k, v in params.items()},
+        # every value with its source; the dataset's agency/process rows are added once it is loaded
+        recorded = ParameterResolver(catalogue.kb, params).record()
+        run = EvaluationRun(as_of=as_of, parameters=recorded, catalogue=CATALOGUE_VERSION,
                             kb_version=catalogue.kb.version, rules_version=rules_version(),
                             dataset_import_id=last_import, agencies=[agencies_filter] if agencies_filter else [],
                             triggered_by=scope.username, status="running")
@@ -90,12 +112,14 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     try:
         with session_factory() as session:
             ds, _, broken = consistent_all(session)
+            corrective = corrective_actions_overdue(session, as_of)
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
         flags: list[Flag] = []
         counts: dict[str, int] = {}
         done = 0
-        for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs):
+        for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
+                                                           corrective=corrective):
             done += 1
             if agency_id in agencies:
                 flags.extend(partition)
@@ -106,6 +130,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         with session_factory() as session, session.begin():
             begin_write(session, "flag_events")  # one writer of flags from here to commit: see _sync_flags
             run = session.get(EvaluationRun, run_id)
+            run.parameters = ParameterResolver(catalogue.kb, params, ds.parameters).record()
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
             for rule in catalogue:

@@ -58,6 +58,9 @@ class ProcessRow(Base):
     standard_days: Mapped[int | None] = mapped_column(Integer)
     day_basis: Mapped[str | None] = mapped_column(String(16))
     it_system: Mapped[str | None] = mapped_column(Text)
+    licensing: Mapped[bool | None] = mapped_column(Boolean)
+    review_sample_percent: Mapped[int | None] = mapped_column(Integer)
+    it_exempt_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class OfficerRow(Base):
@@ -69,6 +72,7 @@ class OfficerRow(Base):
     supervisor_id: Mapped[str | None] = mapped_column(Id)
     in_position_since: Mapped[dt.date | None] = mapped_column(Date)
     ethics_acknowledged_on: Mapped[dt.date | None] = mapped_column(Date)
+    rotation_post: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class CaseRow(Base):
@@ -90,6 +94,9 @@ class CaseRow(Base):
     override_reason: Mapped[str | None] = mapped_column(Text)
     applicant_related: Mapped[bool | None] = mapped_column(Boolean)
     coi_declared: Mapped[bool | None] = mapped_column(Boolean)
+    complete_on: Mapped[dt.date | None] = mapped_column(Date)
+    applicant_kind: Mapped[str | None] = mapped_column(String(16))
+    coi_permitted_by: Mapped[str | None] = mapped_column(Id)
 
 
 class EscalationRow(Base):
@@ -138,12 +145,32 @@ class AcknowledgementRow(Base):
     staff_acknowledged: Mapped[int] = mapped_column(Integer)
     published_url: Mapped[str | None] = mapped_column(Text)
     reported_on: Mapped[dt.date | None] = mapped_column(Date)
+    fiscal_year: Mapped[int | None] = mapped_column(Integer)
+
+
+class DelayNoticeRow(Base):
+    __tablename__ = "delay_notices"
+    notice_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, index=True)  # the case's agency, for scoping
+    case_id: Mapped[str] = mapped_column(Id, index=True)
+    notified_on: Mapped[dt.date] = mapped_column(Date)
+    opdc_copied: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class ParameterOverrideRow(Base):
+    __tablename__ = "parameter_overrides"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    process_id: Mapped[str | None] = mapped_column(Id)
 
 
 DATASET_ROWS: dict[str, type[Base]] = {
     "agencies": AgencyRow, "processes": ProcessRow, "officers": OfficerRow, "cases": CaseRow,
     "escalations": EscalationRow, "risk_analyses": RiskAnalysisRow, "monitoring_reports": MonitoringReportRow,
-    "acknowledgements": AcknowledgementRow,
+    "acknowledgements": AcknowledgementRow, "delay_notices": DelayNoticeRow, "parameters": ParameterOverrideRow,
 }
 
 
@@ -195,6 +222,8 @@ class EvaluationRun(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     kb_version: Mapped[str] = mapped_column(String(64))
     rules_version: Mapped[str] = mapped_column(String(64))
+    # the rule catalogue's version (SPEC §3): runs before catalogue v2 are "1"
+    catalogue: Mapped[str] = mapped_column(String(16), default="2", server_default="1")
     dataset_import_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_imports.id"))
     agencies: Mapped[list[Any]] = mapped_column(JSON)
     triggered_by: Mapped[str] = mapped_column(String(64))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pandas as pd
@@ -22,8 +21,8 @@ def flag_params(row: dict) -> dict:
     """The parameter values the flag was evaluated with (its evidence), else the KB defaults."""
     values = dict(appdata.kb().defaults())
     for name, value in row["evidence"].items():
-        if name in values and value is not None:
-            values[name] = dt.date.fromisoformat(value) if name == "acknowledgement_deadline" else value
+        if name in values and isinstance(value, int) and not isinstance(value, bool):
+            values[name] = value
     return values
 
 
