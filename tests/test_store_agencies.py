@@ -147,7 +147,7 @@ def test_with_the_demo_data_a_supervisor_reimports_their_unchanged_agency_and_ru
                   if c.reviewed_by and officer_agency[c.reviewed_by] != process_agency[c.process_id])
     cases = {c.case_id for c in ds.cases if process_agency[c.process_id] == agency}
     own = {t.name: [{f.name: getattr(item, f.name) for f in fields(t.model)} for item in getattr(ds, t.name)
-                    if (item.case_id in cases if t.name == "escalations" else
+                    if (item.case_id in cases if t.name in ("escalations", "delay_notices") else
                         process_agency[item.process_id] == agency if t.name == "cases" else item.agency_id == agency)]
            for t in TABLES}
     folder = write_dataset(tmp_path / agency, own)

@@ -47,7 +47,7 @@ def test_v2_columns_and_files_round_trip_through_the_store(db_url, dataset_dir):
     ds = load_dataset(dataset_dir(V2_DATA))
     _import(db_url, ds)
     with transaction(db_url) as s:
-        back = load_from_db(s)
+        back = load_from_db(s, SYSTEM)
     for name in ("processes", "officers", "cases", "delay_notices", "parameters", "acknowledgements"):
         assert sorted(map(repr, getattr(back, name))) == sorted(map(repr, getattr(ds, name))), name
     with transaction(db_url) as s:
@@ -77,14 +77,14 @@ def test_corrective_action_overdue_is_raised_in_store_runs_from_confirmed_flags(
     run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
     rule = "1.8-corrective-action-overdue"
     with transaction(db_url) as s:
-        assert corrective_actions_overdue(s, AS_OF) == {}
+        assert corrective_actions_overdue(s, SYSTEM, AS_OF) == {}
         fid = s.scalar(select(FlagRow.flag_id).where(FlagRow.subject_id == "X1"))
         act(s, Scope("sup.a1", "supervisor", "A1"), fid, "confirm", corrective_action="ทบทวนย้อนหลัง",
             due_date=dt.date(2024, 4, 25), today=dt.date(2024, 4, 21))
     later = dt.date(2024, 4, 26)
     with transaction(db_url) as s:
-        assert corrective_actions_overdue(s, dt.date(2024, 4, 25)) == {}  # due that day: not yet overdue
-        assert corrective_actions_overdue(s, later) == {"A1": (1, dt.date(2024, 4, 25))}
+        assert corrective_actions_overdue(s, SYSTEM, dt.date(2024, 4, 25)) == {}  # due that day: not yet overdue
+        assert corrective_actions_overdue(s, SYSTEM, later) == {"A1": (1, dt.date(2024, 4, 25))}
     run_evaluation(session_factory(db_url), SYSTEM, later)
     with transaction(db_url) as s:
         row = s.scalars(select(FlagRow).where(FlagRow.rule_id == rule)).one()

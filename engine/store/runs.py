@@ -24,7 +24,7 @@ from ..models import Dataset
 from ..resources import data_dir
 from ..rules import RuleCatalogue, default_catalogue
 from . import audit
-from .access import IMPORT, Scope
+from .access import IMPORT, READ, Scope
 from .data import consistent_all
 from .db import begin_write
 from .review import expire_waivers
@@ -72,15 +72,16 @@ def _subject_links(ds: Dataset) -> dict[tuple[str, str], tuple[str | None, str |
     return links
 
 
-def corrective_actions_overdue(session: Session, as_of: dt.date,
-                               agencies: set[str] | None = None) -> dict[str, tuple[int, dt.date]]:
-    """Per agency: confirmed flags whose corrective-action due date is before ``as_of``, and the
-    oldest such due date (SPEC §3 1.8-corrective-action-overdue; the review workflow's data)."""
+def corrective_actions_overdue(session: Session, scope: Scope, as_of: dt.date) -> dict[str, tuple[int, dt.date]]:
+    """Per agency the user sees: confirmed flags whose corrective-action due date is before
+    ``as_of``, and the oldest such due date (SPEC §3 1.8-corrective-action-overdue; the review
+    workflow's data)."""
+    scope.require(READ)
     stmt = (select(FlagRow.agency_id, func.count(), func.min(FlagRow.due_date))
             .where(FlagRow.status == "confirmed", FlagRow.due_date.is_not(None), FlagRow.due_date < as_of)
             .group_by(FlagRow.agency_id))
-    if agencies is not None:
-        stmt = stmt.where(FlagRow.agency_id.in_(sorted(agencies)))
+    if scope.agency_filter():
+        stmt = stmt.where(FlagRow.agency_id == scope.agency_filter())
     return {agency: (n, oldest) for agency, n, oldest in session.execute(stmt)}
 
 
@@ -112,7 +113,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     try:
         with session_factory() as session:
             ds, _, broken = consistent_all(session)
-            corrective = corrective_actions_overdue(session, as_of)
+            corrective = corrective_actions_overdue(session, scope, as_of)
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
         flags: list[Flag] = []
