@@ -29,6 +29,13 @@ def case(n: int, **values: Any) -> dict[str, Any]:
             "discretion_used": "no", **values}
 
 
+def with_cases(cases: list[dict[str, Any]], replace: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """The base tables with many cases added (``merge_tables`` is quadratic in rows)."""
+    tables = base_tables()
+    tables["cases"] = cases if replace else tables["cases"] + cases
+    return tables
+
+
 def workbook(tables: dict[str, list[dict[str, Any]]], out: Path) -> Path:
     """The dataset as an .xlsx written by openpyxl, a sheet per table."""
     book = openpyxl.Workbook()
@@ -73,7 +80,7 @@ def set_dimension(path: Path, title: str, ref: str) -> None:
 # -- item 3: a stale <dimension> ------------------------------------------------------------
 
 def test_xlsx_rows_past_a_stale_dimension_are_read(tmp_path):
-    tables = merge_tables(base_tables(), {"cases": [case(n) for n in range(2000)]}, replace=["cases"])
+    tables = with_cases([case(n) for n in range(2000)], replace=True)
     path = workbook(tables, tmp_path / "stale.xlsx")
     set_dimension(path, "cases", "A1:P1001")
     ds = load_dataset(path)
@@ -258,7 +265,7 @@ def test_unbalanced_quote_names_its_row_and_line(tmp_path):
 
 
 def test_unbalanced_quote_in_a_large_file(tmp_path):
-    tables = merge_tables(base_tables(), {"cases": [case(n, outcome="อนุมัติตามระเบียบ" * 3) for n in range(3000)]})
+    tables = with_cases([case(n, outcome="อนุมัติตามระเบียบ" * 3) for n in range(3000)])
     path = write_dataset(tmp_path / "ds", tables)
     text = (path / "cases.csv").read_text(encoding="utf-8").splitlines()
     text[11] = text[11].replace(",อนุมัติ", ',"อนุมัติ', 1)
@@ -287,7 +294,7 @@ def test_a_bad_byte_is_placed_in_the_file_and_the_file_is_not_called_empty(tmp_p
 
 
 def test_a_bad_byte_past_the_first_mebibyte_has_its_true_offset(tmp_path):
-    tables = merge_tables(base_tables(), {"cases": [case(n, outcome="อนุมัติ" * 10) for n in range(6000)]})
+    tables = with_cases([case(n, outcome="อนุมัติ" * 10) for n in range(6000)])
     path = write_dataset(tmp_path / "ds", tables)
     data = (path / "cases.csv").read_bytes()
     assert data.index(b"\nC5000,") > 1 << 20  # past what is sniffed
@@ -382,7 +389,7 @@ def test_declared_huge_dimension_costs_nothing(tmp_path, monkeypatch):
         return read_table(table, label, ((n, widths.append(len(cells)) or cells) for n, cells in rows), out, progress)
 
     monkeypatch.setattr(engine.loader, "_read_table", measured)
-    tables = merge_tables(base_tables(), {"cases": [case(n) for n in range(3000)]}, replace=["cases"])
+    tables = with_cases([case(n) for n in range(3000)], replace=True)
     path = workbook(tables, tmp_path / "xfd.xlsx")
     set_dimension(path, "cases", "A1:XFD1048576")
     ds = load_dataset(path)
