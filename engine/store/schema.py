@@ -189,6 +189,9 @@ class EvaluationRun(Base):
     flags_new: Mapped[int] = mapped_column(Integer, default=0)
     flags_reopened: Mapped[int] = mapped_column(Integer, default=0)
     flags_cleared: Mapped[int] = mapped_column(Integer, default=0)
+    # the process running it: a run left "running" by a process that is gone is marked failed
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
 
 
 class RunRuleStat(Base):
