@@ -291,6 +291,7 @@ def _cmd_users(args: argparse.Namespace) -> int:
 
     from sqlalchemy import select
 
+    from .models import USER_NAME_MAX_LENGTH
     from .store.access import add_user, set_active
     from .store.db import transaction, upgrade
     from .store.schema import User
@@ -298,6 +299,9 @@ def _cmd_users(args: argparse.Namespace) -> int:
     upgrade(args.db)
     with transaction(args.db) as session:
         if args.users_command == "add":
+            if len(args.username) > USER_NAME_MAX_LENGTH:  # the store's column: refused here, not by the database
+                raise UsageError(f"a user name has at most {USER_NAME_MAX_LENGTH} characters "
+                                 f"({len(args.username)} given)")
             password = args.password or getpass.getpass(f"password for {args.username}: ")
             user = add_user(session, args.username, password, args.role, args.agency, args.name)
             print(f"added {user.username} ({user.role}{', ' + user.agency_id if user.agency_id else ''})")

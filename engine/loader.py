@@ -255,7 +255,7 @@ def _choose_sheet(book: str, table: str, sheets: list[Any], out: _Collector) -> 
 # Bounds on a workbook, checked before and while reading: a small crafted file must not cost
 # minutes or gigabytes. A real sheet packs about 10:1; Excel's own limit is 1,048,576 rows.
 XLSX_MAX_UNPACKED = 2 << 30          # every part together, unpacked
-XLSX_MAX_SHARED_STRINGS = 512 << 20  # held in memory whole by the reader
+XLSX_MAX_SHARED_STRINGS = 256 << 20  # held in memory whole by the reader
 XLSX_MAX_OTHER_PART = 64 << 20       # styles, workbook, relations: small in any real file
 XLSX_MAX_RATIO = 100                 # unpacked / packed, for a part over 1 MiB
 XLSX_MAX_PARTS = 10_000
@@ -345,7 +345,12 @@ def _sheet_rows(sheet: Any, label: str, budget: _CellBudget, out: _Collector) ->
             return cell
 
     book = sheet.parent
-    with sheet._get_source() as src:
+    try:
+        src = sheet._get_source()
+    except Exception as exc:  # the workbook names a sheet part it does not have
+        out.add(label, None, None, None, f"not a readable sheet: {exc}")
+        return
+    with src:
         parser = Parser(src, sheet._shared_strings, data_only=True, epoch=book.epoch,
                         date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
         first = True

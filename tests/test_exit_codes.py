@@ -56,3 +56,14 @@ def test_year_one_is_bad_input_not_a_crash(dataset_dir, capsys):
     assert out == ""
     assert ("cases.csv, row 2, column decided_on, value '0001-03-01': year 1 (BE 544) is outside 1900–2200 "
             "(BE 2443–2743); check the year") in err
+
+
+def test_a_user_name_longer_than_the_store_holds_is_a_usage_error(db_url, capsys):
+    from engine.models import USER_NAME_MAX_LENGTH
+
+    name = "ก" * (USER_NAME_MAX_LENGTH + 1)
+    args = ["users", "--db", db_url, "add", name, "--role", "admin", "--password", "correct horse battery 42"]
+    assert main(args) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"discretion-review: a user name has at most {USER_NAME_MAX_LENGTH} characters (65 given)"]
+    assert main(args[:4] + [name[1:]] + args[5:]) == 0

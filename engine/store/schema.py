@@ -9,7 +9,7 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Intege
                         Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ..models import ID_MAX_LENGTH
+from ..models import ID_MAX_LENGTH, USER_NAME_MAX_LENGTH
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
           "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
@@ -152,7 +152,7 @@ DATASET_ROWS: dict[str, type[Base]] = {
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(USER_NAME_MAX_LENGTH), unique=True)
     display_name: Mapped[str] = mapped_column(Text)
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(32))
