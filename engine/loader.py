@@ -121,9 +121,13 @@ def _csv_rows(file: Path, out: _Collector) -> Iterator[RawRow]:
 
 def _csv_error(message: str, line: int) -> str:
     """A reason a person can act on for the csv module's terse errors."""
-    if "field larger than field limit" in message or "unexpected end of data" in message:
+    if "unexpected end of data" in message:
         return (f"a double quote opened in this row (line {line}) is never closed, so the rest of the file "
                 f"would be read as one value; close the quote, or write a quote inside a value as \"\"")
+    if "field larger than field limit" in message:
+        return (f"a value in this row (line {line}) runs past {csv.field_size_limit():,} characters, most likely "
+                f"because a double quote opened there is never closed; close the quote, or write a quote inside "
+                f"a value as \"\"")
     if "expected after" in message:
         return (f"text follows a closing double quote in this row (line {line}); write a quote inside a value "
                 f"as \"\" and put the whole value in double quotes")
@@ -163,7 +167,8 @@ def _csv_encoding(file: Path, out: _Collector) -> str | None:
 # Thai marks written above or below a letter; in Thai text each follows a consonant or another mark
 _THAI_MARK = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
 _STRAY_MARK = re.compile(f"(^|[^\u0e01-\u0e2e{_THAI_MARK}])[{_THAI_MARK}]", re.MULTILINE)
-_NOT_THAI = re.compile("[^\x00-\x7f\u0e01-\u0e5b]")
+# besides ASCII and Thai, what Windows-874 adds and Excel writes: no-break space, dashes, quotes, …, €
+_NOT_THAI = re.compile("[^\x00-\x7f\u0e01-\u0e5b\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]")
 
 
 def _reads_as_thai(head: bytes) -> bool:

@@ -2,22 +2,51 @@
 
 The app serves everybody from one process: a file that needs gigabytes to read (a crafted
 workbook the size checks let through, or simply too big for the machine) must cost an upload
-its answer, not the app. The child gets a budget of address space above what the reader
-itself takes (``RLIMIT_AS``); a breach is one problem naming the file.
+its answer, not the app. The child is a fresh interpreter (``python -m engine.safe_load``):
+not a fork of the app's threads, and not multiprocessing's spawn, which would re-run the
+Streamlit page that is the app's ``__main__``. It limits its own address space
+(``RLIMIT_AS``) to what the reader takes plus a budget, and sends the dataset back pickled.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 from .errors import InputError, InputProblem
 from .models import Dataset
 
 UPLOAD_MEMORY_MB = int(os.environ.get("DISCRETION_UPLOAD_MEMORY_MB", "2048"))
+_EXIT_MEMORY = 75
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_dataset_isolated(path: str | Path, memory_mb: int = UPLOAD_MEMORY_MB) -> Dataset:
+    """``load_dataset`` in a child process that may use ``memory_mb`` MiB beyond the reader's own;
+    ``InputError`` as usual, and also when the child runs out of memory or dies."""
+    path = Path(path)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH"))
+                                                       if p)}
+    child = subprocess.run([sys.executable, "-m", "engine.safe_load", str(path), str(memory_mb << 20)],
+                           capture_output=True, env=env, check=False)
+    if child.returncode == 0:
+        kind, payload = pickle.loads(child.stdout)  # our own child's answer
+        if kind == "dataset":
+            return payload
+        raise InputError(*payload)
+    if child.returncode == _EXIT_MEMORY:
+        reason = f"reading this file needs more than {memory_mb} MiB of memory, the limit for an upload"
+    elif child.returncode < 0:
+        reason = f"reading this file stopped the reader; it may need more than {memory_mb} MiB of memory, the limit " \
+                 "for an upload"
+    else:
+        last = (child.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
+        raise InputError([InputProblem(path.name, None, None, None, f"the reader failed ({last}); please report it")])
+    raise InputError([InputProblem(path.name, None, None, None, reason + "; split it into smaller files, or import "
+                                   "it with the command line (discretion-review import)")])
 
 
 def _address_space() -> int:
@@ -40,26 +69,22 @@ def _limit_memory(budget: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
 
 
-def _load(path: str) -> Dataset:
+def _child(path: str, budget: int) -> int:
     from .loader import load_dataset
 
-    return load_dataset(path)
-
-
-def load_dataset_isolated(path: str | Path, memory_mb: int = UPLOAD_MEMORY_MB) -> Dataset:
-    """``load_dataset`` in a child process that may use ``memory_mb`` MiB; ``InputError`` as usual,
-    and also when the child runs out of memory or dies."""
-    path = Path(path)
-    # spawn, not fork: the app runs threads, and a forked child would copy their held locks
-    pool = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"), initializer=_limit_memory,
-                               initargs=(memory_mb << 20,))
+    _limit_memory(budget)
     try:
-        return pool.submit(_load, str(path)).result()
-    except (MemoryError, BrokenProcessPool) as exc:
-        how = "needs more" if isinstance(exc, MemoryError) else "stopped the reader; it may need more"
-        raise InputError([InputProblem(path.name, None, None, None,
-                                       f"reading this file {how} than {memory_mb} MiB of memory, the limit for an "
-                                       "upload; split it into smaller files, or import it with the command line "
-                                       "(discretion-review import)")]) from None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            result: tuple[str, object] = ("dataset", load_dataset(path))
+        except InputError as exc:
+            result = ("problems", (exc.problems, exc.warnings))
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        return _EXIT_MEMORY
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child(sys.argv[1], int(sys.argv[2])))

@@ -50,3 +50,16 @@ def test_a_file_past_the_memory_limit_is_a_problem_not_a_crash(tmp_path):
     assert resource.getrlimit(resource.RLIMIT_AS) == before  # the limit was the child's only
     assert os.getpid()  # and this process is alive to say so
     assert load_dataset_isolated(path, memory_mb=1024).counts()["cases"] == 60_001
+
+
+def test_the_child_does_not_rerun_the_apps_main_script(dataset_dir, tmp_path, monkeypatch):
+    """In the app, ``__main__`` is the Streamlit page being run; the child must not run it again."""
+    import sys
+    import types
+
+    page = tmp_path / "page.py"
+    page.write_text("raise SystemExit('the page ran again in the child')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert load_dataset_isolated(dataset_dir()).counts()["cases"] == 1
