@@ -7,7 +7,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from conftest import base_tables, merge_tables, write_dataset
+from conftest import base_tables, write_dataset, write_workbook
 from engine.errors import InputError
 from engine.loader import load_dataset
 
@@ -134,16 +134,8 @@ def test_not_utf8(tmp_path):
 
 
 def test_xlsx_workbook_with_native_cells(tmp_path):
-    tables = merge_tables(base_tables(), {})
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    from engine.models import TABLE_BY_NAME
-    for name, rows in tables.items():
-        sheet = book.create_sheet(name)
-        cols = list(TABLE_BY_NAME[name].columns)
-        sheet.append(cols)
-        for row in rows:
-            sheet.append([row.get(c) for c in cols])
+    out = write_workbook(base_tables(), tmp_path / "data.xlsx")
+    book = openpyxl.load_workbook(out)
     cases = book["cases"]
     cases["D2"] = dt.datetime(2024, 4, 1)     # a real Excel date
     cases["E2"] = True                         # a real Excel boolean

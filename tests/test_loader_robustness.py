@@ -12,7 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from conftest import base_tables, merge_tables, write_dataset
+from conftest import base_tables, merge_tables, write_dataset, write_workbook
 from engine.errors import InputError
 from engine.loader import load_dataset
 from engine.models import ID_MAX_LENGTH, INT_MAX, TABLE_BY_NAME
@@ -34,20 +34,6 @@ def with_cases(cases: list[dict[str, Any]], replace: bool = False) -> dict[str, 
     tables = base_tables()
     tables["cases"] = cases if replace else tables["cases"] + cases
     return tables
-
-
-def workbook(tables: dict[str, list[dict[str, Any]]], out: Path) -> Path:
-    """The dataset as an .xlsx written by openpyxl, a sheet per table."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in tables.items():
-        sheet = book.create_sheet(name)
-        cols = list(TABLE_BY_NAME[name].columns)
-        sheet.append(cols)
-        for row in rows:
-            sheet.append([row.get(c) for c in cols])
-    book.save(out)
-    return out
 
 
 def rewrite_part(path: Path, part: str, edit) -> None:
@@ -81,7 +67,7 @@ def set_dimension(path: Path, title: str, ref: str) -> None:
 
 def test_xlsx_rows_past_a_stale_dimension_are_read(tmp_path):
     tables = with_cases([case(n) for n in range(2000)], replace=True)
-    path = workbook(tables, tmp_path / "stale.xlsx")
+    path = write_workbook(tables, tmp_path / "stale.xlsx")
     set_dimension(path, "cases", "A1:P1001")
     ds = load_dataset(path)
     assert len(ds.cases) == 2000
@@ -90,7 +76,7 @@ def test_xlsx_rows_past_a_stale_dimension_are_read(tmp_path):
 
 
 def test_xlsx_sheet_declaring_a1_keeps_its_columns(tmp_path):
-    path = workbook(base_tables(), tmp_path / "a1.xlsx")
+    path = write_workbook(base_tables(), tmp_path / "a1.xlsx")
     for name in ("agencies", "processes", "cases"):
         set_dimension(path, name, "A1")
     ds = load_dataset(path)
@@ -117,7 +103,7 @@ def test_native_xlsx_date_out_of_range(tmp_path):
     import datetime as dt
 
     tables = merge_tables(base_tables(), {"cases": [case(1, received_on=dt.datetime(1800, 1, 1))]})
-    found = problems(workbook(tables, tmp_path / "old.xlsx"))
+    found = problems(write_workbook(tables, tmp_path / "old.xlsx"))
     assert any("column received_on" in p and "year 1800 (BE 2343) is outside" in p for p in found), found
 
 
@@ -153,7 +139,7 @@ def test_a_comma_that_is_not_a_thousands_separator_is_refused(dataset_dir, text)
 
 def _with_shadow(tmp_path: Path, title: str, hidden: bool) -> Path:
     tables = base_tables()
-    path = workbook(tables, tmp_path / "shadow.xlsx")
+    path = write_workbook(tables, tmp_path / "shadow.xlsx")
     book = openpyxl.load_workbook(path)
     shadow = book.create_sheet(title)
     cols = list(TABLE_BY_NAME["cases"].columns)
@@ -185,7 +171,7 @@ def test_two_sheets_naming_a_table_without_a_clear_one_is_a_problem(tmp_path):
 
 
 def test_a_hidden_sheet_alone_is_read_with_a_warning(tmp_path):
-    path = workbook(base_tables(), tmp_path / "hidden.xlsx")
+    path = write_workbook(base_tables(), tmp_path / "hidden.xlsx")
     book = openpyxl.load_workbook(path)
     book["monitoring_reports"].sheet_state = "hidden"
     book.save(path)
@@ -345,7 +331,7 @@ def test_did_you_mean_is_printed_with_the_problems(tmp_path, capsys):
 
 
 def test_uncached_formula_and_excel_error_have_their_own_messages(tmp_path):
-    path = workbook(base_tables(), tmp_path / "formula.xlsx")
+    path = write_workbook(base_tables(), tmp_path / "formula.xlsx")
     book = openpyxl.load_workbook(path)
     book["processes"]["J2"] = "=2+3"      # openpyxl saves formulas without a result
     book["cases"]["A2"] = "=CONCAT(\"BASE\",1)"
@@ -359,7 +345,7 @@ def test_uncached_formula_and_excel_error_have_their_own_messages(tmp_path):
 
 
 def test_excel_error_cell(tmp_path):
-    path = workbook(base_tables(), tmp_path / "error.xlsx")
+    path = write_workbook(base_tables(), tmp_path / "error.xlsx")
 
     def to_error(xml: bytes) -> bytes:
         start = xml.index(b'<c r="A2"')
@@ -374,7 +360,7 @@ def test_excel_error_cell(tmp_path):
 @pytest.mark.parametrize("value", [45383, 45383.0, "45383"])
 def test_excel_serial_date_has_its_own_message(tmp_path, value):
     tables = merge_tables(base_tables(), {"cases": [case(1, received_on=value)]})
-    path = workbook(tables, tmp_path / "serial.xlsx")
+    path = write_workbook(tables, tmp_path / "serial.xlsx")
     found = problems(path)
     assert ("serial.xlsx[cases], row 2, column received_on, value '45383': an "
             "Excel serial date, not a date (45383 would be 2024-04-01): the cell is not formatted as a date; "
@@ -395,7 +381,7 @@ def test_declared_huge_dimension_costs_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(engine.loader, "_read_table", measured)
     tables = with_cases([case(n) for n in range(3000)], replace=True)
-    path = workbook(tables, tmp_path / "xfd.xlsx")
+    path = write_workbook(tables, tmp_path / "xfd.xlsx")
     set_dimension(path, "cases", "A1:XFD1048576")
     ds = load_dataset(path)
     assert ds.counts()["cases"] == 3000
@@ -403,7 +389,7 @@ def test_declared_huge_dimension_costs_nothing(tmp_path, monkeypatch):
 
 
 def test_a_cell_far_to_the_right_is_refused_quickly(tmp_path):
-    path = workbook(base_tables(), tmp_path / "wide.xlsx")
+    path = write_workbook(base_tables(), tmp_path / "wide.xlsx")
     rewrite_part(path, sheet_part(path, "cases"), lambda xml: xml.replace(
         b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>'))
     start = time.perf_counter()
@@ -414,7 +400,7 @@ def test_a_cell_far_to_the_right_is_refused_quickly(tmp_path):
 
 
 def test_a_shared_strings_bomb_is_refused_before_reading(tmp_path):
-    path = workbook(base_tables(), tmp_path / "bomb.xlsx")
+    path = write_workbook(base_tables(), tmp_path / "bomb.xlsx")
     bomb = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + \
         b"<si><t>a</t></si>" * 4_000_000 + b"</sst>"
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
@@ -428,7 +414,7 @@ def test_a_shared_strings_bomb_is_refused_before_reading(tmp_path):
                                             found[0]), found
 
 
-def test_a_zip_that_is_not_a_workbook(tmp_path):
+def test_a_zip_that_is_not_a_write_workbook(tmp_path):
     path = tmp_path / "junk.xlsx"
     path.write_bytes(b"PK\x03\x04 not really")
     found = problems(path)
