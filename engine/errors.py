@@ -80,9 +80,6 @@ class InputError(DiscretionReviewError):
         head = f"{n} problem{'s' if n != 1 else ''} in the dataset; nothing was evaluated"
         super().__init__(head + "\n" + "\n".join(str(p) for p in problems))
 
-    def __reduce__(self) -> tuple[type, tuple[list[InputProblem], list[str]]]:
-        return type(self), (self.problems, self.warnings)  # crosses a process boundary whole
-
 
 class UsageError(DiscretionReviewError):
     """A command-line argument or parameter override is wrong."""

@@ -49,12 +49,13 @@ def test_debug_shows_the_traceback_and_still_exits_3(dataset_dir, capsys, failin
 
 
 def test_year_one_is_bad_input_not_a_crash(dataset_dir, capsys):
-    path = dataset_dir({"cases": [{**CASE, "decided_on": "0001-03-01"}]})
+    # before: validate passed, then check died with "ordinal must be >= 1" and exit 1
+    path = dataset_dir({"cases": [{**CASE, "received_on": "0001-03-01", "decided_on": None}]})
     assert main(["validate", str(path), "--no-progress"]) == 2
     assert main(["check", str(path), "--as-of", "2024-04-20", "--no-progress"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert ("cases.csv, row 2, column decided_on, value '0001-03-01': year 1 (BE 544) is outside 1900–2200 "
+    assert ("cases.csv, row 2, column received_on, value '0001-03-01': year 1 (BE 544) is outside 1900–2200 "
             "(BE 2443–2743); check the year") in err
 
 
