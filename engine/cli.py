@@ -6,14 +6,16 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 from . import __version__
-from .errors import DefinitionError, DiscretionReviewError, EvaluationError, UsageError
+from .errors import DefinitionError, DiscretionReviewError, EvaluationError, InputError, UsageError
 from .thai import parse_date
 
 EXIT_OK, EXIT_FLAGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -137,9 +139,14 @@ def _bar(enabled: bool, total: int | None, desc: str, unit: str) -> Iterator[obj
 
 @contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
-    """Standard output, or a file written whole or not at all."""
+    """Standard output or a file, written whole or not at all: a failure midway (exit 2 or 3)
+    leaves no partial output behind (SPEC §4)."""
     if path is None:
-        yield sys.stdout
+        with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
+            yield spool
+            spool.seek(0)
+            shutil.copyfileobj(spool, sys.stdout)
+            sys.stdout.flush()
         return
     import secrets
 
@@ -400,11 +407,25 @@ def main(argv: list[str] | None = None) -> int:
     except EvaluationError as exc:
         print(f"discretion-review: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
+    except InputError as exc:
+        for w in exc.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        print(f"discretion-review: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     except DiscretionReviewError as exc:  # bad input, usage, permission
         print(f"discretion-review: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug: exit 3, never 1 ("flags found"), and one line, not a traceback
+        if os.environ.get("DISCRETION_DEBUG") == "1":
+            import traceback
+
+            traceback.print_exc()
+        detail = " ".join(str(exc).split())[:300]
+        print(f"discretion-review: internal error ({type(exc).__name__}: {detail}); nothing was written. "
+              "Set DISCRETION_DEBUG=1 for the traceback and report it.", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -72,8 +72,10 @@ class InputProblem:
 class InputError(DiscretionReviewError):
     """A dataset has problems; nothing was evaluated."""
 
-    def __init__(self, problems: list[InputProblem]):
+    def __init__(self, problems: list[InputProblem], warnings: list[str] | None = None):
         self.problems = problems
+        # warnings found on the way ("did you mean" for an unknown column): often the clue
+        self.warnings = list(warnings or [])
         n = len(problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the dataset; nothing was evaluated"
         super().__init__(head + "\n" + "\n".join(str(p) for p in problems))

@@ -9,6 +9,7 @@ and reported as ``EvaluationError`` — never a crash of the caller, never missi
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import gc
 import multiprocessing as mp
@@ -86,12 +87,33 @@ def flag_sort_key(f: Flag) -> tuple[Any, ...]:
     return (f.agency_id, f.measure, f.rule_id, f.subject_type, f.subject_id, str(f.evidence.get("applicant", "")))
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """In a forked worker, first thing: be killed when the parent dies, even by ``kill -9``.
+
+    Otherwise a killed ``run`` leaves its workers waiting forever on a queue nobody feeds.
+    The parent may already be gone when this runs (the signal would then never come), so its
+    pid is checked after the request. Linux only; elsewhere workers outlive a killed parent.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
 def _run_isolated(agency_id: str) -> tuple[str, list[Flag], Counter]:
     """One partition in its own process, to tell a crash apart from a neighbour's."""
     ctx = mp.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
+    parent = os.getpid()
 
     def target() -> None:
+        _die_with_parent(parent)
         writer.send(_evaluate_partition(agency_id))
         writer.close()
 
@@ -133,7 +155,8 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     gc.freeze()  # keep the shared dataset's pages untouched by the workers' collector
     pending = list(agencies)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"), initializer=_die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             # Agency order, with a few partitions in flight: output is deterministic and at
             # most jobs + 2 partitions' flags wait in memory for their turn.
             in_flight: dict[str, Any] = {}

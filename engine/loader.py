@@ -6,8 +6,10 @@ as one ``InputError``; a dataset with any problem yields no ``Dataset`` at all.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from array import array
 from pathlib import Path
@@ -30,6 +32,7 @@ class _Collector:
         self.ids: dict[str, dict[str, int]] = {}
         # raw cells of rows that failed validation, so their references are still checked
         self.failed_rows: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self.closers: list[Callable[[], None]] = []  # open workbooks
 
     def add(self, file: str, row: int | None, column: str | None, value: Any, reason: str) -> None:
         shown = None if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
@@ -52,21 +55,27 @@ def load_dataset(path: str | Path, progress: ProgressFn | None = None,
         raise InputError([InputProblem(str(path), None, None, None,
                                        "not a dataset: give a folder of CSV files or an .xlsx workbook")])
     ds = Dataset(source=str(path))
-    for table in TABLES:
-        source = sources.get(table.name)
-        if source is None:
-            if not table.optional_file:
-                out.add(_display_name(path, table), None, None, None, "required file is missing")
-            continue
-        file_label, rows = source
-        models, numbers = _read_table(table, file_label, rows, out, progress)
-        setattr(ds, table.name, models)
-        ds.row_numbers[table.name] = numbers
+    try:
+        for table in TABLES:
+            source = sources.get(table.name)
+            if source is None:
+                label = _display_name(path, table)
+                # not when the workbook or this sheet was refused: that problem says why
+                if not table.optional_file and not any(p.file in (label, path.name) for p in out.problems):
+                    out.add(label, None, None, None, "required file is missing")
+                continue
+            file_label, rows = source
+            models, numbers = _read_table(table, file_label, rows, out, progress)
+            setattr(ds, table.name, models)
+            ds.row_numbers[table.name] = numbers
+    finally:
+        for close in out.closers:
+            close()
     _check_dataset(ds, lambda name: _display_name(path, TABLE_BY_NAME[name]), out, known_ids)
     if out.problems:
         order = {_display_name(path, t): i for i, t in enumerate(TABLES)}
         out.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
-        raise InputError(out.problems)
+        raise InputError(out.problems, out.warnings)
     ds.warnings = out.warnings
     return ds
 
@@ -85,37 +94,301 @@ def _csv_sources(folder: Path, out: _Collector) -> dict[str, tuple[str, Iterator
 
 
 def _csv_rows(file: Path, out: _Collector) -> Iterator[RawRow]:
+    encoding = _csv_encoding(file, out)
+    if encoding is None:
+        return
+    n = -1
     try:
-        with file.open(encoding="utf-8-sig", newline="") as fh:
-            for n, cells in enumerate(csv.reader(fh)):
+        with file.open(encoding=encoding, newline="") as fh:
+            # strict: text after a closing quote (``"x"y``) or a quote never closed is an
+            # error, not a value silently glued together or the rest of the file swallowed
+            reader = csv.reader(fh, strict=True)
+            while True:
+                start = reader.line_num + 1  # the line where the next record starts
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    out.add(file.name, n + 1 if n >= 0 else None, None, None, _csv_error(str(exc), start))
+                    return
+                n += 1
                 yield n, cells
+    except UnicodeDecodeError:  # past the first MiB: the true place, not the reader's chunk offset
+        line, offset, byte = _first_undecodable(file, encoding)
+        if encoding == "cp874":
+            out.add(file.name, None, None, None, f"byte 0x{byte:02X} at line {line} (byte offset {offset}) is "
+                    "neither UTF-8 nor Windows-874; save the file as CSV UTF-8")
+        else:
+            out.add(file.name, None, None, None, _not_utf8(line, offset, byte))
+
+
+def _csv_error(message: str, line: int) -> str:
+    """A reason a person can act on for the csv module's terse errors."""
+    if "unexpected end of data" in message:
+        return (f"a double quote opened in this row (line {line}) is never closed, so the rest of the file "
+                f"would be read as one value; close the quote, or write a quote inside a value as \"\"")
+    if "field larger than field limit" in message:
+        return (f"a value in this row (line {line}) runs past {csv.field_size_limit():,} characters, most likely "
+                f"because a double quote opened there is never closed; close the quote, or write a quote inside "
+                f"a value as \"\"")
+    if "expected after" in message:
+        return (f"text follows a closing double quote in this row (line {line}); write a quote inside a value "
+                f"as \"\" and put the whole value in double quotes")
+    return f"not a readable CSV file from line {line}: {message}"
+
+
+_SNIFF_BYTES = 1 << 20
+# Windows-874 is TIS-620 plus a few punctuation marks; ISO-8859-11 is TIS-620 with NBSP.
+_THAI_ENCODINGS = frozenset({"cp874", "tis_620", "iso8859_11"})
+
+
+def _csv_encoding(file: Path, out: _Collector) -> str | None:
+    """UTF-8 (with or without BOM), or Windows-874 when the detector says so (with a warning).
+
+    Decided on the first MiB, before any row is read: a file's encoding cannot change midway.
+    Anything else is one problem naming the first byte that is not UTF-8, not one per row.
+    """
+    with file.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SNIFF_BYTES)
+        return "utf-8-sig"
     except UnicodeDecodeError as exc:
-        out.add(file.name, None, None, None, f"not UTF-8 text (bad byte at offset {exc.start}); save the file as CSV UTF-8")
-    except csv.Error as exc:
-        out.add(file.name, None, None, None, f"not a readable CSV file: {exc}")
+        bad = exc.start
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(head).best()
+    if (guess is not None and guess.encoding in _THAI_ENCODINGS) or _reads_as_thai(head):
+        out.warnings.append(f"{file.name}: this file is Windows-874 (Thai, not UTF-8) and was read as such; "
+                            "check the Thai text, or save the file as CSV UTF-8 to be sure")
+        return "cp874"
+    line = head.count(b"\n", 0, bad) + 1
+    out.add(file.name, None, None, None, _not_utf8(line, bad, head[bad]))
+    return None
+
+
+# Thai marks written above or below a letter; in Thai text each follows a consonant or another mark
+_THAI_MARK = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_STRAY_MARK = re.compile(f"(^|[^\u0e01-\u0e2e{_THAI_MARK}])[{_THAI_MARK}]", re.MULTILINE)
+# besides ASCII and Thai, what Windows-874 adds and Excel writes: no-break space, dashes, quotes, …, €
+_NOT_THAI = re.compile("[^\x00-\x7f\u0e01-\u0e5b\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u20ac]")
+
+
+def _reads_as_thai(head: bytes) -> bool:
+    """Whether bytes read as Windows-874 give well-formed Thai. The statistical detector needs more
+    text than a short file has (one Thai name reads to it as Japanese); Thai spelling does not:
+    a Latin-1 ``é`` read as Windows-874 is a tone mark after a Latin letter, which Thai never has."""
+    try:
+        text = head.decode("cp874")
+    except UnicodeDecodeError:
+        return False
+    return not _NOT_THAI.search(text) and not _STRAY_MARK.search(text)
+
+
+def _not_utf8(line: int, offset: int, byte: int) -> str:
+    return (f"not UTF-8 text: byte 0x{byte:02X} at line {line} (byte offset {offset}) is not UTF-8; "
+            f"save the file as CSV UTF-8")
+
+
+def _first_undecodable(file: Path, encoding: str) -> tuple[int, int, int]:
+    """(line, byte offset in the file, byte) of the first byte the encoding cannot read."""
+    offset = 0
+    with file.open("rb") as fh:
+        for line, raw in enumerate(fh, 1):  # a line ends in ASCII \n, never inside a UTF-8 sequence
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                return line, offset + exc.start, raw[exc.start]
+            offset += len(raw)
+    return line, offset, 0  # pragma: no cover - called only after a decode error
 
 
 def _xlsx_sources(book_path: Path, out: _Collector) -> dict[str, tuple[str, Iterator[RawRow]]]:
     import openpyxl
 
+    refused = xlsx_refusal(book_path)
+    if refused:
+        out.add(book_path.name, None, None, None, refused)
+        return {}
     try:
         book = openpyxl.load_workbook(book_path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         out.add(book_path.name, None, None, None, f"not a readable .xlsx workbook: {exc}")
         return {}
-    names = {name.strip(): name for name in book.sheetnames}
+    out.closers.append(book.close)
     known = {t.name for t in TABLES}
-    for name in names:
-        if name not in known:
-            out.warnings.append(f"{book_path.name}: sheet {name!r} is not part of the format and was ignored"
+    by_table: dict[str, list[Any]] = {}
+    for sheet in book.worksheets:
+        name = sheet.title.strip()
+        if name in known:
+            by_table.setdefault(name, []).append(sheet)
+        else:
+            out.warnings.append(f"{book_path.name}: sheet {sheet.title!r} is not part of the format and was ignored"
                                 f"{did_you_mean(name, known)}")
     found: dict[str, tuple[str, Iterator[RawRow]]] = {}
+    budget = _CellBudget()
     for table in TABLES:
-        if table.name in names:
-            sheet = book[names[table.name]]
-            rows = ((n, list(cells)) for n, cells in enumerate(sheet.iter_rows(values_only=True)))
-            found[table.name] = (f"{book_path.name}[{table.name}]", rows)
+        sheet = _choose_sheet(book_path.name, table.name, by_table.get(table.name, []), out)
+        if sheet is not None:
+            label = f"{book_path.name}[{table.name}]"
+            found[table.name] = (label, _sheet_rows(sheet, label, budget, out))
     return found
+
+
+def _choose_sheet(book: str, table: str, sheets: list[Any], out: _Collector) -> Any:
+    """The one sheet that holds a table. A hidden sheet, or one named with stray spaces, must not
+    quietly stand in for the visible sheet a person sees and checked."""
+    if not sheets:
+        return None
+
+    def described(sheet: Any) -> str:
+        return repr(sheet.title) + ("" if sheet.sheet_state == "visible" else f" ({sheet.sheet_state})")
+
+    if len(sheets) == 1:
+        sheet = sheets[0]
+        if sheet.sheet_state != "visible":
+            out.warnings.append(f"{book}: sheet {described(sheet)} is not visible in Excel; it was read as {table}")
+        return sheet
+    exact = [s for s in sheets if s.title == table and s.sheet_state == "visible"]
+    names = " and ".join(described(s) for s in sheets)
+    if len(exact) == 1:
+        others = ", ".join(described(s) for s in sheets if s is not exact[0])
+        out.warnings.append(f"{book}: sheets {names} all name {table}; the visible sheet {table!r} was read, "
+                            f"{others} ignored")
+        return exact[0]
+    out.add(f"{book}[{table}]", None, None, None, f"sheets {names} all name {table}; rename or delete all but one")
+    return None
+
+
+# Bounds on a workbook, checked before and while reading: a small crafted file must not cost
+# minutes or gigabytes. A real sheet packs about 10:1; Excel's own limit is 1,048,576 rows.
+XLSX_MAX_UNPACKED = 2 << 30          # every part together, unpacked
+XLSX_MAX_SHARED_STRINGS = 256 << 20  # held in memory whole by the reader
+XLSX_MAX_OTHER_PART = 64 << 20       # styles, workbook, relations: small in any real file
+XLSX_MAX_RATIO = 100                 # unpacked / packed, for a part over 1 MiB
+XLSX_MAX_PARTS = 10_000
+XLSX_MAX_ROWS = 1_048_576           # Excel's own limit
+XLSX_MAX_COLUMNS = 512               # the widest table has a few dozen columns
+XLSX_MAX_CELLS = 64_000_000          # a million cases of every column, with room to spare
+
+
+def xlsx_refusal(book_path: Path) -> str | None:
+    """Why a workbook is refused before it is read (sizes from the zip directory), or ``None``.
+
+    The sizes a zip declares bound what it unpacks to: Python's zip reader stops at them.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(book_path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        return f"not a readable .xlsx workbook: {exc}"
+    if len(parts) > XLSX_MAX_PARTS:
+        return f"the workbook has {len(parts)} parts; a spreadsheet has a few dozen (a crafted file?)"
+    total = sum(p.file_size for p in parts)
+    if total > XLSX_MAX_UNPACKED:
+        return f"the workbook unpacks to {total >> 20} MiB, more than the limit of {XLSX_MAX_UNPACKED >> 20} MiB"
+    for p in parts:
+        name = p.filename.lower()
+        if p.file_size > 1 << 20 and p.file_size > XLSX_MAX_RATIO * max(1, p.compress_size):
+            return (f"part {p.filename} unpacks from {p.compress_size >> 10} KiB to {p.file_size >> 20} MiB "
+                    f"({p.file_size // max(1, p.compress_size)}:1), far more than a spreadsheet packs "
+                    f"(a crafted file?)")
+        if name.endswith("sharedstrings.xml"):
+            limit = XLSX_MAX_SHARED_STRINGS
+        elif name.startswith("xl/worksheets/"):
+            continue
+        else:
+            limit = XLSX_MAX_OTHER_PART
+        if p.file_size > limit:
+            return f"part {p.filename} unpacks to {p.file_size >> 20} MiB, more than the limit of {limit >> 20} MiB"
+    return None
+
+
+class CellIssue:
+    """A spreadsheet cell that has no value to read: an error (#N/A) or a formula never calculated."""
+
+    __slots__ = ("shown", "reason")
+
+    def __init__(self, shown: str, reason: str) -> None:
+        self.shown, self.reason = shown, reason
+
+    def __str__(self) -> str:
+        return self.shown
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _CellBudget:
+    def __init__(self) -> None:
+        self.left = XLSX_MAX_CELLS
+
+
+def _sheet_rows(sheet: Any, label: str, budget: _CellBudget, out: _Collector) -> Iterator[RawRow]:
+    """Every row of a sheet, however stale its declared ``<dimension>``: rows are numbered from
+    the sheet's own row numbers (data row = sheet row - 1) and as wide as their last cell."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+            if len(row) > XLSX_MAX_COLUMNS:
+                raise _TooBig(f"a row has {len(row)} cells, more than the limit of {XLSX_MAX_COLUMNS} columns")
+            return super().parse_row(row)
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell = super().parse_cell(element)
+            value = cell["value"]
+            if cell["data_type"] == "e":
+                cell["value"] = CellIssue(str(value), f"the cell shows the Excel error {value}; correct its formula "
+                                          "or type the value")
+            elif value is None and element.find(FORMULA_TAG) is not None:
+                formula = element.findtext(FORMULA_TAG) or ""
+                cell["value"] = CellIssue(f"={formula}", "a formula whose result was never saved (the file was "
+                                          "written by a program that does not calculate); open and save it in "
+                                          "Excel or LibreOffice, or type the value")
+            return cell
+
+    book = sheet.parent
+    try:
+        src = sheet._get_source()
+    except Exception as exc:  # the workbook names a sheet part it does not have
+        out.add(label, None, None, None, f"not a readable sheet: {exc}")
+        return
+    with src:
+        parser = Parser(src, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        first = True
+        seen = 0
+        try:
+            for index, cells in parser.parse():
+                seen += 1
+                if index > XLSX_MAX_ROWS or seen > XLSX_MAX_ROWS:
+                    raise _TooBig(f"the sheet has rows past row {XLSX_MAX_ROWS:,}, Excel's last")
+                if first and index != 1:
+                    yield 0, []  # the header is the sheet's first row, even when it is empty
+                first = False
+                if not cells:
+                    continue
+                budget.left -= len(cells)
+                if budget.left < 0:
+                    raise _TooBig(f"the workbook has more than {XLSX_MAX_CELLS:,} cells")
+                width = max(c["column"] for c in cells)
+                if width > XLSX_MAX_COLUMNS:
+                    raise _TooBig(f"cell {get_column_letter(width)}{index} is beyond column "
+                                  f"{get_column_letter(XLSX_MAX_COLUMNS)}, the widest a sheet may be")
+                row: list[Any] = [None] * width
+                for c in cells:
+                    row[c["column"] - 1] = c["value"]
+                yield index - 1, row
+        except _TooBig as exc:
+            out.add(label, None, None, None, f"{exc}; nothing more was read from this sheet")
+        except Exception as exc:  # a damaged sheet: its XML, a shared string index, a date
+            out.add(label, None, None, None, f"not a readable sheet: {exc}")
 
 
 _POOL_LIMIT = 20_000
@@ -127,11 +400,16 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
     numbers = array("I")
     ids: dict[str, int] = out.ids.setdefault(table.name, {})
     id_column = table.id_column
+    already = len(out.problems)
     header_row = next(rows, None)
     if header_row is None:
-        out.add(label, None, None, None, "the file is empty; the first row must name the columns")
+        if not any(p.file == label for p in out.problems[already:]):  # not when it could not be read
+            out.add(label, None, None, None, "the file is empty; the first row must name the columns")
         return models, numbers
     header = [str(h).strip().lstrip("\ufeff") if h is not None else "" for h in header_row[1]]
+    # a cell right of the last named column is a value with nowhere to go: an unquoted comma
+    # that shifted the row, or a note; either way it is not read silently
+    named_width = max((i + 1 for i, h in enumerate(header) if h), default=0)
     position: dict[str, int] = {}
     for i, name in enumerate(header):
         if not name:
@@ -157,6 +435,8 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
     model = table.model
     for n, cells in rows:
         width = len(cells)
+        if width > named_width:
+            _extra_cells(label, n, cells[named_width:], named_width, out)
         values: dict[str, Any] = {}
         blank = True
         for name, i in columns:
@@ -178,7 +458,7 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
             continue  # a blank line is not a row
         if id_column is not None:
             key = values[id_column]
-            if key is not None:
+            if key is not None and key.__class__ is not CellIssue:
                 if isinstance(key, float) and key.is_integer():
                     key = int(key)  # an id typed as a number in a spreadsheet
                 key = values[id_column] = str(key)
@@ -191,7 +471,11 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
         unreadable = False
         for name, cell in parsers:
             v = values[name]
-            if v is None or (cell.text and v.__class__ is str):
+            if v is None or (cell.text and v.__class__ is str and len(v) <= cell.max_length and "\x00" not in v):
+                continue
+            if v.__class__ is CellIssue:
+                out.add(label, n, name, v.shown, v.reason)
+                unreadable = True
                 continue
             try:
                 values[name] = cell.parse(v)
@@ -213,6 +497,15 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
         if progress and n % 10_000 == 0:
             progress(table.name, n)
     return models, numbers
+
+
+def _extra_cells(label: str, n: int, extra: list[Any], named: int, out: _Collector) -> None:
+    shown = [str(c).strip() for c in extra if c is not None]
+    shown = [c for c in shown if c]
+    if shown:
+        out.add(label, n, None, ", ".join(shown)[:200],
+                f"{len(shown)} more value{'s' if len(shown) > 1 else ''} than the header has columns ({named}); "
+                "a value with a comma must be in double quotes")
 
 
 def _remember_invalid(table: Table, n: int, values: dict[str, Any], out: _Collector) -> None:

@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from .thai import parse_bool, parse_date, parse_int, to_arabic_digits
+from .thai import check_date_range, parse_bool, parse_date, parse_int, to_arabic_digits
 
 _URL = re.compile(r"(https?://)?[^\s/$.?#][^\s]*\.[^\s]+", re.IGNORECASE)
 _date_cache: dict[str, dt.date] = {}
 _bool_cache: dict[str, bool] = {}
+
+# What the store can hold (engine/store/schema.py builds its columns from these): a value that
+# passes validation must import, so the loader refuses what the database would.
+ID_MAX_LENGTH = 128        # ids: String(ID_MAX_LENGTH)
+USER_NAME_MAX_LENGTH = 64  # user names: String(USER_NAME_MAX_LENGTH)
+INT_MAX = 2**31 - 1        # counts and days: INTEGER, 4 bytes in PostgreSQL
+NO_LIMIT = sys.maxsize     # text: TEXT, no length limit
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial day 0 of Windows Excel (after its 1900 leap-year bug)
 
 
 def _cached(cache: dict[str, Any], limit: int, parse: Any, text: str) -> Any:
@@ -34,10 +43,31 @@ def _cached(cache: dict[str, Any], limit: int, parse: Any, text: str) -> Any:
 
 def _as_date(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.date()
+        return check_date_range(value.date())
     if isinstance(value, dt.date) or value is None:
-        return value
-    return _cached(_date_cache, 200_000, parse_date, str(value))
+        return check_date_range(value) if value is not None else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(_serial_date_reason(value) or "a number, not a date; write YYYY-MM-DD or D/M/YYYY")
+    text = str(value)
+    try:
+        return _cached(_date_cache, 200_000, parse_date, text)
+    except ValueError:
+        digits = text.strip()
+        if digits.isdigit() and (reason := _serial_date_reason(int(digits))):
+            raise ValueError(reason) from None
+        raise
+
+
+def _serial_date_reason(value: float) -> str | None:
+    """Why a number in a date column is refused, when it reads as an Excel serial date."""
+    try:
+        day = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        check_date_range(day)
+    except (ValueError, OverflowError):
+        return None
+    shown = int(value) if float(value).is_integer() else value
+    return (f"an Excel serial date, not a date ({shown} would be {day.isoformat()}): the cell is not formatted "
+            "as a date; format the column as a date, or write YYYY-MM-DD")
 
 
 def _as_bool(value: Any) -> Any:
@@ -49,22 +79,36 @@ def _as_bool(value: Any) -> Any:
 
 
 def _as_int(value: Any) -> Any:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+    if value is None:
         return value
     if isinstance(value, float):
-        if value.is_integer():
-            return int(value)
-        raise ValueError("not a whole number")
-    return parse_int(str(value))
+        if not value.is_integer():
+            raise ValueError("not a whole number")
+        value = int(value)
+    elif not isinstance(value, int) or isinstance(value, bool):
+        value = parse_int(str(value))
+    if abs(value) > INT_MAX:
+        raise ValueError(f"too large: the largest number the store holds is {INT_MAX:,}")
+    return value
 
 
 def _as_text(value: Any) -> Any:
     if value is None or value.__class__ is str and value and not value[0].isspace() and not value[-1].isspace():
-        return value  # the loader has already stripped it
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
+        text = value  # the loader has already stripped it
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip() or None
+    if text is not None and "\x00" in text:
+        raise ValueError("contains a NUL character (byte 0), which the database cannot store; remove it")
+    return text
+
+
+def _as_id(value: Any) -> Any:
+    text = _as_text(value)
+    if text is not None and len(text) > ID_MAX_LENGTH:
+        raise ValueError(f"{len(text)} characters; an id may have at most {ID_MAX_LENGTH}")
+    return text
 
 
 def _as_url(value: Any) -> Any:
@@ -120,13 +164,17 @@ def _as_fiscal_year(value: Any) -> Any:
 @dataclass(frozen=True)
 class Cell:
     """How a raw cell (text, or a native spreadsheet value) becomes the field's value.
-    ``text`` marks a parser that leaves an already-stripped string as it is."""
+    ``text`` marks a parser that leaves an already-stripped string as it is, when it has no
+    NUL and is at most ``max_length`` long (the loader skips the call then)."""
 
     parse: Any
     text: bool = False
+    max_length: int = NO_LIMIT
 
 
-Id = Annotated[str, Cell(_as_text, text=True)]
+Id = Annotated[str, Cell(_as_id, text=True, max_length=ID_MAX_LENGTH)]
+OptId = Annotated[str | None, Cell(_as_id, text=True, max_length=ID_MAX_LENGTH)]
+Name = Annotated[str, Cell(_as_text, text=True)]  # required text: stored as TEXT, no length limit
 Text = Annotated[str | None, Cell(_as_text, text=True)]
 Url = Annotated[str | None, Cell(_as_url)]
 Date = Annotated[dt.date, Cell(_as_date)]
@@ -151,7 +199,7 @@ def row_model(cls: type) -> type:
 @row_model
 class Agency:
     agency_id: Id
-    name: Id
+    name: Name
     serves_public: Bool
     name_en: Text = None
     website: Url = None
@@ -161,7 +209,7 @@ class Agency:
 class Process:
     process_id: Id
     agency_id: Id
-    name: Id
+    name: Name
     discretionary: Bool
     public_service: Bool
     work_manual: Text = None
@@ -189,9 +237,9 @@ class Process:
 class Officer:
     officer_id: Id
     agency_id: Id
-    name: Id
+    name: Name
     position: Text = None
-    supervisor_id: Text = None
+    supervisor_id: OptId = None
     in_position_since: OptDate = None
     ethics_acknowledged_on: OptDate = None
     rotation_post: OptBool = None
@@ -204,11 +252,11 @@ class Case:
     officer_id: Id
     received_on: Date
     discretion_used: Bool
-    applicant_id: Text = None
+    applicant_id: OptId = None
     decided_on: OptDate = None
     outcome: Text = None
     legal_basis: Text = None
-    reviewed_by: Text = None
+    reviewed_by: OptId = None
     reviewed_on: OptDate = None
     deviation: Text = None
     via_it_system: OptBool = None
@@ -250,7 +298,7 @@ class RiskAnalysis:
 class MonitoringReport:
     agency_id: Id
     reported_on: Date
-    by: Text = None
+    by: OptId = None
 
 
 @row_model

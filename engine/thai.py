@@ -17,6 +17,10 @@ MONTHS_TH_ABBR = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค
 
 _TRUE = frozenset({"true", "yes", "y", "1", "ใช่", "มี"})
 _FALSE = frozenset({"false", "no", "n", "0", "ไม่ใช่", "ไม่มี"})
+# Dates outside this span are typing slips (a year 0001, 1067 for 2567), not records; they
+# would also overflow the calendar arithmetic of evaluation.
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+_INT = re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
@@ -46,9 +50,18 @@ def parse_date(text: str) -> dt.date:
     if year >= 2400:
         year -= BE_OFFSET
     try:
-        return dt.date(year, month, day)
+        parsed = dt.date(year, month, day)
     except ValueError as exc:
         raise ValueError(f"no such date ({exc})") from None
+    return check_date_range(parsed)
+
+
+def check_date_range(day: dt.date) -> dt.date:
+    """``day`` if it lies in 1900–2200 CE (BE 2443–2743); else ``ValueError``."""
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValueError(f"year {day.year} (BE {day.year + BE_OFFSET}) is outside {DATE_MIN.year}–{DATE_MAX.year} "
+                         f"(BE {DATE_MIN.year + BE_OFFSET}–{DATE_MAX.year + BE_OFFSET}); check the year")
+    return day
 
 
 def parse_bool(text: str) -> bool:
@@ -61,10 +74,16 @@ def parse_bool(text: str) -> bool:
 
 
 def parse_int(text: str) -> int:
-    s = to_arabic_digits(text.strip()).replace(",", "")
-    if not re.fullmatch(r"[+-]?\d+", s):
+    """A whole number; commas only as thousands separators (``1,500``), so ``1,5`` is refused
+    rather than read as 15."""
+    s = to_arabic_digits(text.strip())
+    if len(s) > 40:  # no count has 40 digits; int() of thousands of digits is slow
+        raise ValueError("not a whole number: too many digits")
+    if not _INT.fullmatch(s):
+        if "," in s:
+            raise ValueError("not a whole number: a comma may only separate thousands (1,500)")
         raise ValueError("not a whole number")
-    return int(s)
+    return int(s.replace(",", ""))
 
 
 def format_date(day: dt.date | None, lang: str = "th", thai_digits: bool = False) -> str:

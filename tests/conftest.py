@@ -29,6 +29,22 @@ def write_dataset(folder: Path, tables: dict[str, list[dict[str, Any]]]) -> Path
     return folder
 
 
+def write_workbook(tables: dict[str, list[dict[str, Any]]], out: Path) -> Path:
+    """Write tables as an .xlsx workbook, a sheet per table (openpyxl, native cell types kept)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in tables.items():
+        sheet = book.create_sheet(name)
+        columns = list(TABLE_BY_NAME[name].columns)
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([row.get(c) for c in columns])
+    book.save(out)
+    return out
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""

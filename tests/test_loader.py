@@ -7,7 +7,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from conftest import base_tables, merge_tables, write_dataset
+from conftest import base_tables, write_dataset, write_workbook
 from engine.errors import InputError
 from engine.loader import load_dataset
 
@@ -128,22 +128,14 @@ def test_unknown_column_is_a_warning_and_bom_is_accepted(tmp_path):
 
 def test_not_utf8(tmp_path):
     path = write_dataset(tmp_path / "ds", base_tables())
-    (path / "agencies.csv").write_bytes("agency_id,name,serves_public\nA1,สำนักงาน,true\n".encode("tis-620"))
+    (path / "agencies.csv").write_bytes("agency_id,name,serves_public\nA1,Café,true\n".encode("cp1252"))
     found = problems(path)
     assert any(p.startswith("agencies.csv: not UTF-8 text") for p in found)
 
 
 def test_xlsx_workbook_with_native_cells(tmp_path):
-    tables = merge_tables(base_tables(), {})
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    from engine.models import TABLE_BY_NAME
-    for name, rows in tables.items():
-        sheet = book.create_sheet(name)
-        cols = list(TABLE_BY_NAME[name].columns)
-        sheet.append(cols)
-        for row in rows:
-            sheet.append([row.get(c) for c in cols])
+    out = write_workbook(base_tables(), tmp_path / "data.xlsx")
+    book = openpyxl.load_workbook(out)
     cases = book["cases"]
     cases["D2"] = dt.datetime(2024, 4, 1)     # a real Excel date
     cases["E2"] = True                         # a real Excel boolean

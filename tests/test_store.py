@@ -277,7 +277,9 @@ def test_migrations_go_down_and_up_again(db_url):
     command.downgrade(_alembic_config(db_url), "base")
     assert current_revision(db_url) is None
     command.upgrade(_alembic_config(db_url), "head")
-    assert current_revision(db_url) == "0005"
+    from alembic.script import ScriptDirectory
+
+    assert current_revision(db_url) == ScriptDirectory.from_config(_alembic_config(db_url)).get_current_head()
 
 
 def test_an_evaluation_run_reopens_expired_waivers_first(store):

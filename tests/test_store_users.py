@@ -122,6 +122,7 @@ NO_SCOPE = {
     "data.consistent_all": "the whole store for run_evaluation, which checked its caller's scope first",
     "db.begin_write": "a lock, no data",
     "review.expire_waivers": "time-triggered upkeep by the system, not a person's read or write",
+    "runs.reap_stale_runs": "upkeep at the start of run_evaluation (which checked its caller first): marks dead runs failed",
 }
 TOUCHES_DATA = {"session", "session_factory", "conn", "ds"}
 

@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from engine.errors import InputError
 from engine.kb import load_kb
-from engine.loader import load_dataset
 from engine.models import Dataset
 from engine.rules import default_catalogue
+from engine.safe_load import load_dataset_isolated
 from engine.store import review
 from engine.store.access import SYSTEM, Scope, authenticate
 from engine.store.data import case_record, import_dataset, known_ids, stored_counts
@@ -146,9 +146,10 @@ def check_upload(files: list[tuple[str, bytes]], key: ScopeKey | None = None
             (folder / Path(name).name).write_bytes(content)
         target = folder / Path(xlsx[0]).name if len(files) == 1 and xlsx else folder
         try:
-            ds = load_dataset(target, known_ids=known)
+            # a child process with a memory limit: never the app's memory
+            ds = load_dataset_isolated(target, known_ids=known)
         except InputError as exc:
-            return None, [asdict(p) for p in exc.problems], []
+            return None, [asdict(p) for p in exc.problems], exc.warnings
     return ds, [], ds.warnings
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import DiscretionReviewError, UsageError
+from ..models import USER_NAME_MAX_LENGTH
 from .db import begin_write
 from .schema import LoginAttempt, User, utcnow
 
@@ -77,7 +78,7 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-MAX_USERNAME = 64   # the width of users.username and login_attempts.username
+MAX_USERNAME = USER_NAME_MAX_LENGTH  # the width of users.username and login_attempts.username
 MIN_STRENGTH = 3    # zxcvbn's score (0–4): 3 = "safely unguessable", about 10^8 guesses or more
 # words of this application that make a password easier to guess, besides the user's own names
 APP_WORDS = ("discretion", "review", "khonkaen", "ขอนแก่น", "ita", "o48")

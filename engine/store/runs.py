@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -100,13 +102,15 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     params = catalogue.kb.resolve_parameters(overrides or {})
     agencies_filter = scope.agency_filter()
     with session_factory() as session, session.begin():
+        reap_stale_runs(session)
         last_import = session.scalar(select(DatasetImport.id).order_by(DatasetImport.id.desc()))
         # every value with its source; the dataset's agency/process rows are added once it is loaded
         recorded = ParameterResolver(catalogue.kb, params).record()
         run = EvaluationRun(as_of=as_of, parameters=recorded, catalogue=CATALOGUE_VERSION,
                             kb_version=catalogue.kb.version, rules_version=rules_version(),
                             dataset_import_id=last_import, agencies=[agencies_filter] if agencies_filter else [],
-                            triggered_by=scope.username, status="running")
+                            triggered_by=scope.username, status="running", pid=os.getpid(),
+                            host=socket.gethostname())
         session.add(run)
         session.flush()
         run_id = run.id
@@ -153,6 +157,44 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             run = session.get(EvaluationRun, run_id)
             run.status, run.finished_at, run.error = "failed", utcnow(), str(exc)[:4000]
         raise
+
+
+def reap_stale_runs(session: Session) -> list[int]:
+    """Mark failed every run left "running" by a process of this host that no longer exists
+    (killed, or its machine restarted); returns their ids. Runs of other hosts are left alone:
+    their processes cannot be seen from here."""
+    host = socket.gethostname()
+    reaped = []
+    for run in session.scalars(select(EvaluationRun).where(EvaluationRun.status == "running",
+                                                           EvaluationRun.host == host)):
+        if run.pid is not None and not _process_alive(run.pid, run.started_at):
+            run.status, run.finished_at = "failed", utcnow()
+            run.error = (f"the process running it (pid {run.pid} on {host}) stopped before it finished, "
+                         "killed or crashed; found at the next run")
+            reaped.append(run.id)
+    return reaped
+
+
+def _process_alive(pid: int, since: dt.datetime) -> bool:
+    """Whether ``pid`` is a live process that was already running at ``since`` (naive UTC):
+    a pid reused by a process started later is not the run's."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, another user's
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat") as fh:
+            boot = next(int(line.split()[1]) for line in fh if line.startswith("btime "))
+    except (OSError, StopIteration, IndexError, ValueError):
+        return True  # not Linux: the pid exists, so count it as alive
+    if fields[0] == "Z":
+        return False  # a zombie: dead, not yet collected
+    started = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    return started <= since.replace(tzinfo=dt.timezone.utc).timestamp() + 1
 
 
 def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencies: set[str],

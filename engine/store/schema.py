@@ -9,6 +9,8 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Intege
                         Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..models import ID_MAX_LENGTH, USER_NAME_MAX_LENGTH
+
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
           "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
 
@@ -22,7 +24,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
-Id = String(128)
+Id = String(ID_MAX_LENGTH)  # the loader refuses longer ids (engine/models.py)
 
 
 class DatasetImport(Base):
@@ -177,7 +179,7 @@ DATASET_ROWS: dict[str, type[Base]] = {
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(USER_NAME_MAX_LENGTH), unique=True)
     display_name: Mapped[str] = mapped_column(Text)
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(32))
@@ -233,6 +235,9 @@ class EvaluationRun(Base):
     flags_new: Mapped[int] = mapped_column(Integer, default=0)
     flags_reopened: Mapped[int] = mapped_column(Integer, default=0)
     flags_cleared: Mapped[int] = mapped_column(Integer, default=0)
+    # the process running it: a run left "running" by a process that is gone is marked failed
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
 
 
 class RunRuleStat(Base):
