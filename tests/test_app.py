@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from engine.store.db import transaction
 from engine.store.demo import DEMO_PASSWORD, setup_demo
 from engine.store.schema import FlagEvent, FlagRow
+from engine.thai import format_date
 
 APP = str(Path(__file__).resolve().parents[1] / "ui" / "app.py")
 AS_OF = dt.date(2026, 11, 25)
@@ -46,6 +49,12 @@ def open_flag(db: str, agency: str, status: str = "open") -> str:
                                                       FlagRow.subject_type == "case").order_by(FlagRow.flag_id))
 
 
+def show_flag(at: AppTest, flag_id: str) -> AppTest:
+    """Open a flag as the queue and a shared link do: /flag?id=F…"""
+    at.query_params["id"] = flag_id
+    return at.switch_page("views/flag.py").run()
+
+
 def test_login(app):
     at = app()
     assert not at.exception and at.title[0].value == "ตรวจสอบการใช้ดุลพินิจ"
@@ -57,17 +66,37 @@ def test_login(app):
     at.button[0].click().run()
     assert not at.exception and at.title[0].value == "รายการข้อสังเกตที่ต้องพิจารณา"
     assert at.session_state["auth.user"] == SUP
+    assert at.session_state["auth.issued"] > 0  # the signed cookie's time of issue, checked on every click
 
 
 def test_queue_shows_only_own_agency_and_filters(app):
     at = app(SUP)
     assert not at.exception
     table = at.dataframe[0].value
-    assert len(table) > 0 and set(table["หน่วยงาน"]) == {"kk-land"}
+    assert len(table) > 0 and set(table["หน่วยงาน"]) == {"สำนักงานที่ดินจังหวัดขอนแก่น (kk-land)"}
+    assert all(link.startswith("/flag?id=F") for link in table["ลิงก์"])
+    # rule titles and officer names beside their codes
+    assert all(re.fullmatch(r".+ \(1\.\d-[a-z-]+\)", rule) for rule in table["กฎ"]), set(table["กฎ"])
+    assert all(o == "" or re.fullmatch(r".+ \(OF\d+\)", o) for o in table["เจ้าหน้าที่"])
     at.multiselect(key="queue.severities").select("high").run()
     assert set(at.dataframe[0].value["ระดับ"]) == {"สูง"}
     at.text_input(key="queue.text").input("no-such-text-anywhere").run()
     assert at.info[0].value == "ไม่มีข้อสังเกตตามเงื่อนไขที่เลือก"
+
+
+def test_queue_date_filter_reads_a_buddhist_era_year(app):
+    at = app(SUP)
+    at.multiselect(key="queue.statuses").set_value([]).run()
+    everything = len(at.dataframe[0].value)
+    at.text_input(key="queue.date_from").input("1/10/2569").run()
+    assert "หมายถึง 1 ต.ค. 2569" in [c.value for c in at.caption]
+    dates = at.dataframe[0].value["วันที่"]
+    assert 0 < len(dates) < everything  # the BE year was read, not ignored
+    assert all(d.endswith(("2569", "2570")) and not d.endswith(("ม.ค. 2569", "ก.ย. 2569")) for d in dates if d)
+    at.text_input(key="queue.date_from").input("๑/๑๐/๒๕๖๙").run()  # Thai digits: the same date
+    assert "หมายถึง 1 ต.ค. 2569" in [c.value for c in at.caption]
+    at.text_input(key="queue.date_from").input("31/2/2569").run()
+    assert at.error[0].value.startswith('"31/2/2569" ไม่ใช่วันที่') and not at.dataframe
 
 
 def test_queue_in_english(app):
@@ -78,15 +107,21 @@ def test_queue_in_english(app):
 def test_flag_detail_and_dismiss_keeps_text_on_error(app, demo_db):
     flag_id = open_flag(demo_db, "kk-land")
     at = app(SUP)
-    at.session_state["flag.selected"] = flag_id
-    at.switch_page("views/flag.py").run()
+    show_flag(at, flag_id)
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    assert "**ไทย** — เรื่อง" in text and "**English** — Case" in text and "มาตรการข้อ" in text
+    assert "เรื่อง" in text and "มาตรการข้อ" in text and "Case " not in text
+    assert at.query_params["id"] == flag_id  # the address bar names the flag: /flag?id=F…
+    evidence, case = at.table[0].value, at.table[1].value
+    assert "ผู้พิจารณา" in case.index and "officer_id" not in case.index
+    assert set(case.loc["ใช้ดุลพินิจ"]) <= {"ใช่", "ไม่ใช่"}
+    assert re.fullmatch(r"\d{1,2} \S+ 25\d\d", case.loc["วันที่รับเรื่อง"].iloc[0])  # Buddhist Era
+    assert re.fullmatch(r".+ \(OF\d+\)", case.loc["ผู้พิจารณา"].iloc[0])  # the officer's name with the code
+    assert not [k for k in evidence.index if re.fullmatch(r"[a-z_]+", k)]  # every evidence field in Thai
     form = f"flag.{flag_id}.dismiss"
     at.text_area(key=f"{form}.reason").input("   ")
     at.button(key=f"{form}.submit").click().run()
-    assert at.error[0].value == "dismiss needs reason"
+    assert at.error[0].value == "ยกเลิก (มีเหตุผลสมควร): ต้องกรอกเหตุผล"
     at.text_area(key=f"{form}.reason").input("ผู้บังคับบัญชาตรวจสอบด้วยวาจาแล้ว มีบันทึกในสมุดคุมงาน")
     at.button(key=f"{form}.submit").click().run()
     assert not at.exception and not at.error
@@ -106,11 +141,10 @@ def test_confirm_waive_and_request_info_forms(app, demo_db):
     at = app(SUP)
     for flag_id, action, fields in [
         (ids[0], "confirm", {"corrective_action": "ให้ตรวจสอบย้อนหลังทุกเรื่อง"}),
-        (ids[1], "waive", {"reason": "อยู่ระหว่างย้ายระบบ", "approver": "หัวหน้าสำนักงาน"}),
+        (ids[1], "waive", {"reason": "อยู่ระหว่างย้ายระบบ", "approver": "หัวหน้าสำนักงาน", "expires_on": "31/12/2569"}),
         (ids[2], "request_info", {"reason": "ขอสำเนาคำสั่งอนุญาต"}),
     ]:
-        at.session_state["flag.selected"] = flag_id
-        at.switch_page("views/flag.py").run()
+        show_flag(at, flag_id)
         for name, value in fields.items():
             widget = at.text_area if name == "reason" else at.text_input
             widget(key=f"flag.{flag_id}.{action}.{name}").input(value)
@@ -119,32 +153,127 @@ def test_confirm_waive_and_request_info_forms(app, demo_db):
     with transaction(demo_db) as s:
         assert [s.get(FlagRow, i).status for i in ids] == ["confirmed", "waived", "needs_info"]
         assert s.get(FlagRow, ids[0]).due_date == dt.date.today() + dt.timedelta(days=30)
+        assert s.get(FlagRow, ids[1]).waiver_expires_on == dt.date(2026, 12, 31)
+    # the request for information is answered on the flag, and the answer is in its history
+    show_flag(at, ids[2])
+    at.text_area(key=f"flag.{ids[2]}.answer.reason").input("ได้รับสำเนาคำสั่งแล้ว เลขที่ 12/2569")
+    at.button(key=f"flag.{ids[2]}.answer.submit").click().run()
+    assert not at.error and at.success[0].value == "บันทึกแล้ว: บันทึกคำตอบข้อมูลที่ขอ"
+    history = at.table[-1].value
+    assert "ได้รับสำเนาคำสั่งแล้ว เลขที่ 12/2569" in set(history["เหตุผล"])
+    with transaction(demo_db) as s:
+        assert s.get(FlagRow, ids[2]).status == "open"
 
 
-def test_bulk_dismiss_from_the_queue(app, demo_db):
+@pytest.mark.parametrize("typed", ["31/12/2569", "31/12/2026", "2569-12-31", "๓๑/๑๒/๒๕๖๙"])
+def test_a_date_is_read_as_thai_people_write_it(app, demo_db, typed):
+    flag_id = open_flag(demo_db, "kk-land")
+    at = app(SUP)
+    show_flag(at, flag_id)
+    form = f"flag.{flag_id}.waive"
+    at.text_input(key=f"{form}.expires_on").input(typed).run()
+    assert "หมายถึง 31 ธ.ค. 2569" in [c.value for c in at.caption]
+    at.text_input(key=f"{form}.expires_on").input("32/12/2569").run()
+    assert at.error[0].value.startswith('"32/12/2569" ไม่ใช่วันที่')
+
+
+def test_an_invalid_date_blocks_saving_and_keeps_the_text(app, demo_db):
+    flag_id = open_flag(demo_db, "kk-land")
+    at = app(SUP)
+    show_flag(at, flag_id)
+    form = f"flag.{flag_id}.waive"
+    at.text_area(key=f"{form}.reason").input("ระบบล่ม")
+    at.text_input(key=f"{form}.approver").input("หัวหน้าสำนักงาน")
+    at.text_input(key=f"{form}.expires_on").input("31/13/2569")
+    at.button(key=f"{form}.submit").click().run()
+    assert "กรุณาแก้ไขวันที่ให้ถูกต้องก่อนบันทึก ยังไม่ได้บันทึก" in [e.value for e in at.error]
+    assert at.text_area(key=f"{form}.reason").value == "ระบบล่ม"
+    with transaction(demo_db) as s:
+        assert s.get(FlagRow, flag_id).status == "open"  # never a silent default
+
+
+def test_a_decision_made_meanwhile_is_reported_and_the_typed_text_kept(app, demo_db):
+    """Two reviewers open the same flag; the first dismisses it; the second's save is refused
+    in Thai, with the second's text still in the form (issue 8, item 9)."""
+    flag_id = open_flag(demo_db, "kk-land")
+    second = app(SUP)
+    show_flag(second, flag_id)
+    first = app(("head.land", "agency_head", "kk-land"))
+    show_flag(first, flag_id)
+    first.text_area(key=f"flag.{flag_id}.dismiss.reason").input("ตรวจแล้ว ถูกต้อง")
+    first.button(key=f"flag.{flag_id}.dismiss.submit").click().run()
+    assert not first.error
+    form = f"flag.{flag_id}.confirm"
+    second.text_input(key=f"{form}.corrective_action").input("ให้ทบทวนคำสั่งทั้งหมด")
+    second.button(key=f"{form}.submit").click().run()
+    assert second.error[0].value.startswith("มีผู้อื่นแก้ไขข้อสังเกตนี้ก่อน")
+    assert second.text_input(key=f"{form}.corrective_action").value == "ให้ทบทวนคำสั่งทั้งหมด"
+    assert any(w.value.startswith("ข้อสังเกตนี้เพิ่งถูกเปลี่ยนโดยผู้อื่น") for w in second.warning)
+    with transaction(demo_db) as s:
+        assert s.get(FlagRow, flag_id).status == "dismissed"
+        assert s.scalars(select(FlagEvent.action).where(FlagEvent.flag_id == flag_id)).all()[-1] == "dismiss"
+
+
+def _first_rows(n: int) -> list[str]:
     from engine.store.access import Scope
     from engine.store.review import QueueFilter, queue
 
-    with transaction(demo_db) as s:
-        first_two = [r.flag_id for r in queue(s, Scope(*SUP), QueueFilter(), "severity", 1, 50)[0][:2]]
+    with transaction(os.environ["DISCRETION_DB_URL"]) as s:
+        return [r.flag_id for r in queue(s, Scope(*SUP), QueueFilter(), "severity", 1, 50)[0][:n]]
+
+
+def test_bulk_dismiss_from_the_queue(app, demo_db):
+    first_two = _first_rows(2)
     at = app(SUP)
-    assert at.multiselect(key="queue.selected.1").value == []
-    at.multiselect(key="queue.selected.1").set_value(first_two).run()
+    assert not at.expander or at.expander[-1].label != "ดำเนินการกับรายการที่เลือก (2 รายการ)"
+    at.session_state["queue.table.0.grid"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
     assert at.expander[-1].label == "ดำเนินการกับรายการที่เลือก (2 รายการ)"
     at.text_area(key="queue.bulk.dismiss.reason").input("ตรวจแล้วทั้งชุด")
     at.button(key="queue.bulk.dismiss.submit").click().run()
     assert not at.exception and not at.error
+    assert at.success[0].value == f"ยกเลิก (มีเหตุผลสมควร) แล้ว 2 รายการ: {', '.join(first_two)}"
     with transaction(demo_db) as s:
         assert [s.get(FlagRow, i).status for i in first_two] == ["dismissed", "dismissed"]
         reasons = s.scalars(select(FlagEvent.reason).where(FlagEvent.flag_id.in_(first_two))).all()
         assert reasons.count("ตรวจแล้วทั้งชุด") == 2
+    assert "queue.bulk.dismiss.reason" not in [w.key for w in at.text_area]  # nothing stays selected
+
+
+def test_one_row_picked_shows_its_explanation_and_opens_the_flag(app):
+    first = _first_rows(1)[0]
+    at = app(SUP)
+    at.session_state["queue.table.0.grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    with transaction(os.environ["DISCRETION_DB_URL"]) as s:
+        message = s.get(FlagRow, first).message_th
+    assert message in [m.value for m in at.markdown]  # the whole explanation, not cut
+    at.button(key="queue.open").click().run()
+    assert not at.exception and at.query_params["id"] == first
+
+
+def test_a_stale_bulk_action_saves_nothing_and_says_so(app, demo_db):
+    from engine.store.access import Scope
+    from engine.store.review import act
+
+    first_two = _first_rows(2)
+    at = app(SUP)
+    at.session_state["queue.table.0.grid"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    with transaction(demo_db) as s:  # someone else asks for information on the second one meanwhile
+        act(s, Scope("head.land", "agency_head", "kk-land"), first_two[1], "request_info", reason="ขอเอกสารเพิ่ม")
+    at.text_area(key="queue.bulk.dismiss.reason").input("ตรวจแล้วทั้งชุด")
+    at.button(key="queue.bulk.dismiss.submit").click().run()
+    assert at.error[0].value.startswith("มีผู้อื่นแก้ไขข้อสังเกตนี้ก่อน")
+    assert at.text_area(key="queue.bulk.dismiss.reason").value == "ตรวจแล้วทั้งชุด"
+    with transaction(demo_db) as s:
+        assert [s.get(FlagRow, i).status for i in first_two] == ["open", "needs_info"]
 
 
 def test_ethics_committee_reads_but_cannot_act(app, demo_db):
     flag_id = open_flag(demo_db, "kk-land")
     at = app(("ethics.land", "ethics_committee", "kk-land"))
-    at.session_state["flag.selected"] = flag_id
-    at.switch_page("views/flag.py").run()
+    show_flag(at, flag_id)
     assert not at.exception
     assert at.info[-1].value == "สถานะนี้ไม่มีการดำเนินการที่ทำได้ หรือบทบาทของท่านอ่านได้อย่างเดียว"
 
@@ -152,16 +281,16 @@ def test_ethics_committee_reads_but_cannot_act(app, demo_db):
 def test_a_crafted_flag_id_from_another_agency_is_not_shown(app, demo_db):
     other = open_flag(demo_db, "kk-transport")
     at = app(SUP)
-    at.session_state["flag.selected"] = other
-    at.switch_page("views/flag.py").run()
-    assert not at.exception and at.info[0].value == "ยังไม่ได้เลือกข้อสังเกต เลือกจากรายการที่ต้องพิจารณา"
+    show_flag(at, other)
+    assert not at.exception and at.error[0].value == "ไม่มีสิทธิ์เข้าถึงข้อสังเกตนี้"
+    assert other not in " ".join(m.value for m in at.markdown)
 
 
 def test_data_page_upload_problems_import_and_run(app, demo_db):
     at = app(("admin", "admin", None))
     at.switch_page("views/upload.py").run()
     assert not at.exception and at.title[0].value == "ข้อมูลและการประมวลผล"
-    at.date_input(key="data.as_of").set_value(AS_OF)
+    at.text_input(key="data.as_of").input("25/11/2569")
     at.button(key="data.run").click().run()
     assert not at.exception and at.success[0].value.startswith("ประมวลผลครั้งที่")
     assert len(at.dataframe[-1].value) >= 2  # the runs table
@@ -191,6 +320,8 @@ def test_upload_shows_problems_as_a_table_and_imports_nothing(app, dataset_dir, 
     problems = at.dataframe[1].value
     assert list(problems.columns) == ["ไฟล์", "แถว", "คอลัมน์", "ค่า", "เหตุผล"]
     assert set(problems["คอลัมน์"]) == {"received_on", "discretion_used", "officer_id"}
+    assert set(problems["เหตุผล"]) == {"ไม่มีวันที่นี้ในปฏิทิน", "ไม่พบรหัสนี้ในข้อมูลเจ้าหน้าที่",
+                                       "ไม่ใช่ค่าใช่/ไม่ใช่ กรุณาเขียน ใช่/ไม่ใช่, มี/ไม่มี, true/false หรือ 1/0"}
     assert "data.import" not in [b.key for b in at.button]
     assert at.dataframe[0].value.iloc[0].to_dict() == before
 
@@ -202,7 +333,7 @@ def test_upload_valid_dataset_then_import(app, dataset_dir):
     cases_before = int(at.dataframe[0].value.iloc[0]["จำนวนเรื่อง"])
     at.file_uploader(key="data.files").set_value(_uploads(good)).run()
     at.button(key="data.check").click().run()
-    assert at.success[0].value.startswith("ไฟล์ถูกต้อง: agencies 1, processes 2, officers 6, cases 1")
+    assert at.success[0].value.startswith("ไฟล์ถูกต้อง: หน่วยงาน 1, กระบวนงาน 2, เจ้าหน้าที่ 6, เรื่อง 1")
     at.button(key="data.import").click().run()
     assert not at.exception and at.success[-1].value.startswith("นำเข้าแล้ว (ครั้งที่")
     at.run()
@@ -214,8 +345,8 @@ def test_a_supervisor_cannot_import_another_agency(app, dataset_dir):
     at.switch_page("views/upload.py").run()
     at.file_uploader(key="data.files").set_value(_uploads(dataset_dir(name="other"))).run()
     at.button(key="data.check").click().run()
-    at.button(key="data.import").click().run()
-    assert "may import data of agency kk-land only" in at.error[0].value
+    assert not at.success and "data.import" not in [b.key for b in at.button]  # refused at validation
+    assert at.dataframe[1].value["เหตุผล"].iloc[0].startswith("ท่านนำเข้าข้อมูลได้เฉพาะของหน่วยงาน kk-land")
 
 
 def test_resolve_then_reopen_from_the_flag_page(app, demo_db):
@@ -226,8 +357,7 @@ def test_resolve_then_reopen_from_the_flag_page(app, demo_db):
     with transaction(demo_db) as s:
         act(s, Scope(*SUP), flag_id, "confirm", corrective_action="แก้ไขคู่มือ", due_date=dt.date.today())
     at = app(SUP)
-    at.session_state["flag.selected"] = flag_id
-    at.switch_page("views/flag.py").run()
+    show_flag(at, flag_id)
     assert at.warning[0].value.startswith("การแก้ไข: แก้ไขคู่มือ")
     at.text_area(key=f"flag.{flag_id}.resolve.reason").input("แก้ไขคู่มือและอบรมแล้ว")
     at.button(key=f"flag.{flag_id}.resolve.submit").click().run()
@@ -252,7 +382,11 @@ def test_risk_page_renders_signals_and_records_an_analysis(app, demo_db):
     at.text_area(key="risk.risks").input("การรังวัดล่าช้าซ้ำในบางตำบล")
     at.text_area(key="risk.rotation_plan").input("หมุนเวียนช่างรังวัดทุก 2 ปี")
     at.button(key="risk.submit").click().run()
-    assert not at.exception and at.success[0].value == "บันทึกการวิเคราะห์แล้ว"
+    assert not at.exception and at.success[0].value == f"บันทึกการวิเคราะห์ของ สำนักงานที่ดินจังหวัดขอนแก่น (kk-land) " \
+                                                      f"วันที่ {format_date(dt.date.today())} แล้ว"
+    assert at.text_area(key="risk.participants").value == ""  # emptied: not recorded twice
+    history = at.dataframe[-1].value
+    assert "การรังวัดล่าช้าซ้ำในบางตำบล" in set(history["ความเสี่ยงที่พบ"])  # listed at once
     from engine.store.schema import RiskAnalysisRow
     with transaction(demo_db) as s:
         row = s.scalars(select(RiskAnalysisRow).where(RiskAnalysisRow.source == "app")).one()
@@ -263,7 +397,7 @@ def test_self_assessment_page_edit_submit_and_lock(app, demo_db):
     at = app(("admin", "admin", None))
     at.switch_page("views/assessment.py").run()
     at.button(key="assess.create").click().run()
-    assert not at.exception
+    assert not at.exception and at.success[0].value.startswith("เปิดรอบการประเมินปีงบประมาณ")
     at = app(HEAD_LAND)
     at.switch_page("views/assessment.py").run()
     assert not at.exception and at.metric[0].label == "คะแนน"
@@ -273,12 +407,18 @@ def test_self_assessment_page_edit_submit_and_lock(app, demo_db):
     at.selectbox(key=f"{key}.status").set_value("non_compliant")
     at.text_area(key=f"{key}.reason").input("")
     at.button(key=f"{key}.save").click().run()
-    assert at.error and "needs a reason" in at.error[0].value
+    assert at.error[0].value == "ข้อ 1.7: การเปลี่ยนผลการประเมินจากที่ระบบเสนอต้องระบุเหตุผล"
     proposed = at.selectbox(key=f"{key}.status").value
     at.text_area(key=f"{key}.reason").input("ยังไม่มีระบบสารสนเทศในงานอนุญาตบางประเภท")
     at.button(key=f"{key}.save").click().run()
     assert not at.exception and not at.error, proposed
+    at.button(key="assess.submit").click().run()  # irreversible: a dialog asks first
+    assert not at.exception and not at.success
+    assert at.markdown[-1].value.startswith("เมื่อส่งแล้วจะแก้ไขไม่ได้อีก")
+    at.button(key="assess.confirm_no").click().run()
+    assert not at.success and at.button(key="assess.submit")  # cancelled: still a draft
     at.button(key="assess.submit").click().run()
+    at.button(key="assess.confirm_yes").click().run()
     assert not at.exception and at.success[0].value.startswith("ส่งแล้วเมื่อ")
     assert not [b for b in at.button if b.key and b.key.endswith(".save")]  # locked: no forms
 
@@ -296,7 +436,7 @@ def test_province_overview_lists_all_33_agencies(app):
     assert not at.exception and at.title[0].value == "ภาพรวม 33 หน่วยงาน จังหวัดขอนแก่น"
     from engine.kb import load_agencies
 
-    shown = set(at.dataframe[0].value["id"])
+    shown = set(at.dataframe[0].value["รหัสหน่วยงาน"])
     assert {a.id for a in load_agencies()} <= shown  # every agency of the letter's annex (others may be added)
     assert sum(int(m.value) for m in at.metric) == len(shown)
 

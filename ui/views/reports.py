@@ -8,6 +8,7 @@ import streamlit as st
 
 import appdata
 from i18n import date, t
+from present import named
 
 user = st.session_state["auth.user"]
 st.title(t("reports.title"))
@@ -15,10 +16,12 @@ choices = appdata.agencies(user)
 if not choices:
     st.info(t("risk.none"))
     st.stop()
-agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.agency", format_func=dict(choices).get)
-campaigns = appdata.campaigns()
-campaign = st.selectbox(t("assess.campaign"), [None] + campaigns, key="reports.campaign",
-                        format_func=lambda c: "-" if c is None else f"{c['fiscal_year']} ({date(c['due_date'])})")
+agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.agency",
+                      format_func=lambda a: named(a, dict(choices)))
+campaigns = appdata.campaigns()  # newest fiscal year first: the evidence pack opens with the latest campaign
+campaign = st.selectbox(t("assess.campaign"), campaigns + [None], key="reports.campaign",
+                        format_func=lambda c: t("reports.no_campaign") if c is None else
+                        f"{t('risk.fy')} {c['fiscal_year']} ({t('assess.due')} {date(c['due_date'])})")
 files = appdata.report_files(user, agency, campaign["id"] if campaign else None, dt.date.today())
 for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
     st.subheader(title)
