@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,9 @@ from engine.store.demo import DEMO_PASSWORD, setup_demo
 from engine.store.schema import FlagEvent, FlagRow
 from engine.thai import format_date
 
+USERS_PAGE_MERGED = hasattr(__import__("engine.store.access", fromlist=["list_users"]), "list_users")
 APP = str(Path(__file__).resolve().parents[1] / "ui" / "app.py")
+sys.path.insert(0, str(Path(APP).parent))  # the app's own modules (auth, appdata), for tests of their functions
 AS_OF = dt.date(2026, 11, 25)
 
 
@@ -467,3 +471,188 @@ def test_login_is_refused_after_repeated_failures(app):
     at.button[0].click().run()
     assert at.error[0].value == "เข้าสู่ระบบผิดหลายครั้งเกินไป กรุณาลองใหม่ในอีก 15 นาที"
     assert "auth.user" not in at.session_state
+
+
+# --- Thai everywhere: every page of every role, in Thai, shows no English word ---
+
+ALLOWED_WORDS = {"ITA", "English", "PDF", "CSV", "Excel", "URL", "IQR", "MB", "XLSX", "admin", "province"}
+_ID_LIKE = re.compile(r"[\d\-_./@:]")
+
+
+def _screen_text(at: AppTest) -> list[str]:
+    """Every piece of text a person sees on the page as AppTest renders it."""
+    out: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning", "error",
+                 "success", "exception"):
+        out += [str(e.value) for e in getattr(at, kind)]
+    for kind in ("button", "checkbox", "toggle", "text_input", "text_area", "number_input", "expander", "tabs",
+                 "metric"):
+        out += [str(getattr(e, "label", "")) for e in getattr(at, kind)]
+    out += [str(e.placeholder or "") for e in at.text_input]
+    for kind in ("selectbox", "multiselect", "radio"):
+        for e in getattr(at, kind):
+            out += [str(e.label), *(str(o) for o in e.options)]
+    out += [str(m.value) for m in at.metric]
+    out += [str(b.label) for b in at.get("download_button")]
+    for frame in list(at.dataframe) + list(at.table):
+        value = frame.value
+        out += [str(c) for c in value.columns] + [str(i) for i in value.index if not isinstance(i, int)]
+        out += [str(v) for v in value.astype(str).values.ravel()]
+    for chart in at.get("vega_lite_chart"):
+        out += re.findall(r'"title":\s*"([^"]*)"', chart.proto.spec)
+    return out
+
+
+def english_words(texts: list[str], allowed: set[str]) -> set[str]:
+    """Words of Latin letters outside ids, codes and addresses, and outside the allow-list."""
+    found = set()
+    for text in texts:
+        if text.lstrip().startswith("<style>"):  # a component's own layout rule, not shown
+            continue
+        for chunk in re.split(r"[\s,;()\"'«»“”·—–|*`>]+", text):
+            if _ID_LIKE.search(chunk):
+                continue  # an id, a rule id, a date, an address: F…, 1.4-rotation-due, kk-land, https://…
+            found |= {w for w in re.findall(r"[A-Za-z]{2,}", chunk) if w not in allowed and not w.isupper()}
+    return found
+
+
+ROLES_TO_WALK = [("admin", "admin", None), ("province", "provincial", None), HEAD_LAND, SUP,
+                 ("ethics.land", "ethics_committee", "kk-land")]
+
+
+@pytest.mark.parametrize("user", ROLES_TO_WALK, ids=[u[1] for u in ROLES_TO_WALK])
+def test_every_page_is_thai_for_every_role(app, demo_db, user):
+    from engine.store.demo import DEMO_USERS
+
+    allowed = ALLOWED_WORDS | {u[0] for u in DEMO_USERS}
+    at = app(user)
+    flag_id = open_flag(demo_db, "kk-land", status="open") or open_flag(demo_db, "kk-land", status="dismissed")
+    pages = ["views/queue.py", "views/risk.py", "views/assessment.py", "views/reports.py", "views/upload.py",
+             "views/rules.py"] + (["views/dashboard.py"] if user[2] is None else []) + \
+        (["views/users.py"] if user[1] == "admin" and USERS_PAGE_MERGED else [])
+    problems = {}
+    for page in pages:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        problems[page] = english_words(_screen_text(at), allowed)
+    show_flag(at, flag_id)
+    problems["views/flag.py"] = english_words(_screen_text(at), allowed)
+    assert not {p: w for p, w in problems.items() if w}
+
+
+def test_the_english_word_check_finds_english():
+    assert english_words(["สถานะ open"], set()) == {"open"}
+    assert english_words(["kk-land F12ab 1.4-rotation-due O48 https://x.go.th as_of"], set()) == set()
+    assert english_words(["succeeded", "ITA"], set()) == {"succeeded"}
+
+
+def test_every_page_renders_in_english(app, demo_db):
+    at = app(("admin", "admin", None), lang="en")
+    for page in ["views/dashboard.py", "views/queue.py", "views/risk.py", "views/assessment.py", "views/reports.py",
+                 "views/upload.py", "views/rules.py"]:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+    show_flag(at, open_flag(demo_db, "kk-land", status="dismissed") or open_flag(demo_db, "kk-land"))
+    assert not at.exception and at.subheader[0].value == "Explanation"
+
+
+# --- the admin manages users (engine.store.access from the store's branch: add_user, set_active, reset_password,
+#     update_user, list_users with the caller's scope, and users.sessions_valid_after) ---
+
+needs_store = pytest.mark.skipif(not USERS_PAGE_MERGED, reason="needs engine.store.access.list_users (dev/store)")
+
+
+@needs_store
+def test_admin_adds_changes_disables_and_resets_a_user(app, demo_db):
+    from engine.store import access
+
+    at = app(("admin", "admin", None))
+    at.switch_page("views/users.py").run()
+    assert not at.exception and at.title[0].value == "จัดการผู้ใช้งาน"
+    at.text_input(key="users.new.username").input("officer.new")
+    at.selectbox(key="users.new.role").set_value("supervisor")
+    at.selectbox(key="users.new.agency").set_value("kk-land")
+    at.text_input(key="users.new.password").input("short")
+    at.button(key="users.new.submit").click().run()
+    assert at.error and at.text_input(key="users.new.username").value == "officer.new"  # refused in Thai, kept
+    assert not english_words([at.error[0].value], set())
+    at.text_input(key="users.new.password").input("Kh0nKaen-ที่ดิน-2569!")
+    at.button(key="users.new.submit").click().run()
+    assert not at.error and at.success[0].value == "เพิ่มผู้ใช้ officer.new แล้ว"
+    assert "officer.new" in set(at.dataframe[0].value["ชื่อผู้ใช้"])
+    # the new user logs in; the admin changes the role, then resets the password: the old login no longer stands
+    assert appdata_session_user("officer.new", auth_time()) == ("officer.new", "supervisor", "kk-land")
+    issued = auth_time()
+    at.selectbox(key="users.pick").set_value("officer.new").run()
+    at.selectbox(key="users.officer.new.role").set_value("agency_head")
+    at.button(key="users.officer.new.save").click().run()
+    assert not at.error and at.success[0].value == "บันทึกการแก้ไขผู้ใช้ officer.new แล้ว"
+    assert appdata_session_user("officer.new", issued) == ("officer.new", "agency_head", "kk-land")
+    at.text_input(key="users.officer.new.password").input("Another-รหัส-ใหม่-2569!")
+    at.button(key="users.officer.new.reset").click().run()
+    assert not at.error and appdata_session_user("officer.new", issued) is None
+    at.button(key="users.officer.new.disable").click().run()
+    assert not at.error and at.success[0].value == "ระงับการใช้งานของ officer.new แล้ว"
+    with transaction(demo_db) as s:
+        assert access.authenticate(s, "officer.new", "Another-รหัส-ใหม่-2569!") is None  # disabled
+
+
+def appdata_session_user(username: str, issued: float | None):
+    import appdata
+
+    return appdata.session_user(username, issued)
+
+
+def auth_time() -> float:
+    return time.time()
+
+
+def test_a_session_cookie_is_signed_and_expires(tmp_path, monkeypatch):
+    import auth
+
+    monkeypatch.setenv("DISCRETION_SECRET_FILE", str(tmp_path / "secret"))
+    monkeypatch.delenv("DISCRETION_SECRET_KEY", raising=False)
+    token, issued = auth.issue("supervisor.land")
+    assert auth.verify(token) == ("supervisor.land", issued)
+    assert (tmp_path / "secret").stat().st_mode & 0o077 == 0  # the key is its owner's only
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert auth.verify(forged) is None
+    from itsdangerous.timed import TimestampSigner
+
+    with monkeypatch.context() as m:  # a token signed a working day (and a minute) ago
+        m.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - auth.WORKING_DAY - 60)
+        old, _ = auth.issue("supervisor.land")
+    assert auth.verify(old) is None  # a working day later, the login is over
+    monkeypatch.setenv("DISCRETION_SECRET_KEY", "another-server")
+    assert auth.verify(token) is None  # signed elsewhere
+
+
+def test_a_disabled_user_is_out_at_the_next_click(app, demo_db):
+    from engine.store.schema import User
+
+    at = app()
+    at.text_input(key="login.username").input("ethics.land")
+    at.text_input(key="login.password").input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert at.session_state["auth.user"][0] == "ethics.land"
+    with transaction(demo_db) as s:
+        s.scalar(select(User).where(User.username == "ethics.land")).active = False
+    try:
+        at.run()
+        assert "auth.user" not in at.session_state and at.title[0].value == "ตรวจสอบการใช้ดุลพินิจ"
+    finally:
+        with transaction(demo_db) as s:
+            s.scalar(select(User).where(User.username == "ethics.land")).active = True
+
+
+@needs_store
+def test_logout_ends_the_login_on_the_server(app, demo_db):
+    at = app()
+    at.text_input(key="login.username").input("head.land")
+    at.text_input(key="login.password").input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    issued = at.session_state["auth.issued"]
+    assert appdata_session_user("head.land", issued) == HEAD_LAND
+    at.button(key="auth.logout").click().run()
+    assert "auth.user" not in at.session_state
+    assert appdata_session_user("head.land", issued) is None  # the cookie, if copied, no longer works

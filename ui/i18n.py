@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import datetime as dt
 
 import streamlit as st
@@ -249,3 +251,10 @@ def timestamp(value: dt.datetime | None) -> str:
         return "-"
     local = value + dt.timedelta(hours=7)  # stored in UTC; Thailand is UTC+7
     return f"{date(local.date())} {local:%H:%M}"
+
+
+def labelled(options: list, fn: Callable[[object], str]) -> Callable[[object], str]:
+    """A widget's ``format_func`` with its labels made now, in the reader's language: Streamlit may
+    format an option again outside the page's run, where the language is not known."""
+    shown = [fn(o) for o in options]
+    return lambda option: shown[options.index(option)]

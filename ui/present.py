@@ -46,7 +46,8 @@ _PEOPLE = {"officer_id", "reviewed_by", "reported_by", "reported_to", "chain"}
 _PROCESSES = {"process_id", "discretionary_processes"}
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VALUES = {"working": ("วันทำการ", "working days"), "calendar": ("วันปฏิทิน", "calendar days"),
-           "approved": ("อนุมัติ", "approved"), "rejected": ("ไม่อนุมัติ", "rejected"), "denied": ("ไม่อนุมัติ", "denied")}
+           "approved": ("อนุมัติ", "approved"), "rejected": ("ไม่อนุมัติ", "rejected"), "denied": ("ไม่อนุมัติ", "denied"),
+           "partial": ("อนุมัติบางส่วน", "partially approved")}
 
 
 def field_label(name: str, parameters: dict[str, Any] | None = None) -> str:

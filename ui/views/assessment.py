@@ -14,7 +14,7 @@ from engine.store.analytics import fiscal_year
 from dates import INVALID, date_field
 from engine.errors import DiscretionReviewError
 from engine.store.review import StaleFlag
-from i18n import date, lang, pick, t, timestamp
+from i18n import date, labelled, lang, pick, t, timestamp
 from messages import say
 from tables import show
 
@@ -50,7 +50,8 @@ if not campaigns:
     st.stop()
 c1, c2 = st.columns(2)
 campaign = c1.selectbox(t("assess.campaign"), campaigns, key="assess.campaign",
-                        format_func=lambda c: f"{c['fiscal_year']} ({t('assess.due')} {date(c['due_date'])})")
+                        format_func=labelled(campaigns, lambda c: f"{t('risk.fy')} {c['fiscal_year']} "
+                                                                  f"({t('assess.due')} {date(c['due_date'])})"))
 choices = appdata.agencies(user)
 if not choices:
     st.info(t("risk.none"))
@@ -88,7 +89,8 @@ for item in view["items"]:
         key = f"assess.{view['id']}.{m.id}"
         with st.form(key, clear_on_submit=False):
             status = st.selectbox(t("assess.item_status"), ITEM_STATUSES, index=ITEM_STATUSES.index(item["status"]),
-                                  format_func=lambda s: pick(ITEM_STATUS_NAMES[s]), key=f"{key}.status")
+                                  format_func=labelled(list(ITEM_STATUSES), lambda s: pick(ITEM_STATUS_NAMES[s])),
+                                  key=f"{key}.status")
             reason = st.text_area(t("assess.reason"), value=item["override_reason"] or "", key=f"{key}.reason")
             url = st.text_input(t("assess.url"), value=item["evidence_url"] or "", key=f"{key}.url")
             note = st.text_area(t("assess.note"), value=item["evidence_note"] or "", key=f"{key}.note")

@@ -8,14 +8,15 @@ import streamlit as st
 
 import appdata
 from engine.store.assessment import ASSESSMENT_STATUS_NAMES
-from i18n import date, pick, t
+from i18n import date, labelled, pick, t
 from tables import show
 
 user = st.session_state["auth.user"]
 st.title(t("dash.title"))
 campaigns = appdata.campaigns()
 campaign = st.selectbox(t("assess.campaign"), campaigns + [None], key="dash.campaign",
-                        format_func=lambda c: t("reports.no_campaign") if c is None else f"{t('risk.fy')} {c['fiscal_year']}")
+                        format_func=labelled(campaigns + [None], lambda c: t("reports.no_campaign") if c is None
+                                             else f"{t('risk.fy')} {c['fiscal_year']}"))
 rows = appdata.province(user, campaign["id"] if campaign else None)
 frame = pd.DataFrame(rows)
 ack_names = {"on_time": t("dash.ack_ok"), "late": t("dash.ack_late"), "none": t("dash.ack_none")}
@@ -39,6 +40,6 @@ table = pd.DataFrame([{
     t("queue.agency"): r["name"], t("col.agency_id"): r["agency_id"], "2.3": ack_names[r["acknowledgement"]],
     t("col.date"): date(r["reported_on"]) if r["reported_on"] else "", t("sev.high"): r["high"],
     t("sev.medium"): r["medium"], t("sev.low"): r["low"], t("assess.status"): pick(ASSESSMENT_STATUS_NAMES[r["status"]]),
-    t("assess.score"): r["score"],
+    t("assess.score"): "-" if r["score"] is None else f"{r['score']:.1f}",
 } for r in rows])
 show(table, "dash.table", "province-overview")

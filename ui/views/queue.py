@@ -11,12 +11,13 @@ import streamlit as st
 import appdata
 from dates import INVALID, date_field
 from engine.store.review import ACTION_NAMES, STATUS_NAMES, STATUSES
-from i18n import date, lang, pick, t
+from i18n import date, labelled, lang, pick, t
 from present import named
 from tables import show
 from views.forms import action_form
 
 PAGE_SIZE = 50
+SORT_KEYS = ("severity", "date", "newest", "rule", "subject")
 user = st.session_state["auth.user"]
 catalogue, kb = appdata.catalogue(), appdata.kb()
 facets, names = appdata.facets(user), appdata.names(user)
@@ -38,17 +39,18 @@ with st.expander(t("queue.filters"), expanded=True, icon=":material/filter_list:
                               format_func=lambda m: f"{m} {kb.measure(m).title_th if th else kb.measure(m).title_en}",
                               select_all=False)
     severities = c2.multiselect(t("queue.severity"), ["high", "medium", "low"], key="queue.severities",
-                                format_func=lambda s: t(f"sev.{s}"), placeholder=t("queue.any"), select_all=False)
+                                format_func=labelled(["high", "medium", "low"], lambda s: t(f"sev.{s}")), placeholder=t("queue.any"), select_all=False)
     statuses = c3.multiselect(t("queue.status"), list(STATUSES), default=["open", "needs_info"], key="queue.statuses",
-                              format_func=lambda s: pick(STATUS_NAMES[s]), placeholder=t("queue.any"), select_all=False)
-    sort = c4.selectbox(t("queue.sort"), ["severity", "date", "newest", "rule", "subject"], key="queue.sort",
-                        format_func=lambda s: t(f"sort.{s}"))
+                              format_func=labelled(list(STATUSES), lambda s: pick(STATUS_NAMES[s])), placeholder=t("queue.any"), select_all=False)
+    sort = c4.selectbox(t("queue.sort"), list(SORT_KEYS), key="queue.sort",
+                        format_func=labelled(list(SORT_KEYS), lambda s: t(f"sort.{s}")))
     rule_ids = st.multiselect(t("queue.rule"), facets["rule_id"], key="queue.rules", placeholder=t("queue.any"),
                               format_func=rule_title, select_all=False)
     c5, c6, c7, c8, c9 = st.columns(5)
 
     def every(kind: str) -> dict:
-        return {"format_func": lambda v: t("queue.all") if v is None else named(v, names[kind])}
+        return {"format_func": labelled([None] + facets[f"{kind}_id"],
+                                        lambda v: t("queue.all") if v is None else named(v, names[kind]))}
     process = c5.selectbox(t("queue.process"), [None] + facets["process_id"], key="queue.process", **every("process"))
     officer = c6.selectbox(t("queue.officer"), [None] + facets["officer_id"], key="queue.officer", **every("officer"))
     agency = c7.selectbox(t("queue.agency"), [None] + facets["agency_id"], key="queue.agency", **every("agency"))

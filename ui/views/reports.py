@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 import appdata
-from i18n import date, t
+from i18n import date, labelled, t
 from present import named
 
 user = st.session_state["auth.user"]
@@ -20,8 +20,8 @@ agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.ag
                       format_func=lambda a: named(a, dict(choices)))
 campaigns = appdata.campaigns()  # newest fiscal year first: the evidence pack opens with the latest campaign
 campaign = st.selectbox(t("assess.campaign"), campaigns + [None], key="reports.campaign",
-                        format_func=lambda c: t("reports.no_campaign") if c is None else
-                        f"{t('risk.fy')} {c['fiscal_year']} ({t('assess.due')} {date(c['due_date'])})")
+                        format_func=labelled(campaigns + [None], lambda c: t("reports.no_campaign") if c is None else
+                                             f"{t('risk.fy')} {c['fiscal_year']} ({t('assess.due')} {date(c['due_date'])})"))
 files = appdata.report_files(user, agency, campaign["id"] if campaign else None, dt.date.today())
 for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
     st.subheader(title)

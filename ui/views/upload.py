@@ -85,7 +85,7 @@ if runs:
     show(pd.DataFrame([{
         "run": r["id"], "as_of": date(r["as_of"]), "start": timestamp(r["started_at"]),
         "run_status": pick(RUN_STATUS.get(r["status"], (r["status"], r["status"]))),
-        "by": r["triggered_by"], "flags": r["flags_total"], "new": r["flags_new"], "reopened": r["flags_reopened"],
+        "by": t("hist.system") if r["triggered_by"] == "system" else r["triggered_by"], "flags": r["flags_total"], "new": r["flags_new"], "reopened": r["flags_reopened"],
         "cleared": r["flags_cleared"], "rules": r["rules_version"], "kb": r["kb_version"],
         "error": say(r["error"], lang()) if r["error"] else "",
     } for r in runs]), "data.runs", "evaluation-runs")

@@ -13,7 +13,7 @@ import streamlit as st
 import appdata
 from engine.errors import DiscretionReviewError
 from engine.store.access import ROLE_NAMES, ROLES
-from i18n import lang, pick, t, timestamp
+from i18n import labelled, lang, pick, t, timestamp
 from messages import say
 from present import named
 from tables import show
@@ -42,9 +42,10 @@ def attempt(fn, done_message: str, clear: tuple[str, ...] = (), **kwargs: Any) -
 def agency_choice(label: str, key: str, current: str | None = None) -> str | None:
     options = [None] + list(agencies)
     return st.selectbox(label, options, key=key, index=options.index(current) if current in options else 0,
-                        format_func=lambda a: t("users.no_agency") if a is None else named(a, agencies))
+                        format_func=labelled(options, lambda a: t("users.no_agency") if a is None else named(a, agencies)))
 
 
+role_name = labelled(list(ROLES), lambda r: pick(ROLE_NAMES[r]))
 rows = appdata.users(user)
 show(pd.DataFrame([{
     "username": u["username"], "display_name": u.get("display_name") or "", "role": pick(ROLE_NAMES[u["role"]]),
@@ -57,7 +58,7 @@ with add:
     c1, c2 = st.columns(2)
     username = c1.text_input(t("login.username") + " *", key="users.new.username")
     display = c2.text_input(t("users.display_name"), key="users.new.display")
-    role = c1.selectbox(t("users.role"), list(ROLES), key="users.new.role", format_func=lambda r: pick(ROLE_NAMES[r]))
+    role = c1.selectbox(t("users.role"), list(ROLES), key="users.new.role", format_func=role_name)
     with c2:
         agency = agency_choice(t("queue.agency"), "users.new.agency")
     password = c1.text_input(t("login.password") + " *", type="password", key="users.new.password")
@@ -71,13 +72,13 @@ with change:
     else:
         by_name = {u["username"]: u for u in rows}
         who = st.selectbox(t("users.pick"), list(by_name), key="users.pick",
-                           format_func=lambda n: f"{n} · {by_name[n].get('display_name') or ''} · "
-                                                 f"{pick(ROLE_NAMES[by_name[n]['role']])}")
+                           format_func=labelled(list(by_name), lambda n: f"{n} · {by_name[n].get('display_name') or ''}"
+                                                                         f" · {pick(ROLE_NAMES[by_name[n]['role']])}"))
         u = by_name[who]
         c1, c2 = st.columns(2)
         with c1, st.container(border=True):
             new_role = st.selectbox(t("users.role"), list(ROLES), index=list(ROLES).index(u["role"]),
-                                    key=f"users.{who}.role", format_func=lambda r: pick(ROLE_NAMES[r]))
+                                    key=f"users.{who}.role", format_func=role_name)
             new_agency = agency_choice(t("queue.agency"), f"users.{who}.agency", u.get("agency_id"))
             new_display = st.text_input(t("users.display_name"), value=u.get("display_name") or "",
                                         key=f"users.{who}.display")
