@@ -433,6 +433,25 @@ def test_reports_page_offers_both_documents(app):
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["PDF", "Excel", "PDF", "Excel"]
+    campaigns = at.selectbox(key="reports.campaign")
+    import appdata  # the files are made when a button is clicked: each is a real PDF or workbook
+
+    campaign = campaigns.value
+    for which, magic in (("ack.pdf", b"%PDF"), ("ack.xlsx", b"PK"), ("pack.pdf", b"%PDF"), ("pack.xlsx", b"PK")):
+        assert appdata.report_file(HEAD_LAND, "kk-land", campaign and campaign["id"], dt.date.today(),
+                                   which).startswith(magic)
+
+
+def test_reports_open_with_the_latest_campaign(app):
+    import appdata
+
+    at = app(("admin", "admin", None))
+    if not appdata.campaigns():
+        at.switch_page("views/assessment.py").run()
+        at.button(key="assess.create").click().run()
+    at.switch_page("views/reports.py").run()
+    latest = max(appdata.campaigns(), key=lambda c: c["fiscal_year"])
+    assert at.selectbox(key="reports.campaign").value == latest
 
 
 def test_province_overview_lists_all_33_agencies(app):

@@ -45,8 +45,11 @@ elif st.session_state.get(auth.ISSUED_KEY) is not None:  # logged in here: does 
         st.session_state[AUTH_KEY] = user
 auth.write_pending_cookie()
 
-if user is None:
-    page = st.navigation([st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:")])
+PATHS = ("queue", "flag", "risk", "assessment", "reports", "data", "rules", "province", "users")
+if user is None:  # the login form answers at every page's address, which then opens after login
+    login = [st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:", default=True)]
+    page = st.navigation(login + [st.Page(VIEWS / "login.py", title=t("login.title"), url_path=path)
+                                  for path in PATHS], position="hidden")
 else:
     appdata.expire_waivers(dt.date.today())
     scope = appdata.scope_of(user)
@@ -81,3 +84,5 @@ else:
     if st.session_state.pop("auth.goto_flag", False):
         st.switch_page(flag_page, query_params={"id": st.session_state["flag.selected"]})
 page.run()
+if user is None:  # while the user types: load what the first page after login needs (cached for all sessions)
+    appdata.warm_up()

@@ -219,6 +219,16 @@ def kb():
     return load_kb()
 
 
+@st.cache_resource(show_spinner=False)
+def warm_up() -> bool:
+    """Load the rules, the knowledge base, the database and the cookie component once per server,
+    on the login page, so the first page after a login opens at once."""
+    import extra_streamlit_components  # noqa: F401
+
+    catalogue(), kb(), factory()
+    return True
+
+
 
 
 # --- risk analysis, self-assessment, reports, provincial overview (issue: ethics committee & agencies) ---
@@ -310,13 +320,15 @@ def submit_assessment(key: ScopeKey, assessment_id: int) -> None:
     _clear_reads()
 
 
-def report_files(key: ScopeKey, agency_id: str, campaign_id: int | None, today: dt.date) -> dict[str, bytes]:
+def report_file(key: ScopeKey, agency_id: str, campaign_id: int | None, today: dt.date, which: str) -> bytes:
+    """One report ("ack.pdf", "ack.xlsx", "pack.pdf" or "pack.xlsx"), made when the user asks for it."""
     scope = scope_of(key)
     with factory()() as session:
-        ack = sr.acknowledgement_data(session, scope, agency_id)
+        if which.startswith("ack."):
+            ack = sr.acknowledgement_data(session, scope, agency_id)
+            return sr.acknowledgement_pdf(ack, today) if which == "ack.pdf" else sr.acknowledgement_xlsx(ack)
         pack = sr.evidence_data(session, scope, agency_id, campaign_id)
-    return {"ack.pdf": sr.acknowledgement_pdf(ack, today), "ack.xlsx": sr.acknowledgement_xlsx(ack),
-            "pack.pdf": sr.evidence_pdf(pack, today), "pack.xlsx": sr.evidence_xlsx(pack)}
+        return sr.evidence_pdf(pack, today) if which == "pack.pdf" else sr.evidence_xlsx(pack)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -72,6 +72,7 @@ def cookie_token() -> str | None:
         return None
 
 
+@st.fragment  # the component's answers rerun this fragment only, not the whole page
 def write_pending_cookie() -> None:
     """Write or remove the cookie in the browser after a login or a logout.
 

@@ -35,9 +35,10 @@ def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: s
     columns = [str(c) for c in frame.columns]
     rows = frame.astype(object).where(frame.notna(), None).values.tolist()
     row = st.container(horizontal=True)
-    row.download_button(t("download.csv"), to_csv(columns, rows), file_name=f"{name}.csv", mime="text/csv",
+    # made when clicked (Streamlit calls these then), not on every run of the page
+    row.download_button(t("download.csv"), lambda: to_csv(columns, rows), file_name=f"{name}.csv", mime="text/csv",
                         key=f"{key}.csv", icon=":material/download:")
-    row.download_button(t("download.xlsx"), to_xlsx({name: (columns, rows)}), file_name=f"{name}.xlsx",
+    row.download_button(t("download.xlsx"), lambda: to_xlsx({name: (columns, rows)}), file_name=f"{name}.xlsx",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}.xlsx",
                         icon=":material/download:")
     return picked

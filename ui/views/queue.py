@@ -49,7 +49,7 @@ with st.expander(t("queue.filters"), expanded=True, icon=":material/filter_list:
     c5, c6, c7, c8, c9 = st.columns(5)
 
     def every(kind: str) -> dict:
-        return {"format_func": labelled([None] + facets[f"{kind}_id"],
+        return {"placeholder": t("queue.all"), "format_func": labelled([None] + facets[f"{kind}_id"],
                                         lambda v: t("queue.all") if v is None else named(v, names[kind]))}
     process = c5.selectbox(t("queue.process"), [None] + facets["process_id"], key="queue.process", **every("process"))
     officer = c6.selectbox(t("queue.officer"), [None] + facets["officer_id"], key="queue.officer", **every("officer"))

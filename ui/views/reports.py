@@ -22,12 +22,19 @@ campaigns = appdata.campaigns()  # newest fiscal year first: the evidence pack o
 campaign = st.selectbox(t("assess.campaign"), campaigns + [None], key="reports.campaign",
                         format_func=labelled(campaigns + [None], lambda c: t("reports.no_campaign") if c is None else
                                              f"{t('risk.fy')} {c['fiscal_year']} ({t('assess.due')} {date(c['due_date'])})"))
-files = appdata.report_files(user, agency, campaign["id"] if campaign else None, dt.date.today())
+campaign_id, today = (campaign["id"] if campaign else None), dt.date.today()
+
+
+def made_on_click(which: str):
+    """The report is made when its button is clicked, so the page opens at once."""
+    return lambda: appdata.report_file(user, agency, campaign_id, today, which)
+
+
 for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
     st.subheader(title)
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("PDF", files[f"{stem}.pdf"], file_name=f"{stem}-{agency}.pdf", mime="application/pdf",
+    c1.download_button("PDF", made_on_click(f"{stem}.pdf"), file_name=f"{stem}-{agency}.pdf", mime="application/pdf",
                        key=f"reports.{stem}.pdf", icon=":material/picture_as_pdf:")
-    c2.download_button("Excel", files[f"{stem}.xlsx"], file_name=f"{stem}-{agency}.xlsx",
+    c2.download_button("Excel", made_on_click(f"{stem}.xlsx"), file_name=f"{stem}-{agency}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"reports.{stem}.xlsx", icon=":material/download:")

@@ -41,7 +41,7 @@ def attempt(fn, done_message: str, clear: tuple[str, ...] = (), **kwargs: Any) -
 
 def agency_choice(label: str, key: str, current: str | None = None) -> str | None:
     options = [None] + list(agencies)
-    return st.selectbox(label, options, key=key, index=options.index(current) if current in options else 0,
+    return st.selectbox(label, options, key=key, placeholder=t("users.no_agency"), index=options.index(current) if current in options else 0,
                         format_func=labelled(options, lambda a: t("users.no_agency") if a is None else named(a, agencies)))
 
 
