@@ -172,7 +172,7 @@ def runs(key: ScopeKey, limit: int = 20) -> list[dict[str, Any]]:
         return [{c.name: getattr(r, c.name) for c in EvaluationRun.__table__.columns} for r in visible[:limit]]
 
 
-def check_upload(key: ScopeKey, files: list[tuple[str, bytes]]) -> tuple[Dataset | None, list[dict[str, Any]], list[str]]:
+def check_upload(files: list[tuple[str, bytes]], key: ScopeKey) -> tuple[Dataset | None, list[dict[str, Any]], list[str]]:
     """Validate uploaded files as a dataset the user may import: (dataset or None, problems, warnings).
     The import permission is part of the check, so "valid" means "can be imported by you"."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -36,7 +36,7 @@ else:
         if not files:
             st.warning(t("data.no_files"))
         else:
-            ds, problems, warnings = appdata.check_upload(user, [(f.name, f.getvalue()) for f in files])
+            ds, problems, warnings = appdata.check_upload([(f.name, f.getvalue()) for f in files], user)
             st.session_state["data.checked"] = (ds, problems, warnings, ", ".join(f.name for f in files))
     checked = st.session_state.get("data.checked")
     if checked:
