@@ -606,10 +606,12 @@ def test_admin_adds_changes_disables_and_resets_a_user(app, demo_db):
     at.selectbox(key="users.officer.new.role").set_value("agency_head")
     at.button(key="users.officer.new.save").click().run()
     assert not at.error and at.success[0].value == "บันทึกการแก้ไขผู้ใช้ officer.new แล้ว"
+    assert appdata_session_user("officer.new", issued) is None  # a new role: the old login ends
+    issued = auth_time()
     assert appdata_session_user("officer.new", issued) == ("officer.new", "agency_head", "kk-land")
     at.text_input(key="users.officer.new.password").input("Another-รหัส-ใหม่-2569!")
     at.button(key="users.officer.new.reset").click().run()
-    assert not at.error and appdata_session_user("officer.new", issued) is None
+    assert not at.error and appdata_session_user("officer.new", issued) is None  # a reset password ends it
     at.button(key="users.officer.new.disable").click().run()
     assert not at.error and at.success[0].value == "ระงับการใช้งานของ officer.new แล้ว"
     with transaction(demo_db) as s:

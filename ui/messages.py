@@ -112,9 +112,21 @@ def _one_of_bulk(line: str) -> str:
     return f"{flag_id}: {thai(reason)}"
 
 
+_BILINGUAL = re.compile(r"(?P<th>[^\n]*?[\u0e00-\u0e7f][^\n]*?) / (?P<en>[^\n]*)(?P<rest>.*)", re.S)
+
+
+def _bilingual(text: str) -> re.Match[str] | None:
+    """A message the engine already gives in both languages: ``ไทย / English`` (then any detail lines)."""
+    m = _BILINGUAL.match(text)
+    return m if m and not re.search(r"[\u0e00-\u0e7f]", m["en"]) else None
+
+
 def thai(message: str) -> str:
     """The Thai for one of the engine's English messages (see the module's doc)."""
     text = str(message).strip()
+    both = _bilingual(text)
+    if both:
+        return both["th"] + both["rest"]
     for pattern, th in _RULES:
         m = pattern.match(text)
         if m:
@@ -124,4 +136,7 @@ def thai(message: str) -> str:
 
 def say(message: str, lang: str) -> str:
     """The message in the reader's language."""
-    return thai(message) if lang == "th" else str(message)
+    if lang == "th":
+        return thai(message)
+    both = _bilingual(str(message).strip())
+    return both["en"] + both["rest"] if both else str(message)
