@@ -32,6 +32,7 @@ def made_on_click(which: str):
 
 for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
     st.subheader(title)
+    st.caption(t(f"reports.{stem}_about"))
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button("PDF", made_on_click(f"{stem}.pdf"), file_name=f"{stem}-{agency}.pdf", mime="application/pdf",
                        key=f"reports.{stem}.pdf", icon=":material/picture_as_pdf:")
