@@ -677,3 +677,54 @@ def test_logout_ends_the_login_on_the_server(app, demo_db):
     at.button(key="auth.logout").click().run()
     assert "auth.user" not in at.session_state
     assert appdata_session_user("head.land", issued) is None  # the cookie, if copied, no longer works
+
+
+def test_risk_page_rates_in_percent_counts_by_level_and_no_future_months(app, demo_db):
+    import json
+
+    import pandas as pd
+
+    from engine.store.analytics import fiscal_months, fiscal_year
+
+    at = app(("admin", "admin", None))
+    at.switch_page("views/risk.py").run()
+    assert not at.exception
+    frames = [f.value for f in at.dataframe]
+    processes = next(f for f in frames if "ไม่เป็นไปตามหลักเกณฑ์ (%)" in f.columns)
+    assert processes["ไม่เป็นไปตามหลักเกณฑ์ (%)"].between(0, 100).all()
+    assert (processes["ไม่เป็นไปตามหลักเกณฑ์ (%)"] > 1).any()  # percentages, not shares of 1
+    per_100 = next(f for f in frames if "ต่อ 100 เรื่อง" in f.columns)
+    counts = next(f for f in frames if list(f.columns) == ["หน่วยงาน", "มาตรการ", "ข้อสังเกต"])
+    with transaction(demo_db) as s:  # the counts table holds exactly the non-case flags, per agency and measure
+        other = s.execute(select(FlagRow.agency_id, FlagRow.measure).where(
+            FlagRow.subject_type != "case", FlagRow.status.in_(("open", "needs_info", "confirmed")))).all()
+        case_level = s.execute(select(FlagRow.agency_id, FlagRow.measure).where(
+            FlagRow.subject_type == "case", FlagRow.status.in_(("open", "needs_info", "confirmed")))).all()
+    assert int(counts["ข้อสังเกต"].sum()) == len(other) and int(per_100["ข้อสังเกต"].sum()) == len(case_level)
+    # the trend: this fiscal year's months still to come are not drawn (no value), past months are
+    fy = at.selectbox(key="risk.fy").value
+    from streamlit import dataframe_util
+
+    chart = at.get("vega_lite_chart")[1].proto
+    assert json.loads(chart.spec)["encoding"]["color"]["title"] == "มาตรการ"  # the legend speaks Thai
+    drawn = dataframe_util.convert_arrow_bytes_to_pandas_df(chart.datasets[0].data.data)
+    rows = [{"order": o, "flags": None if pd.isna(f) else f} for o, f in zip(drawn["order"], drawn["flags"])]
+    today = dt.date.today()
+    months = fiscal_months(fy)
+    future = [i for i, (y, m) in enumerate(months) if (y, m) > (today.year, today.month)]
+    if fy == fiscal_year(today):
+        assert future and all(r["flags"] is None for r in rows if r["order"] in future)
+    assert all(r["flags"] is not None for r in rows if r["order"] not in future)
+
+
+def test_the_developer_toolbar_is_hidden(monkeypatch, tmp_path):
+    import tomllib
+
+    config = tomllib.loads((Path(APP).parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["toolbarMode"] == "minimal"  # `streamlit run ui/app.py` from the project
+    from engine import cli
+
+    seen = []
+    monkeypatch.setattr("subprocess.call", lambda cmd, env: seen.append(cmd) or 0)
+    cli.main(["app", "--db", f"sqlite:///{tmp_path}/x.db"])
+    assert seen and seen[0][seen[0].index("--client.toolbarMode") + 1] == "minimal"  # `discretion-review app`
