@@ -230,7 +230,7 @@ def test_bulk_dismiss_from_the_queue(app, demo_db):
     first_two = _first_rows(2)
     at = app(SUP)
     assert not at.expander or at.expander[-1].label != "ดำเนินการกับรายการที่เลือก (2 รายการ)"
-    at.session_state["queue.table.0.grid"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
     at.run()
     assert at.expander[-1].label == "ดำเนินการกับรายการที่เลือก (2 รายการ)"
     at.text_area(key="queue.bulk.dismiss.reason").input("ตรวจแล้วทั้งชุด")
@@ -244,10 +244,19 @@ def test_bulk_dismiss_from_the_queue(app, demo_db):
     assert "queue.bulk.dismiss.reason" not in [w.key for w in at.text_area]  # nothing stays selected
 
 
+def test_picked_rows_do_not_carry_over_to_other_filters(app):
+    at = app(SUP)
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    assert at.expander[-1].label == "ดำเนินการกับรายการที่เลือก (2 รายการ)"
+    at.multiselect(key="queue.severities").select("low").run()
+    assert not [e for e in at.expander if e.label.startswith("ดำเนินการกับรายการที่เลือก")]
+
+
 def test_one_row_picked_shows_its_explanation_and_opens_the_flag(app):
     first = _first_rows(1)[0]
     at = app(SUP)
-    at.session_state["queue.table.0.grid"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     with transaction(os.environ["DISCRETION_DB_URL"]) as s:
         message = s.get(FlagRow, first).message_th
@@ -262,7 +271,7 @@ def test_a_stale_bulk_action_saves_nothing_and_says_so(app, demo_db):
 
     first_two = _first_rows(2)
     at = app(SUP)
-    at.session_state["queue.table.0.grid"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
     at.run()
     with transaction(demo_db) as s:  # someone else asks for information on the second one meanwhile
         act(s, Scope("head.land", "agency_head", "kk-land"), first_two[1], "request_info", reason="ขอเอกสารเพิ่ม")

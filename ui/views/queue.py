@@ -3,6 +3,7 @@ several rows to act on them at once."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import pandas as pd
@@ -104,8 +105,11 @@ table = pd.DataFrame([{
     t("col.message"): r["message_th"] if th else r["message_en"],
 } for r in rows])
 st.caption(t("queue.select_hint"))
-grid = st.session_state.setdefault("queue.grid", 0)  # a new grid (no rows picked) after a bulk action
-picked = show(table, f"queue.table.{grid}", f"flags-page-{page}", select=True, column_config={
+# Rows are picked by position: a new grid (nothing picked) after a bulk action and for other
+# filters, sort or page, so a tick never moves to another flag.
+grid = st.session_state.setdefault("queue.grid", 0)
+view = hashlib.sha1(repr((filters, sort, page)).encode()).hexdigest()[:10]
+picked = show(table, f"queue.table.{grid}.{view}", f"flags-page-{page}", select=True, column_config={
     "link": st.column_config.LinkColumn(t("queue.open"), display_text=t("queue.open_link"), width="small"),
     t("col.message"): st.column_config.TextColumn(width="large", help=t("queue.message_help"))})
 selected = [rows[i] for i in picked if i < len(rows)]
