@@ -34,6 +34,9 @@ def demo_db(tmp_path_factory):
 @pytest.fixture
 def app(demo_db, monkeypatch):
     monkeypatch.setenv("DISCRETION_DB_URL", demo_db)
+    import streamlit as st
+
+    st.cache_data.clear()  # reads are cached per server, not per database: another test may have used another one
 
     def make(user: tuple[str, str, str | None] | None = None, lang: str = "th") -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)

@@ -172,6 +172,7 @@ def test_a_reviewer_in_a_real_browser(tmp_path):
             panel.get_by_label("เหตุผล").fill("อยู่ระหว่างย้ายระบบสารสนเทศ")
             panel.get_by_label("ผู้อนุมัติการผ่อนผัน").fill("หัวหน้าสำนักงาน")
             panel.get_by_label("ผ่อนผันถึงวันที่").fill("31/12/2569")
+            assert not panel.get_by_text("Press Enter").is_visible()  # Streamlit's English hint is hidden
             panel.get_by_label("ผ่อนผันถึงวันที่").press("Tab")
             panel.get_by_text("หมายถึง 31 ธ.ค. 2569").wait_for(timeout=30_000)
             _settled(tab)

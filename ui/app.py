@@ -19,6 +19,8 @@ VIEWS = Path(__file__).parent / "views"
 AUTH_KEY = "auth.user"
 
 st.set_page_config(page_title="ตรวจสอบการใช้ดุลพินิจ", page_icon=":material/balance:", layout="wide")
+# Streamlit's own English hint under a text box ("Press Enter to apply") cannot be translated: hide it
+st.html("<style>[data-testid='InputInstructions'] {display: none;}</style>")
 
 with st.sidebar:
     st.radio(t("lang.label"), ["th", "en"], key=LANG_KEY, horizontal=True,
