@@ -161,6 +161,9 @@ def test_confirm_waive_and_request_info_forms(app, demo_db):
         assert [s.get(FlagRow, i).status for i in ids] == ["confirmed", "waived", "needs_info"]
         assert s.get(FlagRow, ids[0]).due_date == dt.date.today() + dt.timedelta(days=30)
         assert s.get(FlagRow, ids[1]).waiver_expires_on == dt.date(2026, 12, 31)
+    show_flag(at, ids[0])  # the history's details read as a sentence, not JSON
+    due = format_date(dt.date.today() + dt.timedelta(days=30))
+    assert f"การแก้ไข ให้ตรวจสอบย้อนหลังทุกเรื่อง; กำหนดแล้วเสร็จ {due}" in set(at.table[-1].value["รายละเอียด"])
     # the request for information is answered on the flag, and the answer is in its history
     show_flag(at, ids[2])
     at.text_area(key=f"flag.{ids[2]}.answer.reason").input("ได้รับสำเนาคำสั่งแล้ว เลขที่ 12/2569")

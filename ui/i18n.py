@@ -167,6 +167,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reports.pack_about": ("มาตรการที่ใช้ ข้อสังเกตจำแนกตามมาตรการและสถานะ ผลการพิจารณา และผลการประเมินตนเองพร้อมหลักฐาน",
                            "The measures, flags by measure and status, review outcomes, and the self-assessment with its evidence"),
     "reports.no_campaign": ("ไม่ระบุรอบการประเมิน", "No campaign"),
+    "dash.ack": ("รายงานการรับทราบ (2.3)", "Acknowledgement (2.3)"),
     "dash.severity": ("ระดับความรุนแรง", "Severity"), "dash.open_flags": ("ข้อสังเกตที่ยังไม่ยุติ", "Open flags"),
     "users.title": ("จัดการผู้ใช้งาน", "Users"), "users.add": ("เพิ่มผู้ใช้", "Add a user"),
     "users.change": ("แก้ไขผู้ใช้", "Change a user"), "users.display_name": ("ชื่อที่แสดง", "Display name"),

@@ -37,7 +37,7 @@ st.altair_chart(alt.Chart(flags).mark_bar().encode(
     tooltip=[alt.Tooltip("agency:N", title=t("queue.agency")), alt.Tooltip("severity:N", title=t("dash.severity")),
              alt.Tooltip("flags:Q", title=t("dash.open_flags"))]), width="stretch")
 table = pd.DataFrame([{
-    t("queue.agency"): r["name"], t("col.agency_id"): r["agency_id"], "2.3": ack_names[r["acknowledgement"]],
+    t("queue.agency"): r["name"], t("col.agency_id"): r["agency_id"], t("dash.ack"): ack_names[r["acknowledgement"]],
     t("col.date"): date(r["reported_on"]) if r["reported_on"] else "", t("sev.high"): r["high"],
     t("sev.medium"): r["medium"], t("sev.low"): r["low"], t("assess.status"): pick(ASSESSMENT_STATUS_NAMES[r["status"]]),
     t("assess.score"): "-" if r["score"] is None else f"{r['score']:.1f}",

@@ -31,6 +31,11 @@ def agency(code: str) -> str:
     return named(code, names["agency"])
 
 
+def measure_name(m: str) -> str:
+    measure = appdata.kb().measure(m)
+    return f"{m} {pick((measure.title_th, measure.title_en))}"
+
+
 def pct(value: float | None) -> float | None:
     """A share (0–1) as a percentage with one decimal."""
     return None if value is None else round(100 * value, 1)
@@ -49,11 +54,13 @@ else:
         tooltip=[alt.Tooltip("agency:N", title=t("queue.agency")), alt.Tooltip("measure:N", title=t("queue.measure")),
                  alt.Tooltip("flags:Q", title=t("risk.flags")), alt.Tooltip("cases:Q", title=t("risk.cases")),
                  alt.Tooltip("per_100_cases:Q", title=t("risk.per_100"))]), width="stretch")
-    show(case_level[["agency", "measure", "flags", "cases", "per_100_cases"]], "risk.heat", "flag-rates")
+    show(case_level.assign(measure=case_level["measure"].map(measure_name))[
+        ["agency", "measure", "flags", "cases", "per_100_cases"]], "risk.heat", "flag-rates")
 other = heat[heat["level"] == "other"] if not heat.empty else heat
 if not other.empty:
     st.caption(t("risk.other_levels"))
-    show(other.assign(agency=other["agency_id"].map(agency))[["agency", "measure", "flags"]],
+    show(other.assign(agency=other["agency_id"].map(agency), measure=other["measure"].map(measure_name))[
+        ["agency", "measure", "flags"]],
          "risk.heat_other", "flag-counts")
 
 st.subheader(t("risk.trend"))
