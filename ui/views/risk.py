@@ -74,7 +74,7 @@ else:
     trend["flags"] = trend["flags"].astype("Float64").where(~trend["order"].isin(future))  # not yet: no point
     st.altair_chart(alt.Chart(trend).mark_line(point=True).encode(
         x=alt.X("month:N", sort=alt.SortField("order"), title=f"{t('risk.fy')} {data['fy']}"),
-        y=alt.Y("flags:Q", title=t("risk.flags")), color=alt.Color("measure:N", title=t("queue.measure")),
+        y=alt.Y("flags:Q", title=t("risk.flags"), axis=alt.Axis(format="d", tickMinStep=1)), color=alt.Color("measure:N", title=t("queue.measure")),
         tooltip=[alt.Tooltip("month:N", title=t("risk.month")), alt.Tooltip("measure:N", title=t("queue.measure")),
                  alt.Tooltip("flags:Q", title=t("risk.flags"))]), width="stretch")
     show(trend[~trend["order"].isin(future)].drop(columns=["order"]), "risk.trend", f"trend-fy{data['fy']}")
