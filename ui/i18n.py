@@ -156,6 +156,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "table.escalations": ("การรายงานผู้บังคับบัญชา", "escalations"), "table.risk_analyses": ("การวิเคราะห์ความเสี่ยง", "risk analyses"),
     "table.monitoring_reports": ("รายงานการกำกับติดตาม", "monitoring reports"),
     "table.acknowledgements": ("การรับทราบมาตรการ", "acknowledgements"),
+    "table.parameters": ("ค่ากำหนด", "parameters"), "table.delay_notices": ("หนังสือแจ้งความล่าช้า", "delay notices"),
     "assess.created": ("เปิดรอบการประเมินปีงบประมาณ {fy} แล้ว กำหนดส่ง {due}", "Campaign for fiscal year {fy} opened, due {due}"),
     "assess.item": ("ข้อ", "Item"),
     "assess.confirm_title": ("ยืนยันการส่งผลการประเมิน", "Submit the self-assessment?"),
@@ -207,7 +208,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "agencies": ("หน่วยงาน", "Agencies"), "processes": ("กระบวนงาน", "Processes"), "officers": ("เจ้าหน้าที่", "Officers"),
     "escalations": ("การรายงานผู้บังคับบัญชา", "Escalations"), "risk_analyses": ("การวิเคราะห์ความเสี่ยง", "Risk analyses"),
     "monitoring_reports": ("รายงานการกำกับติดตาม", "Monitoring reports"),
-    "acknowledgements": ("การรับทราบมาตรการ", "Acknowledgements"),
+    "acknowledgements": ("การรับทราบมาตรการ", "Acknowledgements"), "parameters": ("ค่ากำหนด", "Parameters"),
+    "delay_notices": ("หนังสือแจ้งความล่าช้า", "Delay notices"),
     "run": ("ครั้งที่", "Run"), "as_of": ("ประมวลผล ณ วันที่", "As of"), "start": ("เริ่มเมื่อ", "Started"),
     "run_status": ("ผล", "Result"), "by": ("ผู้สั่ง", "By"), "new": ("ใหม่", "New"), "reopened": ("เปิดใหม่", "Reopened"),
     "cleared": ("ข้อมูลใหม่ไม่พบแล้ว", "Cleared"), "rules": ("รุ่นของกฎ", "Rules version"),
@@ -229,6 +231,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
 def column(name: str) -> str:
     pair = COLUMNS.get(name)
     return (pair[0] if lang() == "th" else pair[1]) if pair else name
+
+
+def table_name(name: str) -> str:
+    """A dataset file's name as people say it (``cases`` → เรื่อง)."""
+    return t(f"table.{name}") if f"table.{name}" in TEXT else column(name)
 
 
 def lang() -> str:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from engine.facts import LABELS_TH
+from engine.kb import load_kb
 from i18n import date, lang, pick
 
 # fields of cases, escalations and flag evidence, as people call them
@@ -41,20 +42,41 @@ FIELDS: dict[str, tuple[str, str]] = {
     "staff": ("บุคลากรที่รับทราบ/ทั้งหมด", "Staff informed / total"), "standard_days": ("ระยะเวลามาตรฐาน (วัน)", "Standard days"),
     "work_manual": ("คู่มือการปฏิบัติงาน", "Work manual"), "discretionary_processes": ("กระบวนงานที่ใช้ดุลพินิจ", "Discretionary processes"),
     "acknowledgement_deadline": ("กำหนดรายงานการรับทราบ", "Acknowledgement deadline"),
+    # the rule catalogue v2's evidence
+    "parameters": ("ค่ากำหนดที่ใช้", "Parameters used"), "round": ("รอบปี", "Round"),
+    "discretionary_decided_cases": ("จำนวนเรื่องที่ใช้ดุลพินิจและวินิจฉัยแล้ว", "Discretionary cases decided"),
+    "latest_case_ids": ("เรื่องล่าสุด", "Latest cases"), "escalation_deadline": ("กำหนดรายงานผู้บังคับบัญชา", "Report due"),
+    "acknowledgement_deadlines": ("กำหนดรายงานการรับทราบแต่ละรอบ", "Acknowledgement deadlines"),
+    "round_deadline": ("กำหนดรายงานของรอบ", "Round deadline"), "rotation_due_on": ("ครบกำหนดหมุนเวียน", "Rotation due on"),
+    "review_deadline": ("กำหนดตรวจสอบ", "Review due"),
+    "coi_permitted_by": ("ผู้อนุญาตให้พิจารณาแม้มีส่วนได้เสีย", "Permitted despite the interest by"),
+    "complete_on": ("วันที่ดำเนินการแล้วเสร็จ", "Completed on"), "limit_day": ("วันครบระยะเวลามาตรฐาน", "Time limit"),
+    "direct_supervisor": ("ผู้บังคับบัญชาโดยตรง", "Direct supervisor"),
+    "late_investigations": ("การหาข้อเท็จจริงที่เกินกำหนด", "Late investigations"), "due": ("กำหนด", "Due"),
+    "missed_due": ("วันที่เกินกำหนด", "Missed due date"), "notices": ("วันที่แจ้งความล่าช้า", "Delay notices"),
+    "notices_not_copied_ids": ("หนังสือแจ้งความล่าช้าที่ไม่ได้ส่งสำเนา", "Notices not copied"),
+    "sample_percent": ("ร้อยละที่ต้องสุ่มตรวจ", "Sample (%)"), "sample_size": ("จำนวนที่ต้องสุ่มตรวจ", "Sample size"),
+    "sample_reviewed": ("จำนวนที่สุ่มตรวจแล้ว", "Sampled and reviewed"),
+    "without_finding": ("การหาข้อเท็จจริงที่ไม่มีผลสรุป", "Investigations without a finding"),
+    "applicant_kind": ("ประเภทผู้ยื่นคำขอ", "Applicant kind"), "notice_id": ("เลขที่หนังสือแจ้ง", "Notice"),
+    "notified_on": ("วันที่แจ้ง", "Notified on"), "delay_notices": ("หนังสือแจ้งความล่าช้า", "Delay notices"),
+    "value": ("ค่า", "value"), "source_th": ("ที่มา", "source"), "source_en": ("ที่มา (อังกฤษ)", "source"),
 }
 _PEOPLE = {"officer_id", "reviewed_by", "reported_by", "reported_to", "chain"}
 _PROCESSES = {"process_id", "discretionary_processes"}
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VALUES = {"working": ("วันทำการ", "working days"), "calendar": ("วันปฏิทิน", "calendar days"),
            "approved": ("อนุมัติ", "approved"), "rejected": ("ไม่อนุมัติ", "rejected"), "denied": ("ไม่อนุมัติ", "denied"),
-           "partial": ("อนุมัติบางส่วน", "partially approved")}
+           "partial": ("อนุมัติบางส่วน", "partially approved"),
+           "person": ("บุคคลธรรมดา", "natural person"), "juristic": ("นิติบุคคล", "juristic person")}
 
 
 def field_label(name: str, parameters: dict[str, Any] | None = None) -> str:
     """A field's name as people say it; a KB parameter by its meaning."""
     if name in FIELDS:
         return pick(FIELDS[name])
-    if parameters and name in parameters:
+    parameters = parameters if parameters is not None else load_kb().parameters
+    if name in parameters:
         p = parameters[name]
         return p.meaning_th if lang() == "th" else p.meaning_en
     if name in LABELS_TH and lang() == "th":
@@ -81,6 +103,8 @@ def field_value(name: str, value: Any, names: dict[str, dict[str, str]] | None =
         return date(value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else value.date())
     if isinstance(value, list):
         return ", ".join(field_value(name, v, names) for v in value)
+    if isinstance(value, dict) and "value" in value and "source_th" in value:  # a parameter and where it came from
+        return f"{field_value(name, value['value'], names)} ({pick((value['source_th'], value.get('source_en') or ''))})"
     if isinstance(value, dict):
         return "; ".join(f"{field_label(k)}: {field_value(k, v, names)}" for k, v in value.items())
     if isinstance(value, str):

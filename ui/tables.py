@@ -20,17 +20,18 @@ def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: s
         return []
     frame = frame.rename(columns={c: column(c) for c in frame.columns if isinstance(c, str)})
     picked: list[int] = []
+    shown_frame = frame.astype(object).where(frame.notna(), "—")  # a missing value reads as a dash, not "None"
     if table:  # a small key–value or history table: plain HTML, readable by any browser or screen reader
-        st.table(frame.set_index(frame.columns[0]))
+        st.table(shown_frame.set_index(frame.columns[0]))
     else:
         config = {column(k): v for k, v in (column_config or {}).items()}
         shown = [c for c in frame.columns if c not in {column(h) for h in hidden}]
         if select:
-            event = st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}.grid", column_config=config,
+            event = st.dataframe(shown_frame, hide_index=True, width="stretch", key=f"{key}.grid", column_config=config,
                                  column_order=shown, on_select="rerun", selection_mode="multi-row")
             picked = list(event.selection.rows)
         else:
-            st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}.grid", column_config=config,
+            st.dataframe(shown_frame, hide_index=True, width="stretch", key=f"{key}.grid", column_config=config,
                          column_order=shown)
     columns = [str(c) for c in frame.columns]
     rows = frame.astype(object).where(frame.notna(), None).values.tolist()

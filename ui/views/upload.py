@@ -10,7 +10,7 @@ import streamlit as st
 import appdata
 from dates import INVALID, date_field
 from engine.errors import DiscretionReviewError
-from i18n import date, lang, pick, t, timestamp
+from i18n import date, lang, pick, t, table_name, timestamp
 from messages import say
 from present import named
 from tables import show
@@ -48,7 +48,7 @@ else:
             show(pd.DataFrame([{**p, "reason": say(p["reason"], lang())} for p in problems]),
                  "data.problems", "dataset-problems")
         else:
-            st.success(t("data.valid", counts=", ".join(f"{t('table.' + k)} {v:,}" for k, v in ds.counts().items())))
+            st.success(t("data.valid", counts=", ".join(f"{table_name(k)} {v:,}" for k, v in ds.counts().items())))
             if st.button(t("data.import"), key="data.import", type="primary"):
                 try:
                     import_id = appdata.import_upload(user, ds, names_of_files)
