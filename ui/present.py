@@ -59,7 +59,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "sample_reviewed": ("จำนวนที่สุ่มตรวจแล้ว", "Sampled and reviewed"),
     "without_finding": ("การหาข้อเท็จจริงที่ไม่มีผลสรุป", "Investigations without a finding"),
     "applicant_kind": ("ประเภทผู้ยื่นคำขอ", "Applicant kind"), "notice_id": ("เลขที่หนังสือแจ้ง", "Notice"),
-    "notified_on": ("วันที่แจ้ง", "Notified on"), "delay_notices": ("หนังสือแจ้งความล่าช้า", "Delay notices"),
+    "notified_on": ("วันที่แจ้ง", "Notified on"), "opdc_copied": ("ส่งสำเนาถึง ก.พ.ร. แล้ว", "Copied to the OPDC"), "delay_notices": ("หนังสือแจ้งความล่าช้า", "Delay notices"),
     "value": ("ค่า", "value"), "source_th": ("ที่มา", "source"), "source_en": ("ที่มา (อังกฤษ)", "source"),
 }
 _PEOPLE = {"officer_id", "reviewed_by", "reported_by", "reported_to", "chain"}
