@@ -373,7 +373,8 @@ def _cmd_app(args: argparse.Namespace) -> int:
     app = data_dir("ui") / "app.py"
     print(f"discretion-review: http://{args.address}:{args.port}/ (database {env['DISCRETION_DB_URL']})", flush=True)
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "minimal"]  # no Deploy button or developer menu for users (.streamlit/config.toml too)
     try:
         return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:

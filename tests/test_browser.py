@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -73,12 +72,23 @@ class Server:
         return f"http://127.0.0.1:{self.port}/"
 
 
-def _login(page, url: str, landing: str = "รายการข้อสังเกตที่ต้องพิจารณา") -> None:
+def _login(page, url: str, landing: str = "รายการข้อสังเกตที่ต้องพิจารณา", user: str = "supervisor.land") -> float:
+    """Log in through the form; seconds from the click to the landing page settled."""
     page.goto(url)
-    page.get_by_label("ชื่อผู้ใช้").fill("supervisor.land")
+    page.get_by_label("ชื่อผู้ใช้").fill(user)
     page.get_by_label("รหัสผ่าน").fill(DEMO_PASSWORD)
+    started = time.perf_counter()
     page.get_by_role("button", name="เข้าสู่ระบบ").click()
     page.get_by_text(landing).first.wait_for(timeout=30_000)
+    shown = time.perf_counter() - started
+    _settled(page)
+    print(f"login: page shown after {shown:.2f} s, settled after {time.perf_counter() - started:.2f} s")
+    return time.perf_counter() - started
+
+
+def _settled(page) -> None:
+    """Wait until Streamlit has finished running the page (its status widget is gone)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=60_000)
 
 
 def _history_text(page) -> str:
@@ -87,60 +97,132 @@ def _history_text(page) -> str:
     return table.inner_text()
 
 
-def test_dismiss_survives_a_server_restart(tmp_path):
+def _shots(tmp_path: Path) -> Path:
+    """Screenshots go to DISCRETION_SCREENSHOTS (the README's: docs/screenshots), else the test's folder."""
+    folder = Path(os.environ.get("DISCRETION_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _open(page, name: str, heading: str) -> float:
+    """Go to a page through the sidebar, as a person does; seconds until it has settled."""
+    started = time.perf_counter()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
+    _settled(page)
+    return time.perf_counter() - started
+
+
+PAGES = [("รายการที่ต้องพิจารณา", "รายการข้อสังเกตที่ต้องพิจารณา"),
+         ("วิเคราะห์ความเสี่ยง", "วิเคราะห์ความเสี่ยงการใช้ดุลพินิจ (มาตรการข้อ 1.4)"),
+         ("ประเมินตนเอง", "ประเมินตนเองตามมาตรการ"), ("รายงาน", "รายงาน"),
+         ("ข้อมูลและการประมวลผล", "ข้อมูลและการประมวลผล"), ("มาตรการและกฎ", "มาตรการ กฎ และค่ากำหนด")]
+
+
+def test_a_reviewer_in_a_real_browser(tmp_path):
+    """Login, page loads (timed), a waiver typed with a Buddhist-Era date, F5 keeps the login, a flag's
+    own address, no developer toolbar, screenshots in Thai, logout ends it, and a dismissal survives a
+    server restart."""
     from playwright.sync_api import sync_playwright
 
     chromium = _chromium()
     db_url = f"sqlite:///{tmp_path}/browser.db"
     list(setup_demo(db_url, cases=600, as_of=dt.date(2026, 11, 25)))
+    with transaction(db_url) as s:
+        waive_id, dismiss_id = s.scalars(select(FlagRow.flag_id).where(
+            FlagRow.agency_id == "kk-land", FlagRow.status == "open", FlagRow.subject_type == "case")
+            .order_by(FlagRow.flag_id).limit(2)).all()
+    shots = _shots(tmp_path)
     server = Server(db_url, tmp_path / "streamlit.log")
+    os.environ.setdefault("DISCRETION_SECRET_FILE", str(tmp_path / "session-secret"))
     server.start()
+    timings: dict[str, float] = {}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            _login(page, server.url)
-            # pick the first flag in the queue and open it, as a person would
+                "--disable-component-update", "--disable-sync", "--lang=th-TH"])
+            context = browser.new_context(viewport={"width": 1400, "height": 1300}, locale="th-TH")
+            page = context.new_page()
+            timings["login → queue"] = _login(page, server.url)
+            # no Deploy button, no developer menu (client.toolbarMode = "minimal")
+            assert page.get_by_role("button", name="Deploy").count() == 0
+            assert page.get_by_test_id("stMainMenu").count() == 0
             page.get_by_text("รายการ (หน้า 1/").wait_for(timeout=30_000)
-            combo = page.get_by_role("combobox", name="เลือกรายการ")
-            open_button = page.get_by_role("button", name="เปิดรายละเอียด")
-            for _ in range(10):  # the page may still be settling after login
-                combo.scroll_into_view_if_needed()
-                combo.click()
-                combo.press("ArrowDown")
-                combo.press("Enter")
-                page.keyboard.press("Escape")
-                try:
-                    open_button.wait_for(timeout=3_000)
-                    break
-                except Exception:
-                    continue
-            open_button.click()
-            page.get_by_text("ประวัติการดำเนินการ").wait_for(timeout=30_000)
-            flag_id = re.search(r"F[0-9a-f]{20}", page.inner_text("body")).group(0)
-            page.get_by_role("tab", name="ยกเลิก (มีเหตุผลสมควร)").click()
-            panel = page.get_by_role("tabpanel", name="ยกเลิก (มีเหตุผลสมควร)")
+            page.wait_for_timeout(1000)  # the table is drawn on a canvas after the run
+            page.screenshot(path=str(shots / "queue.png"))
+            for name, heading in PAGES[1:] + PAGES[:1]:  # a first visit of each page (cold)
+                timings[f"{name} (first)"] = _open(page, name, heading)
+            for name, heading in PAGES[1:] + PAGES[:1]:  # and a second one (warm), each from another page
+                timings[name] = _open(page, name, heading)
+                if name in ("วิเคราะห์ความเสี่ยง", "รายงาน"):
+                    page.screenshot(path=str(shots / ("risk.png" if name == "วิเคราะห์ความเสี่ยง" else "reports.png")),
+                                    full_page=name == "รายงาน")
+
+            # a flag's own address, in a new tab of the same browser: the session cookie logs it in
+            tab = context.new_page()
+            started = time.perf_counter()
+            tab.goto(f"{server.url}flag?id={waive_id}")
+            tab.get_by_text("ประวัติการดำเนินการ").wait_for(timeout=30_000)
+            _settled(tab)
+            timings["new tab → flag (cookie)"] = time.perf_counter() - started
+            assert "เข้าสู่ระบบ" not in [b.inner_text() for b in tab.get_by_role("button").all()]
+            tab.get_by_role("tab", name="ผ่อนผันชั่วคราว").click()
+            panel = tab.get_by_role("tabpanel", name="ผ่อนผันชั่วคราว")
+            panel.get_by_label("เหตุผล").fill("อยู่ระหว่างย้ายระบบสารสนเทศ")
+            panel.get_by_label("ผู้อนุมัติการผ่อนผัน").fill("หัวหน้าสำนักงาน")
+            panel.get_by_label("ผ่อนผันถึงวันที่").fill("31/12/2569")
+            assert not panel.get_by_text("Press Enter").is_visible()  # Streamlit's English hint is hidden
+            panel.get_by_label("ผ่อนผันถึงวันที่").press("Tab")
+            panel.get_by_text("หมายถึง 31 ธ.ค. 2569").wait_for(timeout=30_000)
+            _settled(tab)
+            panel.scroll_into_view_if_needed()
+            tab.screenshot(path=str(shots / "waiver-date.png"))
+            panel.get_by_role("button", name="บันทึก").click()
+            tab.get_by_text("บันทึกแล้ว: ผ่อนผันชั่วคราว").wait_for(timeout=30_000)
+            with transaction(db_url) as s:
+                row = s.get(FlagRow, waive_id)
+                assert (row.status, row.waiver_expires_on) == ("waived", dt.date(2026, 12, 31))
+            # F5: still logged in, on the same flag
+            tab.reload()
+            tab.get_by_text("ประวัติการดำเนินการ").wait_for(timeout=30_000)
+            _settled(tab)
+            assert waive_id in tab.url and "ผ่อนผันโดย หัวหน้าสำนักงาน ถึง 31 ธ.ค. 2569" in tab.inner_text("body")
+            tab.screenshot(path=str(shots / "flag.png"), full_page=True)
+
+            # dismiss another flag, restart the server: the decision, its audit entry and the login are kept
+            tab.goto(f"{server.url}flag?id={dismiss_id}")
+            tab.get_by_role("tab", name="ยกเลิก (มีเหตุผลสมควร)").click()
+            panel = tab.get_by_role("tabpanel", name="ยกเลิก (มีเหตุผลสมควร)")
             panel.get_by_label("เหตุผล").fill(REASON)
             panel.get_by_role("button", name="บันทึก").click()
-            page.get_by_text("บันทึกแล้ว").wait_for(timeout=30_000)
-            page.screenshot(path=str(tmp_path / "after-dismiss.png"))
-            with transaction(db_url) as s:
-                assert s.get(FlagRow, flag_id).status == "dismissed"
-
+            tab.get_by_text("บันทึกแล้ว").wait_for(timeout=30_000)
             server.stop()
             server.start()
+            tab.goto(f"{server.url}flag?id={dismiss_id}")
+            tab.get_by_text("ประวัติการดำเนินการ").wait_for(timeout=30_000)
+            _settled(tab)
+            assert REASON in _history_text(tab)
 
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            _login(page, f"{server.url}?flag={flag_id}", landing="ประวัติการดำเนินการ")  # a link to the flag
-            body = page.inner_text("body")
-            page.screenshot(path=str(tmp_path / "after-restart.png"), full_page=True)
-            assert "ยกเลิก (มีเหตุผลสมควร)" in body
-            assert REASON in _history_text(page)
+            # logout ends the login: a refresh shows the login form again
+            tab.get_by_role("button", name="ออกจากระบบ").click()
+            tab.get_by_role("button", name="เข้าสู่ระบบ").wait_for(timeout=30_000)
+            tab.wait_for_timeout(1500)  # the cookie's removal reaches the browser
+            tab.reload()
+            tab.get_by_role("button", name="เข้าสู่ระบบ").wait_for(timeout=30_000)
+            timings["login → queue (again)"] = _login(tab, server.url)
+            tab.get_by_role("button", name="ออกจากระบบ").click()
+            tab.get_by_role("button", name="เข้าสู่ระบบ").wait_for(timeout=30_000)
+
+            # a fresh browser (no cookie) given a flag's address: log in, and land on that flag
+            fresh = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="th-TH").new_page()
+            _login(fresh, f"{server.url}flag?id={dismiss_id}", landing="ประวัติการดำเนินการ")
+            assert dismiss_id in fresh.inner_text("body")
             browser.close()
         with transaction(db_url) as s:
-            event = s.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id, FlagEvent.action == "dismiss")).one()
+            event = s.scalars(select(FlagEvent).where(FlagEvent.flag_id == dismiss_id,
+                                                      FlagEvent.action == "dismiss")).one()
             assert (event.actor, event.reason, event.to_status) == ("supervisor.land", REASON, "dismissed")
     finally:
         server.stop()
+    print("\npage loads (seconds): " + ", ".join(f"{k} {v:.2f}" for k, v in timings.items()))

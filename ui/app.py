@@ -1,4 +1,4 @@
-"""discretion-review: the Streamlit app. This file only builds navigation.
+"""discretion-review: the Streamlit app. This file only builds navigation (and signs users in).
 
     streamlit run ui/app.py      (DISCRETION_DB_URL selects the database; SQLite by default)
 """
@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 import appdata
+import auth
 from engine.store.access import ROLE_NAMES
 from i18n import LANG_KEY, pick, t
 
@@ -18,27 +19,54 @@ VIEWS = Path(__file__).parent / "views"
 AUTH_KEY = "auth.user"
 
 st.set_page_config(page_title="ตรวจสอบการใช้ดุลพินิจ", page_icon=":material/balance:", layout="wide")
+# Streamlit's own English hint under a text box ("Press Enter to apply") cannot be translated: hide it
+st.html("<style>[data-testid='InputInstructions'] {display: none;}</style>")
 
 with st.sidebar:
     st.radio(t("lang.label"), ["th", "en"], key=LANG_KEY, horizontal=True,
              format_func=lambda code: "ไทย" if code == "th" else "English")
 
-if st.query_params.get("flag"):  # a link to one flag (/?flag=F…): shown as soon as the user is in
-    st.session_state["flag.selected"] = st.query_params["flag"]
+# a link to one flag (/flag?id=F…, or the older /?flag=F…): shown as soon as the user is in
+linked = st.query_params.get("id") or st.query_params.get("flag")
+if linked and AUTH_KEY not in st.session_state:
+    st.session_state["flag.selected"] = linked
     st.session_state["auth.goto_flag"] = True
+
 user = st.session_state.get(AUTH_KEY)
-if user is None:
-    page = st.navigation([st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:")])
+if user is None:  # a refresh (F5) or a new tab: the signed session cookie, if it still stands
+    claims = auth.verify(auth.cookie_token())
+    if claims and (user := appdata.session_user(*claims)):
+        st.session_state[AUTH_KEY], st.session_state[auth.ISSUED_KEY] = user, claims[1]
+elif st.session_state.get(auth.ISSUED_KEY) is not None:  # logged in here: does the login still stand?
+    user = appdata.session_user(user[0], st.session_state[auth.ISSUED_KEY])
+    if user is None:
+        st.session_state.clear()
+        st.session_state[auth.LOGGED_OUT_KEY] = True
+        st.session_state[auth.PENDING_KEY] = ("delete", None)
+    else:
+        st.session_state[AUTH_KEY] = user
+auth.write_pending_cookie()
+
+PATHS = ("queue", "flag", "risk", "assessment", "reports", "data", "rules", "province", "users")
+if user is None:  # the login form answers at every page's address, which then opens after login
+    login = [st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:", default=True)]
+    page = st.navigation(login + [st.Page(VIEWS / "login.py", title=t("login.title"), url_path=path)
+                                  for path in PATHS], position="hidden")
 else:
     appdata.expire_waivers(dt.date.today())
+    scope = appdata.scope_of(user)
     with st.sidebar:
         username, role, agency = user
-        st.caption(f"**{username}** · {pick(ROLE_NAMES[role])}" + (f" · {agency}" if agency else ""))
+        agency_name = appdata.names(user)["agency"].get(agency, "") if agency else ""
+        st.caption(f"**{username}** · {pick(ROLE_NAMES[role])}" + (f" · {agency_name} ({agency})" if agency else ""))
         if st.button(t("logout"), key="auth.logout"):
+            appdata.end_sessions(username)
+            lang = st.session_state.get(LANG_KEY, "th")
             st.session_state.clear()
+            st.session_state.update({LANG_KEY: lang, auth.LOGGED_OUT_KEY: True, auth.PENDING_KEY: ("delete", None)})
+            st.query_params.clear()
             st.rerun()
     flag_page = st.Page(VIEWS / "flag.py", title=t("nav.flag"), icon=":material/search:", url_path="flag")
-    scope = appdata.scope_of(user)
     pages = [
         st.Page(VIEWS / "queue.py", title=t("nav.queue"), icon=":material/checklist:", url_path="queue",
                 default=not scope.all_agencies or scope.role == "admin"),
@@ -52,7 +80,11 @@ else:
     if scope.all_agencies:
         pages.insert(0, st.Page(VIEWS / "dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:",
                                 url_path="province", default=scope.role == "provincial"))
+    if scope.can("manage_users"):
+        pages.append(st.Page(VIEWS / "users.py", title=t("nav.users"), icon=":material/group:", url_path="users"))
     page = st.navigation(pages)
     if st.session_state.pop("auth.goto_flag", False):
-        st.switch_page(flag_page)
+        st.switch_page(flag_page, query_params={"id": st.session_state["flag.selected"]})
 page.run()
+if user is None:  # while the user types: load what the first page after login needs (cached for all sessions)
+    appdata.warm_up()

@@ -23,11 +23,11 @@ from engine.models import Dataset
 from engine.rules import default_catalogue
 from engine.safe_load import load_dataset_isolated
 from engine.store import review
-from engine.store.access import SYSTEM, Scope, authenticate
-from engine.store.data import case_record, import_dataset, known_ids, stored_counts
+from engine.store.access import SYSTEM, PermissionDenied, Scope, authenticate
+from engine.store.data import case_record, import_dataset, known_ids, require_import, stored_counts
 from engine.store.db import database_url, session_factory, upgrade
 from engine.store.runs import run_evaluation
-from engine.store.schema import EvaluationRun, FlagRow
+from engine.store.schema import AgencyRow, EvaluationRun, FlagRow, OfficerRow, ProcessRow, User, utcnow
 
 ScopeKey = tuple[str, str, str | None]
 
@@ -53,6 +53,30 @@ def login(username: str, password: str) -> ScopeKey | None:
     return (scope.username, scope.role, scope.agency_id) if scope else None
 
 
+def session_user(username: str, issued_at: float | None) -> ScopeKey | None:
+    """The user's current scope key if a login issued at ``issued_at`` still stands: the
+    account exists and is active, and the login is newer than ``users.sessions_valid_after``
+    (logout, a password reset or disabling the account moves it forward). Not cached: a
+    disabled user is out on the next click."""
+    with factory()() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            return None
+        valid_after = getattr(user, "sessions_valid_after", None)  # users.sessions_valid_after (migration 0004)
+        if valid_after is not None and issued_at is not None and \
+                issued_at <= valid_after.replace(tzinfo=dt.timezone.utc).timestamp():
+            return None
+        return user.username, user.role, user.agency_id
+
+
+def end_sessions(username: str) -> None:
+    """Logout: every login of this user issued until now no longer stands (server-side)."""
+    with factory()() as session, session.begin():
+        user = session.scalar(select(User).where(User.username == username))
+        if user is not None and hasattr(user, "sessions_valid_after"):
+            user.sessions_valid_after = utcnow()
+
+
 @st.cache_data(ttl=60, show_spinner=False)
 def expire_waivers(today: dt.date) -> int:
     with factory()() as session, session.begin():
@@ -73,6 +97,21 @@ def queue_page(key: ScopeKey, filters: tuple[tuple[str, Any], ...], sort: str, p
     with factory()() as session:
         rows, total = review.queue(session, scope_of(key), f, sort, page, page_size)
         return [_flag_dict(r) for r in rows], total
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def names(key: ScopeKey) -> dict[str, dict[str, str]]:
+    """Names of the agencies, processes and officers the user may see, by id: shown beside codes."""
+    scope = scope_of(key)
+    out: dict[str, dict[str, str]] = {}
+    with factory()() as session:
+        for kind, row, id_col in (("agency", AgencyRow, AgencyRow.agency_id), ("process", ProcessRow, ProcessRow.process_id),
+                                  ("officer", OfficerRow, OfficerRow.officer_id)):
+            stmt = select(id_col, row.name)
+            if scope.agency_filter():
+                stmt = stmt.where(row.agency_id == scope.agency_filter())
+            out[kind] = dict(session.execute(stmt).all())
+    return out
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -109,9 +148,11 @@ def act(key: ScopeKey, flag_id: str, action: str, **fields: Any) -> None:
     _clear_reads()
 
 
-def bulk_act(key: ScopeKey, flag_ids: list[str], action: str, **fields: Any) -> int:
+def bulk_act(key: ScopeKey, flag_ids: list[str], action: str, expected_versions: dict[str, int] | None = None,
+             **fields: Any) -> int:
+    """All of the flags or none; ``expected_versions`` as the user saw them (StaleFlag otherwise)."""
     with factory()() as session, session.begin():
-        done = review.bulk_act(session, scope_of(key), flag_ids, action, **fields)
+        done = review.bulk_act(session, scope_of(key), flag_ids, action, expected_versions=expected_versions, **fields)
     _clear_reads()
     return len(done)
 
@@ -131,14 +172,20 @@ def runs(key: ScopeKey, limit: int = 20) -> list[dict[str, Any]]:
         return [{c.name: getattr(r, c.name) for c in EvaluationRun.__table__.columns} for r in visible[:limit]]
 
 
-def check_upload(files: list[tuple[str, bytes]], key: ScopeKey | None = None
-                 ) -> tuple[Dataset | None, list[dict[str, Any]], list[str]]:
-    """Validate uploaded files as a dataset: (dataset or None, problems, warnings). With the
-    user's key, references may name officers of other agencies in the store."""
-    known = None
-    if key is not None:
+def check_upload(files: list[tuple[str, bytes]], key: ScopeKey) -> tuple[Dataset | None, list[dict[str, Any]], list[str]]:
+    """Validate uploaded files as a dataset the user may import: (dataset or None, problems, warnings).
+    The import permission is part of the check, so "valid" means "can be imported by you"; references
+    may name officers of other agencies in the store."""
+    def refused(exc: PermissionDenied, warnings: list[str]) -> tuple[None, list[dict[str, Any]], list[str]]:
+        return None, [{"file": ", ".join(name for name, _ in files), "row": None, "column": "agency_id",
+                       "value": None, "reason": str(exc)}], warnings
+
+    scope = scope_of(key)
+    try:
         with factory()() as session:
-            known = known_ids(session, scope_of(key))
+            known = known_ids(session, scope)
+    except PermissionDenied as exc:
+        return refused(exc, [])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         xlsx = [name for name, _ in files if name.lower().endswith(".xlsx")]
@@ -150,6 +197,10 @@ def check_upload(files: list[tuple[str, bytes]], key: ScopeKey | None = None
             ds = load_dataset_isolated(target, known_ids=known)
         except InputError as exc:
             return None, [asdict(p) for p in exc.problems], exc.warnings
+    try:
+        require_import(scope, ds)
+    except PermissionDenied as exc:
+        return refused(exc, ds.warnings)
     return ds, [], ds.warnings
 
 
@@ -177,6 +228,16 @@ def catalogue():
 @st.cache_resource
 def kb():
     return load_kb()
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> bool:
+    """Load the rules, the knowledge base, the database and the cookie component once per server,
+    on the login page, so the first page after a login opens at once."""
+    import extra_streamlit_components  # noqa: F401
+
+    catalogue(), kb(), factory()
+    return True
 
 
 
@@ -271,13 +332,15 @@ def submit_assessment(key: ScopeKey, assessment_id: int) -> None:
     _clear_reads()
 
 
-def report_files(key: ScopeKey, agency_id: str, campaign_id: int | None, today: dt.date) -> dict[str, bytes]:
+def report_file(key: ScopeKey, agency_id: str, campaign_id: int | None, today: dt.date, which: str) -> bytes:
+    """One report ("ack.pdf", "ack.xlsx", "pack.pdf" or "pack.xlsx"), made when the user asks for it."""
     scope = scope_of(key)
     with factory()() as session:
-        ack = sr.acknowledgement_data(session, scope, agency_id)
+        if which.startswith("ack."):
+            ack = sr.acknowledgement_data(session, scope, agency_id)
+            return sr.acknowledgement_pdf(ack, today) if which == "ack.pdf" else sr.acknowledgement_xlsx(ack)
         pack = sr.evidence_data(session, scope, agency_id, campaign_id)
-    return {"ack.pdf": sr.acknowledgement_pdf(ack, today), "ack.xlsx": sr.acknowledgement_xlsx(ack),
-            "pack.pdf": sr.evidence_pdf(pack, today), "pack.xlsx": sr.evidence_xlsx(pack)}
+        return sr.evidence_pdf(pack, today) if which == "pack.pdf" else sr.evidence_xlsx(pack)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -315,6 +378,39 @@ def province(key: ScopeKey, campaign_id: int | None) -> list[dict[str, Any]]:
 
 
 def _clear_reads() -> None:
-    for fn in (queue_page, facets, status_counts, flag_detail, counts, runs, _dataset_snapshot, risk_overview,
+    for fn in (queue_page, names, facets, status_counts, flag_detail, counts, runs, _dataset_snapshot, risk_overview,
                risk_signals, campaigns, province):
         fn.clear()
+
+
+# --- users, for the admin (engine.store.access: the same checks as `discretion-review users`, audited there) ---
+
+from engine.store import access  # noqa: E402
+
+
+def users(key: ScopeKey) -> list[dict[str, Any]]:
+    with factory()() as session:
+        return [u if isinstance(u, dict) else {c.name: getattr(u, c.name) for c in User.__table__.columns
+                                               if c.name != "password_hash"}
+                for u in access.list_users(session, scope_of(key))]
+
+
+def add_user(key: ScopeKey, username: str, password: str, role: str, agency_id: str | None,
+             display_name: str | None) -> None:
+    with factory()() as session, session.begin():
+        access.add_user(session, scope_of(key), username, password, role, agency_id, display_name=display_name)
+
+
+def set_active(key: ScopeKey, username: str, active: bool) -> None:
+    with factory()() as session, session.begin():
+        access.set_active(session, scope_of(key), username, active)
+
+
+def reset_password(key: ScopeKey, username: str, password: str) -> None:
+    with factory()() as session, session.begin():
+        access.reset_password(session, scope_of(key), username, password)
+
+
+def update_user(key: ScopeKey, username: str, **fields: Any) -> None:
+    with factory()() as session, session.begin():
+        access.update_user(session, scope_of(key), username, **fields)

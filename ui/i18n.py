@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import datetime as dt
 
 import streamlit as st
@@ -34,11 +36,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "queue.empty": ("ไม่มีข้อสังเกตตามเงื่อนไขที่เลือก", "No flags match the filters"),
     "queue.open": ("เปิดรายละเอียด", "Open detail"), "queue.bulk": ("ดำเนินการกับรายการที่เลือก ({n} รายการ)", "Act on the selection ({n} flags)"),
     "queue.select": ("เลือกรายการ", "Select flags"),
-    "queue.select_hint": ("เลือกรายการเพื่อเปิดรายละเอียด หรือดำเนินการพร้อมกันหลายรายการ",
-                          "Pick flags to open one, or to act on several at once"),
+    "queue.select_hint": ("คลิกช่องหน้าแถวเพื่อเลือก: หนึ่งแถวเพื่ออ่านและเปิดรายละเอียด หลายแถวเพื่อดำเนินการพร้อมกัน "
+                           "หรือคลิก \"เปิด\" เพื่อไปที่ข้อสังเกตนั้น",
+                          "Tick rows: one to read and open it, several to act on them at once; or click \"open\""),
     "col.severity": ("ระดับ", "Severity"), "col.rule": ("กฎ", "Rule"), "col.subject": ("เรื่อง", "Subject"),
     "col.agency": ("หน่วยงาน", "Agency"), "col.status": ("สถานะ", "Status"), "col.date": ("วันที่", "Date"),
     "col.message": ("คำอธิบาย", "Explanation"), "col.item": ("รายการ", "Item"), "col.value": ("ข้อมูล", "Value"), "col.flag": ("รหัสข้อสังเกต", "Flag id"),
+    "col.agency_id": ("รหัสหน่วยงาน", "id"),
     "sort.severity": ("ความรุนแรง", "Severity"), "sort.date": ("วันที่ล่าสุด", "Latest date"),
     "sort.newest": ("พบล่าสุด", "Newest"), "sort.rule": ("กฎ", "Rule"), "sort.subject": ("เรื่อง", "Subject"),
     "sev.high": ("สูง", "high"), "sev.medium": ("กลาง", "medium"), "sev.low": ("ต่ำ", "low"),
@@ -120,6 +124,65 @@ TEXT: dict[str, tuple[str, str]] = {
     "dash.title": ("ภาพรวม 33 หน่วยงาน จังหวัดขอนแก่น", "The 33 agencies of Khon Kaen"),
     "dash.ack_ok": ("รายงานทันกำหนด", "Reported on time"), "dash.ack_late": ("รายงานล่าช้า", "Reported late"),
     "dash.ack_none": ("ยังไม่รายงาน", "Not reported"),
+    "date.placeholder": ("เช่น 31/12/2569", "e.g. 31/12/2569"),
+    "date.hint": ("พิมพ์วันที่ เช่น 31/12/2569, 31/12/2026 หรือ 2569-12-31", "Type a date: 31/12/2569, 31/12/2026 or 2569-12-31"),
+    "date.invalid": ("\"{text}\" ไม่ใช่วันที่ กรุณาพิมพ์ เช่น 31/12/2569 (พ.ศ.) หรือ 31/12/2026 (ค.ศ.) หรือ 2569-12-31",
+                     "\"{text}\" is not a date; type e.g. 31/12/2569 (Buddhist Era), 31/12/2026 or 2569-12-31"),
+    "date.understood": ("หมายถึง {day}", "Understood as {day}"),
+    "date.fix_first": ("กรุณาแก้ไขวันที่ให้ถูกต้องก่อนบันทึก ยังไม่ได้บันทึก", "Fix the date first; nothing was saved"),
+    "flag.denied": ("ไม่มีสิทธิ์เข้าถึงข้อสังเกตนี้", "You have no access to this flag"),
+    "flag.changed_by_other": ("ข้อสังเกตนี้เพิ่งถูกเปลี่ยนโดยผู้อื่น (สถานะปัจจุบัน: {status}) ข้อความที่ท่านพิมพ์ยังอยู่ "
+                              "กดโหลดข้อมูลล่าสุดเพื่อดูการเปลี่ยนแปลง",
+                              "Someone else just changed this flag (now: {status}). Your text is kept; reload to see the change."),
+    "flag.reload": ("โหลดข้อมูลล่าสุด", "Reload"), "flag.was": ("เดิม", "was"),
+    "subject.case": ("เรื่อง", "Case"), "subject.officer": ("เจ้าหน้าที่", "Officer"),
+    "subject.process": ("กระบวนงาน", "Process"), "subject.agency": ("หน่วยงาน", "Agency"),
+    "queue.rule": ("กฎ", "Rule"), "queue.open_link": ("เปิด", "open"),
+    "queue.message_help": ("คำอธิบายเต็มแสดงเมื่อเลือกแถว", "Pick the row to read the whole explanation"),
+    "queue.selected_explanations": ("คำอธิบายของ {n} รายการที่เลือก", "Explanations of the {n} flags picked"),
+    "queue.bulk_done": ("{action} แล้ว {n} รายการ: {ids}", "{action}: done for {n} flags: {ids}"),
+    "risk.per_100": ("ต่อ 100 เรื่อง", "per 100 cases"), "risk.flags": ("จำนวนข้อสังเกต", "Flags"),
+    "risk.cases": ("จำนวนเรื่อง", "Cases"), "risk.month": ("เดือน", "Month"),
+    "risk.other_levels": ("ข้อสังเกตของกฎระดับกระบวนงาน เจ้าหน้าที่ และหน่วยงาน (นับเป็นจำนวน ไม่คิดต่อ 100 เรื่อง)",
+                          "Flags of process-, officer- and agency-level rules (counts, not per 100 cases)"),
+    "risk.direction.high": ("สูงกว่าเพื่อน", "above peers"), "risk.direction.low": ("ต่ำกว่าเพื่อน", "below peers"),
+    "risk.saved_detail": ("บันทึกการวิเคราะห์ของ {agency} วันที่ {day} แล้ว", "Analysis of {agency} on {day} recorded"),
+    "risk.from_import": ("นำเข้าจากไฟล์", "imported"),
+    "data.upload_help": ("ลากไฟล์มาวาง หรือกดปุ่มเพื่อเลือกไฟล์ (ไฟล์ละไม่เกิน 200 MB)",
+                         "Drop the files here or pick them (at most 200 MB each)"),
+    "data.progress_done": ("ประมวลผลเสร็จแล้ว", "Done"), "data.progress_agency": ("กำลังประมวลผล: {agency}", "Evaluating: {agency}"),
+    "table.agencies": ("หน่วยงาน", "agencies"), "table.processes": ("กระบวนงาน", "processes"),
+    "table.officers": ("เจ้าหน้าที่", "officers"), "table.cases": ("เรื่อง", "cases"),
+    "table.escalations": ("การรายงานผู้บังคับบัญชา", "escalations"), "table.risk_analyses": ("การวิเคราะห์ความเสี่ยง", "risk analyses"),
+    "table.monitoring_reports": ("รายงานการกำกับติดตาม", "monitoring reports"),
+    "table.acknowledgements": ("การรับทราบมาตรการ", "acknowledgements"),
+    "table.parameters": ("ค่ากำหนด", "parameters"), "table.delay_notices": ("หนังสือแจ้งความล่าช้า", "delay notices"),
+    "assess.created": ("เปิดรอบการประเมินปีงบประมาณ {fy} แล้ว กำหนดส่ง {due}", "Campaign for fiscal year {fy} opened, due {due}"),
+    "assess.item": ("ข้อ", "Item"),
+    "assess.confirm_title": ("ยืนยันการส่งผลการประเมิน", "Submit the self-assessment?"),
+    "assess.confirm_text": ("เมื่อส่งแล้วจะแก้ไขไม่ได้อีก (คะแนน {score}) ยืนยันการส่งหรือไม่",
+                            "Once submitted it cannot be changed (score {score}). Submit?"),
+    "assess.confirm_yes": ("ยืนยัน ส่งผลการประเมิน", "Yes, submit"), "assess.confirm_no": ("ยกเลิก", "Cancel"),
+    "reports.ack_about": ("แบบรายงานถึงจังหวัด: การแจ้งเวียนมาตรการให้บุคลากรทราบ การเผยแพร่ และวันที่รายงาน พร้อมช่องลงนาม",
+                          "The form to the province: staff informed, publication and the date reported, with the signature block"),
+    "reports.pack_about": ("มาตรการที่ใช้ ข้อสังเกตจำแนกตามมาตรการและสถานะ ผลการพิจารณา และผลการประเมินตนเองพร้อมหลักฐาน",
+                           "The measures, flags by measure and status, review outcomes, and the self-assessment with its evidence"),
+    "reports.no_campaign": ("ไม่ระบุรอบการประเมิน", "No campaign"),
+    "dash.ack": ("รายงานการรับทราบ (2.3)", "Acknowledgement (2.3)"),
+    "dash.severity": ("ระดับความรุนแรง", "Severity"), "dash.open_flags": ("ข้อสังเกตที่ยังไม่ยุติ", "Open flags"),
+    "users.title": ("จัดการผู้ใช้งาน", "Users"), "users.add": ("เพิ่มผู้ใช้", "Add a user"),
+    "users.change": ("แก้ไขผู้ใช้", "Change a user"), "users.display_name": ("ชื่อที่แสดง", "Display name"),
+    "users.role": ("บทบาท", "Role"), "users.no_agency": ("ไม่ระบุ (ทุกหน่วยงาน)", "None (all agencies)"),
+    "users.all_agencies": ("ทุกหน่วยงาน", "all agencies"), "users.active": ("ใช้งานได้", "active"),
+    "users.disabled": ("ระงับแล้ว", "disabled"), "users.pick": ("ผู้ใช้", "User"), "users.save": ("บันทึกบทบาทและหน่วยงาน", "Save role and agency"),
+    "users.new_password": ("รหัสผ่านใหม่", "New password"), "users.reset": ("ตั้งรหัสผ่านใหม่", "Reset the password"),
+    "users.disable": ("ระงับการใช้งาน", "Disable"), "users.enable": ("เปิดการใช้งาน", "Enable"),
+    "users.added": ("เพิ่มผู้ใช้ {name} แล้ว", "User {name} added"), "users.updated": ("บันทึกการแก้ไขผู้ใช้ {name} แล้ว", "User {name} updated"),
+    "users.was_reset": ("ตั้งรหัสผ่านใหม่ให้ {name} แล้ว ผู้ใช้นี้ต้องเข้าสู่ระบบใหม่", "Password of {name} reset; they must log in again"),
+    "users.was_disabled": ("ระงับการใช้งานของ {name} แล้ว", "{name} disabled"),
+    "users.was_enabled": ("เปิดการใช้งานของ {name} แล้ว", "{name} enabled"),
+    "hist.system": ("ระบบ", "system"), "nav.users": ("ผู้ใช้งาน", "Users"),
+    "form.answer": ("คำตอบ / ข้อมูลที่ได้รับ", "The answer received"),
     "error.stale": ("มีผู้อื่นแก้ไขข้อสังเกตนี้ก่อน ข้อความที่ท่านพิมพ์ยังอยู่ในแบบฟอร์ม กรุณาตรวจสอบแล้วบันทึกอีกครั้ง",
                     "Someone else changed this flag first. Your text is still in the form; check and save again."),
 }
@@ -142,13 +205,37 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "risks": ("ความเสี่ยงที่พบ", "Risks"), "rotation_plan": ("แผนการหมุนเวียน", "Rotation plan"),
     "controls": ("มาตรการควบคุม", "Controls"), "recorded_by": ("ผู้บันทึก", "Recorded by"), "source": ("ที่มา", "Source"),
     "file": ("ไฟล์", "File"), "row": ("แถว", "Row"), "column": ("คอลัมน์", "Column"), "value": ("ค่า", "Value"),
-    "reason": ("เหตุผล", "Reason"),
+    "agencies": ("หน่วยงาน", "Agencies"), "processes": ("กระบวนงาน", "Processes"), "officers": ("เจ้าหน้าที่", "Officers"),
+    "escalations": ("การรายงานผู้บังคับบัญชา", "Escalations"), "risk_analyses": ("การวิเคราะห์ความเสี่ยง", "Risk analyses"),
+    "monitoring_reports": ("รายงานการกำกับติดตาม", "Monitoring reports"),
+    "acknowledgements": ("การรับทราบมาตรการ", "Acknowledgements"), "parameters": ("ค่ากำหนด", "Parameters"),
+    "delay_notices": ("หนังสือแจ้งความล่าช้า", "Delay notices"),
+    "run": ("ครั้งที่", "Run"), "as_of": ("ประมวลผล ณ วันที่", "As of"), "start": ("เริ่มเมื่อ", "Started"),
+    "run_status": ("ผล", "Result"), "by": ("ผู้สั่ง", "By"), "new": ("ใหม่", "New"), "reopened": ("เปิดใหม่", "Reopened"),
+    "cleared": ("ข้อมูลใหม่ไม่พบแล้ว", "Cleared"), "rules": ("รุ่นของกฎ", "Rules version"),
+    "kb": ("รุ่นของฐานความรู้", "KB version"), "error": ("ข้อผิดพลาด", "Error"),
+    "username": ("ชื่อผู้ใช้", "Username"), "display_name": ("ชื่อที่แสดง", "Display name"), "role": ("บทบาท", "Role"),
+    "active": ("สถานะการใช้งาน", "State"), "created_at": ("สร้างเมื่อ", "Created"),
+    "reason": ("เหตุผล", "Reason"), "agency": ("หน่วยงาน", "Agency"),
+    "deviation_pct": ("ไม่เป็นไปตามหลักเกณฑ์ (%)", "Deviating (%)"), "overdue_pct": ("เกินกำหนด (%)", "Overdue (%)"),
+    "approval_pct": ("อัตราการอนุมัติ (%)", "Approval rate (%)"), "q1_pct": ("ควอร์ไทล์ที่ 1 (%)", "Q1 (%)"),
+    "q3_pct": ("ควอร์ไทล์ที่ 3 (%)", "Q3 (%)"), "fence_low_pct": ("ขอบล่าง (%)", "Lower fence (%)"),
+    "fence_high_pct": ("ขอบบน (%)", "Upper fence (%)"), "rotation_considered": ("พิจารณาการหมุนเวียน", "Rotation considered"),
+    "notes": ("หมายเหตุ", "Notes"), "rule": ("กฎ", "Rule"), "rule_id": ("รหัสกฎ", "Rule id"),
+    "flag_id": ("รหัสข้อสังเกต", "Flag id"), "severity": ("ระดับ", "Severity"), "subject_id": ("เรื่อง", "Subject"),
+    "event_date": ("วันที่", "Date"), "message": ("คำอธิบาย", "Explanation"), "link": ("ลิงก์", "Link"),
+    "default": ("ค่าเริ่มต้น", "Default"), "unit": ("หน่วย", "Unit"), "meaning": ("ความหมาย", "Meaning"),
 }
 
 
 def column(name: str) -> str:
     pair = COLUMNS.get(name)
     return (pair[0] if lang() == "th" else pair[1]) if pair else name
+
+
+def table_name(name: str) -> str:
+    """A dataset file's name as people say it (``cases`` → เรื่อง)."""
+    return t(f"table.{name}") if f"table.{name}" in TEXT else column(name)
 
 
 def lang() -> str:
@@ -176,3 +263,10 @@ def timestamp(value: dt.datetime | None) -> str:
         return "-"
     local = value + dt.timedelta(hours=7)  # stored in UTC; Thailand is UTC+7
     return f"{date(local.date())} {local:%H:%M}"
+
+
+def labelled(options: list, fn: Callable[[object], str]) -> Callable[[object], str]:
+    """A widget's ``format_func`` with its labels made now, in the reader's language: Streamlit may
+    format an option again outside the page's run, where the language is not known."""
+    shown = [fn(o) for o in options]
+    return lambda option: shown[options.index(option)]

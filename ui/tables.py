@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -9,21 +11,35 @@ from engine.exports import to_csv, to_xlsx
 from i18n import column, t
 
 
-def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: str | None = None) -> None:
-    """``empty``: what to say instead of an empty table (and its downloads)."""
+def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: str | None = None,
+         select: bool = False, column_config: dict[str, Any] | None = None, hidden: tuple[str, ...] = ()) -> list[int]:
+    """``empty``: what to say instead of an empty table (and its downloads). ``select``: rows can
+    be picked (the positions picked are returned). ``hidden``: columns exported but not shown."""
     if empty is not None and frame.empty:
         st.info(empty)
-        return
+        return []
     frame = frame.rename(columns={c: column(c) for c in frame.columns if isinstance(c, str)})
+    picked: list[int] = []
+    shown_frame = frame.astype(object).where(frame.notna(), "—")  # a missing value reads as a dash, not "None"
     if table:  # a small key–value or history table: plain HTML, readable by any browser or screen reader
-        st.table(frame.set_index(frame.columns[0]))
+        st.table(shown_frame.set_index(frame.columns[0]))
     else:
-        st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}.grid")
+        config = {column(k): v for k, v in (column_config or {}).items()}
+        shown = [c for c in frame.columns if c not in {column(h) for h in hidden}]
+        if select:
+            event = st.dataframe(shown_frame, hide_index=True, width="stretch", key=f"{key}.grid", column_config=config,
+                                 column_order=shown, on_select="rerun", selection_mode="multi-row")
+            picked = list(event.selection.rows)
+        else:
+            st.dataframe(shown_frame, hide_index=True, width="stretch", key=f"{key}.grid", column_config=config,
+                         column_order=shown)
     columns = [str(c) for c in frame.columns]
     rows = frame.astype(object).where(frame.notna(), None).values.tolist()
     row = st.container(horizontal=True)
-    row.download_button(t("download.csv"), to_csv(columns, rows), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"{key}.csv", icon=":material/download:")
-    row.download_button(t("download.xlsx"), to_xlsx({name: (columns, rows)}), file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}.xlsx",
-                       icon=":material/download:")
+    # made when clicked (Streamlit calls these then), not on every run of the page
+    row.download_button(t("download.csv"), lambda: to_csv(columns, rows), file_name=f"{name}.csv", mime="text/csv",
+                        key=f"{key}.csv", icon=":material/download:")
+    row.download_button(t("download.xlsx"), lambda: to_xlsx({name: (columns, rows)}), file_name=f"{name}.xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}.xlsx",
+                        icon=":material/download:")
+    return picked

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
@@ -44,14 +44,17 @@ def _scoped(scope: Scope, stmt, column):
 
 
 def heatmap(session: Session, scope: Scope) -> list[dict[str, Any]]:
-    """Active flags per 100 cases, per agency × measure."""
+    """Active flags per agency × measure: case-level flags (``level`` "case") per 100 cases; flags of
+    process-, officer- and agency-level rules (``level`` "other") as counts — a rate per case means nothing there."""
     cases = dict(session.execute(_scoped(scope, select(CaseRow.agency_id, func.count()).group_by(CaseRow.agency_id),
                                          CaseRow.agency_id)).all())
-    stmt = _scoped(scope, select(FlagRow.agency_id, FlagRow.measure, func.count())
-                   .where(FlagRow.status.in_(ACTIVE)).group_by(FlagRow.agency_id, FlagRow.measure), FlagRow.agency_id)
-    return [{"agency_id": a, "measure": m, "flags": n, "cases": cases.get(a, 0),
-             "per_100_cases": round(100 * n / cases[a], 2) if cases.get(a) else None}
-            for a, m, n in session.execute(stmt)]
+    level = case((FlagRow.subject_type == "case", "case"), else_="other")
+    stmt = _scoped(scope, select(FlagRow.agency_id, FlagRow.measure, level, func.count())
+                   .where(FlagRow.status.in_(ACTIVE)).group_by(FlagRow.agency_id, FlagRow.measure, level),
+                   FlagRow.agency_id)
+    return [{"agency_id": a, "measure": m, "level": lv, "flags": n, "cases": cases.get(a, 0),
+             "per_100_cases": round(100 * n / cases[a], 2) if lv == "case" and cases.get(a) else None}
+            for a, m, lv, n in session.execute(stmt)]
 
 
 def monthly_trend(session: Session, scope: Scope, fy: int) -> list[dict[str, Any]]:

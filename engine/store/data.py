@@ -38,6 +38,18 @@ def known_ids(session: Session, scope: Scope) -> dict[str, set[str]]:
     return {"officers": set(session.scalars(select(OfficerRow.officer_id)))}
 
 
+def require_import(scope: Scope, ds: Dataset) -> list[str]:
+    """The dataset's agencies, if the user may import every one of them; else PermissionDenied.
+    The app asks this when it validates an upload, before it says the files are good."""
+    agencies = _dataset_agencies(ds)
+    scope.require(IMPORT)
+    others = [a for a in agencies if not scope.sees(a)]
+    if others:
+        raise PermissionDenied(f"{scope.username} may import data of agency {scope.agency_id} only; "
+                               f"the dataset also has {', '.join(others)}")
+    return agencies
+
+
 def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> DatasetImport:
     """Replace the rows of every agency in ``ds`` with the dataset's; other agencies stay.
 
@@ -46,12 +58,7 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
     agency's stored rows name is refused (``ImportRefused``, naming the agency, file, row and
     officer). Runs inside the caller's transaction: all of it is stored, or none of it.
     """
-    agencies = _dataset_agencies(ds)
-    scope.require(IMPORT)
-    others = [a for a in agencies if not scope.sees(a)]
-    if others:
-        raise PermissionDenied(f"{scope.username} may import data of agency {scope.agency_id} only; "
-                               f"the dataset also has {', '.join(others)}")
+    agencies = require_import(scope, ds)
     _check_officer_references(session, ds, agencies)
     process_agency = {p.process_id: p.agency_id for p in ds.processes}
     case_agency = {c.case_id: process_agency[c.process_id] for c in ds.cases}

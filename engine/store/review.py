@@ -46,11 +46,14 @@ ACTIONS: dict[str, ActionSpec] = {
     "request_info": ActionSpec("needs_info", ("open",), ("reason",)),
     "resolve": ActionSpec("resolved", ("confirmed",), ("reason",)),
     "reopen": ActionSpec("open", ("confirmed", "dismissed", "waived", "needs_info", "resolved"), ("reason",)),
+    # the answer to a request for information, kept in the history; the flag is open to decide again
+    "answer": ActionSpec("open", ("needs_info",), ("reason",)),
 }
 ACTION_NAMES = {
     "confirm": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirm non-compliance"), "dismiss": ("ยกเลิก (มีเหตุผลสมควร)", "Dismiss as justified"),
     "waive": ("ผ่อนผันชั่วคราว", "Waive"), "request_info": ("ขอข้อมูลเพิ่มเติม", "Request information"),
     "resolve": ("บันทึกว่าแก้ไขแล้ว", "Mark resolved"), "reopen": ("เปิดพิจารณาใหม่", "Reopen"),
+    "answer": ("บันทึกคำตอบข้อมูลที่ขอ", "Record the answer"),
     "created": ("ระบบพบ", "Found by the engine"), "evidence_changed": ("ข้อมูลเปลี่ยน", "Evidence changed"),
     "cleared_by_data": ("ข้อมูลใหม่ไม่พบแล้ว", "Cleared by data"), "fired_again": ("พบอีกครั้ง", "Found again"),
     "waiver_expired": ("การผ่อนผันหมดอายุ", "Waiver expired"),
@@ -177,6 +180,10 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
     missing = [name for name in spec.required if not given[name]]
     if missing:
         raise ReviewError(f"{action} needs {', '.join(missing)}")
+    # checked first: a decision someone else made meanwhile is reported as such, not as a wrong state
+    if expected_version is not None and row.version != expected_version:
+        raise StaleFlag(f"flag {flag_id} was changed by someone else (version {row.version}, you saw "
+                        f"{expected_version}); reload it — your text is kept in the form")
     if row.status not in spec.from_statuses:
         raise ReviewError(f"a {row.status} flag cannot be {spec.to_status} (action {action})")
     today = today or dt.date.today()
@@ -184,9 +191,6 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
         raise ReviewError("a waiver expires after today")
     if action == "confirm" and due_date < today:
         raise ReviewError("the due date of a corrective action is today or later")
-    if expected_version is not None and row.version != expected_version:
-        raise StaleFlag(f"flag {flag_id} was changed by someone else (version {row.version}, you saw "
-                        f"{expected_version}); reload it — your text is kept in the form")
     before = row.status
     row.status = spec.to_status
     row.updated_at = utcnow()

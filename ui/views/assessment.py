@@ -9,10 +9,13 @@ import streamlit as st
 
 import appdata
 from engine.kb import load_kb
-from engine.store.assessment import ITEM_STATUS_NAMES, ITEM_STATUSES
+from engine.store.assessment import ITEM_STATUS_NAMES, ITEM_STATUSES, MAX_FILE
 from engine.store.analytics import fiscal_year
+from dates import INVALID, date_field
+from engine.errors import DiscretionReviewError
 from engine.store.review import StaleFlag
-from i18n import date, pick, t, timestamp
+from i18n import date, labelled, lang, pick, t, timestamp
+from messages import say
 from tables import show
 
 user = st.session_state["auth.user"]
@@ -20,16 +23,26 @@ scope = appdata.scope_of(user)
 st.title(t("assess.title"))
 
 if scope.all_agencies and scope.can("self_assess"):
+    created = st.session_state.pop("assess.created", None)
+    if created:
+        st.success(created)
     with st.expander(t("assess.new")):
-        c1, c2, c3 = st.columns(3)
+        c1, c2 = st.columns(2)
         fy = c1.number_input(t("risk.fy"), value=fiscal_year(dt.date.today()), step=1, key="assess.new_fy")
-        due = c2.date_input(t("assess.due"), value=dt.date.today() + dt.timedelta(days=60), key="assess.new_due",
-                            format="DD/MM/YYYY")
-        if c3.button(t("assess.create"), key="assess.create"):
-            try:
-                appdata.create_campaign(user, int(fy), due)
-            except Exception as exc:
-                st.error(str(exc))
+        with c2:
+            due = date_field(t("assess.due"), "assess.new_due", default=dt.date.today() + dt.timedelta(days=60))
+        if st.button(t("assess.create"), key="assess.create"):
+            if due is INVALID or due is None:
+                st.error(t("date.fix_first"))
+            else:
+                try:
+                    appdata.create_campaign(user, int(fy), due)
+                except DiscretionReviewError as exc:
+                    st.error(say(str(exc), lang()))
+                else:
+                    st.session_state.pop("assess.new_due", None)
+                    st.session_state["assess.created"] = t("assess.created", fy=int(fy), due=date(due))
+                    st.rerun()
 
 campaigns = appdata.campaigns()
 if not campaigns:
@@ -37,21 +50,22 @@ if not campaigns:
     st.stop()
 c1, c2 = st.columns(2)
 campaign = c1.selectbox(t("assess.campaign"), campaigns, key="assess.campaign",
-                        format_func=lambda c: f"{c['fiscal_year']} ({t('assess.due')} {date(c['due_date'])})")
+                        format_func=labelled(campaigns, lambda c: f"{t('risk.fy')} {c['fiscal_year']} "
+                                                                  f"({t('assess.due')} {date(c['due_date'])})"))
 choices = appdata.agencies(user)
 if not choices:
     st.info(t("risk.none"))
     st.stop()
 agency = c2.selectbox(t("risk.agency"), [a for a, _ in choices], key="assess.agency", format_func=dict(choices).get)
+kb = load_kb()
 view = appdata.assessment_view(user, campaign["id"], agency)
 locked = view["status"] == "submitted"
 st.metric(t("assess.score"), "-" if view["score"] is None else f"{view['score']:.1f}")
 if locked:
     st.success(t("assess.submitted", when=timestamp(view["submitted_at"]), who=view["submitted_by"]))
 
-kb = load_kb()
 summary = pd.DataFrame([{
-    "ข้อ": i["measure_id"], t("assess.item_status"): pick(ITEM_STATUS_NAMES[i["status"]]),
+    t("assess.item"): f"{i['measure_id']} {pick((kb.measure(i['measure_id']).title_th, kb.measure(i['measure_id']).title_en))}", t("assess.item_status"): pick(ITEM_STATUS_NAMES[i["status"]]),
     t("assess.proposed"): pick(ITEM_STATUS_NAMES[i["proposed_status"]]), t("assess.reason"): i["override_reason"] or "",
     t("assess.url"): i["evidence_url"] or "", t("assess.file"): i["evidence_file_name"] or "",
 } for i in view["items"]])
@@ -60,9 +74,11 @@ show(summary, "assess.summary", f"self-assessment-{agency}-{campaign['fiscal_yea
 editable = scope.can("self_assess") and not locked
 for item in view["items"]:
     m = kb.measure(item["measure_id"])
-    with st.expander(f"{m.id} {m.title_th} — {pick(ITEM_STATUS_NAMES[item['status']])}"):
+    with st.expander(f"{m.id} {pick((m.title_th, m.title_en))} — {pick(ITEM_STATUS_NAMES[item['status']])}"):
+        basis = item["proposed_basis"] or ""
+        english, _, thai = basis.partition(" / ")  # the store keeps "English / Thai"
         st.caption(f"{t('assess.proposed')}: {pick(ITEM_STATUS_NAMES[item['proposed_status']])} · "
-                   f"{t('assess.basis')}: {item['proposed_basis']}")
+                   f"{t('assess.basis')}: {pick((thai or basis, english or basis))}")
         if item["evidence_file_name"]:
             stored = appdata.evidence_file(user, item["id"])
             st.download_button(f"{t('assess.file')}: {stored[0]}", stored[1], file_name=stored[0],
@@ -73,11 +89,12 @@ for item in view["items"]:
         key = f"assess.{view['id']}.{m.id}"
         with st.form(key, clear_on_submit=False):
             status = st.selectbox(t("assess.item_status"), ITEM_STATUSES, index=ITEM_STATUSES.index(item["status"]),
-                                  format_func=lambda s: pick(ITEM_STATUS_NAMES[s]), key=f"{key}.status")
+                                  format_func=labelled(list(ITEM_STATUSES), lambda s: pick(ITEM_STATUS_NAMES[s])),
+                                  key=f"{key}.status")
             reason = st.text_area(t("assess.reason"), value=item["override_reason"] or "", key=f"{key}.reason")
             url = st.text_input(t("assess.url"), value=item["evidence_url"] or "", key=f"{key}.url")
             note = st.text_area(t("assess.note"), value=item["evidence_note"] or "", key=f"{key}.note")
-            upload = st.file_uploader(t("assess.file"), key=f"{key}.file")
+            upload = st.file_uploader(t("assess.file"), key=f"{key}.file", max_upload_size=MAX_FILE // 2**20)
             if st.form_submit_button(t("assess.save"), key=f"{key}.save"):
                 try:
                     appdata.update_item(user, item["id"], status=status, override_reason=reason, evidence_url=url,
@@ -85,17 +102,38 @@ for item in view["items"]:
                                         evidence_file=(upload.name, upload.getvalue()) if upload else None)
                 except StaleFlag:
                     st.error(t("error.stale"))
-                except Exception as exc:
-                    st.error(str(exc))
+                except DiscretionReviewError as exc:
+                    st.error(say(str(exc), lang()))
                 else:
                     st.rerun()
+
+
+def _stop_confirming() -> None:
+    st.session_state.pop("assess.confirming", None)
+
+
+@st.dialog(t("assess.confirm_title"), on_dismiss=_stop_confirming)
+def confirm_submit(assessment_id: int, score: float | None) -> None:
+    """Submitting locks the assessment for good: the head confirms it in a dialog first."""
+    st.write(t("assess.confirm_text", score="-" if score is None else f"{score:.1f}"))
+    yes, no = st.columns(2)
+    if yes.button(t("assess.confirm_yes"), key="assess.confirm_yes", type="primary"):
+        try:
+            appdata.submit_assessment(user, assessment_id)
+        except DiscretionReviewError as exc:
+            st.error(say(str(exc), lang()))
+        else:
+            _stop_confirming()
+            st.rerun()
+    if no.button(t("assess.confirm_no"), key="assess.confirm_no"):
+        _stop_confirming()
+        st.rerun()
+
+
 if editable and scope.role in ("agency_head", "admin"):
     if st.button(t("assess.submit"), key="assess.submit", type="primary"):
-        try:
-            appdata.submit_assessment(user, view["id"])
-        except Exception as exc:
-            st.error(str(exc))
-        else:
-            st.rerun()
+        st.session_state["assess.confirming"] = view["id"]
+    if st.session_state.get("assess.confirming") == view["id"]:  # open until confirmed, cancelled or closed
+        confirm_submit(view["id"], view["score"])
 elif not editable and not locked:
     st.info(t("assess.readonly"))

@@ -1,8 +1,9 @@
-"""One flag: why it fired (Thai and English), the evidence, the case, the measure, history, actions."""
+"""One flag: why it fired (Thai and English), the evidence, the case, the measure, history, actions.
+
+Its address is /flag?id=F…: shareable, and it opens after login."""
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +12,7 @@ import appdata
 from engine.rules import describe_condition
 from engine.store.review import ACTION_NAMES, ACTIONS, STATUS_NAMES
 from i18n import date, lang, pick, t, timestamp
+from present import field_label, field_value, history_sentence, named
 from tables import show
 from views.forms import action_form
 
@@ -26,32 +28,55 @@ def flag_params(row: dict) -> dict:
     return values
 
 
-flag_id = st.query_params.get("flag") or st.session_state.get("flag.selected")
-flag = appdata.flag_detail(user, flag_id) if flag_id else None
-if flag is None:
+flag_id = st.query_params.get("id") or st.query_params.get("flag") or st.session_state.get("flag.selected")
+if not flag_id:
     st.info(t("flag.none"))
     st.stop()
+flag = appdata.flag_detail(user, flag_id)
+if flag is None:  # another agency's flag, or none at all: the same answer either way
+    st.error(t("flag.denied"))
+    st.stop()
 st.session_state["flag.selected"] = flag_id
+if st.query_params.get("id") != flag_id:
+    st.query_params["id"] = flag_id  # the address bar names this flag: a link to share
 
-catalogue, kb = appdata.catalogue(), appdata.kb()
+catalogue, kb, names = appdata.catalogue(), appdata.kb(), appdata.names(user)
 rule = catalogue.by_id[flag["rule_id"]]
 measure = kb.measure(flag["measure"])
 th = lang() == "th"
+prefix = f"flag.{flag_id}"
+
+# What the user saw when they started typing: a save is checked against that version, so a
+# decision someone else made meanwhile is reported (and the typed text kept), never overwritten.
+seen_key = f"{prefix}.seen"
+typing = any(v for k, v in st.session_state.items() if isinstance(k, str) and k.startswith(prefix + ".")
+             and k != seen_key and not k.endswith((".submit", ".saved")) and isinstance(v, str) and v.strip()
+             and not k.endswith((".due_date", ".expires_on")))
+if not typing or seen_key not in st.session_state:
+    st.session_state[seen_key] = (flag["version"], flag["status"])
+seen_version, seen_status = st.session_state[seen_key]
 
 st.title(f"{rule.title_th if th else rule.title_en}")
+subject_names = {"case": {}, "officer": names["officer"], "process": names["process"], "agency": names["agency"]}
 st.markdown(f"**{t('flag.id')}** `{flag['flag_id']}` · **{t('queue.status')}** {pick(STATUS_NAMES[flag['status']])} · "
-            f"**{t('queue.severity')}** {t('sev.' + flag['severity'])} · {flag['subject_type']} `{flag['subject_id']}` · "
-            f"{t('col.agency')} `{flag['agency_id']}`")
+            f"**{t('queue.severity')}** {t('sev.' + flag['severity'])} · {t('subject.' + flag['subject_type'])} "
+            f"{named(flag['subject_id'], subject_names.get(flag['subject_type'], {}))} · "
+            f"{t('col.agency')} {named(flag['agency_id'], names['agency'])}")
 if flag["status"] == "confirmed" and flag["corrective_action"]:
     st.warning(f"{t('flag.corrective')}: {flag['corrective_action']} — {t('flag.due')} {date(flag['due_date'])}")
 if flag["status"] == "waived":
     st.info(t("flag.waiver", who=flag["waiver_approver"], until=date(flag["waiver_expires_on"])))
 if flag["changed_fields"]:
-    st.warning(t("flag.changed", fields=", ".join(flag["changed_fields"])))
+    st.warning(t("flag.changed", fields=", ".join(field_label(f, kb.parameters) for f in flag["changed_fields"])))
+if seen_version != flag["version"]:
+    st.warning(t("flag.changed_by_other", status=pick(STATUS_NAMES[flag["status"]])))
+    if st.button(t("flag.reload"), key=f"{prefix}.reload"):
+        for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix + ".")]:
+            del st.session_state[k]
+        st.rerun()
 
 st.subheader(t("flag.explanation"))
-st.markdown(f"**ไทย** — {flag['message_th']}")
-st.markdown(f"**English** — {flag['message_en']}")
+st.markdown(flag["message_th"] if th else flag["message_en"])  # the other language: the sidebar's switch
 
 left, right = st.columns(2)
 with left:
@@ -59,18 +84,21 @@ with left:
     rows = []
     for k, v in flag["evidence"].items():
         before = (flag["previous_evidence"] or {}).get(k) if flag["changed_fields"] and k in flag["changed_fields"] else None
-        shown = json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else ("—" if v is None else str(v))
-        rows.append({t("col.item"): k, t("col.value"): shown + (f"  (เดิม/was: {before})" if before is not None else "")})
+        shown = field_value(k, v, names)
+        if before is not None:
+            shown += f"  ({t('flag.was')} {field_value(k, before, names)})"
+        rows.append({t("col.item"): field_label(k, kb.parameters), t("col.value"): shown})
     show(pd.DataFrame(rows), "flag.evidence", f"evidence-{flag_id}", table=True)
     if flag["case"]:
         st.subheader(t("flag.case"))
         case = {k: v for k, v in flag["case"].items() if k != "escalations"}
-        show(pd.DataFrame([{t("col.item"): k,
-                            t("col.value"): date(v) if hasattr(v, "isoformat") else ("—" if v in (None, "") else str(v))}
+        show(pd.DataFrame([{t("col.item"): field_label(k), t("col.value"): field_value(k, v, names)}
                            for k, v in case.items()]), "flag.case", f"case-{flag['subject_id']}", table=True)
         if flag["case"]["escalations"]:
             st.caption(t("flag.escalations"))
-            show(pd.DataFrame(flag["case"]["escalations"]), "flag.escalations", f"escalations-{flag['subject_id']}")
+            show(pd.DataFrame([{field_label(k): field_value(k, v, names) for k, v in e.items()
+                                if k not in ("agency_id", "case_id")} for e in flag["case"]["escalations"]]),
+                 "flag.escalations", f"escalations-{flag['subject_id']}")
 with right:
     st.subheader(t("flag.measure"))
     st.markdown(f"**{'มาตรการข้อ' if measure.kind == 'measure' else 'แนวทางข้อ'} {measure.id}** {measure.title_th}")
@@ -78,7 +106,7 @@ with right:
     if not th:
         st.markdown(f"> {measure.text_en}")
     st.subheader(t("flag.rule"))
-    st.markdown(f"`{rule.rule_id}` — {rule.title_th} / {rule.title_en}")
+    st.markdown(f"`{rule.rule_id}` — {rule.title_th if th else rule.title_en}")
     st.markdown(f"**{t('rules.condition')}:** {describe_condition(rule.when, lang(), flag_params(flag))}")
     if rule.legal_references:
         refs = {r.id: r for r in kb.legal_references}
@@ -87,16 +115,16 @@ with right:
 
 st.subheader(t("flag.history"))
 show(pd.DataFrame([{
-    t("hist.at"): timestamp(e["at"]), t("hist.actor"): e["actor"],
+    t("hist.at"): timestamp(e["at"]), t("hist.actor"): t("hist.system") if e["actor"] == "system" else e["actor"],
     t("hist.action"): pick(ACTION_NAMES.get(e["action"], (e["action"], e["action"]))),
     t("hist.from"): pick(STATUS_NAMES[e["from_status"]]) if e["from_status"] else "",
     t("hist.to"): pick(STATUS_NAMES[e["to_status"]]), t("hist.reason"): e["reason"] or "",
-    t("hist.details"): json.dumps(e["details"], ensure_ascii=False) if e["details"] else "",
+    t("hist.details"): history_sentence(e, names),
 } for e in flag["history"]]), "flag.history", f"history-{flag_id}", table=True)
 
 st.subheader(t("flag.actions"))
-possible = [a for a, spec in ACTIONS.items() if flag["status"] in spec.from_statuses]
+possible = [a for a, spec in ACTIONS.items() if seen_status in spec.from_statuses]
 if not appdata.scope_of(user).can("act"):
     possible = []
-action_form(f"flag.{flag_id}", possible,
-            lambda action, fields: appdata.act(user, flag_id, action, expected_version=flag["version"], **fields))
+action_form(prefix, possible,
+            lambda action, fields: appdata.act(user, flag_id, action, expected_version=seen_version, **fields))

@@ -1,8 +1,9 @@
-"""Log in."""
+"""Log in. A signed session cookie keeps the login across a refresh for a working day (auth.py)."""
 
 import streamlit as st
 
 import appdata
+import auth
 from engine.store.access import TooManyAttempts
 from i18n import t
 
@@ -21,5 +22,7 @@ if submitted:
     if user is None:
         st.error(t("login.failed"))
     else:
-        st.session_state["auth.user"] = user
+        token, issued = auth.issue(user[0])
+        st.session_state.pop(auth.LOGGED_OUT_KEY, None)
+        st.session_state.update({"auth.user": user, auth.ISSUED_KEY: issued, auth.PENDING_KEY: ("set", token)})
         st.rerun()

@@ -1,22 +1,34 @@
-"""The review queue: filter, sort, page through flags; open one, or act on a selection."""
+"""The review queue: filter, sort, page through flags; click a row to see it and open it, pick
+several rows to act on them at once."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import pandas as pd
 import streamlit as st
 
 import appdata
-from engine.store.review import STATUS_NAMES, STATUSES
-from i18n import date, pick, t
+from dates import INVALID, date_field
+from engine.store.review import ACTION_NAMES, STATUS_NAMES, STATUSES
+from i18n import date, labelled, lang, pick, t
+from present import named
 from tables import show
 from views.forms import action_form
 
 PAGE_SIZE = 50
+SORT_KEYS = ("severity", "date", "newest", "rule", "subject")
 user = st.session_state["auth.user"]
-catalogue = appdata.catalogue()
-facets = appdata.facets(user)
+catalogue, kb = appdata.catalogue(), appdata.kb()
+facets, names = appdata.facets(user), appdata.names(user)
+th = lang() == "th"
+
+
+def rule_title(rule_id: str) -> str:
+    rule = catalogue.by_id.get(rule_id)
+    return f"{rule.title_th if th else rule.title_en} ({rule_id})" if rule else rule_id
+
 
 st.title(t("queue.title"))
 counts = appdata.status_counts(user)
@@ -24,26 +36,34 @@ st.caption(" · ".join(f"{pick(STATUS_NAMES[s])} {counts.get(s, 0):,}" for s in 
 
 with st.expander(t("queue.filters"), expanded=True, icon=":material/filter_list:"):
     c1, c2, c3, c4 = st.columns(4)
-    measures = c1.multiselect(t("queue.measure"), appdata.kb().measure_ids(), key="queue.measures",
-                              placeholder=t("queue.any"))
+    measures = c1.multiselect(t("queue.measure"), kb.measure_ids(), key="queue.measures", placeholder=t("queue.any"),
+                              format_func=lambda m: f"{m} {kb.measure(m).title_th if th else kb.measure(m).title_en}",
+                              select_all=False)
     severities = c2.multiselect(t("queue.severity"), ["high", "medium", "low"], key="queue.severities",
-                                format_func=lambda s: t(f"sev.{s}"), placeholder=t("queue.any"))
+                                format_func=labelled(["high", "medium", "low"], lambda s: t(f"sev.{s}")), placeholder=t("queue.any"), select_all=False)
     statuses = c3.multiselect(t("queue.status"), list(STATUSES), default=["open", "needs_info"], key="queue.statuses",
-                              format_func=lambda s: pick(STATUS_NAMES[s]), placeholder=t("queue.any"))
-    sort = c4.selectbox(t("queue.sort"), ["severity", "date", "newest", "rule", "subject"], key="queue.sort",
-                        format_func=lambda s: t(f"sort.{s}"))
+                              format_func=labelled(list(STATUSES), lambda s: pick(STATUS_NAMES[s])), placeholder=t("queue.any"), select_all=False)
+    sort = c4.selectbox(t("queue.sort"), list(SORT_KEYS), key="queue.sort",
+                        format_func=labelled(list(SORT_KEYS), lambda s: t(f"sort.{s}")))
+    rule_ids = st.multiselect(t("queue.rule"), facets["rule_id"], key="queue.rules", placeholder=t("queue.any"),
+                              format_func=rule_title, select_all=False)
     c5, c6, c7, c8, c9 = st.columns(5)
-    every = {"format_func": lambda v: t("queue.all") if v is None else v}
-    process = c5.selectbox(t("queue.process"), [None] + facets["process_id"], key="queue.process", **every)
-    officer = c6.selectbox(t("queue.officer"), [None] + facets["officer_id"], key="queue.officer", **every)
-    agency = c7.selectbox(t("queue.agency"), [None] + facets["agency_id"], key="queue.agency", **every)
-    date_from = c8.date_input(t("queue.date_from"), value=None, key="queue.date_from", format="DD/MM/YYYY")
-    date_to = c9.date_input(t("queue.date_to"), value=None, key="queue.date_to", format="DD/MM/YYYY")
+
+    def every(kind: str) -> dict:
+        return {"placeholder": t("queue.all"), "format_func": labelled([None] + facets[f"{kind}_id"],
+                                        lambda v: t("queue.all") if v is None else named(v, names[kind]))}
+    process = c5.selectbox(t("queue.process"), [None] + facets["process_id"], key="queue.process", **every("process"))
+    officer = c6.selectbox(t("queue.officer"), [None] + facets["officer_id"], key="queue.officer", **every("officer"))
+    agency = c7.selectbox(t("queue.agency"), [None] + facets["agency_id"], key="queue.agency", **every("agency"))
+    date_from = date_field(t("queue.date_from"), "queue.date_from", required=False, container=c8)
+    date_to = date_field(t("queue.date_to"), "queue.date_to", required=False, container=c9)
     text = st.text_input(t("queue.text"), key="queue.text")
+if date_from is INVALID or date_to is INVALID:  # said under the field; the list waits for a date it can read
+    st.stop()
 
 filters = (("measures", tuple(measures)), ("severities", tuple(severities)), ("statuses", tuple(statuses)),
-           ("process_id", process), ("officer_id", officer), ("agency_id", agency), ("date_from", date_from),
-           ("date_to", date_to), ("text", text or None))
+           ("rule_ids", tuple(rule_ids)), ("process_id", process), ("officer_id", officer), ("agency_id", agency),
+           ("date_from", date_from), ("date_to", date_to), ("text", text or None))
 if st.session_state.get("queue.last_filters") != (filters, sort):
     st.session_state["queue.last_filters"] = (filters, sort)
     st.session_state["queue.page"] = 1
@@ -60,34 +80,70 @@ if nav2.button("▶", key="queue.next", disabled=page >= pages):
     st.rerun()
 nav3.write(t("queue.total", total=f"{total:,}", page=page, pages=pages))
 
+done = st.session_state.pop("queue.bulk.saved", None)
+if done:
+    st.success(done)
 if not rows:
     st.info(t("queue.empty"))
     st.stop()
 
-lang_th = st.session_state.get("app.lang", "th") == "th"
+
+def subject(r: dict) -> str:
+    kind = {"officer": names["officer"], "process": names["process"], "agency": names["agency"]}.get(r["subject_type"], {})
+    return named(r["subject_id"], kind) + (f" · {r['applicant']}" if r["applicant"] else "")
+
+
 table = pd.DataFrame([{
+    "link": f"/flag?id={r['flag_id']}",
     t("col.severity"): t(f"sev.{r['severity']}"),
-    t("col.rule"): r["rule_id"],
-    t("col.subject"): f"{r['subject_id']}" + (f" · {r['applicant']}" if r["applicant"] else ""),
-    t("col.agency"): r["agency_id"],
+    t("col.rule"): rule_title(r["rule_id"]),
+    t("col.subject"): subject(r),
+    t("queue.officer"): named(r["officer_id"], names["officer"]) if r["officer_id"] else "",
+    t("col.agency"): named(r["agency_id"], names["agency"]),
     t("col.status"): pick(STATUS_NAMES[r["status"]]),
     t("col.date"): date(r["event_date"]) if r["event_date"] else "",
-    t("col.message"): r["message_th"] if lang_th else r["message_en"],
+    t("col.message"): r["message_th"] if th else r["message_en"],
 } for r in rows])
-show(table, "queue.table", f"flags-page-{page}")
+st.caption(t("queue.select_hint"))
+# Rows are picked by position: a new grid (nothing picked) after a bulk action and for other
+# filters, sort or page, so a tick never moves to another flag.
+grid = st.session_state.setdefault("queue.grid", 0)
+view = hashlib.sha1(repr((filters, sort, page)).encode()).hexdigest()[:10]
+picked = show(table, f"queue.table.{grid}.{view}", f"flags-page-{page}", select=True, column_config={
+    "link": st.column_config.LinkColumn(t("queue.open"), display_text=t("queue.open_link"), width="small"),
+    t("col.message"): st.column_config.TextColumn(width="large", help=t("queue.message_help"))})
+selected = [rows[i] for i in picked if i < len(rows)]
+
+if len(selected) == 1:
+    r = selected[0]
+    with st.container(border=True):
+        st.markdown(f"**{rule_title(r['rule_id'])}** · {subject(r)}")
+        st.markdown(r["message_th"] if th else r["message_en"])
+        if st.button(t("queue.open"), key="queue.open", type="primary"):
+            st.session_state["flag.selected"] = r["flag_id"]
+            st.switch_page("views/flag.py", query_params={"id": r["flag_id"]})
+elif selected:
+    with st.expander(t("queue.selected_explanations", n=len(selected))):
+        for r in selected:
+            st.markdown(f"- **{rule_title(r['rule_id'])}** · {subject(r)} — {r['message_th'] if th else r['message_en']}")
+
+if selected and appdata.scope_of(user).can("act"):
+    versions = {r["flag_id"]: r["version"] for r in selected}  # as the user saw them: stale ones are refused
+
+    def bulk(action: str, fields: dict) -> None:
+        appdata.bulk_act(user, list(versions), action, expected_versions=versions, **fields)
+        st.session_state["queue.grid"] = grid + 1
+
+    with st.expander(t("queue.bulk", n=len(selected)), expanded=True):
+        action_form("queue.bulk", ["dismiss", "confirm", "waive", "request_info"], bulk,
+                    confirm=lambda action: t("queue.bulk_done", action=pick(ACTION_NAMES[action]), n=len(versions),
+                                             ids=", ".join(versions)))
+
 if st.button(t("queue.export_all", total=f"{total:,}"), key="queue.export"):
     everything, _ = appdata.queue_page(user, filters, sort, 1, max(total, 1))
-    show(pd.DataFrame([{k: r[k] for k in ("flag_id", "rule_id", "measure", "severity", "subject_type", "subject_id",
-                                          "applicant", "agency_id", "status", "event_date", "message_th", "message_en")}
-                       for r in everything]), "queue.all", "flags")
-labels = {r["flag_id"]: f"{r['rule_id']} · {r['subject_id']}" + (f" · {r['applicant']}" if r["applicant"] else "")
-          for r in rows}
-selected = st.multiselect(t("queue.select"), list(labels), format_func=labels.get, key=f"queue.selected.{page}",
-                          placeholder=t("queue.select_hint"))
-if len(selected) == 1 and st.button(t("queue.open"), key="queue.open", type="primary"):
-    st.session_state["flag.selected"] = selected[0]
-    st.switch_page("views/flag.py")
-if selected and appdata.scope_of(user).can("act"):
-    with st.expander(t("queue.bulk", n=len(selected))):
-        action_form("queue.bulk", ["dismiss", "confirm", "waive", "request_info"],
-                    lambda action, fields: appdata.bulk_act(user, selected, action, **fields))
+    show(pd.DataFrame([{
+        "flag_id": r["flag_id"], "rule_id": r["rule_id"], "rule": rule_title(r["rule_id"]), "measure": r["measure"],
+        "severity": t(f"sev.{r['severity']}"), "subject_id": r["subject_id"], "applicant": r["applicant"],
+        "agency_id": r["agency_id"], "agency": names["agency"].get(r["agency_id"], ""),
+        "status": pick(STATUS_NAMES[r["status"]]), "event_date": r["event_date"],
+        "message": r["message_th"] if th else r["message_en"]} for r in everything]), "queue.all", "flags")

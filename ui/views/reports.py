@@ -7,7 +7,8 @@ import datetime as dt
 import streamlit as st
 
 import appdata
-from i18n import date, t
+from i18n import date, labelled, t
+from present import named
 
 user = st.session_state["auth.user"]
 st.title(t("reports.title"))
@@ -15,17 +16,26 @@ choices = appdata.agencies(user)
 if not choices:
     st.info(t("risk.none"))
     st.stop()
-agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.agency", format_func=dict(choices).get)
-campaigns = appdata.campaigns()
-campaign = st.selectbox(t("assess.campaign"), [None] + campaigns, key="reports.campaign",
-                        index=1 if campaigns else 0,  # the latest campaign (newest fiscal year first)
-                        format_func=lambda c: "-" if c is None else f"{c['fiscal_year']} ({date(c['due_date'])})")
-files = appdata.report_files(user, agency, campaign["id"] if campaign else None, dt.date.today())
+agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.agency",
+                      format_func=lambda a: named(a, dict(choices)))
+campaigns = appdata.campaigns()  # newest fiscal year first: the evidence pack opens with the latest campaign
+campaign = st.selectbox(t("assess.campaign"), campaigns + [None], key="reports.campaign",
+                        format_func=labelled(campaigns + [None], lambda c: t("reports.no_campaign") if c is None else
+                                             f"{t('risk.fy')} {c['fiscal_year']} ({t('assess.due')} {date(c['due_date'])})"))
+campaign_id, today = (campaign["id"] if campaign else None), dt.date.today()
+
+
+def made_on_click(which: str):
+    """The report is made when its button is clicked, so the page opens at once."""
+    return lambda: appdata.report_file(user, agency, campaign_id, today, which)
+
+
 for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
     st.subheader(title)
+    st.caption(t(f"reports.{stem}_about"))
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("PDF", files[f"{stem}.pdf"], file_name=f"{stem}-{agency}.pdf", mime="application/pdf",
+    c1.download_button("PDF", made_on_click(f"{stem}.pdf"), file_name=f"{stem}-{agency}.pdf", mime="application/pdf",
                        key=f"reports.{stem}.pdf", icon=":material/picture_as_pdf:")
-    c2.download_button("Excel", files[f"{stem}.xlsx"], file_name=f"{stem}-{agency}.xlsx",
+    c2.download_button("Excel", made_on_click(f"{stem}.xlsx"), file_name=f"{stem}-{agency}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"reports.{stem}.xlsx", icon=":material/download:")

@@ -7,7 +7,8 @@ import streamlit as st
 
 import appdata
 from engine.rules import describe_condition
-from i18n import date, lang, t
+from i18n import date, lang, pick, t
+from present import field_value
 from tables import show
 
 kb, catalogue = appdata.kb(), appdata.catalogue()
@@ -19,17 +20,22 @@ st.caption(f"{t('rules.source')}: {src.issuer_th if th else src.issuer_en} ท�
 
 for m in kb.measures:
     label = ("มาตรการข้อ" if m.kind == "measure" else "แนวทางข้อ") if th else m.kind.capitalize()
+    text_en = "" if th else f"> *{m.text_en}*"
     with st.expander(f"{label} {m.id} — {m.title_th if th else m.title_en}"):
         st.markdown(f"> {m.text_th}")
-        st.markdown(f"> *{m.text_en}*")
+        if text_en:
+            st.markdown(text_en)
         for r in (r for r in catalogue if r.measure == m.id):
-            st.markdown(f"**`{r.rule_id}`** · {t('sev.' + r.severity)} · {r.subject} — {r.title_th if th else r.title_en}")
+            st.markdown(f"**`{r.rule_id}`** · {t('sev.' + r.severity)} · {t('subject.' + r.subject)} — "
+                        f"{r.title_th if th else r.title_en}")
             st.markdown(f"{t('rules.condition')}: {describe_condition(r.when, lang(), kb.defaults())}")
 
 st.subheader(t("rules.parameters"))
+UNITS = {"days": ("วัน", "days"), "years": ("ปี", "years"), "decisions": ("คำวินิจฉัย", "decisions"), "date": ("วันที่", "date")}
 show(pd.DataFrame([{
-    "name": name, "default": str(p.default), "unit": p.unit, "meaning": p.meaning_th if th else p.meaning_en,
+    "name": name, "default": field_value(name, p.default) if hasattr(p.default, "isoformat") else str(p.default),
+    "unit": pick(UNITS.get(p.unit, (p.unit, p.unit))), "meaning": p.meaning_th if th else p.meaning_en,
 } for name, p in kb.parameters.items()]), "rules.parameters", "parameters")
 st.subheader(t("rules.legal"))
 for ref in kb.legal_references:
-    st.markdown(f"- **{ref.title_th}** ({ref.title_en}) — {ref.sections if th else ref.sections_en}")
+    st.markdown(f"- **{ref.title_th}** — {ref.sections}" if th else f"- **{ref.title_en}** ({ref.title_th}) — {ref.sections_en}")

@@ -8,11 +8,18 @@ import pandas as pd
 import streamlit as st
 
 import appdata
-from i18n import date, t, timestamp
+from dates import INVALID, date_field
+from engine.errors import DiscretionReviewError
+from i18n import date, lang, pick, t, table_name, timestamp
+from messages import say
+from present import named
 from tables import show
 
+RUN_STATUS = {"running": ("กำลังประมวลผล", "running"), "succeeded": ("สำเร็จ", "succeeded"),
+              "failed": ("ไม่สำเร็จ", "failed")}
 user = st.session_state["auth.user"]
 scope = appdata.scope_of(user)
+names = appdata.names(user)
 st.title(t("data.title"))
 
 st.subheader(t("data.stored"))
@@ -22,6 +29,7 @@ if not scope.can("import"):
     st.info(t("data.readonly"))
 else:
     st.subheader(t("data.upload"))
+    st.caption(t("data.upload_help"))
     files = st.file_uploader(t("data.upload"), type=["csv", "xlsx"], accept_multiple_files=True,
                              key="data.files", label_visibility="collapsed")
     if st.button(t("data.validate"), key="data.check"):
@@ -32,35 +40,41 @@ else:
             st.session_state["data.checked"] = (ds, problems, warnings, ", ".join(f.name for f in files))
     checked = st.session_state.get("data.checked")
     if checked:
-        ds, problems, warnings, names = checked
+        ds, problems, warnings, names_of_files = checked
         for w in warnings:
-            st.warning(w)
+            st.warning(say(w, lang()))
         if problems:
             st.error(t("data.problems", n=len(problems)))
-            show(pd.DataFrame(problems), "data.problems", "dataset-problems")
+            show(pd.DataFrame([{**p, "reason": say(p["reason"], lang())} for p in problems]),
+                 "data.problems", "dataset-problems")
         else:
-            st.success(t("data.valid", counts=", ".join(f"{k} {v}" for k, v in ds.counts().items())))
+            st.success(t("data.valid", counts=", ".join(f"{table_name(k)} {v:,}" for k, v in ds.counts().items())))
             if st.button(t("data.import"), key="data.import", type="primary"):
                 try:
-                    import_id = appdata.import_upload(user, ds, names)
-                except Exception as exc:  # permission or database: nothing was stored
-                    st.error(str(exc))
+                    import_id = appdata.import_upload(user, ds, names_of_files)
+                except DiscretionReviewError as exc:  # permission or database: nothing was stored
+                    st.error(say(str(exc), lang()))
                 else:
                     st.session_state.pop("data.checked", None)
                     st.success(t("data.imported", id=import_id))
 
     st.subheader(t("data.run"))
-    as_of = st.date_input(t("data.as_of"), value=dt.date.today(), key="data.as_of", format="DD/MM/YYYY")
+    as_of = date_field(t("data.as_of"), "data.as_of", default=dt.date.today())
     if st.button(t("data.run"), key="data.run", type="primary"):
+        if as_of is INVALID or as_of is None:
+            st.error(t("date.fix_first"))
+            st.stop()
         bar = st.progress(0.0)
 
         def progress(fraction: float, agency: str) -> None:
-            bar.progress(min(1.0, fraction), text=agency)
+            text = t("data.progress_done") if agency == "done" else t("data.progress_agency",
+                                                                       agency=named(agency, names["agency"]))
+            bar.progress(min(1.0, fraction), text=text)
 
         try:
             run = appdata.evaluate(user, as_of, progress)
-        except Exception as exc:  # the run is recorded as failed with this message
-            st.error(str(exc))
+        except DiscretionReviewError as exc:  # the run is recorded as failed with this message
+            st.error(say(str(exc), lang()))
         else:
             st.success(t("data.run_done", id=run["id"], total=run["flags_total"], new=run["flags_new"],
                          reopened=run["flags_reopened"], cleared=run["flags_cleared"]))
@@ -69,7 +83,9 @@ st.subheader(t("data.runs"))
 runs = appdata.runs(user)
 if runs:
     show(pd.DataFrame([{
-        "#": r["id"], "as_of": date(r["as_of"]), "start": timestamp(r["started_at"]), "status": r["status"],
-        "by": r["triggered_by"], "flags": r["flags_total"], "new": r["flags_new"], "reopened": r["flags_reopened"],
-        "cleared": r["flags_cleared"], "rules": r["rules_version"], "kb": r["kb_version"], "error": r["error"] or "",
+        "run": r["id"], "as_of": date(r["as_of"]), "start": timestamp(r["started_at"]),
+        "run_status": pick(RUN_STATUS.get(r["status"], (r["status"], r["status"]))),
+        "by": t("hist.system") if r["triggered_by"] == "system" else r["triggered_by"], "flags": r["flags_total"], "new": r["flags_new"], "reopened": r["flags_reopened"],
+        "cleared": r["flags_cleared"], "rules": r["rules_version"], "kb": r["kb_version"],
+        "error": say(r["error"], lang()) if r["error"] else "",
     } for r in runs]), "data.runs", "evaluation-runs")

@@ -1,0 +1,96 @@
+"""Staying logged in across a refresh (F5) for a working day.
+
+After a login the browser keeps a signed session cookie (itsdangerous: an HMAC over the
+user name and the time of issue, with a server-side secret); each new connection reads it
+back (``st.context.cookies``, Streamlit's own) and, if its signature holds and it is younger
+than a working day, asks the store whether it still stands: the account must be active and
+the session issued after ``users.sessions_valid_after`` (moved forward on logout, on a
+password reset and when an account is disabled). The cookie is written and removed in the
+browser by ``extra-streamlit-components``' CookieManager.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+import streamlit as st
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+COOKIE = "discretion_review_session"
+WORKING_DAY = 10 * 3600  # seconds a login lasts: one working day, then the user logs in again
+ISSUED_KEY = "auth.issued"        # when this session's login was issued (epoch seconds)
+PENDING_KEY = "auth.cookie"       # a cookie to write ("set", token) or remove ("delete", None)
+LOGGED_OUT_KEY = "auth.logged_out"  # this connection still carries the old cookie: ignore it
+
+
+def _secret() -> str:
+    """``DISCRETION_SECRET_KEY``, else a random key kept in ``DISCRETION_SECRET_FILE`` (default
+    ``var/session-secret``), made on first use and readable by its owner only."""
+    given = os.environ.get("DISCRETION_SECRET_KEY")
+    if given:
+        return given
+    path = Path(os.environ.get("DISCRETION_SECRET_FILE", "var/session-secret"))
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(_secret(), salt="discretion-review.session")
+
+
+def issue(username: str, now: float | None = None) -> tuple[str, float]:
+    """A signed token for the user, and the time it was issued."""
+    issued = time.time() if now is None else now
+    return _serializer().dumps({"u": username, "t": issued}), issued
+
+
+def verify(token: str | None, max_age: int = WORKING_DAY) -> tuple[str, float] | None:
+    """(user name, issued at) of a token signed here and younger than ``max_age``; else None."""
+    if not token:
+        return None
+    try:
+        claims = _serializer().loads(token, max_age=max_age)
+        return str(claims["u"]), float(claims["t"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def cookie_token() -> str | None:
+    """The session cookie this connection brought, unless the user logged out on it."""
+    if st.session_state.get(LOGGED_OUT_KEY):
+        return None
+    try:
+        return st.context.cookies.get(COOKIE)
+    except Exception:  # no browser connection (e.g. a bare script run)
+        return None
+
+
+@st.fragment  # the component's answers rerun this fragment only, not the whole page
+def write_pending_cookie() -> None:
+    """Write or remove the cookie in the browser after a login or a logout.
+
+    The component is rendered on every run until the browser reports that it has done it
+    (its value, kept under its key, turns true); a rerun in between cannot lose it.
+    """
+    pending = st.session_state.get(PENDING_KEY)
+    if not pending:
+        return
+    import extra_streamlit_components as stx
+
+    kind, token = pending
+    done_key = f"auth.cookie_{kind}"
+    if st.session_state.get(done_key) is True:
+        st.session_state.pop(PENDING_KEY)
+        return
+    manager = stx.CookieManager(key="auth.cookie_manager")
+    if kind == "set":
+        manager.set(COOKIE, token, key=done_key, max_age=WORKING_DAY, same_site="strict")
+    else:  # CookieManager.delete needs the cookie in its own copy, which may not have arrived yet
+        manager.cookie_manager(method="delete", cookie=COOKIE, key=done_key, default=False)
