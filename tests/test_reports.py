@@ -307,4 +307,11 @@ def test_reports_page_opens_on_the_latest_campaign_with_its_submitted_assessment
     at.switch_page("views/reports.py").run()
     assert not at.exception
     assert at.selectbox(key="reports.campaign").value["id"] == latest_id
+    # the page makes a file when its button is clicked, from the page's selection (AppTest cannot click a
+    # download button): make the evidence pack the way the button does
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
+    import appdata
+
+    appdata.report_file(("head.land", "agency_head", "kk-land"), at.selectbox(key="reports.agency").value,
+                        at.selectbox(key="reports.campaign").value["id"], dt.date(2026, 11, 25), "pack.pdf")
     assert packs and packs[-1]["fiscal_year"] == 2569 and packs[-1]["assessment_status"] == "submitted"

@@ -50,29 +50,31 @@ def test_killed_run_leaves_no_workers_and_is_marked_failed_next_time(tmp_path):
 
     list(setup_demo(url, cases=5000))
     cmd = [sys.executable, "-m", "engine.cli", "run", "--db", url, "--user", "admin"]
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    workers: list[int] = []
-    deadline = time.monotonic() + 120
-    while not workers and proc.poll() is None and time.monotonic() < deadline:
-        workers = children(proc.pid)
-        time.sleep(0.01)
-    assert workers, f"the run ended before its workers were seen: {proc.stderr.read().decode()}"
-    time.sleep(0.2)  # let the pool start all of its workers
-    workers = children(proc.pid) or workers
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    deadline = time.monotonic() + 5
-    while any(alive(w) for w in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    survivors = [w for w in workers if alive(w)]
-    for w in survivors:  # do not leave them behind on the machine either way
-        os.kill(w, signal.SIGKILL)
-    assert survivors == [], f"workers {survivors} outlived their killed parent"
-
-    with transaction(url) as session:
-        killed = session.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc())).first()
-        assert killed.status == "running" and killed.pid == proc.pid and killed.host == socket.gethostname()
+    for _attempt in range(3):  # on a loaded machine a run can finish before the kill lands: kill another one
+        proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        workers: list[int] = []
+        deadline = time.monotonic() + 120
+        while not workers and proc.poll() is None and time.monotonic() < deadline:
+            workers = children(proc.pid)
+            time.sleep(0.01)
+        assert workers, f"the run ended before its workers were seen: {proc.stderr.read().decode()}"
+        time.sleep(0.05)  # let the pool start its other worker
+        workers = children(proc.pid) or workers
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while any(alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        survivors = [w for w in workers if alive(w)]
+        for w in survivors:  # do not leave them behind on the machine either way
+            os.kill(w, signal.SIGKILL)
+        assert survivors == [], f"workers {survivors} outlived their killed parent"
+        with transaction(url) as session:
+            killed = session.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc())).first()
+            if killed.status != "succeeded":
+                break
+    assert killed.status == "running" and killed.pid == proc.pid and killed.host == socket.gethostname()
     next_run = run_evaluation(session_factory(url), SYSTEM, dt.date.today())
     with transaction(url) as session:
         killed = session.get(EvaluationRun, killed.id)

@@ -332,15 +332,17 @@ def submit_assessment(key: ScopeKey, assessment_id: int) -> None:
     _clear_reads()
 
 
-def report_file(key: ScopeKey, agency_id: str, campaign_id: int | None, today: dt.date, which: str) -> bytes:
-    """One report ("ack.pdf", "ack.xlsx", "pack.pdf" or "pack.xlsx"), made when the user asks for it."""
+def report_file(key: ScopeKey, agency_id: str, campaign_id: int | None, today: dt.date, which: str,
+                lang: str = "th") -> bytes:
+    """One report ("ack.pdf", "ack.xlsx", "pack.pdf" or "pack.xlsx"), made when the user asks for it.
+    The PDFs are the official Thai documents; the workbooks' values follow the reader's language."""
     scope = scope_of(key)
     with factory()() as session:
         if which.startswith("ack."):
             ack = sr.acknowledgement_data(session, scope, agency_id)
-            return sr.acknowledgement_pdf(ack, today) if which == "ack.pdf" else sr.acknowledgement_xlsx(ack)
+            return sr.acknowledgement_pdf(ack, today) if which == "ack.pdf" else sr.acknowledgement_xlsx(ack, lang)
         pack = sr.evidence_data(session, scope, agency_id, campaign_id)
-        return sr.evidence_pdf(pack, today) if which == "pack.pdf" else sr.evidence_xlsx(pack)
+        return sr.evidence_pdf(pack, today) if which == "pack.pdf" else sr.evidence_xlsx(pack, lang)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 import appdata
-from i18n import date, labelled, t
+from i18n import date, labelled, lang, t
 from present import named
 
 user = st.session_state["auth.user"]
@@ -27,7 +27,7 @@ campaign_id, today = (campaign["id"] if campaign else None), dt.date.today()
 
 def made_on_click(which: str):
     """The report is made when its button is clicked, so the page opens at once."""
-    return lambda: appdata.report_file(user, agency, campaign_id, today, which)
+    return lambda: appdata.report_file(user, agency, campaign_id, today, which, lang())
 
 
 for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
