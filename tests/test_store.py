@@ -277,7 +277,7 @@ def test_migrations_go_down_and_up_again(db_url):
     command.downgrade(_alembic_config(db_url), "base")
     assert current_revision(db_url) is None
     command.upgrade(_alembic_config(db_url), "head")
-    assert current_revision(db_url) == "0005"
+    assert current_revision(db_url) == "0008"
 
 
 def test_an_evaluation_run_reopens_expired_waivers_first(store):
