@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from engine.errors import UsageError
 from engine.loader import load_dataset
@@ -134,8 +134,15 @@ def test_demo_setup_opens_its_round_in_the_store_and_a_plain_run_keeps_the_2x_fl
                                                                FlagRow.status == "open")))
     before = open_2x()
     assert before
-    run_evaluation(session_factory(url), SYSTEM, as_of)
+    run_id = run_evaluation(session_factory(url), SYSTEM, as_of)
     assert open_2x() == before
+    with transaction(url) as s:  # every flag's subject is one its rule counts as evaluated
+        evaluated = {(r.agency_id, r.rule_id): r.evaluated for r in s.scalars(
+            select(RunAgencyRuleStat).where(RunAgencyRuleStat.run_id == run_id))}
+        flagged = s.execute(select(FlagRow.agency_id, FlagRow.rule_id, func.count()).where(
+            FlagRow.last_run_id == run_id, FlagRow.status != "cleared_by_data").group_by(
+            FlagRow.agency_id, FlagRow.rule_id)).all()
+    assert len(flagged) > 20 and all(n <= evaluated[(a, r)] for a, r, n in flagged)
     with transaction(url) as s:
         assert list(province.rounds_in_force(s, SYSTEM)) == [2570]
 
@@ -159,7 +166,8 @@ def test_no_data_for_what_no_run_evaluated_never_compliant_and_left_out_of_the_s
         stats = {r.rule_id: r.evaluated for r in s.scalars(select(RunAgencyRuleStat).where(
             RunAgencyRuleStat.run_id == run_id, RunAgencyRuleStat.agency_id == "A1"))}
         assert len(stats) == len(default_catalogue())
-        assert stats["1.2-process-without-manual"] == 2 and stats["1.3-unreported-deviation"] == 0
+        assert stats["1.2-process-without-manual"] == 1  # P1; P2 is not discretionary (applies_to)
+        assert stats["1.3-unreported-deviation"] == 0
         assert stats["2.1-staff-not-informed"] == stats["2.3-not-reported"] == 0  # no round open
         proposed = sa.propose(s, HEAD, "A1")
         for m in _case_only_measures() + ["2.1", "2.2", "2.3"]:
