@@ -173,6 +173,7 @@ def test_rules_page(app):
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "ผู้บังคับบัญชาทุกระดับชั้นต้องปฏิบัติตนเป็นแบบอย่างที่ดี" in text and "1.3-unreported-deviation" in text
+    assert "ตรวจเฉพาะเรื่องที่" in text  # a rule's applies_to: what its "evaluated" counts
 
 
 def _uploads(folder: Path) -> list[tuple[str, bytes, str]]:

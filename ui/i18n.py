@@ -75,6 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
                                                                              "Your role cannot import or evaluate"),
     "data.no_files": ("ยังไม่ได้เลือกไฟล์", "No files chosen"),
     "rules.title": ("มาตรการ กฎ และค่ากำหนด", "Measures, rules and parameters"),
+    "rules.applies_to": ("ตรวจเฉพาะเรื่องที่", "Evaluates only subjects where"),
     "rules.parameters": ("ค่ากำหนด", "Parameters"), "rules.source": ("ที่มา", "Source"),
     "rules.condition": ("เงื่อนไข", "Condition"), "rules.legal": ("ข้อกฎหมายที่เกี่ยวข้อง", "Legal references"),
     "queue.export_all": ("เตรียมไฟล์ทุกรายการที่ตรงเงื่อนไข ({total} รายการ)", "Prepare a file of all {total} matching flags"),
