@@ -28,7 +28,7 @@ from .facts import Index, partition_facts
 from .flags import Flag, build_flag
 from .kb import KnowledgeBase, ParamValue
 from .models import Dataset
-from .rules import Rule, RuleCatalogue, default_catalogue, holds
+from .rules import Rule, RuleCatalogue, default_catalogue, matcher
 
 ProgressFn = Callable[[str, int], None]  # (agency_id, subjects evaluated)
 
@@ -55,7 +55,8 @@ class _Job:
     params: dict[str, Any]
     as_of: dt.date
     kb: KnowledgeBase
-    applies: dict[str, list[Rule]] = field(default_factory=dict)  # fact kind -> rules with applies_to
+    # fact kind -> (applies_to as a function, the count keys of the rules that share it)
+    applies: dict[str, list[tuple[Callable[[dict[str, Any]], bool], list[str]]]] = field(default_factory=dict)
 
 
 # In a partition's fact counts, the key of a rule's count of the facts it applies to (rules
@@ -83,9 +84,10 @@ def _evaluate_partition(agency_id: str) -> tuple[str, list[Flag], Counter]:
     def counted(facts: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for f in facts:
             kinds[f["_type"]] += 1
-            for rule in applies.get(f["_type"], ()):
-                if holds(rule.applies_to, f):
-                    kinds[APPLIES + rule.rule_id] += 1
+            for test, keys in applies.get(f["_type"], ()):
+                if test(f):
+                    for key in keys:
+                        kinds[key] += 1
             yield f
 
     chosen: dict[tuple[str, int], tuple[int, durable.Action, dict[str, Any]]] = {}
@@ -152,10 +154,16 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     catalogue = catalogue or default_catalogue()
     kb = catalogue.kb
     index = Index.build(ds, params, calendar, corrective, stored)
-    applies: dict[str, list[Rule]] = {}
+    shared: dict[tuple[str, str], list[str]] = {}  # rules with the same applies_to test each fact once
+    conditions: dict[tuple[str, str], dict[str, Any]] = {}
     for rule in catalogue:
         if rule.applies_to is not None:
-            applies.setdefault(rule.fact_kind, []).append(rule)
+            key = (rule.fact_kind, repr(rule.applies_to))
+            shared.setdefault(key, []).append(APPLIES + rule.rule_id)
+            conditions[key] = rule.applies_to
+    applies: dict[str, list[tuple[Callable[[dict[str, Any]], bool], list[str]]]] = {}
+    for key, keys in shared.items():
+        applies.setdefault(key[0], []).append((matcher(conditions[key]), keys))
     _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), params, as_of, kb, applies)
     agencies = index.agency_ids()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(agencies) or 1))

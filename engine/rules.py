@@ -10,6 +10,7 @@ from __future__ import annotations
 import string
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -195,23 +196,35 @@ _TESTS = {"eq": lambda a, b: a == b, "neq": lambda a, b: a != b, "gt": lambda a,
           "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
 
 
-def holds(cond: dict[str, Any], fact: dict[str, Any]) -> bool:
-    """Whether a fact meets a condition with literal operands (``applies_to``). An absent
-    attribute meets only ``exists: false``, as in the rules engine."""
+def matcher(cond: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """A condition with literal operands (``applies_to``) as a function of a fact, built once
+    per rule so that counting costs a few look-ups per fact. An absent attribute meets only
+    ``exists: false``, as in the rules engine."""
     (key, value), = cond.items()
-    if key == "all":
-        return all(holds(c, fact) for c in value)
-    if key == "any":
-        return any(holds(c, fact) for c in value)
-    tests = value if isinstance(value, dict) else {"eq": value}
-    present = key in fact
-    for op, operand in tests.items():
-        if op == "exists":
-            if present != operand:
+    if key in ("all", "any"):
+        parts = [matcher(c) for c in value]
+        join = all if key == "all" else any
+        return lambda fact: join(p(fact) for p in parts)
+    tests = list((value if isinstance(value, dict) else {"eq": value}).items())
+    if len(tests) == 1 and tests[0][0] == "eq":
+        operand = tests[0][1]
+        return lambda fact: key in fact and fact[key] == operand
+
+    def check(fact: dict[str, Any]) -> bool:
+        present = key in fact
+        for op, operand in tests:
+            if op == "exists":
+                if present != operand:
+                    return False
+            elif not present or not _TESTS[op](fact[key], operand):
                 return False
-        elif not present or not _TESTS[op](fact[key], operand):
-            return False
-    return True
+        return True
+    return check
+
+
+def holds(cond: dict[str, Any], fact: dict[str, Any]) -> bool:
+    """Whether a fact meets a condition with literal operands (see ``matcher``)."""
+    return matcher(cond)(fact)
 
 
 _OPS_TEXT = {"eq": "=", "neq": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
