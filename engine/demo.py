@@ -116,6 +116,9 @@ def _ago(as_of: dt.date, n: int) -> dt.date:
     return as_of - dt.timedelta(days=n)
 
 
+DEMO_ROUND_SOURCE = "หนังสือจังหวัดขอนแก่น (ข้อมูลสาธิต) / the province's letter (demo data)"
+
+
 def acknowledgement_round(as_of: dt.date) -> tuple[int, dt.date]:
     """The demo's current acknowledgement round: a deadline 45 days before as_of, in its fiscal year."""
     deadline = as_of - dt.timedelta(days=45)
@@ -125,7 +128,8 @@ def acknowledgement_round(as_of: dt.date) -> tuple[int, dt.date]:
 def generate(out: Path, cases: int = 5000, seed: int = 1, as_of: dt.date | None = None,
              progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Write a demo dataset to ``out`` and return its manifest (as_of, counts, truth count, and the
-    ``--set`` of the acknowledgement round the truth assumes: ``manifest["set"]``)."""
+    acknowledgement round the truth assumes: as ``--set`` in ``manifest["set"]``, and as the
+    round an administrator opens in the store in ``manifest["round"]``)."""
     as_of = as_of or dt.date.today()
     rng = random.Random(seed)
     w = _Writer(rng)
@@ -260,6 +264,8 @@ def generate(out: Path, cases: int = 5000, seed: int = 1, as_of: dt.date | None 
             fh.write(json.dumps(t, ensure_ascii=False) + "\n")
     manifest = {"as_of": as_of.isoformat(), "seed": seed, "cases": cases,
                 "set": [f"acknowledgement_deadlines.{round_fy}={round_deadline.isoformat()}"],
+                # the same round as the province's letter would open it in the app (demo-setup)
+                "round": {"fiscal_year": round_fy, "deadline": round_deadline.isoformat(), "source": DEMO_ROUND_SOURCE},
                 "rows": {t: len(r) for t, r in w.tables.items()}, "expected_flags": len(w.truth)}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest

@@ -27,9 +27,9 @@ from .calendar import GovernmentCalendar
 from .errors import EvaluationError
 from .facts import Index, partition_facts
 from .flags import Flag, build_flag
-from .kb import KnowledgeBase
+from .kb import KnowledgeBase, ParamValue
 from .models import Dataset
-from .rules import RuleCatalogue, default_catalogue
+from .rules import Rule, RuleCatalogue, default_catalogue, matcher
 
 ProgressFn = Callable[[str, int], None]  # (agency_id, subjects evaluated)
 
@@ -56,6 +56,21 @@ class _Job:
     params: dict[str, Any]
     as_of: dt.date
     kb: KnowledgeBase
+    # fact kind -> (applies_to as a function, the count keys of the rules that share it)
+    applies: dict[str, list[tuple[Callable[[dict[str, Any]], bool], list[str]]]] = field(default_factory=dict)
+
+
+# In a partition's fact counts, the key of a rule's count of the facts it applies to (rules
+# with ``applies_to`` only); every other key is a fact kind.
+APPLIES = "applies_to:"
+
+
+def evaluated_subjects(rule: Rule, counts: Counter | dict[str, int]) -> int:
+    """The subjects ``rule`` evaluated in a partition (or a sum of partitions): the facts of its
+    kind to which it applies (all of them unless the rule has ``applies_to``)."""
+    if rule.applies_to is not None:
+        return counts.get(APPLIES + rule.rule_id, 0)
+    return counts.get(rule.fact_kind, 0)
 
 
 _JOB: _Job | None = None  # set in the parent before forking; workers inherit it
@@ -65,10 +80,15 @@ def _evaluate_partition(agency_id: str) -> tuple[str, list[Flag], Counter]:
     job = _JOB
     assert job is not None, "worker started without a job"
     kinds: Counter = Counter()
+    applies = job.applies
 
     def counted(facts: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for f in facts:
             kinds[f["_type"]] += 1
+            for test, keys in applies.get(f["_type"], ()):
+                if test(f):
+                    for key in keys:
+                        kinds[key] += 1
             yield f
 
     chosen: dict[tuple[str, int], tuple[int, durable.Action, dict[str, Any]]] = {}
@@ -133,22 +153,40 @@ def _run_isolated(agency_id: str) -> tuple[str, list[Flag], Counter]:
     return result
 
 
+def _facts(counts: Counter) -> int:
+    return sum(n for k, n in counts.items() if not k.startswith(APPLIES))
+
+
 def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     catalogue: RuleCatalogue | None = None, jobs: int | None = None,
                     progress: ProgressFn | None = None, calendar: GovernmentCalendar | None = None,
                     corrective: dict[str, tuple[int, dt.date]] | None = None,
+                    stored: dict[str, ParamValue] | None = None,
                     ) -> Iterator[tuple[str, list[Flag], Counter]]:
-    """Yield ``(agency_id, flags, fact counts)`` per agency, in agency order.
+    """Yield ``(agency_id, flags, fact counts)`` per agency, in agency order. The counts are by
+    fact kind, and by rule (key ``APPLIES + rule_id``) for rules with ``applies_to``: read a
+    rule's with ``evaluated_subjects``.
 
     ``params`` are the run's values (KB defaults with ``--set``); the dataset's ``parameters``
     rows refine them per agency and process. ``corrective`` (store runs only) feeds rule
     1.8-corrective-action-overdue: agency -> (overdue confirmed flags, oldest due date).
+    ``stored`` (store runs only): values an administrator recorded, with their sources.
     """
     global _JOB
     catalogue = catalogue or default_catalogue()
     kb = catalogue.kb
-    index = Index.build(ds, params, calendar, corrective)
-    _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), params, as_of, kb)
+    index = Index.build(ds, params, calendar, corrective, stored)
+    shared: dict[tuple[str, str], list[str]] = {}  # rules with the same applies_to test each fact once
+    conditions: dict[tuple[str, str], dict[str, Any]] = {}
+    for rule in catalogue:
+        if rule.applies_to is not None:
+            key = (rule.fact_kind, repr(rule.applies_to))
+            shared.setdefault(key, []).append(APPLIES + rule.rule_id)
+            conditions[key] = rule.applies_to
+    applies: dict[str, list[tuple[Callable[[dict[str, Any]], bool], list[str]]]] = {}
+    for key, keys in shared.items():
+        applies.setdefault(key[0], []).append((matcher(conditions[key]), keys))
+    _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), params, as_of, kb, applies)
     agencies = index.agency_ids()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(agencies) or 1))
     gc.collect()
@@ -170,14 +208,14 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                 result = in_flight.pop(agency_id).result()
                 pending.remove(agency_id)
                 if progress:
-                    progress(agency_id, sum(result[2].values()))
+                    progress(agency_id, _facts(result[2]))
                 yield result
     except BrokenProcessPool:
         for agency_id in list(pending):
             result = _run_isolated(agency_id)
             pending.remove(agency_id)
             if progress:
-                progress(agency_id, sum(result[2].values()))
+                progress(agency_id, _facts(result[2]))
             yield result
     finally:
         gc.unfreeze()
@@ -200,7 +238,7 @@ def evaluate(ds: Dataset, as_of: dt.date | None = None, params: dict[str, Any] |
         for rule in catalogue:
             if rule.store_only and corrective is None:
                 continue
-            result.stats[rule.rule_id].evaluated += kinds[rule.fact_kind]
+            result.stats[rule.rule_id].evaluated += evaluated_subjects(rule, kinds)
         for f in flags:
             result.stats[f.rule_id].flagged += 1
     return result

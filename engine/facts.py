@@ -168,7 +168,8 @@ class Index:
 
     @classmethod
     def build(cls, ds: Dataset, params: dict[str, Any] | None = None, calendar: GovernmentCalendar | None = None,
-              corrective: dict[str, tuple[int, dt.date]] | None = None) -> Index:
+              corrective: dict[str, tuple[int, dt.date]] | None = None,
+              stored: dict[str, ParamValue] | None = None) -> Index:
         from .calendar import default_calendar
         from .kb import load_kb
 
@@ -198,7 +199,7 @@ class Index:
         for name in ("risk_analyses", "monitoring_reports", "acknowledgements"):
             for item in getattr(ds, name):
                 by_agency[item.agency_id][name].append(item)
-        resolver = ParameterResolver(kb, params if params is not None else kb.defaults(), ds.parameters)
+        resolver = ParameterResolver(kb, params if params is not None else kb.defaults(), ds.parameters, stored)
         return cls(ds, processes, officers, processes_by_agency, officers_by_agency,
                    cases_by_agency, cases_by_officer, cases_by_process, escalations_by_case, notices_by_case,
                    by_agency, {a.agency_id: a.name for a in ds.agencies}, resolver,

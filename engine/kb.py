@@ -58,8 +58,9 @@ class LegalReference(BaseModel):
     sections_en: str
 
 
-ParameterOrigin = Literal["kb", "set", "agency", "process"]
-ORIGIN_TEXT = {"kb": ("ค่าในฐานความรู้", "knowledge-base default"), "set": ("กำหนดในการประมวลผลครั้งนี้ (--set)", "set for this run (--set)"),
+ParameterOrigin = Literal["kb", "store", "set", "agency", "process"]
+ORIGIN_TEXT = {"kb": ("ค่าในฐานความรู้", "knowledge-base default"),
+               "store": ("บันทึกโดยผู้ดูแลระบบ", "recorded by the administrator"), "set": ("กำหนดในการประมวลผลครั้งนี้ (--set)", "set for this run (--set)"),
                "agency": ("คำสั่งของหน่วยงาน", "the agency's order"), "process": ("คำสั่งของหน่วยงานสำหรับกระบวนงานนี้", "the agency's order for this process")}
 
 
@@ -123,17 +124,22 @@ class ParameterResolver:
     """SPEC §3 resolution, last wins: KB default → ``--set`` → agency row → process row.
 
     ``values`` are the run's values (KB defaults with ``--set`` applied); a value that differs
-    from the KB default is attributed to ``--set``. ``rows`` are the dataset's ``parameters``
+    from the KB default is attributed to ``--set``, unless it is the ``stored`` value (what an
+    administrator recorded in the store, e.g. acknowledgement rounds, between KB and ``--set``). ``rows`` are the dataset's ``parameters``
     rows, already validated by the loader.
     """
 
-    def __init__(self, kb: KnowledgeBase, values: dict[str, Any], rows: list[Any] = ()):
+    def __init__(self, kb: KnowledgeBase, values: dict[str, Any], rows: list[Any] = (),
+                 stored: dict[str, ParamValue] | None = None):
         self.kb = kb
         self.run: dict[str, ParamValue] = {}
+        stored = stored or {}
         for name, p in kb.parameters.items():
             value = values.get(name, p.default)
             origin: ParameterOrigin = "kb" if value == p.default else "set"
-            if origin == "kb":
+            if name in stored and value == stored[name].value:  # recorded in the store (an admin's round)
+                self.run[name] = stored[name]
+            elif origin == "kb":
                 self.run[name] = ParamValue(value, "kb", p.source_th, p.source_en)
             else:
                 self.run[name] = ParamValue(value, "set", ORIGIN_TEXT["set"][0], ORIGIN_TEXT["set"][1])
@@ -219,9 +225,11 @@ class KnowledgeBase(BaseModel):
         return {name: (dict(p.default) if isinstance(p.default, dict) else p.default)
                 for name, p in self.parameters.items()}
 
-    def resolve_parameters(self, overrides: list[str] | dict[str, str] | None) -> dict[str, Any]:
-        """Defaults with ``NAME=VALUE`` overrides applied; a bad one raises ``UsageError``."""
-        values = self.defaults()
+    def resolve_parameters(self, overrides: list[str] | dict[str, str] | None,
+                           base: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults (with ``base`` values over them) with ``NAME=VALUE`` overrides applied; a bad
+        one raises ``UsageError``."""
+        values = {**self.defaults(), **(base or {})}
         items = overrides.items() if isinstance(overrides, dict) else (_split(o) for o in overrides or [])
         for given, text in items:
             name, _, key = given.partition(".")

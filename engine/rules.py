@@ -10,6 +10,7 @@ from __future__ import annotations
 import string
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -63,6 +64,11 @@ class Rule(BaseModel):
     title_th: str
     title_en: str
     when: dict[str, Any]
+    # the facts of its kind the rule concerns (default: all of them): what "evaluated" means in
+    # a run's per-agency counts and so in the self-assessment's "not assessed — no data".
+    # Same form as ``when``, literal operands only; evaluated in Python (``holds``), not by
+    # the rules engine, and never a reason to flag.
+    applies_to: dict[str, Any] | None = None
     message_th: str
     message_en: str
     evidence: list[str]
@@ -156,6 +162,12 @@ def _check_rule(rule: Rule, kb: KnowledgeBase, path: tuple[Any, ...], doc: Locat
     _check_condition(rule.when, rule.fact_kind, params, used, path + ("when",), doc, problems)
     for i, variant in enumerate(rule.severity_when):
         _check_condition(variant.when, rule.fact_kind, params, used, path + ("severity_when", i, "when"), doc, problems)
+    if rule.applies_to is not None:
+        applies_used: set[str] = set()
+        _check_condition(rule.applies_to, rule.fact_kind, params, applies_used, path + ("applies_to",), doc, problems)
+        if applies_used:
+            problems.append(doc.problem(path + ("applies_to",), "applies_to compares with literal values only, "
+                                        f"not parameters ({', '.join(sorted(applies_used))})"))
     for name in sorted(used & params):
         if kb.parameters[name].overridable != "no" or kb.parameters[name].type != "int":
             # one compiled ruleset serves every subject: a value that differs per agency or
@@ -178,6 +190,41 @@ def _check_rule(rule: Rule, kb: KnowledgeBase, path: tuple[Any, ...], doc: Locat
     for name in rule.evidence:
         if name not in allowed:
             problems.append(doc.problem(path + ("evidence",), f"unknown evidence field '{name}'{did_you_mean(name, allowed)}"))
+
+
+_TESTS = {"eq": lambda a, b: a == b, "neq": lambda a, b: a != b, "gt": lambda a, b: a > b,
+          "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
+
+
+def matcher(cond: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """A condition with literal operands (``applies_to``) as a function of a fact, built once
+    per rule so that counting costs a few look-ups per fact. An absent attribute meets only
+    ``exists: false``, as in the rules engine."""
+    (key, value), = cond.items()
+    if key in ("all", "any"):
+        parts = [matcher(c) for c in value]
+        join = all if key == "all" else any
+        return lambda fact: join(p(fact) for p in parts)
+    tests = list((value if isinstance(value, dict) else {"eq": value}).items())
+    if len(tests) == 1 and tests[0][0] == "eq":
+        operand = tests[0][1]
+        return lambda fact: key in fact and fact[key] == operand
+
+    def check(fact: dict[str, Any]) -> bool:
+        present = key in fact
+        for op, operand in tests:
+            if op == "exists":
+                if present != operand:
+                    return False
+            elif not present or not _TESTS[op](fact[key], operand):
+                return False
+        return True
+    return check
+
+
+def holds(cond: dict[str, Any], fact: dict[str, Any]) -> bool:
+    """Whether a fact meets a condition with literal operands (see ``matcher``)."""
+    return matcher(cond)(fact)
 
 
 _OPS_TEXT = {"eq": "=", "neq": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}

@@ -334,6 +334,7 @@ def test_rules_page(app):
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "ผู้บังคับบัญชาทุกระดับชั้นต้องปฏิบัติตนเป็นแบบอย่างที่ดี" in text and "1.3-unreported-deviation" in text
+    assert "ตรวจเฉพาะเรื่องที่" in text  # a rule's applies_to: what its "evaluated" counts
 
 
 def _uploads(folder: Path) -> list[tuple[str, bytes, str]]:
@@ -756,3 +757,90 @@ def test_the_developer_toolbar_is_hidden(monkeypatch, tmp_path):
     monkeypatch.setattr("subprocess.call", lambda cmd, env: seen.append(cmd) or 0)
     cli.main(["app", "--db", f"sqlite:///{tmp_path}/x.db"])
     assert seen and seen[0][seen[0].index("--client.toolbarMode") + 1] == "minimal"  # `discretion-review app`
+
+
+ADMIN_USER = ("admin", "admin", None)
+
+
+def test_days_off_page_admin_records_a_day_off_and_opens_a_round(app, demo_db):
+    from engine.demo import DEMO_ROUND_SOURCE
+    from engine.store.schema import AcknowledgementRoundRow, CalendarEntryRow
+
+    at = app(ADMIN_USER)
+    at.switch_page("views/days_off.py").run()
+    assert not at.exception and at.title[0].value == "วันหยุดราชการและรอบการรายงาน"
+    at.number_input(key="cal.year").set_value(2568).run()
+    days = at.dataframe[0].value
+    ploughing = days[days["วันที่"] == "9 พ.ค. 2568"].iloc[0]  # from the government calendar, read-only
+    assert "พืชมงคล" in ploughing["ชื่อ"] and ploughing["มาจาก"] == "ปฏิทินวันหยุดราชการ (อ่านอย่างเดียว)"
+    assert ploughing["ที่มา"].startswith("ปฏิทินวันหยุดราชการ (ไลบรารี holidays")
+    assert at.info[0].value == "ยังไม่มีรายการ"  # no entry recorded yet: days off, then the rounds
+    rounds_kb, rounds_stored = at.dataframe[1].value, at.dataframe[2].value
+    assert rounds_kb.iloc[0]["ที่มา"].startswith("หนังสือจังหวัด แนวทางข้อ ๒.๓")  # the KB's 2562 round
+    assert list(rounds_stored["ที่มา"]) == [DEMO_ROUND_SOURCE]  # demo-setup opened the demo's round
+
+    at.text_input(key="cal.add.date").input("13/12/2570")  # typed as Thai people write it
+    at.text_input(key="cal.add.name_th").input("วันหยุดพิเศษ (ทดสอบ)")
+    at.text_input(key="cal.add.name_en").input("Special day off (test)")
+    at.button(key="cal.add.submit").click().run()
+    assert at.error and at.error[0].value == "ต้องระบุที่มา เช่น มติคณะรัฐมนตรี"  # no source: nothing stored, kept
+    assert at.text_input(key="cal.add.name_th").value == "วันหยุดพิเศษ (ทดสอบ)"
+    at.text_input(key="cal.add.source").input("มติคณะรัฐมนตรี 1 ธ.ค. 2570")
+    at.button(key="cal.add.submit").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value == "บันทึกแล้ว การประมวลผลครั้งต่อไปจะใช้ปฏิทินนี้"
+    assert list(at.dataframe[1].value["ที่มา"]) == ["มติคณะรัฐมนตรี 1 ธ.ค. 2570"]
+
+    at.number_input(key="cal.round.fy").set_value(2572)
+    at.text_input(key="cal.round.deadline").input("2570-12-15")
+    at.text_input(key="cal.round.source").input("ที่ ขก 0017.3/ว 999")
+    at.button(key="cal.round.submit").click().run()
+    assert at.error and "อยู่ในปีงบประมาณ 2571 ไม่ใช่ 2572" in at.error[0].value
+    at.number_input(key="cal.round.fy").set_value(2571)
+    at.button(key="cal.round.submit").click().run()
+    assert not at.exception and not at.error and at.success[0].value.startswith("เปิดรอบปีงบประมาณ 2571 แล้ว")
+    with transaction(demo_db) as s:
+        entry = s.scalars(select(CalendarEntryRow)).one()
+        assert (entry.date, entry.kind, entry.actor) == (dt.date(2027, 12, 13), "add", "admin")
+        stored = s.scalars(select(AcknowledgementRoundRow).order_by(AcknowledgementRoundRow.id)).all()
+        assert [(r.fiscal_year, r.deadline, r.actor) for r in stored][-1] == (2571, dt.date(2027, 12, 15), "admin")
+
+
+def test_days_off_page_is_read_only_for_everyone_else(app):
+    at = app(SUP)
+    at.switch_page("views/days_off.py").run()
+    assert not at.exception and at.title[0].value == "วันหยุดราชการและรอบการรายงาน"
+    assert at.info[0].value == "เฉพาะผู้ดูแลระบบที่บันทึกได้ ท่านดูได้อย่างเดียว"
+    assert not [b for b in at.button if b.key and b.key.startswith("cal.")]  # no forms
+    assert len(at.dataframe) >= 3  # the days off and the rounds are there to read
+
+
+def test_self_assessment_page_shows_not_assessed_no_data(tmp_path, dataset_dir, monkeypatch):
+    """The base dataset at 2024-04-20: no acknowledgement round is open, so 2.1–2.3 are not assessed."""
+    from engine.loader import load_dataset
+    from engine.store import assessment as sa
+    from engine.store.access import SYSTEM, add_user
+    from engine.store.data import import_dataset
+    from engine.store.db import session_factory, upgrade
+    from engine.store.runs import run_evaluation
+
+    url = f"sqlite:///{tmp_path}/nodata.db"
+    upgrade(url)
+    with transaction(url) as s:
+        import_dataset(s, SYSTEM, load_dataset(dataset_dir()), "fixture")
+        add_user(s, SYSTEM, "head.a1", DEMO_PASSWORD, "agency_head", "A1", "หัวหน้า")
+    run_evaluation(session_factory(url), SYSTEM, dt.date(2024, 4, 20))
+    with transaction(url) as s:
+        sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))
+    monkeypatch.setenv("DISCRETION_DB_URL", url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["auth.user"] = ("head.a1", "agency_head", "A1")
+    at.run()
+    at.switch_page("views/assessment.py").run()
+    assert not at.exception
+    summary = at.dataframe[0].value
+    summary.index = summary["ข้อ"].str.split(" ").str[0]  # "2.1 แจ้งบุคลากรให้รับทราบ": the item and its title
+    assert list(summary.loc[["2.1", "2.2", "2.3"], "ผลการประเมิน"]) == ["ยังไม่ได้ประเมิน — ไม่มีข้อมูล"] * 3
+    assert summary.loc["1.1", "ผลการประเมิน"] == "เป็นไปตามมาตรการ"
+    assert at.metric[0].value == "100.0"  # the no-data items are left out of the score
+    assert "ไม่นับรวมในคะแนน" in at.caption[0].value

@@ -227,7 +227,7 @@ def test_evidence_pack_uses_arabic_digits_throughout(agency_db):
 
 
 ENGLISH_CODES = {"open", "needs_info", "confirmed", "resolved", "dismissed", "waived", "cleared_by_data", "compliant",
-                 "partial", "non_compliant", "not_applicable", "draft", "submitted", "high", "medium", "low",
+                 "partial", "non_compliant", "not_applicable", "no_data", "draft", "submitted", "high", "medium", "low",
                  "measure", "guideline", "True", "False", "true", "false", "request_info", "confirm", "dismiss"}
 
 
@@ -267,8 +267,8 @@ def test_report_xlsx_values_are_thai_in_thai_and_english_in_english(agency_db):
     coded = ([c for r in items.values() for c in r[1:4]] + [r[1] for r in evidence]
              + [r[1] for r in en["Measures"].iter_rows(min_row=2, values_only=True)]
              + [dict(en["Self-assessment"].iter_rows(min_row=2, values_only=True))["Status"]])
-    assert set(coded) <= {"Compliant", "Non-compliant", "Partial", "Not applicable", "Yes", "No", "Link", "File",
-                          "Note", "Measure", "Guideline", "Submitted"}
+    assert set(coded) <= {"Compliant", "Non-compliant", "Partial", "Not applicable", "Not assessed — no data", "Yes", "No",
+                          "Link", "File", "Note", "Measure", "Guideline", "Submitted"}
     ack_en = dict(openpyxl.load_workbook(io.BytesIO(sr.acknowledgement_xlsx(ack, "en"))).active.iter_rows(
         min_row=2, values_only=True))
     assert ack_en["2.3 reported on"].date() == dt.date(2019, 6, 19) and ack_en["2.2 published on the website"] == "Yes"

@@ -128,3 +128,37 @@ def test_every_condition_reads_in_thai_and_english():
     for rule in catalogue:
         for lang in ("th", "en"):
             assert describe_condition(rule.when, lang, params)
+
+
+def test_applies_to_names_attributes_of_the_rules_fact_and_literal_values_only(rules_copy):
+    _edit(rules_copy, "measure-1.7-it.yaml", "applies_to: {discretionary: true}", "applies_to: {discretionary: $x}")
+    _edit(rules_copy, "measure-1.6-citizen-service.yaml", "applies_to: {licensing: true}",
+          "applies_to: {licensed: true}")
+    found = _problems(rules_copy)
+    assert any("applies_to.licensed: unknown attribute 'licensed' of a case fact (did you mean 'licensing'?)" in p
+               for p in found), found
+    assert any("applies_to" in p and "unknown parameter 'x'" in p for p in found), found
+
+
+def test_holds_reads_a_condition_as_the_rules_engine_does():
+    from engine.rules import holds
+
+    cond = {"all": [{"supervised": True}, {"any": [{"n": {"gt": 2}}, {"note": {"exists": False}}]}]}
+    assert holds(cond, {"supervised": True, "n": 3, "note": "x"})
+    assert holds(cond, {"supervised": True, "n": 1})  # note absent
+    assert not holds(cond, {"supervised": True, "n": 1, "note": "x"})
+    assert not holds(cond, {"n": 3})  # an absent attribute meets no comparison
+    assert not holds({"n": {"neq": 1}}, {})
+
+
+def test_a_rule_applies_to_every_subject_it_can_flag():
+    """applies_to only narrows what counts as evaluated: a subject outside it must never be
+    flagged, so each of its tests is one of the tests the rule's condition requires."""
+    from engine.rules import default_catalogue
+
+    for rule in default_catalogue():
+        if rule.applies_to is None:
+            continue
+        tests = rule.applies_to.get("all", [rule.applies_to])
+        when = rule.when.get("all", [rule.when])
+        assert all(t in when for t in tests), rule.rule_id

@@ -76,6 +76,7 @@ else:
         st.Page(VIEWS / "reports.py", title=t("nav.reports"), icon=":material/description:", url_path="reports"),
         st.Page(VIEWS / "upload.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data"),
         st.Page(VIEWS / "rules.py", title=t("nav.rules"), icon=":material/menu_book:", url_path="rules"),
+        st.Page(VIEWS / "days_off.py", title=t("nav.calendar"), icon=":material/event:", url_path="calendar"),
     ]
     if scope.all_agencies:
         pages.insert(0, st.Page(VIEWS / "dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:",

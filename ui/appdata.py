@@ -379,9 +379,68 @@ def province(key: ScopeKey, campaign_id: int | None) -> list[dict[str, Any]]:
     return out
 
 
+# --- what the administrator records for later runs: days off and acknowledgement rounds (issue 7) ---
+
+from engine.store import province as sp  # noqa: E402
+
+KB_CALENDAR_SOURCE = ("ปฏิทินวันหยุดราชการ (ไลบรารี holidays: วันหยุดนักขัตฤกษ์และวันหยุดราชการ ไม่รวมวันแรงงานแห่งชาติ)",
+                      "government calendar (holidays library: Thai public and government holidays, less Labour Day)")
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def calendar_view(key: ScopeKey, year_ce: int) -> dict[str, Any]:
+    """The government days off of a (Gregorian) year on weekdays, each with where it comes from
+    (the KB's calendar, kb/calendar.yaml, or an administrator's entry), and the stored entries."""
+    from engine.kb import load_calendar_entries
+
+    scope = scope_of(key)
+    with factory()() as session:
+        history = sp.calendar_entries(session, scope)
+        cal = sp.government_calendar(session, scope)
+        stored = {e.date: e for e in sp.calendar_in_force(session, scope)}
+    kb_entries = {e.date: e for e in load_calendar_entries()}
+    days, day = [], dt.date(year_ce, 1, 1)
+    while day.year == year_ce:
+        if day.weekday() < 5 and (day in stored or day in kb_entries or cal.is_day_off(day)):
+            entry = stored.get(day) or kb_entries.get(day)
+            origin = "store" if day in stored else "kb_file" if day in kb_entries else "kb"
+            days.append({"date": day, "day_off": cal.is_day_off(day), "origin": origin,
+                         "name_th": entry.name_th if entry else cal.holiday_name(day, "th"),
+                         "name_en": entry.name_en if entry else cal.holiday_name(day, "en"),
+                         "source": entry.source if entry else None})
+        day += dt.timedelta(days=1)
+    return {"days": days, "history": [{"id": r.id, "date": r.date, "kind": r.kind, "name_th": r.name_th,
+                                       "name_en": r.name_en, "source": r.source, "actor": r.actor, "at": r.at}
+                                      for r in history]}
+
+
+def add_calendar_entry(key: ScopeKey, day: dt.date, kind: str, name_th: str, name_en: str, source: str) -> None:
+    with factory()() as session, session.begin():
+        sp.add_calendar_entry(session, scope_of(key), day, kind, name_th, name_en, source)
+    _clear_reads()
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def rounds_view(key: ScopeKey) -> dict[str, Any]:
+    """The knowledge base's acknowledgement rounds (read-only, with its source) and the stored ones."""
+    scope = scope_of(key)
+    p = kb().parameters[sp.ROUNDS_PARAMETER]
+    with factory()() as session:
+        history = [{"id": r.id, "fiscal_year": r.fiscal_year, "deadline": r.deadline, "source": r.source,
+                    "actor": r.actor, "at": r.at} for r in sp.acknowledgement_rounds(session, scope)]
+    return {"kb": [{"fiscal_year": y, "deadline": d, "source": (p.source_th, p.source_en)}
+                   for y, d in sorted(p.default.items())], "history": history}  # type: ignore[union-attr]
+
+
+def open_round(key: ScopeKey, fiscal_year: int, deadline: dt.date, source: str) -> None:
+    with factory()() as session, session.begin():
+        sp.open_round(session, scope_of(key), fiscal_year, deadline, source)
+    _clear_reads()
+
+
 def _clear_reads() -> None:
     for fn in (queue_page, names, facets, status_counts, flag_detail, counts, runs, _dataset_snapshot, risk_overview,
-               risk_signals, campaigns, province):
+               risk_signals, campaigns, province, calendar_view, rounds_view):
         fn.clear()
 
 

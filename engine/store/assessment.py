@@ -8,21 +8,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import UsageError
 from ..kb import load_kb
+from ..thai import format_date
 from . import audit
 from .access import READ, SELF_ASSESS, NotFound, PermissionDenied, Scope
 from .review import StaleFlag
-from .schema import (AgencyRow, Assessment, AssessmentEvent, AssessmentItem, Campaign, FlagRow, ProcessRow, utcnow)
+from .schema import (AgencyRow, Assessment, AssessmentEvent, AssessmentItem, Campaign, EvaluationRun, FlagRow,
+                     ProcessRow, RunAgencyRuleStat, utcnow)
 
-ITEM_STATUSES = ("compliant", "partial", "non_compliant", "not_applicable")
+ITEM_STATUSES = ("compliant", "partial", "non_compliant", "not_applicable", "no_data")
 ITEM_STATUS_NAMES = {"compliant": ("เป็นไปตามมาตรการ", "Compliant"), "partial": ("เป็นไปตามบางส่วน", "Partial"),
                      "non_compliant": ("ไม่เป็นไปตามมาตรการ", "Non-compliant"),
-                     "not_applicable": ("ไม่เกี่ยวข้อง", "Not applicable")}
+                     "not_applicable": ("ไม่เกี่ยวข้อง", "Not applicable"),
+                     "no_data": ("ยังไม่ได้ประเมิน — ไม่มีข้อมูล", "Not assessed — no data")}
+# statuses the score leaves out: not applicable, and not assessed for want of data
+NOT_SCORED = ("not_applicable", "no_data")
+ASSESSED_RUN = ("succeeded", "partial")  # a partial run evaluated every agency it has rows for
 ASSESSMENT_STATUS_NAMES = {"not_started": ("ยังไม่เริ่ม", "Not started"), "draft": ("ร่าง", "Draft"),
                            "submitted": ("ส่งแล้ว", "Submitted")}
 ACTIVE = ("open", "needs_info", "confirmed")
@@ -46,11 +52,35 @@ def campaigns(session: Session, scope: Scope) -> list[Campaign]:
     return list(session.scalars(select(Campaign).order_by(Campaign.fiscal_year.desc())))
 
 
-def propose(session: Session, scope: Scope, agency_id: str) -> dict[str, tuple[str, str]]:
-    """measure -> (proposed status, why), from the agency's flags and their review."""
+def evaluated_subjects(session: Session, scope: Scope, agency_id: str) -> tuple[EvaluationRun, dict[str, int]] | None:
+    """The latest succeeded run that evaluated the agency, and per measure the subjects its
+    rules evaluated there (``RunAgencyRuleStat``); None when no run evaluated the agency."""
     scope.require(READ)
     if not scope.sees(agency_id):
         raise NotFound(f"no agency {agency_id}")
+    run_id = session.scalar(select(func.max(RunAgencyRuleStat.run_id))
+                            .join(EvaluationRun, EvaluationRun.id == RunAgencyRuleStat.run_id)
+                            .where(RunAgencyRuleStat.agency_id == agency_id, EvaluationRun.status.in_(ASSESSED_RUN)))
+    if run_id is None:
+        return None
+    by_measure: dict[str, int] = {}
+    for rule_id, n in session.execute(select(RunAgencyRuleStat.rule_id, RunAgencyRuleStat.evaluated).where(
+            RunAgencyRuleStat.run_id == run_id, RunAgencyRuleStat.agency_id == agency_id)):
+        measure = rule_id.split("-", 1)[0]  # a rule id starts with its measure (rules.py checks it)
+        by_measure[measure] = by_measure.get(measure, 0) + n
+    return session.get(EvaluationRun, run_id), by_measure
+
+
+def propose(session: Session, scope: Scope, agency_id: str) -> dict[str, tuple[str, str]]:
+    """measure -> (proposed status, why), from the agency's flags and their review.
+
+    A measure whose rules evaluated no subject of the agency in the latest run that evaluated
+    it (or with no such run) and that has no open flag is ``no_data``, never compliant: no
+    flag there means nothing was looked at, not that all is well."""
+    scope.require(READ)
+    if not scope.sees(agency_id):
+        raise NotFound(f"no agency {agency_id}")
+    evaluated = evaluated_subjects(session, scope, agency_id)
     counts: dict[str, dict[str, int]] = {}
     for measure, status, severity in session.execute(
             select(FlagRow.measure, FlagRow.status, FlagRow.severity).where(FlagRow.agency_id == agency_id)):
@@ -72,6 +102,13 @@ def propose(session: Session, scope: Scope, agency_id: str) -> dict[str, tuple[s
                                           f"ข้อสังเกตที่ยังไม่ยุติ {c['active']} รายการ ระดับสูง {c['active_high']}")
         elif c["active"]:
             out[m.id] = ("partial", f"{c['active']} open flags, none high / ข้อสังเกตที่ยังไม่ยุติ {c['active']} รายการ")
+        elif evaluated is None:
+            out[m.id] = ("no_data", "no evaluation run has evaluated this agency / ยังไม่มีการประมวลผลข้อมูลของหน่วยงานนี้")
+        elif not evaluated[1].get(m.id):
+            run = evaluated[0]
+            out[m.id] = ("no_data", f"run {run.id} (as of {run.as_of.isoformat()}) evaluated no subject of this measure "
+                                    f"/ การประมวลผลครั้งที่ {run.id} (ณ วันที่ {format_date(run.as_of)}) "
+                                    "ไม่มีข้อมูลของหน่วยงานที่ต้องตรวจสอบตามมาตรการข้อนี้")
         else:
             out[m.id] = ("compliant", f"no open flags ({c['reviewed']} reviewed) / ไม่มีข้อสังเกตค้าง "
                                       f"(พิจารณาแล้ว {c['reviewed']})")
@@ -121,8 +158,10 @@ def items(session: Session, scope: Scope, assessment: int | Assessment) -> list[
 
 
 def score(rows: list[AssessmentItem]) -> float | None:
-    """Compliant 1, partial ½, non-compliant 0, over the applicable items, as a percentage."""
-    applicable = [r for r in rows if r.status != "not_applicable"]
+    """Compliant 1, partial ½, non-compliant 0, over the applicable items, as a percentage.
+    Not applicable and "not assessed — no data" items are not applicable here: they count
+    neither for nor against the agency."""
+    applicable = [r for r in rows if r.status not in NOT_SCORED]
     if not applicable:
         return None
     points = sum(1.0 if r.status == "compliant" else 0.5 if r.status == "partial" else 0.0 for r in applicable)

@@ -14,6 +14,7 @@ from ..loader import load_dataset
 from .access import SYSTEM, add_user
 from .data import import_dataset
 from .db import database_url, session_factory, transaction, upgrade
+from .province import open_round
 from .runs import run_evaluation
 from .schema import FlagRow, User
 
@@ -46,9 +47,11 @@ def setup_demo(url: str | None = None, cases: int = 5000, as_of: dt.date | None 
             ds = load_dataset(folder)
         with transaction(url) as session:
             import_dataset(session, SYSTEM, ds, f"demo-data --cases {cases} --seed 1")
-        # the demo's acknowledgement round, as the province's letter for it would set
-        rounds = dict(item.split("=", 1) for item in manifest["set"])
-        run_evaluation(session_factory(url), SYSTEM, as_of, overrides=rounds)
+            # the demo's acknowledgement round, opened as the administrator would from the
+            # province's letter: stored, so every later run (CLI or app) keeps it
+            r = manifest["round"]
+            open_round(session, SYSTEM, r["fiscal_year"], dt.date.fromisoformat(r["deadline"]), r["source"])
+        run_evaluation(session_factory(url), SYSTEM, as_of)
         yield f"demo data: {cases} cases of the 33 Khon Kaen agencies, evaluated at {as_of.isoformat()}"
     yield f"demo users (password for each: {DEMO_PASSWORD}):"
     for username, role, agency, _ in DEMO_USERS:

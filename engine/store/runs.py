@@ -18,19 +18,19 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from ..calendar import GovernmentCalendar
-from ..evaluate import iter_partitions
+from ..calendar import CalendarEntry, GovernmentCalendar
+from ..evaluate import evaluated_subjects, iter_partitions
 from ..flags import Flag
 from ..kb import ParameterResolver
 from ..models import Dataset
 from ..resources import data_dir
 from ..rules import RuleCatalogue, default_catalogue
-from . import audit
+from . import audit, province
 from .access import IMPORT, READ, Scope
 from .data import consistent_all
 from .db import begin_write
 from .review import expire_waivers
-from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunRuleStat, utcnow
+from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunAgencyRuleStat, RunRuleStat, utcnow
 
 ProgressFn = Callable[[float, str], None]
 
@@ -95,17 +95,25 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
 
     The run is recorded first (so a failure is visible), then evaluated, then its flags are
     synchronised in one transaction. Returns the run id. ``calendar``: the government
-    calendar with days off recorded in the app (default: the knowledge base's).
+    calendar to use (default: the knowledge base's with the days off an administrator
+    recorded, ``province.calendar_in_force``). Acknowledgement rounds an administrator opened
+    come between the KB's and ``overrides``. The run records per agency and rule the subjects
+    evaluated (``RunAgencyRuleStat``: the self-assessment's "not assessed — no data").
     """
     scope.require(IMPORT)
     catalogue = catalogue or default_catalogue()
-    params = catalogue.kb.resolve_parameters(overrides or {})
     agencies_filter = scope.agency_filter()
     with session_factory() as session, session.begin():
         reap_stale_runs(session)
+        # SPEC §3 resolution KB → what an administrator recorded (acknowledgement rounds) → --set
+        stored = province.stored_parameters(session, scope, catalogue.kb)
+        params = catalogue.kb.resolve_parameters(overrides or {}, base={n: v.value for n, v in stored.items()})
+        days_off = province.calendar_in_force(session, scope)
+        if calendar is None:  # the KB's calendar with the days off recorded in the app
+            calendar = GovernmentCalendar.from_kb(extra=days_off)
         last_import = session.scalar(select(DatasetImport.id).order_by(DatasetImport.id.desc()))
         # every value with its source; the dataset's agency/process rows are added once it is loaded
-        recorded = ParameterResolver(catalogue.kb, params).record()
+        recorded = _record(ParameterResolver(catalogue.kb, params, stored=stored), days_off)
         run = EvaluationRun(as_of=as_of, parameters=recorded, catalogue=CATALOGUE_VERSION,
                             kb_version=catalogue.kb.version, rules_version=rules_version(),
                             dataset_import_id=last_import, agencies=[agencies_filter] if agencies_filter else [],
@@ -122,26 +130,31 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
         flags: list[Flag] = []
         counts: dict[str, int] = {}
+        per_agency: list[dict[str, Any]] = []
         done = 0
         for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
-                                                           corrective=corrective):
+                                                           corrective=corrective, stored=stored):
             done += 1
             if agency_id in agencies:
                 flags.extend(partition)
                 for kind, n in kinds.items():
                     counts[kind] = counts.get(kind, 0) + n
+                per_agency.extend({"run_id": run_id, "agency_id": agency_id, "rule_id": rule.rule_id,
+                                   "evaluated": evaluated_subjects(rule, kinds)} for rule in catalogue)
             if progress:
                 progress(0.9 * done / max(1, len(ds.agencies)), agency_id)
         with session_factory() as session, session.begin():
             begin_write(session, "flag_events")  # one writer of flags from here to commit: see _sync_flags
             run = session.get(EvaluationRun, run_id)
-            run.parameters = ParameterResolver(catalogue.kb, params, ds.parameters).record()
+            run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
             for rule in catalogue:
                 flagged = sum(1 for f in flags if f.rule_id == rule.rule_id)
-                session.add(RunRuleStat(run_id=run_id, rule_id=rule.rule_id, evaluated=counts.get(rule.fact_kind, 0),
+                session.add(RunRuleStat(run_id=run_id, rule_id=rule.rule_id, evaluated=evaluated_subjects(rule, counts),
                                         flagged=flagged))
+            if per_agency:
+                session.execute(RunAgencyRuleStat.__table__.insert(), per_agency)
             run.status, run.finished_at = "succeeded", utcnow()
             skipped = {a: p for a, p in broken.items() if scope.sees(a)}
             if skipped:  # evaluated everybody else; say who was not, and why
@@ -195,6 +208,13 @@ def _process_alive(pid: int, since: dt.datetime) -> bool:
         return False  # a zombie: dead, not yet collected
     started = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
     return started <= since.replace(tzinfo=dt.timezone.utc).timestamp() + 1
+
+
+def _record(resolver: ParameterResolver, days_off: list[CalendarEntry]) -> dict[str, Any]:
+    """The run's parameters with their sources, and the stored days off its calendar used."""
+    return {**resolver.record(),
+            "calendar": [{"date": e.date.isoformat(), "kind": e.kind, "name_th": e.name_th, "name_en": e.name_en,
+                          "source": e.source} for e in days_off]}
 
 
 def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencies: set[str],

@@ -248,6 +248,53 @@ class RunRuleStat(Base):
     flagged: Mapped[int] = mapped_column(Integer)
 
 
+class RunAgencyRuleStat(Base):
+    """Per run, agency and rule: the subjects the rule evaluated in the agency's partition (the
+    facts of its kind to which it applies, see ``applies_to`` in rules/*.yaml). An agency with
+    no row in a run was not evaluated by it; zero means evaluated and nothing to evaluate."""
+
+    __tablename__ = "run_agency_rule_stats"
+    run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_runs.id"), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    evaluated: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (Index("ix_run_agency_rule_stats_agency", "agency_id", "run_id"),)
+
+
+class CalendarEntryRow(Base):
+    """A correction of the government calendar recorded by an administrator (e.g. a day off the
+    cabinet declared): appended only and hash-chained (engine/store/audit.py). The latest
+    entry for a date wins, so a mistaken entry is undone by a new one, never by an edit."""
+
+    __tablename__ = "calendar_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # add (a day off) | remove (a working day)
+    name_th: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AcknowledgementRoundRow(Base):
+    """An acknowledgement round (guidelines 2.1–2.3) an administrator opened: the fiscal year's
+    deadline and the letter that sets it. Appended only and hash-chained; the latest entry for
+    a fiscal year wins (a corrected deadline is a new entry)."""
+
+    __tablename__ = "acknowledgement_rounds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    fiscal_year: Mapped[int] = mapped_column(Integer, index=True)  # Buddhist Era
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
 class FlagRow(Base):
     __tablename__ = "flags"
     flag_id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -61,6 +61,8 @@ kb = load_kb()
 view = appdata.assessment_view(user, campaign["id"], agency)
 locked = view["status"] == "submitted"
 st.metric(t("assess.score"), "-" if view["score"] is None else f"{view['score']:.1f}")
+if any(i["status"] == "no_data" or i["proposed_status"] == "no_data" for i in view["items"]):
+    st.caption(t("assess.no_data_note"))
 if locked:
     st.success(t("assess.submitted", when=timestamp(view["submitted_at"]), who=view["submitted_by"]))
 

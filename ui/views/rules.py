@@ -29,6 +29,8 @@ for m in kb.measures:
             st.markdown(f"**`{r.rule_id}`** · {t('sev.' + r.severity)} · {t('subject.' + r.subject)} — "
                         f"{r.title_th if th else r.title_en}")
             st.markdown(f"{t('rules.condition')}: {describe_condition(r.when, lang(), kb.defaults())}")
+            if r.applies_to is not None:  # what counts as evaluated (the self-assessment's "no data")
+                st.markdown(f"{t('rules.applies_to')}: {describe_condition(r.applies_to, lang(), kb.defaults())}")
 
 st.subheader(t("rules.parameters"))
 UNITS = {"days": ("วัน", "days"), "years": ("ปี", "years"), "decisions": ("คำวินิจฉัย", "decisions"), "date": ("วันที่", "date")}
