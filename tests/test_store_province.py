@@ -75,7 +75,7 @@ def test_only_admins_write_and_every_entry_is_kept_in_a_hash_chain(db_url):
                 province.add_calendar_entry(s, who, friday, "add", "x", "x", "มติ ครม.")
             with pytest.raises(PermissionDenied, match="administrators only"):
                 province.open_round(s, who, 2567, dt.date(2024, 1, 31), "หนังสือ ขก 0017/1")
-        with pytest.raises(UsageError, match="source .* is required"):
+        with pytest.raises(UsageError, match="ต้องระบุที่มา .* source is required"):
             province.add_calendar_entry(s, ADMIN, friday, "add", "วันหยุด", "Day off", "  ")
         with pytest.raises(UsageError, match="Saturday"):
             province.add_calendar_entry(s, ADMIN, dt.date(2024, 3, 9), "add", "วันหยุด", "Day off", "มติ ครม.")
