@@ -107,7 +107,7 @@ def _shots(tmp_path: Path) -> Path:
 def _open(page, name: str, heading: str) -> float:
     """Go to a page through the sidebar, as a person does; seconds until it has settled."""
     started = time.perf_counter()
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).click()
     page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
     _settled(page)
     return time.perf_counter() - started

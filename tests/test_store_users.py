@@ -121,7 +121,6 @@ NO_SCOPE = {
     "audit.rehash_all": "the migration that adds the hashes",
     "data.consistent_all": "the whole store for run_evaluation, which checked its caller's scope first",
     "db.begin_write": "a lock, no data",
-    "runs.corrective_actions_overdue": "the review store's data for run_evaluation, which checked its caller's scope first",
     "review.expire_waivers": "time-triggered upkeep by the system, not a person's read or write",
     "runs.reap_stale_runs": "upkeep at the start of run_evaluation (which checked its caller first): marks dead runs failed",
 }
