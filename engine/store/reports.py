@@ -27,7 +27,7 @@ from .schema import (AcknowledgementRow, AgencyRow, Assessment, AssessmentEvent,
 
 STATUS_ORDER = ("open", "needs_info", "confirmed", "resolved", "dismissed", "waived", "cleared_by_data")
 SEVERITY_ORDER = ("high", "medium", "low")
-SEVERITY_NAMES = {"high": ("สูง", "High"), "medium": ("กลาง", "Medium"), "low": ("ต่ำ", "Low")}
+SEVERITY_NAMES = {"high": ("สูง", "High"), "medium": ("ปานกลาง", "Medium"), "low": ("ต่ำ", "Low")}
 KIND_NAMES = {"measure": ("มาตรการ", "Measure"), "guideline": ("แนวทางปฏิบัติ", "Guideline")}
 YES_NO = {True: ("ใช่", "Yes"), False: ("ไม่ใช่", "No")}
 

@@ -33,7 +33,7 @@ for m in kb.measures:
                 st.markdown(f"{t('rules.applies_to')}: {describe_condition(r.applies_to, lang(), kb.defaults())}")
 
 st.subheader(t("rules.parameters"))
-UNITS = {"days": ("วัน", "days"), "years": ("ปี", "years"), "decisions": ("คำวินิจฉัย", "decisions"), "date": ("วันที่", "date")}
+UNITS = {"days": ("วัน", "days"), "years": ("ปี", "years"), "decisions": ("เรื่องที่พิจารณา", "decisions"), "date": ("วันที่", "date")}
 show(pd.DataFrame([{
     "name": name, "default": field_value(name, p.default) if hasattr(p.default, "isoformat") else str(p.default),
     "unit": pick(UNITS.get(p.unit, (p.unit, p.unit))), "meaning": p.meaning_th if th else p.meaning_en,
