@@ -83,7 +83,7 @@ def test_import_is_all_or_nothing(db_url, dataset_dir, monkeypatch):
 
     def failing_insert(table):
         calls["n"] += 1
-        if table is CaseRow:
+        if table is CaseRow or table is CaseRow.__table__:
             raise RuntimeError("disk full")
         return original(table)
 
@@ -273,7 +273,41 @@ def test_migrations_go_down_and_up_again(db_url):
     command.downgrade(_alembic_config(db_url), "base")
     assert current_revision(db_url) is None
     command.upgrade(_alembic_config(db_url), "head")
-    assert current_revision(db_url) == "0004"
+    assert current_revision(db_url) == "0007"
+
+
+def test_the_queue_speed_migration_ranks_existing_flags_and_goes_down_and_up(store):
+    """0007 adds the database-computed severity rank (and its indexes) to flags already stored."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from engine.store.db import _alembic_config, make_engine
+
+    def columns_and_indexes() -> tuple[set[str], set[str]]:
+        engine = make_engine(store)
+        try:
+            insp = inspect(engine)
+            return {c["name"] for c in insp.get_columns("flags")}, {i["name"] for i in insp.get_indexes("flags")}
+        finally:
+            engine.dispose()
+
+    with transaction(store) as s:
+        severities = dict(s.execute(select(FlagRow.flag_id, FlagRow.severity)).all())
+    assert severities
+    command.downgrade(_alembic_config(store), "0004")
+    cols, indexes = columns_and_indexes()
+    assert "severity_rank" not in cols and "ix_flags_severity_order" not in indexes
+    command.upgrade(_alembic_config(store), "head")
+    cols, indexes = columns_and_indexes()
+    assert "severity_rank" in cols and {"ix_flags_severity_order", "ix_flags_agency_severity_order"} <= indexes
+    with transaction(store) as s:  # the rank follows the severity when it changes
+        for flag_id, severity in zip(sorted(severities), ("medium", "low")):
+            s.execute(FlagRow.__table__.update().where(FlagRow.flag_id == flag_id).values(severity=severity))
+            severities[flag_id] = severity
+    with transaction(store) as s:
+        ranks = dict(s.execute(select(FlagRow.flag_id, FlagRow.severity_rank)).all())
+    assert ranks == {f: {"high": 0, "medium": 1, "low": 2}[v] for f, v in severities.items()}
+    assert set(ranks.values()) >= {1, 2}
 
 
 def test_an_evaluation_run_reopens_expired_waivers_first(store):

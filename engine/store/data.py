@@ -61,21 +61,24 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
             stmt = stmt.where(RiskAnalysisRow.source == "import")  # analyses recorded in the app stay
         session.execute(stmt)
     for table in TABLES:
-        row = DATASET_ROWS[table.name]
+        # Core, not ORM, inserts: the ORM splits a batch by which values are None (one statement
+        # per row shape, ~70,000 round trips for 100,000 cases); Core sends every row with every
+        # column, so a batch is one executemany (multi-row VALUES on both databases).
+        target = DATASET_ROWS[table.name].__table__
         names = [f.name for f in fields(table.model)]
+        owner = (lambda item: process_agency[item.process_id]) if table.name == "cases" else \
+            (lambda item: case_agency[item.case_id]) if table.name == "escalations" else None
         batch: list[dict[str, Any]] = []
         for item in getattr(ds, table.name):
             values = {n: getattr(item, n) for n in names}
-            if table.name == "cases":
-                values["agency_id"] = process_agency[item.process_id]
-            elif table.name == "escalations":
-                values["agency_id"] = case_agency[item.case_id]
+            if owner is not None:
+                values["agency_id"] = owner(item)
             batch.append(values)
             if len(batch) == _BATCH:
-                session.execute(insert(row), batch)
+                session.execute(insert(target), batch)
                 batch = []
         if batch:
-            session.execute(insert(row), batch)
+            session.execute(insert(target), batch)
     record = DatasetImport(imported_by=scope.username, source=source, agencies=agencies, counts=ds.counts())
     session.add(record)
     session.flush()

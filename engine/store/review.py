@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -80,7 +80,8 @@ class QueueFilter:
 
 
 SORTS = {
-    "severity": (case({"high": 0, "medium": 1, "low": 2}, value=FlagRow.severity), FlagRow.event_date.desc(), FlagRow.flag_id),
+    # severity_rank is computed by the database; both queue indexes follow this order exactly
+    "severity": (FlagRow.severity_rank, FlagRow.event_date.desc(), FlagRow.flag_id),
     "newest": (FlagRow.created_at.desc(), FlagRow.flag_id),
     "date": (FlagRow.event_date.desc(), FlagRow.flag_id),
     "rule": (FlagRow.rule_id, FlagRow.subject_id),

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..evaluate import iter_partitions
@@ -34,6 +35,7 @@ ProgressFn = Callable[[float, str], None]
 VOLATILE_EVIDENCE = frozenset({"days_since_decision", "days_since_deviation", "max_investigation_days",
                                "manual_age_days", "days_since_committee_analysis", "days_since_monitoring_report",
                                "years_in_position", "elapsed"})
+_CHUNK = 5000  # ids per IN (…) list: well under SQLite's and PostgreSQL's parameter limits
 DECIDED = ("confirmed", "dismissed", "waived", "needs_info", "resolved")
 
 
@@ -108,10 +110,11 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             run = session.get(EvaluationRun, run_id)
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
-            for rule in catalogue:
-                flagged = sum(1 for f in flags if f.rule_id == rule.rule_id)
-                session.add(RunRuleStat(run_id=run_id, rule_id=rule.rule_id, evaluated=counts.get(rule.fact_kind, 0),
-                                        flagged=flagged))
+            flagged = Counter(f.rule_id for f in flags)  # one pass, not one per rule
+            stats = [{"run_id": run_id, "rule_id": rule.rule_id, "evaluated": counts.get(rule.fact_kind, 0),
+                      "flagged": flagged[rule.rule_id]} for rule in catalogue]
+            if stats:
+                session.execute(insert(RunRuleStat.__table__), stats)
             run.status, run.finished_at = "succeeded", utcnow()
             skipped = {a: p for a, p in broken.items() if scope.sees(a)}
             if skipped:  # evaluated everybody else; say who was not, and why
@@ -140,14 +143,23 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
     ``version`` moves only when the status, the stable evidence or the severity changes.
     """
     existing = {row.flag_id: row for row in session.execute(
-        select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.evidence, FlagRow.severity)
+        select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.severity)
         .where(FlagRow.agency_id.in_(agencies)).order_by(FlagRow.flag_id).with_for_update())}
+    # the stored evidence is read (and JSON-decoded) only for the flags whose facts changed
+    keys = {f.flag_id: evidence_key(f.evidence) for f in flags}
+    changed_ids = sorted(i for i, k in keys.items() if i in existing and existing[i].status != "cleared_by_data"
+                         and existing[i].evidence_key != k)
+    stored_evidence: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(changed_ids), _CHUNK):
+        for flag_id, evidence in session.execute(select(FlagRow.flag_id, FlagRow.evidence)
+                                                 .where(FlagRow.flag_id.in_(changed_ids[i:i + _CHUNK]))):
+            stored_evidence[flag_id] = evidence
     now = utcnow()
     inserts, updates, events = [], [], []
     seen: set[str] = set()
     for f in flags:
         seen.add(f.flag_id)
-        key = evidence_key(f.evidence)
+        key = keys[f.flag_id]
         process_id, officer_id, event_date = links.get((f.subject_type, f.subject_id), (None, None, None))
         common = {"message_th": f.message_th, "message_en": f.message_en, "evidence": f.evidence,
                   "evidence_key": key, "as_of": run.as_of, "last_run_id": run.id, "severity": f.severity,
@@ -165,12 +177,13 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
             events.append(_event(f.flag_id, "fired_again", old.status, "open", run, now))
             run.flags_reopened += 1
         elif old.evidence_key != key:
-            changed = _changed(old.evidence or {}, f.evidence)
+            before = stored_evidence.get(f.flag_id) or {}
+            changed = _changed(before, f.evidence)
             status = "open" if old.status in DECIDED else old.status
-            updates.append((True, {"flag_id": f.flag_id, "status": status, "previous_evidence": old.evidence,
+            updates.append((True, {"flag_id": f.flag_id, "status": status, "previous_evidence": before,
                                    "changed_fields": changed, **common}))
             events.append(_event(f.flag_id, "evidence_changed", old.status, status, run, now,
-                                 {"changed": changed, "before": {k: old.evidence.get(k) for k in changed},
+                                 {"changed": changed, "before": {k: before.get(k) for k in changed},
                                   "after": {k: f.evidence.get(k) for k in changed}}))
             run.flags_reopened += old.status != status
         else:  # same facts: refresh what moves with as_of; the status is the reviewer's, untouched

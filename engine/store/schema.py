@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Computed, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData,
+                        SmallInteger, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -23,6 +23,7 @@ def utcnow() -> dt.datetime:
 
 
 Id = String(128)
+SEVERITY_RANK = "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
 
 
 class DatasetImport(Base):
@@ -220,6 +221,9 @@ class FlagRow(Base):
     rule_id: Mapped[str] = mapped_column(String(64), index=True)
     measure: Mapped[str] = mapped_column(String(8), index=True)
     severity: Mapped[str] = mapped_column(String(8))
+    # 0 high, 1 medium, 2 low: computed by the database from severity (never written, never
+    # out of step), so the queue's severity sort walks an index (migration 0007)
+    severity_rank: Mapped[int | None] = mapped_column(SmallInteger, Computed(SEVERITY_RANK))
     subject_type: Mapped[str] = mapped_column(String(16))
     subject_id: Mapped[str] = mapped_column(Id)
     agency_id: Mapped[str] = mapped_column(Id)
@@ -246,7 +250,10 @@ class FlagRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic locking: no silent overwrite
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_flags_queue", "agency_id", "status", "severity"),)
+    __table_args__ = (Index("ix_flags_queue", "agency_id", "status", "severity"),
+                      Index("ix_flags_severity_order", "severity_rank", text("event_date DESC"), "flag_id", "status"),
+                      Index("ix_flags_agency_severity_order", "agency_id", "severity_rank", text("event_date DESC"),
+                            "flag_id", "status"))
 
 
 class FlagEvent(Base):
