@@ -79,15 +79,15 @@ def test_import_is_all_or_nothing(db_url, dataset_dir, monkeypatch):
     real = data._BATCH
     monkeypatch.setattr(data, "_BATCH", 1)  # many statements, so the failure lands mid-import
     calls = {"n": 0}
-    original = data.insert
+    original = data.bulk_insert
 
-    def failing_insert(table):
+    def failing_insert(session, table, rows):
         calls["n"] += 1
-        if table is CaseRow or table is CaseRow.__table__:
+        if table is CaseRow.__table__:
             raise RuntimeError("disk full")
-        return original(table)
+        return original(session, table, rows)
 
-    monkeypatch.setattr(data, "insert", failing_insert)
+    monkeypatch.setattr(data, "bulk_insert", failing_insert)
     with pytest.raises(RuntimeError, match="disk full"):
         with transaction(db_url) as s:
             import_dataset(s, SYSTEM, bigger, "second")
@@ -341,3 +341,45 @@ def test_repeated_failed_logins_lock_the_name_for_a_while(db_url):
                              .order_by(LoginAttempt.id)).all()
         assert attempts == [False] * MAX_FAILURES + [True]
 
+
+
+@pytest.mark.parametrize("copy_from", [1, 10**9], ids=["bulk-copy", "executemany"])
+def test_bulk_writes_keep_the_lifecycle_versions_and_hash_chain(db_url, dataset_dir, monkeypatch, copy_from):
+    """The same lifecycle, written by COPY (PostgreSQL, every batch forced through it) and by
+    executemany: the same statuses, versions, evidence, JSON nulls and an unbroken hash chain."""
+    from engine.store import audit, db
+
+    used = []
+    real_use_copy = db._use_copy
+    monkeypatch.setattr(db, "COPY_FROM", copy_from)
+    monkeypatch.setattr(db, "_use_copy", lambda s, rows: used.append(real_use_copy(s, rows)) or used[-1])
+    ds = load_dataset(dataset_dir(TWO_AGENCIES))
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, ds, "fixture")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    ca1, cb1 = flag_of(db_url, "CA1"), flag_of(db_url, "CB1")
+    with transaction(db_url) as s:
+        act(s, SUP_A1, ca1, "dismiss", reason="ตรวจด้วยวาจาแล้ว")
+        versions = dict(s.execute(select(FlagRow.flag_id, FlagRow.version)).all())
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF + dt.timedelta(days=3))  # day counts only
+    with transaction(db_url) as s:
+        assert dict(s.execute(select(FlagRow.flag_id, FlagRow.version)).all()) == versions
+        assert get_flag(s, SUP_A1, ca1).status == "dismissed" and get_flag(s, SUP_A1, ca1).as_of > AS_OF
+    cases = [dict(TWO_AGENCIES["cases"][0], decided_on="2024-04-03"),
+             dict(TWO_AGENCIES["cases"][1], reviewed_by="OB", reviewed_on="2024-04-03")]
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, load_dataset(dataset_dir({**TWO_AGENCIES, "cases": cases}, name="v2")), "v2")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    with transaction(db_url) as s:
+        row = get_flag(s, SUP_A1, ca1)
+        assert (row.status, row.version) == ("open", versions[ca1] + 1)
+        assert row.previous_evidence["decided_on"] == "2024-04-02" and row.changed_fields == ["decided_on"]
+        assert (get_flag(s, SUP_B2, cb1).status, get_flag(s, SUP_B2, cb1).version) == ("cleared_by_data",
+                                                                                     versions[cb1] + 1)
+        assert s.scalar(select(func.count()).select_from(FlagEvent).where(FlagEvent.details.is_(None))) == 0
+        assert s.scalar(select(func.count()).select_from(FlagRow).where(FlagRow.previous_evidence.is_(None),
+                                                                         FlagRow.flag_id == cb1)) == 1
+        assert [e.action for e in history(s, SUP_A1, ca1)] == ["created", "dismiss", "evidence_changed"]
+        counts, broken = audit.verify(s, SYSTEM)
+        assert not broken and counts["flag_events"] > 0
+    assert any(used) == (copy_from == 1 and db_url.startswith("postgresql"))

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from .access import MANAGE_USERS, Scope
-from .db import begin_write
+from .db import begin_write, bulk_insert
 from .schema import AssessmentEvent, FlagEvent, UserEvent, utcnow
 
 GENESIS = "0" * 64
@@ -76,7 +76,7 @@ def append(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
         digest = row_hash(prev, table.name, row)
         out.append({**row, "prev_hash": prev, "row_hash": digest})
         prev = digest
-    session.execute(table.insert(), out)
+    bulk_insert(session, table, out)  # COPY on PostgreSQL when there are many
 
 
 def chain_rows(conn: Connection | Session, table: str):

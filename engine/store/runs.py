@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..evaluate import iter_partitions
@@ -25,7 +25,7 @@ from ..rules import RuleCatalogue, default_catalogue
 from . import audit
 from .access import IMPORT, Scope
 from .data import consistent_all
-from .db import begin_write
+from .db import begin_write, bulk_insert, bulk_update
 from .review import expire_waivers
 from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunRuleStat, utcnow
 
@@ -194,18 +194,13 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
                                    "updated_at": now}))
             events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run, now))
             run.flags_cleared += 1
-    if inserts:
-        session.execute(FlagRow.__table__.insert(), inserts)
+    table = FlagRow.__table__
+    bulk_insert(session, table, inserts)
     by_shape: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
     for bump, u in updates:
         by_shape.setdefault((bump, tuple(sorted(u))), []).append(u)
-    table = FlagRow.__table__
-    for (bump, shape), rows in by_shape.items():
-        values: dict[str, Any] = {k: bindparam(f"v_{k}") for k in shape if k != "flag_id"}
-        if bump:
-            values["version"] = table.c.version + 1
-        stmt = update(table).where(table.c.flag_id == bindparam("v_flag_id")).values(**values)
-        session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
+    for (bump, _), rows in by_shape.items():
+        bulk_update(session, table, "flag_id", rows, {"version": "version + 1"} if bump else None)
     audit.append(session, FlagEvent, events)
     run.flags_total = len(flags)
 
