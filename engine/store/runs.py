@@ -25,7 +25,7 @@ from ..rules import RuleCatalogue, default_catalogue
 from . import audit
 from .access import IMPORT, Scope
 from .data import consistent_all
-from .db import begin_write, bulk_insert, bulk_update
+from .db import begin_write, bulk_insert, bulk_update, refresh_statistics
 from .review import expire_waivers
 from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunRuleStat, utcnow
 
@@ -122,14 +122,16 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                 run.error = "\n".join(f"{a} ไม่ได้ประเมิน / not evaluated: " + "; ".join(p[:5])
                                       + (f" (+{len(p) - 5} more)" if len(p) > 5 else "")
                                       for a, p in sorted(skipped.items()))[:4000]
-        if progress:
-            progress(1.0, "done")
-        return run_id
     except Exception as exc:
         with session_factory() as session, session.begin():
             run = session.get(EvaluationRun, run_id)
             run.status, run.finished_at, run.error = "failed", utcnow(), str(exc)[:4000]
         raise
+    with session_factory() as session, session.begin():  # after commit: the run stands either way
+        refresh_statistics(session, FlagRow.__tablename__)
+    if progress:
+        progress(1.0, "done")
+    return run_id
 
 
 def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencies: set[str],
