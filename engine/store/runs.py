@@ -127,7 +127,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             run = session.get(EvaluationRun, run_id)
             run.status, run.finished_at, run.error = "failed", utcnow(), str(exc)[:4000]
         raise
-    with session_factory() as session, session.begin():  # after commit: the run stands either way
+    with session_factory() as session:  # after commit: the run stands either way
         refresh_statistics(session, FlagRow.__tablename__)
     if progress:
         progress(1.0, "done")
