@@ -38,7 +38,12 @@ MODELS = {"flag_events": FlagEvent, "assessment_events": AssessmentEvent, "user_
 APPEND_ONLY = (*CHAINED, "login_attempts")
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _norm(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most of every event: checked first, exactly (a subclass goes on)
+        return value
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="microseconds")
     if isinstance(value, dt.date):

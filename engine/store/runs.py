@@ -159,25 +159,27 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
     now = utcnow()
     inserts, updates, events = [], [], []
     seen: set[str] = set()
+    as_of, run_id = run.as_of, run.id  # plain locals: the ORM's attributes cost per access
+    new = reopened = cleared = 0
     for f in flags:
         seen.add(f.flag_id)
         key = keys[f.flag_id]
         process_id, officer_id, event_date = links.get((f.subject_type, f.subject_id), (None, None, None))
         common = {"message_th": f.message_th, "message_en": f.message_en, "evidence": f.evidence,
-                  "evidence_key": key, "as_of": run.as_of, "last_run_id": run.id, "severity": f.severity,
+                  "evidence_key": key, "as_of": as_of, "last_run_id": run_id, "severity": f.severity,
                   "process_id": process_id, "officer_id": officer_id, "event_date": event_date, "updated_at": now}
         old = existing.get(f.flag_id)
         if old is None:
             inserts.append({"flag_id": f.flag_id, "rule_id": f.rule_id, "measure": f.measure,
                             "subject_type": f.subject_type, "subject_id": f.subject_id, "agency_id": f.agency_id,
-                            "applicant": f.evidence.get("applicant"), "status": "open", "first_run_id": run.id,
+                            "applicant": f.evidence.get("applicant"), "status": "open", "first_run_id": run_id,
                             "created_at": now, "version": 1, **common})
             events.append(_event(f.flag_id, "created", None, "open", run, now))
-            run.flags_new += 1
+            new += 1
         elif old.status == "cleared_by_data":
             updates.append((True, {"flag_id": f.flag_id, "status": "open", **common}))
             events.append(_event(f.flag_id, "fired_again", old.status, "open", run, now))
-            run.flags_reopened += 1
+            reopened += 1
         elif old.evidence_key != key:
             before = stored_evidence.get(f.flag_id) or {}
             changed = _changed(before, f.evidence)
@@ -187,15 +189,15 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
             events.append(_event(f.flag_id, "evidence_changed", old.status, status, run, now,
                                  {"changed": changed, "before": {k: before.get(k) for k in changed},
                                   "after": {k: f.evidence.get(k) for k in changed}}))
-            run.flags_reopened += old.status != status
+            reopened += old.status != status
         else:  # same facts: refresh what moves with as_of; the status is the reviewer's, untouched
             updates.append((old.severity != f.severity, {"flag_id": f.flag_id, **common}))
     for flag_id, old in existing.items():
         if flag_id not in seen and old.status != "cleared_by_data":
-            updates.append((True, {"flag_id": flag_id, "status": "cleared_by_data", "last_run_id": run.id,
+            updates.append((True, {"flag_id": flag_id, "status": "cleared_by_data", "last_run_id": run_id,
                                    "updated_at": now}))
             events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run, now))
-            run.flags_cleared += 1
+            cleared += 1
     table = FlagRow.__table__
     bulk_insert(session, table, inserts)
     by_shape: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
@@ -205,6 +207,9 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
         bulk_update(session, table, "flag_id", rows, {"version": "version + 1"} if bump else None)
     audit.append(session, FlagEvent, events)
     run.flags_total = len(flags)
+    run.flags_new += new
+    run.flags_reopened += reopened
+    run.flags_cleared += cleared
 
 
 def _event(flag_id: str, action: str, before: str | None, after: str, run: EvaluationRun, at: dt.datetime,
