@@ -443,3 +443,39 @@ def test_a_run_leaves_postgresql_planner_statistics_current(db_url, dataset_dir)
         tuples, pages, visible = s.execute(text("SELECT reltuples, relpages, relallvisible FROM pg_class "
                                                 "WHERE relname = 'flags'")).one()
         assert tuples == stored and visible == pages > 0  # analysed, and index-only walks need no rows
+
+
+def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monkeypatch):
+    """The DB-API executemany path applies each column's own bind processor: the rows of an
+    import and a run are byte for byte those of SQLAlchemy's executemany (dates, booleans, JSON)."""
+    import sqlite3
+
+    from engine.demo import generate
+    from engine.store import audit, data, db, runs
+
+    generate(tmp_path / "demo", cases=400, seed=1, as_of=AS_OF)
+    ds = load_dataset(tmp_path / "demo")
+
+    def plain(session, table, rows):
+        if rows:
+            session.execute(table.insert(), rows)
+
+    dumps = []
+    for name, writer in (("bulk", db.bulk_insert), ("plain", plain)):
+        for module in (data, runs, audit):
+            monkeypatch.setattr(module, "bulk_insert", writer)
+        url = f"sqlite:///{tmp_path}/{name}.db"
+        db.upgrade(url)
+        with transaction(url) as s:
+            import_dataset(s, SYSTEM, ds, "demo")
+        run_evaluation(session_factory(url), SYSTEM, AS_OF)
+        con = sqlite3.connect(tmp_path / f"{name}.db")
+        dumps.append({t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in
+                      ("agencies", "processes", "officers", "cases", "escalations", "risk_analyses")}
+                     | {"flags": con.execute("SELECT flag_id, evidence, as_of, event_date, typeof(created_at), "
+                                             "length(created_at), version, status FROM flags ORDER BY 1").fetchall(),
+                        "events": con.execute("SELECT flag_id, action, length(at), details, typeof(details) "
+                                              "FROM flag_events ORDER BY id").fetchall()})
+        con.close()
+    assert dumps[0]["flags"] and dumps[0]["cases"]
+    assert dumps[0] == dumps[1]

@@ -138,16 +138,32 @@ def _defaults_in_database(table: Table, names: list[str]) -> bool:
 
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) in the session's transaction: PostgreSQL
-    ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy``) for a large batch, else one executemany."""
+    ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy``) for a large batch, SQLite the DB-API's
+    executemany, else SQLAlchemy's executemany."""
     if not rows:
         return
     names = list(rows[0])
-    if not (_use_copy(session, rows) and _defaults_in_database(table, names)):
+    conn = session.connection()
+    if not _defaults_in_database(table, names):
         session.execute(table.insert(), rows)
         return
     columns = [table.c[n] for n in names]
     quoted = ", ".join(f'"{n}"' for n in names)
-    with session.connection().connection.dbapi_connection.cursor() as cursor, \
+    if conn.dialect.name == "sqlite":
+        # the DB-API's executemany with the columns' own bind processors (dates, JSON, booleans
+        # stored exactly as SQLAlchemy stores them), without its per-row parameter building
+        procs = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})',
+                               ([p(row[n]) if p else row[n] for n, p in zip(names, procs)] for row in rows))
+        finally:
+            cursor.close()
+        return
+    if not _use_copy(session, rows):
+        session.execute(table.insert(), rows)
+        return
+    with conn.connection.dbapi_connection.cursor() as cursor, \
             cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([_copy_value(c, row[c.name]) for c in columns])
