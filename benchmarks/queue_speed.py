@@ -56,15 +56,22 @@ def main() -> None:
                             .order_by(func.count().desc())).first()
     scopes = {f"supervisor of {busiest[0]} ({busiest[1]:,} flags)": Scope("bench", "supervisor", busiest[0]),
               "provincial officer (all agencies)": Scope("bench", "provincial", None)}
-    print(f"{'who':44} {'first page':>11} {'filtered':>9} {'page 200':>9} {'facets':>8}   (median ms of 5)")
+    print(f"{'who':44} {'first page':>11} {'filtered':>9} {'page 200':>9} {'open, 10k':>10} {'last page':>10} "
+          f"{'facets':>8}   (median ms of 5)")
     for label, scope in scopes.items():
         with factory() as s:
             first = timed(lambda s=s, scope=scope: queue(s, scope, QueueFilter(), "severity", 1, 50))
             filtered = timed(lambda s=s, scope=scope: queue(s, scope, QueueFilter(measures=["1.3"], severities=["high"]),
                                                             "date", 1, 50))
             far = timed(lambda s=s, scope=scope: queue(s, scope, QueueFilter(statuses=[]), "severity", 200, 50))
+            # the queue as it opens (open and needs_info), at offset 10,000 and at its very end
+            far_open = timed(lambda s=s, scope=scope: queue(s, scope, QueueFilter(), "severity", 201, 50))
+            last = max(1, -(-queue(s, scope, QueueFilter(statuses=[]), "severity", 1, 1)[1] // 50))
+            end = timed(lambda s=s, scope=scope, last=last: queue(s, scope, QueueFilter(statuses=[]), "severity",
+                                                                   last, 50))
             choice = timed(lambda s=s, scope=scope: facets(s, scope))
-        print(f"{label:44} {first:>9.0f}ms {filtered:>7.0f}ms {far:>7.0f}ms {choice:>6.0f}ms")
+        print(f"{label:44} {first:>9.0f}ms {filtered:>7.0f}ms {far:>7.0f}ms {far_open:>8.0f}ms {end:>8.0f}ms "
+              f"{choice:>6.0f}ms")
     os.environ["DISCRETION_DB_URL"] = args.db
     from streamlit.testing.v1 import AppTest
 

@@ -83,15 +83,15 @@ def test_import_is_all_or_nothing(db_url, dataset_dir, monkeypatch):
     real = data._BATCH
     monkeypatch.setattr(data, "_BATCH", 1)  # many statements, so the failure lands mid-import
     calls = {"n": 0}
-    original = data.insert
+    original = data.bulk_insert
 
-    def failing_insert(table):
+    def failing_insert(session, table, rows):
         calls["n"] += 1
-        if table is CaseRow:
+        if table is CaseRow.__table__:
             raise RuntimeError("disk full")
-        return original(table)
+        return original(session, table, rows)
 
-    monkeypatch.setattr(data, "insert", failing_insert)
+    monkeypatch.setattr(data, "bulk_insert", failing_insert)
     with pytest.raises(RuntimeError, match="disk full"):
         with transaction(db_url) as s:
             import_dataset(s, SYSTEM, bigger, "second")
@@ -282,6 +282,40 @@ def test_migrations_go_down_and_up_again(db_url):
     assert current_revision(db_url) == ScriptDirectory.from_config(_alembic_config(db_url)).get_current_head()
 
 
+def test_the_queue_speed_migration_ranks_existing_flags_and_goes_down_and_up(store):
+    """0007 adds the database-computed severity rank (and its indexes) to flags already stored."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from engine.store.db import _alembic_config, make_engine
+
+    def columns_and_indexes() -> tuple[set[str], set[str]]:
+        engine = make_engine(store)
+        try:
+            insp = inspect(engine)
+            return {c["name"] for c in insp.get_columns("flags")}, {i["name"] for i in insp.get_indexes("flags")}
+        finally:
+            engine.dispose()
+
+    with transaction(store) as s:
+        severities = dict(s.execute(select(FlagRow.flag_id, FlagRow.severity)).all())
+    assert severities
+    command.downgrade(_alembic_config(store), "0006")
+    cols, indexes = columns_and_indexes()
+    assert "severity_rank" not in cols and "ix_flags_severity_order" not in indexes
+    command.upgrade(_alembic_config(store), "head")
+    cols, indexes = columns_and_indexes()
+    assert "severity_rank" in cols and {"ix_flags_severity_order", "ix_flags_agency_severity_order"} <= indexes
+    with transaction(store) as s:  # the rank follows the severity when it changes
+        for flag_id, severity in zip(sorted(severities), ("medium", "low")):
+            s.execute(FlagRow.__table__.update().where(FlagRow.flag_id == flag_id).values(severity=severity))
+            severities[flag_id] = severity
+    with transaction(store) as s:
+        ranks = dict(s.execute(select(FlagRow.flag_id, FlagRow.severity_rank)).all())
+    assert ranks == {f: {"high": 0, "medium": 1, "low": 2}[v] for f, v in severities.items()}
+    assert set(ranks.values()) >= {1, 2}
+
+
 def test_an_evaluation_run_reopens_expired_waivers_first(store):
     fid = flag_of(store, "CA1")
     with transaction(store) as s:
@@ -313,3 +347,142 @@ def test_repeated_failed_logins_lock_the_name_for_a_while(db_url):
                              .order_by(LoginAttempt.id)).all()
         assert attempts == [False] * MAX_FAILURES + [True]
 
+
+
+@pytest.mark.parametrize("copy_from", [1, 10**9], ids=["bulk-copy", "executemany"])
+def test_bulk_writes_keep_the_lifecycle_versions_and_hash_chain(db_url, dataset_dir, monkeypatch, copy_from):
+    """The same lifecycle, written by COPY (PostgreSQL, every batch forced through it) and by
+    executemany: the same statuses, versions, evidence, JSON nulls and an unbroken hash chain."""
+    from engine.store import audit, db
+
+    used = []
+    real_use_copy = db._use_copy
+    monkeypatch.setattr(db, "COPY_FROM", copy_from)
+    monkeypatch.setattr(db, "_use_copy", lambda s, rows: used.append(real_use_copy(s, rows)) or used[-1])
+    ds = load_dataset(dataset_dir(TWO_AGENCIES))
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, ds, "fixture")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    ca1, cb1 = flag_of(db_url, "CA1"), flag_of(db_url, "CB1")
+    with transaction(db_url) as s:
+        act(s, SUP_A1, ca1, "dismiss", reason="ตรวจด้วยวาจาแล้ว")
+        versions = dict(s.execute(select(FlagRow.flag_id, FlagRow.version)).all())
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF + dt.timedelta(days=3))  # day counts only
+    with transaction(db_url) as s:
+        assert dict(s.execute(select(FlagRow.flag_id, FlagRow.version)).all()) == versions
+        assert get_flag(s, SUP_A1, ca1).status == "dismissed" and get_flag(s, SUP_A1, ca1).as_of > AS_OF
+    cases = [dict(TWO_AGENCIES["cases"][0], decided_on="2024-04-03"),
+             dict(TWO_AGENCIES["cases"][1], reviewed_by="OB", reviewed_on="2024-04-03")]
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, load_dataset(dataset_dir({**TWO_AGENCIES, "cases": cases}, name="v2")), "v2")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    with transaction(db_url) as s:
+        row = get_flag(s, SUP_A1, ca1)
+        assert (row.status, row.version) == ("open", versions[ca1] + 1)
+        assert row.previous_evidence["decided_on"] == "2024-04-02"
+        assert row.changed_fields == ["decided_on", "review_deadline"]  # v2 evidence: the deadline moves with it
+        assert (get_flag(s, SUP_B2, cb1).status, get_flag(s, SUP_B2, cb1).version) == ("cleared_by_data",
+                                                                                     versions[cb1] + 1)
+        assert s.scalar(select(func.count()).select_from(FlagEvent).where(FlagEvent.details.is_(None))) == 0
+        assert s.scalar(select(func.count()).select_from(FlagRow).where(FlagRow.previous_evidence.is_(None),
+                                                                         FlagRow.flag_id == cb1)) == 1
+        assert [e.action for e in history(s, SUP_A1, ca1)] == ["created", "dismiss", "evidence_changed"]
+        counts, broken = audit.verify(s, SYSTEM)
+        assert not broken and counts["flag_events"] > 0
+    assert any(used) == (copy_from == 1 and db_url.startswith("postgresql"))
+
+
+def test_queue_pages_follow_the_sort_exactly_whatever_the_page(db_url, tmp_path):
+    """Page by page (ids first, then rows), the queue is the whole filtered, sorted list cut
+    in pieces: high before medium before low, newest event first, then flag id."""
+    from engine.demo import generate
+
+    generate(tmp_path / "demo", cases=600, seed=1, as_of=AS_OF)
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, load_dataset(tmp_path / "demo"), "demo")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    with transaction(db_url) as s:
+        flags = s.execute(select(FlagRow.flag_id, FlagRow.severity, FlagRow.event_date, FlagRow.agency_id,
+                                 FlagRow.status)).all()
+    assert {f.severity for f in flags} == {"high", "medium", "low"} and any(f.event_date is None for f in flags)
+    with transaction(db_url) as s:  # a few decided flags, so the status filter has something to leave out
+        for f in flags[::7]:
+            s.execute(FlagRow.__table__.update().where(FlagRow.flag_id == f.flag_id).values(status="dismissed"))
+    rank = {"high": 0, "medium": 1, "low": 2}
+    # NULL dates: PostgreSQL puts them first when descending, SQLite last; each database's own order
+    null_first = db_url.startswith("postgresql")
+
+    def expected(agency: str | None, statuses: tuple[str, ...]) -> list[str]:
+        chosen = [f for f in flags if (agency is None or f.agency_id == agency)
+                  and (not statuses or (f.status if f.flag_id not in dismissed else "dismissed") in statuses)]
+        chosen.sort(key=lambda f: (rank[f.severity], (f.event_date is None) != null_first,
+                                   -f.event_date.toordinal() if f.event_date else 0, f.flag_id))
+        return [f.flag_id for f in chosen]
+
+    dismissed = {f.flag_id for f in flags[::7]}
+    busiest = max({f.agency_id for f in flags}, key=lambda a: sum(f.agency_id == a for f in flags))
+    for scope, agency in ((SYSTEM, None), (Scope("sup", "supervisor", busiest), busiest)):
+        for statuses in (("open", "needs_info"), ()):
+            want = expected(agency, statuses)
+            got, page = [], 1
+            with transaction(db_url) as s:
+                while True:
+                    rows, total = queue(s, scope, QueueFilter(statuses=list(statuses)), "severity", page, 4)
+                    assert total == len(want)
+                    if not rows:
+                        break
+                    got += [r.flag_id for r in rows]
+                    page += 1
+            assert got == want and len(want) > 8  # several pages
+
+
+def test_a_run_leaves_postgresql_planner_statistics_current(db_url, dataset_dir):
+    """Without VACUUM (ANALYZE) after a bulk write the planner thinks ``flags`` is empty and sorts
+    the whole queue for every page instead of walking the severity index, and index walks read rows."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's planner statistics; SQLite plans the queue well without")
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, load_dataset(dataset_dir(TWO_AGENCIES)), "fixture")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    with transaction(db_url) as s:
+        stored = s.scalar(select(func.count()).select_from(FlagRow))
+        assert stored > 0
+        tuples, pages, visible = s.execute(text("SELECT reltuples, relpages, relallvisible FROM pg_class "
+                                                "WHERE relname = 'flags'")).one()
+        assert tuples == stored and visible == pages > 0  # analysed, and index-only walks need no rows
+
+
+def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monkeypatch):
+    """The DB-API executemany path applies each column's own bind processor: the rows of an
+    import and a run are byte for byte those of SQLAlchemy's executemany (dates, booleans, JSON)."""
+    import sqlite3
+
+    from engine.demo import generate
+    from engine.store import audit, data, db, runs
+
+    generate(tmp_path / "demo", cases=400, seed=1, as_of=AS_OF)
+    ds = load_dataset(tmp_path / "demo")
+
+    def plain(session, table, rows):
+        if rows:
+            session.execute(table.insert(), rows)
+
+    dumps = []
+    for name, writer in (("bulk", db.bulk_insert), ("plain", plain)):
+        for module in (data, runs, audit):
+            monkeypatch.setattr(module, "bulk_insert", writer)
+        url = f"sqlite:///{tmp_path}/{name}.db"
+        db.upgrade(url)
+        with transaction(url) as s:
+            import_dataset(s, SYSTEM, ds, "demo")
+        run_evaluation(session_factory(url), SYSTEM, AS_OF)
+        con = sqlite3.connect(tmp_path / f"{name}.db")
+        dumps.append({t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in
+                      ("agencies", "processes", "officers", "cases", "escalations", "risk_analyses")}
+                     | {"flags": con.execute("SELECT flag_id, evidence, as_of, event_date, typeof(created_at), "
+                                             "length(created_at), version, status FROM flags ORDER BY 1").fetchall(),
+                        "events": con.execute("SELECT flag_id, action, length(at), details, typeof(details) "
+                                              "FROM flag_events ORDER BY id").fetchall()})
+        con.close()
+    assert dumps[0]["flags"] and dumps[0]["cases"]
+    assert dumps[0] == dumps[1]

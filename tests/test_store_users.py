@@ -121,6 +121,9 @@ NO_SCOPE = {
     "audit.rehash_all": "the migration that adds the hashes",
     "data.consistent_all": "the whole store for run_evaluation, which checked its caller's scope first",
     "db.begin_write": "a lock, no data",
+    "db.bulk_insert": "the bulk writer (COPY) under import, run and audit.append, after their own checks",
+    "db.bulk_update": "the bulk updater under run_evaluation, which checked its caller's scope first",
+    "db.refresh_statistics": "the planner's statistics after a run: reads and returns no data",
     "review.expire_waivers": "time-triggered upkeep by the system, not a person's read or write",
     "runs.reap_stale_runs": "upkeep at the start of run_evaluation (which checked its caller first): marks dead runs failed",
 }

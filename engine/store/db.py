@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import weakref
 from contextlib import contextmanager
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import JSON, Column, Engine, MetaData, Table, bindparam, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///var/discretion-review.db"
@@ -112,3 +114,98 @@ def begin_write(session: Session, lock: str | None = None) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     elif conn.dialect.name == "postgresql" and lock:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(lock.encode())})
+
+
+# Below this many rows an executemany is as quick as COPY and simpler to follow in a log.
+COPY_FROM = 500
+
+
+def _copy_value(column: Any, value: Any) -> Any:
+    """A value as COPY takes it: JSON serialised the way SQLAlchemy's JSON type does (so None
+    is the JSON ``null``, as an executemany stores it); everything else psycopg adapts."""
+    return json.dumps(value) if isinstance(column.type, JSON) else value
+
+
+def _use_copy(session: Session, rows: list[dict[str, Any]]) -> bool:
+    return len(rows) >= COPY_FROM and session.connection().dialect.name == "postgresql"
+
+
+def _defaults_in_database(table: Table, names: list[str]) -> bool:
+    """No column left out of an insert needs a Python-side default (COPY knows only the database's)."""
+    return all(c.name in names or c.default is None or c.server_default is not None for c in table.columns
+               if c.computed is None)
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) in the session's transaction: PostgreSQL
+    ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy``) for a large batch, SQLite the DB-API's
+    executemany, else SQLAlchemy's executemany."""
+    if not rows:
+        return
+    names = list(rows[0])
+    conn = session.connection()
+    if not _defaults_in_database(table, names):
+        session.execute(table.insert(), rows)
+        return
+    columns = [table.c[n] for n in names]
+    quoted = ", ".join(f'"{n}"' for n in names)
+    if conn.dialect.name == "sqlite":
+        # the DB-API's executemany with the columns' own bind processors (dates, JSON, booleans
+        # stored exactly as SQLAlchemy stores them), without its per-row parameter building
+        procs = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})',
+                               ([p(row[n]) if p else row[n] for n, p in zip(names, procs)] for row in rows))
+        finally:
+            cursor.close()
+        return
+    if not _use_copy(session, rows):
+        session.execute(table.insert(), rows)
+        return
+    with conn.connection.dbapi_connection.cursor() as cursor, \
+            cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_copy_value(c, row[c.name]) for c in columns])
+
+
+def bulk_update(session: Session, table: Table, key: str, rows: list[dict[str, Any]],
+                extra: dict[str, str] | None = None) -> None:
+    """``UPDATE table SET <every other key of rows> WHERE key = row[key]`` for each row (dicts
+    with the same keys), plus ``extra`` (column -> SQL over the old row, e.g. ``version + 1``).
+
+    PostgreSQL, large batch: the rows are copied into a temporary table and applied by one
+    ``UPDATE … FROM``; otherwise one executemany. Either way inside the caller's transaction,
+    so the caller's locks hold throughout.
+    """
+    if not rows:
+        return
+    extra = extra or {}
+    names = list(rows[0])
+    if not _use_copy(session, rows):
+        values: dict[str, Any] = {n: bindparam(f"v_{n}") for n in names if n != key}
+        values.update({c: text(sql) for c, sql in extra.items()})
+        stmt = table.update().where(table.c[key] == bindparam(f"v_{key}")).values(**values)
+        session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
+        return
+    conn = session.connection()
+    temp = f"_bulk_{table.name}"
+    quoted = ", ".join(f'"{n}"' for n in names)
+    # the columns' own types, no constraints; gone at commit (or rollback)
+    conn.exec_driver_sql(f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" WITH NO DATA')
+    bulk_insert(session, Table(temp, MetaData(), *(Column(n, table.c[n].type) for n in names)), rows)
+    sets = [f'"{n}" = t."{n}"' for n in names if n != key] + [f'"{c}" = {sql}' for c, sql in extra.items()]
+    conn.exec_driver_sql(f'UPDATE "{table.name}" SET {", ".join(sets)} FROM "{temp}" t '
+                         f'WHERE "{table.name}"."{key}" = t."{key}"')
+    conn.exec_driver_sql(f'DROP TABLE "{temp}"')  # the next batch in this transaction makes its own
+
+
+def refresh_statistics(session: Session, table: str) -> None:
+    """PostgreSQL: ``VACUUM (ANALYZE)`` a table just rewritten in bulk, in a fresh ``session``
+    (VACUUM runs outside a transaction). Until autovacuum gets to it the planner believes the
+    table nearly empty and sorts the whole review queue for every page instead of walking the
+    severity index, and with no visibility map every index walk also reads the rows: a far
+    page of 100,000 flags takes hundreds of ms instead of about ten. SQLite plans well without."""
+    if session.get_bind().dialect.name == "postgresql":
+        conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')

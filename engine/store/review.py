@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -83,7 +83,8 @@ class QueueFilter:
 
 
 SORTS = {
-    "severity": (case({"high": 0, "medium": 1, "low": 2}, value=FlagRow.severity), FlagRow.event_date.desc(), FlagRow.flag_id),
+    # severity_rank is computed by the database; both queue indexes follow this order exactly
+    "severity": (FlagRow.severity_rank, FlagRow.event_date.desc(), FlagRow.flag_id),
     "newest": (FlagRow.created_at.desc(), FlagRow.flag_id),
     "date": (FlagRow.event_date.desc(), FlagRow.flag_id),
     "rule": (FlagRow.rule_id, FlagRow.subject_id),
@@ -125,9 +126,13 @@ def _filtered(stmt: Select, f: QueueFilter) -> Select:
 def queue(session: Session, scope: Scope, f: QueueFilter, sort: str = "severity", page: int = 1,
           page_size: int = 50) -> tuple[list[FlagRow], int]:
     """One page of the flags the user may see, and how many match in all."""
-    base = _filtered(_scoped(scope, select(FlagRow)), f)
     total = session.scalar(_filtered(_scoped(scope, select(func.count()).select_from(FlagRow)), f)) or 0
-    rows = session.scalars(base.order_by(*SORTS[sort]).limit(page_size).offset(max(0, page - 1) * page_size)).all()
+    # The page's ids first, then its rows: skipping to a far page walks only the index (the
+    # severity indexes carry agency and status), not 10,000 whole rows with their evidence.
+    page_ids = (_filtered(_scoped(scope, select(FlagRow.flag_id)), f).order_by(*SORTS[sort])
+                .limit(page_size).offset(max(0, page - 1) * page_size).subquery())
+    rows = session.scalars(select(FlagRow).join(page_ids, FlagRow.flag_id == page_ids.c.flag_id)
+                           .order_by(*SORTS[sort])).all()
     return list(rows), total
 
 

@@ -12,10 +12,11 @@ import hashlib
 import json
 import os
 import socket
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..calendar import CalendarEntry, GovernmentCalendar
@@ -28,7 +29,7 @@ from ..rules import RuleCatalogue, default_catalogue
 from . import audit, province
 from .access import IMPORT, READ, Scope
 from .data import consistent_all
-from .db import begin_write
+from .db import begin_write, bulk_insert, bulk_update, refresh_statistics
 from .review import expire_waivers
 from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunAgencyRuleStat, RunRuleStat, utcnow
 
@@ -42,6 +43,7 @@ VOLATILE_EVIDENCE = frozenset({"days_since_decision", "days_since_deviation", "m
                                # a decided 1.2 or sampled-review flag is not reopened by each new case
                                "discretionary_decided_cases", "latest_case_ids", "sample_size", "sample_reviewed"})
 CATALOGUE_VERSION = "2"  # SPEC §3 rule catalogue v2
+_CHUNK = 5000  # ids per IN (…) list: well under SQLite's and PostgreSQL's parameter limits
 DECIDED = ("confirmed", "dismissed", "waived", "needs_info", "resolved")
 
 
@@ -149,10 +151,11 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
-            for rule in catalogue:
-                flagged = sum(1 for f in flags if f.rule_id == rule.rule_id)
-                session.add(RunRuleStat(run_id=run_id, rule_id=rule.rule_id, evaluated=evaluated_subjects(rule, counts),
-                                        flagged=flagged))
+            flagged = Counter(f.rule_id for f in flags)  # one pass, not one per rule
+            stats = [{"run_id": run_id, "rule_id": rule.rule_id, "evaluated": evaluated_subjects(rule, counts),
+                      "flagged": flagged[rule.rule_id]} for rule in catalogue]
+            if stats:
+                session.execute(insert(RunRuleStat.__table__), stats)
             if per_agency:
                 session.execute(RunAgencyRuleStat.__table__.insert(), per_agency)
             run.status, run.finished_at = "succeeded", utcnow()
@@ -162,14 +165,16 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                 run.error = "\n".join(f"{a} ไม่ได้ประเมิน / not evaluated: " + "; ".join(p[:5])
                                       + (f" (+{len(p) - 5} more)" if len(p) > 5 else "")
                                       for a, p in sorted(skipped.items()))[:4000]
-        if progress:
-            progress(1.0, "done")
-        return run_id
     except Exception as exc:
         with session_factory() as session, session.begin():
             run = session.get(EvaluationRun, run_id)
             run.status, run.finished_at, run.error = "failed", utcnow(), str(exc)[:4000]
         raise
+    with session_factory() as session:  # after commit: the run stands either way
+        refresh_statistics(session, FlagRow.__tablename__)
+    if progress:
+        progress(1.0, "done")
+    return run_id
 
 
 def reap_stale_runs(session: Session) -> list[int]:
@@ -228,61 +233,71 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
     ``version`` moves only when the status, the stable evidence or the severity changes.
     """
     existing = {row.flag_id: row for row in session.execute(
-        select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.evidence, FlagRow.severity)
+        select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.severity)
         .where(FlagRow.agency_id.in_(agencies)).order_by(FlagRow.flag_id).with_for_update())}
+    # the stored evidence is read (and JSON-decoded) only for the flags whose facts changed
+    keys = {f.flag_id: evidence_key(f.evidence) for f in flags}
+    changed_ids = sorted(i for i, k in keys.items() if i in existing and existing[i].status != "cleared_by_data"
+                         and existing[i].evidence_key != k)
+    stored_evidence: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(changed_ids), _CHUNK):
+        for flag_id, evidence in session.execute(select(FlagRow.flag_id, FlagRow.evidence)
+                                                 .where(FlagRow.flag_id.in_(changed_ids[i:i + _CHUNK]))):
+            stored_evidence[flag_id] = evidence
     now = utcnow()
     inserts, updates, events = [], [], []
     seen: set[str] = set()
+    as_of, run_id = run.as_of, run.id  # plain locals: the ORM's attributes cost per access
+    new = reopened = cleared = 0
     for f in flags:
         seen.add(f.flag_id)
-        key = evidence_key(f.evidence)
+        key = keys[f.flag_id]
         process_id, officer_id, event_date = links.get((f.subject_type, f.subject_id), (None, None, None))
         common = {"message_th": f.message_th, "message_en": f.message_en, "evidence": f.evidence,
-                  "evidence_key": key, "as_of": run.as_of, "last_run_id": run.id, "severity": f.severity,
+                  "evidence_key": key, "as_of": as_of, "last_run_id": run_id, "severity": f.severity,
                   "process_id": process_id, "officer_id": officer_id, "event_date": event_date, "updated_at": now}
         old = existing.get(f.flag_id)
         if old is None:
             inserts.append({"flag_id": f.flag_id, "rule_id": f.rule_id, "measure": f.measure,
                             "subject_type": f.subject_type, "subject_id": f.subject_id, "agency_id": f.agency_id,
-                            "applicant": f.evidence.get("applicant"), "status": "open", "first_run_id": run.id,
+                            "applicant": f.evidence.get("applicant"), "status": "open", "first_run_id": run_id,
                             "created_at": now, "version": 1, **common})
             events.append(_event(f.flag_id, "created", None, "open", run, now))
-            run.flags_new += 1
+            new += 1
         elif old.status == "cleared_by_data":
             updates.append((True, {"flag_id": f.flag_id, "status": "open", **common}))
             events.append(_event(f.flag_id, "fired_again", old.status, "open", run, now))
-            run.flags_reopened += 1
+            reopened += 1
         elif old.evidence_key != key:
-            changed = _changed(old.evidence or {}, f.evidence)
+            before = stored_evidence.get(f.flag_id) or {}
+            changed = _changed(before, f.evidence)
             status = "open" if old.status in DECIDED else old.status
-            updates.append((True, {"flag_id": f.flag_id, "status": status, "previous_evidence": old.evidence,
+            updates.append((True, {"flag_id": f.flag_id, "status": status, "previous_evidence": before,
                                    "changed_fields": changed, **common}))
             events.append(_event(f.flag_id, "evidence_changed", old.status, status, run, now,
-                                 {"changed": changed, "before": {k: old.evidence.get(k) for k in changed},
+                                 {"changed": changed, "before": {k: before.get(k) for k in changed},
                                   "after": {k: f.evidence.get(k) for k in changed}}))
-            run.flags_reopened += old.status != status
+            reopened += old.status != status
         else:  # same facts: refresh what moves with as_of; the status is the reviewer's, untouched
             updates.append((old.severity != f.severity, {"flag_id": f.flag_id, **common}))
     for flag_id, old in existing.items():
         if flag_id not in seen and old.status != "cleared_by_data":
-            updates.append((True, {"flag_id": flag_id, "status": "cleared_by_data", "last_run_id": run.id,
+            updates.append((True, {"flag_id": flag_id, "status": "cleared_by_data", "last_run_id": run_id,
                                    "updated_at": now}))
             events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run, now))
-            run.flags_cleared += 1
-    if inserts:
-        session.execute(FlagRow.__table__.insert(), inserts)
+            cleared += 1
+    table = FlagRow.__table__
+    bulk_insert(session, table, inserts)
     by_shape: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
     for bump, u in updates:
         by_shape.setdefault((bump, tuple(sorted(u))), []).append(u)
-    table = FlagRow.__table__
-    for (bump, shape), rows in by_shape.items():
-        values: dict[str, Any] = {k: bindparam(f"v_{k}") for k in shape if k != "flag_id"}
-        if bump:
-            values["version"] = table.c.version + 1
-        stmt = update(table).where(table.c.flag_id == bindparam("v_flag_id")).values(**values)
-        session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
+    for (bump, _), rows in by_shape.items():
+        bulk_update(session, table, "flag_id", rows, {"version": "version + 1"} if bump else None)
     audit.append(session, FlagEvent, events)
     run.flags_total = len(flags)
+    run.flags_new += new
+    run.flags_reopened += reopened
+    run.flags_cleared += cleared
 
 
 def _event(flag_id: str, action: str, before: str | None, after: str, run: EvaluationRun, at: dt.datetime,

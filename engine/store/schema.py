@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Computed, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData,
+                        SmallInteger, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..models import ID_MAX_LENGTH, USER_NAME_MAX_LENGTH
@@ -25,6 +25,7 @@ def utcnow() -> dt.datetime:
 
 
 Id = String(ID_MAX_LENGTH)  # the loader refuses longer ids (engine/models.py)
+SEVERITY_RANK = "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
 
 
 class DatasetImport(Base):
@@ -301,6 +302,9 @@ class FlagRow(Base):
     rule_id: Mapped[str] = mapped_column(String(64), index=True)
     measure: Mapped[str] = mapped_column(String(8), index=True)
     severity: Mapped[str] = mapped_column(String(8))
+    # 0 high, 1 medium, 2 low: computed by the database from severity (never written, never
+    # out of step), so the queue's severity sort walks an index (migration 0007)
+    severity_rank: Mapped[int | None] = mapped_column(SmallInteger, Computed(SEVERITY_RANK))
     subject_type: Mapped[str] = mapped_column(String(16))
     subject_id: Mapped[str] = mapped_column(Id)
     agency_id: Mapped[str] = mapped_column(Id)
@@ -327,7 +331,10 @@ class FlagRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic locking: no silent overwrite
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_flags_queue", "agency_id", "status", "severity"),)
+    __table_args__ = (Index("ix_flags_queue", "agency_id", "status", "severity"),
+                      Index("ix_flags_severity_order", "severity_rank", text("event_date DESC"), "flag_id", "status"),
+                      Index("ix_flags_agency_severity_order", "agency_id", "severity_rank", text("event_date DESC"),
+                            "flag_id", "status"))
 
 
 class FlagEvent(Base):

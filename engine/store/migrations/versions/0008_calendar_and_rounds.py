@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from engine.store.migrations import append_only
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
