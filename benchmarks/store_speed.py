@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from queue_speed import timed  # noqa: E402  (this folder: the same median-of-five timer)
+
 EXE = Path(sys.executable).parent / "discretion-review"
 AS_OF = "2025-06-30"
 
@@ -39,15 +40,6 @@ def _cli(*args: str) -> float:
     if proc.returncode not in (0, 1):  # check exits 1 when it found flags
         sys.exit(f"discretion-review {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return time.perf_counter() - start
-
-
-def _median_ms(fn: Callable[[], object], repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def _fresh_pg(base: str) -> tuple[str, Callable[[], None]]:
@@ -88,9 +80,9 @@ def queue_times(url: str) -> list[tuple[str, float, float, float, int]]:
             f = QueueFilter()  # the queue as it opens: open and needs_info
             _, total = queue(s, scope, f)
             last = max(1, -(-total // 50))
-            first = _median_ms(lambda s=s, scope=scope, f=f: queue(s, scope, f, "severity", 1, 50))
-            far = _median_ms(lambda s=s, scope=scope, f=f: queue(s, scope, f, "severity", 201, 50))
-            end = _median_ms(lambda s=s, scope=scope, f=f, last=last: queue(s, scope, f, "severity", last, 50))
+            first = timed(lambda s=s, scope=scope, f=f: queue(s, scope, f, "severity", 1, 50))
+            far = timed(lambda s=s, scope=scope, f=f: queue(s, scope, f, "severity", 201, 50))
+            end = timed(lambda s=s, scope=scope, f=f, last=last: queue(s, scope, f, "severity", last, 50))
         out.append((who, first, far, end, total))
     return out
 

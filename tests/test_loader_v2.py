@@ -8,7 +8,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from conftest import base_tables, merge_tables
+from conftest import base_tables, merge_tables, write_workbook
 from engine.errors import InputError
 from engine.evaluate import evaluate
 from engine.loader import load_dataset
@@ -140,16 +140,9 @@ def test_parameter_rows_are_checked(dataset_dir):
 def test_v2_workbook_sheets(tmp_path):
     tables = merge_tables(base_tables(), V2_ROWS)
     tables["parameters"][0]["value"] = 10  # a real number in the sheet
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in tables.items():
-        sheet = book.create_sheet(name)
-        cols = list(TABLE_BY_NAME[name].columns)
-        sheet.append(cols)
-        for row in rows:
-            sheet.append([row.get(c) for c in cols])
+    out = write_workbook(tables, tmp_path / "v2.xlsx")
+    book = openpyxl.load_workbook(out)
     book["delay_notices"]["C2"] = dt.datetime(2024, 4, 2)  # a real Excel date
-    out = tmp_path / "v2.xlsx"
     book.save(out)
     ds = load_dataset(out)
     assert ds.delay_notices[0].notified_on == dt.date(2024, 4, 2)
