@@ -1,0 +1,133 @@
+"""`discretion-review check` against a plain Python evaluator of the same rules, on the same files.
+
+    .venv/bin/python benchmarks/vs_plain.py [--cases 200000] [--workdir DIR]
+
+The plain evaluator is what an analyst would write instead of installing this project: one
+process, ``csv.DictReader`` into simple records (dates in ISO, D/M/YYYY, Buddhist-Era years and
+Thai digits, Thai and English booleans, as the exchange format allows), the knowledge base's
+defaults read with PyYAML, a loop per rule — ``tests/oracle.py``, the independent evaluator the
+engine is tested against — and one JSON line per flag. No validation, no messages, no evidence:
+it does less than `check`, which is the point of the comparison. Both must find the same flags.
+
+Prints the wall time of each (the demo data is generated once and kept in the work folder), the
+ratio plain ÷ check (> 1: `check` is faster), and the machine's size. Issue 10 asks for ≥ 1.5×.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+import oracle  # noqa: E402  (the plain evaluator's rules)
+
+EXE = Path(sys.executable).parent / "discretion-review"
+AS_OF = dt.date(2025, 6, 30)
+FILES = ("agencies", "processes", "officers", "cases", "escalations", "risk_analyses", "monitoring_reports",
+         "acknowledgements", "delay_notices", "parameters")
+INTS = {"standard_days", "review_sample_percent", "staff_total", "staff_acknowledged", "fiscal_year"}
+BOOLS = {"serves_public", "discretionary", "public_service", "citizen_manual_at_office", "discretion_used",
+         "via_it_system", "applicant_related", "coi_declared", "ethics_committee", "rotation_considered",
+         "licensing", "rotation_post", "opdc_copied"}
+DATES = {"work_manual_reviewed_on", "in_position_since", "ethics_acknowledged_on", "received_on", "decided_on",
+         "reviewed_on", "reported_on", "investigated_on", "analysed_on", "complete_on", "notified_on"}
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+TRUE = {"true", "yes", "y", "1", "ใช่", "มี"}
+
+
+def plain_value(column: str, text: str):
+    text = text.strip().translate(THAI_DIGITS)
+    if not text:
+        return None
+    if column in INTS:
+        return int(text)
+    if column in BOOLS:
+        return text.lower() in TRUE
+    if column in DATES:
+        if "/" in text:
+            d, m, y = (int(x) for x in text.split("/"))
+        else:
+            y, m, d = (int(x) for x in text.split("-"))
+        return dt.date(y - 543 if y >= 2400 else y, m, d)
+    return text
+
+
+def plain_read(folder: Path) -> SimpleNamespace:
+    tables = {}
+    for name in FILES:
+        path = folder / f"{name}.csv"
+        rows = []
+        if path.exists():
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                for row in csv.DictReader(fh):
+                    rows.append(SimpleNamespace(**{k: plain_value(k, v) for k, v in row.items()}))
+        tables[name] = rows
+    return SimpleNamespace(**tables)
+
+
+def plain_params(sets: list[str]) -> dict:
+    kb = yaml.safe_load((ROOT / "kb" / "measures.yaml").read_text(encoding="utf-8"))["parameters"]
+    params = {name: p["default"] for name, p in kb.items()}
+    params["acknowledgement_deadlines"] = dict(params["acknowledgement_deadlines"])
+    for item in sets:
+        name, value = item.split("=", 1)
+        year = int(name.split(".", 1)[1])
+        params["acknowledgement_deadlines"][year] = dt.date.fromisoformat(value)
+    return params
+
+
+def plain_run(folder: Path, sets: list[str], out: Path) -> set[tuple]:
+    ds = plain_read(folder)
+    flags = oracle.evaluate(ds, AS_OF, plain_params(sets))
+    with out.open("w", encoding="utf-8") as fh:
+        for rule_id, kind, subject, applicant, severity in sorted(flags, key=str):
+            fh.write(json.dumps({"rule_id": rule_id, "subject_type": kind, "subject_id": subject,
+                                 "applicant": applicant, "severity": severity}, ensure_ascii=False) + "\n")
+    return flags
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, nargs="+", default=[200_000])
+    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "discretion-review-bench")
+    args = ap.parse_args()
+    print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'cases':>9} {'flags':>8} {'check s':>8} {'plain s':>8} {'plain/check':>11}")
+    for n in args.cases:
+        folder = args.workdir / f"demo-{n}"
+        if not (folder / "manifest.json").exists():
+            subprocess.run([str(EXE), "demo-data", str(folder), "--cases", str(n), "--seed", "5",
+                            "--as-of", AS_OF.isoformat(), "--no-progress"], check=True, stdout=subprocess.DEVNULL)
+        sets = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["set"]
+        out = args.workdir / f"check-{n}.jsonl"
+        start = time.perf_counter()
+        proc = subprocess.run([str(EXE), "check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress",
+                               "--output", str(out), *(a for s in sets for a in ("--set", s))],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        check_s = time.perf_counter() - start
+        if proc.returncode not in (0, 1):
+            sys.exit(f"check failed ({proc.returncode}): {proc.stderr}")
+        start = time.perf_counter()
+        plain = plain_run(folder, sets, args.workdir / f"plain-{n}.jsonl")
+        plain_s = time.perf_counter() - start
+        engine = {(f["rule_id"], f["subject_type"], f["subject_id"], f["evidence"].get("applicant"), f["severity"])
+                  for f in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+        if engine != plain:
+            sys.exit(f"the two disagree: {len(engine - plain)} flags only in check, {len(plain - engine)} only plain")
+        print(f"{n:>9} {len(plain):>8} {check_s:>8.1f} {plain_s:>8.1f} {plain_s / check_s:>10.2f}×")
+
+
+if __name__ == "__main__":
+    main()
