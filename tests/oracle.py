@@ -175,9 +175,15 @@ def evaluate(ds, as_of: dt.date, p: dict, corrective: dict | None = None) -> set
         if pr.it_system and c.via_it_system is False and not c.override_reason:
             flag("1.7-it-bypassed", "case", c.case_id, "medium")
 
+    decided_with_discretion = [c for c in cases if c.discretion_used and done(c.decided_on)]
+    by_process, by_officer = defaultdict(list), defaultdict(list)
+    for c in decided_with_discretion:
+        by_process[c.process_id].append(c)
+        by_officer[c.officer_id].append(c)
+
     for pr in ds.processes:
         ag = pr.agency_id
-        used = [c for c in cases if c.process_id == pr.process_id and c.discretion_used and done(c.decided_on)]
+        used = by_process[pr.process_id]
         if pr.discretionary and not pr.work_manual:
             flag("1.2-process-without-manual", "process", pr.process_id, "high" if used else "medium")
         if pr.work_manual and (not done(pr.work_manual_reviewed_on) or _days(
@@ -197,7 +203,7 @@ def evaluate(ds, as_of: dt.date, p: dict, corrective: dict | None = None) -> set
 
     for o in ds.officers:
         ag = o.agency_id
-        mine = [c for c in cases if c.officer_id == o.officer_id and c.discretion_used and done(c.decided_on)]
+        mine = by_officer[o.officer_id]
         if o.rotation_post and o.in_position_since is not None \
                 and _plus_years(o.in_position_since, param("rotation_years", ag)) <= as_of \
                 and any(0 <= _days(c.decided_on, as_of) < p["active_officer_window_days"] for c in mine):
