@@ -25,6 +25,15 @@ EXE = Path(sys.executable).parent / "discretion-review"
 AS_OF = "2025-06-30"
 
 
+def demo_dataset(workdir: Path, cases: int, as_of: str = AS_OF) -> Path:
+    """The demo dataset of ``cases`` cases (seed 5) in ``workdir``, generated once and kept."""
+    data = workdir / f"demo-{cases}"
+    if not (data / "manifest.json").exists():
+        subprocess.run([str(EXE), "demo-data", str(data), "--cases", str(cases), "--seed", "5", "--as-of", as_of,
+                        "--no-progress"], check=True, stdout=subprocess.DEVNULL)
+    return data
+
+
 def _children(pid: int) -> list[int]:
     out = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -89,10 +98,7 @@ def main() -> None:
           f"as_of {AS_OF}; durable-rules in {args.jobs or os.cpu_count()} worker processes")
     print(f"{'cases':>10} {'flags':>9} {'check s':>8} {'cases/s':>9} {'peak PSS (tree)':>16} {'peak RSS (max proc)':>20}")
     for n in args.sizes:
-        data = args.workdir / f"demo-{n}"
-        if not (data / "manifest.json").exists():
-            subprocess.run([str(EXE), "demo-data", str(data), "--cases", str(n), "--seed", "5", "--as-of", AS_OF,
-                            "--no-progress"], check=True, stdout=subprocess.DEVNULL)
+        data = demo_dataset(args.workdir, n)
         out = args.workdir / f"flags-{n}.jsonl"
         cmd = [str(EXE), "check", str(data), "--as-of", AS_OF, "--output", str(out), "--no-progress"]
         if args.jobs:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from check_speed import demo_dataset  # noqa: E402  (this folder: one demo generator)
 from queue_speed import timed  # noqa: E402  (this folder: the same median-of-five timer)
 
 EXE = Path(sys.executable).parent / "discretion-review"
@@ -99,10 +100,7 @@ def main() -> None:
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; as_of {AS_OF}"
           + ("" if pg else "; PostgreSQL skipped (no DISCRETION_TEST_PG_URL)"))
     for n in args.cases:
-        data = args.workdir / f"demo-{n}"
-        if not (data / "manifest.json").exists():
-            subprocess.run([str(EXE), "demo-data", str(data), "--cases", str(n), "--seed", "5", "--as-of", AS_OF,
-                            "--no-progress"], check=True, stdout=subprocess.DEVNULL)
+        data = demo_dataset(args.workdir, n)
         out = args.workdir / f"flags-{n}.jsonl"
         check = _cli("check", str(data), "--as-of", AS_OF, "--output", str(out), "--no-progress")
         flags = sum(1 for _ in out.open(encoding="utf-8"))

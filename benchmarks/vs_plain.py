@@ -33,6 +33,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 import oracle  # noqa: E402  (the plain evaluator's rules)
+from check_speed import demo_dataset  # noqa: E402  (this folder: one demo generator)
 
 # what any analyst would add once a run is slow: remember each deadline once computed (the oracle
 # walks the calendar day by day for every case)
@@ -111,10 +112,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
     print(f"{'cases':>9} {'flags':>8} {'check s':>8} {'plain s':>8} {'plain/check':>11}")
     for n in args.cases:
-        folder = args.workdir / f"demo-{n}"
-        if not (folder / "manifest.json").exists():
-            subprocess.run([str(EXE), "demo-data", str(folder), "--cases", str(n), "--seed", "5",
-                            "--as-of", AS_OF.isoformat(), "--no-progress"], check=True, stdout=subprocess.DEVNULL)
+        folder = demo_dataset(args.workdir, n, AS_OF.isoformat())
         sets = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["set"]
         out = args.workdir / f"check-{n}.jsonl"
         start = time.perf_counter()

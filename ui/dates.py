@@ -14,7 +14,7 @@ import datetime as dt
 
 import streamlit as st
 
-from engine.thai import BE_OFFSET, parse_date
+from engine.thai import BE_OFFSET, check_date_range, parse_date
 from i18n import date as show_date
 from i18n import t
 
@@ -49,11 +49,8 @@ def date_field(label: str, key: str, default: dt.date | None = None, required: b
             container.caption(t("date.hint"))
         return None
     try:
-        day = parse_date(text)
+        day = check_date_range(parse_date(text))  # 1900–2200, as the loader: a far year is a slip of the keyboard
     except ValueError:
-        container.error(t("date.invalid", text=text))
-        return INVALID
-    if not 1900 <= day.year <= 2200:  # a slip of the keyboard, not a date anyone means here
         container.error(t("date.invalid", text=text))
         return INVALID
     container.caption(t("date.understood", day=show_date(day)))
