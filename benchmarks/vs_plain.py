@@ -1,6 +1,6 @@
 """`discretion-review check` against a plain Python evaluator of the same rules, on the same files.
 
-    .venv/bin/python benchmarks/vs_plain.py [--cases 200000] [--workdir DIR]
+    .venv/bin/python benchmarks/vs_plain.py [--cases 200000] [--heavy 100000] [--workdir DIR]
 
 The plain evaluator is what an analyst would write instead of installing this project: one
 process, ``csv.DictReader`` into simple records (dates in ISO, D/M/YYYY, Buddhist-Era years and
@@ -9,8 +9,11 @@ defaults read with PyYAML, a loop per rule — ``tests/oracle.py``, the independ
 engine is tested against, with its deadlines memoised — and one JSON line per flag. No validation, no messages, no evidence:
 it does less than `check`, which is the point of the comparison. Both must find the same flags.
 
-Prints the wall time of each (the demo data is generated once and kept in the work folder), the
-ratio plain ÷ check (> 1: `check` is faster), and the machine's size. Issue 10 asks for ≥ 1.5×.
+Two datasets (generated once, kept in the work folder): the demo data (a province of 33
+agencies, few flags) and a flag-heavy one (``flag_heavy.py``: 4 large agencies, about two flags
+per case). Prints, as a Markdown table, each one's wall time and peak memory (PSS of the whole
+process tree), the ratio plain ÷ check (> 1: `check` is faster), and the machine's size.
+Issue 10 asks for ≥ 1.5×.
 """
 
 from __future__ import annotations
@@ -21,10 +24,8 @@ import datetime as dt
 import functools
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -33,7 +34,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 import oracle  # noqa: E402  (the plain evaluator's rules)
-from check_speed import demo_dataset  # noqa: E402  (this folder: one demo generator)
+import flag_heavy  # noqa: E402  (this folder)
+from check_speed import demo_dataset, measure  # noqa: E402  (this folder: one demo generator, one meter)
+from engine.models import TABLES  # noqa: E402  (the exchange format's column names, nothing else)
 
 # what any analyst would add once a run is slow: remember each deadline once computed (the oracle
 # walks the calendar day by day for every case)
@@ -49,6 +52,7 @@ BOOLS = {"serves_public", "discretionary", "public_service", "citizen_manual_at_
          "licensing", "rotation_post", "opdc_copied"}
 DATES = {"work_manual_reviewed_on", "in_position_since", "ethics_acknowledged_on", "received_on", "decided_on",
          "reviewed_on", "reported_on", "investigated_on", "analysed_on", "complete_on", "notified_on"}
+COLUMNS = {t.name: t.columns for t in TABLES}
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 TRUE = {"true", "yes", "y", "1", "ใช่", "มี"}
 
@@ -78,7 +82,9 @@ def plain_read(folder: Path) -> SimpleNamespace:
         if path.exists():
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 for row in csv.DictReader(fh):
-                    rows.append(SimpleNamespace(**{k: plain_value(k, v) for k, v in row.items()}))
+                    values = dict.fromkeys(COLUMNS[name])  # a column the file leaves out is empty
+                    values.update((k, plain_value(k, v)) for k, v in row.items())
+                    rows.append(SimpleNamespace(**values))
         tables[name] = rows
     return SimpleNamespace(**tables)
 
@@ -104,32 +110,50 @@ def plain_run(folder: Path, sets: list[str], out: Path) -> set[tuple]:
     return flags
 
 
+def _flags(path: Path, engine: bool) -> set[tuple]:
+    rows = map(json.loads, path.read_text(encoding="utf-8").splitlines())
+    if engine:
+        return {(f["rule_id"], f["subject_type"], f["subject_id"], f["evidence"].get("applicant"), f["severity"])
+                for f in rows}
+    return {(f["rule_id"], f["subject_type"], f["subject_id"], f["applicant"], f["severity"]) for f in rows}
+
+
+def compare(label: str, folder: Path, workdir: Path) -> None:
+    """One row of the table: `check` and the plain evaluator, each in its own process, timed
+    (unobserved run) and measured (peak PSS of the process tree, in a second, sampled run)."""
+    sets = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["set"]
+    mine, theirs = workdir / f"check-{folder.name}.jsonl", workdir / f"plain-{folder.name}.jsonl"
+    check_s, check_pss, _ = measure([str(EXE), "check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress",
+                                     "--output", str(mine), *(a for s in sets for a in ("--set", s))])
+    plain_s, plain_pss, _ = measure([sys.executable, __file__, "--plain", str(folder), str(theirs)])
+    engine, plain = _flags(mine, True), _flags(theirs, False)
+    if engine != plain:
+        sys.exit(f"{label}: the two disagree: {len(engine - plain)} flags only in check, {len(plain - engine)} only plain")
+    print(f"| {label} | {len(plain):,} | {check_s:.1f} s, {check_pss / 1024:,.0f} MiB | "
+          f"{plain_s:.1f} s, {plain_pss / 1024:,.0f} MiB | **{plain_s / check_s:.2f}×** |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", type=int, nargs="+", default=[200_000])
+    ap.add_argument("--cases", type=int, default=200_000, help="demo cases (default 200,000)")
+    ap.add_argument("--heavy", type=int, default=100_000, help="flag-heavy cases, in 4 agencies (default 100,000)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "discretion-review-bench")
+    ap.add_argument("--plain", nargs=2, type=Path, metavar=("DATASET", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
-    print(f"{'cases':>9} {'flags':>8} {'check s':>8} {'plain s':>8} {'plain/check':>11}")
-    for n in args.cases:
-        folder = demo_dataset(args.workdir, n, AS_OF.isoformat())
-        sets = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["set"]
-        out = args.workdir / f"check-{n}.jsonl"
-        start = time.perf_counter()
-        proc = subprocess.run([str(EXE), "check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress",
-                               "--output", str(out), *(a for s in sets for a in ("--set", s))],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        check_s = time.perf_counter() - start
-        if proc.returncode not in (0, 1):
-            sys.exit(f"check failed ({proc.returncode}): {proc.stderr}")
-        start = time.perf_counter()
-        plain = plain_run(folder, sets, args.workdir / f"plain-{n}.jsonl")
-        plain_s = time.perf_counter() - start
-        engine = {(f["rule_id"], f["subject_type"], f["subject_id"], f["evidence"].get("applicant"), f["severity"])
-                  for f in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
-        if engine != plain:
-            sys.exit(f"the two disagree: {len(engine - plain)} flags only in check, {len(plain - engine)} only plain")
-        print(f"{n:>9} {len(plain):>8} {check_s:>8.1f} {plain_s:>8.1f} {plain_s / check_s:>10.2f}×")
+    if args.plain:  # the plain evaluator's own process (measured by the parent)
+        folder, out = args.plain
+        plain_run(folder, json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["set"], out)
+        return
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}; as_of {AS_OF}; "
+          "memory = peak PSS of the process tree")
+    print("| data | flags | check | plain script | plain ÷ check |")
+    print("|---|---:|---:|---:|---:|")
+    compare(f"demo data, {args.cases:,} cases", demo_dataset(args.workdir, args.cases, AS_OF.isoformat()), args.workdir)
+    heavy = args.workdir / f"flag-heavy-{args.heavy}"
+    if not (heavy / "manifest.json").exists():
+        flag_heavy.generate(heavy, args.heavy, agencies=4, seed=1)
+    compare(f"flag-heavy random data, {args.heavy:,} cases in 4 agencies", heavy, args.workdir)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ class GovernmentCalendar:
         self._off: dict[int, bool] = {}
         self._origin: int | None = None
         self._counts: list[int] = []  # _counts[i] = working days in (origin, origin + i]
+        self._deadlines: dict[tuple[dt.date, int, str], dt.date] = {}  # a dataset repeats a few thousand
 
     @classmethod
     def from_kb(cls, folder: Path | None = None, extra: Iterable[CalendarEntry] = ()) -> GovernmentCalendar:
@@ -168,9 +169,15 @@ class GovernmentCalendar:
         next working day when that is a day off (Administrative Procedure Act s.64).
         A period of 0 days ends on ``a``, moved forward to a working day likewise.
         """
-        if basis == "working" and n > 0:
-            return self.nth_working_day_after(a, n)
-        return self.next_working_day(a + dt.timedelta(days=n))
+        key = (a, n, basis)
+        out = self._deadlines.get(key)
+        if out is None:
+            if basis == "working" and n > 0:
+                out = self.nth_working_day_after(a, n)
+            else:
+                out = self.next_working_day(a + dt.timedelta(days=n))
+            self._deadlines[key] = out
+        return out
 
 
 @lru_cache(maxsize=1)

@@ -145,8 +145,13 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
             yield spool
             spool.seek(0)
-            shutil.copyfileobj(spool, sys.stdout)
-            sys.stdout.flush()
+            if hasattr(sys.stdout, "buffer"):  # bytes as they are: no decoding and encoding again
+                sys.stdout.flush()
+                shutil.copyfileobj(spool.buffer, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            else:
+                shutil.copyfileobj(spool, sys.stdout)
+                sys.stdout.flush()
         return
     import secrets
 

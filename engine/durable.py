@@ -5,6 +5,8 @@ It is driven through the C API directly, not through ``durable.lang``/``Host``, 
 * ``Host`` runs actions on background timer threads, so a caller cannot tell when
   evaluation is complete (DURABLE_RULES_NOTES pitfall 4). Here every pending action is
   drained synchronously after each batch, so a batch is complete when ``run`` returns.
+* The engine is asked about each distinct fact once (``decide``): rules test one fact each,
+  so facts that show the engine the same values get the same answer.
 * Facts carry only numbers and booleans plus our own sequence ``id`` (0…CHUNK−1, proven
   free of 32-bit hash collisions below — pitfall 2); no rule joins on ``id``/``sid``
   (pitfall 1) — rules here test one fact each; no user text ever reaches the C parser.
@@ -24,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +116,8 @@ def compile_rules(rules: Iterable[Rule], params: dict[str, Any]) -> CompiledRule
     for n, rule in enumerate(rules):
         optional = attribute_names(rule.fact_kind)
         used = attributes.setdefault(rule.fact_kind, set())
+        if rule.applies_to is not None:  # counted per engine key (evaluate.py): the key must show them
+            compile_condition(rule.applies_to, params, optional, used)
         variants = [(rule.when, rule.severity)] + [
             ({"all": [rule.when, v.when]}, v.severity) for v in rule.severity_when]
         for i, (when, severity) in enumerate(variants):
@@ -125,12 +129,6 @@ def compile_rules(rules: Iterable[Rule], params: dict[str, Any]) -> CompiledRule
     compiled = CompiledRules(definition, actions, {k: sorted(v) for k, v in attributes.items()})
     compiled.name = "discretion-" + hashlib.sha1(text.encode()).hexdigest()[:16]
     return compiled
-
-
-@dataclass(frozen=True)
-class Match:
-    action: Action
-    fact: Fact
 
 
 def _engine_fact(fact: Fact, seq: int, attributes: dict[str, list[str]]) -> dict[str, Any] | None:
@@ -150,28 +148,60 @@ def _engine_fact(fact: Fact, seq: int, attributes: dict[str, list[str]]) -> dict
     return out
 
 
-def run(compiled: CompiledRules, facts: Iterable[Fact]) -> Iterator[Match]:
-    """Evaluate facts batch by batch; yield every (rule, fact) match, each batch complete."""
+def engine_key(fact: Fact, attributes: dict[str, list[str]]) -> tuple[Any, ...] | None:
+    """What the rules engine sees of a fact: its kind and the values of the attributes the
+    rules read (None = absent); None for a kind no rule reads."""
+    kind = fact["_type"]
+    names = attributes.get(kind)
+    if names is None:
+        return None
+    return (kind, *map(fact.get, names))
+
+
+Answers = dict[tuple[Any, ...], tuple[Action, ...]]
+
+
+def decide(compiled: CompiledRules, facts: list[Fact], distinct: bool = True
+           ) -> tuple[list[tuple[Any, ...] | None], Answers]:
+    """Ask durable-rules which rules fire on each fact; return each fact's engine key and,
+    per key, the actions fired (of a rule with severity variants, the most specific).
+
+    Every rule tests one fact (no joins), so the engine's answer for a fact depends only on
+    what it sees of it (``engine_key``): the engine is asked once per distinct key, with a
+    representative fact, batch by batch, each batch complete when it returns. ``distinct=False``
+    asks it about every fact (the tests compare the two).
+    """
     import durable_rules_engine as dre
 
+    attributes = compiled.attributes
+    keys: list[tuple[Any, ...] | None] = []
+    first: dict[Any, int] = {}  # key -> position of its first fact
+    for n, fact in enumerate(facts):
+        key = engine_key(fact, attributes)
+        keys.append(key)
+        if key is not None:
+            first.setdefault(key if distinct else n, n)
     handle = compiled.handle()
-    batch: list[Fact] = []
-    payload: list[dict[str, Any]] = []
-    for fact in facts:
-        engine_fact = _engine_fact(fact, len(batch), compiled.attributes)
-        if engine_fact is None:
-            continue
-        batch.append(fact)
-        payload.append(engine_fact)
-        if len(batch) == CHUNK:
-            yield from _run_batch(dre, handle, compiled, batch, payload)
-            batch, payload = [], []
-    if batch:
-        yield from _run_batch(dre, handle, compiled, batch, payload)
+    fired: dict[Any, dict[str, Action]] = {}
+    asked = list(first.items())
+    for start in range(0, len(asked), CHUNK):
+        chunk = asked[start:start + CHUNK]
+        batch = [facts[n] for _, n in chunk]
+        payload = [_engine_fact(fact, i, attributes) for i, fact in enumerate(batch)]
+        for i, action in _run_batch(dre, handle, compiled, batch, payload):
+            by_rule = fired.setdefault(chunk[i][0], {})
+            seen = by_rule.get(action.rule_id)
+            if seen is None or action.variant > seen.variant:  # a severity variant is more specific
+                by_rule[action.rule_id] = action
+    if not distinct:  # one answer per fact: key the answers by the facts' positions
+        keys = [None if k is None else n for n, k in enumerate(keys)]
+    answers: Answers = {key: tuple(fired[key].values()) if key in fired else () for key, _ in asked}
+    return keys, answers
 
 
 def _run_batch(dre: Any, handle: int, compiled: CompiledRules, batch: list[Fact],
-               payload: list[dict[str, Any]]) -> list[Match]:
+               payload: list[dict[str, Any]]) -> list[tuple[int, Action]]:
+    """The (position in the batch, action) pairs durable-rules fires on a batch of facts."""
     try:
         code, _ = dre.assert_facts(handle, json.dumps(payload))
     except Exception as exc:  # the C core raises plain exceptions carrying an error number
@@ -179,13 +209,13 @@ def _run_batch(dre: Any, handle: int, compiled: CompiledRules, batch: list[Fact]
     if code == 2:
         raise EvaluationError("durable-rules reported a fact as already observed: a fact id collided "
                               f"in a batch of {len(batch)} (first subject {batch[0]['_id']})")
-    matches: list[Match] = []
+    matches: list[tuple[int, Action]] = []
     result = dre.start_action(handle)
     while result:
         _, message, state_handle = result
         while message:
             for action_name, frame in json.loads(message).items():
-                matches.append(Match(compiled.actions[action_name], batch[frame["m"]["id"]]))
+                matches.append((frame["m"]["id"], compiled.actions[action_name]))
             message = dre.complete_and_start_action(handle, state_handle)
         result = dre.start_action(handle)
     # Retract rather than delete the state: deleteStateNode frees memory it does not own

@@ -1,10 +1,12 @@
-"""Evaluate a dataset at ``as_of``: partition by agency, run the rules engine in worker
-processes, turn matches into flags.
+"""Evaluate a dataset at ``as_of``: split it into parts (per agency, and a large agency's
+cases in slices), run the rules engine on each part in worker processes, turn its answers
+into flags there, and hand them back as compact rows, gathered per agency in a fixed order.
 
 The rules engine's C core can crash the process that runs it, so it never runs in the
-caller's process: partitions go to forked workers. When a worker dies, the partitions it
-left are retried one at a time in fresh processes, so that a crash is pinned to one agency
-and reported as ``EvaluationError`` — never a crash of the caller, never missing flags.
+caller's process: parts go to forked workers. When a worker dies, the parts it left are
+retried one at a time in fresh processes, so that a crash is pinned to one agency (and
+slice of cases) and reported as ``EvaluationError`` — never a crash of the caller, never
+missing flags.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from typing import Any
 from . import durable
 from .calendar import GovernmentCalendar
 from .errors import EvaluationError
-from .facts import Index, partition_facts
-from .flags import Flag, build_flag
+from .facts import Index, Part, part_facts, plan_parts
+from .flags import Flag, FlagRenderer, FlagRow, row_sort_key
 from .kb import KnowledgeBase, ParamValue
 from .models import Dataset
 from .rules import Rule, RuleCatalogue, default_catalogue, matcher
@@ -56,6 +58,7 @@ class _Job:
     params: dict[str, Any]
     as_of: dt.date
     kb: KnowledgeBase
+    renderer: FlagRenderer
     # fact kind -> (applies_to as a function, the count keys of the rules that share it)
     applies: dict[str, list[tuple[Callable[[dict[str, Any]], bool], list[str]]]] = field(default_factory=dict)
 
@@ -76,35 +79,34 @@ def evaluated_subjects(rule: Rule, counts: Counter | dict[str, int]) -> int:
 _JOB: _Job | None = None  # set in the parent before forking; workers inherit it
 
 
-def _evaluate_partition(agency_id: str) -> tuple[str, list[Flag], Counter]:
+def _evaluate_part(part: Part) -> tuple[Part, list[FlagRow], Counter]:
     job = _JOB
     assert job is not None, "worker started without a job"
-    kinds: Counter = Counter()
-    applies = job.applies
-
-    def counted(facts: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        for f in facts:
-            kinds[f["_type"]] += 1
-            for test, keys in applies.get(f["_type"], ()):
-                if test(f):
-                    for key in keys:
-                        kinds[key] += 1
-            yield f
-
-    chosen: dict[tuple[str, int], tuple[int, durable.Action, dict[str, Any]]] = {}
-    for match in durable.run(job.compiled, counted(partition_facts(job.index, agency_id, job.as_of, job.params))):
-        key = (match.action.rule_id, id(match.fact))
-        seen = chosen.get(key)
-        if seen is None or match.action.variant > seen[0]:  # a severity variant is more specific
-            chosen[key] = (match.action.variant, match.action, match.fact)
-    flags = [build_flag(job.catalogue.by_id[a.rule_id], a.severity, fact, job.params, job.as_of, job.kb)
-             for _, a, fact in chosen.values()]
-    flags.sort(key=flag_sort_key)
-    return agency_id, flags, kinds
+    facts = list(part_facts(job.index, part, job.as_of))
+    keys, answers = durable.decide(job.compiled, facts)
+    kinds: Counter = Counter(f["_type"] for f in facts)
+    # rules with applies_to: counted per distinct engine key (the test reads only what the key shows)
+    for key, n in Counter(k for k in keys if k is not None).items():
+        tests = job.applies.get(key[0])
+        if tests:
+            shown = {name: v for name, v in zip(job.compiled.attributes[key[0]], key[1:]) if v is not None}
+            for test, count_keys in tests:
+                if test(shown):
+                    for count_key in count_keys:
+                        kinds[count_key] += n
+    by_id, row = job.catalogue.by_id, job.renderer.row
+    rows = [row(by_id[action.rule_id], action.severity, fact)
+            for fact, key in zip(facts, keys) if key is not None for action in answers[key]]
+    return part, rows, kinds
 
 
 def flag_sort_key(f: Flag) -> tuple[Any, ...]:
     return (f.agency_id, f.measure, f.rule_id, f.subject_type, f.subject_id, str(f.evidence.get("applicant", "")))
+
+
+def _where(part: Part) -> str:
+    agency_id, lo, hi = part
+    return f"agency '{agency_id}'" + (f" (its cases {lo + 1:,}–{hi:,})" if lo >= 0 else "")
 
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -126,15 +128,15 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _run_isolated(agency_id: str) -> tuple[str, list[Flag], Counter]:
-    """One partition in its own process, to tell a crash apart from a neighbour's."""
+def _run_isolated(part: Part) -> tuple[Part, list[FlagRow], Counter]:
+    """One part in its own process, to tell a crash apart from a neighbour's."""
     ctx = mp.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
     parent = os.getpid()
 
     def target() -> None:
         _die_with_parent(parent)
-        writer.send(_evaluate_partition(agency_id))
+        writer.send(_evaluate_part(part))
         writer.close()
 
     proc = ctx.Process(target=target, daemon=True)
@@ -148,8 +150,8 @@ def _run_isolated(agency_id: str) -> tuple[str, list[Flag], Counter]:
     if result is None or proc.exitcode != 0:
         code = proc.exitcode
         how = (f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}")
-        raise EvaluationError(f"the rules engine (durable-rules) crashed with {how} while evaluating agency "
-                              f"'{agency_id}'; nothing was written. Please report this with the dataset.")
+        raise EvaluationError(f"the rules engine (durable-rules) crashed with {how} while evaluating "
+                              f"{_where(part)}; nothing was written. Please report this with the dataset.")
     return result
 
 
@@ -157,15 +159,22 @@ def _facts(counts: Counter) -> int:
     return sum(n for k, n in counts.items() if not k.startswith(APPLIES))
 
 
+def slice_size(cases: int, jobs: int) -> int:
+    """Cases per part: about eight parts per worker, so that the cores stay busy to the end
+    whatever the agencies' sizes, and no part holds more than 50,000 cases' facts."""
+    return max(2_000, min(50_000, -(-cases // (jobs * 8))))
+
+
 def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     catalogue: RuleCatalogue | None = None, jobs: int | None = None,
                     progress: ProgressFn | None = None, calendar: GovernmentCalendar | None = None,
                     corrective: dict[str, tuple[int, dt.date]] | None = None,
                     stored: dict[str, ParamValue] | None = None,
-                    ) -> Iterator[tuple[str, list[Flag], Counter]]:
-    """Yield ``(agency_id, flags, fact counts)`` per agency, in agency order. The counts are by
-    fact kind, and by rule (key ``APPLIES + rule_id``) for rules with ``applies_to``: read a
-    rule's with ``evaluated_subjects``.
+                    ) -> Iterator[tuple[str, list[FlagRow], Counter]]:
+    """Yield ``(agency_id, flag rows, fact counts)`` per agency, in agency order, the rows in
+    ``row_sort_key`` order (``Flag.from_row`` makes a flag of one). The counts are by fact
+    kind, and by rule (key ``APPLIES + rule_id``) for rules with ``applies_to``: read a rule's
+    with ``evaluated_subjects``.
 
     ``params`` are the run's values (KB defaults with ``--set``); the dataset's ``parameters``
     rows refine them per agency and process. ``corrective`` (store runs only) feeds rule
@@ -186,37 +195,52 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     applies: dict[str, list[tuple[Callable[[dict[str, Any]], bool], list[str]]]] = {}
     for key, keys in shared.items():
         applies.setdefault(key[0], []).append((matcher(conditions[key]), keys))
-    _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), params, as_of, kb, applies)
-    agencies = index.agency_ids()
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(agencies) or 1))
+    _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), params, as_of, kb,
+                FlagRenderer(kb, as_of), applies)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    parts = plan_parts(index, slice_size(len(ds.cases), jobs))
+    last_part = {part[0]: part for part in parts}  # the part that completes its agency
     gc.collect()
     gc.freeze()  # keep the shared dataset's pages untouched by the workers' collector
-    pending = list(agencies)
+    done = 0
+    rows: list[FlagRow] = []
+    kinds: Counter = Counter()
+
+    def gathered(result: tuple[Part, list[FlagRow], Counter]) -> tuple[str, list[FlagRow], Counter] | None:
+        nonlocal rows, kinds
+        part, part_rows, part_kinds = result
+        rows.extend(part_rows)
+        kinds.update(part_kinds)
+        if progress:
+            progress(part[0], _facts(part_kinds))
+        if last_part[part[0]] != part:
+            return None
+        out = (part[0], sorted(rows, key=row_sort_key), kinds)
+        rows, kinds = [], Counter()
+        return out
+
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"), initializer=_die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
-            # Agency order, with a few partitions in flight: output is deterministic and at
-            # most jobs + 2 partitions' flags wait in memory for their turn.
-            in_flight: dict[str, Any] = {}
-            queue = iter(agencies)
-            for agency_id in agencies:
-                while len(in_flight) < jobs + 2:
-                    nxt = next(queue, None)
+        with ProcessPoolExecutor(max_workers=min(jobs, len(parts) or 1), mp_context=mp.get_context("fork"),
+                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+            # Parts are taken in order with a few in flight: output is deterministic and at most
+            # a few parts' flags wait in memory for their turn.
+            in_flight: dict[Part, Any] = {}
+            ahead = iter(parts)
+            for part in parts:
+                while len(in_flight) < 2 * jobs + 2:
+                    nxt = next(ahead, None)
                     if nxt is None:
                         break
-                    in_flight[nxt] = pool.submit(_evaluate_partition, nxt)
-                result = in_flight.pop(agency_id).result()
-                pending.remove(agency_id)
-                if progress:
-                    progress(agency_id, _facts(result[2]))
-                yield result
+                    in_flight[nxt] = pool.submit(_evaluate_part, nxt)
+                out = gathered(in_flight.pop(part).result())
+                done += 1
+                if out is not None:
+                    yield out
     except BrokenProcessPool:
-        for agency_id in list(pending):
-            result = _run_isolated(agency_id)
-            pending.remove(agency_id)
-            if progress:
-                progress(agency_id, _facts(result[2]))
-            yield result
+        for part in parts[done:]:
+            out = gathered(_run_isolated(part))
+            if out is not None:
+                yield out
     finally:
         gc.unfreeze()
         _JOB = None
@@ -233,7 +257,8 @@ def evaluate(ds: Dataset, as_of: dt.date | None = None, params: dict[str, Any] |
     as_of = as_of or dt.date.today()
     params = params if params is not None else catalogue.kb.defaults()
     result = Evaluation(as_of, params, stats={r.rule_id: RuleStats() for r in catalogue})
-    for _, flags, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, progress, calendar, corrective):
+    for _, rows, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, progress, calendar, corrective):
+        flags = [Flag.from_row(row) for row in rows]
         result.flags.extend(flags)
         for rule in catalogue:
             if rule.store_only and corrective is None:

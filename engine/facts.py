@@ -165,6 +165,8 @@ class Index:
     calendar: GovernmentCalendar
     corrective: dict[str, tuple[int, dt.date]] | None = None
     _chains: dict[str, list[str]] = field(default_factory=dict)
+    _plain: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    _mixed: dict[tuple[str, str, str], dict[str, ParamValue]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, ds: Dataset, params: dict[str, Any] | None = None, calendar: GovernmentCalendar | None = None,
@@ -208,9 +210,13 @@ class Index:
     def agency_ids(self) -> list[str]:
         return [a.agency_id for a in self.dataset.agencies]
 
-    def partition_size(self, agency_id: str) -> int:
-        return (len(self.cases_by_agency.get(agency_id, ())) + len(self.processes_by_agency.get(agency_id, ()))
-                + len(self.officers_by_agency.get(agency_id, ())) + 1)
+    def plain_values(self, agency_id: str, process_id: str, officer_agency_id: str) -> dict[str, Any]:
+        """A case's parameter values without their sources (as ``case_fact`` compares them)."""
+        key = (agency_id, process_id, officer_agency_id)
+        out = self._plain.get(key)
+        if out is None:
+            out = self._plain[key] = _values(case_params(self, agency_id, process_id, officer_agency_id))
+        return out
 
     def chain(self, officer_id: str) -> list[str]:
         """The officer's chain: supervisor, their supervisor, … (cycle-free by validation)."""
@@ -233,19 +239,37 @@ def _values(params: dict[str, ParamValue]) -> dict[str, Any]:
     return {name: pv.value for name, pv in params.items()}
 
 
-def partition_facts(index: Index, agency_id: str, as_of: dt.date, params: dict[str, Any] | None = None) -> Iterator[Fact]:
-    """Every fact of one agency's partition at ``as_of`` (parameters come from ``index.resolver``)."""
-    yield agency_fact(index, agency_id, as_of)
-    for p in index.processes_by_agency.get(agency_id, ()):
-        yield process_fact(index, p, agency_id, as_of)
-    for o in index.officers_by_agency.get(agency_id, ()):
-        decided = decided_with_discretion(index, o.officer_id, as_of)
-        yield officer_fact(index, o, decided, as_of)
-        yield from officer_applicant_facts(index, o, decided, as_of)
-    chains: dict[str, list[str]] = {}
-    for c in index.cases_by_agency.get(agency_id, ()):
+# A part of a run: one agency's subjects other than cases (lo = hi = -1), or a slice
+# [lo, hi) of its cases. A large agency's cases span several parts, so that every core has work.
+Part = tuple[str, int, int]
+
+
+def part_facts(index: Index, part: Part, as_of: dt.date) -> Iterator[Fact]:
+    """Every fact of one part of a run at ``as_of`` (parameters come from ``index.resolver``)."""
+    agency_id, lo, hi = part
+    if lo < 0:
+        yield agency_fact(index, agency_id, as_of)
+        for p in index.processes_by_agency.get(agency_id, ()):
+            yield process_fact(index, p, agency_id, as_of)
+        for o in index.officers_by_agency.get(agency_id, ()):
+            decided = decided_with_discretion(index, o.officer_id, as_of)
+            yield officer_fact(index, o, decided, as_of)
+            yield from officer_applicant_facts(index, o, decided, as_of)
+        return
+    for c in index.cases_by_agency.get(agency_id, [])[lo:hi]:
         if c.received_on <= as_of:
-            yield case_fact(index, c, agency_id, as_of, chains)
+            yield case_fact(index, c, agency_id, as_of)
+
+
+def plan_parts(index: Index, slice_size: int) -> list[Part]:
+    """The parts of a run, in agency order: each agency's other subjects, then its cases in
+    slices of at most ``slice_size``."""
+    parts: list[Part] = []
+    for agency_id in index.agency_ids():
+        parts.append((agency_id, -1, -1))
+        n = len(index.cases_by_agency.get(agency_id, ()))
+        parts.extend((agency_id, lo, min(n, lo + slice_size)) for lo in range(0, n, slice_size))
+    return parts
 
 
 def acknowledgement_round(deadlines: dict[int, dt.date], as_of: dt.date) -> tuple[int, dt.date] | None:
@@ -398,13 +422,23 @@ def missed_delay_notice(index: Index, limit: dt.date, end: dt.date, notices: lis
         p = min(given)
 
 
-def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date, chains: dict[str, list[str]] | None = None) -> Fact:
+def case_params(index: Index, agency_id: str, process_id: str, officer_agency_id: str) -> dict[str, ParamValue]:
+    params = index.resolver.values(agency_id, process_id)
+    if officer_agency_id != agency_id:  # SPEC §3: 1.5-ethics-not-acknowledged uses the officer's agency
+        key = (agency_id, process_id, officer_agency_id)
+        mixed = index._mixed.get(key)
+        if mixed is None:
+            ethics = index.resolver.values(officer_agency_id)["ethics_ack_valid_days"]
+            mixed = index._mixed[key] = {**params, "ethics_ack_valid_days": ethics}
+        params = mixed
+    return params
+
+
+def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date) -> Fact:
     p = index.processes[c.process_id]
     officer = index.officers[c.officer_id]
-    params = index.resolver.values(agency_id, p.process_id)
-    if officer.agency_id != agency_id:  # SPEC §3: 1.5-ethics-not-acknowledged uses the officer's agency
-        params = {**params, "ethics_ack_valid_days": index.resolver.values(officer.agency_id)["ethics_ack_valid_days"]}
-    v = _values(params)
+    params = case_params(index, agency_id, p.process_id, officer.agency_id)
+    v = index.plain_values(agency_id, p.process_id, officer.agency_id)
     cal = index.calendar
     decided_on = _on_or_before(c.decided_on, as_of)
     reviewed_on = _on_or_before(c.reviewed_on, as_of)
@@ -475,15 +509,15 @@ def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date, chains: dic
     f["_limit_day"], f["_end"] = limit, end
     f["overdue"] = limit is not None and end > limit
     if limit is not None:
-        f["_elapsed"] = cal.elapsed(c.start_on, end, p.basis)
+        f["_elapsed_on"] = (cal, c.start_on, end, p.basis)  # counted when a message quotes it (flags.py)
     notices = [n for n in index.notices_by_case.get(c.case_id, ()) if n.notified_on <= as_of]
-    f["notices_not_copied"] = sum(1 for n in notices if not n.opdc_copied)
+    f["notices_not_copied"] = sum(1 for n in notices if not n.opdc_copied) if notices else 0
     f["_notices_not_copied"] = [n.notice_id for n in notices if not n.opdc_copied]
     missed = None
     if f["overdue"] and p.is_licensing:
-        missed = missed_delay_notice(index, limit, end, sorted(n.notified_on for n in notices),
+        missed = missed_delay_notice(index, limit, end, sorted(n.notified_on for n in notices) if notices else [],
                                      v["delay_notice_every_days"])
     f["delay_notice_missed"] = missed is not None
     f["_missed_due"] = missed
-    f["_notices"] = sorted(n.notified_on for n in notices)
+    f["_notices"] = sorted(n.notified_on for n in notices) if notices else []
     return f

@@ -10,7 +10,10 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
+
+import orjson
 
 from .facts import Fact
 from .kb import KnowledgeBase, ParamValue
@@ -34,6 +37,10 @@ class Flag:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_row(cls, row: FlagRow) -> Flag:
+        return cls(**orjson.loads(row[7]))
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -69,15 +76,20 @@ def _display(value: Any, lang: str) -> Any:
     return value
 
 
-class _Context(dict):
-    """Template values: set ones first, then the fact's details (``_x``), then its attributes;
-    a detail that does not apply (no analysis yet, say) reads as None."""
+class _Context:
+    """Template values, looked up in order: the flag's own (id, rule, as_of …), the fact's
+    phrases, its parameter values, then its details (``_x``), then its attributes; a detail
+    that does not apply (no analysis yet, say) reads as None. Nothing is copied per flag."""
 
-    def __init__(self, fact: Fact, values: dict[str, Any]):
-        super().__init__(values)
-        self.fact = fact
+    __slots__ = ("own", "phrases", "values", "fact")
 
-    def __missing__(self, key: str) -> Any:
+    def __init__(self, own: dict[str, Any], phrases: dict[str, Any], values: dict[str, Any], fact: Fact):
+        self.own, self.phrases, self.values, self.fact = own, phrases, values, fact
+
+    def __getitem__(self, key: str) -> Any:
+        for layer in (self.own, self.phrases, self.values):
+            if key in layer:
+                return layer[key]
         value = self.fact.get("_" + key, _ABSENT)
         return self.fact.get(key) if value is _ABSENT else value
 
@@ -108,6 +120,10 @@ def _phrases(fact: Fact) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if kind == "case":
         out["start_on"] = fact["_complete_on"] or fact["_received_on"]
+        counted = fact.get("_elapsed_on")
+        if counted is not None:
+            calendar, start, end, basis = counted
+            out["elapsed"] = calendar.elapsed(start, end, basis)
         out["basis_th"] = "วันทำการ" if fact["_day_basis"] == "working" else "วัน"
         out["basis_en"] = "working days" if fact["_day_basis"] == "working" else "calendar days"
         if fact.get("decided"):
@@ -213,12 +229,15 @@ def limit_text(name: str, pv: ParamValue, kb: KnowledgeBase, lang: str, fact: Fa
     return f"limit: {name} = {shown_en} (source: {source})"
 
 
-def _context(rule: Rule, fact: Fact, as_of: dt.date) -> _Context:
-    values = {name: pv.value for name, pv in fact["_params"].items()}
-    values.update(_phrases(fact))
-    values.update({"as_of": as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": fact["_id"],
-                   "agency": fact["_agency"]})
-    return _Context(fact, values)
+def _context(rule: Rule, fact: Fact, as_of: dt.date, values: dict[str, Any] | None = None) -> _Context:
+    phrases = fact.get("__phrases")
+    if phrases is None:  # a fact with several flags words its phrases once
+        phrases = fact["__phrases"] = _phrases(fact)
+    if values is None:
+        values = {name: pv.value for name, pv in fact["_params"].items()}
+    own = {"as_of": as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": fact["_id"],
+           "agency": fact["_agency"]}
+    return _Context(own, phrases, values, fact)
 
 
 def _evidence_value(value: Any) -> Any:
@@ -231,35 +250,74 @@ def _evidence_value(value: Any) -> Any:
     return value
 
 
-def build_flag(rule: Rule, severity: str, fact: Fact, params: dict[str, Any] | None, as_of: dt.date,
-               kb: KnowledgeBase) -> Flag:
-    """The flag of one rule on one fact; ``params`` is unused (the fact carries its own values)."""
-    ctx = _context(rule, fact, as_of)
-    evidence = {name: _evidence_value(ctx[name]) for name in rule.evidence}
-    used: dict[str, ParamValue] = {name: fact["_params"][name] for name in rule.parameters}
-    evidence.update({name: _evidence_value(pv.value) for name, pv in used.items()})
-    if used:
-        evidence["parameters"] = {name: _evidence_value(pv.evidence()) for name, pv in used.items()}
-    applicant = fact.get("_applicant")
-    if applicant is not None:
-        evidence["applicant"] = applicant
-    measure = kb.measure(rule.measure)
-    word_th, word_en = ("มาตรการข้อ", "measure") if measure.kind == "measure" else ("แนวทางข้อ", "guideline")
-    limits_th = "".join(f"; {limit_text(n, pv, kb, 'th', fact)}" for n, pv in used.items())
-    limits_en = "".join(f"; {limit_text(n, pv, kb, 'en', fact)}" for n, pv in used.items())
-    cite_th = f" ({word_th} {rule.measure} \u201c{measure.excerpt_th}\u201d)"
-    cite_en = f" ({word_en} {rule.measure}: \u201c{measure.excerpt_en}\u201d)"
-    return Flag(
-        flag_id=make_flag_id(rule.rule_id, rule.subject, fact["_id"], applicant),
-        rule_id=rule.rule_id,
-        measure=rule.measure,
-        severity=severity,
-        subject_type=rule.subject,
-        subject_id=fact["_id"],
-        agency_id=fact["_agency"],
-        as_of=as_of.isoformat(),
-        message_th=_render(rule.message_th, ctx, "th") + limits_th + cite_th,
-        # the sentence's full stop moves after the limits and the citation
-        message_en=_render(rule.message_en, ctx, "en").rstrip(".") + limits_en + cite_en + ".",
-        evidence=evidence,
-    )
+# A flag as the evaluation's workers hand it over: what orders and counts it, and the flag
+# itself as its line of JSON (rendered and serialised once, in the worker; written as it is).
+FlagRow = tuple[str, str, str, str, str, str, str, bytes]  # (agency_id, measure, rule_id, subject_type,
+#                                                            subject_id, applicant or "", severity, JSON)
+# the order flags are written in: agency, measure, rule, subject, applicant
+row_sort_key = itemgetter(0, 1, 2, 3, 4, 5)
+
+
+class FlagRenderer:
+    """Builds the flags of one evaluation (one ``as_of``): what repeats from flag to flag (a
+    rule's citation, the limits a parameter set reads as) is worded once."""
+
+    def __init__(self, kb: KnowledgeBase, as_of: dt.date):
+        self.kb, self.as_of, self.as_of_text = kb, as_of, as_of.isoformat()
+        self._suffix: dict[tuple[Any, ...], tuple[str, str, dict[str, Any]]] = {}
+        # a parameter set's plain values, by the set's id (the set is kept, so its id stays its own)
+        self._values: dict[int, tuple[dict[str, ParamValue], dict[str, Any]]] = {}
+
+    def _plain(self, params: dict[str, ParamValue]) -> dict[str, Any]:
+        hit = self._values.get(id(params))
+        if hit is None or hit[0] is not params:
+            hit = self._values[id(params)] = (params, {name: pv.value for name, pv in params.items()})
+        return hit[1]
+
+    def _suffixes(self, rule: Rule, used: dict[str, ParamValue], fact: Fact) -> tuple[str, str, dict[str, Any]]:
+        """The limits and the citation after each message, and the parameters' evidence."""
+        date_map = any(self.kb.parameters[n].type == "date_map" for n in used)
+        key = None if date_map else (rule.rule_id, *map(id, used.values()))  # the resolver keeps each value alive
+        out = self._suffix.get(key) if key is not None else None
+        if out is None:
+            kb = self.kb
+            measure = kb.measure(rule.measure)
+            word_th, word_en = ("มาตรการข้อ", "measure") if measure.kind == "measure" else ("แนวทางข้อ", "guideline")
+            limits_th = "".join(f"; {limit_text(n, pv, kb, 'th', fact)}" for n, pv in used.items())
+            limits_en = "".join(f"; {limit_text(n, pv, kb, 'en', fact)}" for n, pv in used.items())
+            cite_th = f" ({word_th} {rule.measure} \u201c{measure.excerpt_th}\u201d)"
+            cite_en = f" ({word_en} {rule.measure}: \u201c{measure.excerpt_en}\u201d)"
+            evidence: dict[str, Any] = {name: _evidence_value(pv.value) for name, pv in used.items()}
+            if used:
+                evidence["parameters"] = {name: _evidence_value(pv.evidence()) for name, pv in used.items()}
+            out = (limits_th + cite_th, limits_en + cite_en + ".", evidence)
+            if key is not None:
+                self._suffix[key] = out
+        return out
+
+    def row(self, rule: Rule, severity: str, fact: Fact) -> FlagRow:
+        """The flag of one rule on one fact (the fact carries its own parameter values)."""
+        ctx = _context(rule, fact, self.as_of, self._plain(fact["_params"]))
+        evidence = {name: ctx[name] for name in rule.evidence}
+        used: dict[str, ParamValue] = {name: fact["_params"][name] for name in rule.parameters}
+        suffix_th, suffix_en, param_evidence = self._suffixes(rule, used, fact)
+        evidence.update(param_evidence)
+        applicant = fact.get("_applicant")
+        if applicant is not None:
+            evidence["applicant"] = applicant
+        flag = {
+            "flag_id": make_flag_id(rule.rule_id, rule.subject, fact["_id"], applicant), "rule_id": rule.rule_id,
+            "measure": rule.measure, "severity": severity, "subject_type": rule.subject, "subject_id": fact["_id"],
+            "agency_id": fact["_agency"], "as_of": self.as_of_text,
+            "message_th": _render(rule.message_th, ctx, "th") + suffix_th,
+            # the sentence's full stop moves after the limits and the citation
+            "message_en": _render(rule.message_en, ctx, "en").rstrip(".") + suffix_en,
+            "evidence": evidence,
+        }
+        return (fact["_agency"], rule.measure, rule.rule_id, rule.subject, fact["_id"], applicant or "", severity,
+                orjson.dumps(flag, option=orjson.OPT_NON_STR_KEYS))
+
+
+def build_flag(rule: Rule, severity: str, fact: Fact, as_of: dt.date, kb: KnowledgeBase) -> Flag:
+    """One flag, on its own (evaluations use a ``FlagRenderer`` for many)."""
+    return Flag.from_row(FlagRenderer(kb, as_of).row(rule, severity, fact))

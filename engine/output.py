@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import json
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
 from typing import IO
 
-from .flags import Flag
+import orjson
+
+from .flags import FlagRow
 
 SEVERITY_TH = {"high": "สูง", "medium": "ปานกลาง", "low": "ต่ำ"}
 CSV_COLUMNS = ["flag_id", "rule_id", "measure", "severity", "subject_type", "subject_id", "agency_id", "as_of",
@@ -55,21 +55,28 @@ class FlagWriter:
     def _row(self, cells: list[str]) -> str:
         return "  ".join(_pad(c, w) for c, w in zip(cells, self._widths)) + "  " + cells[-1]
 
-    def write(self, flags: Iterable[Flag]) -> None:
-        for f in flags:
-            self.count += 1
-            self.by_severity[f.severity] += 1
-            self.by_rule[f.rule_id] += 1
-            if self.fmt == "jsonl":
-                self.stream.write(json.dumps(f.to_dict(), ensure_ascii=False) + "\n")
-            elif self.fmt == "csv":
-                row = [getattr(f, c) for c in CSV_COLUMNS[:-1]] + [json.dumps(f.evidence, ensure_ascii=False)]
-                self._csv.writerow([safe_cell(str(v)) for v in row])
+    def write(self, rows: list[FlagRow]) -> None:
+        """Write flags as the evaluation hands them over (``engine.flags.FlagRow``)."""
+        self.count += len(rows)
+        self.by_severity.update(r[6] for r in rows)
+        self.by_rule.update(r[2] for r in rows)
+        if self.fmt == "jsonl":  # each flag is its line of JSON already
+            data = b"".join([r[7] + b"\n" for r in rows])
+            if hasattr(self.stream, "buffer"):
+                self.stream.flush()
+                self.stream.buffer.write(data)
             else:
-                message = f.message_th if self.lang == "th" else f.message_en
-                severity = SEVERITY_TH[f.severity] if self.lang == "th" else f.severity
-                self.stream.write(self._row([severity, f.rule_id, f"{f.subject_type}:{f.subject_id}",
-                                             f.agency_id, message]) + "\n")
+                self.stream.write(data.decode())
+            return
+        for r in rows:
+            f = orjson.loads(r[7])
+            if self.fmt == "csv":
+                values = [f[c] for c in CSV_COLUMNS[:-1]] + [orjson.dumps(f["evidence"]).decode()]
+                self._csv.writerow([safe_cell(v) for v in values])
+            else:
+                message = f["message_th"] if self.lang == "th" else f["message_en"]
+                severity = SEVERITY_TH[r[6]] if self.lang == "th" else r[6]
+                self.stream.write(self._row([severity, r[2], f"{r[3]}:{r[4]}", r[0], message]) + "\n")
 
     def summary(self, lang: str = "th") -> str:
         sev = ", ".join(f"{k} {self.by_severity[k]}" for k in ("high", "medium", "low") if self.by_severity[k])

@@ -66,8 +66,10 @@ def _limit_memory(budget: int) -> None:
 
     import charset_normalizer  # noqa: F401
     import openpyxl  # noqa: F401
+    import pyarrow.compute  # noqa: F401  (the columnar reader's, mapped before the limit)
+    import pyarrow.csv  # noqa: F401
 
-    from . import loader  # noqa: F401
+    from . import columnar, loader  # noqa: F401
 
     limit = _address_space() + budget
     _, hard = resource.getrlimit(resource.RLIMIT_AS)

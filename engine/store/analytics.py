@@ -84,7 +84,6 @@ def process_ranking(ds: Dataset, scope: Scope, as_of: dt.date) -> list[dict[str,
     scope.require(READ)
     index = Index.build(ds)
     rows = []
-    chains: dict[str, list[str]] = {}
     for p in ds.processes:
         if not scope.sees(p.agency_id):
             continue
@@ -92,7 +91,7 @@ def process_ranking(ds: Dataset, scope: Scope, as_of: dt.date) -> list[dict[str,
                  and c.received_on <= as_of]
         if not cases:
             continue
-        facts = [case_fact(index, c, p.agency_id, as_of, chains) for c in cases]
+        facts = [case_fact(index, c, p.agency_id, as_of) for c in cases]
         deviating = sum(f["deviates"] for f in facts)
         overdue = sum(f["overdue"] for f in facts)
         rows.append({"process_id": p.process_id, "agency_id": p.agency_id, "name": p.name, "cases": len(cases),

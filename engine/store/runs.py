@@ -138,7 +138,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                                                            corrective=corrective, stored=stored):
             done += 1
             if agency_id in agencies:
-                flags.extend(partition)
+                flags.extend(map(Flag.from_row, partition))
                 for kind, n in kinds.items():
                     counts[kind] = counts.get(kind, 0) + n
                 per_agency.extend({"run_id": run_id, "agency_id": agency_id, "rule_id": rule.rule_id,
