@@ -29,6 +29,7 @@ from .calendar import GovernmentCalendar
 from .errors import EvaluationError
 from .facts import Index, Part, part_facts, plan_parts
 from .flags import Flag, FlagRenderer, FlagRow, row_sort_key
+from .gcpause import paused_gc
 from .kb import KnowledgeBase, ParamValue
 from .models import Dataset
 from .rules import Rule, RuleCatalogue, default_catalogue, matcher
@@ -80,6 +81,11 @@ _JOB: _Job | None = None  # set in the parent before forking; workers inherit it
 
 
 def _evaluate_part(part: Part) -> tuple[Part, list[FlagRow], Counter]:
+    with paused_gc():  # facts and flags form no cycles: see gcpause.py
+        return _evaluate(part)
+
+
+def _evaluate(part: Part) -> tuple[Part, list[FlagRow], Counter]:
     job = _JOB
     assert job is not None, "worker started without a job"
     facts = list(part_facts(job.index, part, job.as_of))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
+import string
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -53,15 +53,7 @@ def make_flag_id(rule_id: str, subject_type: str, subject_id: str, applicant: st
     return "F" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
 
-_DATE_SPEC = re.compile(r"\{(\w+):date\}")
 _ABSENT = object()
-
-
-@lru_cache(maxsize=512)
-def _template(text: str) -> str:
-    """A message template for ``str.format_map``: ``{x:date}`` becomes ``{x}`` because the
-    mapping below formats every value (dates in the Buddhist Era for Thai) itself."""
-    return _DATE_SPEC.sub(r"{\1}", text)
 
 
 def _display(value: Any, lang: str) -> Any:
@@ -76,42 +68,103 @@ def _display(value: Any, lang: str) -> Any:
     return value
 
 
-class _Context:
-    """Template values, looked up in order: the flag's own (id, rule, as_of …), the fact's
-    phrases, its parameter values, then its details (``_x``), then its attributes; a detail
-    that does not apply (no analysis yet, say) reads as None. Nothing is copied per flag."""
-
-    __slots__ = ("own", "phrases", "values", "fact")
-
-    def __init__(self, own: dict[str, Any], phrases: dict[str, Any], values: dict[str, Any], fact: Fact):
-        self.own, self.phrases, self.values, self.fact = own, phrases, values, fact
-
-    def __getitem__(self, key: str) -> Any:
-        for layer in (self.own, self.phrases, self.values):
-            if key in layer:
-                return layer[key]
-        value = self.fact.get("_" + key, _ABSENT)
-        return self.fact.get(key) if value is _ABSENT else value
+@lru_cache(maxsize=8192)
+def _date_text(day: dt.date, lang: str) -> str:
+    return format_date(day, lang)
 
 
-class _InLanguage:
-    """A read-only view of a context that formats each value for one language."""
+def _shown(value: Any, lang: str) -> str:
+    """A value as a message shows it (dates in the Buddhist Era for Thai)."""
+    cls = value.__class__
+    if cls is str:
+        return value
+    if cls is dt.date:
+        return _date_text(value, lang)
+    if cls is int:
+        return str(value)
+    return str(_display(value, lang))
 
-    __slots__ = ("ctx", "lang")
 
-    def __init__(self, ctx: _Context, lang: str):
-        self.ctx, self.lang = ctx, lang
+class _Message:
+    """A message template parsed once: literal text, and the names whose values go between
+    (``{x}`` or ``{x:date}``; every date is shown as a date)."""
 
-    def __getitem__(self, key: str) -> Any:
-        return _display(self.ctx[key], self.lang)
+    __slots__ = ("parts", "tail", "names")
+
+    def __init__(self, template: str):
+        parts: list[tuple[str, str]] = []
+        text = ""
+        for literal, name, spec, conversion in string.Formatter().parse(template):
+            text += literal
+            if name is None:
+                continue
+            if spec not in ("", "date") or conversion is not None:
+                raise ValueError(f"unsupported placeholder {{{name}:{spec}}} in {template!r}")
+            parts.append((text, name))
+            text = ""
+        self.parts, self.tail = tuple(parts), text
+        self.names = tuple(name for _, name in parts)
+
+    def render(self, values: dict[str, Any], lang: str) -> str:
+        text = "".join([literal + _shown(values[name], lang) for literal, name in self.parts]) + self.tail
+        return " ".join(text.split())  # a value's newline or run of spaces, too
 
 
-def _render(template: str, ctx: _Context, lang: str) -> str:
-    return " ".join(_template(template).format_map(_InLanguage(ctx, lang)).split())
+@lru_cache(maxsize=1024)
+def _message(template: str) -> _Message:
+    return _Message(template)
+
+
+def _values(fact: Fact, names: tuple[str, ...], own: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The values of ``names`` for one flag, each looked up once, in order: the flag's own (id,
+    rule, as_of …), the fact's phrases, its parameter values, its details (``_x``), its
+    attributes; a detail that does not apply (no analysis yet, say) reads as None."""
+    phrases = fact.get("__phrases")
+    if phrases is None:  # a fact with several flags words its phrases once
+        phrases = fact["__phrases"] = _phrases(fact)
+    out: dict[str, Any] = {}
+    for name in names:
+        if name in own:
+            out[name] = own[name]
+        elif name in phrases:
+            out[name] = phrases[name]
+        elif name in params:
+            out[name] = params[name]
+        else:
+            value = fact.get("_" + name, _ABSENT)
+            out[name] = fact.get(name) if value is _ABSENT else value
+    return out
 
 
 def _dates(items: list[Any], lang: str) -> str:
     return ", ".join(format_date(d, lang) for d in items) or ("ไม่มี" if lang == "th" else "none")
+
+
+def _escalation_phrases(out: dict[str, Any], outside: list[Any], late: list[Any], without: list[Any]) -> None:
+    """What the case's escalations show: sent outside the chain, investigated late, without a finding."""
+    out["outside"] = [{"report_id": r, "reported_by": b, "reported_to": t, "direct_supervisor": s}
+                      for r, b, t, s in outside]
+    out["outside_th"] = "; ".join(f"{r} จาก {b} ถึง {t} (ผู้บังคับบัญชาโดยตรง: {s})" for r, b, t, s in outside)
+    out["outside_en"] = "; ".join(f"{r} from {b} to {t} (direct supervisor: {s})" for r, b, t, s in outside)
+    out["late_investigations"] = [{"report_id": r, "reported_on": on, "due": due, "investigated_on": closed}
+                                  for r, on, due, closed in late]
+    out["late_th"] = "; ".join(
+        f"รายงาน {r} ลงวันที่ {format_date(on, 'th')} กำหนดหาข้อเท็จจริงภายใน {format_date(due, 'th')} "
+        + (f"หาข้อเท็จจริงเมื่อ {format_date(closed, 'th')}" if closed else "ยังไม่ได้หาข้อเท็จจริง")
+        for r, on, due, closed in late)
+    out["late_en"] = "; ".join(
+        f"report {r} of {format_date(on, 'en')}, due by {format_date(due, 'en')}, "
+        + (f"investigated on {format_date(closed, 'en')}" if closed else "still not investigated")
+        for r, on, due, closed in late)
+    out["without_finding"] = [{"report_id": r, "investigated_on": on, "finding": f_, "corrective_action": c}
+                              for r, on, f_, c in without]
+    missing_th = {(False, False): "ผลและแนวทางแก้ไข", (True, False): "แนวทางแก้ไข", (False, True): "ผลการหาข้อเท็จจริง"}
+    missing_en = {(False, False): "finding and corrective action", (True, False): "corrective action",
+                  (False, True): "finding"}
+    out["without_th"] = "; ".join(f"รายงาน {r} (หาข้อเท็จจริงเมื่อ {format_date(on, 'th')}) ไม่บันทึก{missing_th[(f_, c)]}"
+                                  for r, on, f_, c in without)
+    out["without_en"] = "; ".join(f"report {r} (investigated on {format_date(on, 'en')}) has no {missing_en[(f_, c)]}"
+                                  for r, on, f_, c in without)
 
 
 def _phrases(fact: Fact) -> dict[str, Any]:
@@ -132,31 +185,14 @@ def _phrases(fact: Fact) -> dict[str, Any]:
         else:
             out["status_th"], out["status_en"] = "ยังพิจารณาไม่แล้วเสร็จ", "and still pending"
         outside = fact.get("_outside", [])
-        out["outside"] = [{"report_id": r, "reported_by": b, "reported_to": t, "direct_supervisor": s}
-                          for r, b, t, s in outside]
-        out["outside_th"] = "; ".join(f"{r} จาก {b} ถึง {t} (ผู้บังคับบัญชาโดยตรง: {s})" for r, b, t, s in outside)
-        out["outside_en"] = "; ".join(f"{r} from {b} to {t} (direct supervisor: {s})" for r, b, t, s in outside)
         late = fact.get("_late_investigations", [])
-        out["late_investigations"] = [{"report_id": r, "reported_on": on, "due": due, "investigated_on": closed}
-                                      for r, on, due, closed in late]
-        out["late_th"] = "; ".join(
-            f"รายงาน {r} ลงวันที่ {format_date(on, 'th')} กำหนดหาข้อเท็จจริงภายใน {format_date(due, 'th')} "
-            + (f"หาข้อเท็จจริงเมื่อ {format_date(closed, 'th')}" if closed else "ยังไม่ได้หาข้อเท็จจริง")
-            for r, on, due, closed in late)
-        out["late_en"] = "; ".join(
-            f"report {r} of {format_date(on, 'en')}, due by {format_date(due, 'en')}, "
-            + (f"investigated on {format_date(closed, 'en')}" if closed else "still not investigated")
-            for r, on, due, closed in late)
         without = fact.get("_without_finding", [])
-        out["without_finding"] = [{"report_id": r, "investigated_on": on, "finding": f_, "corrective_action": c}
-                                  for r, on, f_, c in without]
-        missing_th = {(False, False): "ผลและแนวทางแก้ไข", (True, False): "แนวทางแก้ไข", (False, True): "ผลการหาข้อเท็จจริง"}
-        missing_en = {(False, False): "finding and corrective action", (True, False): "corrective action",
-                      (False, True): "finding"}
-        out["without_th"] = "; ".join(f"รายงาน {r} (หาข้อเท็จจริงเมื่อ {format_date(on, 'th')}) ไม่บันทึก{missing_th[(f_, c)]}"
-                                      for r, on, f_, c in without)
-        out["without_en"] = "; ".join(f"report {r} (investigated on {format_date(on, 'en')}) has no {missing_en[(f_, c)]}"
-                                      for r, on, f_, c in without)
+        if not (outside or late or without):
+            out["outside"], out["outside_th"], out["outside_en"] = [], "", ""
+            out["late_investigations"], out["late_th"], out["late_en"] = [], "", ""
+            out["without_finding"], out["without_th"], out["without_en"] = [], "", ""
+        else:
+            _escalation_phrases(out, outside, late, without)
         declared, permitted = fact.get("coi_declared"), fact.get("_coi_permitted_by")
         if not declared:
             out["coi_th"], out["coi_en"] = "ไม่ได้แจ้งส่วนได้เสีย", "not declared"
@@ -229,17 +265,6 @@ def limit_text(name: str, pv: ParamValue, kb: KnowledgeBase, lang: str, fact: Fa
     return f"limit: {name} = {shown_en} (source: {source})"
 
 
-def _context(rule: Rule, fact: Fact, as_of: dt.date, values: dict[str, Any] | None = None) -> _Context:
-    phrases = fact.get("__phrases")
-    if phrases is None:  # a fact with several flags words its phrases once
-        phrases = fact["__phrases"] = _phrases(fact)
-    if values is None:
-        values = {name: pv.value for name, pv in fact["_params"].items()}
-    own = {"as_of": as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": fact["_id"],
-           "agency": fact["_agency"]}
-    return _Context(own, phrases, values, fact)
-
-
 def _evidence_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -250,8 +275,16 @@ def _evidence_value(value: Any) -> Any:
     return value
 
 
+def _json_text(text: str) -> bytes:
+    """A string's JSON, without its quotes (most messages need no escaping: skip the encoder)."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return text.encode()
+    return orjson.dumps(text)[1:-1]
+
+
 # A flag as the evaluation's workers hand it over: what orders and counts it, and the flag
-# itself as its line of JSON (rendered and serialised once, in the worker; written as it is).
+# itself as its line of JSON, newline included (rendered and serialised once, in the worker;
+# written as it is).
 FlagRow = tuple[str, str, str, str, str, str, str, bytes]  # (agency_id, measure, rule_id, subject_type,
 #                                                            subject_id, applicant or "", severity, JSON)
 # the order flags are written in: agency, measure, rule, subject, applicant
@@ -267,6 +300,18 @@ class FlagRenderer:
         self._suffix: dict[tuple[Any, ...], tuple[str, str, dict[str, Any]]] = {}
         # a parameter set's plain values, by the set's id (the set is kept, so its id stays its own)
         self._values: dict[int, tuple[dict[str, ParamValue], dict[str, Any]]] = {}
+        self._compiled: dict[str, tuple[_Message, _Message, tuple[str, ...]]] = {}
+        self._heads: dict[tuple[str, str], bytes] = {}
+        self._as_of_json = b',"as_of":' + orjson.dumps(self.as_of_text)
+
+    def _messages(self, rule: Rule) -> tuple[_Message, _Message, tuple[str, ...]]:
+        """A rule's two messages, parsed, and every name they and its evidence read."""
+        out = self._compiled.get(rule.rule_id)
+        if out is None:
+            th, en = _message(rule.message_th), _message(rule.message_en)
+            names = tuple(dict.fromkeys(th.names + en.names + tuple(rule.evidence)))
+            out = self._compiled[rule.rule_id] = (th, en, names)
+        return out
 
     def _plain(self, params: dict[str, ParamValue]) -> dict[str, Any]:
         hit = self._values.get(id(params))
@@ -274,8 +319,10 @@ class FlagRenderer:
             hit = self._values[id(params)] = (params, {name: pv.value for name, pv in params.items()})
         return hit[1]
 
-    def _suffixes(self, rule: Rule, used: dict[str, ParamValue], fact: Fact) -> tuple[str, str, dict[str, Any]]:
-        """The limits and the citation after each message, and the parameters' evidence."""
+    def _suffixes(self, rule: Rule, used: dict[str, ParamValue], fact: Fact) -> tuple[bytes, bytes, bytes]:
+        """What every flag of a rule with the same parameter values repeats, as JSON: the limits
+        and the citation after each message (escaped, without quotes), and the parameters'
+        evidence (members, without braces)."""
         date_map = any(self.kb.parameters[n].type == "date_map" for n in used)
         key = None if date_map else (rule.rule_id, *map(id, used.values()))  # the resolver keeps each value alive
         out = self._suffix.get(key) if key is not None else None
@@ -290,32 +337,47 @@ class FlagRenderer:
             evidence: dict[str, Any] = {name: _evidence_value(pv.value) for name, pv in used.items()}
             if used:
                 evidence["parameters"] = {name: _evidence_value(pv.evidence()) for name, pv in used.items()}
-            out = (limits_th + cite_th, limits_en + cite_en + ".", evidence)
+            out = (orjson.dumps(limits_th + cite_th)[1:-1], orjson.dumps(limits_en + cite_en + ".")[1:-1],
+                   orjson.dumps(evidence)[1:-1])
             if key is not None:
                 self._suffix[key] = out
         return out
 
+    def _head(self, rule: Rule, severity: str) -> bytes:
+        key = (rule.rule_id, severity)
+        out = self._heads.get(key)
+        if out is None:
+            fields = {"rule_id": rule.rule_id, "measure": rule.measure, "severity": severity,
+                      "subject_type": rule.subject}
+            out = self._heads[key] = orjson.dumps(fields)[1:-1]
+        return out
+
     def row(self, rule: Rule, severity: str, fact: Fact) -> FlagRow:
-        """The flag of one rule on one fact (the fact carries its own parameter values)."""
-        ctx = _context(rule, fact, self.as_of, self._plain(fact["_params"]))
-        evidence = {name: ctx[name] for name in rule.evidence}
-        used: dict[str, ParamValue] = {name: fact["_params"][name] for name in rule.parameters}
-        suffix_th, suffix_en, param_evidence = self._suffixes(rule, used, fact)
-        evidence.update(param_evidence)
+        """The flag of one rule on one fact (the fact carries its own parameter values), its
+        line of JSON put together from pieces: what repeats from flag to flag is encoded once."""
+        th, en, names = self._messages(rule)
+        subject, agency = fact["_id"], fact["_agency"]
+        own = {"as_of": self.as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": subject,
+               "agency": agency}
+        values = _values(fact, names, own, self._plain(fact["_params"]))
+        params = fact["_params"]
+        suffix_th, suffix_en, param_evidence = self._suffixes(rule, {n: params[n] for n in rule.parameters}, fact)
+        evidence = orjson.dumps({name: values[name] for name in rule.evidence}, option=orjson.OPT_NON_STR_KEYS)
         applicant = fact.get("_applicant")
-        if applicant is not None:
-            evidence["applicant"] = applicant
-        flag = {
-            "flag_id": make_flag_id(rule.rule_id, rule.subject, fact["_id"], applicant), "rule_id": rule.rule_id,
-            "measure": rule.measure, "severity": severity, "subject_type": rule.subject, "subject_id": fact["_id"],
-            "agency_id": fact["_agency"], "as_of": self.as_of_text,
-            "message_th": _render(rule.message_th, ctx, "th") + suffix_th,
+        tail = [param_evidence] if param_evidence else []
+        if applicant is not None and "applicant" not in rule.evidence:
+            tail.append(b'"applicant":' + orjson.dumps(applicant))
+        if tail:
+            evidence = evidence[:-1] + (b"," if len(evidence) > 2 else b"") + b",".join(tail) + b"}"
+        dumps = orjson.dumps
+        line = b"".join((
+            b'{"flag_id":"', make_flag_id(rule.rule_id, rule.subject, subject, applicant).encode(), b'",',
+            self._head(rule, severity), b',"subject_id":', dumps(subject), b',"agency_id":', dumps(agency),
+            self._as_of_json, b',"message_th":"', _json_text(th.render(values, "th")), suffix_th,
             # the sentence's full stop moves after the limits and the citation
-            "message_en": _render(rule.message_en, ctx, "en").rstrip(".") + suffix_en,
-            "evidence": evidence,
-        }
-        return (fact["_agency"], rule.measure, rule.rule_id, rule.subject, fact["_id"], applicant or "", severity,
-                orjson.dumps(flag, option=orjson.OPT_NON_STR_KEYS))
+            b'","message_en":"', _json_text(en.render(values, "en").rstrip(".")), suffix_en,
+            b'","evidence":', evidence, b"}\n"))
+        return (agency, rule.measure, rule.rule_id, rule.subject, subject, applicant or "", severity, line)
 
 
 def build_flag(rule: Rule, severity: str, fact: Fact, as_of: dt.date, kb: KnowledgeBase) -> Flag:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import InputError, InputProblem, did_you_mean
+from .gcpause import paused_gc
 from .models import TABLE_BY_NAME, TABLES, Dataset, Table
 
 RawRow = tuple[int, list[Any]]  # (data row number, cells)
@@ -46,7 +47,12 @@ def load_dataset(path: str | Path, progress: ProgressFn | None = None,
 
     ``known_ids`` (table -> ids) are ids stored elsewhere (another agency's officers in the
     store) that references may name besides the dataset's own; the CLI passes none."""
-    path = Path(path)
+    with paused_gc():  # rows and models form no cycles: see gcpause.py
+        return _load_dataset(Path(path), progress, known_ids)
+
+
+def _load_dataset(path: Path, progress: ProgressFn | None,
+                  known_ids: Mapping[str, Collection[str]] | None) -> Dataset:
     out = _Collector()
     if path.is_dir():
         sources = _csv_sources(path, out)

@@ -61,12 +61,11 @@ class FlagWriter:
         self.by_severity.update(r[6] for r in rows)
         self.by_rule.update(r[2] for r in rows)
         if self.fmt == "jsonl":  # each flag is its line of JSON already
-            data = b"".join([r[7] + b"\n" for r in rows])
             if hasattr(self.stream, "buffer"):
                 self.stream.flush()
-                self.stream.buffer.write(data)
+                self.stream.buffer.writelines([r[7] for r in rows])
             else:
-                self.stream.write(data.decode())
+                self.stream.write(b"".join([r[7] for r in rows]).decode())
             return
         for r in rows:
             f = orjson.loads(r[7])
