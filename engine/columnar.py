@@ -23,69 +23,86 @@ from .models import Table
 
 # a well-formed quoted value: opened at the start of a field, closed at its end, quotes inside doubled
 _QUOTED = re.compile(rb'(?:^|(?<=[,\r\n]))"(?:[^"]|"")*"(?=[,\r\n]|$)', re.DOTALL)
-_ROWS_PER_BATCH = 1 << 16
 
 
 def read_csv_table(table: Table, file: Path, ids: dict[str, int]) -> tuple[list[Any], array] | None:
     """The file's rows as models with their data row numbers, or None: read it row by row.
 
-    On success, ``ids`` gets each id of the table with its data row."""
+    Read in blocks of a few MiB, each made into models before the next is read, so that a
+    million rows never sit in memory twice. On success, ``ids`` gets each id of the table
+    with its data row (on failure it holds part of them: the caller starts afresh)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     from pydantic import ValidationError
     from pydantic_core import ArgsKwargs
 
-    data = file.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b'"' in data and b'"' in _QUOTED.sub(b"", data):
-        return None  # a quote the csv module would refuse, or read differently
-    header_end = re.search(rb"\r\n|\n|\r", data)
-    if header_end is None:
-        return None
-    try:
-        header = [h.strip() for h in data[:header_end.start()].decode("utf-8").split(",")]
-    except UnicodeDecodeError:
-        return None
-    if '"' in "".join(header) or len(set(header)) != len(header) or not set(header) <= set(table.columns) \
-            or not set(table.required) <= set(header):
+    header = _plain_header(file)
+    if header is None or '"' in "".join(header) or len(set(header)) != len(header) \
+            or not set(header) <= set(table.columns) or not set(table.required) <= set(header):
         return None  # the row-by-row reader words the header's problems and warnings
+    if not _quotes_well_formed(file):
+        return None  # a quote the csv module would refuse, or read differently
+    validate = table.model.__pydantic_validator__.validate_python
+    models: list[Any] = []
+    seen: dict[str, dict[str, Any]] = {}  # per column: text -> value, across blocks
     try:
-        read = pacsv.read_csv(
-            pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(skip_rows=1, column_names=header, block_size=1 << 24),
+        blocks = pacsv.open_csv(
+            file, read_options=pacsv.ReadOptions(skip_rows=1, column_names=header, block_size=_BLOCK_BYTES),
             # a blank line reads as a row of empty values: a required one is empty, so the
             # row-by-row reader takes the file (a blank line is numbered but is not a row)
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        return None  # not UTF-8, or a row whose cells do not match the header
-    del data
-    n = read.num_rows
-    if n == 0:
+        for block in blocks:
+            n, first = block.num_rows, len(models) + 1
+            columns: list[Any] = []
+            for name in table.columns:
+                if name not in header:
+                    columns.append(repeat(None, n))
+                    continue
+                values = _column(table, name, block.column(name), n, seen.setdefault(name, {}))
+                if values is None:
+                    return None
+                if name == table.id_column:
+                    known = len(ids)
+                    ids.update(zip(values, range(first, first + n)))
+                    if len(ids) != known + n:
+                        return None  # a duplicate id: the row-by-row reader names both rows
+                columns.append(values)
+            models += [validate(ArgsKwargs(row)) for row in zip(*columns)]
+    except (pa.ArrowInvalid, UnicodeDecodeError, ValidationError):
+        return None  # not UTF-8, a row whose cells do not match the header, a value refused
+    if not models:
         return None
-    columns: list[Any] = []
-    for name in table.columns:
-        if name not in header:
-            columns.append(repeat(None, n))
-            continue
-        values = _column(table, name, read.column(name), n)
-        if values is None:
-            return None
-        if name == table.id_column:
-            if len(set(values)) != n:
-                return None  # a duplicate id: the row-by-row reader names both rows
-            ids.update(zip(values, range(1, n + 1)))
-        columns.append(values)
-    del read
-    validate = table.model.__pydantic_validator__.validate_python
+    return models, array("I", range(1, len(models) + 1))
+
+
+_BLOCK_BYTES = 8 << 20
+
+
+def _plain_header(file: Path) -> list[str] | None:
+    """The header's column names when the first line is plain UTF-8 text."""
+    with file.open("rb") as fh:
+        line = fh.readline(1 << 16)
+    line = line.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
+    if not line or b"\r" in line:
+        return None
     try:
-        models = [validate(ArgsKwargs(row)) for row in zip(*columns)]
-    except ValidationError:
-        ids.clear()
+        return [name.strip() for name in line.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
         return None
-    return models, array("I", range(1, n + 1))
+
+
+def _quotes_well_formed(file: Path) -> bool:
+    """No quote, or every quote part of a well-formed quoted value (read whole only then)."""
+    with file.open("rb") as fh:
+        while chunk := fh.read(_BLOCK_BYTES):
+            if b'"' in chunk:
+                break
+        else:
+            return True
+    data = file.read_bytes()
+    return b'"' not in _QUOTED.sub(b"", data.removeprefix(b"\xef\xbb\xbf"))
 
 
 # what str.strip() takes off (Unicode White_Space and the ASCII separators), for Arrow's RE2
@@ -104,28 +121,40 @@ def _plain_texts(texts: Any, max_length: int) -> bool:
                 or pc.max(pc.utf8_length(texts)).as_py() > max_length)
 
 
-def _column(table: Table, name: str, chunks: Any, n: int) -> list[Any] | None:
-    """One column's values, each distinct text stripped and parsed once; None when one is
-    refused (or a required one is empty)."""
+_REFUSED = object()
+
+
+def _column(table: Table, name: str, block: Any, n: int, seen: dict[str, Any]) -> list[Any] | None:
+    """One column of a block: each distinct text stripped and parsed once (``seen``: what
+    earlier blocks' texts became); None when one is refused (or a required one is empty)."""
     cell = table.cells[name]
     required = name in table.required
-    encoded = chunks.combine_chunks().dictionary_encode()
+    encoded = block.dictionary_encode()
     texts = encoded.dictionary
     if cell.text and len(texts) > 1000 and _plain_texts(texts, cell.max_length):
         parsed = texts.to_pylist()  # ids and the like: nothing to strip or parse
     else:
         parsed = []
         for text in texts.to_pylist():
-            value = text.strip() or None
-            if value is None:
-                if required:
-                    return None
-            elif not (cell.text and len(value) <= cell.max_length and "\x00" not in value):
-                try:
-                    value = cell.parse(value)
-                except ValueError:
+            value = seen.get(text, _REFUSED)
+            if value is _REFUSED:
+                value = seen[text] = _parsed(cell, text, required)
+                if value is _REFUSED:
                     return None
             parsed.append(value)
     if len(parsed) == n:  # every value distinct: the dictionary is the column, in order
         return parsed
     return list(map(parsed.__getitem__, encoded.indices.to_numpy(zero_copy_only=False).tolist()))
+
+
+def _parsed(cell: Any, text: str, required: bool) -> Any:
+    """A cell's text as the row-by-row reader reads it, or ``_REFUSED``."""
+    value = text.strip() or None
+    if value is None:
+        return _REFUSED if required else None
+    if cell.text and len(value) <= cell.max_length and "\x00" not in value:
+        return value
+    try:
+        return cell.parse(value)
+    except ValueError:
+        return _REFUSED

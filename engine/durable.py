@@ -161,16 +161,18 @@ def engine_key(fact: Fact, attributes: dict[str, list[str]]) -> tuple[Any, ...] 
 Answers = dict[tuple[Any, ...], tuple[Action, ...]]
 
 
-def decide(compiled: CompiledRules, facts: list[Fact], distinct: bool = True
+def decide(compiled: CompiledRules, facts: list[Fact], distinct: bool = True, known: Answers | None = None
            ) -> tuple[list[tuple[Any, ...] | None], Answers]:
     """Ask durable-rules which rules fire on each fact; return each fact's engine key and,
     per key, the actions fired (of a rule with severity variants, the most specific).
 
     Every rule tests one fact (no joins), so the engine's answer for a fact depends only on
     what it sees of it (``engine_key``): the engine is asked once per distinct key, with a
-    representative fact, batch by batch, each batch complete when it returns. ``distinct=False``
+    representative fact, batch by batch, each batch complete when it returns. ``known``: the
+    answers of earlier calls (extended and returned), not asked again. ``distinct=False``
     asks it about every fact (the tests compare the two).
     """
+    known = {} if known is None or not distinct else known
     import durable_rules_engine as dre
 
     attributes = compiled.attributes
@@ -179,7 +181,7 @@ def decide(compiled: CompiledRules, facts: list[Fact], distinct: bool = True
     for n, fact in enumerate(facts):
         key = engine_key(fact, attributes)
         keys.append(key)
-        if key is not None:
+        if key is not None and key not in known:
             first.setdefault(key if distinct else n, n)
     handle = compiled.handle()
     fired: dict[Any, dict[str, Action]] = {}
@@ -195,8 +197,8 @@ def decide(compiled: CompiledRules, facts: list[Fact], distinct: bool = True
                 by_rule[action.rule_id] = action
     if not distinct:  # one answer per fact: key the answers by the facts' positions
         keys = [None if k is None else n for n, k in enumerate(keys)]
-    answers: Answers = {key: tuple(fired[key].values()) if key in fired else () for key, _ in asked}
-    return keys, answers
+    known.update((key, tuple(fired[key].values()) if key in fired else ()) for key, _ in asked)
+    return keys, known
 
 
 def _run_batch(dre: Any, handle: int, compiled: CompiledRules, batch: list[Fact],

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from . import durable
@@ -88,11 +89,20 @@ def _evaluate_part(part: Part) -> tuple[Part, list[FlagRow], Counter]:
 def _evaluate(part: Part) -> tuple[Part, list[FlagRow], Counter]:
     job = _JOB
     assert job is not None, "worker started without a job"
-    facts = list(part_facts(job.index, part, job.as_of))
-    keys, answers = durable.decide(job.compiled, facts)
-    kinds: Counter = Counter(f["_type"] for f in facts)
+    by_id, row = job.catalogue.by_id, job.renderer.row
+    answers: durable.Answers = {}
+    kinds: Counter = Counter()
+    shapes: Counter = Counter()
+    rows: list[FlagRow] = []
+    facts_of_part = part_facts(job.index, part, job.as_of)
+    while facts := list(islice(facts_of_part, _FACTS_AT_ONCE)):  # a few thousand facts in memory at a time
+        keys, answers = durable.decide(job.compiled, facts, known=answers)
+        kinds.update(f["_type"] for f in facts)
+        shapes.update(k for k in keys if k is not None)
+        rows += [row(by_id[action.rule_id], action.severity, fact)
+                 for fact, key in zip(facts, keys) if key is not None for action in answers[key]]
     # rules with applies_to: counted per distinct engine key (the test reads only what the key shows)
-    for key, n in Counter(k for k in keys if k is not None).items():
+    for key, n in shapes.items():
         tests = job.applies.get(key[0])
         if tests:
             shown = {name: v for name, v in zip(job.compiled.attributes[key[0]], key[1:]) if v is not None}
@@ -100,10 +110,10 @@ def _evaluate(part: Part) -> tuple[Part, list[FlagRow], Counter]:
                 if test(shown):
                     for count_key in count_keys:
                         kinds[count_key] += n
-    by_id, row = job.catalogue.by_id, job.renderer.row
-    rows = [row(by_id[action.rule_id], action.severity, fact)
-            for fact, key in zip(facts, keys) if key is not None for action in answers[key]]
     return part, rows, kinds
+
+
+_FACTS_AT_ONCE = 4000
 
 
 def flag_sort_key(f: Flag) -> tuple[Any, ...]:

@@ -42,17 +42,18 @@ class _Collector:
 
 
 def load_dataset(path: str | Path, progress: ProgressFn | None = None,
-                 known_ids: Mapping[str, Collection[str]] | None = None) -> Dataset:
+                 known_ids: Mapping[str, Collection[str]] | None = None, columnar: bool = True) -> Dataset:
     """Load and validate a dataset; raise ``InputError`` listing every problem.
 
     ``known_ids`` (table -> ids) are ids stored elsewhere (another agency's officers in the
-    store) that references may name besides the dataset's own; the CLI passes none."""
+    store) that references may name besides the dataset's own; the CLI passes none.
+    ``columnar=False``: every CSV file row by row (see ``_read_columnar``)."""
     with paused_gc():  # rows and models form no cycles: see gcpause.py
-        return _load_dataset(Path(path), progress, known_ids)
+        return _load_dataset(Path(path), progress, known_ids, columnar)
 
 
 def _load_dataset(path: Path, progress: ProgressFn | None,
-                  known_ids: Mapping[str, Collection[str]] | None) -> Dataset:
+                  known_ids: Mapping[str, Collection[str]] | None, columnar: bool) -> Dataset:
     out = _Collector()
     if path.is_dir():
         sources = _csv_sources(path, out)
@@ -72,7 +73,7 @@ def _load_dataset(path: Path, progress: ProgressFn | None,
                     out.add(label, None, None, None, "required file is missing")
                 continue
             file_label, rows = source
-            fast = _read_columnar(path, table, out) if path.is_dir() else None
+            fast = _read_columnar(path, table, out) if columnar and path.is_dir() else None
             if fast is not None:
                 models, numbers = fast
                 if progress:

@@ -66,10 +66,8 @@ def _limit_memory(budget: int) -> None:
 
     import charset_normalizer  # noqa: F401
     import openpyxl  # noqa: F401
-    import pyarrow.compute  # noqa: F401  (the columnar reader's, mapped before the limit)
-    import pyarrow.csv  # noqa: F401
 
-    from . import columnar, loader  # noqa: F401
+    from . import loader  # noqa: F401
 
     limit = _address_space() + budget
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -83,7 +81,10 @@ def _child(path: str, budget: int) -> int:
     try:
         try:
             known = json.loads(sys.stdin.buffer.read() or b"{}")
-            result: tuple[str, object] = ("dataset", load_dataset(path, known_ids={k: set(v) for k, v in known.items()} or None))
+            result: tuple[str, object] = ("dataset", load_dataset(path, known_ids={k: set(v) for k, v in known.items()} or None,
+                                                     # Arrow's threads and allocator reserve address space
+                                                     # the limit cannot budget for (a read hung under it)
+                                                     columnar=False))
         except InputError as exc:
             result = ("problems", (exc.problems, exc.warnings))
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)

@@ -137,3 +137,14 @@ def agency_db(db_url, dataset_dir):
         import_dataset(s, SYSTEM, ds, "fixture")
     run_evaluation(session_factory(db_url), SYSTEM, dt.date(2024, 4, 20))
     return db_url
+
+
+@pytest.fixture(params=["row reader", "columnar reader"])
+def both_csv_readers(request, monkeypatch):
+    """Run a test with each CSV reader: the row-by-row one, and the columnar one (which takes
+    files of any size here, and hands the row-by-row reader whatever it would word differently)."""
+    import engine.loader
+
+    if request.param == "columnar reader":
+        monkeypatch.setattr(engine.loader, "_COLUMNAR_FROM_BYTES", 0)
+    return request.param

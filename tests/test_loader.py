@@ -11,6 +11,9 @@ from conftest import base_tables, write_dataset, write_workbook
 from engine.errors import InputError
 from engine.loader import load_dataset
 
+# every test with both CSV readers: the same datasets, the same problems word for word
+pytestmark = pytest.mark.usefixtures("both_csv_readers")
+
 
 def problems(path) -> list[str]:
     with pytest.raises(InputError) as info:

@@ -17,6 +17,9 @@ from engine.errors import InputError
 from engine.loader import load_dataset
 from engine.models import ID_MAX_LENGTH, INT_MAX, TABLE_BY_NAME
 
+# every test with both CSV readers: the same datasets, the same problems word for word
+pytestmark = pytest.mark.usefixtures("both_csv_readers")
+
 
 def problems(path: Path) -> list[str]:
     with pytest.raises(InputError) as info:

@@ -14,6 +14,9 @@ from engine.evaluate import evaluate
 from engine.loader import load_dataset
 from engine.models import TABLE_BY_NAME
 
+# every test with both CSV readers: the same datasets, the same problems word for word
+pytestmark = pytest.mark.usefixtures("both_csv_readers")
+
 V2_ROWS = {
     "processes": [{"process_id": "P1", "agency_id": "A1", "name": "อนุญาตทดสอบ", "discretionary": "true",
                    "public_service": "true", "standard_days": "5", "licensing": "ไม่ใช่", "review_sample_percent": "๒๕",

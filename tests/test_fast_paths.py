@@ -1,0 +1,186 @@
+"""The fast paths of issue 10 give what the plain ones give: the columnar CSV reader, durable-rules
+asked once per distinct fact, parts by case slice, flags put together from pre-encoded pieces."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+
+import engine.evaluate
+import engine.loader
+from engine import columnar, durable
+from engine.demo import generate
+from engine.evaluate import evaluate
+from engine.facts import Index, part_facts, plan_parts
+from engine.flags import Flag, FlagRenderer
+from engine.loader import load_dataset
+from engine.models import TABLE_BY_NAME, TABLES
+from engine.rules import default_catalogue
+
+AS_OF = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, list[str]]:
+    out = tmp_path_factory.mktemp("demo")
+    manifest = generate(out, cases=3000, seed=3, as_of=AS_OF)
+    return out, manifest["set"]
+
+
+def _load(folder: Path, columnar_reader: bool, monkeypatch) -> object:
+    monkeypatch.setattr(engine.loader, "_COLUMNAR_FROM_BYTES", 0 if columnar_reader else 1 << 62)
+    return load_dataset(folder)
+
+
+def test_the_columnar_reader_reads_the_demo_data_as_the_row_reader_does(demo, monkeypatch):
+    folder, _ = demo
+    taken: list[str] = []
+    real = columnar.read_csv_table
+
+    def spy(table, file, ids):
+        out = real(table, file, ids)
+        if out is not None:
+            taken.append(table.name)
+        return out
+
+    monkeypatch.setattr(columnar, "read_csv_table", spy)
+    by_rows = _load(folder, False, monkeypatch)
+    by_columns = _load(folder, True, monkeypatch)
+    assert {"cases", "processes", "officers", "escalations"} <= set(taken)  # it did read them
+    for table in TABLES:
+        assert getattr(by_columns, table.name) == getattr(by_rows, table.name), table.name
+        assert list(by_columns.row_numbers.get(table.name, [])) == list(by_rows.row_numbers.get(table.name, []))
+    assert by_columns.warnings == by_rows.warnings
+
+
+CASES = TABLE_BY_NAME["cases"]
+HEADER = "case_id,process_id,officer_id,received_on,discretion_used,legal_basis\n"
+
+
+@pytest.mark.parametrize("body, why", [
+    ('C1,P1,O1,2024-01-01,true,"มาตรา ๓๗"x\n', "text after a closing quote"),
+    ('C1,P1,O1,2024-01-01,true,"มาตรา ๓๗\n', "a quote never closed"),
+    ("C1,P1,O1,2024-01-01,true,ม.37\n\nC2,P1,O1,2024-01-02,true,ม.37\n", "a blank line (numbered, not a row)"),
+    ("C1,P1,O1,2024-01-01,true,ม.37,extra\n", "more cells than the header"),
+    ("C1,P1,O1,2024-01-01,true\n", "fewer cells than the header"),
+    ("C1,P1,O1,2024-01-01,true,ม.37\nC1,P1,O1,2024-01-02,true,ม.37\n", "a duplicate id"),
+    ("C1,P1,O1,31/02/2567,true,ม.37\n", "a date that does not exist"),
+    ("C1,P1,O1,2024-01-01,maybe,ม.37\n", "not a yes/no"),
+    ("C1,P1,,2024-01-01,true,ม.37\n", "a required value missing"),
+    ("C1,P1,O1,2024-01-01,true,\x00\n", "a NUL"),
+    ("C1,P1,O1,2024-01-01,true,ม.37\n".encode("utf-8").decode("utf-8") + "C2,P1,O1,2024-01-01,true,\udcff\n",
+     "a byte that is not UTF-8"),
+])
+def test_the_columnar_reader_leaves_to_the_row_reader_what_it_would_word_differently(tmp_path, body, why):
+    file = tmp_path / "cases.csv"
+    file.write_bytes((HEADER + body).encode("utf-8", "surrogateescape"))
+    assert columnar.read_csv_table(CASES, file, {}) is None, why
+
+
+@pytest.mark.parametrize("header", ["case_id,process_id,officer_id,received_on,discretion_used,colour\n",
+                                    "case_id,process_id,officer_id,received_on,received_on,discretion_used\n",
+                                    "case_id,process_id,officer_id,received_on\n", "\n"])
+def test_a_header_with_a_warning_or_a_problem_is_left_to_the_row_reader(tmp_path, header):
+    file = tmp_path / "cases.csv"
+    file.write_text(header + "C1,P1,O1,2024-01-01,true,x\n", encoding="utf-8")
+    assert columnar.read_csv_table(CASES, file, {}) is None
+
+
+def test_well_formed_quotes_spaces_and_thai_digits_read_as_the_row_reader_reads_them(tmp_path, monkeypatch):
+    from conftest import base_tables, write_dataset
+
+    tables = base_tables()
+    case = dict(tables["cases"][0])
+    tables["cases"] = [
+        {**case, "case_id": "Q1", "legal_basis": 'มาตรา ๓๗, วรรค "สอง"', "outcome": "  approved  "},
+        {**case, "case_id": " Q2 ", "received_on": "๑/๔/๒๕๖๗", "discretion_used": "ใช่", "deviation": "ข้าม\nขั้นตอน"},
+        {**case, "case_id": "Q3", "applicant_id": "\u3000A1\u3000", "decided_on": ""},
+    ]
+    folder = write_dataset(tmp_path / "ds", tables)
+    ids: dict[str, int] = {}
+    models, numbers = columnar.read_csv_table(CASES, folder / "cases.csv", ids)
+    by_rows = _load(folder, False, monkeypatch)
+    assert models == by_rows.cases and list(numbers) == [1, 2, 3] and ids == {"Q1": 1, "Q2": 2, "Q3": 3}
+    assert models[1].case_id == "Q2" and models[2].applicant_id == "A1"
+
+
+def _facts(demo) -> tuple[object, list[dict]]:
+    folder, sets = demo
+    catalogue = default_catalogue()
+    params = catalogue.kb.resolve_parameters(sets)
+    ds = load_dataset(folder)
+    index = Index.build(ds, params)
+    facts = [f for part in plan_parts(index, 10**9) for f in part_facts(index, part, AS_OF)]
+    return durable.compile_rules(catalogue, params), facts
+
+
+def test_asking_once_per_distinct_fact_gives_every_fact_the_answer_asking_each_gives(demo):
+    compiled, facts = _facts(demo)
+    keys, answers = durable.decide(compiled, facts)
+    each_keys, each = durable.decide(compiled, facts, distinct=False)
+    assert len(answers) < len(facts) / 5  # the point: far fewer questions than facts
+    fired = 0
+    for fact, key, own in zip(facts, keys, each_keys):
+        mine = set() if key is None else set(answers[key])
+        theirs = set() if own is None else set(each[own])
+        assert mine == theirs, fact["_id"]
+        fired += bool(mine)
+    assert fired > 300
+    # answers carried over from an earlier call are not asked again, and stay right
+    first, rest = facts[: len(facts) // 2], facts[len(facts) // 2:]
+    _, known = durable.decide(compiled, first)
+    asked: list[int] = []
+    real = durable._run_batch
+
+    def counting(dre, handle, compiled_, batch, payload):
+        asked.append(len(batch))
+        return real(dre, handle, compiled_, batch, payload)
+
+    durable._run_batch = counting
+    try:
+        rest_keys, carried = durable.decide(compiled, rest, known=dict(known))
+    finally:
+        durable._run_batch = real
+    assert sum(asked) == len({k for k in rest_keys if k is not None} - set(known))
+    assert all(carried[k] == answers[k] for k in rest_keys if k is not None)
+
+
+def test_small_case_slices_give_the_same_flags_in_the_same_order(demo, monkeypatch):
+    folder, sets = demo
+    ds = load_dataset(folder)
+    params = default_catalogue().kb.resolve_parameters(sets)
+    whole = evaluate(ds, AS_OF, params, jobs=2)
+    monkeypatch.setattr(engine.evaluate, "slice_size", lambda cases, jobs: 7)
+    sliced = evaluate(ds, AS_OF, params, jobs=2)
+    assert [f.to_dict() for f in sliced.flags] == [f.to_dict() for f in whole.flags]
+    assert sliced.stats == whole.stats
+    assert len(whole.flags) > 300
+    agencies = [f.agency_id for f in whole.flags]
+    assert agencies == sorted(agencies, key=[a.agency_id for a in ds.agencies].index)
+
+
+def test_a_flag_row_is_the_flag_as_one_line_of_json(demo):
+    compiled, facts = _facts(demo)
+    keys, answers = durable.decide(compiled, facts)
+    catalogue = default_catalogue()
+    renderer = FlagRenderer(catalogue.kb, AS_OF)
+    rows = [renderer.row(catalogue.by_id[a.rule_id], a.severity, f)
+            for f, k in zip(facts, keys) if k is not None for a in answers[k]]
+    assert len({r[2] for r in rows}) >= 15  # flags of many rules, of every subject type
+    assert {r[3] for r in rows} == {"case", "process", "officer", "agency"}
+    for agency, measure, rule_id, subject_type, subject_id, applicant, severity, line in rows:
+        assert line.endswith(b"\n") and line.count(b"\n") == 1
+        flag = Flag.from_row((agency, measure, rule_id, subject_type, subject_id, applicant, severity, line))
+        assert json.loads(line) == dataclasses.asdict(flag) == orjson.loads(line)
+        assert (flag.agency_id, flag.measure, flag.rule_id, flag.subject_type, flag.subject_id, flag.severity) == \
+            (agency, measure, rule_id, subject_type, subject_id, severity)
+        assert (flag.evidence.get("applicant") or "") == applicant
+        assert "  " not in flag.message_th and flag.message_en.endswith(".")
+        # the evidence names every parameter the rule used, with its value and source
+        for name in catalogue.by_id[rule_id].parameters:
+            assert flag.evidence["parameters"][name]["source_th"]
