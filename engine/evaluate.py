@@ -63,6 +63,9 @@ class _Job:
     renderer: FlagRenderer
     # fact kind -> (applies_to as a function, the count keys of the rules that share it)
     applies: dict[str, list[tuple[Callable[[dict[str, Any]], bool], list[str]]]] = field(default_factory=dict)
+    # the engine's answers per engine key (durable.decide): each worker fills its own copy. A part
+    # retried alone after a crash starts from an empty one, so it asks about every key it has.
+    answers: durable.Answers = field(default_factory=dict)
 
 
 # In a partition's fact counts, the key of a rule's count of the facts it applies to (rules
@@ -90,7 +93,7 @@ def _evaluate(part: Part) -> tuple[Part, list[FlagRow], Counter]:
     job = _JOB
     assert job is not None, "worker started without a job"
     by_id, row = job.catalogue.by_id, job.renderer.row
-    answers: durable.Answers = {}
+    answers = job.answers  # what this worker has asked the engine already, in earlier parts too
     kinds: Counter = Counter()
     shapes: Counter = Counter()
     rows: list[FlagRow] = []

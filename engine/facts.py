@@ -25,6 +25,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .calendar import GovernmentCalendar, add_years, days, fiscal_year
@@ -165,7 +166,7 @@ class Index:
     calendar: GovernmentCalendar
     corrective: dict[str, tuple[int, dt.date]] | None = None
     _chains: dict[str, list[str]] = field(default_factory=dict)
-    _plain: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    _plain: dict[tuple[str, str, str], tuple[dict[str, ParamValue], dict[str, Any]]] = field(default_factory=dict)
     _mixed: dict[tuple[str, str, str], dict[str, ParamValue]] = field(default_factory=dict)
 
     @classmethod
@@ -210,12 +211,14 @@ class Index:
     def agency_ids(self) -> list[str]:
         return [a.agency_id for a in self.dataset.agencies]
 
-    def plain_values(self, agency_id: str, process_id: str, officer_agency_id: str) -> dict[str, Any]:
-        """A case's parameter values without their sources (as ``case_fact`` compares them)."""
+    def case_values(self, agency_id: str, process_id: str, officer_agency_id: str
+                    ) -> tuple[dict[str, ParamValue], dict[str, Any]]:
+        """A case's parameters, and their values without sources (as ``case_fact`` compares them)."""
         key = (agency_id, process_id, officer_agency_id)
         out = self._plain.get(key)
         if out is None:
-            out = self._plain[key] = _values(case_params(self, agency_id, process_id, officer_agency_id))
+            params = case_params(self, agency_id, process_id, officer_agency_id)
+            out = self._plain[key] = (params, _values(params))
         return out
 
     def chain(self, officer_id: str) -> list[str]:
@@ -422,6 +425,11 @@ def missed_delay_notice(index: Index, limit: dt.date, end: dt.date, notices: lis
         p = min(given)
 
 
+@lru_cache(maxsize=4096)
+def _approved(outcome: str) -> bool:
+    return outcome.strip().lower() == "approved"
+
+
 def case_params(index: Index, agency_id: str, process_id: str, officer_agency_id: str) -> dict[str, ParamValue]:
     params = index.resolver.values(agency_id, process_id)
     if officer_agency_id != agency_id:  # SPEC §3: 1.5-ethics-not-acknowledged uses the officer's agency
@@ -437,8 +445,7 @@ def case_params(index: Index, agency_id: str, process_id: str, officer_agency_id
 def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date) -> Fact:
     p = index.processes[c.process_id]
     officer = index.officers[c.officer_id]
-    params = case_params(index, agency_id, p.process_id, officer.agency_id)
-    v = index.plain_values(agency_id, p.process_id, officer.agency_id)
+    params, v = index.case_values(agency_id, p.process_id, officer.agency_id)
     cal = index.calendar
     decided_on = _on_or_before(c.decided_on, as_of)
     reviewed_on = _on_or_before(c.reviewed_on, as_of)
@@ -459,7 +466,7 @@ def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date) -> Fact:
         "self_reviewed": reviewer is not None and reviewer == c.officer_id,
         "reviewer_in_chain": reviewer is not None and reviewer in chain,
         "has_legal_basis": c.legal_basis is not None,
-        "outcome_approved": (c.outcome or "").strip().lower() == "approved",
+        "outcome_approved": c.outcome is not None and _approved(c.outcome),
         "public_service": p.public_service,
         "licensing": p.is_licensing,
         "process_has_it_system": p.it_system is not None,
@@ -481,9 +488,12 @@ def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date) -> Fact:
     if deviates:
         f["_escalation_deadline"] = cal.deadline(decided_on, v["escalation_within_days"], "working")
         f["escalation_deadline_passed"] = as_of > f["_escalation_deadline"]
-    escalations = [e for e in index.escalations_by_case.get(c.case_id, ()) if e.reported_on <= as_of]
+    reported = index.escalations_by_case.get(c.case_id)
+    escalations = [e for e in reported if e.reported_on <= as_of] if reported else ()
     f["escalated"] = bool(escalations)
-    outside, late, without = [], [], []
+    outside: list[tuple[Any, ...]] = []
+    late: list[tuple[Any, ...]] = []
+    without: list[tuple[Any, ...]] = []
     for e in escalations:
         reporter = index.officers[e.reported_by]
         if reporter.supervisor_id is not None and e.reported_to not in index.chain(e.reported_by):
@@ -510,14 +520,16 @@ def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date) -> Fact:
     f["overdue"] = limit is not None and end > limit
     if limit is not None:
         f["_elapsed_on"] = (cal, c.start_on, end, p.basis)  # counted when a message quotes it (flags.py)
-    notices = [n for n in index.notices_by_case.get(c.case_id, ()) if n.notified_on <= as_of]
-    f["notices_not_copied"] = sum(1 for n in notices if not n.opdc_copied) if notices else 0
-    f["_notices_not_copied"] = [n.notice_id for n in notices if not n.opdc_copied]
+    given = index.notices_by_case.get(c.case_id)
+    notices = [n for n in given if n.notified_on <= as_of] if given else ()
+    not_copied = [n.notice_id for n in notices if not n.opdc_copied] if notices else []
+    on = sorted(n.notified_on for n in notices) if notices else []
+    f["notices_not_copied"] = len(not_copied)
+    f["_notices_not_copied"] = not_copied
     missed = None
     if f["overdue"] and p.is_licensing:
-        missed = missed_delay_notice(index, limit, end, sorted(n.notified_on for n in notices) if notices else [],
-                                     v["delay_notice_every_days"])
+        missed = missed_delay_notice(index, limit, end, on, v["delay_notice_every_days"])
     f["delay_notice_missed"] = missed is not None
     f["_missed_due"] = missed
-    f["_notices"] = sorted(n.notified_on for n in notices) if notices else []
+    f["_notices"] = on
     return f
