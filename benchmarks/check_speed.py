@@ -79,10 +79,11 @@ def _run(cmd: list[str], sample: bool) -> tuple[float, int, int]:
     return seconds, peak_pss, peak_rss
 
 
-def measure(cmd: list[str]) -> tuple[float, int, int]:
-    """(seconds of an unobserved run, peak total PSS KiB and peak single-process RSS KiB of a
-    second, sampled run): reading /proc every 100 ms costs CPU, so time and memory are apart."""
-    seconds, _, _ = _run(cmd, sample=False)
+def measure(cmd: list[str], repeat: int = 1) -> tuple[float, int, int]:
+    """(median seconds of ``repeat`` unobserved runs, peak total PSS KiB and peak single-process
+    RSS KiB of one more, sampled run): reading /proc every 100 ms costs CPU, so time and memory
+    are apart."""
+    seconds = sorted(_run(cmd, sample=False)[0] for _ in range(repeat))[repeat // 2]
     _, pss, rss = _run(cmd, sample=True)
     return seconds, pss, rss
 

@@ -118,14 +118,15 @@ def _flags(path: Path, engine: bool) -> set[tuple]:
     return {(f["rule_id"], f["subject_type"], f["subject_id"], f["applicant"], f["severity"]) for f in rows}
 
 
-def compare(label: str, folder: Path, workdir: Path) -> None:
+def compare(label: str, folder: Path, workdir: Path, repeat: int) -> None:
     """One row of the table: `check` and the plain evaluator, each in its own process, timed
-    (unobserved run) and measured (peak PSS of the process tree, in a second, sampled run)."""
+    (median of ``repeat`` unobserved runs) and measured (peak PSS of the process tree, in one
+    more, sampled run)."""
     sets = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["set"]
     mine, theirs = workdir / f"check-{folder.name}.jsonl", workdir / f"plain-{folder.name}.jsonl"
     check_s, check_pss, _ = measure([str(EXE), "check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress",
-                                     "--output", str(mine), *(a for s in sets for a in ("--set", s))])
-    plain_s, plain_pss, _ = measure([sys.executable, __file__, "--plain", str(folder), str(theirs)])
+                                     "--output", str(mine), *(a for s in sets for a in ("--set", s))], repeat)
+    plain_s, plain_pss, _ = measure([sys.executable, __file__, "--plain", str(folder), str(theirs)], repeat)
     engine, plain = _flags(mine, True), _flags(theirs, False)
     if engine != plain:
         sys.exit(f"{label}: the two disagree: {len(engine - plain)} flags only in check, {len(plain - engine)} only plain")
@@ -137,6 +138,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=int, default=200_000, help="demo cases (default 200,000)")
     ap.add_argument("--heavy", type=int, default=100_000, help="flag-heavy cases, in 4 agencies (default 100,000)")
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs of each, the median is shown (default 3)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "discretion-review-bench")
     ap.add_argument("--plain", nargs=2, type=Path, metavar=("DATASET", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -146,14 +148,15 @@ def main() -> None:
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}; as_of {AS_OF}; "
-          "memory = peak PSS of the process tree")
+          f"time = median of {args.repeat} runs; memory = peak PSS of the process tree")
     print("| data | flags | check | plain script | plain ÷ check |")
     print("|---|---:|---:|---:|---:|")
-    compare(f"demo data, {args.cases:,} cases", demo_dataset(args.workdir, args.cases, AS_OF.isoformat()), args.workdir)
+    compare(f"demo data, {args.cases:,} cases", demo_dataset(args.workdir, args.cases, AS_OF.isoformat()), args.workdir,
+            args.repeat)
     heavy = args.workdir / f"flag-heavy-{args.heavy}"
     if not (heavy / "manifest.json").exists():
         flag_heavy.generate(heavy, args.heavy, agencies=4, seed=1)
-    compare(f"flag-heavy random data, {args.heavy:,} cases in 4 agencies", heavy, args.workdir)
+    compare(f"flag-heavy random data, {args.heavy:,} cases in 4 agencies", heavy, args.workdir, args.repeat)
 
 
 if __name__ == "__main__":

@@ -99,12 +99,13 @@ def _read_columnar(folder: Path, table: Table, out: _Collector) -> tuple[list[An
     file = folder / f"{table.name}.csv"
     if file.stat().st_size < _COLUMNAR_FROM_BYTES:
         return None
-    from .columnar import read_csv_table
+    from .columnar import read_csv_table, release_memory
 
     ids: dict[str, int] = {}
     read = read_csv_table(table, file, ids)
     if read is not None and table.id_column is not None:
         out.ids[table.name] = ids
+    release_memory()
     return read
 
 
