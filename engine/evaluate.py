@@ -57,7 +57,6 @@ class _Job:
     index: Index
     catalogue: RuleCatalogue
     compiled: durable.CompiledRules
-    params: dict[str, Any]
     as_of: dt.date
     kb: KnowledgeBase
     renderer: FlagRenderer
@@ -117,10 +116,6 @@ def _evaluate(part: Part) -> tuple[Part, list[FlagRow], Counter]:
 
 
 _FACTS_AT_ONCE = 4000
-
-
-def flag_sort_key(f: Flag) -> tuple[Any, ...]:
-    return (f.agency_id, f.measure, f.rule_id, f.subject_type, f.subject_id, str(f.evidence.get("applicant", "")))
 
 
 def _where(part: Part) -> str:
@@ -214,7 +209,7 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     applies: dict[str, list[tuple[Callable[[dict[str, Any]], bool], list[str]]]] = {}
     for key, keys in shared.items():
         applies.setdefault(key[0], []).append((matcher(conditions[key]), keys))
-    _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), params, as_of, kb,
+    _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), as_of, kb,
                 FlagRenderer(kb, as_of), applies)
     jobs = max(1, jobs or os.cpu_count() or 1)
     parts = plan_parts(index, slice_size(len(ds.cases), jobs))

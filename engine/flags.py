@@ -136,10 +136,6 @@ def _values(fact: Fact, names: tuple[str, ...], own: dict[str, Any], params: dic
     return out
 
 
-def _dates(items: list[Any], lang: str) -> str:
-    return ", ".join(format_date(d, lang) for d in items) or ("ไม่มี" if lang == "th" else "none")
-
-
 def _escalation_phrases(out: dict[str, Any], outside: list[Any], late: list[Any], without: list[Any]) -> None:
     """What the case's escalations show: sent outside the chain, investigated late, without a finding."""
     out["outside"] = [{"report_id": r, "reported_by": b, "reported_to": t, "direct_supervisor": s}
@@ -378,8 +374,3 @@ class FlagRenderer:
             b'","message_en":"', _json_text(en.render(values, "en").rstrip(".")), suffix_en,
             b'","evidence":', evidence, b"}\n"))
         return (agency, rule.measure, rule.rule_id, rule.subject, subject, applicant or "", severity, line)
-
-
-def build_flag(rule: Rule, severity: str, fact: Fact, as_of: dt.date, kb: KnowledgeBase) -> Flag:
-    """One flag, on its own (evaluations use a ``FlagRenderer`` for many)."""
-    return Flag.from_row(FlagRenderer(kb, as_of).row(rule, severity, fact))

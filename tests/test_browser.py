@@ -22,6 +22,7 @@ from engine.store.demo import DEMO_PASSWORD, setup_demo
 from engine.store.schema import FlagEvent, FlagRow
 
 ROOT = Path(__file__).resolve().parents[1]
+COOKIE = "discretion_review_session"  # ui/auth.py COOKIE
 REASON = "ตรวจสอบแล้ว ผู้บังคับบัญชาสั่งการด้วยวาจาและบันทึกไว้ในสมุดคุมงาน"
 
 
@@ -82,8 +83,21 @@ def _login(page, url: str, landing: str = "รายการข้อสัง�
     page.get_by_text(landing).first.wait_for(timeout=30_000)
     shown = time.perf_counter() - started
     _settled(page)
-    print(f"login: page shown after {shown:.2f} s, settled after {time.perf_counter() - started:.2f} s")
-    return time.perf_counter() - started
+    settled = time.perf_counter() - started
+    print(f"login: page shown after {shown:.2f} s, settled after {settled:.2f} s")
+    _cookie_written(page)
+    return settled
+
+
+def _cookie_written(page) -> None:
+    """Wait until the browser holds the session cookie and the page is idle again. The cookie
+    component reports back with a rerun of its fragment; a click that lands during that rerun
+    can be dropped by Streamlit (seen as a logout that never happened, 1 run in ~10)."""
+    deadline = time.monotonic() + 30
+    while not any(c["name"] == COOKIE for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the session cookie was never written"
+        page.wait_for_timeout(100)
+    _settled(page)
 
 
 def _settled(page) -> None:
