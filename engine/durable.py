@@ -4,7 +4,7 @@ It is driven through the C API directly, not through ``durable.lang``/``Host``, 
 
 * ``Host`` runs actions on background timer threads, so a caller cannot tell when
   evaluation is complete (DURABLE_RULES_NOTES pitfall 4). Here every pending action is
-  drained synchronously after each batch, so a batch is complete when ``run`` returns.
+  drained synchronously after each batch, so a batch is complete when ``decide`` returns.
 * The engine is asked about each distinct fact once (``decide``): rules test one fact each,
   so facts that show the engine the same values get the same answer.
 * Facts carry only numbers and booleans plus our own sequence ``id`` (0…CHUNK−1, proven

@@ -167,7 +167,6 @@ class Index:
     corrective: dict[str, tuple[int, dt.date]] | None = None
     _chains: dict[str, list[str]] = field(default_factory=dict)
     _plain: dict[tuple[str, str, str], tuple[dict[str, ParamValue], dict[str, Any]]] = field(default_factory=dict)
-    _mixed: dict[tuple[str, str, str], dict[str, ParamValue]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, ds: Dataset, params: dict[str, Any] | None = None, calendar: GovernmentCalendar | None = None,
@@ -217,7 +216,10 @@ class Index:
         key = (agency_id, process_id, officer_agency_id)
         out = self._plain.get(key)
         if out is None:
-            params = case_params(self, agency_id, process_id, officer_agency_id)
+            params = self.resolver.values(agency_id, process_id)
+            if officer_agency_id != agency_id:  # SPEC §3: 1.5-ethics-not-acknowledged uses the officer's agency
+                ethics = self.resolver.values(officer_agency_id)["ethics_ack_valid_days"]
+                params = {**params, "ethics_ack_valid_days": ethics}
             out = self._plain[key] = (params, _values(params))
         return out
 
@@ -428,18 +430,6 @@ def missed_delay_notice(index: Index, limit: dt.date, end: dt.date, notices: lis
 @lru_cache(maxsize=4096)
 def _approved(outcome: str) -> bool:
     return outcome.strip().lower() == "approved"
-
-
-def case_params(index: Index, agency_id: str, process_id: str, officer_agency_id: str) -> dict[str, ParamValue]:
-    params = index.resolver.values(agency_id, process_id)
-    if officer_agency_id != agency_id:  # SPEC §3: 1.5-ethics-not-acknowledged uses the officer's agency
-        key = (agency_id, process_id, officer_agency_id)
-        mixed = index._mixed.get(key)
-        if mixed is None:
-            ethics = index.resolver.values(officer_agency_id)["ethics_ack_valid_days"]
-            mixed = index._mixed[key] = {**params, "ethics_ack_valid_days": ethics}
-        params = mixed
-    return params
 
 
 def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date) -> Fact:

@@ -34,7 +34,7 @@ class _Collector:
         self.ids: dict[str, dict[str, int]] = {}
         # raw cells of rows that failed validation, so their references are still checked
         self.failed_rows: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-        self.closers: list[Callable[[], None]] = []  # open workbooks
+        self.closers: list[Callable[[], None]] = []  # run when every file has been read (open workbooks)
 
     def add(self, file: str, row: int | None, column: str | None, value: Any, reason: str) -> None:
         shown = None if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
@@ -101,11 +101,12 @@ def _read_columnar(folder: Path, table: Table, out: _Collector) -> tuple[list[An
         return None
     from .columnar import read_csv_table, release_memory
 
+    if release_memory not in out.closers:  # once, when every file has been read
+        out.closers.append(release_memory)
     ids: dict[str, int] = {}
     read = read_csv_table(table, file, ids)
     if read is not None and table.id_column is not None:
         out.ids[table.name] = ids
-    release_memory()
     return read
 
 
