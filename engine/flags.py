@@ -40,7 +40,7 @@ class Flag:
 
     @classmethod
     def from_row(cls, row: FlagRow) -> Flag:
-        return cls(**orjson.loads(row[7]))
+        return cls(**orjson.loads(row[ROW_LINE]))
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -281,10 +281,18 @@ def _json_text(text: str) -> bytes:
 # A flag as the evaluation's workers hand it over: what orders and counts it, and the flag
 # itself as its line of JSON, newline included (rendered and serialised once, in the worker;
 # written as it is).
-FlagRow = tuple[str, str, str, str, str, str, str, bytes]  # (agency_id, measure, rule_id, subject_type,
-#                                                            subject_id, applicant or "", severity, JSON)
+FlagRow = tuple[str, str, str, str, str, str, str, str, bytes]  # (agency_id, measure, rule_id, subject_type,
+#                                                        subject_id, applicant or "", severity, flag_id, JSON line)
+ROW_FLAG_ID, ROW_LINE = 7, 8
 # the order flags are written in: agency, measure, rule, subject, applicant
 row_sort_key = itemgetter(0, 1, 2, 3, 4, 5)
+
+
+def as_of_field(as_of: dt.date) -> bytes:
+    """The ``as_of`` field as a flag's line of JSON holds it (``FlagRenderer.row``: after the
+    ids, before the messages). Its first occurrence in a line is that field: the ids before it
+    are JSON strings, in which a bare ``"`` cannot occur."""
+    return b',"as_of":' + orjson.dumps(as_of.isoformat())
 
 
 class FlagRenderer:
@@ -298,7 +306,7 @@ class FlagRenderer:
         self._values: dict[int, tuple[dict[str, ParamValue], dict[str, Any]]] = {}
         self._compiled: dict[str, tuple[_Message, _Message, tuple[str, ...]]] = {}
         self._heads: dict[tuple[str, str], bytes] = {}
-        self._as_of_json = b',"as_of":' + orjson.dumps(self.as_of_text)
+        self._as_of_json = as_of_field(as_of)
 
     def _messages(self, rule: Rule) -> tuple[_Message, _Message, tuple[str, ...]]:
         """A rule's two messages, parsed, and every name they and its evidence read."""
@@ -366,11 +374,12 @@ class FlagRenderer:
         if tail:
             evidence = evidence[:-1] + (b"," if len(evidence) > 2 else b"") + b",".join(tail) + b"}"
         dumps = orjson.dumps
+        flag_id = make_flag_id(rule.rule_id, rule.subject, subject, applicant)
         line = b"".join((
-            b'{"flag_id":"', make_flag_id(rule.rule_id, rule.subject, subject, applicant).encode(), b'",',
+            b'{"flag_id":"', flag_id.encode(), b'",',
             self._head(rule, severity), b',"subject_id":', dumps(subject), b',"agency_id":', dumps(agency),
             self._as_of_json, b',"message_th":"', _json_text(th.render(values, "th")), suffix_th,
             # the sentence's full stop moves after the limits and the citation
             b'","message_en":"', _json_text(en.render(values, "en").rstrip(".")), suffix_en,
             b'","evidence":', evidence, b"}\n"))
-        return (agency, rule.measure, rule.rule_id, rule.subject, subject, applicant or "", severity, line)
+        return (agency, rule.measure, rule.rule_id, rule.subject, subject, applicant or "", severity, flag_id, line)

@@ -9,7 +9,7 @@ from typing import IO
 
 import orjson
 
-from .flags import FlagRow
+from .flags import ROW_LINE, FlagRow
 
 SEVERITY_TH = {"high": "สูง", "medium": "ปานกลาง", "low": "ต่ำ"}
 CSV_COLUMNS = ["flag_id", "rule_id", "measure", "severity", "subject_type", "subject_id", "agency_id", "as_of",
@@ -63,12 +63,12 @@ class FlagWriter:
         if self.fmt == "jsonl":  # each flag is its line of JSON already
             if hasattr(self.stream, "buffer"):
                 self.stream.flush()
-                self.stream.buffer.writelines([r[7] for r in rows])
+                self.stream.buffer.writelines([r[ROW_LINE] for r in rows])
             else:
-                self.stream.write(b"".join([r[7] for r in rows]).decode())
+                self.stream.write(b"".join([r[ROW_LINE] for r in rows]).decode())
             return
         for r in rows:
-            f = orjson.loads(r[7])
+            f = orjson.loads(r[ROW_LINE])
             if self.fmt == "csv":
                 values = [f[c] for c in CSV_COLUMNS[:-1]] + [orjson.dumps(f["evidence"]).decode()]
                 self._csv.writerow([safe_cell(v) for v in values])

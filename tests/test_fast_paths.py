@@ -173,9 +173,10 @@ def test_a_flag_row_is_the_flag_as_one_line_of_json(demo):
             for f, k in zip(facts, keys) if k is not None for a in answers[k]]
     assert len({r[2] for r in rows}) >= 15  # flags of many rules, of every subject type
     assert {r[3] for r in rows} == {"case", "process", "officer", "agency"}
-    for agency, measure, rule_id, subject_type, subject_id, applicant, severity, line in rows:
+    for agency, measure, rule_id, subject_type, subject_id, applicant, severity, flag_id, line in rows:
         assert line.endswith(b"\n") and line.count(b"\n") == 1
-        flag = Flag.from_row((agency, measure, rule_id, subject_type, subject_id, applicant, severity, line))
+        flag = Flag.from_row((agency, measure, rule_id, subject_type, subject_id, applicant, severity, flag_id, line))
+        assert flag.flag_id == flag_id
         assert json.loads(line) == dataclasses.asdict(flag) == orjson.loads(line)
         assert (flag.agency_id, flag.measure, flag.rule_id, flag.subject_type, flag.subject_id, flag.severity) == \
             (agency, measure, rule_id, subject_type, subject_id, severity)

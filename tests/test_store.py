@@ -180,6 +180,58 @@ def test_rerun_keeps_decisions_reopens_changed_evidence_and_clears(store, datase
         assert [e.action for e in history(s, SUP_B2, cb1)][-2:] == ["cleared_by_data", "fired_again"]
 
 
+def _stored(url) -> dict[str, tuple]:
+    with transaction(url) as s:
+        return {r.flag_id: r for r in s.execute(select(
+            FlagRow.flag_id, FlagRow.status, FlagRow.version, FlagRow.content_key, FlagRow.message_th, FlagRow.evidence,
+            FlagRow.as_of, FlagRow.last_run_id, FlagRow.updated_at))}
+
+
+def test_a_rerun_rewrites_only_what_changed_and_moves_every_flags_bookkeeping(store, dataset_dir):
+    """Flags whose content is as stored keep their messages, evidence, status and version and
+    get only the run's as_of, run id and time; a cleared flag keeps the as_of it last fired at."""
+    no_basis = {"case_id": "CA3", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
+                "decided_on": "2024-04-02", "discretion_used": "true", "via_it_system": "true",
+                "reviewed_by": "SUP", "reviewed_on": "2024-04-03"}  # a flag whose words do not move with the day
+    with transaction(store) as s:
+        import_dataset(s, SYSTEM, load_dataset(dataset_dir(
+            {**TWO_AGENCIES, "cases": TWO_AGENCIES["cases"] + [no_basis]}, name="v1")), "v1")
+    run_evaluation(session_factory(store), SYSTEM, AS_OF)
+    ca1 = flag_of(store, "CA1")
+    with transaction(store) as s:
+        act(s, SUP_A1, ca1, "dismiss", reason="ตรวจด้วยวาจาแล้ว")
+        events = s.scalar(select(func.count()).select_from(FlagEvent))
+    before = _stored(store)
+    assert all(r.content_key and len(r.content_key) == 32 for r in before.values())
+    second = run_evaluation(session_factory(store), SYSTEM, AS_OF)  # the same data and day: nothing changed
+    again = _stored(store)
+    assert again.keys() == before.keys()
+    for fid, r in again.items():
+        b = before[fid]
+        assert (r.status, r.version, r.content_key, r.message_th, r.evidence) == \
+            (b.status, b.version, b.content_key, b.message_th, b.evidence)
+        assert r.last_run_id == second and r.updated_at > b.updated_at and r.as_of == AS_OF
+    with transaction(store) as s:
+        assert s.scalar(select(func.count()).select_from(FlagEvent)) == events  # no event: nothing happened
+    # a later day: every flag's as_of moves; flags whose words move with the day are rewritten
+    later = AS_OF + dt.timedelta(days=40)
+    third = run_evaluation(session_factory(store), SYSTEM, later)
+    moved = _stored(store)
+    assert {r.as_of for r in moved.values()} == {later} and {r.last_run_id for r in moved.values()} == {third}
+    assert moved[ca1].status == "dismissed"
+    rewritten = {fid for fid, r in moved.items() if r.content_key != again[fid].content_key}
+    assert rewritten and rewritten != set(moved)  # some read the day (an elapsed count), some do not
+    assert all(moved[f].message_th != again[f].message_th or moved[f].evidence != again[f].evidence for f in rewritten)
+    # CA1 reviewed: its flag is cleared and keeps the as_of it last fired at
+    cases = [dict(TWO_AGENCIES["cases"][0], reviewed_by="SUP", reviewed_on="2024-04-03"), TWO_AGENCIES["cases"][1],
+             no_basis]
+    with transaction(store) as s:
+        import_dataset(s, SYSTEM, load_dataset(dataset_dir({**TWO_AGENCIES, "cases": cases}, name="v2")), "v2")
+    run_evaluation(session_factory(store), SYSTEM, later + dt.timedelta(days=1))
+    cleared = _stored(store)[ca1]
+    assert cleared.status == "cleared_by_data" and cleared.as_of == later
+
+
 def test_audit_trail_cannot_be_changed_or_deleted(store):
     fid = flag_of(store, "CA1")
     with transaction(store) as s:

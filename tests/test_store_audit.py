@@ -157,3 +157,21 @@ def test_a_read_only_user_opening_a_self_assessment_writes_nothing(db_url, datas
         overview = {r["agency_id"]: r for r in sa.overview(s, viewer, campaign_id)}
         assert overview["A1"]["status"] == "not_started"
     assert snapshot() == before == {"assessments": 0, "assessment_items": 0, "assessment_events": 0}
+
+
+def test_a_runs_flag_events_hash_as_each_alone_would():
+    """append encodes the text around a flag id once per kind of event: the same text as
+    canonical() for every row, whatever the id holds (quotes, Thai, the marker's own text)."""
+    at = dt.datetime(2025, 6, 30, 8, 0, 0, 1)
+    canon = audit._FlagEventCanon()
+    ids = ["Fd166fde667b698a8007b", 'F"quoted"', "เรื่อง\\ที่ 1", audit._MARK, "", "F\u2028x"]
+    rows = [{"flag_id": i, "at": at, "actor": actor, "action": action, "from_status": before, "to_status": after,
+             "reason": reason, "details": details, "run_id": run}
+            for i in ids
+            for actor, action, before, after, reason, details, run in [
+                ("system", "created", None, "open", None, None, 7),
+                ("system", "cleared_by_data", "confirmed", "cleared_by_data", None, None, 8),
+                ("หัวหน้า", "dismiss", "open", "dismissed", "ไม่ใช่ \"ดุลพินิจ\"", None, None),
+                ("system", "evidence_changed", "open", "open", None, {"changed": ["x"], "before": {"x": 1}}, 7)]]
+    for row in rows + rows:  # the second time from what it remembered
+        assert canon(row) == audit.canonical("flag_events", row)

@@ -49,6 +49,10 @@ def make_engine(url: str | None = None) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
             cur.execute("PRAGMA busy_timeout=10000")
+            # 64 MiB of pages per connection (SQLite's default is 2 MiB), taken only as pages are
+            # read: a run writing 170,000 flags into their nine indexes took 8.9 s with the
+            # default and 5.3 s with this; the whole 1M-case run 48 → 37 s
+            cur.execute("PRAGMA cache_size=-65536")
             cur.close()
     return engine
 

@@ -16,12 +16,14 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..calendar import CalendarEntry, GovernmentCalendar
 from ..evaluate import evaluated_subjects, iter_partitions
-from ..flags import Flag
+from ..flags import ROW_FLAG_ID, ROW_LINE, as_of_field
+from ..flags import FlagRow as FlagLine  # a flag as the evaluation hands it over (not the stored row)
 from ..kb import ParameterResolver
 from ..models import Dataset
 from ..resources import data_dir
@@ -130,7 +132,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             corrective = corrective_actions_overdue(session, scope, as_of)
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
-        flags: list[Flag] = []
+        flags: list[FlagLine] = []
         counts: dict[str, int] = {}
         per_agency: list[dict[str, Any]] = []
         done = 0
@@ -138,7 +140,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                                                            corrective=corrective, stored=stored):
             done += 1
             if agency_id in agencies:
-                flags.extend(map(Flag.from_row, partition))
+                flags += partition
                 for kind, n in kinds.items():
                     counts[kind] = counts.get(kind, 0) + n
                 per_agency.extend({"run_id": run_id, "agency_id": agency_id, "rule_id": rule.rule_id,
@@ -151,7 +153,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
-            flagged = Counter(f.rule_id for f in flags)  # one pass, not one per rule
+            flagged = Counter(r[2] for r in flags)  # one pass, not one per rule
             stats = [{"run_id": run_id, "rule_id": rule.rule_id, "evaluated": evaluated_subjects(rule, counts),
                       "flagged": flagged[rule.rule_id]} for rule in catalogue]
             if stats:
@@ -222,21 +224,47 @@ def _record(resolver: ParameterResolver, days_off: list[CalendarEntry]) -> dict[
                           "source": e.source} for e in days_off]}
 
 
-def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencies: set[str],
+def content_key(line: bytes, as_of: bytes, link: tuple[str | None, str | None, dt.date | None]) -> str:
+    """The digest of a flag's content (``flags.content_key``): its line of JSON without the
+    ``as_of`` field (``as_of``: ``flags.as_of_field``), and the links the queue filters by."""
+    digest = hashlib.blake2b(line.replace(as_of, b"", 1), digest_size=16)
+    digest.update("\x1f{}\x1f{}\x1f{}".format(*link).encode())
+    return digest.hexdigest()
+
+
+_NO_LINK: tuple[None, None, None] = (None, None, None)
+
+
+def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agencies: set[str],
                 links: dict[tuple[str, str], tuple[str | None, str | None, dt.date | None]]) -> None:
-    """Bring the stored flags in step with this run's, inside the caller's transaction.
+    """Bring the stored flags in step with this run's (``rows``, as the evaluation hands them
+    over), inside the caller's transaction.
 
     The statuses compared against are read *under lock* (the caller took ``begin_write``;
     PostgreSQL rows are also locked ``FOR UPDATE``, in flag-id order like ``bulk_act``), so a
     reviewer's decision is either committed before and seen here (and kept, or reopened with
     an event from that status), or it waits and then fails its version check: never lost.
     ``version`` moves only when the status, the stable evidence or the severity changes.
+    A flag whose content is as stored (``content_key``) gets only the run's bookkeeping —
+    ``as_of``, ``last_run_id``, ``updated_at`` — set for all such flags by one statement.
     """
     existing = {row.flag_id: row for row in session.execute(
-        select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.severity)
+        select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.severity, FlagRow.content_key,
+               FlagRow.as_of)
         .where(FlagRow.agency_id.in_(agencies)).order_by(FlagRow.flag_id).with_for_update())}
+    as_of, run_id = run.as_of, run.id  # plain locals: the ORM's attributes cost per access
+    as_of_json = as_of_field(as_of)
+    todo: list[tuple[dict[str, Any], str, tuple[str | None, str | None, dt.date | None]]] = []
+    seen: set[str] = set()
+    for r in rows:
+        seen.add(r[ROW_FLAG_ID])
+        link = links.get((r[3], r[4]), _NO_LINK)
+        ck = content_key(r[ROW_LINE], as_of_json, link)
+        old = existing.get(r[ROW_FLAG_ID])
+        if old is None or old.content_key != ck or old.status == "cleared_by_data":
+            todo.append((orjson.loads(r[ROW_LINE]), ck, link))
     # the stored evidence is read (and JSON-decoded) only for the flags whose facts changed
-    keys = {f.flag_id: evidence_key(f.evidence) for f in flags}
+    keys = {f["flag_id"]: evidence_key(f["evidence"]) for f, _, _ in todo}
     changed_ids = sorted(i for i, k in keys.items() if i in existing and existing[i].status != "cleared_by_data"
                          and existing[i].evidence_key != k)
     stored_evidence: dict[str, dict[str, Any]] = {}
@@ -245,56 +273,57 @@ def _sync_flags(session: Session, run: EvaluationRun, flags: list[Flag], agencie
                                                  .where(FlagRow.flag_id.in_(changed_ids[i:i + _CHUNK]))):
             stored_evidence[flag_id] = evidence
     now = utcnow()
+    table = FlagRow.__table__
+    # the run's bookkeeping, on every flag it finds or clears (a cleared one gets its as_of back below)
+    session.execute(table.update().where(table.c.agency_id.in_(agencies), table.c.status != "cleared_by_data")
+                    .values(as_of=as_of, last_run_id=run_id, updated_at=now))
     inserts, updates, events = [], [], []
-    seen: set[str] = set()
-    as_of, run_id = run.as_of, run.id  # plain locals: the ORM's attributes cost per access
     new = reopened = cleared = 0
-    for f in flags:
-        seen.add(f.flag_id)
-        key = keys[f.flag_id]
-        process_id, officer_id, event_date = links.get((f.subject_type, f.subject_id), (None, None, None))
-        common = {"message_th": f.message_th, "message_en": f.message_en, "evidence": f.evidence,
-                  "evidence_key": key, "as_of": as_of, "last_run_id": run_id, "severity": f.severity,
-                  "process_id": process_id, "officer_id": officer_id, "event_date": event_date, "updated_at": now}
-        old = existing.get(f.flag_id)
+    for f, ck, (process_id, officer_id, event_date) in todo:
+        flag_id, evidence = f["flag_id"], f["evidence"]
+        key = keys[flag_id]
+        common = {"message_th": f["message_th"], "message_en": f["message_en"], "evidence": evidence,
+                  "evidence_key": key, "content_key": ck, "as_of": as_of, "last_run_id": run_id,
+                  "severity": f["severity"], "process_id": process_id, "officer_id": officer_id,
+                  "event_date": event_date, "updated_at": now}
+        old = existing.get(flag_id)
         if old is None:
-            inserts.append({"flag_id": f.flag_id, "rule_id": f.rule_id, "measure": f.measure,
-                            "subject_type": f.subject_type, "subject_id": f.subject_id, "agency_id": f.agency_id,
-                            "applicant": f.evidence.get("applicant"), "status": "open", "first_run_id": run_id,
-                            "created_at": now, "version": 1, **common})
-            events.append(_event(f.flag_id, "created", None, "open", run, now))
+            inserts.append({"flag_id": flag_id, "rule_id": f["rule_id"], "measure": f["measure"],
+                            "subject_type": f["subject_type"], "subject_id": f["subject_id"],
+                            "agency_id": f["agency_id"], "applicant": evidence.get("applicant"), "status": "open",
+                            "first_run_id": run_id, "created_at": now, "version": 1, **common})
+            events.append(_event(flag_id, "created", None, "open", run, now))
             new += 1
         elif old.status == "cleared_by_data":
-            updates.append((True, {"flag_id": f.flag_id, "status": "open", **common}))
-            events.append(_event(f.flag_id, "fired_again", old.status, "open", run, now))
+            updates.append((True, {"flag_id": flag_id, "status": "open", **common}))
+            events.append(_event(flag_id, "fired_again", old.status, "open", run, now))
             reopened += 1
         elif old.evidence_key != key:
-            before = stored_evidence.get(f.flag_id) or {}
-            changed = _changed(before, f.evidence)
+            before = stored_evidence.get(flag_id) or {}
+            changed = _changed(before, evidence)
             status = "open" if old.status in DECIDED else old.status
-            updates.append((True, {"flag_id": f.flag_id, "status": status, "previous_evidence": before,
+            updates.append((True, {"flag_id": flag_id, "status": status, "previous_evidence": before,
                                    "changed_fields": changed, **common}))
-            events.append(_event(f.flag_id, "evidence_changed", old.status, status, run, now,
+            events.append(_event(flag_id, "evidence_changed", old.status, status, run, now,
                                  {"changed": changed, "before": {k: before.get(k) for k in changed},
-                                  "after": {k: f.evidence.get(k) for k in changed}}))
+                                  "after": {k: evidence.get(k) for k in changed}}))
             reopened += old.status != status
         else:  # same facts: refresh what moves with as_of; the status is the reviewer's, untouched
-            updates.append((old.severity != f.severity, {"flag_id": f.flag_id, **common}))
+            updates.append((old.severity != f["severity"], {"flag_id": flag_id, **common}))
     for flag_id, old in existing.items():
         if flag_id not in seen and old.status != "cleared_by_data":
-            updates.append((True, {"flag_id": flag_id, "status": "cleared_by_data", "last_run_id": run_id,
-                                   "updated_at": now}))
+            updates.append((True, {"flag_id": flag_id, "status": "cleared_by_data", "as_of": old.as_of,
+                                   "last_run_id": run_id, "updated_at": now}))
             events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run, now))
             cleared += 1
-    table = FlagRow.__table__
     bulk_insert(session, table, inserts)
     by_shape: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
     for bump, u in updates:
         by_shape.setdefault((bump, tuple(sorted(u))), []).append(u)
-    for (bump, _), rows in by_shape.items():
-        bulk_update(session, table, "flag_id", rows, {"version": "version + 1"} if bump else None)
+    for (bump, _), shaped in by_shape.items():
+        bulk_update(session, table, "flag_id", shaped, {"version": "version + 1"} if bump else None)
     audit.append(session, FlagEvent, events)
-    run.flags_total = len(flags)
+    run.flags_total = len(rows)
     run.flags_new += new
     run.flags_reopened += reopened
     run.flags_cleared += cleared

@@ -317,6 +317,9 @@ class FlagRow(Base):
     message_en: Mapped[str] = mapped_column(Text)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
     evidence_key: Mapped[str] = mapped_column(String(64))
+    # a digest of everything a run writes into the flag but the run's own bookkeeping (as_of,
+    # last_run_id, updated_at): a re-run rewrites only the flags whose digest moved (migration 0009)
+    content_key: Mapped[str | None] = mapped_column(String(32))
     previous_evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     changed_fields: Mapped[list[Any] | None] = mapped_column(JSON)
     as_of: Mapped[dt.date] = mapped_column(Date)
@@ -334,7 +337,10 @@ class FlagRow(Base):
     __table_args__ = (Index("ix_flags_queue", "agency_id", "status", "severity"),
                       Index("ix_flags_severity_order", "severity_rank", text("event_date DESC"), "flag_id", "status"),
                       Index("ix_flags_agency_severity_order", "agency_id", "severity_rank", text("event_date DESC"),
-                            "flag_id", "status"))
+                            "flag_id", "status"),
+                      # the waivers a run must first expire: a handful, found without reading every flag
+                      # (not a partial index: SQLite's planner does not take one for "status = ?")
+                      Index("ix_flags_status_expiry", "status", "waiver_expires_on"))
 
 
 class FlagEvent(Base):
