@@ -6,8 +6,10 @@
 For each size it generates a demo dataset (kept in the work folder), then runs the real
 command line: ``check`` alone (read, validate, evaluate, write JSON lines), and on a fresh
 database of each kind ``import``, a first ``run`` (every flag new: inserts and ``created``
-events) and a second ``run`` (every flag known: compared under lock, nothing to change),
-and prints each time with its ratio to ``check`` (the goal: a run ≤ 2× ``check``). Then it
+events), a second ``run`` (every flag known: compared under lock, nothing to change) and a
+third a day later (what a daily run does: every flag's ``as_of`` moves, and the flags whose
+words count days are rewritten), and prints each time with its ratio to ``check`` (the goal:
+a run ≤ 2× ``check``). Then it
 times the review queue on that database: the first page and the far pages (offset 10,000
 and the last page) sorted by severity, for a supervisor of the busiest agency and for a
 provincial officer who sees all agencies (median of 5, including the total count).
@@ -33,6 +35,7 @@ from queue_speed import timed  # noqa: E402  (this folder: the same median-of-fi
 
 EXE = Path(sys.executable).parent / "discretion-review"
 AS_OF = "2025-06-30"
+NEXT_DAY = "2025-07-01"
 
 
 def _cli(*args: str) -> float:
@@ -106,7 +109,8 @@ def main() -> None:
         flags = sum(1 for _ in out.open(encoding="utf-8"))
         print(f"\n{n:,} cases, {flags:,} flags; load average {os.getloadavg()[0]:.1f} at start\n"
               f"  check alone {check:7.1f} s")
-        print(f"  {'database':11} {'import':>8} {'run (new)':>10} {'ratio':>6} {'run again':>10} {'ratio':>6}")
+        print(f"  {'database':11} {'import':>8} {'run (new)':>10} {'ratio':>6} {'run again':>10} {'ratio':>6} "
+              f"{'next day':>9} {'ratio':>6}")
         dbs: list[tuple[str, str, Callable[[], None]]] = []
         sqlite_file = args.workdir / f"store-{n}.db"
         for suffix in ("", "-wal", "-shm"):
@@ -122,8 +126,10 @@ def main() -> None:
                 imp = _cli("import", str(data), "--db", url, "--no-progress")
                 first = _cli("run", "--as-of", AS_OF, "--db", url)
                 again = _cli("run", "--as-of", AS_OF, "--db", url)
+                later = _cli("run", "--as-of", NEXT_DAY, "--db", url)
                 print(f"  {label:11} {imp:7.1f}s {first:9.1f}s {first / check:5.2f}× {again:9.1f}s "
-                      f"{again / check:5.2f}×   (load {os.getloadavg()[0]:.1f})", flush=True)
+                      f"{again / check:5.2f}× {later:8.1f}s {later / check:5.2f}×   (load {os.getloadavg()[0]:.1f})",
+                      flush=True)
                 queues.append((label, queue_times(url)))
             finally:
                 drop()

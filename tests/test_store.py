@@ -504,6 +504,25 @@ def test_a_run_leaves_postgresql_planner_statistics_current(db_url, dataset_dir)
         assert tuples == stored and visible == pages > 0  # analysed, and index-only walks need no rows
 
 
+def test_a_run_finds_expired_waivers_by_index_and_postgresql_leaves_room_for_its_updates(db_url):
+    """Expired waivers are looked up through the expiry index, not by reading every flag (and no
+    status index tempts SQLite away from the queue's severity index); PostgreSQL fills flags'
+    pages to 60 %, so a run's bookkeeping update is a HOT update beside the old row."""
+    with transaction(db_url) as s:
+        if db_url.startswith("sqlite"):
+            plan = " ".join(r[-1] for r in s.execute(text(
+                "EXPLAIN QUERY PLAN SELECT flag_id FROM flags WHERE status = 'waived' AND waiver_expires_on < "
+                "'2025-01-01' ORDER BY waiver_expires_on, flag_id")))
+            assert "ix_flags_waiver_expiry" in plan
+            queue_plan = " ".join(r[-1] for r in s.execute(text(
+                "EXPLAIN QUERY PLAN SELECT flag_id FROM flags WHERE status IN ('open', 'needs_info') "
+                "ORDER BY severity_rank, event_date DESC, flag_id LIMIT 50 OFFSET 10000")))
+            assert "ix_flags_severity_order" in queue_plan and "TEMP B-TREE" not in queue_plan
+        else:
+            options = s.scalar(text("SELECT reloptions FROM pg_class WHERE relname = 'flags'"))
+            assert "fillfactor=60" in options
+
+
 def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monkeypatch):
     """The DB-API executemany path applies each column's own bind processor: the rows of an
     import and a run are byte for byte those of SQLAlchemy's executemany (dates, booleans, JSON)."""

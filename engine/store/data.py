@@ -143,11 +143,17 @@ def _load_all(session: Session) -> tuple[Dataset, dict[str, list[str]]]:
         items, agency_of = [], []
         # the columns in the model's field order, validated positionally: a quarter of the cost
         validate = table.model.__pydantic_validator__.validate_python
+        # each column's equal values as one object, as the CSV reader has them: the database
+        # hands back a new text or date per cell, and the evaluation's workers, which share the
+        # parent's memory page by page, then copy far more pages (1M cases: 11.4 → 8.8 s)
+        same = [{} for _ in range(len(cols) + 1)]
+        setdefault = dict.setdefault
         with paused_gc():  # rows form no cycles: see engine/gcpause.py
             # through the connection (Core), not the ORM session: plain rows, 40 % quicker
             for r in session.connection().execute(select(row.agency_id, *cols).order_by(order)):
+                r = tuple(map(setdefault, same, r, r))
                 agency_of.append(r[0])
-                items.append(validate(ArgsKwargs(tuple(r[1:]))))
+                items.append(validate(ArgsKwargs(r[1:])))
         setattr(ds, table.name, items)
         owners[table.name] = agency_of
     return ds, owners

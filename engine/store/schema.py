@@ -296,6 +296,9 @@ class AcknowledgementRoundRow(Base):
     row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
+FLAGS_FILLFACTOR = 60
+
+
 class FlagRow(Base):
     __tablename__ = "flags"
     flag_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -339,8 +342,11 @@ class FlagRow(Base):
                       Index("ix_flags_agency_severity_order", "agency_id", "severity_rank", text("event_date DESC"),
                             "flag_id", "status"),
                       # the waivers a run must first expire: a handful, found without reading every flag
-                      # (not a partial index: SQLite's planner does not take one for "status = ?")
-                      Index("ix_flags_status_expiry", "status", "waiver_expires_on"))
+                      Index("ix_flags_waiver_expiry", "waiver_expires_on"),
+                      # PostgreSQL: pages 60 % full, so that a run's new as_of, run id and time fit
+                      # beside the old row on its page (a HOT update: no index touched); full pages
+                      # made that update 4× slower (migration 0009)
+                      {"postgresql_with": {"fillfactor": FLAGS_FILLFACTOR}})
 
 
 class FlagEvent(Base):
