@@ -295,6 +295,13 @@ def as_of_field(as_of: dt.date) -> bytes:
     return b',"as_of":' + orjson.dumps(as_of.isoformat())
 
 
+def evidence_text(line: bytes) -> str:
+    """A flag's evidence as its line of JSON holds it (``FlagRenderer.row``: the last field).
+    The first ``,"evidence":`` of a line is that field's: every field before it is a JSON
+    string, in which a bare ``"`` cannot occur."""
+    return line[line.index(b',"evidence":') + 12:line.rindex(b"}")].decode()
+
+
 class FlagRenderer:
     """Builds the flags of one evaluation (one ``as_of``): what repeats from flag to flag (a
     rule's citation, the limits a parameter set reads as) is worded once."""

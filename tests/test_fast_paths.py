@@ -17,7 +17,7 @@ from engine import columnar, durable
 from engine.demo import generate
 from engine.evaluate import evaluate
 from engine.facts import Index, part_facts, plan_parts
-from engine.flags import Flag, FlagRenderer
+from engine.flags import Flag, FlagRenderer, evidence_text
 from engine.loader import load_dataset
 from engine.models import TABLE_BY_NAME, TABLES
 from engine.rules import default_catalogue
@@ -177,6 +177,7 @@ def test_a_flag_row_is_the_flag_as_one_line_of_json(demo):
         assert line.endswith(b"\n") and line.count(b"\n") == 1
         flag = Flag.from_row((agency, measure, rule_id, subject_type, subject_id, applicant, severity, flag_id, line))
         assert flag.flag_id == flag_id
+        assert orjson.loads(evidence_text(line)) == flag.evidence
         assert json.loads(line) == dataclasses.asdict(flag) == orjson.loads(line)
         assert (flag.agency_id, flag.measure, flag.rule_id, flag.subject_type, flag.subject_id, flag.severity) == \
             (agency, measure, rule_id, subject_type, subject_id, severity)
@@ -185,3 +186,11 @@ def test_a_flag_row_is_the_flag_as_one_line_of_json(demo):
         # the evidence names every parameter the rule used, with its value and source
         for name in catalogue.by_id[rule_id].parameters:
             assert flag.evidence["parameters"][name]["source_th"]
+
+
+def test_the_evidence_of_a_line_is_its_last_field_whatever_the_texts_before_hold():
+    marker = ',"evidence":{"x":1}}'
+    flag = {"flag_id": "F1", "subject_id": marker, "message_th": marker, "message_en": "}" + marker,
+            "evidence": {"note": marker, "evidence": {"evidence": [1, "}"]}, "ชื่อ": "ไทย"}}
+    line = orjson.dumps(flag) + b"\n"
+    assert orjson.loads(evidence_text(line)) == flag["evidence"]

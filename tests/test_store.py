@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import func, select, text
@@ -525,7 +526,8 @@ def test_a_run_finds_expired_waivers_by_index_and_postgresql_leaves_room_for_its
 
 def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monkeypatch):
     """The DB-API executemany path applies each column's own bind processor: the rows of an
-    import and a run are byte for byte those of SQLAlchemy's executemany (dates, booleans, JSON)."""
+    import and a run are byte for byte those of SQLAlchemy's executemany (dates, booleans, JSON),
+    but a new flag's evidence, stored as the evaluation encoded it: the same JSON, compact."""
     import sqlite3
 
     from engine.demo import generate
@@ -536,7 +538,7 @@ def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monk
 
     def plain(session, table, rows):
         if rows:
-            session.execute(table.insert(), rows)
+            session.execute(table.insert(), db._decoded(rows))
 
     dumps = []
     for name, writer in (("bulk", db.bulk_insert), ("plain", plain)):
@@ -550,10 +552,11 @@ def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monk
         con = sqlite3.connect(tmp_path / f"{name}.db")
         dumps.append({t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in
                       ("agencies", "processes", "officers", "cases", "escalations", "risk_analyses")}
-                     | {"flags": con.execute("SELECT flag_id, evidence, as_of, event_date, typeof(created_at), "
-                                             "length(created_at), version, status FROM flags ORDER BY 1").fetchall(),
+                     | {"flags": [(r[0], json.loads(r[1]), *r[2:]) for r in con.execute(
+                         "SELECT flag_id, evidence, as_of, event_date, typeof(created_at), length(created_at), "
+                         "version, status FROM flags ORDER BY 1")],
                         "events": con.execute("SELECT flag_id, action, length(at), details, typeof(details) "
                                               "FROM flag_events ORDER BY id").fetchall()})
         con.close()
     assert dumps[0]["flags"] and dumps[0]["cases"]
-    assert dumps[0] == dumps[1]
+    assert dumps[0] == dumps[1]  # a flag's evidence: the same JSON, as the evaluation encoded it (compact)

@@ -103,7 +103,9 @@ def append(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
     name, columns = table.name, CHAINED[table.name]
     text_of = _FlagEventCanon() if name == "flag_events" else (lambda row: canonical(name, row))
     for row in rows:
-        row = {c: row.get(c) for c in columns} | {"at": row.get("at") or now}
+        row = {c: row.get(c) for c in columns}
+        if row["at"] is None:
+            row["at"] = now
         if row.get("details") is not None:  # stored as it will read back, so the hash matches
             row["details"] = json.loads(json.dumps(_norm(row["details"]), ensure_ascii=False))
         digest = hashlib.sha256(f"{prev}\n{text_of(row)}".encode()).hexdigest()  # = row_hash(prev, name, row)

@@ -6,12 +6,12 @@ import json
 import os
 import weakref
 from contextlib import contextmanager
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, Engine, MetaData, Table, bindparam, create_engine, event, text
+from sqlalchemy import JSON, Column, Date, DateTime, Engine, MetaData, Table, bindparam, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///var/discretion-review.db"
@@ -124,10 +124,62 @@ def begin_write(session: Session, lock: str | None = None) -> None:
 COPY_FROM = 500
 
 
-def _copy_value(column: Any, value: Any) -> Any:
-    """A value as COPY takes it: JSON serialised the way SQLAlchemy's JSON type does (so None
-    is the JSON ``null``, as an executemany stores it); everything else psycopg adapts."""
-    return json.dumps(value) if isinstance(column.type, JSON) else value
+class EncodedJSON:
+    """A JSON column's value given already encoded: ``bulk_insert`` stores the text as it is
+    (a run's flag evidence, which the evaluation wrote as JSON once already). Anywhere else
+    SQLAlchemy refuses it (not JSON serialisable) rather than store it as a JSON string."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _json_processor(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def encode(value: Any) -> Any:
+        return value.text if type(value) is EncodedJSON else process(value)
+    return encode
+
+
+def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` for SQLAlchemy's own executemany: an ``EncodedJSON`` value decoded again."""
+    if not any(type(v) is EncodedJSON for row in rows for v in row.values()):
+        return rows
+    return [{k: json.loads(v.text) if type(v) is EncodedJSON else v for k, v in row.items()} for row in rows]
+
+
+def _copy_value(column: Any) -> Callable[[Any], Any] | None:
+    """How a column's value goes to COPY: JSON serialised the way SQLAlchemy's JSON type does
+    (so None is the JSON ``null``, as an executemany stores it) unless given encoded; anything
+    else as it is, psycopg adapts it (None: nothing to do)."""
+    return _json_processor(json.dumps) if isinstance(column.type, JSON) else None
+
+
+def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A bind processor that converts each distinct value once: a run's 170,000 flags share a
+    handful of dates and one time, and SQLAlchemy formats a date anew each time (1 s)."""
+    seen: dict[Any, Any] = {}
+
+    def once(value: Any) -> Any:
+        out = seen.get(value, seen)
+        if out is seen:
+            out = seen[value] = process(value)
+        return out
+    return once
+
+
+def _sqlite_processors(conn: Any, columns: list[Column]) -> list[Callable[[Any], Any] | None]:
+    """Each column's own SQLAlchemy bind processor (dates, JSON, booleans stored exactly as
+    SQLAlchemy stores them); a date's or a time's remembered per value."""
+    out = []
+    for c in columns:
+        process = c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if process is not None and isinstance(c.type, (Date, DateTime)):
+            process = _remembered(process)
+        elif process is not None and isinstance(c.type, JSON):
+            process = _json_processor(process)
+        out.append(process)
+    return out
 
 
 def _use_copy(session: Session, rows: list[dict[str, Any]]) -> bool:
@@ -149,14 +201,14 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     names = list(rows[0])
     conn = session.connection()
     if not _defaults_in_database(table, names):
-        session.execute(table.insert(), rows)
+        session.execute(table.insert(), _decoded(rows))
         return
     columns = [table.c[n] for n in names]
     quoted = ", ".join(f'"{n}"' for n in names)
     if conn.dialect.name == "sqlite":
         # the DB-API's executemany with the columns' own bind processors (dates, JSON, booleans
         # stored exactly as SQLAlchemy stores them), without its per-row parameter building
-        procs = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns]
+        procs = _sqlite_processors(conn, columns)
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})',
@@ -165,12 +217,13 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
             cursor.close()
         return
     if not _use_copy(session, rows):
-        session.execute(table.insert(), rows)
+        session.execute(table.insert(), _decoded(rows))
         return
     with conn.connection.dbapi_connection.cursor() as cursor, \
             cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        procs = [_copy_value(c) for c in columns]
         for row in rows:
-            copy.write_row([_copy_value(c, row[c.name]) for c in columns])
+            copy.write_row([p(row[n]) if p else row[n] for n, p in zip(names, procs)])
 
 
 def bulk_update(session: Session, table: Table, key: str, rows: list[dict[str, Any]],

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..calendar import CalendarEntry, GovernmentCalendar
 from ..evaluate import evaluated_subjects, iter_partitions
-from ..flags import ROW_FLAG_ID, ROW_LINE, as_of_field
+from ..flags import ROW_FLAG_ID, ROW_LINE, as_of_field, evidence_text
 from ..flags import FlagRow as FlagLine  # a flag as the evaluation hands it over (not the stored row)
 from ..kb import ParameterResolver
 from ..models import Dataset
@@ -31,7 +31,7 @@ from ..rules import RuleCatalogue, default_catalogue
 from . import audit, province
 from .access import IMPORT, READ, Scope
 from .data import consistent_all
-from .db import begin_write, bulk_insert, bulk_update, refresh_statistics
+from .db import EncodedJSON, begin_write, bulk_insert, bulk_update, refresh_statistics
 from .review import expire_waivers
 from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunAgencyRuleStat, RunRuleStat, utcnow
 
@@ -133,6 +133,10 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
         flags: list[FlagLine] = []
+        # each flag's content key, worked out as its agency's flags arrive: while the workers
+        # evaluate the next parts, not after, with the write lock held
+        links, as_of_json = _subject_links(ds), as_of_field(as_of)
+        content_keys: list[str] = []
         counts: dict[str, int] = {}
         per_agency: list[dict[str, Any]] = []
         done = 0
@@ -141,6 +145,8 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             done += 1
             if agency_id in agencies:
                 flags += partition
+                content_keys += [content_key(r[ROW_LINE], as_of_json, links.get((r[3], r[4]), _NO_LINK))
+                                 for r in partition]
                 for kind, n in kinds.items():
                     counts[kind] = counts.get(kind, 0) + n
                 per_agency.extend({"run_id": run_id, "agency_id": agency_id, "rule_id": rule.rule_id,
@@ -152,7 +158,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             run = session.get(EvaluationRun, run_id)
             run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
-            _sync_flags(session, run, flags, set(agencies), _subject_links(ds))
+            _sync_flags(session, run, flags, content_keys, set(agencies), links)
             flagged = Counter(r[2] for r in flags)  # one pass, not one per rule
             stats = [{"run_id": run_id, "rule_id": rule.rule_id, "evaluated": evaluated_subjects(rule, counts),
                       "flagged": flagged[rule.rule_id]} for rule in catalogue]
@@ -235,10 +241,11 @@ def content_key(line: bytes, as_of: bytes, link: tuple[str | None, str | None, d
 _NO_LINK: tuple[None, None, None] = (None, None, None)
 
 
-def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agencies: set[str],
-                links: dict[tuple[str, str], tuple[str | None, str | None, dt.date | None]]) -> None:
+def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], content_keys: list[str],
+                agencies: set[str], links: dict[tuple[str, str], tuple[str | None, str | None, dt.date | None]]
+                ) -> None:
     """Bring the stored flags in step with this run's (``rows``, as the evaluation hands them
-    over), inside the caller's transaction.
+    over, and their ``content_key``s), inside the caller's transaction.
 
     The statuses compared against are read *under lock* (the caller took ``begin_write``;
     PostgreSQL rows are also locked ``FOR UPDATE``, in flag-id order like ``bulk_act``), so a
@@ -253,18 +260,15 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
                FlagRow.as_of)
         .where(FlagRow.agency_id.in_(agencies)).order_by(FlagRow.flag_id).with_for_update())}
     as_of, run_id = run.as_of, run.id  # plain locals: the ORM's attributes cost per access
-    as_of_json = as_of_field(as_of)
-    todo: list[tuple[dict[str, Any], str, tuple[str | None, str | None, dt.date | None]]] = []
+    todo: list[tuple[dict[str, Any], bytes, str, tuple[str | None, str | None, dt.date | None]]] = []
     seen: set[str] = set()
-    for r in rows:
+    for r, ck in zip(rows, content_keys, strict=True):
         seen.add(r[ROW_FLAG_ID])
-        link = links.get((r[3], r[4]), _NO_LINK)
-        ck = content_key(r[ROW_LINE], as_of_json, link)
         old = existing.get(r[ROW_FLAG_ID])
         if old is None or old.content_key != ck or old.status == "cleared_by_data":
-            todo.append((orjson.loads(r[ROW_LINE]), ck, link))
+            todo.append((orjson.loads(r[ROW_LINE]), r[ROW_LINE], ck, links.get((r[3], r[4]), _NO_LINK)))
     # the stored evidence is read (and JSON-decoded) only for the flags whose facts changed
-    keys = {f["flag_id"]: evidence_key(f["evidence"]) for f, _, _ in todo}
+    keys = {f["flag_id"]: evidence_key(f["evidence"]) for f, _, _, _ in todo}
     changed_ids = sorted(i for i, k in keys.items() if i in existing and existing[i].status != "cleared_by_data"
                          and existing[i].evidence_key != k)
     stored_evidence: dict[str, dict[str, Any]] = {}
@@ -279,7 +283,7 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
                     .values(as_of=as_of, last_run_id=run_id, updated_at=now))
     inserts, updates, events = [], [], []
     new = reopened = cleared = 0
-    for f, ck, (process_id, officer_id, event_date) in todo:
+    for f, line, ck, (process_id, officer_id, event_date) in todo:
         flag_id, evidence = f["flag_id"], f["evidence"]
         key = keys[flag_id]
         common = {"message_th": f["message_th"], "message_en": f["message_en"], "evidence": evidence,
@@ -291,12 +295,13 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
             inserts.append({"flag_id": flag_id, "rule_id": f["rule_id"], "measure": f["measure"],
                             "subject_type": f["subject_type"], "subject_id": f["subject_id"],
                             "agency_id": f["agency_id"], "applicant": evidence.get("applicant"), "status": "open",
-                            "first_run_id": run_id, "created_at": now, "version": 1, **common})
-            events.append(_event(flag_id, "created", None, "open", run, now))
+                            "first_run_id": run_id, "created_at": now, "version": 1, **common,
+                            "evidence": EncodedJSON(evidence_text(line))})  # as the evaluation encoded it
+            events.append(_event(flag_id, "created", None, "open", run_id, now))
             new += 1
         elif old.status == "cleared_by_data":
             updates.append((True, {"flag_id": flag_id, "status": "open", **common}))
-            events.append(_event(flag_id, "fired_again", old.status, "open", run, now))
+            events.append(_event(flag_id, "fired_again", old.status, "open", run_id, now))
             reopened += 1
         elif old.evidence_key != key:
             before = stored_evidence.get(flag_id) or {}
@@ -304,7 +309,7 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
             status = "open" if old.status in DECIDED else old.status
             updates.append((True, {"flag_id": flag_id, "status": status, "previous_evidence": before,
                                    "changed_fields": changed, **common}))
-            events.append(_event(flag_id, "evidence_changed", old.status, status, run, now,
+            events.append(_event(flag_id, "evidence_changed", old.status, status, run_id, now,
                                  {"changed": changed, "before": {k: before.get(k) for k in changed},
                                   "after": {k: evidence.get(k) for k in changed}}))
             reopened += old.status != status
@@ -314,7 +319,7 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
         if flag_id not in seen and old.status != "cleared_by_data":
             updates.append((True, {"flag_id": flag_id, "status": "cleared_by_data", "as_of": old.as_of,
                                    "last_run_id": run_id, "updated_at": now}))
-            events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run, now))
+            events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run_id, now))
             cleared += 1
     bulk_insert(session, table, inserts)
     by_shape: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
@@ -329,7 +334,7 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
     run.flags_cleared += cleared
 
 
-def _event(flag_id: str, action: str, before: str | None, after: str, run: EvaluationRun, at: dt.datetime,
+def _event(flag_id: str, action: str, before: str | None, after: str, run_id: int, at: dt.datetime,
            details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"flag_id": flag_id, "at": at, "actor": "system", "action": action, "from_status": before,
-            "to_status": after, "reason": None, "details": details, "run_id": run.id}
+            "to_status": after, "reason": None, "details": details, "run_id": run_id}
