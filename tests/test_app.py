@@ -844,3 +844,46 @@ def test_self_assessment_page_shows_not_assessed_no_data(tmp_path, dataset_dir, 
     assert summary.loc["1.1", "ผลการประเมิน"] == "เป็นไปตามมาตรการ"
     assert at.metric[0].value == "100.0"  # the no-data items are left out of the score
     assert "ไม่นับรวมในคะแนน" in at.caption[0].value
+
+
+def test_a_decision_blocked_by_a_long_run_is_said_in_thai_and_saves_nothing(tmp_path, monkeypatch):
+    """SQLite's write lock held past the wait (a very large run saving its flags): the reviewer
+    is told in Thai that nothing was saved and the text is kept; once the lock is free it saves."""
+    import sqlite3
+
+    import streamlit as st
+    from sqlalchemy import select
+
+    import appdata
+    from engine.store import db
+    from engine.store.review import StoreBusy
+    from engine.store.schema import FlagRow
+    from messages import say
+
+    url = f"sqlite:///{tmp_path}/busy.db"
+    list(setup_demo(url, cases=200, as_of=AS_OF))
+    monkeypatch.setenv("DISCRETION_DB_URL", url)
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    db._factory.cache_clear()
+    st.cache_resource.clear()
+    try:
+        with appdata.factory()() as s:
+            flag_id, agency = s.execute(select(FlagRow.flag_id, FlagRow.agency_id)
+                                        .where(FlagRow.status == "open").limit(1)).one()
+        who = ("sup", "supervisor", agency)
+        run = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
+        run.execute("BEGIN IMMEDIATE")  # as a run's synchronisation holds it
+        with pytest.raises(StoreBusy) as refused:
+            appdata.act(who, flag_id, "dismiss", reason="ตรวจแล้ว ไม่ใช่การใช้ดุลพินิจ")
+        assert say(str(refused.value), "th").startswith("ระบบกำลังบันทึกผลการประมวลผลตามเกณฑ์")
+        assert say(str(refused.value), "en").startswith("the database is busy")
+        run.execute("ROLLBACK")
+        with appdata.factory()() as s:
+            assert s.get(FlagRow, flag_id).status == "open"  # nothing of it was saved
+        appdata.act(who, flag_id, "dismiss", reason="ตรวจแล้ว ไม่ใช่การใช้ดุลพินิจ")
+        with appdata.factory()() as s:
+            assert s.get(FlagRow, flag_id).status == "dismissed"
+        run.close()
+    finally:
+        db._factory.cache_clear()
+        st.cache_resource.clear()

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from engine.errors import InputError
 from engine.kb import load_kb
@@ -142,8 +145,22 @@ def flag_detail(key: ScopeKey, flag_id: str) -> dict[str, Any] | None:
         return out
 
 
+@contextmanager
+def _decision() -> Iterator[Session]:
+    """A reviewer's decision in one transaction; SQLite's write lock held past its wait (an
+    evaluation run saving a very large number of flags) is said as ``StoreBusy``, so the form
+    says so in the reader's language and keeps the text."""
+    try:
+        with factory()() as session, session.begin():
+            yield session
+    except OperationalError as exc:
+        if review.is_lock_timeout(exc):
+            raise review.StoreBusy() from exc
+        raise
+
+
 def act(key: ScopeKey, flag_id: str, action: str, **fields: Any) -> None:
-    with factory()() as session, session.begin():
+    with _decision() as session:
         review.act(session, scope_of(key), flag_id, action, **fields)
     _clear_reads()
 
@@ -151,7 +168,7 @@ def act(key: ScopeKey, flag_id: str, action: str, **fields: Any) -> None:
 def bulk_act(key: ScopeKey, flag_ids: list[str], action: str, expected_versions: dict[str, int] | None = None,
              **fields: Any) -> int:
     """All of the flags or none; ``expected_versions`` as the user saw them (StaleFlag otherwise)."""
-    with factory()() as session, session.begin():
+    with _decision() as session:
         done = review.bulk_act(session, scope_of(key), flag_ids, action, expected_versions=expected_versions, **fields)
     _clear_reads()
     return len(done)

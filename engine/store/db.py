@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Column, Date, DateTime, Engine, MetaData, Table, bi
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///var/discretion-review.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -48,7 +49,9 @@ def make_engine(url: str | None = None) -> Engine:
             cur = conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
-            cur.execute("PRAGMA busy_timeout=10000")
+            # a writer waits this long for the write lock: longer than a 1M-case run's flag
+            # synchronisation holds it (about 10 s), so a reviewer's decision waits, not fails
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             # 64 MiB of pages per connection (SQLite's default is 2 MiB), taken only as pages are
             # read: a run writing 170,000 flags into their nine indexes took 8.9 s with the
             # default and 5.3 s with this; the whole 1M-case run 48 → 37 s

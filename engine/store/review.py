@@ -68,6 +68,21 @@ class StaleFlag(ReviewError):
     """Someone else changed the flag since it was read; nothing was saved, nothing typed is lost."""
 
 
+class StoreBusy(ReviewError):
+    """The database's write lock stayed taken past ``busy_timeout`` (an evaluation run saving a
+    very large number of flags): nothing was saved, nothing typed is lost; try again."""
+
+    def __init__(self) -> None:
+        super().__init__("ระบบกำลังบันทึกผลการประมวลผลตามเกณฑ์ จึงยังบันทึกไม่ได้ ข้อความที่ท่านพิมพ์ยังอยู่ในแบบฟอร์ม "
+                         "กรุณาบันทึกอีกครั้งในอีกสักครู่ / the database is busy saving an evaluation run, so nothing "
+                         "was saved; your text is still in the form: save again in a moment.")
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """Whether a database error is SQLite's write lock not freed within ``busy_timeout``."""
+    return "database is locked" in str(getattr(exc, "orig", exc))
+
+
 @dataclass
 class QueueFilter:
     measures: list[str] = field(default_factory=list)
