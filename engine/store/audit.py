@@ -65,7 +65,12 @@ def canonical(table: str, row: dict[str, Any]) -> str:
 
 
 def row_hash(prev_hash: str, table: str, row: dict[str, Any]) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{canonical(table, row)}".encode()).hexdigest()
+    return _linked(prev_hash, canonical(table, row))
+
+
+def _linked(prev_hash: str, text: str) -> str:
+    """The hash of an event whose canonical text is ``text``, after the event hashed ``prev_hash``."""
+    return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
 
 
 _MARK = "\x00the flag id\x00"  # JSON "\u0000the flag id\u0000": no other value of an event reads so
@@ -108,7 +113,7 @@ def append(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
             row["at"] = now
         if row.get("details") is not None:  # stored as it will read back, so the hash matches
             row["details"] = json.loads(json.dumps(_norm(row["details"]), ensure_ascii=False))
-        digest = hashlib.sha256(f"{prev}\n{text_of(row)}".encode()).hexdigest()  # = row_hash(prev, name, row)
+        digest = _linked(prev, text_of(row))
         row["prev_hash"], row["row_hash"] = prev, digest
         out.append(row)
         prev = digest

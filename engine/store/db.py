@@ -53,8 +53,8 @@ def make_engine(url: str | None = None) -> Engine:
             # synchronisation holds it (about 10 s), so a reviewer's decision waits, not fails
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             # 64 MiB of pages per connection (SQLite's default is 2 MiB), taken only as pages are
-            # read: a run writing 170,000 flags into their nine indexes took 8.9 s with the
-            # default and 5.3 s with this; the whole 1M-case run 48 → 37 s
+            # read: a run inserting 171,481 flags into their indexes took 8.9 s with the default
+            # and about 5 s with this (4.1 s with the later store work; README, Performance)
             cur.execute("PRAGMA cache_size=-65536")
             cur.close()
     return engine
