@@ -198,8 +198,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
             def tick(agency: str, subjects: int) -> None:
                 if bar is not None:
                     bar.update(min(subjects, bar.total - bar.n) if bar.total else subjects)
-            for _, rows, _ in iter_partitions(ds, as_of, params, catalogue, args.jobs, tick):
-                writer.write(rows)
+            for _, blocks, _ in iter_partitions(ds, as_of, params, catalogue, args.jobs, tick, lines_only=True):
+                writer.write_blocks(blocks)
     print(writer.summary(), file=sys.stderr)
     return EXIT_FLAGS if writer.count else EXIT_OK
 

@@ -144,7 +144,16 @@ def _column(table: Table, name: str, block: Any, n: int, seen: dict[str, Any]) -
             parsed.append(value)
     if len(parsed) == n:  # every value distinct: the dictionary is the column, in order
         return parsed
-    return list(map(parsed.__getitem__, encoded.indices.to_numpy(zero_copy_only=False).tolist()))
+    return list(map(parsed.__getitem__, _positions(encoded.indices)))
+
+
+def _positions(indices: Any) -> list[int]:
+    """A dictionary-encoded column's indices as Python ints: read from the Arrow buffer (its
+    ``to_numpy`` would import pandas, ~0.1 s of every start)."""
+    buffer = indices.buffers()[1]
+    if indices.null_count == 0 and str(indices.type) == "int32" and buffer.size % 4 == 0:
+        return memoryview(buffer).cast("i")[indices.offset:indices.offset + len(indices)].tolist()
+    return indices.to_pylist()
 
 
 def _parsed(cell: Any, text: str, required: bool) -> Any:

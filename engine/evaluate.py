@@ -16,20 +16,23 @@ import datetime as dt
 import gc
 import multiprocessing as mp
 import os
+import shutil
 import signal
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import count, islice
+from operator import le
 from typing import Any
 
 from . import durable
 from .calendar import GovernmentCalendar
 from .errors import EvaluationError
 from .facts import Index, Part, part_facts, plan_parts
-from .flags import Flag, FlagRenderer, FlagRow, row_sort_key
+from .flags import ROW_LINE, Flag, FlagRenderer, FlagRow, row_sort_key
 from .gcpause import paused_gc
 from .kb import KnowledgeBase, ParamValue
 from .models import Dataset
@@ -65,6 +68,14 @@ class _Job:
     # the engine's answers per engine key (durable.decide): each worker fills its own copy. A part
     # retried alone after a crash starts from an empty one, so it asks about every key it has.
     answers: durable.Answers = field(default_factory=dict)
+    lines_only: bool = False  # parts hand back Blocks of JSON lines, not rows
+    spool: str | None = None  # with lines_only: the folder through which parts hand their lines back
+
+
+# What a part hands back per rule (its flags in order): the rows, or — when only the lines are
+# wanted (``check``) — how many of each severity and the lines joined, so that the flags cross
+# from worker to caller as one string per rule and part, not a tuple each.
+Block = tuple[str, str, str, "list[FlagRow] | tuple[dict[str, int], bytes]"]  # measure, rule_id, subject_type, …
 
 
 # In a partition's fact counts, the key of a rule's count of the facts it applies to (rules
@@ -83,26 +94,74 @@ def evaluated_subjects(rule: Rule, counts: Counter | dict[str, int]) -> int:
 _JOB: _Job | None = None  # set in the parent before forking; workers inherit it
 
 
-def _evaluate_part(part: Part) -> tuple[Part, list[FlagRow], Counter]:
+def _evaluate_part(part: Part) -> tuple[Part, list[Block] | tuple[str, list[Block]], Counter]:
     with paused_gc():  # facts and flags form no cycles: see gcpause.py
-        return _evaluate(part)
+        part, by_rule, kinds = _evaluate(part)
+        blocks = _blocks(by_rule, _JOB.lines_only)
+        if _JOB.spool is None:
+            return part, blocks, kinds
+        # the lines go through a file, not the result pipe: one copy each way, no pickling
+        path = os.path.join(_JOB.spool, f"{os.getpid()}-{next(_SPOOLED)}")
+        with open(path, "wb") as fh:
+            fh.writelines([payload[1] for *_, payload in blocks])
+        return part, (path, [(*key, (payload[0], len(payload[1]))) for *key, payload in blocks]), kinds
 
 
-def _evaluate(part: Part) -> tuple[Part, list[FlagRow], Counter]:
+_SPOOLED = count()
+
+
+def _unspooled(result: tuple[Part, Any, Counter]) -> tuple[Part, list[Block], Counter]:
+    """A part's result as ``_evaluate_part`` made it, its lines read back from the spool file."""
+    part, blocks, kinds = result
+    if isinstance(blocks, tuple):
+        path, sized = blocks
+        with open(path, "rb") as fh:
+            data = memoryview(fh.read())
+        os.unlink(path)
+        blocks, at = [], 0
+        for *key, (severities, size) in sized:
+            blocks.append((*key, (severities, data[at:at + size])))
+            at += size
+    return part, blocks, kinds
+
+
+def _blocks(by_rule: dict[str, list[FlagRow]], lines_only: bool) -> list[Block]:
+    """A part's flags in ``row_sort_key`` order, a block per rule. Each rule's rows come in the
+    order of the part's facts, which for cases is their id order already: sorted only if not."""
+    out: list[Block] = []
+    for rows in sorted(by_rule.values(), key=lambda rows: row_sort_key(rows[0])):
+        subjects = [(r[4], r[5]) for r in rows]
+        if not all(map(le, subjects, islice(subjects, 1, None))):
+            rows.sort(key=row_sort_key)
+        first = rows[0]
+        if lines_only:
+            out.append((first[1], first[2], first[3], (dict(Counter([r[6] for r in rows])),
+                                                       b"".join([r[ROW_LINE] for r in rows]))))
+        else:
+            out.append((first[1], first[2], first[3], rows))
+    return out
+
+
+def _evaluate(part: Part) -> tuple[Part, dict[str, list[FlagRow]], Counter]:
     job = _JOB
     assert job is not None, "worker started without a job"
     by_id, row = job.catalogue.by_id, job.renderer.row
     answers = job.answers  # what this worker has asked the engine already, in earlier parts too
     kinds: Counter = Counter()
     shapes: Counter = Counter()
-    rows: list[FlagRow] = []
+    by_rule: dict[str, list[FlagRow]] = {}
     facts_of_part = part_facts(job.index, part, job.as_of)
     while facts := list(islice(facts_of_part, _FACTS_AT_ONCE)):  # a few thousand facts in memory at a time
         keys, answers = durable.decide(job.compiled, facts, known=answers)
         kinds.update(f["_type"] for f in facts)
         shapes.update(k for k in keys if k is not None)
-        rows += [row(by_id[action.rule_id], action.severity, fact)
-                 for fact, key in zip(facts, keys) if key is not None for action in answers[key]]
+        for fact, key in zip(facts, keys):
+            if key is not None:
+                for action in answers[key]:
+                    rows = by_rule.get(action.rule_id)
+                    if rows is None:
+                        rows = by_rule[action.rule_id] = []
+                    rows.append(row(by_id[action.rule_id], action.severity, fact))
     # rules with applies_to: counted per distinct engine key (the test reads only what the key shows)
     for key, n in shapes.items():
         tests = job.applies.get(key[0])
@@ -112,7 +171,7 @@ def _evaluate(part: Part) -> tuple[Part, list[FlagRow], Counter]:
                 if test(shown):
                     for count_key in count_keys:
                         kinds[count_key] += n
-    return part, rows, kinds
+    return part, by_rule, kinds
 
 
 _FACTS_AT_ONCE = 4000
@@ -183,12 +242,15 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     catalogue: RuleCatalogue | None = None, jobs: int | None = None,
                     progress: ProgressFn | None = None, calendar: GovernmentCalendar | None = None,
                     corrective: dict[str, tuple[int, dt.date]] | None = None,
-                    stored: dict[str, ParamValue] | None = None,
-                    ) -> Iterator[tuple[str, list[FlagRow], Counter]]:
+                    stored: dict[str, ParamValue] | None = None, lines_only: bool = False,
+                    ) -> Iterator[tuple[str, list[Any], Counter]]:
     """Yield ``(agency_id, flag rows, fact counts)`` per agency, in agency order, the rows in
     ``row_sort_key`` order (``Flag.from_row`` makes a flag of one). The counts are by fact
     kind, and by rule (key ``APPLIES + rule_id``) for rules with ``applies_to``: read a rule's
     with ``evaluated_subjects``.
+
+    With ``lines_only``, each agency's flags come as ``(rule_id, {severity: count}, lines)``
+    in the same order: their lines of JSON joined, a string per rule and part.
 
     ``params`` are the run's values (KB defaults with ``--set``); the dataset's ``parameters``
     rows refine them per agency and process. ``corrective`` (store runs only) feeds rule
@@ -210,28 +272,38 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     for key, keys in shared.items():
         applies.setdefault(key[0], []).append((matcher(conditions[key]), keys))
     _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), as_of, kb,
-                FlagRenderer(kb, as_of), applies)
+                FlagRenderer(kb, as_of), applies, lines_only=lines_only,
+                spool=tempfile.mkdtemp(prefix="discretion-review-") if lines_only else None)
     jobs = max(1, jobs or os.cpu_count() or 1)
     parts = plan_parts(index, slice_size(len(ds.cases), jobs))
     last_part = {part[0]: part for part in parts}  # the part that completes its agency
     gc.collect()
     gc.freeze()  # keep the shared dataset's pages untouched by the workers' collector
     done = 0
-    rows: list[FlagRow] = []
     kinds: Counter = Counter()
 
-    def gathered(result: tuple[Part, list[FlagRow], Counter]) -> tuple[str, list[FlagRow], Counter] | None:
-        nonlocal rows, kinds
-        part, part_rows, part_kinds = result
-        rows.extend(part_rows)
+    groups: dict[tuple[str, str, str], list[Any]] = {}  # an agency's flags so far, per rule, in part order
+
+    def gathered(result: tuple[Part, list[Block], Counter]) -> tuple[str, list[Any], Counter] | None:
+        """An agency's flags once its last part is in: each rule's flags from its parts in part
+        order, which is their order (a part's cases come before the next part's in id order)."""
+        nonlocal kinds
+        part, blocks, part_kinds = result
+        for measure, rule_id, subject_type, payload in blocks:
+            groups.setdefault((measure, rule_id, subject_type), []).append(payload)
         kinds.update(part_kinds)
         if progress:
             progress(part[0], _facts(part_kinds))
         if last_part[part[0]] != part:
             return None
-        out = (part[0], sorted(rows, key=row_sort_key), kinds)
-        rows, kinds = [], Counter()
-        return out
+        if lines_only:
+            out: list[Any] = [(key[1], *payload) for key in sorted(groups) for payload in groups[key]]
+        else:
+            out = [row for key in sorted(groups) for payload in groups[key] for row in payload]
+        result_kinds = kinds
+        groups.clear()
+        kinds = Counter()
+        return part[0], out, result_kinds
 
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(parts) or 1), mp_context=mp.get_context("fork"),
@@ -246,17 +318,19 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     if nxt is None:
                         break
                     in_flight[nxt] = pool.submit(_evaluate_part, nxt)
-                out = gathered(in_flight.pop(part).result())
+                out = gathered(_unspooled(in_flight.pop(part).result()))
                 done += 1
                 if out is not None:
                     yield out
     except BrokenProcessPool:
         for part in parts[done:]:
-            out = gathered(_run_isolated(part))
+            out = gathered(_unspooled(_run_isolated(part)))
             if out is not None:
                 yield out
     finally:
         gc.unfreeze()
+        if _JOB is not None and _JOB.spool is not None:
+            shutil.rmtree(_JOB.spool, ignore_errors=True)
         _JOB = None
 
 

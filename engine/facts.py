@@ -26,6 +26,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
+from operator import attrgetter, le
 from typing import Any
 
 from .calendar import GovernmentCalendar, add_years, days, fiscal_year
@@ -165,6 +167,9 @@ class Index:
     resolver: ParameterResolver
     calendar: GovernmentCalendar
     corrective: dict[str, tuple[int, dt.date]] | None = None
+    # each agency's cases in case-id order (``part_facts`` slices them: a slice's flags of a rule
+    # then all come before the next slice's, in the order flags are written)
+    cases_by_id: dict[str, list[Case]] = field(default_factory=dict)
     _chains: dict[str, list[str]] = field(default_factory=dict)
     _plain: dict[tuple[str, str, str], tuple[dict[str, ParamValue], dict[str, Any]]] = field(default_factory=dict)
 
@@ -202,10 +207,13 @@ class Index:
             for item in getattr(ds, name):
                 by_agency[item.agency_id][name].append(item)
         resolver = ParameterResolver(kb, params if params is not None else kb.defaults(), ds.parameters, stored)
+        case_id = attrgetter("case_id")
+        cases_by_id = {agency: cases if all(map(le, map(case_id, cases), map(case_id, islice(cases, 1, None))))
+                       else sorted(cases, key=case_id) for agency, cases in cases_by_agency.items()}
         return cls(ds, processes, officers, processes_by_agency, officers_by_agency,
                    cases_by_agency, cases_by_officer, cases_by_process, escalations_by_case, notices_by_case,
                    by_agency, {a.agency_id: a.name for a in ds.agencies}, resolver,
-                   calendar or default_calendar(), corrective)
+                   calendar or default_calendar(), corrective, cases_by_id)
 
     def agency_ids(self) -> list[str]:
         return [a.agency_id for a in self.dataset.agencies]
@@ -261,7 +269,7 @@ def part_facts(index: Index, part: Part, as_of: dt.date) -> Iterator[Fact]:
             yield officer_fact(index, o, decided, as_of)
             yield from officer_applicant_facts(index, o, decided, as_of)
         return
-    for c in index.cases_by_agency.get(agency_id, [])[lo:hi]:
+    for c in index.cases_by_id.get(agency_id, [])[lo:hi]:
         if c.received_on <= as_of:
             yield case_fact(index, c, agency_id, as_of)
 
@@ -272,7 +280,7 @@ def plan_parts(index: Index, slice_size: int) -> list[Part]:
     parts: list[Part] = []
     for agency_id in index.agency_ids():
         parts.append((agency_id, -1, -1))
-        n = len(index.cases_by_agency.get(agency_id, ()))
+        n = len(index.cases_by_id.get(agency_id, ()))
         parts.extend((agency_id, lo, min(n, lo + slice_size)) for lo in range(0, n, slice_size))
     return parts
 

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import string
 from dataclasses import asdict, dataclass
+from collections.abc import Callable
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -115,6 +116,132 @@ def _message(template: str) -> _Message:
     return _Message(template)
 
 
+_CLEAN_MEMO_SIZE = 1 << 16  # distinct strings remembered per process (ids, names): then it starts again
+
+
+class _Pieces:
+    """A value as it goes into a message's line of JSON: its shown text (``_shown``), escaped
+    and UTF-8 encoded — or ``False`` when the text is empty or has whitespace that the
+    message's normalisation (``" ".join(text.split())``) would change. A message made of
+    such pieces and normalised literals is normalised already; one ``False`` piece makes
+    ``b"".join`` fail, and the message is then worded the reference way (``_Message.render``)."""
+
+    __slots__ = ("strs", "ints", "dates")
+
+    def __init__(self) -> None:
+        self.strs: dict[str, bytes | bool] = {}
+        self.ints: dict[int, bytes] = {}
+        self.dates: dict[str, dict[dt.date, bytes | bool]] = {"th": {}, "en": {}}
+
+    @staticmethod
+    def text(text: str) -> bytes | bool:
+        if not text or " ".join(text.split()) != text:
+            return False
+        return _json_text(text)
+
+    def of_str(self, value: str) -> bytes | bool:
+        if len(self.strs) >= _CLEAN_MEMO_SIZE:
+            self.strs.clear()
+        out = self.strs[value] = self.text(value)
+        return out
+
+    def of_int(self, value: int) -> bytes | bool:
+        if len(self.ints) >= _CLEAN_MEMO_SIZE:
+            self.ints.clear()
+        out = self.ints[value] = str(value).encode()
+        return out
+
+    def of_date(self, value: dt.date, lang: str) -> bytes | bool:
+        out = self.dates[lang][value] = self.text(_date_text(value, lang))
+        return out
+
+    def of_other(self, value: Any, lang: str) -> bytes | bool:
+        return self.text(_shown(value, lang))
+
+
+def _normalised_literals(parts: tuple[tuple[str, str], ...], tail: str) -> list[str]:
+    """A template's literal texts as they stand in its normalised message, when every value
+    between them is a ``_Pieces`` piece: runs of whitespace as one space, none at either end."""
+    texts = [literal for literal, _ in parts] + [tail]
+    out = []
+    for i, text in enumerate(texts):
+        words = text.split()
+        inner = " ".join(words)
+        if words and i > 0 and text[0].isspace():
+            inner = " " + inner
+        if words and i < len(texts) - 1 and text[-1].isspace():
+            inner += " "
+        if not words and text and 0 < i < len(texts) - 1:
+            inner = " "  # whitespace alone between two values
+        out.append(inner)
+    return out
+
+
+# what a flag's message can name besides its fact's attributes (FlagRenderer.row, _values)
+_OWN = ("as_of", "measure", "rule_id", "id", "agency")
+
+
+def _compile_writer(rule: Rule, th: _Message, en: _Message, names: tuple[str, ...], as_of: dt.date,
+                    pieces: _Pieces, parameters: Any) -> Callable[..., tuple[bytes, bytes, dict[str, Any]] | None]:
+    """One rule's flags' messages (escaped, encoded, normalised; the English one without its
+    full stop) and evidence values, by a function made for the rule: its names looked up in
+    ``_values``' order (skipping the phrases, ``_phrases``, and the ``parameters`` it cannot
+    be), its literals encoded once. Returns None when a value's text needs normalising: the
+    caller then words the flag the reference way.
+
+    The generated source holds only indices: names and literals are bound as constants."""
+    consts: dict[str, Any] = {"A": _ABSENT, "S": pieces.strs, "I": pieces.ints, "DTH": pieces.dates["th"],
+                              "DEN": pieces.dates["en"], "ps": pieces, "str": str, "int": int, "date": dt.date}
+    lines = ["def write(fact, ph, plain):", "    g = fact.get"]
+    own = {"as_of": as_of, "measure": rule.measure, "rule_id": rule.rule_id}
+    for i, name in enumerate(names):
+        consts[f"n{i}"], consts[f"u{i}"] = name, "_" + name
+        if name in own:
+            consts[f"k{i}"] = own[name]
+            lines.append(f"    v{i} = k{i}")
+        elif name == "id":
+            lines.append(f"    v{i} = fact['_id']")
+        elif name == "agency":
+            lines.append(f"    v{i} = fact['_agency']")
+        else:
+            chain = [f"ph.get(n{i}, A)"] if name in PHRASES else []
+            chain += [f"plain.get(n{i}, A)"] if name in parameters else []
+            chain += [f"g(u{i}, A)", f"g(n{i})"]
+            lines.append(f"    v{i} = {chain[0]}")
+            lines += [f"    if v{i} is A: v{i} = {more}" for more in chain[1:]]
+    used = {name for message in (th, en) for name in message.names}
+    for i, name in enumerate(names):
+        if name not in used:
+            continue
+        lines += [f"    c = v{i}.__class__",
+                  f"    if c is str: s{i} = S.get(v{i}) or ps.of_str(v{i})",
+                  f"    elif c is int: t{i} = e{i} = I.get(v{i}) or ps.of_int(v{i})",
+                  f"    elif c is date: t{i}, e{i} = DTH.get(v{i}) or ps.of_date(v{i}, 'th'), "
+                  f"DEN.get(v{i}) or ps.of_date(v{i}, 'en')",
+                  f"    else: t{i}, e{i} = ps.of_other(v{i}, 'th'), ps.of_other(v{i}, 'en')",
+                  f"    if c is str: t{i} = e{i} = s{i}"]
+    at = {name: i for i, name in enumerate(names)}
+    for lang, message in (("th", th), ("en", en)):
+        literals = _normalised_literals(message.parts, message.tail)
+        pieces_expr = []
+        for j, (_, name) in enumerate(message.parts):
+            consts[f"l{lang}{j}"] = _json_text(literals[j])
+            pieces_expr += [f"l{lang}{j}", f"{'t' if lang == 'th' else 'e'}{at[name]}"]
+        consts[f"l{lang}tail"] = _json_text(literals[-1])
+        pieces_expr.append(f"l{lang}tail")
+        lines.append(f"    m{lang} = ({', '.join(pieces_expr)},)")
+    evidence = ", ".join(f"n{at[name]}: v{at[name]}" for name in rule.evidence)
+    lines += ["    try:",
+              "        th = b''.join(mth)",
+              "        en = b''.join(men).rstrip(b'.')",
+              "    except TypeError:",
+              "        return None",
+              f"    return th, en, {{{evidence}}}"]
+    namespace = dict(consts)
+    exec(compile("\n".join(lines), f"<flag writer {rule.rule_id}>", "exec"), namespace)  # noqa: S102
+    return namespace["write"]
+
+
 def _values(fact: Fact, names: tuple[str, ...], own: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """The values of ``names`` for one flag, each looked up once, in order: the flag's own (id,
     rule, as_of …), the fact's phrases, its parameter values, its details (``_x``), its
@@ -161,6 +288,16 @@ def _escalation_phrases(out: dict[str, Any], outside: list[Any], late: list[Any]
                                   for r, on, f_, c in without)
     out["without_en"] = "; ".join(f"report {r} (investigated on {format_date(on, 'en')}) has no {missing_en[(f_, c)]}"
                                   for r, on, f_, c in without)
+
+
+# every name ``_phrases`` can word, whatever the fact
+PHRASES = frozenset((
+    "start_on", "elapsed", "basis_th", "basis_en", "status_th", "status_en", "outside", "outside_th", "outside_en",
+    "late_investigations", "late_th", "late_en", "without_finding", "without_th", "without_en", "coi_th", "coi_en",
+    "notices", "notices_not_copied_ids",
+    "published_th", "published_en", "manual_review_th", "manual_review_en", "latest_case_ids", "sample_percent",
+    "sample_size", "sample_reviewed",
+    "staff", "first_reported_on_date", "round", "round_deadline", "reported_th", "reported_en"))
 
 
 def _phrases(fact: Fact) -> dict[str, Any]:
@@ -302,18 +439,37 @@ def evidence_text(line: bytes) -> str:
     return line[line.index(b',"evidence":') + 12:line.rindex(b"}")].decode()
 
 
+_NO_PHRASES: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What a renderer works out once per rule."""
+    writer: Callable[..., tuple[bytes, bytes, dict[str, Any]] | None]  # _compile_writer
+    id_prefix: Any  # the SHA-256 state after the flag id's rule and subject type (make_flag_id)
+    date_map: bool  # a parameter is a date map: the limits' wording is the fact's own
+    applicant_apart: bool  # an applicant goes into the evidence after the rule's own names
+    phrased: bool  # its messages or evidence name a phrase (PHRASES)
+
+
 class FlagRenderer:
     """Builds the flags of one evaluation (one ``as_of``): what repeats from flag to flag (a
     rule's citation, the limits a parameter set reads as) is worded once."""
 
-    def __init__(self, kb: KnowledgeBase, as_of: dt.date):
+    def __init__(self, kb: KnowledgeBase, as_of: dt.date, compiled: bool = True):
+        """``compiled=False`` words every message the reference way (``_Message.render``),
+        which the compiled writers (``_compile_writer``) are tested against."""
         self.kb, self.as_of, self.as_of_text = kb, as_of, as_of.isoformat()
+        self.compiled = compiled
         self._suffix: dict[tuple[Any, ...], tuple[str, str, dict[str, Any]]] = {}
         # a parameter set's plain values, by the set's id (the set is kept, so its id stays its own)
         self._values: dict[int, tuple[dict[str, ParamValue], dict[str, Any]]] = {}
         self._compiled: dict[str, tuple[_Message, _Message, tuple[str, ...]]] = {}
         self._heads: dict[tuple[str, str], bytes] = {}
         self._as_of_json = as_of_field(as_of)
+        self._pieces = _Pieces()
+        self._rules: dict[str, _Prepared] = {}
+        self._by_set: dict[tuple[str, int], tuple[dict[str, ParamValue], tuple[bytes, bytes, bytes]]] = {}
 
     def _messages(self, rule: Rule) -> tuple[_Message, _Message, tuple[str, ...]]:
         """A rule's two messages, parsed, and every name they and its evidence read."""
@@ -363,30 +519,71 @@ class FlagRenderer:
             out = self._heads[key] = orjson.dumps(fields)[1:-1]
         return out
 
+    def _prepared(self, rule: Rule) -> _Prepared:
+        out = self._rules.get(rule.rule_id)
+        if out is None:
+            th, en, names = self._messages(rule)
+            out = self._rules[rule.rule_id] = _Prepared(
+                _compile_writer(rule, th, en, names, self.as_of, self._pieces, self.kb.parameters),
+                hashlib.sha256(f"{rule.rule_id}\x1f{rule.subject}\x1f".encode()),
+                any(self.kb.parameters[n].type == "date_map" for n in rule.parameters),
+                "applicant" not in rule.evidence, not PHRASES.isdisjoint(names))
+        return out
+
+    def _shared(self, rule: Rule, params: dict[str, ParamValue], fact: Fact, date_map: bool,
+                ) -> tuple[bytes, bytes, bytes]:
+        """``_suffixes`` for a rule and a parameter set, remembered by the set's id (kept with
+        the answer, so the id stays its own); a round's deadline is the fact's own."""
+        if date_map:
+            return self._suffixes(rule, {n: params[n] for n in rule.parameters}, fact)
+        key = (rule.rule_id, id(params))
+        hit = self._by_set.get(key)
+        if hit is None or hit[0] is not params:
+            hit = self._by_set[key] = (params, self._suffixes(rule, {n: params[n] for n in rule.parameters}, fact))
+        return hit[1]
+
     def row(self, rule: Rule, severity: str, fact: Fact) -> FlagRow:
         """The flag of one rule on one fact (the fact carries its own parameter values), its
         line of JSON put together from pieces: what repeats from flag to flag is encoded once."""
-        th, en, names = self._messages(rule)
-        subject, agency = fact["_id"], fact["_agency"]
-        own = {"as_of": self.as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": subject,
-               "agency": agency}
-        values = _values(fact, names, own, self._plain(fact["_params"]))
-        params = fact["_params"]
-        suffix_th, suffix_en, param_evidence = self._suffixes(rule, {n: params[n] for n in rule.parameters}, fact)
-        evidence = orjson.dumps({name: values[name] for name in rule.evidence}, option=orjson.OPT_NON_STR_KEYS)
-        applicant = fact.get("_applicant")
-        tail = [param_evidence] if param_evidence else []
-        if applicant is not None and "applicant" not in rule.evidence:
-            tail.append(b'"applicant":' + orjson.dumps(applicant))
-        if tail:
-            evidence = evidence[:-1] + (b"," if len(evidence) > 2 else b"") + b",".join(tail) + b"}"
+        prepared = self._prepared(rule)
+        subject, agency, params = fact["_id"], fact["_agency"], fact["_params"]
+        plain = self._plain(params)
+        phrases = fact.get("__phrases") if prepared.phrased else _NO_PHRASES
+        if phrases is None:  # a fact with several flags words its phrases once
+            phrases = fact["__phrases"] = _phrases(fact)
+        written = prepared.writer(fact, phrases, plain) if self.compiled else None
+        if written is None:  # a value with whitespace to normalise: the reference way
+            if phrases is _NO_PHRASES:
+                phrases = fact.get("__phrases")
+                if phrases is None:
+                    fact["__phrases"] = _phrases(fact)
+            th, en, names = self._messages(rule)
+            own = {"as_of": self.as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": subject,
+                   "agency": agency}
+            values = _values(fact, names, own, plain)
+            written = (_json_text(th.render(values, "th")), _json_text(en.render(values, "en").rstrip(".")),
+                       {name: values[name] for name in rule.evidence})
+        message_th, message_en, shown = written
+        suffix_th, suffix_en, param_evidence = self._shared(rule, params, fact, prepared.date_map)
         dumps = orjson.dumps
-        flag_id = make_flag_id(rule.rule_id, rule.subject, subject, applicant)
+        evidence = dumps(shown, option=orjson.OPT_NON_STR_KEYS)
+        applicant = fact.get("_applicant")
+        if applicant is not None and prepared.applicant_apart:
+            tail = b'"applicant":' + dumps(applicant)
+            if param_evidence:
+                tail = param_evidence + b"," + tail
+        else:
+            tail = param_evidence
+        if tail:
+            evidence = evidence[:-1] + (b"," if len(evidence) > 2 else b"") + tail + b"}"
+        digest = prepared.id_prefix.copy()
+        digest.update(f"{subject}\x1f{applicant or ''}".encode())
+        flag_id = "F" + digest.hexdigest()[:20]
         line = b"".join((
             b'{"flag_id":"', flag_id.encode(), b'",',
             self._head(rule, severity), b',"subject_id":', dumps(subject), b',"agency_id":', dumps(agency),
-            self._as_of_json, b',"message_th":"', _json_text(th.render(values, "th")), suffix_th,
+            self._as_of_json, b',"message_th":"', message_th, suffix_th,
             # the sentence's full stop moves after the limits and the citation
-            b'","message_en":"', _json_text(en.render(values, "en").rstrip(".")), suffix_en,
+            b'","message_en":"', message_en, suffix_en,
             b'","evidence":', evidence, b"}\n"))
         return (agency, rule.measure, rule.rule_id, rule.subject, subject, applicant or "", severity, flag_id, line)

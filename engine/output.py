@@ -60,22 +60,37 @@ class FlagWriter:
         self.count += len(rows)
         self.by_severity.update(r[6] for r in rows)
         self.by_rule.update(r[2] for r in rows)
-        if self.fmt == "jsonl":  # each flag is its line of JSON already
+        self._lines([r[ROW_LINE] for r in rows])
+
+    def write_blocks(self, blocks: list[tuple[str, dict[str, int], bytes]]) -> None:
+        """Write flags as ``iter_partitions(lines_only=True)`` hands them over: per rule, how
+        many of each severity and their lines of JSON."""
+        for rule_id, severities, _ in blocks:
+            n = sum(severities.values())
+            self.count += n
+            self.by_rule[rule_id] += n
+            self.by_severity.update(severities)
+        self._lines([lines for _, _, lines in blocks])
+
+    def _lines(self, chunks: list[bytes]) -> None:
+        """Flags' lines of JSON (one or many a chunk), written as they are or as the format asks."""
+        if self.fmt == "jsonl":
             if hasattr(self.stream, "buffer"):
                 self.stream.flush()
-                self.stream.buffer.writelines([r[ROW_LINE] for r in rows])
+                self.stream.buffer.writelines(chunks)
             else:
-                self.stream.write(b"".join([r[ROW_LINE] for r in rows]).decode())
+                self.stream.write(b"".join(chunks).decode())
             return
-        for r in rows:
-            f = orjson.loads(r[ROW_LINE])
+        for line in (line for chunk in chunks for line in bytes(chunk).splitlines()):
+            f = orjson.loads(line)
             if self.fmt == "csv":
                 values = [f[c] for c in CSV_COLUMNS[:-1]] + [orjson.dumps(f["evidence"]).decode()]
                 self._csv.writerow([safe_cell(v) for v in values])
             else:
                 message = f["message_th"] if self.lang == "th" else f["message_en"]
-                severity = SEVERITY_TH[r[6]] if self.lang == "th" else r[6]
-                self.stream.write(self._row([severity, r[2], f"{r[3]}:{r[4]}", r[0], message]) + "\n")
+                severity = SEVERITY_TH[f["severity"]] if self.lang == "th" else f["severity"]
+                self.stream.write(self._row([severity, f["rule_id"], f"{f['subject_type']}:{f['subject_id']}",
+                                             f["agency_id"], message]) + "\n")
 
     def summary(self, lang: str = "th") -> str:
         sev = ", ".join(f"{k} {self.by_severity[k]}" for k in ("high", "medium", "low") if self.by_severity[k])

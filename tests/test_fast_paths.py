@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import orjson
@@ -15,6 +17,7 @@ import engine.evaluate
 import engine.loader
 from engine import columnar, durable
 from engine.demo import generate
+from engine.cli import main
 from engine.evaluate import evaluate
 from engine.facts import Index, part_facts, plan_parts
 from engine.flags import Flag, FlagRenderer, evidence_text
@@ -164,6 +167,36 @@ def test_small_case_slices_give_the_same_flags_in_the_same_order(demo, monkeypat
     assert agencies == sorted(agencies, key=[a.agency_id for a in ds.agencies].index)
 
 
+def test_check_gets_each_parts_lines_through_a_file_in_the_order_evaluate_gives(demo, monkeypatch, tmp_path):
+    """``check`` takes each part's flags as a rule's lines joined, through a spool file; parts
+    are slices of each agency's cases in id order, so a rule's lines from one slice all come
+    before the next slice's. With cases listed in reverse too, and slices of 7 cases, the lines
+    are ``evaluate``'s flags in the written order (agency, measure, rule, subject, applicant);
+    the spool files are gone afterwards."""
+    folder, sets = demo
+    reversed_folder = tmp_path / "reversed"
+    shutil.copytree(folder, reversed_folder)
+    header, *rows = (folder / "cases.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (reversed_folder / "cases.csv").write_text(header + "".join(reversed(rows)), encoding="utf-8")
+    params = default_catalogue().kb.resolve_parameters(sets)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    for data in (folder, reversed_folder):
+        ds = load_dataset(data)
+        whole = [f.to_dict() for f in evaluate(ds, AS_OF, params, jobs=2).flags]
+        rank = {a.agency_id: n for n, a in enumerate(ds.agencies)}
+        assert whole == sorted(whole, key=lambda f: (rank[f["agency_id"]], f["measure"], f["rule_id"], f["subject_type"],
+                                                     f["subject_id"], f["evidence"].get("applicant") or ""))
+        with monkeypatch.context() as small:
+            small.setattr(engine.evaluate, "slice_size", lambda cases, jobs: 7)
+            out = tmp_path / f"{data.name}.jsonl"
+            code = main(["check", str(data), "--as-of", AS_OF.isoformat(), "--no-progress", "--output", str(out),
+                         *(a for s in sets for a in ("--set", s))])
+        assert code == 1
+        assert [orjson.loads(line) for line in out.read_bytes().splitlines()] == whole
+        assert not list(tmp_path.glob("discretion-review-*"))
+        assert len(whole) > 300
+
+
 def test_a_flag_row_is_the_flag_as_one_line_of_json(demo):
     compiled, facts = _facts(demo)
     keys, answers = durable.decide(compiled, facts)
@@ -186,6 +219,37 @@ def test_a_flag_row_is_the_flag_as_one_line_of_json(demo):
         # the evidence names every parameter the rule used, with its value and source
         for name in catalogue.by_id[rule_id].parameters:
             assert flag.evidence["parameters"][name]["source_th"]
+
+
+_AWKWARD = ["", " ", "  two  spaces  ", "line\nbreak", 'say "no"', "back\\slash", "tab\there", "bell\x07",
+            "ends with dots...", "ก  ข\u3000ค", "\u2028", "x", "5"]
+
+
+def test_compiled_message_writers_word_every_flag_as_the_reference_wording_does(demo):
+    """Every flag of the demo data, and the same facts with awkward texts in every detail a
+    message quotes (empty, padded, line breaks, quotes, control characters, trailing dots):
+    the line is the same byte for byte whether its messages are worded by the rule's compiled
+    writer or by the reference ``_Message.render`` with normalisation and escaping."""
+    compiled, facts = _facts(demo)
+    keys, answers = durable.decide(compiled, facts)
+    catalogue = default_catalogue()
+    fast, reference = FlagRenderer(catalogue.kb, AS_OF), FlagRenderer(catalogue.kb, AS_OF, compiled=False)
+    flagged = [(catalogue.by_id[a.rule_id], a.severity, f) for f, k in zip(facts, keys) if k is not None
+               for a in answers[k]]
+    assert len({rule.rule_id for rule, _, _ in flagged}) >= 15
+    for rule, severity, fact in flagged:
+        assert fast.row(rule, severity, dict(fact)) == reference.row(rule, severity, dict(fact)), rule.rule_id
+    tried = 0
+    for n, (rule, severity, fact) in enumerate(flagged[::3]):
+        texts = [k for k, v in fact.items() if k != "_type" and (
+            isinstance(v, str) or isinstance(v, list) and v and all(isinstance(x, str) for x in v))]
+        for k in texts:
+            text = _AWKWARD[(n + tried) % len(_AWKWARD)]
+            awkward = dict(fact, **{k: text if isinstance(fact[k], str) else [text, None][:1 + tried % 2]})
+            awkward.pop("__phrases", None)
+            tried += 1
+            assert fast.row(rule, severity, dict(awkward)) == reference.row(rule, severity, dict(awkward)), (rule, k)
+    assert tried > 1000
 
 
 def test_the_evidence_of_a_line_is_its_last_field_whatever_the_texts_before_hold():
