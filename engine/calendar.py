@@ -72,7 +72,7 @@ class GovernmentCalendar:
         for e in entries:  # a later entry for the same date wins (run-time entries come last)
             self.entries[e.date] = e
         self._en = holidays.country_holidays("TH", categories=CATEGORIES, language="en_US")
-        self._th = holidays.country_holidays("TH", categories=CATEGORIES, language="th")
+        self._th_names: holidays.HolidayBase | None = None  # Thai names: only for showing a holiday
         self._off: dict[int, bool] = {}
         self._origin: int | None = None
         self._counts: list[int] = []  # _counts[i] = working days in (origin, origin + i]
@@ -115,7 +115,9 @@ class GovernmentCalendar:
             return None
         if lang != "th":
             return "; ".join(self._library_names(day))
-        return "; ".join(n for n in (self._th.get(day) or "").split("; ") if n != "วันแรงงานแห่งชาติ")
+        if self._th_names is None:
+            self._th_names = holidays.country_holidays("TH", categories=CATEGORIES, language="th")
+        return "; ".join(n for n in (self._th_names.get(day) or "").split("; ") if n != "วันแรงงานแห่งชาติ")
 
     # -- cumulative working-day counts, so that each count is two look-ups ----------------
     def _cover(self, lo: int, hi: int) -> None:

@@ -30,6 +30,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from .errors import EvaluationError
 from .facts import KINDS, Fact, attribute_names
 from .rules import Rule
@@ -205,7 +207,7 @@ def _run_batch(dre: Any, handle: int, compiled: CompiledRules, batch: list[Fact]
                payload: list[dict[str, Any]]) -> list[tuple[int, Action]]:
     """The (position in the batch, action) pairs durable-rules fires on a batch of facts."""
     try:
-        code, _ = dre.assert_facts(handle, json.dumps(payload))
+        code, _ = dre.assert_facts(handle, orjson.dumps(payload).decode())
     except Exception as exc:  # the C core raises plain exceptions carrying an error number
         raise EvaluationError(f"durable-rules rejected a batch of {len(batch)} facts: {exc}") from exc
     if code == 2:
@@ -216,7 +218,7 @@ def _run_batch(dre: Any, handle: int, compiled: CompiledRules, batch: list[Fact]
     while result:
         _, message, state_handle = result
         while message:
-            for action_name, frame in json.loads(message).items():
+            for action_name, frame in orjson.loads(message).items():
                 matches.append((frame["m"]["id"], compiled.actions[action_name]))
             message = dre.complete_and_start_action(handle, state_handle)
         result = dre.start_action(handle)

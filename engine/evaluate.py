@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import gc
+import mmap
 import multiprocessing as mp
 import os
 import shutil
@@ -25,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import count, islice
-from operator import le
+from operator import itemgetter, le
 from typing import Any
 
 from . import durable
@@ -68,14 +69,14 @@ class _Job:
     # the engine's answers per engine key (durable.decide): each worker fills its own copy. A part
     # retried alone after a crash starts from an empty one, so it asks about every key it has.
     answers: durable.Answers = field(default_factory=dict)
-    lines_only: bool = False  # parts hand back Blocks of JSON lines, not rows
-    spool: str | None = None  # with lines_only: the folder through which parts hand their lines back
+    # when only the flags' lines are wanted (``check``): the folder through which parts hand them back
+    spool: str | None = None
 
 
 # What a part hands back per rule (its flags in order): the rows, or — when only the lines are
-# wanted (``check``) — how many of each severity and the lines joined, so that the flags cross
-# from worker to caller as one string per rule and part, not a tuple each.
-Block = tuple[str, str, str, "list[FlagRow] | tuple[dict[str, int], bytes]"]  # measure, rule_id, subject_type, …
+# wanted (``check``) — how many of each severity and the lines (written to a spool file, so that
+# the flags cross from worker to caller as one file per part, not a tuple each).
+Block = tuple[str, str, str, "list[FlagRow] | tuple[dict[str, int], Any]"]  # measure, rule_id, subject_type, …
 
 
 # In a partition's fact counts, the key of a rule's count of the facts it applies to (rules
@@ -97,26 +98,34 @@ _JOB: _Job | None = None  # set in the parent before forking; workers inherit it
 def _evaluate_part(part: Part) -> tuple[Part, list[Block] | tuple[str, list[Block]], Counter]:
     with paused_gc():  # facts and flags form no cycles: see gcpause.py
         part, by_rule, kinds = _evaluate(part)
-        blocks = _blocks(by_rule, _JOB.lines_only)
+        blocks = _blocks(by_rule)
         if _JOB.spool is None:
             return part, blocks, kinds
-        # the lines go through a file, not the result pipe: one copy each way, no pickling
+        # only the lines are wanted: they go through a file, not the result pipe (one copy each
+        # way, nothing pickled), and the caller gets per rule the severities and the size
         path = os.path.join(_JOB.spool, f"{os.getpid()}-{next(_SPOOLED)}")
-        with open(path, "wb") as fh:
-            fh.writelines([payload[1] for *_, payload in blocks])
-        return part, (path, [(*key, (payload[0], len(payload[1]))) for *key, payload in blocks]), kinds
+        sized: list[Block] = []
+        with open(path, "wb", buffering=_SPOOL_BUFFER) as fh:
+            for *key, rows in blocks:
+                lines = list(map(_LINE, rows))
+                fh.writelines(lines)
+                sized.append((*key, (dict(Counter(map(_SEVERITY, rows))), sum(map(len, lines)))))
+        return part, (path, sized), kinds
 
 
 _SPOOLED = count()
+_SPOOL_BUFFER = 1 << 20
+_SUBJECT, _SEVERITY, _LINE = itemgetter(4, 5), itemgetter(6), itemgetter(ROW_LINE)
 
 
 def _unspooled(result: tuple[Part, Any, Counter]) -> tuple[Part, list[Block], Counter]:
-    """A part's result as ``_evaluate_part`` made it, its lines read back from the spool file."""
+    """A part's result as ``_evaluate_part`` made it, its lines read back from the spool file
+    as ``(severities, lines)`` per rule."""
     part, blocks, kinds = result
     if isinstance(blocks, tuple):
         path, sized = blocks
-        with open(path, "rb") as fh:
-            data = memoryview(fh.read())
+        with open(path, "rb") as fh:  # mapped, not read: the writer copies the pages straight out
+            data = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if sized else b"")
         os.unlink(path)
         blocks, at = [], 0
         for *key, (severities, size) in sized:
@@ -125,20 +134,16 @@ def _unspooled(result: tuple[Part, Any, Counter]) -> tuple[Part, list[Block], Co
     return part, blocks, kinds
 
 
-def _blocks(by_rule: dict[str, list[FlagRow]], lines_only: bool) -> list[Block]:
+def _blocks(by_rule: dict[str, list[FlagRow]]) -> list[Block]:
     """A part's flags in ``row_sort_key`` order, a block per rule. Each rule's rows come in the
     order of the part's facts, which for cases is their id order already: sorted only if not."""
     out: list[Block] = []
     for rows in sorted(by_rule.values(), key=lambda rows: row_sort_key(rows[0])):
-        subjects = [(r[4], r[5]) for r in rows]
+        subjects = list(map(_SUBJECT, rows))
         if not all(map(le, subjects, islice(subjects, 1, None))):
             rows.sort(key=row_sort_key)
         first = rows[0]
-        if lines_only:
-            out.append((first[1], first[2], first[3], (dict(Counter([r[6] for r in rows])),
-                                                       b"".join([r[ROW_LINE] for r in rows]))))
-        else:
-            out.append((first[1], first[2], first[3], rows))
+        out.append((first[1], first[2], first[3], rows))
     return out
 
 
@@ -272,7 +277,7 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     for key, keys in shared.items():
         applies.setdefault(key[0], []).append((matcher(conditions[key]), keys))
     _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), as_of, kb,
-                FlagRenderer(kb, as_of), applies, lines_only=lines_only,
+                FlagRenderer(kb, as_of), applies,
                 spool=tempfile.mkdtemp(prefix="discretion-review-") if lines_only else None)
     jobs = max(1, jobs or os.cpu_count() or 1)
     parts = plan_parts(index, slice_size(len(ds.cases), jobs))

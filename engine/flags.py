@@ -552,11 +552,7 @@ class FlagRenderer:
         if phrases is None:  # a fact with several flags words its phrases once
             phrases = fact["__phrases"] = _phrases(fact)
         written = prepared.writer(fact, phrases, plain) if self.compiled else None
-        if written is None:  # a value with whitespace to normalise: the reference way
-            if phrases is _NO_PHRASES:
-                phrases = fact.get("__phrases")
-                if phrases is None:
-                    fact["__phrases"] = _phrases(fact)
+        if written is None:  # a value with whitespace to normalise: the reference way (_values words phrases)
             th, en, names = self._messages(rule)
             own = {"as_of": self.as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": subject,
                    "agency": agency}
