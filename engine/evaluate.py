@@ -71,6 +71,7 @@ class _Job:
     answers: durable.Answers = field(default_factory=dict)
     # when only the flags' lines are wanted (``check``): the folder through which parts hand them back
     spool: str | None = None
+    keyed: bool = False  # rows carry their content key and links (FlagRenderer.keyed): store runs
 
 
 # What a part hands back per rule (its flags in order): the rows, or — when only the lines are
@@ -150,7 +151,7 @@ def _blocks(by_rule: dict[str, list[FlagRow]]) -> list[Block]:
 def _evaluate(part: Part) -> tuple[Part, dict[str, list[FlagRow]], Counter]:
     job = _JOB
     assert job is not None, "worker started without a job"
-    by_id, row = job.catalogue.by_id, job.renderer.row
+    by_id, row, keyed = job.catalogue.by_id, job.renderer.row, job.renderer.keyed if job.keyed else None
     answers = job.answers  # what this worker has asked the engine already, in earlier parts too
     kinds: Counter = Counter()
     shapes: Counter = Counter()
@@ -166,7 +167,8 @@ def _evaluate(part: Part) -> tuple[Part, dict[str, list[FlagRow]], Counter]:
                     rows = by_rule.get(action.rule_id)
                     if rows is None:
                         rows = by_rule[action.rule_id] = []
-                    rows.append(row(by_id[action.rule_id], action.severity, fact))
+                    made = row(by_id[action.rule_id], action.severity, fact)
+                    rows.append(made if keyed is None else keyed(made, fact))
     # rules with applies_to: counted per distinct engine key (the test reads only what the key shows)
     for key, n in shapes.items():
         tests = job.applies.get(key[0])
@@ -248,14 +250,16 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     progress: ProgressFn | None = None, calendar: GovernmentCalendar | None = None,
                     corrective: dict[str, tuple[int, dt.date]] | None = None,
                     stored: dict[str, ParamValue] | None = None, lines_only: bool = False,
-                    ) -> Iterator[tuple[str, list[Any], Counter]]:
+                    keyed: bool = False) -> Iterator[tuple[str, list[Any], Counter]]:
     """Yield ``(agency_id, flag rows, fact counts)`` per agency, in agency order, the rows in
     ``row_sort_key`` order (``Flag.from_row`` makes a flag of one). The counts are by fact
     kind, and by rule (key ``APPLIES + rule_id``) for rules with ``applies_to``: read a rule's
     with ``evaluated_subjects``.
 
     With ``lines_only``, each agency's flags come as ``(rule_id, {severity: count}, lines)``
-    in the same order: their lines of JSON joined, a string per rule and part.
+    in the same order: their lines of JSON, a string per rule and part. With ``keyed`` (store
+    runs), each row also carries its content key and links (``FlagRenderer.keyed``), worked
+    out in the workers.
 
     ``params`` are the run's values (KB defaults with ``--set``); the dataset's ``parameters``
     rows refine them per agency and process. ``corrective`` (store runs only) feeds rule
@@ -278,7 +282,7 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
         applies.setdefault(key[0], []).append((matcher(conditions[key]), keys))
     _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), as_of, kb,
                 FlagRenderer(kb, as_of), applies,
-                spool=tempfile.mkdtemp(prefix="discretion-review-") if lines_only else None)
+                spool=tempfile.mkdtemp(prefix="discretion-review-") if lines_only else None, keyed=keyed)
     jobs = max(1, jobs or os.cpu_count() or 1)
     parts = plan_parts(index, slice_size(len(ds.cases), jobs))
     last_part = {part[0]: part for part in parts}  # the part that completes its agency

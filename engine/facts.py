@@ -455,6 +455,7 @@ def case_fact(index: Index, c: Case, agency_id: str, as_of: dt.date) -> Fact:
         "_received_on": c.received_on, "_complete_on": c.complete_on, "_decided_on": decided_on,
         "_reviewed_on": reviewed_on, "_reviewed_by": reviewer, "_deviation": c.deviation,
         "_applicant_id": c.applicant_id, "_it_system": p.it_system, "_standard_days": p.standard_days,
+        "_event_date": c.decided_on or c.received_on,  # the date the review queue files it under
         "_day_basis": p.basis, "_chain": chain, "_outcome": c.outcome, "_coi_permitted_by": c.coi_permitted_by,
         "discretion_used": c.discretion_used,
         "decided": decided_on is not None,

@@ -246,9 +246,7 @@ def _values(fact: Fact, names: tuple[str, ...], own: dict[str, Any], params: dic
     """The values of ``names`` for one flag, each looked up once, in order: the flag's own (id,
     rule, as_of …), the fact's phrases, its parameter values, its details (``_x``), its
     attributes; a detail that does not apply (no analysis yet, say) reads as None."""
-    phrases = fact.get("__phrases")
-    if phrases is None:  # a fact with several flags words its phrases once
-        phrases = fact["__phrases"] = _phrases(fact)
+    phrases = _phrases(fact)
     out: dict[str, Any] = {}
     for name in names:
         if name in own:
@@ -290,86 +288,137 @@ def _escalation_phrases(out: dict[str, Any], outside: list[Any], late: list[Any]
                                   for r, on, f_, c in without)
 
 
-# every name ``_phrases`` can word, whatever the fact
-PHRASES = frozenset((
-    "start_on", "elapsed", "basis_th", "basis_en", "status_th", "status_en", "outside", "outside_th", "outside_en",
-    "late_investigations", "late_th", "late_en", "without_finding", "without_th", "without_en", "coi_th", "coi_en",
-    "notices", "notices_not_copied_ids",
-    "published_th", "published_en", "manual_review_th", "manual_review_en", "latest_case_ids", "sample_percent",
-    "sample_size", "sample_reviewed",
-    "staff", "first_reported_on_date", "round", "round_deadline", "reported_th", "reported_en"))
+# Wording that depends on the facts (both languages), for the message templates: in groups, each
+# filled when a flag's message first needs one of its names (``_phrases``).
+
+def _case_start(fact: Fact, out: dict[str, Any]) -> None:
+    out["start_on"] = fact["_complete_on"] or fact["_received_on"]
 
 
-def _phrases(fact: Fact) -> dict[str, Any]:
-    """Wording that depends on the facts (both languages), for the message templates."""
-    kind = fact["_type"]
-    out: dict[str, Any] = {}
-    if kind == "case":
-        out["start_on"] = fact["_complete_on"] or fact["_received_on"]
-        counted = fact.get("_elapsed_on")
-        if counted is not None:
-            calendar, start, end, basis = counted
-            out["elapsed"] = calendar.elapsed(start, end, basis)
-        out["basis_th"] = "วันทำการ" if fact["_day_basis"] == "working" else "วัน"
-        out["basis_en"] = "working days" if fact["_day_basis"] == "working" else "calendar days"
-        if fact.get("decided"):
-            out["status_th"] = f"พิจารณาเมื่อ {format_date(fact['_decided_on'], 'th')}"
-            out["status_en"] = f"and decided on {format_date(fact['_decided_on'], 'en')}"
-        else:
-            out["status_th"], out["status_en"] = "ยังพิจารณาไม่แล้วเสร็จ", "and still pending"
-        outside = fact.get("_outside", [])
-        late = fact.get("_late_investigations", [])
-        without = fact.get("_without_finding", [])
-        if not (outside or late or without):
-            out["outside"], out["outside_th"], out["outside_en"] = [], "", ""
-            out["late_investigations"], out["late_th"], out["late_en"] = [], "", ""
-            out["without_finding"], out["without_th"], out["without_en"] = [], "", ""
-        else:
-            _escalation_phrases(out, outside, late, without)
-        declared, permitted = fact.get("coi_declared"), fact.get("_coi_permitted_by")
-        if not declared:
-            out["coi_th"], out["coi_en"] = "ไม่ได้แจ้งส่วนได้เสีย", "not declared"
-        elif permitted is None:
-            out["coi_th"] = ("แจ้งส่วนได้เสียแล้วแต่ยังพิจารณาเอง โดยไม่มีผู้บังคับบัญชาสั่งให้ดำเนินการต่อ "
-                             "(พระราชบัญญัติวิธีปฏิบัติราชการทางปกครองฯ มาตรา ๑๖)")
-            out["coi_en"] = ("declared, yet decided the case with no superior's order to go on "
-                             "(Administrative Procedure Act s.16)")
-        else:
-            out["coi_th"] = (f"แจ้งส่วนได้เสียแล้ว ผู้สั่งให้ดำเนินการต่อ ({permitted}) ไม่อยู่ในสายการบังคับบัญชาของผู้พิจารณา "
-                             "(พระราชบัญญัติวิธีปฏิบัติราชการทางปกครองฯ มาตรา ๑๖)")
-            out["coi_en"] = (f"declared; the official who ordered them to go on ({permitted}) is not in their chain "
-                             "of command (Administrative Procedure Act s.16)")
-        out["notices"] = fact.get("_notices", [])
-        out["notices_not_copied_ids"] = fact.get("_notices_not_copied", [])
-    elif kind == "process":
-        missing_th, missing_en = [], []
-        if not fact.get("has_citizen_manual_url"):
-            missing_th.append("ไม่ได้เผยแพร่บนเว็บไซต์")
-            missing_en.append("is not published on the website")
-        if not fact.get("citizen_manual_at_office"):
-            missing_th.append("ไม่ได้ปิดประกาศ ณ ที่ทำการ")
-            missing_en.append("is not posted at the office")
-        out["published_th"], out["published_en"] = " และ".join(missing_th), " and ".join(missing_en)
-        reviewed = fact.get("_manual_reviewed_on")
-        if reviewed is None:
-            out["manual_review_th"], out["manual_review_en"] = "ไม่ได้รับการทบทวน", "has no review on record"
-        else:
-            out["manual_review_th"] = f"ทบทวนล่าสุดเมื่อ {format_date(reviewed, 'th')} เกินรอบการทบทวน"
-            out["manual_review_en"] = f"was last reviewed on {format_date(reviewed, 'en')}, longer ago than allowed"
-        out["latest_case_ids"] = fact.get("_latest_case_ids", [])
-        out["sample_percent"] = fact.get("_sample_percent")
-        out["sample_size"] = fact.get("_sample_size")
-        out["sample_reviewed"] = fact.get("_sample_reviewed")
-    elif kind == "agency":
-        out["staff"] = [f"{a}/{t}" for a, t in fact.get("_staff", [])]
-        first = fact.get("_first_reported_on")
-        out["first_reported_on_date"] = first
-        out["round"], out["round_deadline"] = fact.get("_round"), fact.get("_round_deadline")
-        if first is None:
-            out["reported_th"], out["reported_en"] = "ยังไม่ได้รายงานการรับทราบมาตรการ", "has not reported acknowledgement of the measures"
-        else:
-            out["reported_th"] = f"รายงานการรับทราบมาตรการเมื่อ {format_date(first, 'th')} ล่าช้ากว่ากำหนด"
-            out["reported_en"] = f"reported acknowledgement on {format_date(first, 'en')}, after the deadline"
+def _case_elapsed(fact: Fact, out: dict[str, Any]) -> None:
+    counted = fact.get("_elapsed_on")
+    if counted is not None:
+        calendar, start, end, basis = counted
+        out["elapsed"] = calendar.elapsed(start, end, basis)
+
+
+def _case_basis(fact: Fact, out: dict[str, Any]) -> None:
+    out["basis_th"] = "วันทำการ" if fact["_day_basis"] == "working" else "วัน"
+    out["basis_en"] = "working days" if fact["_day_basis"] == "working" else "calendar days"
+
+
+def _case_status(fact: Fact, out: dict[str, Any]) -> None:
+    if fact.get("decided"):
+        out["status_th"] = f"พิจารณาเมื่อ {format_date(fact['_decided_on'], 'th')}"
+        out["status_en"] = f"and decided on {format_date(fact['_decided_on'], 'en')}"
+    else:
+        out["status_th"], out["status_en"] = "ยังพิจารณาไม่แล้วเสร็จ", "and still pending"
+
+
+def _case_escalations(fact: Fact, out: dict[str, Any]) -> None:
+    outside = fact.get("_outside", [])
+    late = fact.get("_late_investigations", [])
+    without = fact.get("_without_finding", [])
+    if not (outside or late or without):
+        out["outside"], out["outside_th"], out["outside_en"] = [], "", ""
+        out["late_investigations"], out["late_th"], out["late_en"] = [], "", ""
+        out["without_finding"], out["without_th"], out["without_en"] = [], "", ""
+    else:
+        _escalation_phrases(out, outside, late, without)
+
+
+def _case_coi(fact: Fact, out: dict[str, Any]) -> None:
+    declared, permitted = fact.get("coi_declared"), fact.get("_coi_permitted_by")
+    if not declared:
+        out["coi_th"], out["coi_en"] = "ไม่ได้แจ้งส่วนได้เสีย", "not declared"
+    elif permitted is None:
+        out["coi_th"] = ("แจ้งส่วนได้เสียแล้วแต่ยังพิจารณาเอง โดยไม่มีผู้บังคับบัญชาสั่งให้ดำเนินการต่อ "
+                         "(พระราชบัญญัติวิธีปฏิบัติราชการทางปกครองฯ มาตรา ๑๖)")
+        out["coi_en"] = ("declared, yet decided the case with no superior's order to go on "
+                         "(Administrative Procedure Act s.16)")
+    else:
+        out["coi_th"] = (f"แจ้งส่วนได้เสียแล้ว ผู้สั่งให้ดำเนินการต่อ ({permitted}) ไม่อยู่ในสายการบังคับบัญชาของผู้พิจารณา "
+                         "(พระราชบัญญัติวิธีปฏิบัติราชการทางปกครองฯ มาตรา ๑๖)")
+        out["coi_en"] = (f"declared; the official who ordered them to go on ({permitted}) is not in their chain "
+                         "of command (Administrative Procedure Act s.16)")
+
+
+def _case_notices(fact: Fact, out: dict[str, Any]) -> None:
+    out["notices"] = fact.get("_notices", [])
+    out["notices_not_copied_ids"] = fact.get("_notices_not_copied", [])
+
+
+def _process_phrases(fact: Fact, out: dict[str, Any]) -> None:
+    missing_th, missing_en = [], []
+    if not fact.get("has_citizen_manual_url"):
+        missing_th.append("ไม่ได้เผยแพร่บนเว็บไซต์")
+        missing_en.append("is not published on the website")
+    if not fact.get("citizen_manual_at_office"):
+        missing_th.append("ไม่ได้ปิดประกาศ ณ ที่ทำการ")
+        missing_en.append("is not posted at the office")
+    out["published_th"], out["published_en"] = " และ".join(missing_th), " and ".join(missing_en)
+    reviewed = fact.get("_manual_reviewed_on")
+    if reviewed is None:
+        out["manual_review_th"], out["manual_review_en"] = "ไม่ได้รับการทบทวน", "has no review on record"
+    else:
+        out["manual_review_th"] = f"ทบทวนล่าสุดเมื่อ {format_date(reviewed, 'th')} เกินรอบการทบทวน"
+        out["manual_review_en"] = f"was last reviewed on {format_date(reviewed, 'en')}, longer ago than allowed"
+    out["latest_case_ids"] = fact.get("_latest_case_ids", [])
+    out["sample_percent"] = fact.get("_sample_percent")
+    out["sample_size"] = fact.get("_sample_size")
+    out["sample_reviewed"] = fact.get("_sample_reviewed")
+
+
+def _agency_phrases(fact: Fact, out: dict[str, Any]) -> None:
+    out["staff"] = [f"{a}/{t}" for a, t in fact.get("_staff", [])]
+    first = fact.get("_first_reported_on")
+    out["first_reported_on_date"] = first
+    out["round"], out["round_deadline"] = fact.get("_round"), fact.get("_round_deadline")
+    if first is None:
+        out["reported_th"], out["reported_en"] = "ยังไม่ได้รายงานการรับทราบมาตรการ", "has not reported acknowledgement of the measures"
+    else:
+        out["reported_th"] = f"รายงานการรับทราบมาตรการเมื่อ {format_date(first, 'th')} ล่าช้ากว่ากำหนด"
+        out["reported_en"] = f"reported acknowledgement on {format_date(first, 'en')}, after the deadline"
+
+
+_Fill = Callable[[Fact, dict[str, Any]], None]
+# per fact kind: each group's names, and what fills them
+_PHRASE_GROUPS: dict[str, tuple[tuple[frozenset[str], _Fill], ...]] = {
+    "case": (
+        (frozenset({"start_on"}), _case_start),
+        (frozenset({"elapsed"}), _case_elapsed),
+        (frozenset({"basis_th", "basis_en"}), _case_basis),
+        (frozenset({"status_th", "status_en"}), _case_status),
+        (frozenset({"outside", "outside_th", "outside_en", "late_investigations", "late_th", "late_en",
+                    "without_finding", "without_th", "without_en"}), _case_escalations),
+        (frozenset({"coi_th", "coi_en"}), _case_coi),
+        (frozenset({"notices", "notices_not_copied_ids"}), _case_notices)),
+    "process": ((frozenset({"published_th", "published_en", "manual_review_th", "manual_review_en",
+                            "latest_case_ids", "sample_percent", "sample_size", "sample_reviewed"}), _process_phrases),),
+    "agency": ((frozenset({"staff", "first_reported_on_date", "round", "round_deadline", "reported_th",
+                           "reported_en"}), _agency_phrases),),
+}
+PHRASES = frozenset().union(*(names for groups in _PHRASE_GROUPS.values() for names, _ in groups))
+
+
+def _fills(kind: str, names: Any = None) -> tuple[_Fill, ...]:
+    """What fills the phrases of a fact kind that ``names`` name (all of them: None)."""
+    return tuple(fill for group, fill in _PHRASE_GROUPS.get(kind, ()) if names is None or not group.isdisjoint(names))
+
+
+def _phrases(fact: Fact, fills: tuple[_Fill, ...] | None = None) -> dict[str, Any]:
+    """The fact's phrases, with at least the groups ``fills`` fill (default: every group of its
+    kind); each group is filled once per fact, however many of its flags need it."""
+    out = fact.get("__phrases")
+    if out is None:
+        out = fact["__phrases"] = {}
+        done = fact["__phrased"] = set()
+    else:
+        done = fact["__phrased"]
+    for fill in _fills(fact["_type"]) if fills is None else fills:
+        if fill not in done:
+            fill(fact, out)
+            done.add(fill)
     return out
 
 
@@ -421,6 +470,11 @@ def _json_text(text: str) -> bytes:
 FlagRow = tuple[str, str, str, str, str, str, str, str, bytes]  # (agency_id, measure, rule_id, subject_type,
 #                                                        subject_id, applicant or "", severity, flag_id, JSON line)
 ROW_FLAG_ID, ROW_LINE = 7, 8
+# A store run's rows carry two more (``FlagRenderer.keyed``): the flag's content key and its
+# links, (process, officer, date), by which the review queue filters.
+ROW_CONTENT_KEY, ROW_LINK = 9, 10
+Link = tuple[str | None, str | None, dt.date | None]
+NO_LINK: Link = (None, None, None)
 # the order flags are written in: agency, measure, rule, subject, applicant
 row_sort_key = itemgetter(0, 1, 2, 3, 4, 5)
 
@@ -430,6 +484,14 @@ def as_of_field(as_of: dt.date) -> bytes:
     ids, before the messages). Its first occurrence in a line is that field: the ids before it
     are JSON strings, in which a bare ``"`` cannot occur."""
     return b',"as_of":' + orjson.dumps(as_of.isoformat())
+
+
+def content_key(line: bytes, as_of: bytes, link: Link) -> str:
+    """The digest of a flag's content (the store's ``flags.content_key``): its line of JSON
+    without the ``as_of`` field (``as_of``: ``as_of_field``), and the links the queue filters by."""
+    digest = hashlib.blake2b(line.replace(as_of, b"", 1), digest_size=16)
+    digest.update("\x1f{}\x1f{}\x1f{}".format(*link).encode())
+    return digest.hexdigest()
 
 
 def evidence_text(line: bytes) -> str:
@@ -449,7 +511,7 @@ class _Prepared:
     id_prefix: Any  # the SHA-256 state after the flag id's rule and subject type (make_flag_id)
     date_map: bool  # a parameter is a date map: the limits' wording is the fact's own
     applicant_apart: bool  # an applicant goes into the evidence after the rule's own names
-    phrased: bool  # its messages or evidence name a phrase (PHRASES)
+    fills: tuple[_Fill, ...]  # what fills the phrases its messages or evidence name
 
 
 class FlagRenderer:
@@ -527,7 +589,7 @@ class FlagRenderer:
                 _compile_writer(rule, th, en, names, self.as_of, self._pieces, self.kb.parameters),
                 hashlib.sha256(f"{rule.rule_id}\x1f{rule.subject}\x1f".encode()),
                 any(self.kb.parameters[n].type == "date_map" for n in rule.parameters),
-                "applicant" not in rule.evidence, not PHRASES.isdisjoint(names))
+                "applicant" not in rule.evidence, _fills(rule.fact_kind, names))
         return out
 
     def _shared(self, rule: Rule, params: dict[str, ParamValue], fact: Fact, date_map: bool,
@@ -548,9 +610,7 @@ class FlagRenderer:
         prepared = self._prepared(rule)
         subject, agency, params = fact["_id"], fact["_agency"], fact["_params"]
         plain = self._plain(params)
-        phrases = fact.get("__phrases") if prepared.phrased else _NO_PHRASES
-        if phrases is None:  # a fact with several flags words its phrases once
-            phrases = fact["__phrases"] = _phrases(fact)
+        phrases = _phrases(fact, prepared.fills) if prepared.fills else _NO_PHRASES
         written = prepared.writer(fact, phrases, plain) if self.compiled else None
         if written is None:  # a value with whitespace to normalise: the reference way (_values words phrases)
             th, en, names = self._messages(rule)
@@ -583,3 +643,17 @@ class FlagRenderer:
             b'","message_en":"', message_en, suffix_en,
             b'","evidence":', evidence, b"}\n"))
         return (agency, rule.measure, rule.rule_id, rule.subject, subject, applicant or "", severity, flag_id, line)
+
+    def keyed(self, row: FlagRow, fact: Fact) -> tuple[Any, ...]:
+        """``row`` with its content key and links (``ROW_CONTENT_KEY``, ``ROW_LINK``): a case's
+        process, officer and date (decided, else received), a process's or an officer's id."""
+        subject_type, subject = row[3], row[4]
+        if subject_type == "case":
+            link: Link = (fact["_process_id"], fact["_officer_id"], fact["_event_date"])
+        elif subject_type == "process":
+            link = (subject, None, None)
+        elif subject_type == "officer":
+            link = (None, subject, None)
+        else:
+            link = NO_LINK
+        return (*row, content_key(row[ROW_LINE], self._as_of_json, link), link)

@@ -15,7 +15,7 @@ import pytest
 
 import engine.evaluate
 import engine.loader
-from engine import columnar, durable
+from engine import columnar, durable, flags
 from engine.demo import generate
 from engine.cli import main
 from engine.evaluate import evaluate
@@ -246,10 +246,24 @@ def test_compiled_message_writers_word_every_flag_as_the_reference_wording_does(
         for k in texts:
             text = _AWKWARD[(n + tried) % len(_AWKWARD)]
             awkward = dict(fact, **{k: text if isinstance(fact[k], str) else [text, None][:1 + tried % 2]})
-            awkward.pop("__phrases", None)
+            awkward.pop("__phrases", None), awkward.pop("__phrased", None)
             tried += 1
             assert fast.row(rule, severity, dict(awkward)) == reference.row(rule, severity, dict(awkward)), (rule, k)
     assert tried > 1000
+
+
+def test_each_phrase_group_words_only_the_names_it_is_filed_under(demo):
+    """A flag's writer fills only the phrase groups its names need (``flags._PHRASE_GROUPS``):
+    a group that wrote a name filed under another would leave that name unworded."""
+    _, facts = _facts(demo)
+    written: set[str] = set()
+    for fact in facts:
+        for names, fill in flags._PHRASE_GROUPS.get(fact["_type"], ()):
+            out: dict = {}
+            fill(fact, out)
+            assert set(out) <= names, fill.__name__
+            written |= set(out)
+    assert written == flags.PHRASES
 
 
 def test_the_evidence_of_a_line_is_its_last_field_whatever_the_texts_before_hold():

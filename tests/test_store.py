@@ -525,9 +525,10 @@ def test_a_run_finds_expired_waivers_by_index_and_postgresql_leaves_room_for_its
 
 
 def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monkeypatch):
-    """The DB-API executemany path applies each column's own bind processor: the rows of an
-    import and a run are byte for byte those of SQLAlchemy's executemany (dates, booleans, JSON),
-    but a new flag's evidence, stored as the evaluation encoded it: the same JSON, compact."""
+    """SQLite's many-row statements apply each column's own bind processor: the rows of an
+    import and a run (its new flags written batch by batch by ``db.WriteBehind``'s thread) are
+    byte for byte those of SQLAlchemy's executemany (dates, booleans, JSON), but a new flag's
+    evidence, stored as the evaluation encoded it: the same JSON, compact."""
     import sqlite3
 
     from engine.demo import generate
@@ -540,10 +541,25 @@ def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monk
         if rows:
             session.execute(table.insert(), db._decoded(rows))
 
+    class PlainBehind:  # the run's new flags, written by SQLAlchemy in the caller's thread
+        def __init__(self, session):
+            self.session = session
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_):
+            pass
+
+        def insert(self, table, rows):
+            plain(self.session, table, rows)
+
     dumps = []
-    for name, writer in (("bulk", db.bulk_insert), ("plain", plain)):
+    for name, writer, behind in (("bulk", db.bulk_insert, db.WriteBehind), ("plain", plain, PlainBehind)):
         for module in (data, runs, audit):
             monkeypatch.setattr(module, "bulk_insert", writer)
+        monkeypatch.setattr(runs, "WriteBehind", behind)
+        monkeypatch.setattr(runs, "_WRITE_BATCH", 97)  # several batches through the writing thread
         url = f"sqlite:///{tmp_path}/{name}.db"
         db.upgrade(url)
         with transaction(url) as s:
@@ -560,3 +576,56 @@ def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monk
         con.close()
     assert dumps[0]["flags"] and dumps[0]["cases"]
     assert dumps[0] == dumps[1]  # a flag's evidence: the same JSON, as the evaluation encoded it (compact)
+
+
+def test_write_behind_hands_back_the_writers_error_and_the_transaction_keeps_nothing(db_url):
+    """A batch the database refuses, written by ``db.WriteBehind``'s thread: the error reaches
+    the caller when the block ends, later batches are not written, the caller's transaction
+    rolls back whole, and the interpreter's switch interval is as it was."""
+    import sys
+
+    from engine.store import db
+    from engine.store.schema import AgencyRow
+
+    table = AgencyRow.__table__
+    rows = [{"agency_id": f"AG{i:04d}", "name": f"หน่วยงาน {i}", "serves_public": True, "name_en": None,
+             "website": None} for i in range(1200)]
+    interval = sys.getswitchinterval()
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):  # the driver's own error (raw DB-API)
+        with transaction(db_url) as s:
+            with db.WriteBehind(s) as writes:
+                writes.insert(table, rows[:600])
+                writes.insert(table, rows[599:601])  # AG0599 again
+                writes.insert(table, rows[601:])
+    assert sys.getswitchinterval() == interval
+    with transaction(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(table)) == 0
+    with transaction(db_url) as s:  # and when nothing is refused, every batch is written, in order
+        with db.WriteBehind(s) as writes:
+            for i in range(0, 1200, 250):
+                writes.insert(table, rows[i:i + 250])
+    with transaction(db_url) as s:
+        assert s.execute(select(table.c.agency_id, table.c.name)).all() == [(r["agency_id"], r["name"]) for r in rows]
+
+
+def test_a_runs_flags_are_filed_under_their_subjects_process_officer_and_date(db_url, tmp_path):
+    """The links the queue filters by, worked out by the evaluation's workers with each flag:
+    a case's process, officer and date (decided, else received — even after ``as_of``), a
+    process's or an officer's own id (repeat applicants included), nothing for an agency."""
+    from engine.demo import generate
+
+    generate(tmp_path / "demo", cases=600, seed=2, as_of=AS_OF)
+    ds = load_dataset(tmp_path / "demo")
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, ds, "demo")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    cases = {c.case_id: c for c in ds.cases}
+    expected = {"case": lambda i: (cases[i].process_id, cases[i].officer_id, cases[i].decided_on or cases[i].received_on),
+                "process": lambda i: (i, None, None), "officer": lambda i: (None, i, None),
+                "agency": lambda i: (None, None, None)}
+    with transaction(db_url) as s:
+        stored = s.execute(select(FlagRow.subject_type, FlagRow.subject_id, FlagRow.process_id, FlagRow.officer_id,
+                                  FlagRow.event_date)).all()
+    assert {t for t, *_ in stored} == {"case", "process", "officer", "agency"}
+    for subject_type, subject_id, *link in stored:
+        assert tuple(link) == expected[subject_type](subject_id), (subject_type, subject_id)

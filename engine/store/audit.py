@@ -96,28 +96,45 @@ class _FlagEventCanon:
         return json.dumps(row["flag_id"], ensure_ascii=False).join(around)
 
 
+class Chain:
+    """The tail of one table's hash chain, taken under the table's lock (``db.begin_write``,
+    held until commit), and the events linked after it: ``link`` is pure computation, so the
+    rows it returns can be written while the caller links the next ones (``db.WriteBehind``),
+    as long as they are written in the order linked."""
+
+    def __init__(self, session: Session, model: type):
+        self.table = model.__table__
+        begin_write(session, self.table.name)  # the chain's tail is ours until commit
+        self.prev = session.scalar(select(self.table.c.row_hash).order_by(self.table.c.id.desc()).limit(1)) or GENESIS
+        self.now = utcnow()
+        name = self.table.name
+        self._columns = CHAINED[name]
+        self._text_of = _FlagEventCanon() if name == "flag_events" else (lambda row: canonical(name, row))
+
+    def link(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` as they are to be stored, each with its place in the chain after the last."""
+        out = []
+        prev, text_of, now = self.prev, self._text_of, self.now
+        for row in rows:
+            row = {c: row.get(c) for c in self._columns}
+            if row["at"] is None:
+                row["at"] = now
+            if row.get("details") is not None:  # stored as it will read back, so the hash matches
+                row["details"] = json.loads(json.dumps(_norm(row["details"]), ensure_ascii=False))
+            digest = _linked(prev, text_of(row))
+            row["prev_hash"], row["row_hash"] = prev, digest
+            out.append(row)
+            prev = digest
+        self.prev = prev
+        return out
+
+
 def append(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
     """Append events to ``model``'s table with their place in its hash chain."""
     if not rows:
         return
-    table = model.__table__
-    begin_write(session, table.name)  # the chain's tail is ours until commit
-    prev = session.scalar(select(table.c.row_hash).order_by(table.c.id.desc()).limit(1)) or GENESIS
-    now = utcnow()
-    out = []
-    name, columns = table.name, CHAINED[table.name]
-    text_of = _FlagEventCanon() if name == "flag_events" else (lambda row: canonical(name, row))
-    for row in rows:
-        row = {c: row.get(c) for c in columns}
-        if row["at"] is None:
-            row["at"] = now
-        if row.get("details") is not None:  # stored as it will read back, so the hash matches
-            row["details"] = json.loads(json.dumps(_norm(row["details"]), ensure_ascii=False))
-        digest = _linked(prev, text_of(row))
-        row["prev_hash"], row["row_hash"] = prev, digest
-        out.append(row)
-        prev = digest
-    bulk_insert(session, table, out)  # COPY on PostgreSQL when there are many
+    chain = Chain(session, model)
+    bulk_insert(session, chain.table, chain.link(rows))  # COPY on PostgreSQL when there are many
 
 
 def chain_rows(conn: Connection | Session, table: str):

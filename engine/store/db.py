@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import sqlite3
+import sys
+import threading
 import weakref
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator
@@ -197,8 +201,8 @@ def _defaults_in_database(table: Table, names: list[str]) -> bool:
 
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) in the session's transaction: PostgreSQL
-    ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy``) for a large batch, SQLite the DB-API's
-    executemany, else SQLAlchemy's executemany."""
+    ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy``) for a large batch, SQLite statements of
+    many rows each (``_sqlite_inserts``), else SQLAlchemy's executemany."""
     if not rows:
         return
     names = list(rows[0])
@@ -209,15 +213,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     columns = [table.c[n] for n in names]
     quoted = ", ".join(f'"{n}"' for n in names)
     if conn.dialect.name == "sqlite":
-        # the DB-API's executemany with the columns' own bind processors (dates, JSON, booleans
-        # stored exactly as SQLAlchemy stores them), without its per-row parameter building
-        procs = _sqlite_processors(conn, columns)
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
-            cursor.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})',
-                               ([p(row[n]) if p else row[n] for n, p in zip(names, procs)] for row in rows))
-        finally:
-            cursor.close()
+        _execute_sqlite(conn, _sqlite_inserts(conn, table, rows))
         return
     if not _use_copy(session, rows):
         session.execute(table.insert(), _decoded(rows))
@@ -227,6 +223,97 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         procs = [_copy_value(c) for c in columns]
         for row in rows:
             copy.write_row([p(row[n]) if p else row[n] for n, p in zip(names, procs)])
+
+
+def _sqlite_inserts(conn: Any, table: Table, rows: list[dict[str, Any]]) -> list[tuple[str, list[Any]]]:
+    """SQLite ``INSERT … VALUES (…), (…), …`` statements for ``rows`` (dicts with the same
+    keys), as many rows each as SQLite takes parameters, with the parameters the columns' own
+    bind processors make (dates, JSON, booleans stored exactly as SQLAlchemy stores them).
+
+    A statement of many rows is one call into SQLite, which works without the GIL: per row,
+    the DB-API's executemany went back to Python (and the GIL) twice."""
+    names = list(rows[0])
+    columns = [table.c[n] for n in names]
+    procs = _sqlite_processors(conn, columns)
+    limit = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(500, limit // len(names)))
+    quoted = ", ".join(f'"{n}"' for n in names)
+    head = f'INSERT INTO "{table.name}" ({quoted}) VALUES '
+    one = "(" + ",".join("?" * len(names)) + ")"
+    out = []
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        values = [p(row[n]) if p else row[n] for row in chunk for n, p in zip(names, procs)]
+        out.append((head + ",".join([one] * len(chunk)), values))
+    return out
+
+
+def _execute_sqlite(conn: Any, statements: list[tuple[str, list[Any]]]) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        for sql, values in statements:
+            cursor.execute(sql, values)
+    finally:
+        cursor.close()
+
+
+_SWITCH_INTERVAL = 0.0002  # seconds: see WriteBehind.__enter__
+
+
+class WriteBehind:
+    """Bulk inserts run in order on the session's connection by one background thread while
+    the caller builds the next rows: SQLite (``sqlite3_step``) and psycopg (COPY) let go of the
+    GIL while the database works, so a large write uses the second core instead of waiting
+    for it. Inside the caller's transaction, as ``bulk_insert`` is.
+
+    Until the ``with`` block ends (which waits for every write, and raises the first one's
+    error) the caller must not use the session: the thread is using its connection."""
+
+    def __init__(self, session: Session, queued: int = 4):
+        self._session = session
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=queued)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="write-behind", daemon=True)
+
+    def __enter__(self) -> WriteBehind:
+        self._conn = self._session.connection()  # taken here: the thread will be using the session
+        # Back from the database, the thread waits for the GIL until the building thread lets
+        # go of it, by default after up to 5 ms: per statement of 500 rows, as long as SQLite
+        # took to write them. A shorter interval, while the two share the work, lets it go on.
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(_SWITCH_INTERVAL)
+        self._thread.start()
+        return self
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if self._error is None:  # after a failure the rest are dropped: the transaction is lost anyway
+                try:
+                    job()
+                except BaseException as exc:  # noqa: BLE001  (handed to the caller's thread)
+                    self._error = exc
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Queue ``rows`` for ``bulk_insert`` (waits while a few batches are queued already).
+        On SQLite the statements and their parameters are made here, so that the thread only
+        hands them to SQLite."""
+        if self._error is not None:
+            raise self._error
+        if not rows:
+            return
+        conn = self._conn
+        if conn.dialect.name == "sqlite" and _defaults_in_database(table, list(rows[0])):
+            statements = _sqlite_inserts(conn, table, rows)
+            self._jobs.put(lambda: _execute_sqlite(conn, statements))
+        else:
+            self._jobs.put(lambda: bulk_insert(self._session, table, rows))
+
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+        sys.setswitchinterval(self._interval)
+        if self._error is not None and kind is None:
+            raise self._error
 
 
 def bulk_update(session: Session, table: Table, key: str, rows: list[dict[str, Any]],

@@ -22,16 +22,15 @@ from sqlalchemy.orm import Session
 
 from ..calendar import CalendarEntry, GovernmentCalendar
 from ..evaluate import evaluated_subjects, iter_partitions
-from ..flags import ROW_FLAG_ID, ROW_LINE, as_of_field, evidence_text
+from ..flags import ROW_CONTENT_KEY, ROW_FLAG_ID, ROW_LINE, ROW_LINK, Link, evidence_text
 from ..flags import FlagRow as FlagLine  # a flag as the evaluation hands it over (not the stored row)
 from ..kb import ParameterResolver
-from ..models import Dataset
 from ..resources import data_dir
 from ..rules import RuleCatalogue, default_catalogue
 from . import audit, province
 from .access import IMPORT, READ, Scope
 from .data import consistent_all
-from .db import EncodedJSON, begin_write, bulk_insert, bulk_update, refresh_statistics
+from .db import EncodedJSON, WriteBehind, begin_write, bulk_insert, bulk_update, refresh_statistics
 from .review import expire_waivers
 from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunAgencyRuleStat, RunRuleStat, utcnow
 
@@ -64,18 +63,6 @@ def rules_version() -> str:
     for path in sorted(data_dir("rules").glob("*.yaml")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _subject_links(ds: Dataset) -> dict[tuple[str, str], tuple[str | None, str | None, dt.date | None]]:
-    """(subject type, id) -> (process, officer, date) for filtering the queue."""
-    links: dict[tuple[str, str], tuple[str | None, str | None, dt.date | None]] = {}
-    for c in ds.cases:
-        links[("case", c.case_id)] = (c.process_id, c.officer_id, c.decided_on or c.received_on)
-    for p in ds.processes:
-        links[("process", p.process_id)] = (p.process_id, None, None)
-    for o in ds.officers:
-        links[("officer", o.officer_id)] = (None, o.officer_id, None)
-    return links
 
 
 def corrective_actions_overdue(session: Session, scope: Scope, as_of: dt.date) -> dict[str, tuple[int, dt.date]]:
@@ -132,21 +119,15 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             corrective = corrective_actions_overdue(session, scope, as_of)
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
-        flags: list[FlagLine] = []
-        # each flag's content key, worked out as its agency's flags arrive: while the workers
-        # evaluate the next parts, not after, with the write lock held
-        links, as_of_json = _subject_links(ds), as_of_field(as_of)
-        content_keys: list[str] = []
+        flags: list[FlagLine] = []  # with each its content key and links, worked out by the workers
         counts: dict[str, int] = {}
         per_agency: list[dict[str, Any]] = []
         done = 0
         for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
-                                                           corrective=corrective, stored=stored):
+                                                           corrective=corrective, stored=stored, keyed=True):
             done += 1
             if agency_id in agencies:
                 flags += partition
-                content_keys += [content_key(r[ROW_LINE], as_of_json, links.get((r[3], r[4]), _NO_LINK))
-                                 for r in partition]
                 for kind, n in kinds.items():
                     counts[kind] = counts.get(kind, 0) + n
                 per_agency.extend({"run_id": run_id, "agency_id": agency_id, "rule_id": rule.rule_id,
@@ -158,7 +139,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             run = session.get(EvaluationRun, run_id)
             run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
-            _sync_flags(session, run, flags, content_keys, set(agencies), links)
+            _sync_flags(session, run, flags, set(agencies))
             flagged = Counter(r[2] for r in flags)  # one pass, not one per rule
             stats = [{"run_id": run_id, "rule_id": rule.rule_id, "evaluated": evaluated_subjects(rule, counts),
                       "flagged": flagged[rule.rule_id]} for rule in catalogue]
@@ -230,22 +211,10 @@ def _record(resolver: ParameterResolver, days_off: list[CalendarEntry]) -> dict[
                           "source": e.source} for e in days_off]}
 
 
-def content_key(line: bytes, as_of: bytes, link: tuple[str | None, str | None, dt.date | None]) -> str:
-    """The digest of a flag's content (``flags.content_key``): its line of JSON without the
-    ``as_of`` field (``as_of``: ``flags.as_of_field``), and the links the queue filters by."""
-    digest = hashlib.blake2b(line.replace(as_of, b"", 1), digest_size=16)
-    digest.update("\x1f{}\x1f{}\x1f{}".format(*link).encode())
-    return digest.hexdigest()
-
-
-_NO_LINK: tuple[None, None, None] = (None, None, None)
-
-
-def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], content_keys: list[str],
-                agencies: set[str], links: dict[tuple[str, str], tuple[str | None, str | None, dt.date | None]]
-                ) -> None:
+def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agencies: set[str]) -> None:
     """Bring the stored flags in step with this run's (``rows``, as the evaluation hands them
-    over, and their ``content_key``s), inside the caller's transaction.
+    over, each with its content key and links: ``FlagRenderer.keyed``), inside the caller's
+    transaction.
 
     The statuses compared against are read *under lock* (the caller took ``begin_write``;
     PostgreSQL rows are also locked ``FOR UPDATE``, in flag-id order like ``bulk_act``), so a
@@ -260,46 +229,68 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], cont
                FlagRow.as_of)
         .where(FlagRow.agency_id.in_(agencies)).order_by(FlagRow.flag_id).with_for_update())}
     as_of, run_id = run.as_of, run.id  # plain locals: the ORM's attributes cost per access
-    todo: list[tuple[dict[str, Any], bytes, str, tuple[str | None, str | None, dt.date | None]]] = []
+    now = utcnow()
+    table, events_table = FlagRow.__table__, FlagEvent.__table__
+    # the run's bookkeeping, on every flag stored before it (it finds or clears each of them; a
+    # cleared one gets its as_of back below)
+    session.execute(table.update().where(table.c.agency_id.in_(agencies), table.c.status != "cleared_by_data")
+                    .values(as_of=as_of, last_run_id=run_id, updated_at=now))
+    chain = audit.Chain(session, FlagEvent)
+    known: list[tuple[dict[str, Any], str, Link]] = []
     seen: set[str] = set()
-    for r, ck in zip(rows, content_keys, strict=True):
-        seen.add(r[ROW_FLAG_ID])
-        old = existing.get(r[ROW_FLAG_ID])
-        if old is None or old.content_key != ck or old.status == "cleared_by_data":
-            todo.append((orjson.loads(r[ROW_LINE]), r[ROW_LINE], ck, links.get((r[3], r[4]), _NO_LINK)))
-    # the stored evidence is read (and JSON-decoded) only for the flags whose facts changed
-    keys = {f["flag_id"]: evidence_key(f["evidence"]) for f, _, _, _ in todo}
-    changed_ids = sorted(i for i, k in keys.items() if i in existing and existing[i].status != "cleared_by_data"
+    new = reopened = cleared = 0
+    # New flags are inserted, with their "created" events, batch by batch by a second thread
+    # while this one parses and links the next batch (db.WriteBehind).
+    with WriteBehind(session) as writes:
+        inserts: list[dict[str, Any]] = []
+        created: list[dict[str, Any]] = []
+        for r in rows:
+            flag_id, line, ck = r[ROW_FLAG_ID], r[ROW_LINE], r[ROW_CONTENT_KEY]
+            seen.add(flag_id)
+            old = existing.get(flag_id)
+            if old is None:
+                f = orjson.loads(line)
+                evidence = f["evidence"]
+                process_id, officer_id, event_date = r[ROW_LINK]
+                inserts.append({
+                    "flag_id": flag_id, "rule_id": f["rule_id"], "measure": f["measure"],
+                    "subject_type": f["subject_type"], "subject_id": f["subject_id"], "agency_id": f["agency_id"],
+                    "applicant": evidence.get("applicant"), "status": "open", "first_run_id": run_id,
+                    "created_at": now, "version": 1, "message_th": f["message_th"], "message_en": f["message_en"],
+                    "evidence": EncodedJSON(evidence_text(line)),  # as the evaluation encoded it
+                    "evidence_key": evidence_key(evidence), "content_key": ck, "as_of": as_of,
+                    "last_run_id": run_id, "severity": f["severity"], "process_id": process_id,
+                    "officer_id": officer_id, "event_date": event_date, "updated_at": now})
+                created.append(_event(flag_id, "created", None, "open", run_id, now))
+                new += 1
+                if len(inserts) == _WRITE_BATCH:
+                    writes.insert(table, inserts)
+                    writes.insert(events_table, chain.link(created))
+                    inserts, created = [], []
+            elif old.content_key != ck or old.status == "cleared_by_data":
+                known.append((orjson.loads(line), ck, r[ROW_LINK]))
+        writes.insert(table, inserts)
+        writes.insert(events_table, chain.link(created))
+    # known flags whose content changed: the stored evidence is read (and JSON-decoded) only
+    # for those whose facts changed
+    keys = {f["flag_id"]: evidence_key(f["evidence"]) for f, _, _ in known}
+    changed_ids = sorted(i for i, k in keys.items() if existing[i].status != "cleared_by_data"
                          and existing[i].evidence_key != k)
     stored_evidence: dict[str, dict[str, Any]] = {}
     for i in range(0, len(changed_ids), _CHUNK):
         for flag_id, evidence in session.execute(select(FlagRow.flag_id, FlagRow.evidence)
                                                  .where(FlagRow.flag_id.in_(changed_ids[i:i + _CHUNK]))):
             stored_evidence[flag_id] = evidence
-    now = utcnow()
-    table = FlagRow.__table__
-    # the run's bookkeeping, on every flag it finds or clears (a cleared one gets its as_of back below)
-    session.execute(table.update().where(table.c.agency_id.in_(agencies), table.c.status != "cleared_by_data")
-                    .values(as_of=as_of, last_run_id=run_id, updated_at=now))
-    inserts, updates, events = [], [], []
-    new = reopened = cleared = 0
-    for f, line, ck, (process_id, officer_id, event_date) in todo:
+    updates, events = [], []
+    for f, ck, (process_id, officer_id, event_date) in known:
         flag_id, evidence = f["flag_id"], f["evidence"]
         key = keys[flag_id]
         common = {"message_th": f["message_th"], "message_en": f["message_en"], "evidence": evidence,
                   "evidence_key": key, "content_key": ck, "as_of": as_of, "last_run_id": run_id,
                   "severity": f["severity"], "process_id": process_id, "officer_id": officer_id,
                   "event_date": event_date, "updated_at": now}
-        old = existing.get(flag_id)
-        if old is None:
-            inserts.append({"flag_id": flag_id, "rule_id": f["rule_id"], "measure": f["measure"],
-                            "subject_type": f["subject_type"], "subject_id": f["subject_id"],
-                            "agency_id": f["agency_id"], "applicant": evidence.get("applicant"), "status": "open",
-                            "first_run_id": run_id, "created_at": now, "version": 1, **common,
-                            "evidence": EncodedJSON(evidence_text(line))})  # as the evaluation encoded it
-            events.append(_event(flag_id, "created", None, "open", run_id, now))
-            new += 1
-        elif old.status == "cleared_by_data":
+        old = existing[flag_id]
+        if old.status == "cleared_by_data":
             updates.append((True, {"flag_id": flag_id, "status": "open", **common}))
             events.append(_event(flag_id, "fired_again", old.status, "open", run_id, now))
             reopened += 1
@@ -321,17 +312,19 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], cont
                                    "last_run_id": run_id, "updated_at": now}))
             events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run_id, now))
             cleared += 1
-    bulk_insert(session, table, inserts)
     by_shape: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
     for bump, u in updates:
         by_shape.setdefault((bump, tuple(sorted(u))), []).append(u)
     for (bump, _), shaped in by_shape.items():
         bulk_update(session, table, "flag_id", shaped, {"version": "version + 1"} if bump else None)
-    audit.append(session, FlagEvent, events)
+    bulk_insert(session, events_table, chain.link(events))
     run.flags_total = len(rows)
     run.flags_new += new
     run.flags_reopened += reopened
     run.flags_cleared += cleared
+
+
+_WRITE_BATCH = 4096  # new flags (and their events) handed to the writing thread at a time
 
 
 def _event(flag_id: str, action: str, before: str | None, after: str, run_id: int, at: dt.datetime,
