@@ -54,7 +54,7 @@ def make_engine(url: str | None = None) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
             # a writer waits this long for the write lock: longer than a 1M-case run's flag
-            # synchronisation holds it (about 10 s), so a reviewer's decision waits, not fails
+            # synchronisation holds it (about 8 s, commit included), so a reviewer's decision waits, not fails
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             # 64 MiB of pages per connection (SQLite's default is 2 MiB), taken only as pages are
             # read: a run inserting 171,481 flags into their indexes took 8.9 s with the default
