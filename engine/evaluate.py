@@ -281,13 +281,10 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     for key, keys in shared.items():
         applies.setdefault(key[0], []).append((matcher(conditions[key]), keys))
     _JOB = _Job(index, catalogue, durable.compile_rules(catalogue, params), as_of, kb,
-                FlagRenderer(kb, as_of), applies,
-                spool=tempfile.mkdtemp(prefix="discretion-review-") if lines_only else None, keyed=keyed)
+                FlagRenderer(kb, as_of), applies, keyed=keyed)
     jobs = max(1, jobs or os.cpu_count() or 1)
     parts = plan_parts(index, slice_size(len(ds.cases), jobs))
     last_part = {part[0]: part for part in parts}  # the part that completes its agency
-    gc.collect()
-    gc.freeze()  # keep the shared dataset's pages untouched by the workers' collector
     done = 0
     kinds: Counter = Counter()
 
@@ -315,6 +312,10 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
         return part[0], out, result_kinds
 
     try:
+        if lines_only:  # private to this user (0700), removed below
+            _JOB.spool = tempfile.mkdtemp(prefix="discretion-review-")
+        gc.collect()
+        gc.freeze()  # keep the shared dataset's pages untouched by the workers' collector
         with ProcessPoolExecutor(max_workers=min(jobs, len(parts) or 1), mp_context=mp.get_context("fork"),
                                  initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             # Parts are taken in order with a few in flight: output is deterministic and at most

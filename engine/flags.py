@@ -177,10 +177,6 @@ def _normalised_literals(parts: tuple[tuple[str, str], ...], tail: str) -> list[
     return out
 
 
-# what a flag's message can name besides its fact's attributes (FlagRenderer.row, _values)
-_OWN = ("as_of", "measure", "rule_id", "id", "agency")
-
-
 def _compile_writer(rule: Rule, th: _Message, en: _Message, names: tuple[str, ...], as_of: dt.date,
                     pieces: _Pieces, parameters: Any) -> Callable[..., tuple[bytes, bytes, dict[str, Any]] | None]:
     """One rule's flags' messages (escaped, encoded, normalised; the English one without its

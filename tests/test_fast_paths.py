@@ -20,7 +20,7 @@ from engine.demo import generate
 from engine.cli import main
 from engine.evaluate import evaluate
 from engine.facts import Index, part_facts, plan_parts
-from engine.flags import Flag, FlagRenderer, evidence_text
+from engine.flags import Flag, FlagRenderer, evidence_text, make_flag_id
 from engine.loader import load_dataset
 from engine.models import TABLE_BY_NAME, TABLES
 from engine.rules import default_catalogue
@@ -209,7 +209,7 @@ def test_a_flag_row_is_the_flag_as_one_line_of_json(demo):
     for agency, measure, rule_id, subject_type, subject_id, applicant, severity, flag_id, line in rows:
         assert line.endswith(b"\n") and line.count(b"\n") == 1
         flag = Flag.from_row((agency, measure, rule_id, subject_type, subject_id, applicant, severity, flag_id, line))
-        assert flag.flag_id == flag_id
+        assert flag.flag_id == flag_id == make_flag_id(rule_id, subject_type, subject_id, applicant or None)
         assert orjson.loads(evidence_text(line)) == flag.evidence
         assert json.loads(line) == dataclasses.asdict(flag) == orjson.loads(line)
         assert (flag.agency_id, flag.measure, flag.rule_id, flag.subject_type, flag.subject_id, flag.severity) == \
