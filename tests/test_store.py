@@ -629,3 +629,47 @@ def test_a_runs_flags_are_filed_under_their_subjects_process_officer_and_date(db
     assert {t for t, *_ in stored} == {"case", "process", "officer", "agency"}
     for subject_type, subject_id, *link in stored:
         assert tuple(link) == expected[subject_type](subject_id), (subject_type, subject_id)
+
+
+AWKWARD_TEXTS = ["", "\\N", "a\\b", "tab\there", "line\nbreak", "cr\rlf\r\n", "ชื่อ \"ไทย\" ๑๒", "'; DROP", " ", "\\"]
+
+
+def test_copy_stores_every_value_as_sqlalchemys_own_insert_does(db_url):
+    """``db.bulk_insert``'s rows (PostgreSQL: COPY, every batch forced through it; SQLite:
+    statements of many rows) read back as the same values that SQLAlchemy's executemany
+    stores: texts with backslashes, tabs, line breaks, quotes, Thai, the two characters \\N
+    and empty; nulls, booleans and dates. JSON and times through COPY:
+    ``test_bulk_writes_keep_the_lifecycle_versions_and_hash_chain``."""
+    from engine.store import db
+    from engine.store.schema import AgencyRow
+
+    agencies = [{"agency_id": f"A{i:04d}", "name": text, "serves_public": i % 2 == 0,
+                 "name_en": None if i % 3 == 0 else text[::-1], "website": text + "/x"}
+                for i, text in enumerate(AWKWARD_TEXTS * 60)]
+    cases = [{"case_id": f"C{i:04d}", "agency_id": "A0001", "process_id": "P", "officer_id": "O",
+              "received_on": dt.date(2024, 1, 1) + dt.timedelta(days=i % 400), "discretion_used": i % 2 == 1,
+              "decided_on": None if i % 4 else dt.date(2024, 6, 30), "outcome": AWKWARD_TEXTS[i % len(AWKWARD_TEXTS)],
+              "via_it_system": None if i % 5 else False} for i in range(600)]
+    stored = []
+    for forced in (1, 10**9):  # every batch by COPY (PostgreSQL), then by SQLAlchemy's executemany
+        before = db.COPY_FROM
+        db.COPY_FROM = forced
+        try:
+            with transaction(db_url) as s:
+                if forced == 1:
+                    db.bulk_insert(s, AgencyRow.__table__, agencies)
+                    db.bulk_insert(s, CaseRow.__table__, cases)
+                else:
+                    s.execute(AgencyRow.__table__.insert(), agencies)
+                    s.execute(CaseRow.__table__.insert(), cases)
+        finally:
+            db.COPY_FROM = before
+        with transaction(db_url) as s:
+            stored.append([s.execute(select(t).order_by(*t.primary_key.columns)).all()
+                           for t in (AgencyRow.__table__, CaseRow.__table__)])
+            s.execute(CaseRow.__table__.delete())
+            s.execute(AgencyRow.__table__.delete())
+    assert stored[0] == stored[1]
+    assert [r.name for r in stored[0][0]] == [a["name"] for a in agencies]
+    assert [(r.case_id, r.outcome, r.decided_on, r.via_it_system) for r in stored[0][1]] == \
+        [(c["case_id"], c["outcome"], c["decided_on"], c["via_it_system"]) for c in cases]
