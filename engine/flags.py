@@ -49,9 +49,21 @@ class Flag:
 
 
 def make_flag_id(rule_id: str, subject_type: str, subject_id: str, applicant: str | None = None) -> str:
-    """Stable across runs for the same rule and subject (and applicant, for repeat-applicant)."""
-    key = "\x1f".join([rule_id, subject_type, subject_id, applicant or ""])
-    return "F" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+    """Stable across runs for the same rule and subject (and applicant, for repeat-applicant):
+    ``"F"`` and 20 hex digits of SHA-256 over the four joined by U+001F."""
+    return _flag_id(_flag_id_prefix(rule_id, subject_type), subject_id, applicant)
+
+
+def _flag_id_prefix(rule_id: str, subject_type: str) -> Any:
+    """The SHA-256 state of ``make_flag_id`` after its rule and subject type (a renderer keeps
+    one per rule)."""
+    return hashlib.sha256(f"{rule_id}\x1f{subject_type}\x1f".encode())
+
+
+def _flag_id(prefix: Any, subject_id: str, applicant: str | None) -> str:
+    digest = prefix.copy()
+    digest.update(f"{subject_id}\x1f{applicant or ''}".encode())
+    return "F" + digest.hexdigest()[:20]
 
 
 _ABSENT = object()
@@ -504,7 +516,7 @@ _NO_PHRASES: dict[str, Any] = {}
 class _Prepared:
     """What a renderer works out once per rule."""
     writer: Callable[..., tuple[bytes, bytes, dict[str, Any]] | None]  # _compile_writer
-    id_prefix: Any  # the SHA-256 state after the flag id's rule and subject type (make_flag_id)
+    id_prefix: Any  # _flag_id_prefix: the flag id's state after its rule and subject type
     date_map: bool  # a parameter is a date map: the limits' wording is the fact's own
     applicant_apart: bool  # an applicant goes into the evidence after the rule's own names
     fills: tuple[_Fill, ...]  # what fills the phrases its messages or evidence name
@@ -517,9 +529,8 @@ class FlagRenderer:
     def __init__(self, kb: KnowledgeBase, as_of: dt.date, compiled: bool = True):
         """``compiled=False`` words every message the reference way (``_Message.render``),
         which the compiled writers (``_compile_writer``) are tested against."""
-        self.kb, self.as_of, self.as_of_text = kb, as_of, as_of.isoformat()
+        self.kb, self.as_of = kb, as_of
         self.compiled = compiled
-        self._suffix: dict[tuple[Any, ...], tuple[str, str, dict[str, Any]]] = {}
         # a parameter set's plain values, by the set's id (the set is kept, so its id stays its own)
         self._values: dict[int, tuple[dict[str, ParamValue], dict[str, Any]]] = {}
         self._compiled: dict[str, tuple[_Message, _Message, tuple[str, ...]]] = {}
@@ -547,26 +558,19 @@ class FlagRenderer:
     def _suffixes(self, rule: Rule, used: dict[str, ParamValue], fact: Fact) -> tuple[bytes, bytes, bytes]:
         """What every flag of a rule with the same parameter values repeats, as JSON: the limits
         and the citation after each message (escaped, without quotes), and the parameters'
-        evidence (members, without braces)."""
-        date_map = any(self.kb.parameters[n].type == "date_map" for n in used)
-        key = None if date_map else (rule.rule_id, *map(id, used.values()))  # the resolver keeps each value alive
-        out = self._suffix.get(key) if key is not None else None
-        if out is None:
-            kb = self.kb
-            measure = kb.measure(rule.measure)
-            word_th, word_en = ("มาตรการข้อ", "measure") if measure.kind == "measure" else ("แนวทางข้อ", "guideline")
-            limits_th = "".join(f"; {limit_text(n, pv, kb, 'th', fact)}" for n, pv in used.items())
-            limits_en = "".join(f"; {limit_text(n, pv, kb, 'en', fact)}" for n, pv in used.items())
-            cite_th = f" ({word_th} {rule.measure} \u201c{measure.excerpt_th}\u201d)"
-            cite_en = f" ({word_en} {rule.measure}: \u201c{measure.excerpt_en}\u201d)"
-            evidence: dict[str, Any] = {name: _evidence_value(pv.value) for name, pv in used.items()}
-            if used:
-                evidence["parameters"] = {name: _evidence_value(pv.evidence()) for name, pv in used.items()}
-            out = (orjson.dumps(limits_th + cite_th)[1:-1], orjson.dumps(limits_en + cite_en + ".")[1:-1],
-                   orjson.dumps(evidence)[1:-1])
-            if key is not None:
-                self._suffix[key] = out
-        return out
+        evidence (members, without braces). Remembered per parameter set by ``_shared``."""
+        kb = self.kb
+        measure = kb.measure(rule.measure)
+        word_th, word_en = ("มาตรการข้อ", "measure") if measure.kind == "measure" else ("แนวทางข้อ", "guideline")
+        limits_th = "".join(f"; {limit_text(n, pv, kb, 'th', fact)}" for n, pv in used.items())
+        limits_en = "".join(f"; {limit_text(n, pv, kb, 'en', fact)}" for n, pv in used.items())
+        cite_th = f" ({word_th} {rule.measure} \u201c{measure.excerpt_th}\u201d)"
+        cite_en = f" ({word_en} {rule.measure}: \u201c{measure.excerpt_en}\u201d)"
+        evidence: dict[str, Any] = {name: _evidence_value(pv.value) for name, pv in used.items()}
+        if used:
+            evidence["parameters"] = {name: _evidence_value(pv.evidence()) for name, pv in used.items()}
+        return (orjson.dumps(limits_th + cite_th)[1:-1], orjson.dumps(limits_en + cite_en + ".")[1:-1],
+                orjson.dumps(evidence)[1:-1])
 
     def _head(self, rule: Rule, severity: str) -> bytes:
         key = (rule.rule_id, severity)
@@ -583,7 +587,7 @@ class FlagRenderer:
             th, en, names = self._messages(rule)
             out = self._rules[rule.rule_id] = _Prepared(
                 _compile_writer(rule, th, en, names, self.as_of, self._pieces, self.kb.parameters),
-                hashlib.sha256(f"{rule.rule_id}\x1f{rule.subject}\x1f".encode()),
+                _flag_id_prefix(rule.rule_id, rule.subject),
                 any(self.kb.parameters[n].type == "date_map" for n in rule.parameters),
                 "applicant" not in rule.evidence, _fills(rule.fact_kind, names))
         return out
@@ -628,9 +632,7 @@ class FlagRenderer:
             tail = param_evidence
         if tail:
             evidence = evidence[:-1] + (b"," if len(evidence) > 2 else b"") + tail + b"}"
-        digest = prepared.id_prefix.copy()
-        digest.update(f"{subject}\x1f{applicant or ''}".encode())
-        flag_id = "F" + digest.hexdigest()[:20]
+        flag_id = _flag_id(prepared.id_prefix, subject, applicant)
         line = b"".join((
             b'{"flag_id":"', flag_id.encode(), b'",',
             self._head(rule, severity), b',"subject_id":', dumps(subject), b',"agency_id":', dumps(agency),

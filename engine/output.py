@@ -9,8 +9,6 @@ from typing import IO
 
 import orjson
 
-from .flags import ROW_LINE, FlagRow
-
 SEVERITY_TH = {"high": "สูง", "medium": "ปานกลาง", "low": "ต่ำ"}
 CSV_COLUMNS = ["flag_id", "rule_id", "measure", "severity", "subject_type", "subject_id", "agency_id", "as_of",
                "message_th", "message_en", "evidence"]
@@ -55,13 +53,6 @@ class FlagWriter:
     def _row(self, cells: list[str]) -> str:
         return "  ".join(_pad(c, w) for c, w in zip(cells, self._widths)) + "  " + cells[-1]
 
-    def write(self, rows: list[FlagRow]) -> None:
-        """Write flags as the evaluation hands them over (``engine.flags.FlagRow``)."""
-        self.count += len(rows)
-        self.by_severity.update(r[6] for r in rows)
-        self.by_rule.update(r[2] for r in rows)
-        self._lines([r[ROW_LINE] for r in rows])
-
     def write_blocks(self, blocks: list[tuple[str, dict[str, int], bytes]]) -> None:
         """Write flags as ``iter_partitions(lines_only=True)`` hands them over: per rule, how
         many of each severity and their lines of JSON."""
@@ -70,11 +61,8 @@ class FlagWriter:
             self.count += n
             self.by_rule[rule_id] += n
             self.by_severity.update(severities)
-        self._lines([lines for _, _, lines in blocks])
-
-    def _lines(self, chunks: list[bytes]) -> None:
-        """Flags' lines of JSON (one or many a chunk), written as they are or as the format asks."""
-        if self.fmt == "jsonl":
+        chunks = [lines for _, _, lines in blocks]
+        if self.fmt == "jsonl":  # each flag is its line of JSON already
             if hasattr(self.stream, "buffer"):
                 self.stream.flush()
                 self.stream.buffer.writelines(chunks)

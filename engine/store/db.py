@@ -189,8 +189,8 @@ def _sqlite_processors(conn: Any, columns: list[Column]) -> list[Callable[[Any],
     return out
 
 
-def _use_copy(session: Session, rows: list[dict[str, Any]]) -> bool:
-    return len(rows) >= COPY_FROM and session.connection().dialect.name == "postgresql"
+def _use_copy(conn: Any, rows: list[dict[str, Any]]) -> bool:
+    return len(rows) >= COPY_FROM and conn.dialect.name == "postgresql"
 
 
 def _defaults_in_database(table: Table, names: list[str]) -> bool:
@@ -203,24 +203,30 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     """Insert ``rows`` (dicts with the same keys) in the session's transaction: PostgreSQL
     ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy``) for a large batch, SQLite statements of
     many rows each (``_sqlite_inserts``), else SQLAlchemy's executemany."""
-    if not rows:
-        return
+    if rows:
+        _insert(session, session.connection(), table, rows)()
+
+
+def _insert(session: Session, conn: Any, table: Table, rows: list[dict[str, Any]]) -> Callable[[], None]:
+    """``bulk_insert``'s writing of ``rows``, to be run: what can be made beforehand (SQLite's
+    statements and their parameters) is made now, by the caller (``WriteBehind``: so that its
+    thread only hands them over)."""
     names = list(rows[0])
-    conn = session.connection()
     if not _defaults_in_database(table, names):
-        session.execute(table.insert(), _decoded(rows))
-        return
-    columns = [table.c[n] for n in names]
-    quoted = ", ".join(f'"{n}"' for n in names)
+        return lambda: session.execute(table.insert(), _decoded(rows))
     if conn.dialect.name == "sqlite":
-        _execute_sqlite(conn, _sqlite_inserts(conn, table, rows))
-        return
-    if not _use_copy(session, rows):
-        session.execute(table.insert(), _decoded(rows))
-        return
+        statements = _sqlite_inserts(conn, table, rows)
+        return lambda: _execute_sqlite(conn, statements)
+    if not _use_copy(conn, rows):
+        return lambda: session.execute(table.insert(), _decoded(rows))
+    return lambda: _copy_rows(conn, table, names, rows)
+
+
+def _copy_rows(conn: Any, table: Table, names: list[str], rows: list[dict[str, Any]]) -> None:
+    quoted = ", ".join(f'"{n}"' for n in names)
     with conn.connection.dbapi_connection.cursor() as cursor, \
             cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        procs = [_copy_value(c) for c in columns]
+        procs = [_copy_value(table.c[n]) for n in names]
         for row in rows:
             copy.write_row([p(row[n]) if p else row[n] for n, p in zip(names, procs)])
 
@@ -299,14 +305,8 @@ class WriteBehind:
         hands them to SQLite."""
         if self._error is not None:
             raise self._error
-        if not rows:
-            return
-        conn = self._conn
-        if conn.dialect.name == "sqlite" and _defaults_in_database(table, list(rows[0])):
-            statements = _sqlite_inserts(conn, table, rows)
-            self._jobs.put(lambda: _execute_sqlite(conn, statements))
-        else:
-            self._jobs.put(lambda: bulk_insert(self._session, table, rows))
+        if rows:
+            self._jobs.put(_insert(self._session, self._conn, table, rows))
 
     def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
         self._jobs.put(None)
@@ -329,7 +329,7 @@ def bulk_update(session: Session, table: Table, key: str, rows: list[dict[str, A
         return
     extra = extra or {}
     names = list(rows[0])
-    if not _use_copy(session, rows):
+    if not _use_copy(session.connection(), rows):
         values: dict[str, Any] = {n: bindparam(f"v_{n}") for n in names if n != key}
         values.update({c: text(sql) for c, sql in extra.items()})
         stmt = table.update().where(table.c[key] == bindparam(f"v_{key}")).values(**values)
