@@ -125,8 +125,8 @@ def compare(label: str, folder: Path, workdir: Path, repeat: int) -> None:
     sets = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["set"]
     mine, theirs = workdir / f"check-{folder.name}.jsonl", workdir / f"plain-{folder.name}.jsonl"
     check_s, check_pss, _ = measure([str(EXE), "check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress",
-                                     "--output", str(mine), *(a for s in sets for a in ("--set", s))], repeat)
-    plain_s, plain_pss, _ = measure([sys.executable, __file__, "--plain", str(folder), str(theirs)], repeat)
+                                     "--output", str(mine), *(a for s in sets for a in ("--set", s))], repeat, mine)
+    plain_s, plain_pss, _ = measure([sys.executable, __file__, "--plain", str(folder), str(theirs)], repeat, theirs)
     engine, plain = _flags(mine, True), _flags(theirs, False)
     if engine != plain:
         sys.exit(f"{label}: the two disagree: {len(engine - plain)} flags only in check, {len(plain - engine)} only plain")

@@ -177,7 +177,17 @@ def _load(dataset: Path, progress: bool, known_ids: dict[str, set[str]] | None =
                 bar.set_postfix_str(table)
                 bar.n = row
                 bar.refresh()
-        return load_dataset(dataset, progress=tick if bar is not None else None, known_ids=known_ids)
+        ds = load_dataset(dataset, progress=tick if bar is not None else None, known_ids=known_ids)
+    if _kept is not None:
+        _kept.append(ds)
+    return ds
+
+
+# What the console script's process keeps until it ends (``entry``); None when ``main`` is called
+# from Python (tests), which frees as usual.
+_kept: list | None = None
+# commands that leave nothing to close behind them: the console script ends at once after them
+_ENDS_AT_ONCE = {"check", "validate"}
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -434,5 +444,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def entry() -> None:
+    """The console script: ``main``. After a command that reads a dataset and writes only its
+    own output (``check``, ``validate``: their files closed and temporary folders removed before
+    they return), the process ends at once (``os._exit``) instead of freeing the dataset object
+    by object (0.27 s for 100,000 flag-heavy cases, seconds for a million): the operating
+    system takes a process's memory back whole."""
+    global _kept
+    argv = sys.argv[1:]
+    if not argv or argv[0] not in _ENDS_AT_ONCE:
+        raise SystemExit(main(argv))
+    _kept = []
+    code = main(argv)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # a reader that stopped reading: not an error (as in ``main``)
+        pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

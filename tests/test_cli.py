@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,33 @@ def test_console_script_runs_from_another_folder(tmp_path):
         pytest.fail(f"console script not installed next to {sys.executable}")
     result = subprocess.run([str(exe), "rules", "--lang", "en"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "Measure 1.1" in result.stdout
+
+
+def test_console_script_check_ends_at_once_with_its_whole_output_and_exit_code(tmp_path, capsys):
+    """``check`` and ``validate`` end the process without freeing the dataset (``cli.entry``):
+    what they printed must still arrive whole through a pipe, with the exit code."""
+    exe = Path(sys.executable).parent / "discretion-review"
+    if not exe.exists():
+        pytest.fail(f"console script not installed next to {sys.executable}")
+    assert main(["demo-data", str(tmp_path / "demo"), "--cases", "600", "--seed", "5", "--as-of", "2025-01-15"]) == 0
+    sets = [a for x in json.loads((tmp_path / "demo" / "manifest.json").read_text(encoding="utf-8"))["set"]
+            for a in ("--set", x)]
+    capsys.readouterr()
+    # buffered output, as on a user's machine: nothing printed may be left in a buffer at the end
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    check = subprocess.run([str(exe), "check", "demo", "--as-of", "2025-01-15", "--no-progress", *sets],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    truth = (tmp_path / "demo" / "truth.jsonl").read_text(encoding="utf-8").splitlines()
+    assert check.returncode == 1, check.stderr
+    lines = check.stdout.splitlines()
+    assert len(lines) == len(truth) > 100 and all(json.loads(line)["flag_id"] for line in lines)
+    assert check.stderr.startswith(f"{len(truth)} flags")
+    table = subprocess.run([str(exe), "check", "demo", "--as-of", "2025-01-15", "--format", "table", *sets],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert table.returncode == 1 and len(table.stdout.splitlines()) == len(truth) + 2  # header and rule
+    valid = subprocess.run([str(exe), "validate", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                           env=env)
+    assert valid.returncode == 0 and valid.stdout.startswith("demo: valid (") and valid.stdout.endswith(")\n")
+    bad = subprocess.run([str(exe), "check", "missing"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env=env)
+    assert bad.returncode == 2 and bad.stdout == "" and "missing" in bad.stderr
