@@ -151,11 +151,12 @@ def _blocks(by_rule: dict[str, list[FlagRow]]) -> list[Block]:
 def _evaluate(part: Part) -> tuple[Part, dict[str, list[FlagRow]], Counter]:
     job = _JOB
     assert job is not None, "worker started without a job"
-    by_id, row, keyed = job.catalogue.by_id, job.renderer.row, job.renderer.keyed if job.keyed else None
+    by_id, writer, keyed = job.catalogue.by_id, job.renderer.writer, job.renderer.keyed if job.keyed else None
     answers = job.answers  # what this worker has asked the engine already, in earlier parts too
     kinds: Counter = Counter()
     shapes: Counter = Counter()
     by_rule: dict[str, list[FlagRow]] = {}
+    sinks: dict[str, tuple[Callable[[FlagRow], None], Callable[[dict[str, Any], str], FlagRow]]] = {}
     facts_of_part = part_facts(job.index, part, job.as_of)
     while facts := list(islice(facts_of_part, _FACTS_AT_ONCE)):  # a few thousand facts in memory at a time
         keys, answers = durable.decide(job.compiled, facts, known=answers)
@@ -164,11 +165,13 @@ def _evaluate(part: Part) -> tuple[Part, dict[str, list[FlagRow]], Counter]:
         for fact, key in zip(facts, keys):
             if key is not None:
                 for action in answers[key]:
-                    rows = by_rule.get(action.rule_id)
-                    if rows is None:
+                    sink = sinks.get(action.rule_id)
+                    if sink is None:  # the rule's list of rows, and the function that makes them
                         rows = by_rule[action.rule_id] = []
-                    made = row(by_id[action.rule_id], action.severity, fact)
-                    rows.append(made if keyed is None else keyed(made, fact))
+                        sink = sinks[action.rule_id] = (rows.append, writer(by_id[action.rule_id]))
+                    add, write = sink
+                    made = write(fact, action.severity)
+                    add(made if keyed is None else keyed(made, fact))
     # rules with applies_to: counted per distinct engine key (the test reads only what the key shows)
     for key, n in shapes.items():
         tests = job.applies.get(key[0])

@@ -190,17 +190,32 @@ def _normalised_literals(parts: tuple[tuple[str, str], ...], tail: str) -> list[
 
 
 def _compile_writer(rule: Rule, th: _Message, en: _Message, names: tuple[str, ...], as_of: dt.date,
-                    pieces: _Pieces, parameters: Any) -> Callable[..., tuple[bytes, bytes, dict[str, Any]] | None]:
-    """One rule's flags' messages (escaped, encoded, normalised; the English one without its
-    full stop) and evidence values, by a function made for the rule: its names looked up in
-    ``_values``' order (skipping the phrases, ``_phrases``, and the ``parameters`` it cannot
-    be), its literals encoded once. Returns None when a value's text needs normalising: the
-    caller then words the flag the reference way.
+                    pieces: _Pieces, parameters: Any, prepared: _Prepared, renderer: FlagRenderer,
+                    ) -> Callable[[Fact, str], FlagRow]:
+    """A function made for one rule that makes its flags: ``(fact, severity) -> FlagRow``, the
+    line of JSON put together as ``FlagRenderer.reference_row`` does, with what repeats from
+    flag to flag worked out once: the rule's names looked up in ``_values``' order (skipping
+    the phrases, ``_phrases``, and the ``parameters`` a name cannot be), literals normalised,
+    escaped and encoded once, each value's text encoded once (``_pieces``), the limits and
+    citation once per parameter set. A value whose text needs normalising (``_Pieces``) makes
+    the flag the reference way.
 
     The generated source holds only indices: names and literals are bound as constants."""
-    consts: dict[str, Any] = {"A": _ABSENT, "S": pieces.strs, "I": pieces.ints, "DTH": pieces.dates["th"],
-                              "DEN": pieces.dates["en"], "ps": pieces, "str": str, "int": int, "date": dt.date}
-    lines = ["def write(fact, ph, plain):", "    g = fact.get"]
+    consts: dict[str, Any] = {
+        "A": _ABSENT, "S": pieces.strs, "I": pieces.ints, "DTH": pieces.dates["th"], "DEN": pieces.dates["en"],
+        "ps": pieces, "str": str, "int": int, "date": dt.date, "dumps": orjson.dumps, "OPT": orjson.OPT_NON_STR_KEYS,
+        "PH": _phrases, "FILLS": prepared.fills, "NOPH": _NO_PHRASES, "PL": renderer._values, "plain_of": renderer._plain,
+        "SF": renderer._by_set.setdefault(rule.rule_id, {}), "shared": renderer._shared,
+        "H": {severity: renderer._head(rule, severity) for severity in ("high", "medium", "low")},
+        "head": renderer._head, "PREFIX": prepared.id_prefix, "ASOF": renderer._as_of_json, "RULE": rule,
+        "REF": renderer.reference_row, "MEASURE": rule.measure, "RULE_ID": rule.rule_id, "SUBJECT": rule.subject}
+    lines = ["def write(fact, severity):",
+             "    g = fact.get",
+             f"    ph = {'PH(fact, FILLS)' if prepared.fills else 'NOPH'}",
+             "    params = fact['_params']",
+             "    hit = PL.get(id(params))",
+             "    if hit is None or hit[0] is not params: plain = plain_of(params)",
+             "    else: plain = hit[1]"]
     own = {"as_of": as_of, "measure": rule.measure, "rule_id": rule.rule_id}
     for i, name in enumerate(names):
         consts[f"n{i}"], consts[f"u{i}"] = name, "_" + name
@@ -212,7 +227,7 @@ def _compile_writer(rule: Rule, th: _Message, en: _Message, names: tuple[str, ..
         elif name == "agency":
             lines.append(f"    v{i} = fact['_agency']")
         else:
-            chain = [f"ph.get(n{i}, A)"] if name in PHRASES else []
+            chain = [f"ph.get(n{i}, A)"] if name in PHRASES and prepared.fills else []
             chain += [f"plain.get(n{i}, A)"] if name in parameters else []
             chain += [f"g(u{i}, A)", f"g(n{i})"]
             lines.append(f"    v{i} = {chain[0]}")
@@ -238,13 +253,37 @@ def _compile_writer(rule: Rule, th: _Message, en: _Message, names: tuple[str, ..
         consts[f"l{lang}tail"] = _json_text(literals[-1])
         pieces_expr.append(f"l{lang}tail")
         lines.append(f"    m{lang} = ({', '.join(pieces_expr)},)")
-    evidence = ", ".join(f"n{at[name]}: v{at[name]}" for name in rule.evidence)
     lines += ["    try:",
               "        th = b''.join(mth)",
               "        en = b''.join(men).rstrip(b'.')",
               "    except TypeError:",
-              "        return None",
-              f"    return th, en, {{{evidence}}}"]
+              "        return REF(RULE, severity, fact)"]
+    if prepared.date_map:  # the limits' wording is the fact's own
+        lines.append("    sth, sen, pev = shared(RULE, params, fact, True)")
+    else:
+        lines += ["    hit = SF.get(id(params))",
+                  "    if hit is None or hit[0] is not params: sth, sen, pev = shared(RULE, params, fact, False)",
+                  "    else: sth, sen, pev = hit[1]"]
+    evidence = ", ".join(f"n{at[name]}: v{at[name]}" for name in rule.evidence)
+    lines += [f"    evidence = dumps({{{evidence}}}, option=OPT)",
+              "    subject = fact['_id']",
+              "    applicant = g('_applicant')"]
+    if prepared.applicant_apart:
+        lines += ["    if applicant is not None: tail = (pev + b',\"applicant\":' if pev else b'\"applicant\":') "
+                  "+ dumps(applicant)",
+                  "    else: tail = pev"]
+    else:
+        lines.append("    tail = pev")
+    lines += ["    if tail: evidence = evidence[:-1] + (b',' if len(evidence) > 2 else b'') + tail + b'}'",
+              "    d = PREFIX.copy()",
+              "    d.update(f\"{subject}\\x1f{applicant or ''}\".encode())",
+              "    fid = 'F' + d.hexdigest()[:20]",
+              "    agency = fact['_agency']",
+              "    line = b''.join((b'{\"flag_id\":\"', fid.encode(), b'\",', H.get(severity) or head(RULE, severity), "
+              "b',\"subject_id\":', dumps(subject), b',\"agency_id\":', dumps(agency), ASOF, "
+              "b',\"message_th\":\"', th, sth, b'\",\"message_en\":\"', en, sen, b'\",\"evidence\":', evidence, "
+              "b'}\\n'))",
+              "    return (agency, MEASURE, RULE_ID, SUBJECT, subject, applicant or '', severity, fid, line)"]
     namespace = dict(consts)
     exec(compile("\n".join(lines), f"<flag writer {rule.rule_id}>", "exec"), namespace)  # noqa: S102
     return namespace["write"]
@@ -512,14 +551,14 @@ def evidence_text(line: bytes) -> str:
 _NO_PHRASES: dict[str, Any] = {}
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Prepared:
     """What a renderer works out once per rule."""
-    writer: Callable[..., tuple[bytes, bytes, dict[str, Any]] | None]  # _compile_writer
     id_prefix: Any  # _flag_id_prefix: the flag id's state after its rule and subject type
     date_map: bool  # a parameter is a date map: the limits' wording is the fact's own
     applicant_apart: bool  # an applicant goes into the evidence after the rule's own names
     fills: tuple[_Fill, ...]  # what fills the phrases its messages or evidence name
+    writer: Callable[[Fact, str], FlagRow] | None = None  # _compile_writer
 
 
 class FlagRenderer:
@@ -527,8 +566,8 @@ class FlagRenderer:
     rule's citation, the limits a parameter set reads as) is worded once."""
 
     def __init__(self, kb: KnowledgeBase, as_of: dt.date, compiled: bool = True):
-        """``compiled=False`` words every message the reference way (``_Message.render``),
-        which the compiled writers (``_compile_writer``) are tested against."""
+        """``compiled=False`` makes every flag the reference way (``reference_row``), which the
+        compiled writers (``_compile_writer``) are tested against."""
         self.kb, self.as_of = kb, as_of
         self.compiled = compiled
         # a parameter set's plain values, by the set's id (the set is kept, so its id stays its own)
@@ -538,7 +577,8 @@ class FlagRenderer:
         self._as_of_json = as_of_field(as_of)
         self._pieces = _Pieces()
         self._rules: dict[str, _Prepared] = {}
-        self._by_set: dict[tuple[str, int], tuple[dict[str, ParamValue], tuple[bytes, bytes, bytes]]] = {}
+        # per rule, by a parameter set's id: the set and its suffixes (``_suffixes``)
+        self._by_set: dict[str, dict[int, tuple[dict[str, ParamValue], tuple[bytes, bytes, bytes]]]] = {}
 
     def _messages(self, rule: Rule) -> tuple[_Message, _Message, tuple[str, ...]]:
         """A rule's two messages, parsed, and every name they and its evidence read."""
@@ -586,10 +626,12 @@ class FlagRenderer:
         if out is None:
             th, en, names = self._messages(rule)
             out = self._rules[rule.rule_id] = _Prepared(
-                _compile_writer(rule, th, en, names, self.as_of, self._pieces, self.kb.parameters),
                 _flag_id_prefix(rule.rule_id, rule.subject),
                 any(self.kb.parameters[n].type == "date_map" for n in rule.parameters),
                 "applicant" not in rule.evidence, _fills(rule.fact_kind, names))
+            if self.compiled:
+                out.writer = _compile_writer(rule, th, en, names, self.as_of, self._pieces, self.kb.parameters,
+                                             out, self)
         return out
 
     def _shared(self, rule: Rule, params: dict[str, ParamValue], fact: Fact, date_map: bool,
@@ -598,31 +640,36 @@ class FlagRenderer:
         the answer, so the id stays its own); a round's deadline is the fact's own."""
         if date_map:
             return self._suffixes(rule, {n: params[n] for n in rule.parameters}, fact)
-        key = (rule.rule_id, id(params))
-        hit = self._by_set.get(key)
+        by_set = self._by_set.setdefault(rule.rule_id, {})
+        hit = by_set.get(id(params))
         if hit is None or hit[0] is not params:
-            hit = self._by_set[key] = (params, self._suffixes(rule, {n: params[n] for n in rule.parameters}, fact))
+            hit = by_set[id(params)] = (params, self._suffixes(rule, {n: params[n] for n in rule.parameters}, fact))
         return hit[1]
 
+    def writer(self, rule: Rule) -> Callable[[Fact, str], FlagRow]:
+        """The function that makes the flags of ``rule``: ``(fact, severity) -> FlagRow``."""
+        if self.compiled:
+            return self._prepared(rule).writer
+        return lambda fact, severity: self.reference_row(rule, severity, fact)
+
     def row(self, rule: Rule, severity: str, fact: Fact) -> FlagRow:
-        """The flag of one rule on one fact (the fact carries its own parameter values), its
-        line of JSON put together from pieces: what repeats from flag to flag is encoded once."""
+        """The flag of one rule on one fact (the fact carries its own parameter values): what
+        rule, subject and severity it is, and the flag as its line of JSON."""
+        return self.writer(rule)(fact, severity)
+
+    def reference_row(self, rule: Rule, severity: str, fact: Fact) -> FlagRow:
+        """``row`` the plain way: the messages worded by their templates (``_Message.render``)
+        and normalised, the line put together field by field."""
         prepared = self._prepared(rule)
         subject, agency, params = fact["_id"], fact["_agency"], fact["_params"]
-        plain = self._plain(params)
-        phrases = _phrases(fact, prepared.fills) if prepared.fills else _NO_PHRASES
-        written = prepared.writer(fact, phrases, plain) if self.compiled else None
-        if written is None:  # a value with whitespace to normalise: the reference way (_values words phrases)
-            th, en, names = self._messages(rule)
-            own = {"as_of": self.as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": subject,
-                   "agency": agency}
-            values = _values(fact, names, own, plain)
-            written = (_json_text(th.render(values, "th")), _json_text(en.render(values, "en").rstrip(".")),
-                       {name: values[name] for name in rule.evidence})
-        message_th, message_en, shown = written
+        th, en, names = self._messages(rule)
+        own = {"as_of": self.as_of, "measure": rule.measure, "rule_id": rule.rule_id, "id": subject,
+               "agency": agency}
+        values = _values(fact, names, own, self._plain(params))
+        message_th, message_en = _json_text(th.render(values, "th")), _json_text(en.render(values, "en").rstrip("."))
         suffix_th, suffix_en, param_evidence = self._shared(rule, params, fact, prepared.date_map)
         dumps = orjson.dumps
-        evidence = dumps(shown, option=orjson.OPT_NON_STR_KEYS)
+        evidence = dumps({name: values[name] for name in rule.evidence}, option=orjson.OPT_NON_STR_KEYS)
         applicant = fact.get("_applicant")
         if applicant is not None and prepared.applicant_apart:
             tail = b'"applicant":' + dumps(applicant)
