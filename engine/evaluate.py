@@ -248,6 +248,33 @@ def slice_size(cases: int, jobs: int) -> int:
     return max(2_000, min(50_000, -(-cases // (jobs * 8))))
 
 
+# A large dataset is evaluated in waves of whole agencies of about this many cases, each by
+# freshly forked workers. A worker's reading a case writes its page (the object's reference
+# count), so the page is copied into the worker: over a whole run every worker would come to
+# hold its own copy of most of the dataset. Workers that end with their wave hold only their
+# wave's agencies' pages (the loader lays an agency's cases out together: ``loader.py``).
+WAVE_CASES = 250_000
+
+
+def waves(parts: list[Part], index: Index, size: int | None = None) -> list[list[Part]]:
+    """``parts`` (in order) in waves of whole agencies of at least ``size`` cases each (the
+    last one may be smaller), or one wave for a dataset of fewer than twice as many."""
+    size = size or WAVE_CASES
+    cases = {agency: len(index.cases_by_id.get(agency, ())) for agency in {part[0] for part in parts}}
+    out: list[list[Part]] = [[]]
+    if sum(cases.values()) < 2 * size:
+        return [list(parts)]
+    held = 0
+    for part in parts:
+        if part[2] < 0 and held >= size:  # an agency's first part, and the wave is full
+            out.append([])
+            held = 0
+        if part[2] < 0:
+            held += cases[part[0]]
+        out[-1].append(part)
+    return out
+
+
 def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     catalogue: RuleCatalogue | None = None, jobs: int | None = None,
                     progress: ProgressFn | None = None, calendar: GovernmentCalendar | None = None,
@@ -319,22 +346,23 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
             _JOB.spool = tempfile.mkdtemp(prefix="discretion-review-")
         gc.collect()
         gc.freeze()  # keep the shared dataset's pages untouched by the workers' collector
-        with ProcessPoolExecutor(max_workers=min(jobs, len(parts) or 1), mp_context=mp.get_context("fork"),
-                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-            # Parts are taken in order with a few in flight: output is deterministic and at most
-            # a few parts' flags wait in memory for their turn.
-            in_flight: dict[Part, Any] = {}
-            ahead = iter(parts)
-            for part in parts:
-                while len(in_flight) < 2 * jobs + 2:
-                    nxt = next(ahead, None)
-                    if nxt is None:
-                        break
-                    in_flight[nxt] = pool.submit(_evaluate_part, nxt)
-                out = gathered(_unspooled(in_flight.pop(part).result()))
-                done += 1
-                if out is not None:
-                    yield out
+        for wave in waves(parts, index):
+            with ProcessPoolExecutor(max_workers=min(jobs, len(wave) or 1), mp_context=mp.get_context("fork"),
+                                     initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+                # Parts are taken in order with a few in flight: output is deterministic and at
+                # most a few parts' flags wait in memory for their turn.
+                in_flight: dict[Part, Any] = {}
+                ahead = iter(wave)
+                for part in wave:
+                    while len(in_flight) < 2 * jobs + 2:
+                        nxt = next(ahead, None)
+                        if nxt is None:
+                            break
+                        in_flight[nxt] = pool.submit(_evaluate_part, nxt)
+                    out = gathered(_unspooled(in_flight.pop(part).result()))
+                    done += 1
+                    if out is not None:
+                        yield out
     except BrokenProcessPool:
         for part in parts[done:]:
             out = gathered(_unspooled(_run_isolated(part)))

@@ -73,7 +73,7 @@ def _load_dataset(path: Path, progress: ProgressFn | None,
                     out.add(label, None, None, None, "required file is missing")
                 continue
             file_label, rows = source
-            fast = _read_columnar(path, table, out) if columnar and path.is_dir() else None
+            fast = _read_columnar(path, table, out, ds) if columnar and path.is_dir() else None
             if fast is not None:
                 models, numbers = fast
                 if progress:
@@ -94,8 +94,12 @@ def _load_dataset(path: Path, progress: ProgressFn | None,
     return ds
 
 
-def _read_columnar(folder: Path, table: Table, out: _Collector) -> tuple[list[Any], array] | None:
-    """A large, well-formed CSV file read by columns (``columnar.py``); None for the row-by-row reader."""
+def _read_columnar(folder: Path, table: Table, out: _Collector, ds: Dataset) -> tuple[list[Any], array] | None:
+    """A large, well-formed CSV file read by columns (``columnar.py``); None for the row-by-row reader.
+
+    Cases are made agency by agency within each block of the file (their row numbers kept), so
+    that an agency's cases lie together in memory: the evaluation's workers, forked, then copy
+    only the pages of the agencies they evaluate (a worker's reading a case writes its page)."""
     file = folder / f"{table.name}.csv"
     if file.stat().st_size < _COLUMNAR_FROM_BYTES:
         return None
@@ -104,7 +108,11 @@ def _read_columnar(folder: Path, table: Table, out: _Collector) -> tuple[list[An
     if release_memory not in out.closers:  # once, when every file has been read
         out.closers.append(release_memory)
     ids: dict[str, int] = {}
-    read = read_csv_table(table, file, ids)
+    group = None
+    if table.name == "cases" and ds.processes:
+        rank = {a.agency_id: n for n, a in enumerate(ds.agencies)}
+        group = ("process_id", {p.process_id: rank.get(p.agency_id, len(rank)) for p in ds.processes})
+    read = read_csv_table(table, file, ids, group)
     if read is not None and table.id_column is not None:
         out.ids[table.name] = ids
     return read

@@ -18,6 +18,7 @@ import engine.loader
 from engine import columnar, durable, flags
 from engine.demo import generate
 from engine.cli import main
+from engine.errors import InputError
 from engine.evaluate import evaluate
 from engine.facts import Index, part_facts, plan_parts
 from engine.flags import Flag, FlagRenderer, evidence_text, make_flag_id
@@ -45,8 +46,8 @@ def test_the_columnar_reader_reads_the_demo_data_as_the_row_reader_does(demo, mo
     taken: list[str] = []
     real = columnar.read_csv_table
 
-    def spy(table, file, ids):
-        out = real(table, file, ids)
+    def spy(table, file, ids, group=None):
+        out = real(table, file, ids, group)
         if out is not None:
             taken.append(table.name)
         return out
@@ -55,10 +56,44 @@ def test_the_columnar_reader_reads_the_demo_data_as_the_row_reader_does(demo, mo
     by_rows = _load(folder, False, monkeypatch)
     by_columns = _load(folder, True, monkeypatch)
     assert {"cases", "processes", "officers", "escalations"} <= set(taken)  # it did read them
-    for table in TABLES:
-        assert getattr(by_columns, table.name) == getattr(by_rows, table.name), table.name
-        assert list(by_columns.row_numbers.get(table.name, [])) == list(by_rows.row_numbers.get(table.name, []))
+    for table in TABLES:  # the same rows, each with its row number (cases are made in another order)
+        rows, columns = (sorted(zip(ds.row_numbers.get(table.name, []), getattr(ds, table.name)),
+                                key=lambda pair: pair[0]) for ds in (by_rows, by_columns))
+        assert columns == rows and len(columns) == len(getattr(by_rows, table.name)), table.name
+    assert list(by_rows.row_numbers["cases"]) == list(range(1, len(by_rows.cases) + 1))
     assert by_columns.warnings == by_rows.warnings
+    # the columnar reader makes the cases agency by agency (file order within one), so that an
+    # agency's cases lie together in memory (evaluate.waves)
+    agency_of = {p.process_id: p.agency_id for p in by_columns.processes}
+    rank = {a.agency_id: n for n, a in enumerate(by_columns.agencies)}
+    ranks = [rank[agency_of[c.process_id]] for c in by_columns.cases]
+    assert ranks == sorted(ranks) and ranks != [rank[agency_of[c.process_id]] for c in by_rows.cases]
+    numbers = list(by_columns.row_numbers["cases"])
+    for n in range(len(rank)):
+        within = [row for row, r in zip(numbers, ranks) if r == n]
+        assert within == sorted(within)
+
+
+def test_a_problem_in_cases_made_in_agency_order_names_its_row_in_the_file(demo, monkeypatch, tmp_path):
+    """The columnar reader makes cases agency by agency; a reference to nobody in a late row of
+    the first agency (made first, numbered late) is told with its own row, as the row reader tells it."""
+    folder, _ = demo
+    broken = tmp_path / "broken"
+    shutil.copytree(folder, broken)
+    header, *rows = (folder / "cases.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    first_agency = load_dataset(folder).cases[0].process_id  # made first: of the first agency
+    late = max(n for n, row in enumerate(rows) if row.split(",")[1] == first_agency)
+    assert late > len(rows) // 2
+    cells = rows[late].split(",")
+    cells[2] = "NOBODY"
+    rows[late] = ",".join(cells)
+    (broken / "cases.csv").write_text(header + "".join(rows), encoding="utf-8")
+    told = []
+    for columnar_reader in (True, False):
+        with pytest.raises(InputError) as exc:
+            _load(broken, columnar_reader, monkeypatch)
+        told.append(str(exc.value))
+    assert told[0] == told[1] and f"row {late + 1}," in told[0] and "NOBODY" in told[0]
 
 
 CASES = TABLE_BY_NAME["cases"]
@@ -272,3 +307,58 @@ def test_the_evidence_of_a_line_is_its_last_field_whatever_the_texts_before_hold
             "evidence": {"note": marker, "evidence": {"evidence": [1, "}"]}, "ชื่อ": "ไทย"}}
     line = orjson.dumps(flag) + b"\n"
     assert orjson.loads(evidence_text(line)) == flag["evidence"]
+
+
+def test_waves_hold_whole_agencies_in_order(demo):
+    folder, sets = demo
+    index = Index.build(load_dataset(folder), default_catalogue().kb.resolve_parameters(sets))
+    parts = plan_parts(index, 100)
+    cases = {agency: len(index.cases_by_id.get(agency, ())) for agency in index.agency_ids()}
+    assert engine.evaluate.waves(parts, index, size=sum(cases.values())) == [parts]  # under twice the size: one
+    groups = engine.evaluate.waves(parts, index, size=400)
+    assert len(groups) > 3 and [p for wave in groups for p in wave] == parts
+    agencies = [{p[0] for p in wave} for wave in groups]
+    assert sum(map(len, agencies)) == len(set().union(*agencies)) == len(cases)  # an agency in one wave only
+    assert all(sum(cases[a] for a in held) >= 400 for held in agencies[:-1])
+
+
+def test_an_evaluation_in_waves_of_fresh_workers_finds_what_one_wave_finds(demo, monkeypatch, tmp_path):
+    """A large dataset is evaluated in waves of whole agencies, each by newly forked workers
+    (their copies of the dataset's pages end with them): the same flags, counts and lines."""
+    folder, sets = demo
+    params = default_catalogue().kb.resolve_parameters(sets)
+    ds = load_dataset(folder)
+    one = evaluate(ds, AS_OF, params, jobs=2)
+    out_one = tmp_path / "one.jsonl"
+    args = ["check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress", *(a for s in sets for a in ("--set", s))]
+    assert main([*args, "--output", str(out_one)]) == 1
+    pools = []
+    real = engine.evaluate.ProcessPoolExecutor
+
+    def counted(*a, **k):
+        pools.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(engine.evaluate, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(engine.evaluate, "WAVE_CASES", 500)
+    many = evaluate(ds, AS_OF, params, jobs=2)
+    assert len(pools) > 3
+    assert [f.to_dict() for f in many.flags] == [f.to_dict() for f in one.flags] and len(one.flags) > 300
+    assert {k: (s.evaluated, s.flagged) for k, s in many.stats.items()} == \
+        {k: (s.evaluated, s.flagged) for k, s in one.stats.items()}
+    out_many = tmp_path / "many.jsonl"
+    assert main([*args, "--output", str(out_many)]) == 1
+    assert out_many.read_bytes() == out_one.read_bytes()
+
+
+def test_a_check_never_imports_pandas(demo, tmp_path):
+    """pyarrow imports pandas when it is handed Python values (``pa.array``): 0.17 s of a command."""
+    folder, sets = demo
+    script = ("import sys, engine.loader; engine.loader._COLUMNAR_FROM_BYTES = 0; from engine.cli import main; "
+              f"code = main({['check', str(folder), '--as-of', AS_OF.isoformat(), '--no-progress', '--output', str(tmp_path / 'f.jsonl'), *(a for s in sets for a in ('--set', s))]!r}); "
+              "print(code, 'pandas' in sys.modules)")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.stdout.split() == ["1", "False"], done.stderr
