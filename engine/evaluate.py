@@ -252,17 +252,21 @@ def slice_size(cases: int, jobs: int) -> int:
 # freshly forked workers. A worker's reading a case writes its page (the object's reference
 # count), so the page is copied into the worker: over a whole run every worker would come to
 # hold its own copy of most of the dataset. Workers that end with their wave hold only their
-# wave's agencies' pages (the loader lays an agency's cases out together: ``loader.py``).
+# wave's agencies' pages — when an agency's cases lie together in memory (the columnar reader
+# makes them agency by agency): on average this many in a row, at least (a few pages of cases).
 WAVE_CASES = 250_000
+WAVE_RUN = 100
 
 
 def waves(parts: list[Part], index: Index, size: int | None = None) -> list[list[Part]]:
     """``parts`` (in order) in waves of whole agencies of at least ``size`` cases each (the
-    last one may be smaller), or one wave for a dataset of fewer than twice as many."""
+    last one may be smaller); one wave for a dataset of fewer than twice as many, or whose
+    agencies' cases are interleaved (new workers would copy the same pages again)."""
     size = size or WAVE_CASES
     cases = {agency: len(index.cases_by_id.get(agency, ())) for agency in {part[0] for part in parts}}
     out: list[list[Part]] = [[]]
-    if sum(cases.values()) < 2 * size:
+    total = sum(cases.values())
+    if total < 2 * size or index.agency_runs * WAVE_RUN > total:
         return [list(parts)]
     held = 0
     for part in parts:
@@ -346,7 +350,9 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
             _JOB.spool = tempfile.mkdtemp(prefix="discretion-review-")
         gc.collect()
         gc.freeze()  # keep the shared dataset's pages untouched by the workers' collector
-        for wave in waves(parts, index):
+        # waves only for ``check``: a store run's write-behind thread is running by the time a
+        # second wave would fork, and a forked child keeps whatever locks that thread held
+        for wave in waves(parts, index) if lines_only else [parts]:
             with ProcessPoolExecutor(max_workers=min(jobs, len(wave) or 1), mp_context=mp.get_context("fork"),
                                      initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
                 # Parts are taken in order with a few in flight: output is deterministic and at

@@ -170,6 +170,9 @@ class Index:
     # each agency's cases in case-id order (``part_facts`` slices them: a slice's flags of a rule
     # then all come before the next slice's, in the order flags are written)
     cases_by_id: dict[str, list[Case]] = field(default_factory=dict)
+    # runs of consecutive cases of one agency in the dataset's order, in which they were made
+    # and lie in memory (the columnar reader makes them agency by agency): ``evaluate.waves``
+    agency_runs: int = 0
     _chains: dict[str, list[str]] = field(default_factory=dict)
     _plain: dict[tuple[str, str, str], tuple[dict[str, ParamValue], dict[str, Any]]] = field(default_factory=dict)
 
@@ -192,8 +195,12 @@ class Index:
         cases_by_agency: dict[str, list[Case]] = defaultdict(list)
         cases_by_officer: dict[str, list[Case]] = defaultdict(list)
         cases_by_process: dict[str, list[Case]] = defaultdict(list)
+        runs, last = 0, None
         for c in ds.cases:
-            cases_by_agency[processes[c.process_id].agency_id].append(c)
+            agency = processes[c.process_id].agency_id
+            if agency != last:
+                runs, last = runs + 1, agency
+            cases_by_agency[agency].append(c)
             cases_by_officer[c.officer_id].append(c)
             cases_by_process[c.process_id].append(c)
         escalations_by_case: dict[str, list[Escalation]] = defaultdict(list)
@@ -213,7 +220,7 @@ class Index:
         return cls(ds, processes, officers, processes_by_agency, officers_by_agency,
                    cases_by_agency, cases_by_officer, cases_by_process, escalations_by_case, notices_by_case,
                    by_agency, {a.agency_id: a.name for a in ds.agencies}, resolver,
-                   calendar or default_calendar(), corrective, cases_by_id)
+                   calendar or default_calendar(), corrective, cases_by_id, runs)
 
     def agency_ids(self) -> list[str]:
         return [a.agency_id for a in self.dataset.agencies]

@@ -309,9 +309,12 @@ def test_the_evidence_of_a_line_is_its_last_field_whatever_the_texts_before_hold
     assert orjson.loads(evidence_text(line)) == flag["evidence"]
 
 
-def test_waves_hold_whole_agencies_in_order(demo):
+def test_waves_hold_whole_agencies_in_order(demo, monkeypatch):
     folder, sets = demo
-    index = Index.build(load_dataset(folder), default_catalogue().kb.resolve_parameters(sets))
+    params = default_catalogue().kb.resolve_parameters(sets)
+    index = Index.build(load_dataset(folder), params)  # columnar: cases made agency by agency
+    monkeypatch.setattr(engine.evaluate, "WAVE_RUN", 10)
+    assert index.agency_runs == len(index.agency_ids())
     parts = plan_parts(index, 100)
     cases = {agency: len(index.cases_by_id.get(agency, ())) for agency in index.agency_ids()}
     assert engine.evaluate.waves(parts, index, size=sum(cases.values())) == [parts]  # under twice the size: one
@@ -320,18 +323,18 @@ def test_waves_hold_whole_agencies_in_order(demo):
     agencies = [{p[0] for p in wave} for wave in groups]
     assert sum(map(len, agencies)) == len(set().union(*agencies)) == len(cases)  # an agency in one wave only
     assert all(sum(cases[a] for a in held) >= 400 for held in agencies[:-1])
+    # cases read row by row lie in file order, agencies interleaved: new workers would copy the same pages
+    interleaved = Index.build(_load(folder, False, monkeypatch), params)
+    assert interleaved.agency_runs > len(interleaved.dataset.cases) / 3
+    assert engine.evaluate.waves(plan_parts(interleaved, 100), interleaved, size=400) == [plan_parts(interleaved, 100)]
 
 
-def test_an_evaluation_in_waves_of_fresh_workers_finds_what_one_wave_finds(demo, monkeypatch, tmp_path):
-    """A large dataset is evaluated in waves of whole agencies, each by newly forked workers
-    (their copies of the dataset's pages end with them): the same flags, counts and lines."""
+def test_a_check_in_waves_of_fresh_workers_writes_what_one_wave_writes(demo, monkeypatch, tmp_path):
+    """``check`` evaluates a large dataset in waves of whole agencies, each by newly forked
+    workers (their copies of the dataset's pages end with them): the same lines. A store run
+    (not lines only) forks its workers once, whatever the size."""
     folder, sets = demo
-    params = default_catalogue().kb.resolve_parameters(sets)
-    ds = load_dataset(folder)
-    one = evaluate(ds, AS_OF, params, jobs=2)
-    out_one = tmp_path / "one.jsonl"
     args = ["check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress", *(a for s in sets for a in ("--set", s))]
-    assert main([*args, "--output", str(out_one)]) == 1
     pools = []
     real = engine.evaluate.ProcessPoolExecutor
 
@@ -340,15 +343,17 @@ def test_an_evaluation_in_waves_of_fresh_workers_finds_what_one_wave_finds(demo,
         return real(*a, **k)
 
     monkeypatch.setattr(engine.evaluate, "ProcessPoolExecutor", counted)
+    one, many = tmp_path / "one.jsonl", tmp_path / "many.jsonl"
+    assert main([*args, "--output", str(one)]) == 1 and len(pools) == 1
     monkeypatch.setattr(engine.evaluate, "WAVE_CASES", 500)
-    many = evaluate(ds, AS_OF, params, jobs=2)
-    assert len(pools) > 3
-    assert [f.to_dict() for f in many.flags] == [f.to_dict() for f in one.flags] and len(one.flags) > 300
-    assert {k: (s.evaluated, s.flagged) for k, s in many.stats.items()} == \
-        {k: (s.evaluated, s.flagged) for k, s in one.stats.items()}
-    out_many = tmp_path / "many.jsonl"
-    assert main([*args, "--output", str(out_many)]) == 1
-    assert out_many.read_bytes() == out_one.read_bytes()
+    monkeypatch.setattr(engine.evaluate, "WAVE_RUN", 10)
+    assert main([*args, "--output", str(many)]) == 1 and len(pools) > 4
+    assert many.read_bytes() == one.read_bytes() and len(one.read_bytes().splitlines()) > 300
+    pools.clear()
+    params = default_catalogue().kb.resolve_parameters(sets)
+    flags = evaluate(load_dataset(folder), AS_OF, params, jobs=2).flags
+    assert len(pools) == 1 and [orjson.loads(line) for line in one.read_bytes().splitlines()] == \
+        [f.to_dict() for f in flags]
 
 
 def test_a_check_never_imports_pandas(demo, tmp_path):
