@@ -350,8 +350,8 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
             _JOB.spool = tempfile.mkdtemp(prefix="discretion-review-")
         gc.collect()
         gc.freeze()  # keep the shared dataset's pages untouched by the workers' collector
-        # waves only for ``check``: a store run's write-behind thread is running by the time a
-        # second wave would fork, and a forked child keeps whatever locks that thread held
+        # waves only for ``check``: a store run's time counts for more than its memory, and each
+        # wave costs time (fresh workers fault their pages in again; one waits at a wave's end)
         for wave in waves(parts, index) if lines_only else [parts]:
             with ProcessPoolExecutor(max_workers=min(jobs, len(wave) or 1), mp_context=mp.get_context("fork"),
                                      initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
