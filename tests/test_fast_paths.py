@@ -367,3 +367,25 @@ def test_a_check_never_imports_pandas(demo, tmp_path):
 
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.stdout.split() == ["1", "False"], done.stderr
+
+
+def test_a_crash_in_a_later_wave_is_pinned_to_its_agency_and_nothing_is_written(demo, monkeypatch, tmp_path, capsys):
+    import ctypes
+
+    folder, sets = demo
+    last = load_dataset(folder).agencies[-1].agency_id
+    real = durable._run_batch
+
+    def crashing(dre, handle, compiled, batch, payload):
+        if any(f["_agency"] == last for f in batch):
+            ctypes.string_at(0)  # a segmentation fault, as a native bug in the C core would cause
+        return real(dre, handle, compiled, batch, payload)
+
+    monkeypatch.setattr(durable, "_run_batch", crashing)
+    monkeypatch.setattr(engine.evaluate, "WAVE_CASES", 500)
+    monkeypatch.setattr(engine.evaluate, "WAVE_RUN", 10)
+    out = tmp_path / "flags.jsonl"
+    code = main(["check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress", "--output", str(out),
+                 *(a for s in sets for a in ("--set", s))])
+    assert code == 3 and not out.exists() and not list(tmp_path.iterdir())
+    assert f"crashed with signal SIGSEGV while evaluating agency '{last}'" in capsys.readouterr().err
