@@ -673,3 +673,24 @@ def test_copy_stores_every_value_as_sqlalchemys_own_insert_does(db_url):
     assert [r.name for r in stored[0][0]] == [a["name"] for a in agencies]
     assert [(r.case_id, r.outcome, r.decided_on, r.via_it_system) for r in stored[0][1]] == \
         [(c["case_id"], c["outcome"], c["decided_on"], c["via_it_system"]) for c in cases]
+
+
+def test_an_import_writes_rows_in_the_order_a_run_reads_them_back(db_url, dataset_dir, monkeypatch):
+    """By id, whatever the order the dataset holds them in (the columnar reader makes cases agency
+    by agency): a run then reads the table in its stored order, not page by page at random."""
+    from engine.store import data
+
+    ds = load_dataset(dataset_dir(TWO_AGENCIES))
+    ds.cases.reverse()
+    written: list[str] = []
+    real = data.bulk_insert
+
+    def spy(session, table, rows):
+        if table is CaseRow.__table__:
+            written.extend(r["case_id"] for r in rows)
+        return real(session, table, rows)
+
+    monkeypatch.setattr(data, "bulk_insert", spy)
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, ds, "reversed")
+    assert written == sorted(c.case_id for c in ds.cases) and len(written) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
 from pydantic_core import ArgsKwargs
@@ -79,7 +80,10 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
         owner = (lambda item: process_agency[item.process_id]) if table.name == "cases" else \
             (lambda item: case_agency[item.case_id]) if table.name in ("escalations", "delay_notices") else None
         batch: list[dict[str, Any]] = []
-        for item in getattr(ds, table.name):
+        items = getattr(ds, table.name)
+        if table.id_column is not None:  # stored in the order a run reads them back: that read is sequential
+            items = sorted(items, key=attrgetter(table.id_column))
+        for item in items:
             values = {n: getattr(item, n) for n in names}
             if owner is not None:
                 values["agency_id"] = owner(item)
