@@ -108,9 +108,9 @@ def _evaluate_part(part: Part) -> tuple[Part, list[Block] | tuple[str, list[Bloc
         sized: list[Block] = []
         with open(path, "wb", buffering=_SPOOL_BUFFER) as fh:
             for *key, rows in blocks:
-                lines = list(map(_LINE, rows))
-                fh.writelines(lines)
-                sized.append((*key, (dict(Counter(map(_SEVERITY, rows))), sum(map(len, lines)))))
+                start = fh.tell()
+                fh.writelines(map(_LINE, rows))
+                sized.append((*key, (dict(Counter(map(_SEVERITY, rows))), fh.tell() - start)))
         return part, (path, sized), kinds
 
 
@@ -160,8 +160,8 @@ def _evaluate(part: Part) -> tuple[Part, dict[str, list[FlagRow]], Counter]:
     facts_of_part = part_facts(job.index, part, job.as_of)
     while facts := list(islice(facts_of_part, _FACTS_AT_ONCE)):  # a few thousand facts in memory at a time
         keys, answers = durable.decide(job.compiled, facts, known=answers)
-        kinds.update(f["_type"] for f in facts)
-        shapes.update(k for k in keys if k is not None)
+        kinds.update(map(_TYPE, facts))
+        shapes.update(filter(None, keys))  # a key is a non-empty tuple, or None
         for fact, key in zip(facts, keys):
             if key is not None:
                 for action in answers[key]:
@@ -185,6 +185,7 @@ def _evaluate(part: Part) -> tuple[Part, dict[str, list[FlagRow]], Counter]:
 
 
 _FACTS_AT_ONCE = 4000
+_TYPE = itemgetter("_type")
 
 
 def _where(part: Part) -> str:

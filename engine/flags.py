@@ -138,12 +138,13 @@ class _Pieces:
     such pieces and normalised literals is normalised already; one ``False`` piece makes
     ``b"".join`` fail, and the message is then worded the reference way (``_Message.render``)."""
 
-    __slots__ = ("strs", "ints", "dates")
+    __slots__ = ("strs", "ints", "dates", "others")
 
     def __init__(self) -> None:
         self.strs: dict[str, bytes | bool] = {}
         self.ints: dict[int, bytes] = {}
         self.dates: dict[str, dict[dt.date, bytes | bool]] = {"th": {}, "en": {}}
+        self.others: dict[tuple[Any, ...], bytes | bool] = {}  # None, booleans, lists of plain values
 
     @staticmethod
     def text(text: str) -> bytes | bool:
@@ -168,7 +169,17 @@ class _Pieces:
         return out
 
     def of_other(self, value: Any, lang: str) -> bytes | bool:
-        return self.text(_shown(value, lang))
+        cls = value.__class__
+        key = (cls, tuple(value) if cls is list else value, lang)
+        try:
+            out = self.others.get(key)
+        except TypeError:  # a list of what cannot be a key (dicts): worded each time
+            return self.text(_shown(value, lang))
+        if out is None:
+            if len(self.others) >= _CLEAN_MEMO_SIZE:
+                self.others.clear()
+            out = self.others[key] = self.text(_shown(value, lang))
+        return out
 
 
 def _normalised_literals(parts: tuple[tuple[str, str], ...], tail: str) -> list[str]:
@@ -356,8 +367,8 @@ def _case_basis(fact: Fact, out: dict[str, Any]) -> None:
 
 def _case_status(fact: Fact, out: dict[str, Any]) -> None:
     if fact.get("decided"):
-        out["status_th"] = f"พิจารณาเมื่อ {format_date(fact['_decided_on'], 'th')}"
-        out["status_en"] = f"and decided on {format_date(fact['_decided_on'], 'en')}"
+        out["status_th"] = f"พิจารณาเมื่อ {_date_text(fact['_decided_on'], 'th')}"
+        out["status_en"] = f"and decided on {_date_text(fact['_decided_on'], 'en')}"
     else:
         out["status_th"], out["status_en"] = "ยังพิจารณาไม่แล้วเสร็จ", "and still pending"
 
