@@ -349,8 +349,10 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     try:
         if lines_only:  # private to this user (0700), removed below
             _JOB.spool = tempfile.mkdtemp(prefix="discretion-review-")
-        gc.collect()
-        gc.freeze()  # keep the shared dataset's pages untouched by the workers' collector
+        # keep the shared dataset's pages untouched by the workers' collector. No collection
+        # first: it found nothing to free (the dataset is built with the collector paused and
+        # forms no cycles) and walked every object: 0.07 s of a 100k-case check, 0.4 s at 1M
+        gc.freeze()
         # waves only for ``check``: a store run's time counts for more than its memory, and each
         # wave costs time (fresh workers fault their pages in again; one waits at a wave's end)
         for wave in waves(parts, index) if lines_only else [parts]:
