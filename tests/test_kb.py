@@ -146,3 +146,18 @@ def test_legal_references_of_the_v2_review():
         if rule.measure == "1.7":
             assert "digital-government-act-2562" in rule.legal_references, rule.rule_id
     assert catalogue.by_id["1.4-rotation-due"].legal_references == ["civil-service-act-2551"]
+
+
+def test_a_file_that_is_not_yaml_is_named_with_its_line(tmp_path):
+    folder = tmp_path / "kb"
+    shutil.copytree(data_dir("kb"), folder)
+    path = folder / "measures.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, t in enumerate(lines) if "default: 7" in t)
+    lines[at] = lines[at].replace("{", "[", 1)  # a flow mapping opened as a sequence: never closed right
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        load_kb(folder)
+    problem = str(info.value.problems[0])
+    assert problem.startswith(f"{path}:") and "not valid YAML" in problem
+    assert at + 1 <= int(problem[len(str(path)) + 1:].split(":")[0]) <= at + 5  # where the parser noticed
