@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import importlib.util
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +25,33 @@ CATEGORIES = ("public", "government")
 # The name ``holidays`` gives National Labour Day (en_US): a public holiday for employees
 # under the Labour Protection Act, but not a day off for government offices.
 LABOUR_DAY_EN = "National Labor Day"
+
+
+def thai_holidays(language: str) -> holidays.HolidayBase:
+    """``holidays.country_holidays("TH", categories=CATEGORIES, language=language)``, without
+    the library's 278 other countries: importing its ``holidays.countries`` package imports
+    them all (0.07 s of every command), so the Thai module is loaded from its own file. Where
+    the library is laid out otherwise, its own way (a test holds the two to the same days)."""
+    module = sys.modules.get(_THAI_MODULE)
+    if module is None:
+        path = Path(holidays.__file__).parent / "countries" / "thailand.py"
+        spec = importlib.util.spec_from_file_location(_THAI_MODULE, path)
+        if spec is None or spec.loader is None or not path.is_file():
+            return holidays.country_holidays("TH", categories=CATEGORIES, language=language)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[_THAI_MODULE] = module  # the package, when imported later, takes this one
+        try:
+            spec.loader.exec_module(module)
+        except Exception:  # noqa: BLE001  (a library laid out otherwise: its own way)
+            del sys.modules[_THAI_MODULE]
+            return holidays.country_holidays("TH", categories=CATEGORIES, language=language)
+    thailand = getattr(module, "Thailand", None)
+    if thailand is None:
+        return holidays.country_holidays("TH", categories=CATEGORIES, language=language)
+    return thailand(categories=CATEGORIES, language=language)
+
+
+_THAI_MODULE = "holidays.countries.thailand"
 
 
 def days(a: dt.date, b: dt.date) -> int:
@@ -71,7 +100,7 @@ class GovernmentCalendar:
         self.entries: dict[dt.date, CalendarEntry] = {}
         for e in entries:  # a later entry for the same date wins (run-time entries come last)
             self.entries[e.date] = e
-        self._en = holidays.country_holidays("TH", categories=CATEGORIES, language="en_US")
+        self._en = thai_holidays("en_US")
         self._th_names: holidays.HolidayBase | None = None  # Thai names: only for showing a holiday
         self._off: dict[int, bool] = {}
         self._origin: int | None = None
@@ -116,7 +145,7 @@ class GovernmentCalendar:
         if lang != "th":
             return "; ".join(self._library_names(day))
         if self._th_names is None:
-            self._th_names = holidays.country_holidays("TH", categories=CATEGORIES, language="th")
+            self._th_names = thai_holidays("th")
         return "; ".join(n for n in (self._th_names.get(day) or "").split("; ") if n != "วันแรงงานแห่งชาติ")
 
     # -- cumulative working-day counts, so that each count is two look-ups ----------------

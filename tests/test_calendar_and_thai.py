@@ -87,3 +87,32 @@ def test_buddhist_era_formatting():
     assert format_date(D(2019, 6, 15), thai_digits=True) == "๑๕ มิ.ย. ๒๕๖๒"
     assert format_date(D(2019, 6, 15), "en") == "2019-06-15"
     assert format_date_long(D(2019, 6, 20)) == "20 มิถุนายน 2562"
+
+
+def test_thai_holidays_load_without_the_other_countries_and_are_the_librarys(tmp_path):
+    """``calendar.thai_holidays`` loads the library's Thai module alone (its country package
+    imports 279 modules); the days and names are the library's own, in English and Thai."""
+    import json
+    import subprocess
+    import sys
+
+    script = """
+import json, sys, datetime as dt
+from engine.calendar import CATEGORIES, thai_holidays
+
+def days(h):
+    for year in range(2015, 2036):
+        h.get(dt.date(year, 1, 1))  # the library works a year out when first asked about it
+    return {d.isoformat(): name for d, name in sorted(h.items())}
+
+mine = {lang: days(thai_holidays(lang)) for lang in ("en_US", "th")}
+alone = "holidays.countries.afghanistan" not in sys.modules
+import holidays
+same = {lang: mine[lang] == days(holidays.country_holidays("TH", categories=CATEGORIES, language=lang)) for lang in mine}
+print(json.dumps({"alone": alone, "same": same, "days": len(mine["en_US"]), "thai": mine["th"]["2025-05-12"]}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["alone"] and result["same"] == {"en_US": True, "th": True}, result
+    assert result["days"] > 20 * 15 and "วิสาขบูชา" in result["thai"]  # two decades, Thai names
