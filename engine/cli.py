@@ -192,6 +192,7 @@ _ENDS_AT_ONCE = {"check", "validate"}
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from .evaluate import iter_partitions
+    from .gcpause import paused_gc
     from .output import FlagWriter
     from .rules import default_catalogue
 
@@ -199,17 +200,20 @@ def _cmd_check(args: argparse.Namespace) -> int:
     params = catalogue.kb.resolve_parameters(args.overrides)
     as_of = args.as_of or dt.date.today()
     show = _want_progress(args)
-    ds = _load(args.dataset, show)
-    for w in ds.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    with _output(args.output) as stream:
-        writer = FlagWriter(stream, args.format, args.lang)
-        with _bar(show, len(ds.cases), "evaluating", "subjects") as bar:
-            def tick(agency: str, subjects: int) -> None:
-                if bar is not None:
-                    bar.update(min(subjects, bar.total - bar.n) if bar.total else subjects)
-            for _, blocks, _ in iter_partitions(ds, as_of, params, catalogue, args.jobs, tick, lines_only=True):
-                writer.write_blocks(blocks)
+    # the collector stays paused from reading to the end: the dataset, its index and the flags
+    # form no cycles, and each collection walked every object read (0.03 s at 100k cases)
+    with paused_gc():
+        ds = _load(args.dataset, show)
+        for w in ds.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        with _output(args.output) as stream:
+            writer = FlagWriter(stream, args.format, args.lang)
+            with _bar(show, len(ds.cases), "evaluating", "subjects") as bar:
+                def tick(agency: str, subjects: int) -> None:
+                    if bar is not None:
+                        bar.update(min(subjects, bar.total - bar.n) if bar.total else subjects)
+                for _, blocks, _ in iter_partitions(ds, as_of, params, catalogue, args.jobs, tick, lines_only=True):
+                    writer.write_blocks(blocks)
     print(writer.summary(), file=sys.stderr)
     return EXIT_FLAGS if writer.count else EXIT_OK
 
