@@ -635,7 +635,7 @@ def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
         if e.investigated_on and e.investigated_on < e.reported_on:
             out.add(label("escalations"), _row_number(ds, "escalations", n), "investigated_on", e.investigated_on,
                     f"investigated before it was reported ({e.reported_on.isoformat()})")
-    received = {c.case_id: c.received_on for c in ds.cases}
+    received = {c.case_id: c.received_on for c in ds.cases} if ds.delay_notices else {}
     for n, d in enumerate(ds.delay_notices, 1):
         got = received.get(d.case_id)
         if got is not None and d.notified_on < got:
