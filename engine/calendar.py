@@ -12,12 +12,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import importlib.util
-import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import holidays
 
@@ -30,28 +30,34 @@ LABOUR_DAY_EN = "National Labor Day"
 def thai_holidays(language: str) -> holidays.HolidayBase:
     """``holidays.country_holidays("TH", categories=CATEGORIES, language=language)``, without
     the library's 278 other countries: importing its ``holidays.countries`` package imports
-    them all (0.07 s of every command), so the Thai module is loaded from its own file. Where
-    the library is laid out otherwise, its own way (a test holds the two to the same days)."""
-    module = sys.modules.get(_THAI_MODULE)
-    if module is None:
-        path = Path(holidays.__file__).parent / "countries" / "thailand.py"
-        spec = importlib.util.spec_from_file_location(_THAI_MODULE, path)
-        if spec is None or spec.loader is None or not path.is_file():
-            return holidays.country_holidays("TH", categories=CATEGORIES, language=language)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[_THAI_MODULE] = module  # the package, when imported later, takes this one
-        try:
-            spec.loader.exec_module(module)
-        except Exception:  # noqa: BLE001  (a library laid out otherwise: its own way)
-            del sys.modules[_THAI_MODULE]
-            return holidays.country_holidays("TH", categories=CATEGORIES, language=language)
-    thailand = getattr(module, "Thailand", None)
+    them all (0.07 s of every command), so the Thai module is loaded from its own file, once,
+    as a private copy (the library's own import of it, if any, stays its own). Where the
+    library is laid out otherwise, its own way (a test holds the two to the same days)."""
+    thailand = _thailand()
     if thailand is None:
         return holidays.country_holidays("TH", categories=CATEGORIES, language=language)
     return thailand(categories=CATEGORIES, language=language)
 
 
-_THAI_MODULE = "holidays.countries.thailand"
+def _thailand() -> type | None:
+    global _THAILAND
+    with _THAILAND_LOCK:  # the app builds calendars from several threads
+        if _THAILAND is False:
+            _THAILAND = None
+            path = Path(holidays.__file__).parent / "countries" / "thailand.py"
+            spec = importlib.util.spec_from_file_location("_discretion_review_thai_holidays", path)
+            if path.is_file() and spec is not None and spec.loader is not None:
+                module = importlib.util.module_from_spec(spec)
+                try:
+                    spec.loader.exec_module(module)
+                    _THAILAND = getattr(module, "Thailand", None)
+                except Exception:  # noqa: BLE001  (a library laid out otherwise: its own way)
+                    _THAILAND = None
+        return _THAILAND
+
+
+_THAILAND: Any = False  # not loaded yet
+_THAILAND_LOCK = threading.Lock()
 
 
 def days(a: dt.date, b: dt.date) -> int:

@@ -98,7 +98,7 @@ def _grouped(block: Any, column: str, rank: dict[str, int]) -> Any:
     import pyarrow.compute as pc
 
     encoded = block.column(column).dictionary_encode()
-    last = len(rank)
+    last = max(rank.values(), default=-1) + 1  # a value without a rank: after every ranked one
     ranks = array("i", [rank.get(v, last) for v in encoded.dictionary.to_pylist()])
     # made from a buffer: pa.array() of Python values would import pandas (0.17 s)
     keys = pc.take(pa.Array.from_buffers(pa.int32(), len(ranks), [None, pa.py_buffer(ranks)]), encoded.indices)

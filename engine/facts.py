@@ -395,7 +395,9 @@ def officer_fact(index: Index, o: Officer, decided: list[Case], as_of: dt.date) 
                "rotation_post": bool(o.rotation_post),
                "rotation_years_reached": o.in_position_since is not None and add_years(
                    o.in_position_since, params["rotation_years"].value) <= as_of}
-    latest = max(decided, key=lambda c: c.decided_on, default=None)
+    # the latest decision; of several that day the first by case id (never the dataset's order,
+    # which the columnar reader changes: it makes cases agency by agency)
+    latest = min(decided, key=lambda c: (-c.decided_on.toordinal(), c.case_id), default=None)
     if latest is not None:
         f["days_since_last_discretionary_decision"] = days(latest.decided_on, as_of)
         f["_last_case_id"] = latest.case_id

@@ -128,6 +128,7 @@ def _message(template: str) -> _Message:
     return _Message(template)
 
 
+_PLAIN_ITEMS = frozenset({str, dt.date})  # list items whose equal values are the same value
 _CLEAN_MEMO_SIZE = 1 << 16  # distinct strings remembered per process (ids, names): then it starts again
 
 
@@ -170,11 +171,13 @@ class _Pieces:
 
     def of_other(self, value: Any, lang: str) -> bytes | bool:
         cls = value.__class__
-        key = (cls, tuple(value) if cls is list else value, lang)
-        try:
-            out = self.others.get(key)
-        except TypeError:  # a list of what cannot be a key (dicts): worded each time
+        if cls is list and all(item.__class__ in _PLAIN_ITEMS for item in value):
+            key: Any = (tuple(value), lang)  # texts and dates: no two equal unless the same
+        elif cls is bool or value is None:
+            key = (value, cls, lang)  # True is not 1
+        else:  # anything else (numbers of other kinds, lists of them) is worded each time
             return self.text(_shown(value, lang))
+        out = self.others.get(key)
         if out is None:
             if len(self.others) >= _CLEAN_MEMO_SIZE:
                 self.others.clear()

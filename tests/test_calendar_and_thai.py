@@ -116,3 +116,46 @@ print(json.dumps({"alone": alone, "same": same, "days": len(mine["en_US"]), "tha
     result = json.loads(done.stdout)
     assert result["alone"] and result["same"] == {"en_US": True, "th": True}, result
     assert result["days"] > 20 * 15 and "วิสาขบูชา" in result["thai"]  # two decades, Thai names
+
+
+def test_thai_holidays_asked_from_two_threads_at_once_are_whole_in_both(tmp_path):
+    """The app builds calendars from several threads: one waiting for the other's loading of
+    the Thai module gets the module whole, never a half-loaded one (or the library's refusal)."""
+    import json
+    import subprocess
+    import sys
+
+    script = """
+import importlib.util, json, threading, time, datetime as dt
+real = importlib.util.module_from_spec
+
+def slow(spec):  # the Thai module takes a while to load: the other thread asks meanwhile
+    module = real(spec)
+    loader_exec = spec.loader.exec_module
+    spec.loader.exec_module = lambda m: (time.sleep(0.3), loader_exec(m))
+    return module
+
+importlib.util.module_from_spec = slow
+from engine.calendar import thai_holidays
+got, errors = [], []
+
+def ask():
+    try:
+        h = thai_holidays("en_US")
+        got.append(h.get(dt.date(2025, 5, 12)))
+    except Exception as exc:
+        errors.append(repr(exc))
+
+threads = [threading.Thread(target=ask) for _ in range(2)]
+for t in threads:
+    t.start()
+    time.sleep(0.05)
+for t in threads:
+    t.join()
+print(json.dumps({"got": got, "errors": errors}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["errors"] == [] and len(result["got"]) == 2 and len(set(result["got"])) == 1, result
+    assert "Visakha" in result["got"][0]

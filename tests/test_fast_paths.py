@@ -389,3 +389,34 @@ def test_a_crash_in_a_later_wave_is_pinned_to_its_agency_and_nothing_is_written(
                  *(a for s in sets for a in ("--set", s))])
     assert code == 3 and not out.exists() and not list(tmp_path.iterdir())
     assert f"crashed with signal SIGSEGV while evaluating agency '{last}'" in capsys.readouterr().err
+
+
+def test_an_officers_latest_decision_does_not_depend_on_the_order_of_their_cases(demo):
+    """Of several decisions on the latest day, the first by case id: the columnar reader makes
+    cases agency by agency, the row reader in file order, and an officer may decide another
+    agency's cases."""
+    from engine.facts import decided_with_discretion, officer_fact
+
+    folder, sets = demo
+    index = Index.build(load_dataset(folder), default_catalogue().kb.resolve_parameters(sets))
+    officer, decided = next((o, d) for o in index.dataset.officers
+                            if len(d := decided_with_discretion(index, o.officer_id, AS_OF)) >= 3)
+    day = max(c.decided_on for c in decided)
+    tied = [dataclasses.replace(c, decided_on=day) for c in decided[:3]]
+    ids = {tuple(c.case_id for c in order): officer_fact(index, officer, order, AS_OF)["_last_case_id"]
+           for order in (tied, tied[::-1], tied[1:] + tied[:1])}
+    assert set(ids.values()) == {min(c.case_id for c in tied)}
+
+
+def test_a_value_is_worded_as_itself_never_as_an_equal_value_of_another_kind():
+    """Messages word None, yes/no and lists of texts and dates once per value; values equal to
+    one another but of other kinds (1 and True, 1 and 1.0, 0.0 and -0.0) each as themselves."""
+    pieces = flags._Pieces()
+    for first, then in (([1], [True]), ([True], [1]), ([1], [1.0]), (True, 1), (1, True), (0.0, -0.0),
+                        ([dt.date(2025, 1, 2)], ["2025-01-02"]), (None, [])):
+        for lang in ("th", "en"):
+            pieces.of_other(first, lang)
+            assert pieces.of_other(then, lang) == pieces.text(flags._shown(then, lang)), (first, then, lang)
+    held = len(pieces.others)
+    assert pieces.of_other(["ก", dt.date(2025, 1, 2)], "th") == pieces.of_other(["ก", dt.date(2025, 1, 2)], "th")
+    assert len(pieces.others) == held + 1  # worded once
