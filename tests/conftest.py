@@ -148,3 +148,20 @@ def both_csv_readers(request, monkeypatch):
     if request.param == "columnar reader":
         monkeypatch.setattr(engine.loader, "_COLUMNAR_FROM_BYTES", 0)
     return request.param
+
+
+def crash_durable_on(agency_id: str, monkeypatch) -> None:
+    """Make the rules engine crash (a segmentation fault, as a native bug in its C core would)
+    on any batch of facts of ``agency_id``."""
+    import ctypes
+
+    from engine import durable
+
+    real = durable._run_batch
+
+    def crashing(dre, handle, compiled, batch, payload):
+        if any(f["_agency"] == agency_id for f in batch):
+            ctypes.string_at(0)
+        return real(dre, handle, compiled, batch, payload)
+
+    monkeypatch.setattr(durable, "_run_batch", crashing)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 
 import pytest
 
+from conftest import crash_durable_on
 from engine import durable
 from engine.errors import EvaluationError
 from engine.evaluate import evaluate
@@ -35,20 +35,9 @@ def test_a_fact_that_is_not_a_number_is_refused():
         durable._engine_fact({"_type": "case", "_id": "C1", "decided": "yes"}, 0, {"case": ["decided"]})
 
 
-def _crash_on(agency_id: str, monkeypatch) -> None:
-    real = durable._run_batch
-
-    def crashing(dre, handle, compiled, batch, payload):
-        if any(f["_agency"] == agency_id for f in batch):
-            ctypes.string_at(0)  # a segmentation fault, as a native bug in the C core would cause
-        return real(dre, handle, compiled, batch, payload)
-
-    monkeypatch.setattr(durable, "_run_batch", crashing)
-
-
 def test_a_native_crash_is_pinned_to_its_agency_and_the_caller_survives(dataset_dir, monkeypatch):
     ds = load_dataset(dataset_dir({"agencies": [{"agency_id": "B2", "name": "อีกหน่วยงาน", "serves_public": "true"}]}))
-    _crash_on("B2", monkeypatch)
+    crash_durable_on("B2", monkeypatch)
     with pytest.raises(EvaluationError) as info:
         evaluate(ds, dt.date(2024, 4, 20), jobs=2)
     assert "crashed with signal SIGSEGV while evaluating agency 'B2'" in str(info.value)
@@ -61,7 +50,7 @@ def test_after_a_contained_crash_the_next_evaluation_is_complete(dataset_dir, mo
     expected = {f.flag_id for f in evaluate(ds, as_of, jobs=1).flags}
     assert {f.agency_id for f in evaluate(ds, as_of, jobs=1).flags} == {"A1", "B2"}
     real = durable._run_batch
-    _crash_on("A1", monkeypatch)
+    crash_durable_on("A1", monkeypatch)
     with pytest.raises(EvaluationError, match="agency 'A1'"):
         evaluate(ds, as_of, jobs=2)
     monkeypatch.setattr(durable, "_run_batch", real)

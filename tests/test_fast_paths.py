@@ -370,18 +370,11 @@ def test_a_check_never_imports_pandas(demo, tmp_path):
 
 
 def test_a_crash_in_a_later_wave_is_pinned_to_its_agency_and_nothing_is_written(demo, monkeypatch, tmp_path, capsys):
-    import ctypes
+    from conftest import crash_durable_on
 
     folder, sets = demo
     last = load_dataset(folder).agencies[-1].agency_id
-    real = durable._run_batch
-
-    def crashing(dre, handle, compiled, batch, payload):
-        if any(f["_agency"] == last for f in batch):
-            ctypes.string_at(0)  # a segmentation fault, as a native bug in the C core would cause
-        return real(dre, handle, compiled, batch, payload)
-
-    monkeypatch.setattr(durable, "_run_batch", crashing)
+    crash_durable_on(last, monkeypatch)
     monkeypatch.setattr(engine.evaluate, "WAVE_CASES", 500)
     monkeypatch.setattr(engine.evaluate, "WAVE_RUN", 10)
     out = tmp_path / "flags.jsonl"
