@@ -26,13 +26,13 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import count, islice
-from operator import itemgetter, le
+from operator import itemgetter
 from typing import Any
 
 from . import durable
 from .calendar import GovernmentCalendar
 from .errors import EvaluationError
-from .facts import Index, Part, part_facts, plan_parts
+from .facts import Index, Part, ascending, part_facts, plan_parts
 from .flags import ROW_LINE, Flag, FlagRenderer, FlagRow, row_sort_key
 from .gcpause import paused_gc
 from .kb import KnowledgeBase, ParamValue
@@ -140,8 +140,7 @@ def _blocks(by_rule: dict[str, list[FlagRow]]) -> list[Block]:
     order of the part's facts, which for cases is their id order already: sorted only if not."""
     out: list[Block] = []
     for rows in sorted(by_rule.values(), key=lambda rows: row_sort_key(rows[0])):
-        subjects = list(map(_SUBJECT, rows))
-        if not all(map(le, subjects, islice(subjects, 1, None))):
+        if not ascending(list(map(_SUBJECT, rows))):
             rows.sort(key=row_sort_key)
         first = rows[0]
         out.append((first[1], first[2], first[3], rows))

@@ -215,8 +215,8 @@ class Index:
                 by_agency[item.agency_id][name].append(item)
         resolver = ParameterResolver(kb, params if params is not None else kb.defaults(), ds.parameters, stored)
         case_id = attrgetter("case_id")
-        cases_by_id = {agency: cases if all(map(le, map(case_id, cases), map(case_id, islice(cases, 1, None))))
-                       else sorted(cases, key=case_id) for agency, cases in cases_by_agency.items()}
+        cases_by_id = {agency: cases if ascending(list(map(case_id, cases))) else sorted(cases, key=case_id)
+                       for agency, cases in cases_by_agency.items()}
         return cls(ds, processes, officers, processes_by_agency, officers_by_agency,
                    cases_by_agency, cases_by_officer, cases_by_process, escalations_by_case, notices_by_case,
                    by_agency, {a.agency_id: a.name for a in ds.agencies}, resolver,
@@ -249,6 +249,11 @@ class Index:
                 boss = self.officers[boss].supervisor_id
             self._chains[officer_id] = out
         return out
+
+
+def ascending(values: list[Any]) -> bool:
+    """Whether ``values`` are in order already, each at most the next (then no sort is needed)."""
+    return all(map(le, values, islice(values, 1, None)))
 
 
 def _on_or_before(day: dt.date | None, as_of: dt.date) -> dt.date | None:
