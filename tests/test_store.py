@@ -181,6 +181,30 @@ def test_rerun_keeps_decisions_reopens_changed_evidence_and_clears(store, datase
         assert [e.action for e in history(s, SUP_B2, cb1)][-2:] == ["cleared_by_data", "fired_again"]
 
 
+def test_flags_stored_with_the_first_kind_of_evidence_key_keep_their_decisions(store, dataset_dir):
+    """A store written before evidence keys changed kind: a flag whose evidence is the same stays
+    as the reviewer left it (and gets the new kind of key); one whose evidence changed reopens."""
+    from engine.store.runs import _first_evidence_key
+
+    ca1, cb1 = flag_of(store, "CA1"), flag_of(store, "CB1")
+    with transaction(store) as s:
+        act(s, SUP_A1, ca1, "dismiss", reason="ตรวจด้วยวาจาแล้ว")
+        act(s, SUP_B2, cb1, "dismiss", reason="เหตุผลอื่น")
+        for row in s.scalars(select(FlagRow)):  # as the first kind of run stored them
+            row.evidence_key, row.content_key = _first_evidence_key(row.evidence), None
+        events = {f: len(history(s, SYSTEM, f)) for f in (ca1, cb1)}
+    cases = [dict(TWO_AGENCIES["cases"][0], decided_on="2024-04-03"), TWO_AGENCIES["cases"][1]]
+    with transaction(store) as s:
+        import_dataset(s, SYSTEM, load_dataset(dataset_dir({**TWO_AGENCIES, "cases": cases}, name="v2")), "v2")
+    run_evaluation(session_factory(store), SYSTEM, AS_OF)
+    with transaction(store) as s:
+        kept, reopened = s.get(FlagRow, cb1), s.get(FlagRow, ca1)
+        assert kept.status == "dismissed" and len(history(s, SYSTEM, cb1)) == events[cb1]
+        assert kept.evidence_key.startswith("2:")
+        assert reopened.status == "open" and "decided_on" in reopened.changed_fields
+        assert [e.action for e in history(s, SYSTEM, ca1)][events[ca1]:] == ["evidence_changed"]
+
+
 def _stored(url) -> dict[str, tuple]:
     with transaction(url) as s:
         return {r.flag_id: r for r in s.execute(select(

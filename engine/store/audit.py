@@ -93,7 +93,10 @@ class _FlagEventCanon:
         if around is None:
             around = canonical("flag_events", {**row, "flag_id": _MARK}).split(json.dumps(_MARK), 1)
             self._around[key] = around
-        return json.dumps(row["flag_id"], ensure_ascii=False).join(around)
+        flag_id = row["flag_id"]
+        if type(flag_id) is str and flag_id.isprintable() and '"' not in flag_id and "\\" not in flag_id:
+            return around[0] + '"' + flag_id + '"' + around[1]  # what json.dumps makes of it, without it
+        return json.dumps(flag_id, ensure_ascii=False).join(around)
 
 
 class Chain:

@@ -49,8 +49,28 @@ DECIDED = ("confirmed", "dismissed", "waived", "needs_info", "resolved")
 
 
 def evidence_key(evidence: dict[str, Any]) -> str:
+    """The digest of a flag's stable evidence (without ``VOLATILE_EVIDENCE``), as stored in
+    ``flags.evidence_key``: ``"2:"`` and a BLAKE2b of its JSON with sorted keys (orjson; an
+    eighth of the time of the first kind, which runs stored before: see ``same_evidence``)."""
+    stable = {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
+    return "2:" + hashlib.blake2b(orjson.dumps(stable, option=orjson.OPT_SORT_KEYS, default=str),
+                                  digest_size=16).hexdigest()
+
+
+def _first_evidence_key(evidence: dict[str, Any]) -> str:
+    """The first kind of evidence key (a SHA-256 of the standard library's JSON), which flags
+    stored before the second kind still carry."""
     stable = {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
     return hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def same_evidence(stored_key: str, key: str, evidence: dict[str, Any]) -> bool:
+    """Whether a stored flag's evidence key (either kind) is that of ``evidence`` (whose
+    key is ``key``): a flag stored before keys changed kind is compared by the first kind,
+    so a new kind of key never reopens a decided flag."""
+    if stored_key.startswith("2:"):
+        return stored_key == key
+    return stored_key == _first_evidence_key(evidence)
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -274,8 +294,9 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
     # known flags whose content changed: the stored evidence is read (and JSON-decoded) only
     # for those whose facts changed
     keys = {f["flag_id"]: evidence_key(f["evidence"]) for f, _, _ in known}
-    changed_ids = sorted(i for i, k in keys.items() if existing[i].status != "cleared_by_data"
-                         and existing[i].evidence_key != k)
+    changed_ids = sorted(f["flag_id"] for f, _, _ in known if existing[f["flag_id"]].status != "cleared_by_data"
+                         and not same_evidence(existing[f["flag_id"]].evidence_key, keys[f["flag_id"]], f["evidence"]))
+    changed_set = set(changed_ids)
     stored_evidence: dict[str, dict[str, Any]] = {}
     for i in range(0, len(changed_ids), _CHUNK):
         for flag_id, evidence in session.execute(select(FlagRow.flag_id, FlagRow.evidence)
@@ -294,7 +315,7 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
             updates.append((True, {"flag_id": flag_id, "status": "open", **common}))
             events.append(_event(flag_id, "fired_again", old.status, "open", run_id, now))
             reopened += 1
-        elif old.evidence_key != key:
+        elif flag_id in changed_set:
             before = stored_evidence.get(flag_id) or {}
             changed = _changed(before, evidence)
             status = "open" if old.status in DECIDED else old.status
