@@ -64,7 +64,7 @@ def read_csv_table(table: Table, file: Path, ids: dict[str, int], group: tuple[s
                 rows: Any = range(first, first + n)
             else:
                 block = block.take(order)
-                rows = [first + i for i in _positions(order)]
+                rows = [first + i for i in positions(order)]
             numbers.extend(rows)
             columns: list[Any] = []
             for name in table.columns:
@@ -171,10 +171,10 @@ def _column(table: Table, name: str, block: Any, n: int, seen: dict[str, Any]) -
             parsed.append(value)
     if len(parsed) == n:  # every value distinct: the dictionary is the column, in order
         return parsed
-    return list(map(parsed.__getitem__, _positions(encoded.indices)))
+    return list(map(parsed.__getitem__, positions(encoded.indices)))
 
 
-def _positions(indices: Any) -> list[int]:
+def positions(indices: Any) -> list[int]:
     """A dictionary-encoded column's indices as Python ints: read from the Arrow buffer (its
     ``to_numpy`` would import pandas, ~0.1 s of every start)."""
     buffer = indices.buffers()[1]

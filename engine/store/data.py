@@ -14,6 +14,7 @@ from ..errors import InputError, InputProblem
 from ..loader import REFERENCES, check_dataset
 from ..gcpause import paused_gc
 from ..models import TABLE_BY_NAME, TABLES, Dataset
+from .adbc import read_columns
 from .access import IMPORT, READ, PermissionDenied, Scope
 from .db import bulk_insert
 from .schema import DATASET_ROWS, CaseRow, DatasetImport, DelayNoticeRow, EscalationRow, OfficerRow, RiskAnalysisRow
@@ -139,28 +140,40 @@ def _load_all(session: Session) -> tuple[Dataset, dict[str, list[str]]]:
     """Every stored row as models, and per table the agency each row belongs to."""
     ds = Dataset(source="database")
     owners: dict[str, list[str]] = {}
+    conn = session.connection()
     for table in TABLES:
         row = DATASET_ROWS[table.name]
         names = [f.name for f in fields(table.model)]
-        cols = [getattr(row, n) for n in names]
         order = getattr(row, table.id_column) if table.id_column else row.id
-        items, agency_of = [], []
+        stmt = select(row.agency_id, *(getattr(row, n) for n in names)).order_by(order)
         # the columns in the model's field order, validated positionally: a quarter of the cost
         validate = table.model.__pydantic_validator__.validate_python
-        # each column's equal values as one object, as the CSV reader has them: the database
-        # hands back a new text or date per cell, and the evaluation's workers, which share the
-        # parent's memory page by page, then copy far more pages (1M cases: 11.4 → 8.2 s)
-        same = [{} for _ in range(len(cols) + 1)]
-        setdefault = dict.setdefault
         with paused_gc():  # rows form no cycles: see engine/gcpause.py
-            # through the connection (Core), not the ORM session: plain rows, 40 % quicker
-            for r in session.connection().execute(select(row.agency_id, *cols).order_by(order)):
-                r = tuple(map(setdefault, same, r, r))
-                agency_of.append(r[0])
-                items.append(validate(ArgsKwargs(r[1:])))
+            columns = read_columns(conn, stmt)  # through Arrow: 1M cases in a third of the time
+            if columns is not None:
+                agency_of = columns[0]
+                items = [validate(ArgsKwargs(r)) for r in zip(*columns[1:])]
+            else:
+                agency_of, items = _rows(conn, stmt, validate)
         setattr(ds, table.name, items)
         owners[table.name] = agency_of
     return ds, owners
+
+
+def _rows(conn: Any, stmt: Any, validate: Any) -> tuple[list[str], list[Any]]:
+    """``_load_all``'s reading of one table through SQLAlchemy: (the agency of each row, the
+    rows validated by ``validate``)."""
+    items, agency_of = [], []
+    # each column's equal values as one object, as the CSV reader has them: the database
+    # hands back a new text or date per cell, and the evaluation's workers, which share the
+    # parent's memory page by page, then copy far more pages (1M cases: 11.4 → 8.2 s)
+    same = [{} for _ in stmt.selected_columns]
+    setdefault = dict.setdefault
+    for r in conn.execute(stmt):
+        r = tuple(map(setdefault, same, r, r))
+        agency_of.append(r[0])
+        items.append(validate(ArgsKwargs(r[1:])))
+    return agency_of, items
 
 
 def consistent_dataset(session: Session, scope: Scope) -> tuple[Dataset, dict[str, list[str]]]:

@@ -1,0 +1,182 @@
+"""Whole stored tables read as columns through ADBC, Apache Arrow's database connectivity (its
+SQLite and PostgreSQL drivers), for the evaluation run, which reads every stored case.
+
+Through the DB-API each cell of a result becomes a Python object as it is fetched (a million
+cases: twenty million of them, 3 s) and SQLAlchemy's rows and types cost about as much again.
+Through ADBC the cells stay in Arrow's memory; each column's distinct values become Python
+objects once, converted by the column's own SQLAlchemy type exactly as SQLAlchemy converts
+them, and equal values are one object, as the CSV reader has them (the evaluation's forked
+workers then share their pages).
+
+Only reading, on a connection of its own — on SQLite read-only and in a forked process (see
+``_query``) — the same view of committed data a statement of the run's own session has. It reads only what it can read exactly as
+SQLAlchemy would; for anything else — no driver installed, a database in memory, a column type
+or an Arrow type it does not know, a driver error — ``read_columns`` answers None and the
+caller reads through SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Boolean, Connection, Date, Integer, Select, String, func, select
+
+log = logging.getLogger(__name__)
+
+# what the driver may hand over for a column of each SQLAlchemy type (a column of nulls only
+# may come as anything: SQLite's driver calls it int64)
+_ARROW_TYPES: dict[type, dict[str, frozenset[str]]] = {
+    String: {"sqlite": frozenset({"string"}), "postgresql": frozenset({"string"})},
+    Integer: {"sqlite": frozenset({"int64"}), "postgresql": frozenset({"int16", "int32", "int64"})},
+    Boolean: {"sqlite": frozenset({"int64"}), "postgresql": frozenset({"bool"})},
+    Date: {"sqlite": frozenset({"string"}), "postgresql": frozenset({"date32[day]"})},
+}
+
+
+def _sqlite_batch_rows(conn: Connection, stmt: Select) -> str:
+    """Rows per batch for SQLite's driver: all of the result's, and some to spare (rows a writer
+    adds meanwhile). The driver infers a column's type from a batch's values: a column whose
+    first thousand values are NULL is typed int64 and its first text refused, so one batch holds
+    them all. Not more: the driver reserves memory for as many rows as a batch may hold."""
+    rows = conn.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return str(rows + rows // 8 + 1024)
+
+
+def read_columns(conn: Connection, stmt: Select) -> list[list[Any]] | None:
+    """Each column ``stmt`` selects, in its row order, as the Python values SQLAlchemy would
+    return; None when this cannot be done exactly (the caller reads through SQLAlchemy)."""
+    dialect = conn.dialect
+    kinds = []
+    for column in stmt.selected_columns:
+        kind = next((k for k in _ARROW_TYPES if isinstance(column.type, k)), None)
+        if kind is None or dialect.name not in _ARROW_TYPES[kind]:
+            return None
+        kinds.append(kind)
+    try:
+        table = _query(conn, stmt)
+    except Exception as exc:  # noqa: BLE001  (any failure of the driver: read the other way)
+        log.info("reading through ADBC failed, reading through SQLAlchemy: %s", exc)
+        return None
+    if table is None or table.num_columns != len(kinds):
+        return None
+    out = []
+    for column, kind, values in zip(stmt.selected_columns, kinds, table.columns):
+        if str(values.type) not in _ARROW_TYPES[kind][dialect.name] and values.null_count < len(values):
+            log.info("column %s came as %s: reading through SQLAlchemy", column.name, values.type)
+            return None
+        process = column.type._cached_result_processor(dialect, None)
+        out.append(_python_values(values, process))
+    return out
+
+
+def _query(conn: Connection, stmt: Select) -> Any:
+    """The whole result of ``stmt`` as an Arrow table, or None when there is no driver for it."""
+    sql = str(stmt.compile(dialect=conn.dialect))
+    url = conn.engine.url
+    backend = url.get_backend_name()
+    try:
+        import adbc_driver_manager  # noqa: F401
+        import pyarrow  # noqa: F401
+        if backend == "sqlite":
+            import adbc_driver_sqlite  # noqa: F401
+        elif backend == "postgresql":
+            import adbc_driver_postgresql  # noqa: F401
+        else:
+            return None
+    except ImportError:
+        return None
+    if backend == "postgresql":
+        return _read(url.set(drivername="postgresql").render_as_string(hide_password=False), sql, {})
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:") \
+            or not hasattr(os, "memfd_create"):
+        return None
+    # The driver has its own copy of SQLite inside. Two copies of SQLite in one process each
+    # hold POSIX locks on the file, and closing one's descriptor drops the other's locks: a
+    # way to corrupt a database (sqlite.org/howtocorrupt.html, 2.2.1; here a committed run
+    # vanished). So SQLite is read by a forked process, which hands the table back (_in_child).
+    options = {"adbc.sqlite.query.batch_rows": _sqlite_batch_rows(conn, stmt)}
+    return _in_child(lambda: _read("file:" + quote(url.database) + "?mode=ro", sql, options, sqlite=True))
+
+
+def _read(uri: str, sql: str, options: dict[str, str], sqlite: bool = False) -> Any:
+    import adbc_driver_manager
+    import pyarrow as pa
+
+    if sqlite:
+        import adbc_driver_sqlite as driver
+    else:
+        import adbc_driver_postgresql as driver
+    with driver.connect(uri) as database, adbc_driver_manager.AdbcConnection(database) as connection, \
+            adbc_driver_manager.AdbcStatement(connection) as statement:
+        statement.set_options(**options)
+        statement.set_sql_query(sql)
+        stream, _ = statement.execute_query()
+        return pa.RecordBatchReader._import_from_c(stream.address).read_all()
+
+
+def _in_child(read: Callable[[], Any]) -> Any:
+    """``read()``'s Arrow table, made by a forked process, which writes it (Arrow IPC) into a
+    file in memory that is then mapped here, not copied (through a pipe it cost half as much
+    again as the reading). The child touches nothing of the parent's (the store's pooled
+    connections are forgotten at fork: ``db._forget_connections_in_child``) and ends by
+    ``os._exit``; its error, if any, is raised here."""
+    import mmap
+
+    import pyarrow as pa
+
+    data = os.memfd_create("discretion-review-read", os.MFD_CLOEXEC)
+    try:
+        err_r, err_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover  (the child: tested by what it hands back, or fails to)
+            status = 1
+            try:
+                os.close(err_r)
+                table = read()
+                with pa.OSFile(f"/proc/self/fd/{data}", "wb") as sink, pa.ipc.new_stream(sink, table.schema) as out:
+                    out.write_table(table)
+                status = 0
+            except BaseException as exc:  # noqa: BLE001  (told to the parent)
+                with contextlib.suppress(BaseException):
+                    os.write(err_w, f"{type(exc).__name__}: {exc}".encode()[:4000])
+            finally:
+                os._exit(status)
+        os.close(err_w)
+        with os.fdopen(err_r, "rb") as errors:
+            error = errors.read().decode(errors="replace")  # to its end: the child has exited
+        _, status = os.waitpid(pid, 0)
+        size = os.fstat(data).st_size
+        if status != 0 or size == 0:
+            raise RuntimeError(f"the reading process failed ({_ended(status)}): {error or 'no message'}")
+        written = mmap.mmap(data, size, prot=mmap.PROT_READ)
+    finally:
+        os.close(data)
+    return pa.ipc.open_stream(pa.py_buffer(written)).read_all()  # its buffers keep the mapping
+
+
+def _ended(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _python_values(values: Any, process: Any) -> list[Any]:
+    """An Arrow column as Python values: each distinct value converted once (``process``:
+    the SQLAlchemy type's result processor, or None), equal values one object."""
+    import pyarrow.compute as pc
+
+    from ..columnar import positions
+
+    # the dictionary holds the values in the order they first occur
+    encoded = pc.dictionary_encode(values.combine_chunks(), null_encoding="encode")
+    distinct = encoded.dictionary.to_pylist()
+    if process is not None:
+        distinct = [None if v is None else process(v) for v in distinct]
+    if len(distinct) == len(values):  # every value distinct: the dictionary is the column, in order
+        return distinct
+    return list(map(distinct.__getitem__, positions(encoded.indices)))

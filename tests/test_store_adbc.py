@@ -1,0 +1,125 @@
+"""Reading the stored dataset through ADBC (engine/store/adbc.py) gives exactly what reading it
+through SQLAlchemy gives, and falls back to SQLAlchemy whenever it cannot."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pytest
+from sqlalchemy import JSON, Column, MetaData, String, Table, select
+
+from engine.loader import load_dataset
+from engine.store import adbc, data
+from engine.store.access import SYSTEM
+from engine.store.db import make_engine, transaction
+from engine.store.schema import CaseRow
+
+from conftest import base_tables, merge_tables, write_dataset
+
+
+def _case(n: int, **extra: str) -> dict[str, str]:
+    row = {"case_id": f"C{n:05d}", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
+           "discretion_used": "true"}
+    return {**row, **extra}
+
+
+@pytest.fixture
+def stored(db_url, tmp_path):
+    """1,500 cases whose optional columns are empty for the first 1,200 (SQLite's driver infers a
+    column's type from its first values), then Thai text, dates and yes/no values."""
+    cases = [_case(n) for n in range(1, 1201)]
+    cases += [_case(n, decided_on="2024-04-0%d" % (n % 9 + 1), reviewed_by="SUP", reviewed_on="2024-04-10",
+                    legal_basis="ประมวลกฎหมายที่ดิน มาตรา ๖๑", via_it_system=("true", "false")[n % 2],
+                    outcome="อนุมัติ \"พิเศษ\"", applicant_id=f"ผู้ขอ{n}")
+              for n in range(1201, 1501)]
+    ds = load_dataset(write_dataset(tmp_path / "ds", merge_tables(base_tables(), {"cases": cases}, replace=["cases"])))
+    with transaction(db_url) as s:
+        data.import_dataset(s, SYSTEM, ds, "fixture")
+    return db_url
+
+
+def _both_ways(url, monkeypatch):
+    with transaction(url) as s:
+        through_arrow = data._load_all(s)
+    with monkeypatch.context() as m:
+        m.setattr(data, "read_columns", lambda conn, stmt: None)
+        with transaction(url) as s:
+            through_sqlalchemy = data._load_all(s)
+    return through_arrow, through_sqlalchemy
+
+
+def _types(items: list) -> list[type]:
+    return [type(getattr(item, f.name)) for item in items for f in dataclasses.fields(item)]
+
+
+def test_the_stored_dataset_reads_the_same_through_arrow_as_through_sqlalchemy(stored, monkeypatch):
+    read: list[bool] = []
+
+    def recorded(conn, stmt):
+        columns = adbc.read_columns(conn, stmt)
+        read.append(columns is not None)
+        return columns
+    monkeypatch.setattr(data, "read_columns", recorded)
+    (ds, owners), (expected, expected_owners) = _both_ways(stored, monkeypatch)
+    assert len(read) == 10 and all(read) and len(ds.cases) == 1500  # every table through Arrow
+    for table in ("agencies", "processes", "officers", "cases", "escalations", "risk_analyses", "monitoring_reports",
+                  "acknowledgements", "delay_notices", "parameters"):
+        assert getattr(ds, table) == getattr(expected, table), table
+        assert _types(getattr(ds, table)) == _types(getattr(expected, table)), table
+    assert owners == expected_owners
+    late = ds.cases[1400]
+    assert late.legal_basis == "ประมวลกฎหมายที่ดิน มาตรา ๖๑" and late.via_it_system in (True, False)
+    assert ds.cases[0].decided_on is None and ds.cases[0].reviewed_by is None
+
+
+def test_equal_values_read_through_arrow_are_one_object(stored):
+    with transaction(stored) as s:
+        ds, owners = data._load_all(s)
+    first, last = ds.cases[1300], ds.cases[1400]
+    assert first.officer_id is last.officer_id and first.reviewed_on is last.reviewed_on
+    assert owners["cases"][0] is owners["cases"][-1]
+
+
+def test_what_arrow_cannot_read_exactly_is_read_through_sqlalchemy(stored, monkeypatch, caplog):
+    engine = make_engine(stored)
+    with engine.connect() as conn:
+        other = Table("not_stored", MetaData(), Column("doc", JSON), Column("name", String))
+        assert adbc.read_columns(conn, select(other.c.doc)) is None  # a type it does not know
+        assert adbc.read_columns(conn, select(CaseRow.case_id).order_by(CaseRow.case_id))[0][:2] == ["C00001", "C00002"]
+
+        def broken(*args, **kwargs):  # on SQLite in the reading process, on PostgreSQL here
+            raise RuntimeError("the driver fell over")
+        monkeypatch.setattr(adbc, "_read", broken)
+        with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
+            assert adbc.read_columns(conn, select(CaseRow.case_id)) is None
+        assert "the driver fell over" in caplog.text
+    engine.dispose()
+    with transaction(stored) as s:  # and the dataset still loads, the other way
+        assert len(data._load_all(s)[0].cases) == 1500
+
+
+def test_a_database_in_memory_is_read_through_sqlalchemy():
+    engine = make_engine("sqlite://")
+    with engine.connect() as conn:
+        assert adbc.read_columns(conn, select(CaseRow.case_id)) is None
+    engine.dispose()
+
+
+def test_a_reading_process_that_dies_is_told_and_the_store_read_the_other_way(tmp_path, monkeypatch):
+    """SQLite is read by a forked process (two copies of SQLite in one process corrupt files):
+    killed, it hands back nothing, and the caller reads through SQLAlchemy."""
+    import os
+    import signal
+
+    url = f"sqlite:///{tmp_path}/store.db"
+    from engine.store.db import upgrade
+
+    upgrade(url)
+    monkeypatch.setattr(adbc, "_read", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(RuntimeError, match="killed by signal 9"):
+        adbc._in_child(lambda: adbc._read())
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert adbc.read_columns(conn, select(CaseRow.case_id)) is None
+    engine.dispose()
