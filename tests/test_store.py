@@ -181,11 +181,21 @@ def test_rerun_keeps_decisions_reopens_changed_evidence_and_clears(store, datase
         assert [e.action for e in history(s, SUP_B2, cb1)][-2:] == ["cleared_by_data", "fired_again"]
 
 
+# A first-kind key as releases before migration 0010 stored it (made by their evidence_key)
+FIRST_KIND = ({"decided_on": "2024-04-02", "legal_basis": "ประมวลกฎหมายที่ดิน มาตรา ๖๑", "days_since_decision": 18,
+               "limit": 1.5, "ids": ["C1", "C2"], "flag": True, "none": None},
+              "7de2f0d4d084051180d50619c17508fc38d6a5f75ecc392f17e16d32ce9af808")
+
+
 def test_flags_stored_with_the_first_kind_of_evidence_key_keep_their_decisions(store, dataset_dir):
     """A store written before evidence keys changed kind: a flag whose evidence is the same stays
     as the reviewer left it (and gets the new kind of key); one whose evidence changed reopens."""
-    from engine.store.runs import _first_evidence_key
+    from engine.store.runs import _first_evidence_key, same_evidence
 
+    evidence, stored_key = FIRST_KIND
+    assert _first_evidence_key(evidence) == stored_key  # the first kind is still made as it was
+    assert same_evidence(stored_key, "2:anything", {**evidence, "days_since_decision": 19})
+    assert not same_evidence(stored_key, "2:anything", {**evidence, "decided_on": "2024-04-03"})
     ca1, cb1 = flag_of(store, "CA1"), flag_of(store, "CB1")
     with transaction(store) as s:
         act(s, SUP_A1, ca1, "dismiss", reason="ตรวจด้วยวาจาแล้ว")
@@ -203,6 +213,22 @@ def test_flags_stored_with_the_first_kind_of_evidence_key_keep_their_decisions(s
         assert kept.evidence_key.startswith("2:")
         assert reopened.status == "open" and "decided_on" in reopened.changed_fields
         assert [e.action for e in history(s, SYSTEM, ca1)][events[ca1]:] == ["evidence_changed"]
+
+
+def test_downgrading_past_0010_gives_every_key_its_first_kind_back(store):
+    from alembic import command
+
+    from engine.store.db import _alembic_config
+    from engine.store.runs import _first_evidence_key
+
+    with transaction(store) as s:
+        before = {r.flag_id: r.evidence for r in s.scalars(select(FlagRow))}
+        assert before and all(r.startswith("2:") for r in s.scalars(select(FlagRow.evidence_key)))
+    command.downgrade(_alembic_config(store), "0009")
+    with transaction(store) as s:
+        assert {r.flag_id: r.evidence_key for r in s.scalars(select(FlagRow))} == \
+            {f: _first_evidence_key(e) for f, e in before.items()}
+    command.upgrade(_alembic_config(store), "head")
 
 
 def _stored(url) -> dict[str, tuple]:

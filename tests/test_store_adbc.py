@@ -41,7 +41,7 @@ def stored(db_url, tmp_path):
 
 def _both_ways(url, monkeypatch):
     with transaction(url) as s:
-        through_arrow = data._load_all(s)
+        through_arrow = data._load_all(s, committed=True)
     with monkeypatch.context() as m:
         m.setattr(data, "read_columns", lambda conn, stmt: None)
         with transaction(url) as s:
@@ -75,7 +75,7 @@ def test_the_stored_dataset_reads_the_same_through_arrow_as_through_sqlalchemy(s
 
 def test_equal_values_read_through_arrow_are_one_object(stored):
     with transaction(stored) as s:
-        ds, owners = data._load_all(s)
+        ds, owners = data._load_all(s, committed=True)
     first, last = ds.cases[1300], ds.cases[1400]
     assert first.officer_id is last.officer_id and first.reviewed_on is last.reviewed_on
     assert owners["cases"][0] is owners["cases"][-1]
@@ -96,7 +96,7 @@ def test_what_arrow_cannot_read_exactly_is_read_through_sqlalchemy(stored, monke
         assert "the driver fell over" in caplog.text
     engine.dispose()
     with transaction(stored) as s:  # and the dataset still loads, the other way
-        assert len(data._load_all(s)[0].cases) == 1500
+        assert len(data._load_all(s, committed=True)[0].cases) == 1500
 
 
 def test_a_database_in_memory_is_read_through_sqlalchemy():
@@ -123,3 +123,70 @@ def test_a_reading_process_that_dies_is_told_and_the_store_read_the_other_way(tm
     with engine.connect() as conn:
         assert adbc.read_columns(conn, select(CaseRow.case_id)) is None
     engine.dispose()
+
+
+def test_a_session_that_wrote_reads_its_own_rows(db_url, dataset_dir):
+    """Arrow reads on a connection of its own, which sees only what is committed: a caller that
+    has not said its session is clean (``committed``) reads through its session."""
+    ds = load_dataset(dataset_dir())
+    with transaction(db_url) as s:
+        data.import_dataset(s, SYSTEM, ds, "fixture")
+        assert len(data.load_from_db(s, SYSTEM).cases) == len(ds.cases) > 0
+
+
+def test_postgresql_text_reads_right_whatever_the_databases_encoding():
+    """Arrow takes text as UTF-8: the connection asks for UTF-8 (a WIN874 database otherwise
+    handed over its own bytes: Thai read as other letters, or refused)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from conftest import _pg_base_url
+
+    base = _pg_base_url()
+    if not base:
+        pytest.skip("no PostgreSQL server: set DISCRETION_TEST_PG_URL (bash scripts/services.sh)")
+    name = f"dr_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'WIN874' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"))
+    engine = make_engine(base.rsplit("/", 1)[0] + "/" + name)
+    try:
+        words = Table("words", MetaData(), Column("word", String))
+        with engine.begin() as conn:
+            words.create(conn)
+            conn.execute(words.insert(), [{"word": w} for w in ("ประมวลกฎหมายที่ดิน", "รก", "", None)])
+        with engine.connect() as conn:
+            assert adbc.read_columns(conn, select(words.c.word)) == [["ประมวลกฎหมายที่ดิน", "รก", "", None]]
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_a_password_never_reaches_the_log(caplog, monkeypatch):
+    """libpq quotes a connection string it cannot parse in its error: every part is encoded, and
+    whatever a driver says is logged without the password."""
+    from sqlalchemy.engine import URL
+
+    url = URL.create("postgresql+psycopg", "someone", "p w@d%/x", "db.example", 5433, "store", {"sslmode": "require"})
+    assert adbc._libpq_uri(url) == \
+        "postgresql://someone:p%20w%40d%25%2Fx@db.example:5433/store?sslmode=require&client_encoding=UTF8"
+
+    def refused(uri, *args, **kwargs):
+        raise RuntimeError(f"[libpq] Failed to connect: {uri} and the password p w@d%/x itself")
+    monkeypatch.setattr(adbc, "_read", refused)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
+        assert adbc.read_columns(_NoConnection(engine), select(CaseRow.case_id)) is None
+    engine.dispose()
+    assert "Failed to connect" in caplog.text and "***" in caplog.text
+    assert "p w@d%/x" not in caplog.text and "p%20w%40d%25%2Fx" not in caplog.text
+
+
+class _NoConnection:
+    """What read_columns asks of a connection, for a server that is not there."""
+
+    def __init__(self, engine):
+        self.engine, self.dialect = engine, engine.dialect

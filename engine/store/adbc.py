@@ -59,19 +59,42 @@ def read_columns(conn: Connection, stmt: Select) -> list[list[Any]] | None:
         kinds.append(kind)
     try:
         table = _query(conn, stmt)
-    except Exception as exc:  # noqa: BLE001  (any failure of the driver: read the other way)
-        log.info("reading through ADBC failed, reading through SQLAlchemy: %s", exc)
-        return None
-    if table is None or table.num_columns != len(kinds):
-        return None
-    out = []
-    for column, kind, values in zip(stmt.selected_columns, kinds, table.columns):
-        if str(values.type) not in _ARROW_TYPES[kind][dialect.name] and values.null_count < len(values):
-            log.info("column %s came as %s: reading through SQLAlchemy", column.name, values.type)
+        if table is None or table.num_columns != len(kinds):
             return None
-        process = column.type._cached_result_processor(dialect, None)
-        out.append(_python_values(values, process))
-    return out
+        out = []
+        for column, kind, values in zip(stmt.selected_columns, kinds, table.columns):
+            if str(values.type) not in _ARROW_TYPES[kind][dialect.name] and values.null_count < len(values):
+                log.info("column %s came as %s: reading through SQLAlchemy", column.name, values.type)
+                return None
+            process = column.type._cached_result_processor(dialect, None)
+            out.append(_python_values(values, process))
+        return out
+    except Exception as exc:  # noqa: BLE001  (any failure of the driver or of a value: read the other way)
+        message = f"{type(exc).__name__}: {exc}"
+        password = conn.engine.url.password
+        if password:  # a driver may quote the connection string it was given
+            message = message.replace(str(password), "***").replace(quote(str(password), safe=""), "***")
+        log.info("reading through ADBC failed, reading through SQLAlchemy: %s", message)
+        return None
+
+
+def _libpq_uri(url: Any) -> str:
+    """A SQLAlchemy PostgreSQL URL as libpq's URI, every part percent-encoded (libpq refuses a
+    raw space, and would quote the password in its error), text asked for in UTF-8 whatever
+    the database's encoding (Arrow takes text as UTF-8; psycopg asks so too)."""
+    auth = ""
+    if url.username:
+        auth = quote(url.username, safe="")
+        if url.password:
+            auth += ":" + quote(str(url.password), safe="")
+        auth += "@"
+    host = quote(url.host or "", safe="")
+    port = f":{url.port}" if url.port else ""
+    query = {k: v for k, v in url.query.items() if k != "client_encoding"}
+    params = "&".join(f"{quote(k, safe='')}={quote(v if isinstance(v, str) else v[-1], safe='')}"
+                      for k, v in query.items())
+    return f"postgresql://{auth}{host}{port}/{quote(url.database or '', safe='')}?" + \
+        (params + "&" if params else "") + "client_encoding=UTF8"
 
 
 def _query(conn: Connection, stmt: Select) -> Any:
@@ -91,7 +114,7 @@ def _query(conn: Connection, stmt: Select) -> Any:
     except ImportError:
         return None
     if backend == "postgresql":
-        return _read(url.set(drivername="postgresql").render_as_string(hide_password=False), sql, {})
+        return _read(_libpq_uri(url), sql, {})
     if not url.database or url.database == ":memory:" or url.database.startswith("file:") \
             or not hasattr(os, "memfd_create"):
         return None
@@ -123,19 +146,27 @@ def _in_child(read: Callable[[], Any]) -> Any:
     """``read()``'s Arrow table, made by a forked process, which writes it (Arrow IPC) into a
     file in memory that is then mapped here, not copied (through a pipe it cost half as much
     again as the reading). The child touches nothing of the parent's (the store's pooled
-    connections are forgotten at fork: ``db._forget_connections_in_child``) and ends by
-    ``os._exit``; its error, if any, is raised here."""
+    connections are forgotten at fork: ``db._forget_connections_in_child``), dies with the
+    parent, and ends by ``os._exit``; its error, if any, is raised here."""
     import mmap
+    import signal
 
     import pyarrow as pa
 
+    from ..evaluate import _die_with_parent
+
+    parent = os.getpid()
     data = os.memfd_create("discretion-review-read", os.MFD_CLOEXEC)
+    pid, err_r, err_w = None, -1, -1
     try:
         err_r, err_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover  (the child: tested by what it hands back, or fails to)
             status = 1
             try:
+                _die_with_parent(parent)
+                for number in (signal.SIGINT, signal.SIGTERM):  # not the parent's handlers (the app's)
+                    signal.signal(number, signal.SIG_DFL)
                 os.close(err_r)
                 table = read()
                 with pa.OSFile(f"/proc/self/fd/{data}", "wb") as sink, pa.ipc.new_stream(sink, table.schema) as out:
@@ -147,15 +178,24 @@ def _in_child(read: Callable[[], Any]) -> Any:
             finally:
                 os._exit(status)
         os.close(err_w)
+        err_w = -1
         with os.fdopen(err_r, "rb") as errors:
+            err_r = -1
             error = errors.read().decode(errors="replace")  # to its end: the child has exited
         _, status = os.waitpid(pid, 0)
+        pid = None
         size = os.fstat(data).st_size
         if status != 0 or size == 0:
             raise RuntimeError(f"the reading process failed ({_ended(status)}): {error or 'no message'}")
         written = mmap.mmap(data, size, prot=mmap.PROT_READ)
     finally:
-        os.close(data)
+        for fd in (data, err_r, err_w):
+            if fd >= 0:
+                os.close(fd)
+        if pid is not None:  # interrupted while it worked: it is not left behind
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
     return pa.ipc.open_stream(pa.py_buffer(written)).read_all()  # its buffers keep the mapping
 
 

@@ -135,7 +135,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         run_id = run.id
     try:
         with session_factory() as session:
-            ds, _, broken = consistent_all(session)
+            ds, _, broken = consistent_all(session, committed=True)  # a fresh session: read through Arrow
             corrective = corrective_actions_overdue(session, scope, as_of)
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
