@@ -658,6 +658,36 @@ def test_write_behind_hands_back_the_writers_error_and_the_transaction_keeps_not
         assert s.execute(select(table.c.agency_id, table.c.name)).all() == [(r["agency_id"], r["name"]) for r in rows]
 
 
+def test_write_behind_streams_consecutive_batches_of_the_same_rows_into_one_copy(db_url, monkeypatch):
+    """PostgreSQL: batches of the same table and columns go into one COPY kept open between them
+    (the server takes rows in as they come); other columns start another. SQLite: no COPY."""
+    from engine.store import db
+    from engine.store.schema import AgencyRow
+
+    opened: list[tuple] = []
+    real = db._CopyStream.__init__
+
+    def recorded(self, conn, table, names):
+        real(self, conn, table, names)
+        opened.append(self.key)
+    monkeypatch.setattr(db._CopyStream, "__init__", recorded)
+    table = AgencyRow.__table__
+    rows = [{"agency_id": f"AG{i:04d}", "name": f"หน่วยงาน {i}", "serves_public": True, "name_en": None,
+             "website": None} for i in range(1500)]
+    short = [{"agency_id": f"AH{i:04d}", "name": "อื่น", "serves_public": False} for i in range(3)]
+    with transaction(db_url) as s:
+        with db.WriteBehind(s) as writes:
+            for i in range(0, 1500, 500):
+                writes.insert(table, rows[i:i + 500])
+            writes.insert(table, short)
+    with transaction(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(table)) == 1503
+    if db_url.startswith("postgresql"):
+        assert opened == [("agencies", tuple(rows[0])), ("agencies", tuple(short[0]))]
+    else:
+        assert opened == []
+
+
 def test_a_runs_flags_are_filed_under_their_subjects_process_officer_and_date(db_url, tmp_path):
     """The links the queue filters by, worked out by the evaluation's workers with each flag:
     a case's process, officer and date (decided, else received — even after ``as_of``), a

@@ -9,7 +9,7 @@ import sqlite3
 import sys
 import threading
 import weakref
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -223,12 +223,35 @@ def _insert(session: Session, conn: Any, table: Table, rows: list[dict[str, Any]
 
 
 def _copy_rows(conn: Any, table: Table, names: list[str], rows: list[dict[str, Any]]) -> None:
-    quoted = ", ".join(f'"{n}"' for n in names)
-    with conn.connection.dbapi_connection.cursor() as cursor, \
-            cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        procs = [_copy_value(table.c[n]) for n in names]
+    with _CopyStream(conn, table, names) as stream:
+        stream.write(rows)
+
+
+class _CopyStream:
+    """One ``COPY table (names) FROM STDIN``, open while batches of rows are written into it."""
+
+    def __init__(self, conn: Any, table: Table, names: list[str]):
+        self.key = (table.name, tuple(names))
+        self._names = names
+        self._procs = [_copy_value(table.c[n]) for n in names]
+        quoted = ", ".join(f'"{n}"' for n in names)
+        self._cursor = conn.connection.dbapi_connection.cursor()
+        self._context = self._cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN')
+
+    def __enter__(self) -> _CopyStream:
+        self._copy = self._context.__enter__()
+        return self
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        write_row, names, procs = self._copy.write_row, self._names, self._procs
         for row in rows:
-            copy.write_row([p(row[n]) if p else row[n] for n, p in zip(names, procs)])
+            write_row([p(row[n]) if p else row[n] for n, p in zip(names, procs)])
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        try:  # with an exception, psycopg ends the COPY as failed: nothing of it is stored
+            self._context.__exit__(kind, exc, tb)
+        finally:
+            self._cursor.close()
 
 
 def _sqlite_inserts(conn: Any, table: Table, rows: list[dict[str, Any]]) -> list[tuple[str, list[Any]]]:
@@ -292,20 +315,50 @@ class WriteBehind:
         return self
 
     def _work(self) -> None:
+        stream: _CopyStream | None = None  # a COPY left open for the next batch of the same rows
         while (job := self._jobs.get()) is not None:
-            if self._error is None:  # after a failure the rest are dropped: the transaction is lost anyway
-                try:
-                    job()
-                except BaseException as exc:  # noqa: BLE001  (handed to the caller's thread)
-                    self._error = exc
+            if self._error is not None:
+                continue  # after a failure the rest are dropped: the transaction is lost anyway
+            try:
+                if isinstance(job, tuple):  # (table, names, rows) for PostgreSQL's COPY
+                    table, names, rows = job
+                    if stream is not None and stream.key != (table.name, tuple(names)):
+                        stream, done = None, stream
+                        done.__exit__(None, None, None)
+                    if stream is None:
+                        stream = _CopyStream(self._conn, table, names).__enter__()
+                    stream.write(rows)
+                    continue
+                if stream is not None:
+                    stream, done = None, stream
+                    done.__exit__(None, None, None)
+                job()
+            except BaseException as exc:  # noqa: BLE001  (handed to the caller's thread)
+                self._error = exc
+                if stream is not None:
+                    stream, failed = None, stream
+                    with suppress(BaseException):
+                        failed.__exit__(type(exc), exc, exc.__traceback__)
+        if stream is not None and self._error is None:
+            try:
+                stream.__exit__(None, None, None)
+            except BaseException as exc:  # noqa: BLE001  (handed to the caller's thread)
+                self._error = exc
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Queue ``rows`` for ``bulk_insert`` (waits while a few batches are queued already).
         On SQLite the statements and their parameters are made here, so that the thread only
-        hands them to SQLite."""
+        hands them to SQLite. On PostgreSQL consecutive batches of the same table and columns
+        go into one COPY, kept open between them: the server takes in each row as it comes
+        (a COPY per batch waited for the server at the end of each)."""
         if self._error is not None:
             raise self._error
-        if rows:
+        if not rows:
+            return
+        names = list(rows[0])
+        if self._conn.dialect.name == "postgresql" and _defaults_in_database(table, names):
+            self._jobs.put((table, names, rows))
+        else:
             self._jobs.put(_insert(self._session, self._conn, table, rows))
 
     def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:

@@ -258,11 +258,12 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
     known: list[tuple[dict[str, Any], str, Link]] = []
     seen: set[str] = set()
     new = reopened = cleared = 0
-    # New flags are inserted, with their "created" events, batch by batch by a second thread
-    # while this one parses and links the next batch (db.WriteBehind).
+    # New flags are inserted batch by batch by a second thread while this one parses and links
+    # the next batch (db.WriteBehind); their "created" events after them.
     with WriteBehind(session) as writes:
         inserts: list[dict[str, Any]] = []
         created: list[dict[str, Any]] = []
+        linked: list[dict[str, Any]] = []  # the created events with their places in the chain
         for r in rows:
             flag_id, line, ck = r[ROW_FLAG_ID], r[ROW_LINE], r[ROW_CONTENT_KEY]
             seen.add(flag_id)
@@ -284,12 +285,14 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
                 new += 1
                 if len(inserts) == _WRITE_BATCH:
                     writes.insert(table, inserts)
-                    writes.insert(events_table, chain.link(created))
+                    linked += chain.link(created)
                     inserts, created = [], []
             elif old.content_key != ck or old.status == "cleared_by_data":
                 known.append((orjson.loads(line), ck, r[ROW_LINK]))
         writes.insert(table, inserts)
-        writes.insert(events_table, chain.link(created))
+        # the events after every new flag (they name their flags: a foreign key), so that the
+        # flags go in one stream (PostgreSQL: one COPY, db.WriteBehind)
+        writes.insert(events_table, linked + chain.link(created))
     # known flags whose content changed: the stored evidence is read (and JSON-decoded) only
     # for those whose facts changed
     keys = {f["flag_id"]: evidence_key(f["evidence"]) for f, _, _ in known}
