@@ -144,54 +144,63 @@ def _read(uri: str, sql: str, options: dict[str, str], sqlite: bool = False) -> 
 
 def _in_child(read: Callable[[], Any]) -> Any:
     """``read()``'s Arrow table, made by a forked process, which writes it (Arrow IPC) into a
-    file in memory that is then mapped here, not copied (through a pipe it cost half as much
-    again as the reading). The child touches nothing of the parent's (the store's pooled
-    connections are forgotten at fork: ``db._forget_connections_in_child``), dies with the
-    parent, and ends by ``os._exit``; its error, if any, is raised here."""
+    file in memory of its own and hands that file over when it is done (a descriptor through a
+    Unix socket); the file is mapped here, not copied (through a pipe it cost half as much again
+    as the reading). Only then is it open in this process: a process another thread forks
+    meanwhile does not inherit it. The child touches nothing of the parent's (the store's
+    pooled connections are forgotten at fork: ``db._forget_connections_in_child``), dies with
+    the parent, and ends by ``os._exit``; its error, if any, is raised here."""
     import mmap
     import signal
+    import socket
 
     import pyarrow as pa
 
     from ..evaluate import _die_with_parent
 
     parent = os.getpid()
-    data = os.memfd_create("discretion-review-read", os.MFD_CLOEXEC)
-    pid, err_r, err_w = None, -1, -1
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)  # one message each way at most
+    pid = None
     try:
-        err_r, err_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover  (the child: tested by what it hands back, or fails to)
             status = 1
             try:
+                ours.close()
                 _die_with_parent(parent)
                 for number in (signal.SIGINT, signal.SIGTERM):  # not the parent's handlers (the app's)
                     signal.signal(number, signal.SIG_DFL)
-                os.close(err_r)
                 table = read()
+                data = os.memfd_create("discretion-review-read")
                 with pa.OSFile(f"/proc/self/fd/{data}", "wb") as sink, pa.ipc.new_stream(sink, table.schema) as out:
                     out.write_table(table)
+                socket.send_fds(theirs, [b"ok"], [data])
                 status = 0
             except BaseException as exc:  # noqa: BLE001  (told to the parent)
                 with contextlib.suppress(BaseException):
-                    os.write(err_w, f"{type(exc).__name__}: {exc}".encode()[:4000])
+                    theirs.send(f"{type(exc).__name__}: {exc}".encode()[:4000])
             finally:
                 os._exit(status)
-        os.close(err_w)
-        err_w = -1
-        with os.fdopen(err_r, "rb") as errors:
-            err_r = -1
-            error = errors.read().decode(errors="replace")  # to its end: the child has exited
-        _, status = os.waitpid(pid, 0)
+        theirs.close()
+        _, status = os.waitpid(pid, 0)  # first: the message, if any, is waiting in the socket
         pid = None
-        size = os.fstat(data).st_size
-        if status != 0 or size == 0:
-            raise RuntimeError(f"the reading process failed ({_ended(status)}): {error or 'no message'}")
-        written = mmap.mmap(data, size, prot=mmap.PROT_READ)
-    finally:
-        for fd in (data, err_r, err_w):
-            if fd >= 0:
+        try:
+            ours.setblocking(False)
+            message, fds, _, _ = socket.recv_fds(ours, 4096, 1)
+        except BlockingIOError:
+            message, fds = b"", []
+        if status != 0 or message != b"ok" or not fds:
+            for fd in fds:
                 os.close(fd)
+            raise RuntimeError(f"the reading process failed ({_ended(status)}): "
+                               f"{message.decode(errors='replace') or 'no message'}")
+        try:
+            written = mmap.mmap(fds[0], os.fstat(fds[0]).st_size, prot=mmap.PROT_READ)
+        finally:
+            os.close(fds[0])
+    finally:
+        ours.close()
+        theirs.close()
         if pid is not None:  # interrupted while it worked: it is not left behind
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
