@@ -828,3 +828,50 @@ def test_an_import_writes_rows_in_the_order_a_run_reads_them_back(db_url, datase
     with transaction(db_url) as s:
         import_dataset(s, SYSTEM, ds, "reversed")
     assert written == sorted(c.case_id for c in ds.cases) and len(written) == 3
+
+
+def test_binary_copy_refuses_what_it_would_store_wrong(db_url):
+    """PostgreSQL's binary COPY is not parsed by the server: a number out of its column's range
+    or a yes/no given as text is refused (psycopg would wrap the number around, and store any
+    text as true), and nothing of the transaction is kept. SQLite: the statements store them as
+    SQLAlchemy does (no COPY)."""
+    from engine.store import db
+    from engine.store.schema import AgencyRow, RunRuleStat
+
+    if not db_url.startswith("postgresql"):
+        assert db._copy_type(AgencyRow.__table__.c.serves_public) == "bool"  # what PostgreSQL would use
+        return
+    agencies = [{"agency_id": f"A{i:04d}", "name": "ก", "serves_public": True, "name_en": None, "website": None}
+                for i in range(600)]
+    for bad, match in ((dict(agencies[5], serves_public="f"), "not true or false"),):
+        with pytest.raises(ValueError, match=match), transaction(db_url) as s:
+            db.bulk_insert(s, AgencyRow.__table__, agencies[:5] + [bad] + agencies[6:])
+    with transaction(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(AgencyRow)) == 0
+        run = EvaluationRun(as_of=AS_OF, parameters={}, kb_version="k", rules_version="r", agencies=[],
+                            triggered_by="t", status="running", catalogue="2")
+        s.add(run)
+    stats = [{"run_id": run.id, "rule_id": f"r{i}", "evaluated": i, "flagged": 0} for i in range(600)]
+    with pytest.raises(ValueError, match="fits int4"), transaction(db_url) as s:
+        db.bulk_insert(s, RunRuleStat.__table__, stats[:9] + [dict(stats[9], evaluated=2**31)] + stats[10:])
+    with transaction(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(RunRuleStat)) == 0
+
+
+def test_a_failure_in_the_callers_block_keeps_nothing_the_writing_thread_took(db_url):
+    """The caller's block fails while the writing thread has batches (PostgreSQL: an open COPY):
+    the thread writes no more, the COPY ends as failed, the error is the caller's own, and the
+    transaction keeps nothing."""
+    from engine.store import db
+    from engine.store.schema import AgencyRow
+
+    rows = [{"agency_id": f"AG{i:04d}", "name": "ก", "serves_public": True, "name_en": None, "website": None}
+            for i in range(2000)]
+    with pytest.raises(KeyError, match="the caller's own"), transaction(db_url) as s:
+        with db.WriteBehind(s) as writes:
+            for i in range(0, 2000, 500):
+                writes.insert(AgencyRow.__table__, rows[i:i + 500])
+            raise KeyError("the caller's own")
+    with transaction(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(AgencyRow)) == 0
+        s.execute(AgencyRow.__table__.insert(), rows[:1])  # and the connection is sound again

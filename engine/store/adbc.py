@@ -186,7 +186,7 @@ def _in_child(read: Callable[[], Any]) -> Any:
         pid = None
         try:
             ours.setblocking(False)
-            message, fds, _, _ = socket.recv_fds(ours, 4096, 1)
+            message, fds, _, _ = socket.recv_fds(ours, 4096, 1, socket.MSG_CMSG_CLOEXEC)
         except BlockingIOError:
             message, fds = b"", []
         if status != 0 or message != b"ok" or not fds:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, Date, DateTime, Double, Engine, Integer, LargeBinary,
                         MetaData, SmallInteger, String, Table, bindparam, create_engine, event, text)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///var/discretion-review.db"
@@ -114,7 +115,7 @@ def begin_write(session: Session, lock: str | None = None) -> None:
     wait up to ``busy_timeout``; readers in WAL mode never wait). A transaction that has
     written already holds the lock. PostgreSQL: the transaction-scoped advisory lock named
     ``lock`` (e.g. ``"flag_events"``: every writer of flags takes it first, so they queue
-    instead of deadlocking); rows can further be locked ``FOR UPDATE`` by the caller.
+    instead of deadlocking).
     """
     import zlib
 
@@ -230,16 +231,40 @@ def _copy_rows(conn: Any, table: Table, names: list[str], rows: list[dict[str, A
 
 # How each column type goes to COPY in binary form (psycopg's dumper for it; the server's
 # reading of binary values is cheaper than of text: a run's 171,481 flags 4.8 → 4.2 s). A JSON
-# value is given as its text (``_copy_value``), which is also its binary form.
+# value is given as its text (``_copy_value``), which is also its binary form (not JSONB's).
+# Binary values are not parsed by the server: a model's type must be its column's exactly, and
+# a value of another Python type is refused here (psycopg's integer dumpers would wrap an
+# out-of-range number around, its boolean dumper store any text as true).
 _COPY_BINARY = ((Boolean, "bool"), (Date, "date"), (DateTime, "timestamp"), (Double, "float8"),
                 (SmallInteger, "int2"), (BigInteger, "int8"), (Integer, "int4"), (JSON, "text"),
                 (LargeBinary, "bytea"), (String, "text"))
+_INT_RANGE = {"int2": 2**15, "int4": 2**31, "int8": 2**63}
 
 
 def _copy_type(column: Any) -> str | None:
-    if isinstance(column.type, DateTime) and column.type.timezone:
+    if isinstance(column.type, DateTime) and column.type.timezone or isinstance(column.type, JSONB):
         return None
     return next((name for kind, name in _COPY_BINARY if isinstance(column.type, kind)), None)
+
+
+def _checked(name: str, binary: str, process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """``process`` (or nothing), refusing what the binary form would store wrong: a number out
+    of its column's range, a yes/no that is not a boolean."""
+    if binary in _INT_RANGE:
+        limit = _INT_RANGE[binary]
+
+        def number(value: Any) -> Any:
+            if value is not None and not (type(value) is int and -limit <= value < limit):
+                raise ValueError(f"column {name}: {value!r} is not a whole number that fits {binary}")
+            return value
+        return number
+    if binary == "bool":
+        def yes_no(value: Any) -> Any:
+            if value is not None and type(value) is not bool:
+                raise ValueError(f"column {name}: {value!r} is not true or false")
+            return value
+        return yes_no
+    return process
 
 
 class _CopyStream:
@@ -252,15 +277,25 @@ class _CopyStream:
         self._procs = [_copy_value(table.c[n]) for n in names]
         types = [_copy_type(table.c[n]) for n in names]
         self._types = None if None in types else types
+        if self._types:
+            self._procs = [_checked(n, t, p) for n, t, p in zip(names, self._types, self._procs)]
         quoted = ", ".join(f'"{n}"' for n in names)
         self._cursor = conn.connection.dbapi_connection.cursor()
         self._context = self._cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN'
                                           + (" (FORMAT BINARY)" if self._types else ""))
 
     def __enter__(self) -> _CopyStream:
-        self._copy = self._context.__enter__()
+        try:
+            self._copy = self._context.__enter__()
+        except BaseException:
+            self._cursor.close()
+            raise
         if self._types:
-            self._copy.set_types(self._types)
+            try:
+                self._copy.set_types(self._types)
+            except BaseException as exc:
+                self.__exit__(type(exc), exc, exc.__traceback__)
+                raise
         return self
 
     def write(self, rows: list[dict[str, Any]]) -> None:
@@ -324,6 +359,7 @@ class WriteBehind:
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=queued)
         self._error: BaseException | None = None
         self._streaming: tuple[str, tuple[str, ...]] | None = None  # the rows the open COPY takes
+        self._cancelled = False
         self._thread = threading.Thread(target=self._work, name="write-behind", daemon=True)
 
     def __enter__(self) -> WriteBehind:
@@ -339,7 +375,7 @@ class WriteBehind:
     def _work(self) -> None:
         stream: _CopyStream | None = None  # a COPY left open for the next batch of the same rows
         while (job := self._jobs.get()) is not None:
-            if self._error is not None:
+            if self._error is not None or self._cancelled:
                 continue  # after a failure the rest are dropped: the transaction is lost anyway
             try:
                 if isinstance(job, tuple):  # (table, names, rows) for PostgreSQL's COPY
@@ -361,11 +397,15 @@ class WriteBehind:
                     stream, failed = None, stream
                     with suppress(BaseException):
                         failed.__exit__(type(exc), exc, exc.__traceback__)
-        if stream is not None and self._error is None:
+        if stream is not None and self._error is None and not self._cancelled:
             try:
                 stream.__exit__(None, None, None)
             except BaseException as exc:  # noqa: BLE001  (handed to the caller's thread)
                 self._error = exc
+        elif stream is not None:  # the caller failed: end the COPY as failed, nothing of it stored
+            with suppress(BaseException):
+                cancelled = RuntimeError("the caller's block failed")
+                stream.__exit__(RuntimeError, cancelled, None)
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Queue ``rows`` for ``bulk_insert`` (waits while a few batches are queued already).
@@ -388,6 +428,7 @@ class WriteBehind:
             self._jobs.put(_insert(self._session, self._conn, table, rows))
 
     def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
+        self._cancelled = kind is not None  # the transaction is lost: write no more of it
         self._jobs.put(None)
         self._thread.join()
         sys.setswitchinterval(self._interval)

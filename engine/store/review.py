@@ -237,8 +237,8 @@ def bulk_act(session: Session, scope: Scope, flag_ids: list[str], action: str,
 
     ``expected_versions`` (flag id -> the version the user saw) makes it as careful as a
     single action: if anyone changed one of the flags since, ``StaleFlag`` is raised naming
-    them and nothing of the bulk is saved. Flags are taken in id order (the order an
-    evaluation run locks them in, so the two never deadlock).
+    them and nothing of the bulk is saved. Flags are taken in id order, under the lock every
+    writer of flags takes first (``begin_write``: a run waits for it, or it for the run).
     """
     if not flag_ids:
         raise ReviewError("no flags selected")
