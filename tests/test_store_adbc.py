@@ -190,3 +190,22 @@ class _NoConnection:
 
     def __init__(self, engine):
         self.engine, self.dialect = engine, engine.dialect
+
+
+def test_a_reading_process_that_hangs_is_killed_and_the_store_read_the_other_way(tmp_path, monkeypatch):
+    import time
+
+    from engine.store.db import upgrade
+
+    url = f"sqlite:///{tmp_path}/store.db"
+    upgrade(url)
+    monkeypatch.setattr(adbc, "CHILD_TIMEOUT", 0.5)
+    monkeypatch.setattr(adbc, "_read", lambda *a, **k: time.sleep(60))
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="killed by signal 9"):
+        adbc._in_child(lambda: adbc._read())
+    assert time.monotonic() - started < 30
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert adbc.read_columns(conn, select(CaseRow.case_id)) is None
+    engine.dispose()

@@ -182,7 +182,7 @@ def _in_child(read: Callable[[], Any]) -> Any:
             finally:
                 os._exit(status)
         theirs.close()
-        _, status = os.waitpid(pid, 0)  # first: the message, if any, is waiting in the socket
+        status = _waited(pid, CHILD_TIMEOUT)  # first: the message, if any, is waiting in the socket
         pid = None
         try:
             ours.setblocking(False)
@@ -206,6 +206,31 @@ def _in_child(read: Callable[[], Any]) -> Any:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
     return pa.ipc.open_stream(pa.py_buffer(written)).read_all()  # its buffers keep the mapping
+
+
+# Seconds the reading process may take (a million cases: about 1.5 s). Past it, it is killed
+# and the run reads through SQLAlchemy: a child that hangs (say on a lock some thread of the
+# parent held when it forked) never blocks the run.
+CHILD_TIMEOUT = 600.0
+
+
+def _waited(pid: int, timeout: float) -> int:
+    """The child's wait status, once it has ended; killed first if it takes over ``timeout``."""
+    import select
+    import signal
+
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # not Linux 5.3+: wait as before
+        return os.waitpid(pid, 0)[1]
+    try:
+        ready, _, _ = select.select([handle], [], [], timeout)
+    finally:
+        os.close(handle)
+    if not ready:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
 
 
 def _ended(status: int) -> str:
