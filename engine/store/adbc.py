@@ -9,10 +9,11 @@ them, and equal values are one object, as the CSV reader has them (the evaluatio
 workers then share their pages).
 
 Only reading, on a connection of its own — on SQLite read-only and in a forked process (see
-``_query``) — the same view of committed data a statement of the run's own session has. It reads only what it can read exactly as
-SQLAlchemy would; for anything else — no driver installed, a database in memory, a column type
-or an Arrow type it does not know, a driver error — ``read_columns`` answers None and the
-caller reads through SQLAlchemy.
+``_query``) — which sees only what is committed (``data._load_all`` asks only for a session
+that has written nothing). It reads only what it can read exactly as SQLAlchemy would; for
+anything else — no driver installed, a database in memory, a column type or an Arrow type it
+does not know, a value that fails to convert, a driver error, a failed or hung reading process
+— ``read_columns`` answers None and the caller reads through SQLAlchemy.
 """
 
 from __future__ import annotations

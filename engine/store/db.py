@@ -374,6 +374,19 @@ class WriteBehind:
 
     def _work(self) -> None:
         stream: _CopyStream | None = None  # a COPY left open for the next batch of the same rows
+
+        def end(error: BaseException | None = None) -> None:
+            """End the open COPY, if any: as written, or (``error``) as failed, nothing of it stored."""
+            nonlocal stream
+            done, stream = stream, None
+            if done is None:
+                return
+            if error is None:
+                done.__exit__(None, None, None)
+            else:
+                with suppress(BaseException):
+                    done.__exit__(type(error), error, error.__traceback__)
+
         while (job := self._jobs.get()) is not None:
             if self._error is not None or self._cancelled:
                 continue  # after a failure the rest are dropped: the transaction is lost anyway
@@ -381,31 +394,20 @@ class WriteBehind:
                 if isinstance(job, tuple):  # (table, names, rows) for PostgreSQL's COPY
                     table, names, rows = job
                     if stream is not None and stream.key != (table.name, tuple(names)):
-                        stream, done = None, stream
-                        done.__exit__(None, None, None)
+                        end()
                     if stream is None:
                         stream = _CopyStream(self._conn, table, names).__enter__()
                     stream.write(rows)
-                    continue
-                if stream is not None:
-                    stream, done = None, stream
-                    done.__exit__(None, None, None)
-                job()
+                else:
+                    end()
+                    job()
             except BaseException as exc:  # noqa: BLE001  (handed to the caller's thread)
                 self._error = exc
-                if stream is not None:
-                    stream, failed = None, stream
-                    with suppress(BaseException):
-                        failed.__exit__(type(exc), exc, exc.__traceback__)
-        if stream is not None and self._error is None and not self._cancelled:
-            try:
-                stream.__exit__(None, None, None)
-            except BaseException as exc:  # noqa: BLE001  (handed to the caller's thread)
-                self._error = exc
-        elif stream is not None:  # the caller failed: end the COPY as failed, nothing of it stored
-            with suppress(BaseException):
-                cancelled = RuntimeError("the caller's block failed")
-                stream.__exit__(RuntimeError, cancelled, None)
+                end(exc)
+        try:
+            end(RuntimeError("the caller's block failed") if self._cancelled else None)
+        except BaseException as exc:  # noqa: BLE001  (handed to the caller's thread)
+            self._error = exc
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Queue ``rows`` for ``bulk_insert`` (waits while a few batches are queued already).

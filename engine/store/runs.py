@@ -52,16 +52,19 @@ def evidence_key(evidence: dict[str, Any]) -> str:
     """The digest of a flag's stable evidence (without ``VOLATILE_EVIDENCE``), as stored in
     ``flags.evidence_key``: ``"2:"`` and a BLAKE2b of its JSON with sorted keys (orjson; an
     eighth of the time of the first kind, which runs stored before: see ``same_evidence``)."""
-    stable = {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
-    return "2:" + hashlib.blake2b(orjson.dumps(stable, option=orjson.OPT_SORT_KEYS, default=str),
+    return "2:" + hashlib.blake2b(orjson.dumps(_stable(evidence), option=orjson.OPT_SORT_KEYS, default=str),
                                   digest_size=16).hexdigest()
+
+
+def _stable(evidence: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
 
 
 def _first_evidence_key(evidence: dict[str, Any]) -> str:
     """The first kind of evidence key (a SHA-256 of the standard library's JSON), which flags
     stored before the second kind still carry."""
-    stable = {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
-    return hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(_stable(evidence), sort_keys=True, ensure_ascii=False,
+                                     default=str).encode()).hexdigest()
 
 
 def same_evidence(stored_key: str, key: str, evidence: dict[str, Any]) -> bool:
