@@ -3,6 +3,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,13 +93,31 @@ def _pg_base_url() -> str | None:
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A fresh, migrated database: an SQLite file, and a new PostgreSQL database when available."""
+@contextmanager
+def scratch_pg_database(base: str, options: str = "") -> Iterator[str]:
+    """A new PostgreSQL database on ``base``'s server (``options``: CREATE DATABASE's), dropped after."""
     import uuid
 
     from sqlalchemy import create_engine, text
 
+    from engine.store.db import _factory
+
+    name = f"dr_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" {options}'))
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        _factory.cache_clear()  # drop pooled connections before the database goes
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, migrated database: an SQLite file, and a new PostgreSQL database when available."""
     from engine.store.db import upgrade
 
     if request.param == "sqlite":
@@ -108,19 +128,9 @@ def db_url(request, tmp_path):
     base = _pg_base_url()
     if not base:
         pytest.skip("no PostgreSQL server: set DISCRETION_TEST_PG_URL (bash scripts/services.sh)")
-    name = f"dr_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + "/" + name
-    upgrade(url)
-    yield url
-    from engine.store.db import _factory
-
-    _factory.cache_clear()  # drop pooled connections before the database goes
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_pg_database(base) as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture

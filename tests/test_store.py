@@ -645,37 +645,26 @@ def test_copy_stores_exactly_what_executemany_stores(db_url, tmp_path, monkeypat
     """Every batch through COPY (binary on PostgreSQL: dates, times, yes/no, numbers, JSON,
     Thai text), or every batch through SQLAlchemy's executemany, each on a fresh database: an
     import and a run store the same rows. (SQLite has no COPY: both are its many-row statements.)"""
-    import uuid
+    from contextlib import nullcontext
 
-    from sqlalchemy import create_engine
+    from conftest import scratch_pg_database
 
     from engine.demo import generate
     from engine.store import db
 
     generate(tmp_path / "demo", cases=400, seed=1, as_of=AS_OF)
     ds = load_dataset(tmp_path / "demo")
-    second, admin = f"sqlite:///{tmp_path}/second.db", None
-    if db_url.startswith("postgresql"):
-        name = f"dr_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        second = db_url.rsplit("/", 1)[0] + "/" + name
-    try:
-        db.upgrade(second)
-        stored = []
-        for url, copy_from in ((db_url, 1), (second, 10**9)):
+    second = scratch_pg_database(db_url) if db_url.startswith("postgresql") else \
+        nullcontext(f"sqlite:///{tmp_path}/second.db")
+    stored = []
+    with second as second_url:
+        db.upgrade(second_url)
+        for url, copy_from in ((db_url, 1), (second_url, 10**9)):
             monkeypatch.setattr(db, "COPY_FROM", copy_from)
             with transaction(url) as s:
                 import_dataset(s, SYSTEM, ds, "demo")
             run_evaluation(session_factory(url), SYSTEM, AS_OF)
             stored.append(_stored_rows(url))
-    finally:
-        if admin is not None:
-            db._factory.cache_clear()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     assert stored[0]["cases"] and stored[0]["flags"] and stored[0]["flag_events"]
     assert stored[0] == stored[1]
 

@@ -137,32 +137,22 @@ def test_a_session_that_wrote_reads_its_own_rows(db_url, dataset_dir):
 def test_postgresql_text_reads_right_whatever_the_databases_encoding():
     """Arrow takes text as UTF-8: the connection asks for UTF-8 (a WIN874 database otherwise
     handed over its own bytes: Thai read as other letters, or refused)."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    from conftest import _pg_base_url
+    from conftest import _pg_base_url, scratch_pg_database
 
     base = _pg_base_url()
     if not base:
         pytest.skip("no PostgreSQL server: set DISCRETION_TEST_PG_URL (bash scripts/services.sh)")
-    name = f"dr_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'WIN874' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"))
-    engine = make_engine(base.rsplit("/", 1)[0] + "/" + name)
-    try:
-        words = Table("words", MetaData(), Column("word", String))
-        with engine.begin() as conn:
-            words.create(conn)
-            conn.execute(words.insert(), [{"word": w} for w in ("ประมวลกฎหมายที่ดิน", "รก", "", None)])
-        with engine.connect() as conn:
-            assert adbc.read_columns(conn, select(words.c.word)) == [["ประมวลกฎหมายที่ดิน", "รก", "", None]]
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_pg_database(base, "ENCODING 'WIN874' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0") as url:
+        engine = make_engine(url)
+        try:
+            words = Table("words", MetaData(), Column("word", String))
+            with engine.begin() as conn:
+                words.create(conn)
+                conn.execute(words.insert(), [{"word": w} for w in ("ประมวลกฎหมายที่ดิน", "รก", "", None)])
+            with engine.connect() as conn:
+                assert adbc.read_columns(conn, select(words.c.word)) == [["ประมวลกฎหมายที่ดิน", "รก", "", None]]
+        finally:
+            engine.dispose()
 
 
 def test_a_password_never_reaches_the_log(caplog, monkeypatch):
