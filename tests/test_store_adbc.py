@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 
 import pytest
 from sqlalchemy import JSON, Column, MetaData, String, Table, select
@@ -43,10 +44,18 @@ def _both_ways(url, monkeypatch):
     with transaction(url) as s:
         through_arrow = data._load_all(s, committed=True)
     with monkeypatch.context() as m:
-        m.setattr(data, "read_columns", lambda conn, stmt: None)
+        m.setattr(data, "read_batches", lambda conn, stmt, each: False)
         with transaction(url) as s:
             through_sqlalchemy = data._load_all(s)
     return through_arrow, through_sqlalchemy
+
+
+def _columns(conn, stmt) -> list[list] | None:
+    """Every column ``stmt`` selects, read through Arrow, or None (read it through SQLAlchemy)."""
+    batches: list[list[list]] = []
+    if not adbc.read_batches(conn, stmt, batches.append):
+        return None
+    return [sum(column, []) for column in zip(*batches)] if batches else []
 
 
 def _types(items: list) -> list[type]:
@@ -56,11 +65,10 @@ def _types(items: list) -> list[type]:
 def test_the_stored_dataset_reads_the_same_through_arrow_as_through_sqlalchemy(stored, monkeypatch):
     read: list[bool] = []
 
-    def recorded(conn, stmt):
-        columns = adbc.read_columns(conn, stmt)
-        read.append(columns is not None)
-        return columns
-    monkeypatch.setattr(data, "read_columns", recorded)
+    def recorded(conn, stmt, each):
+        read.append(adbc.read_batches(conn, stmt, each))
+        return read[-1]
+    monkeypatch.setattr(data, "read_batches", recorded)
     (ds, owners), (expected, expected_owners) = _both_ways(stored, monkeypatch)
     assert len(read) == 10 and all(read) and len(ds.cases) == 1500  # every table through Arrow
     for table in ("agencies", "processes", "officers", "cases", "escalations", "risk_analyses", "monitoring_reports",
@@ -85,14 +93,14 @@ def test_what_arrow_cannot_read_exactly_is_read_through_sqlalchemy(stored, monke
     engine = make_engine(stored)
     with engine.connect() as conn:
         other = Table("not_stored", MetaData(), Column("doc", JSON), Column("name", String))
-        assert adbc.read_columns(conn, select(other.c.doc)) is None  # a type it does not know
-        assert adbc.read_columns(conn, select(CaseRow.case_id).order_by(CaseRow.case_id))[0][:2] == ["C00001", "C00002"]
+        assert _columns(conn, select(other.c.doc)) is None  # a type it does not know
+        assert _columns(conn, select(CaseRow.case_id).order_by(CaseRow.case_id))[0][:2] == ["C00001", "C00002"]
 
         def broken(*args, **kwargs):  # on SQLite in the reading process, on PostgreSQL here
             raise RuntimeError("the driver fell over")
         monkeypatch.setattr(adbc, "_read", broken)
         with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
-            assert adbc.read_columns(conn, select(CaseRow.case_id)) is None
+            assert _columns(conn, select(CaseRow.case_id)) is None
         assert "the driver fell over" in caplog.text
     engine.dispose()
     with transaction(stored) as s:  # and the dataset still loads, the other way
@@ -102,7 +110,7 @@ def test_what_arrow_cannot_read_exactly_is_read_through_sqlalchemy(stored, monke
 def test_a_database_in_memory_is_read_through_sqlalchemy():
     engine = make_engine("sqlite://")
     with engine.connect() as conn:
-        assert adbc.read_columns(conn, select(CaseRow.case_id)) is None
+        assert _columns(conn, select(CaseRow.case_id)) is None
     engine.dispose()
 
 
@@ -121,7 +129,7 @@ def test_a_reading_process_that_dies_is_told_and_the_store_read_the_other_way(tm
         adbc._in_child(lambda: adbc._read())
     engine = make_engine(url)
     with engine.connect() as conn:
-        assert adbc.read_columns(conn, select(CaseRow.case_id)) is None
+        assert _columns(conn, select(CaseRow.case_id)) is None
     engine.dispose()
 
 
@@ -150,7 +158,7 @@ def test_postgresql_text_reads_right_whatever_the_databases_encoding():
                 words.create(conn)
                 conn.execute(words.insert(), [{"word": w} for w in ("ประมวลกฎหมายที่ดิน", "รก", "", None)])
             with engine.connect() as conn:
-                assert adbc.read_columns(conn, select(words.c.word)) == [["ประมวลกฎหมายที่ดิน", "รก", "", None]]
+                assert _columns(conn, select(words.c.word)) == [["ประมวลกฎหมายที่ดิน", "รก", "", None]]
         finally:
             engine.dispose()
 
@@ -169,14 +177,14 @@ def test_a_password_never_reaches_the_log(caplog, monkeypatch):
     monkeypatch.setattr(adbc, "_read", refused)
     engine = make_engine(url.render_as_string(hide_password=False))
     with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
-        assert adbc.read_columns(_NoConnection(engine), select(CaseRow.case_id)) is None
+        assert _columns(_NoConnection(engine), select(CaseRow.case_id)) is None
     engine.dispose()
     assert "Failed to connect" in caplog.text and "***" in caplog.text
     assert "p w@d%/x" not in caplog.text and "p%20w%40d%25%2Fx" not in caplog.text
 
 
 class _NoConnection:
-    """What read_columns asks of a connection, for a server that is not there."""
+    """What read_batches asks of a connection, for a server that is not there."""
 
     def __init__(self, engine):
         self.engine, self.dialect = engine, engine.dialect
@@ -197,5 +205,92 @@ def test_a_reading_process_that_hangs_is_killed_and_the_store_read_the_other_way
     assert time.monotonic() - started < 30
     engine = make_engine(url)
     with engine.connect() as conn:
-        assert adbc.read_columns(conn, select(CaseRow.case_id)) is None
+        assert _columns(conn, select(CaseRow.case_id)) is None
     engine.dispose()
+
+
+def _is_postgresql(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def test_batches_fetched_ahead_read_the_same_and_share_equal_values(stored, monkeypatch):
+    """PostgreSQL hands the rows over in batches, fetched by a thread while the last is worked
+    on: small batches read exactly as SQLAlchemy reads, and equal values of different batches
+    are one object."""
+    monkeypatch.setattr(adbc, "BATCH_BYTES", 4096)
+    batches: list[int] = []
+
+    def counted(conn, stmt, each):
+        return adbc.read_batches(conn, stmt, lambda columns: (batches.append(len(columns[0])), each(columns)))
+    monkeypatch.setattr(data, "read_batches", counted)
+    (ds, owners), (expected, expected_owners) = _both_ways(stored, monkeypatch)
+    assert ds.cases == expected.cases and owners == expected_owners
+    assert _types(ds.cases) == _types(expected.cases)
+    if _is_postgresql(stored):
+        assert len(batches) > 20 and sum(batches) == sum(len(getattr(ds, t)) for t in owners)
+    first, last = ds.cases[1210], ds.cases[1490]
+    assert first.officer_id is last.officer_id and first.reviewed_on is last.reviewed_on
+    assert first.outcome is last.outcome and owners["cases"][0] is owners["cases"][-1]
+    assert threading.active_count() == 1  # no fetching thread left behind
+
+
+def test_a_driver_failing_after_some_batches_leaves_the_rows_to_sqlalchemy(stored, monkeypatch, caplog):
+    """What the batches before a failure gave is dropped: the table is read whole the other way."""
+    real = adbc._query
+
+    def failing_after_one(conn, stmt):
+        source = real(conn, stmt)
+        fetched, calls = source.next, []
+
+        def next_batch():
+            if calls:
+                raise ConnectionError("server closed the connection unexpectedly")
+            calls.append(1)
+            return fetched()
+        source.next = next_batch
+        return source
+    monkeypatch.setattr(adbc, "_query", failing_after_one)
+    with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
+        (ds, owners), (expected, expected_owners) = _both_ways(stored, monkeypatch)
+    assert "server closed the connection unexpectedly" in caplog.text
+    assert ds.cases == expected.cases and len(ds.cases) == 1500 and owners == expected_owners
+    assert threading.active_count() == 1
+
+
+def test_the_fetching_thread_hands_over_its_error_and_stops_when_the_caller_leaves():
+    def fails_after_two(put):
+        put("first")
+        put("second")
+        raise ConnectionError("lost")
+    with adbc._Fetched(fails_after_two) as source:
+        assert source.next() == "first" and source.next() == "second"
+        with pytest.raises(ConnectionError, match="lost"):
+            source.next()
+    offered: list[int] = []
+
+    def endless(put):
+        n = 0
+        while put(n):  # False once the caller has left
+            offered.append(n)
+            n += 1
+    with adbc._Fetched(endless) as source:
+        assert source.next() == 0
+    assert threading.active_count() == 1 and len(offered) <= 1 + adbc._Fetched._AHEAD + 1
+
+
+def test_an_error_of_the_caller_stops_the_fetching_and_is_raised(stored, monkeypatch):
+    """``each`` failing (a stored row the model refuses) is the caller's error, not a reason to
+    read the other way; the thread fetching ahead stops and its connection closes."""
+    monkeypatch.setattr(adbc, "BATCH_BYTES", 4096)
+    seen: list[int] = []
+
+    def refuse(columns):
+        seen.append(len(columns[0]))
+        raise ValueError("row refused")
+    engine = make_engine(stored)
+    try:
+        with engine.connect() as conn, pytest.raises(ValueError, match="row refused"):
+            adbc.read_batches(conn, select(CaseRow.case_id, CaseRow.outcome).order_by(CaseRow.case_id), refuse)
+    finally:
+        engine.dispose()
+    assert len(seen) == 1 and threading.active_count() == 1

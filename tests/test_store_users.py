@@ -116,7 +116,7 @@ def test_ten_parallel_guesses_get_at_most_five_password_checks(db_url):
 NO_SCOPE = {
     "access.authenticate": "the login itself: there is no scope before it",
     "access.scope_of": "turns a logged-in name into its scope",
-    "adbc.read_columns": "the bulk reader under data.consistent_all (run_evaluation checked its caller first)",
+    "adbc.read_batches": "the bulk reader under data.consistent_all (run_evaluation checked its caller first)",
     "audit.append": "the trail writer, called by scoped functions after their own checks",
     "audit.chain_rows": "rows for verify (scoped) and the migration",
     "audit.rehash_all": "the migration that adds the hashes",

@@ -13,7 +13,7 @@ Only reading, on a connection of its own — on SQLite read-only and in a forked
 that has written nothing). It reads only what it can read exactly as SQLAlchemy would; for
 anything else — no driver installed, a database in memory, a column type or an Arrow type it
 does not know, a value that fails to convert, a driver error, a failed or hung reading process
-— ``read_columns`` answers None and the caller reads through SQLAlchemy.
+— ``read_batches`` answers False and the caller reads through SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -48,35 +50,58 @@ def _sqlite_batch_rows(conn: Connection, stmt: Select) -> str:
     return str(rows + rows // 8 + 1024)
 
 
-def read_columns(conn: Connection, stmt: Select) -> list[list[Any]] | None:
-    """Each column ``stmt`` selects, in its row order, as the Python values SQLAlchemy would
-    return; None when this cannot be done exactly (the caller reads through SQLAlchemy)."""
+def read_batches(conn: Connection, stmt: Select, each: Callable[[list[list[Any]]], None]) -> bool:
+    """Hand ``each`` the columns ``stmt`` selects, batch after batch in row order, as the Python
+    values SQLAlchemy would return (equal values of a column one object, across batches too).
+
+    False when this cannot be done exactly: the caller then drops what ``each`` was handed and
+    reads through SQLAlchemy. An error ``each`` raises is the caller's: it is raised, once the
+    reading has stopped. On PostgreSQL a thread of its own fetches the next batches (the driver
+    lets go of the GIL) while ``each`` works on this one: a million cases 3.9 → 3.1 s."""
     dialect = conn.dialect
     kinds = []
     for column in stmt.selected_columns:
         kind = next((k for k in _ARROW_TYPES if isinstance(column.type, k)), None)
         if kind is None or dialect.name not in _ARROW_TYPES[kind]:
-            return None
+            return False
         kinds.append(kind)
+    processes = [column.type._cached_result_processor(dialect, None) for column in stmt.selected_columns]
+    seen: list[dict[Any, Any]] = [{} for _ in kinds]  # per column: value as read -> as converted
     try:
-        table = _query(conn, stmt)
-        if table is None or table.num_columns != len(kinds):
-            return None
-        out = []
-        for column, kind, values in zip(stmt.selected_columns, kinds, table.columns):
-            if str(values.type) not in _ARROW_TYPES[kind][dialect.name] and values.null_count < len(values):
-                log.info("column %s came as %s: reading through SQLAlchemy", column.name, values.type)
-                return None
-            process = column.type._cached_result_processor(dialect, None)
-            out.append(_python_values(values, process))
-        return out
-    except Exception as exc:  # noqa: BLE001  (any failure of the driver or of a value: read the other way)
-        message = f"{type(exc).__name__}: {exc}"
-        password = conn.engine.url.password
-        if password:  # a driver may quote the connection string it was given
-            message = message.replace(str(password), "***").replace(quote(str(password), safe=""), "***")
-        log.info("reading through ADBC failed, reading through SQLAlchemy: %s", message)
-        return None
+        source = _query(conn, stmt)
+    except Exception as exc:  # noqa: BLE001  (no driver, no server, a failed reading process: the other way)
+        _unread(conn, exc)
+        return False
+    if source is None:
+        return False
+    with source:  # stops the fetching thread, if any, whatever happens
+        while True:
+            try:
+                batch = source.next()
+                if batch is None:
+                    return True
+                if batch.num_columns != len(kinds):
+                    return False
+                columns = []
+                for column, kind, values, process, cache in zip(stmt.selected_columns, kinds, batch.columns,
+                                                                processes, seen):
+                    if str(values.type) not in _ARROW_TYPES[kind][dialect.name] and values.null_count < len(values):
+                        log.info("column %s came as %s: reading through SQLAlchemy", column.name, values.type)
+                        return False
+                    columns.append(_python_values(values, process, cache))
+            except Exception as exc:  # noqa: BLE001  (any failure of the driver or of a value: the other way)
+                _unread(conn, exc)
+                return False
+            each(columns)
+
+
+def _unread(conn: Connection, exc: Exception) -> None:
+    """Log why the rows are read through SQLAlchemy, without the password."""
+    message = f"{type(exc).__name__}: {exc}"
+    password = conn.engine.url.password
+    if password:  # a driver may quote the connection string it was given
+        message = message.replace(str(password), "***").replace(quote(str(password), safe=""), "***")
+    log.info("reading through ADBC failed, reading through SQLAlchemy: %s", message)
 
 
 def _libpq_uri(url: Any) -> str:
@@ -98,8 +123,8 @@ def _libpq_uri(url: Any) -> str:
         (params + "&" if params else "") + "client_encoding=UTF8"
 
 
-def _query(conn: Connection, stmt: Select) -> Any:
-    """The whole result of ``stmt`` as an Arrow table, or None when there is no driver for it."""
+def _query(conn: Connection, stmt: Select) -> _Batches | None:
+    """The result of ``stmt`` batch by batch, or None when there is no driver for it."""
     sql = str(stmt.compile(dialect=conn.dialect))
     url = conn.engine.url
     backend = url.get_backend_name()
@@ -115,7 +140,9 @@ def _query(conn: Connection, stmt: Select) -> Any:
     except ImportError:
         return None
     if backend == "postgresql":
-        return _read(_libpq_uri(url), sql, {})
+        uri = _libpq_uri(url)
+        options = {"adbc.postgresql.batch_size_hint_bytes": str(BATCH_BYTES)}
+        return _Fetched(lambda put: _read(uri, sql, options, put=put))
     if not url.database or url.database == ":memory:" or url.database.startswith("file:") \
             or not hasattr(os, "memfd_create"):
         return None
@@ -124,10 +151,14 @@ def _query(conn: Connection, stmt: Select) -> Any:
     # way to corrupt a database (sqlite.org/howtocorrupt.html, 2.2.1; here a committed run
     # vanished). So SQLite is read by a forked process, which hands the table back (_in_child).
     options = {"adbc.sqlite.query.batch_rows": _sqlite_batch_rows(conn, stmt)}
-    return _in_child(lambda: _read("file:" + quote(url.database) + "?mode=ro", sql, options, sqlite=True))
+    table = _in_child(lambda: _read("file:" + quote(url.database) + "?mode=ro", sql, options, sqlite=True))
+    return _Batches(table.to_batches())
 
 
-def _read(uri: str, sql: str, options: dict[str, str], sqlite: bool = False) -> Any:
+def _read(uri: str, sql: str, options: dict[str, str], sqlite: bool = False,
+          put: Callable[[Any], bool] | None = None) -> Any:
+    """The result of ``sql`` as one Arrow table; or, with ``put``, each batch handed to ``put``
+    as it comes, until ``put`` answers False."""
     import adbc_driver_manager
     import pyarrow as pa
 
@@ -140,7 +171,78 @@ def _read(uri: str, sql: str, options: dict[str, str], sqlite: bool = False) -> 
         statement.set_options(**options)
         statement.set_sql_query(sql)
         stream, _ = statement.execute_query()
-        return pa.RecordBatchReader._import_from_c(stream.address).read_all()
+        reader = pa.RecordBatchReader._import_from_c(stream.address)
+        if put is None:
+            return reader.read_all()
+        for batch in reader:
+            if not put(batch):
+                break
+        return None
+
+
+class _Batches:
+    """Batches at hand, one after another (``next``: None after the last)."""
+
+    def __init__(self, batches: list[Any]):
+        self._batches = iter(batches)
+
+    def next(self) -> Any:
+        return next(self._batches, None)
+
+    def __enter__(self) -> _Batches:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+class _Fetched(_Batches):
+    """Batches fetched by a thread of its own, a few ahead of the caller: ``fetch(put)`` hands
+    each to ``put`` and stops when ``put`` answers False (the caller has left). An error of
+    ``fetch`` is raised by ``next``. Leaving the ``with`` block stops the thread and waits for it
+    (its connection is closed by then)."""
+
+    _AHEAD = 2  # batches waiting (the driver's are about 16 MB each)
+
+    def __init__(self, fetch: Callable[[Callable[[Any], bool]], None]):
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=self._AHEAD)
+        self._left = threading.Event()
+        self._thread = threading.Thread(target=self._fetch, args=(fetch,), name="adbc-fetch", daemon=True)
+        self._thread.start()
+
+    def _fetch(self, fetch: Callable[[Callable[[Any], bool]], None]) -> None:
+        try:
+            fetch(self._put)
+            self._put(_END)
+        except BaseException as exc:  # noqa: BLE001  (raised in the caller's thread by next)
+            self._put(_Failed(exc))
+
+    def _put(self, item: Any) -> bool:
+        while not self._left.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def next(self) -> Any:
+        item = self._queue.get()
+        if isinstance(item, _Failed):
+            raise item.error
+        return None if item is _END else item
+
+    def __exit__(self, *exc: object) -> None:
+        self._left.set()
+        self._thread.join()
+
+
+_END = object()
+
+
+class _Failed:
+    def __init__(self, error: BaseException):
+        self.error = error
 
 
 def _in_child(read: Callable[[], Any]) -> Any:
@@ -209,6 +311,10 @@ def _in_child(read: Callable[[], Any]) -> Any:
     return pa.ipc.open_stream(pa.py_buffer(written)).read_all()  # its buffers keep the mapping
 
 
+# PostgreSQL: about how many bytes of rows a batch holds (the driver's default); two wait while
+# one is worked on (``_Fetched``)
+BATCH_BYTES = 16 << 20
+
 # Seconds the reading process may take (a million cases: about 1.5 s). Past it, it is killed
 # and the run reads through SQLAlchemy: a child that hangs (say on a lock some thread of the
 # parent held when it forked) never blocks the run.
@@ -240,18 +346,19 @@ def _ended(status: int) -> str:
     return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
-def _python_values(values: Any, process: Any) -> list[Any]:
-    """An Arrow column as Python values: each distinct value converted once (``process``:
-    the SQLAlchemy type's result processor, or None), equal values one object."""
+def _python_values(values: Any, process: Any, seen: dict[Any, Any]) -> list[Any]:
+    """An Arrow array as Python values: each distinct value converted once (``process``: the
+    SQLAlchemy type's result processor, or None), equal values one object (``seen``: the
+    values of the column's earlier batches, as read and as converted)."""
     import pyarrow.compute as pc
 
     from ..columnar import positions
 
     # the dictionary holds the values in the order they first occur
-    encoded = pc.dictionary_encode(values.combine_chunks(), null_encoding="encode")
+    encoded = pc.dictionary_encode(values, null_encoding="encode")
     distinct = encoded.dictionary.to_pylist()
-    if process is not None:
-        distinct = [None if v is None else process(v) for v in distinct]
-    if len(distinct) == len(values):  # every value distinct: the dictionary is the column, in order
-        return distinct
-    return list(map(distinct.__getitem__, positions(encoded.indices)))
+    if len(distinct) == len(values):  # every value distinct (an id): the dictionary is the column, in order
+        return distinct if process is None else [None if v is None else process(v) for v in distinct]
+    converted = [seen[v] if v in seen else seen.setdefault(v, v if v is None or process is None else process(v))
+                 for v in distinct]
+    return list(map(converted.__getitem__, positions(encoded.indices)))
