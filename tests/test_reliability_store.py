@@ -124,3 +124,55 @@ def test_a_stale_bulk_dismiss_saves_nothing_and_says_who_changed(db_url, dataset
     with transaction(url) as s:  # with the versions seen now, the bulk goes through
         seen = {i: get_flag(s, first, i).version for i in ids}
         assert len(bulk_act(s, first, ids, "dismiss", expected_versions=seen, reason="ตรวจแล้วทั้งชุด")) == 3
+
+
+@pytest.mark.parametrize("before", ["nothing stored", "a run stored"])
+def test_an_evaluation_failing_after_its_first_agencies_were_written_keeps_nothing_of_the_run(
+        db_url, tmp_path, monkeypatch, before):
+    """A run writes each agency's new flags while the workers evaluate the next ones: when the
+    evaluation fails after some were written, the run's transaction keeps none of them (nor
+    their events), the flags stored before are as they were, and the run is marked failed."""
+    import threading
+
+    from sqlalchemy import func
+
+    from engine.demo import generate
+    from engine.store import runs
+    from engine.store.schema import EvaluationRun
+
+    generate(tmp_path / "demo", cases=600, seed=3, as_of=AS_OF)
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, load_dataset(tmp_path / "demo"), "demo")
+    factory = session_factory(db_url)
+    if before == "a run stored":
+        run_evaluation(factory, SYSTEM, AS_OF)
+
+    def snapshot():
+        with transaction(db_url) as s:
+            return (sorted(s.execute(select(FlagRow.flag_id, FlagRow.status, FlagRow.version, FlagRow.as_of,
+                                            FlagRow.last_run_id)).all()),
+                    s.scalar(select(func.count()).select_from(FlagEvent)))
+    stored = snapshot()
+    real = runs.iter_partitions
+    handed: list[int] = []
+
+    def failing(*args, **kwargs):
+        for agency_id, partition, kinds in real(*args, **kwargs):
+            yield agency_id, partition, kinds
+            handed.append(len(partition))
+            if sum(handed) >= 8:
+                raise RuntimeError("a worker was lost")
+    monkeypatch.setattr(runs, "iter_partitions", failing)
+    monkeypatch.setattr(runs, "_WRITE_BATCH", 2)  # batches in the writing thread before the failure
+    with pytest.raises(RuntimeError, match="a worker was lost"):
+        run_evaluation(factory, SYSTEM, AS_OF + dt.timedelta(days=1))
+    assert sum(handed) >= 8 and len(handed) >= 2  # several agencies' flags were handed over
+    assert snapshot() == stored
+    with transaction(db_url) as s:
+        run = s.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc())).first()
+        assert (run.status, run.error) == ("failed", "a worker was lost")
+    assert threading.active_count() == 1
+    monkeypatch.setattr(runs, "iter_partitions", real)
+    run_evaluation(factory, SYSTEM, AS_OF + dt.timedelta(days=1))  # and the next run goes through
+    flags, events = snapshot()
+    assert len(flags) >= len(stored[0]) and len(flags) > 0 and events >= len(flags)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import socket
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -107,8 +108,10 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                    calendar: GovernmentCalendar | None = None) -> int:
     """Evaluate the stored dataset and bring the flags of the user's agencies up to date.
 
-    The run is recorded first (so a failure is visible), then evaluated, then its flags are
-    synchronised in one transaction. Returns the run id. ``calendar``: the government
+    The run is recorded first (so a failure is visible), then the stored dataset is read, then
+    it is evaluated and its flags synchronised in one transaction, which holds the flags' write
+    lock (``begin_write``) from before the evaluation to its commit: new flags are written while
+    the workers evaluate the next agencies. A failure anywhere keeps nothing of it. Returns the run id. ``calendar``: the government
     calendar to use (default: the knowledge base's with the days off an administrator
     recorded, ``province.calendar_in_force``). Acknowledgement rounds an administrator opened
     come between the KB's and ``overrides``. The run records per agency and rule the subjects
@@ -142,28 +145,36 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             corrective = corrective_actions_overdue(session, scope, as_of)
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
-        flags: list[FlagLine] = []  # with each its content key and links, worked out by the workers
+        flagged: Counter = Counter()  # per rule
         counts: dict[str, int] = {}
         per_agency: list[dict[str, Any]] = []
-        done = 0
-        for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
-                                                           corrective=corrective, stored=stored, keyed=True):
-            done += 1
-            if agency_id in agencies:
-                flags += partition
-                for kind, n in kinds.items():
-                    counts[kind] = counts.get(kind, 0) + n
-                per_agency.extend({"run_id": run_id, "agency_id": agency_id, "rule_id": rule.rule_id,
-                                   "evaluated": evaluated_subjects(rule, kinds)} for rule in catalogue)
-            if progress:
-                progress(0.9 * done / max(1, len(ds.agencies)), agency_id)
+
+        def evaluated() -> Iterator[list[FlagLine]]:
+            """The flags of the user's agencies (each with its content key and links, worked out
+            by the workers), agency by agency as the evaluation hands them over; the run's
+            counts are gathered on the way."""
+            done = 0
+            for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
+                                                               corrective=corrective, stored=stored, keyed=True):
+                done += 1
+                if agency_id in agencies:
+                    flagged.update(r[2] for r in partition)
+                    for kind, n in kinds.items():
+                        counts[kind] = counts.get(kind, 0) + n
+                    per_agency.extend({"run_id": run_id, "agency_id": agency_id, "rule_id": rule.rule_id,
+                                       "evaluated": evaluated_subjects(rule, kinds)} for rule in catalogue)
+                    yield partition
+                if progress:
+                    progress(0.9 * done / max(1, len(ds.agencies)), agency_id)
         with session_factory() as session, session.begin():
-            begin_write(session, "flag_events")  # one writer of flags from here to commit: see _sync_flags
+            # The write lock from here to commit, the evaluation included: each agency's new flags
+            # are written while the workers evaluate the next ones (the database takes them in on
+            # the core the evaluation leaves it; after the evaluation it was the run's bottleneck).
+            begin_write(session, "flag_events")
             run = session.get(EvaluationRun, run_id)
             run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
-            _sync_flags(session, run, flags, set(agencies))
-            flagged = Counter(r[2] for r in flags)  # one pass, not one per rule
+            _sync_flags(session, run, evaluated(), set(agencies))
             stats = [{"run_id": run_id, "rule_id": rule.rule_id, "evaluated": evaluated_subjects(rule, counts),
                       "flagged": flagged[rule.rule_id]} for rule in catalogue]
             if stats:
@@ -234,10 +245,12 @@ def _record(resolver: ParameterResolver, days_off: list[CalendarEntry]) -> dict[
                           "source": e.source} for e in days_off]}
 
 
-def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agencies: set[str]) -> None:
-    """Bring the stored flags in step with this run's (``rows``, as the evaluation hands them
-    over, each with its content key and links: ``FlagRenderer.keyed``), inside the caller's
-    transaction.
+def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[FlagLine]], agencies: set[str],
+                ) -> None:
+    """Bring the stored flags in step with this run's (``partitions``: lists of flags as the
+    evaluation hands them over, each with its content key and links: ``FlagRenderer.keyed``),
+    inside the caller's transaction. New flags are written as each list comes (the evaluation
+    goes on meanwhile); the flags stored before are compared once every list is in.
 
     The statuses compared against are read *under lock*: the caller took ``begin_write``'s
     lock, which every writer of flags takes before it reads one (``review.act``, ``bulk_act``,
@@ -262,12 +275,16 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
     seen: set[str] = set()
     new = reopened = cleared = 0
     # New flags are inserted batch by batch by a second thread while this one parses and links
-    # the next batch (db.WriteBehind); their "created" events after them.
+    # the next batch (db.WriteBehind), each batch's "created" events after it. The thread starts
+    # once the first list is in: the evaluation's workers are forked by then, not beside it.
+    total = 0
+    lists = iter(partitions)
+    first = next(lists, [])
     with WriteBehind(session) as writes:
         inserts: list[dict[str, Any]] = []
         created: list[dict[str, Any]] = []
-        linked: list[dict[str, Any]] = []  # the created events with their places in the chain
-        for r in rows:
+        for r in itertools.chain.from_iterable(itertools.chain([first], lists)):
+            total += 1
             flag_id, line, ck = r[ROW_FLAG_ID], r[ROW_LINE], r[ROW_CONTENT_KEY]
             seen.add(flag_id)
             old = existing.get(flag_id)
@@ -288,14 +305,12 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
                 new += 1
                 if len(inserts) == _WRITE_BATCH:
                     writes.insert(table, inserts)
-                    linked += chain.link(created)
+                    writes.insert(events_table, chain.link(created))  # after their flags: a foreign key
                     inserts, created = [], []
             elif old.content_key != ck or old.status == "cleared_by_data":
                 known.append((orjson.loads(line), ck, r[ROW_LINK]))
         writes.insert(table, inserts)
-        # the events after every new flag (they name their flags: a foreign key), so that the
-        # flags go in one stream (PostgreSQL: one COPY, db.WriteBehind)
-        writes.insert(events_table, linked + chain.link(created))
+        writes.insert(events_table, chain.link(created))
     # known flags whose content changed: the stored evidence is read (and JSON-decoded) only
     # for those whose facts changed
     keys = {f["flag_id"]: evidence_key(f["evidence"]) for f, _, _ in known}
@@ -350,7 +365,7 @@ def _sync_flags(session: Session, run: EvaluationRun, rows: list[FlagLine], agen
     session.execute(table.update().where(table.c.agency_id.in_(agencies), table.c.status != "cleared_by_data",
                                          table.c.last_run_id != run_id)
                     .values(as_of=as_of, last_run_id=run_id, updated_at=now))
-    run.flags_total = len(rows)
+    run.flags_total = total
     run.flags_new += new
     run.flags_reopened += reopened
     run.flags_cleared += cleared
