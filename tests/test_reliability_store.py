@@ -126,17 +126,28 @@ def test_a_stale_bulk_dismiss_saves_nothing_and_says_who_changed(db_url, dataset
         assert len(bulk_act(s, first, ids, "dismiss", expected_versions=seen, reason="ตรวจแล้วทั้งชุด")) == 3
 
 
-@pytest.mark.parametrize("before", ["nothing stored", "a run stored"])
-def test_an_evaluation_failing_after_its_first_agencies_were_written_keeps_nothing_of_the_run(
-        db_url, tmp_path, monkeypatch, before):
-    """A run writes each agency's new flags while the workers evaluate the next ones: when the
-    evaluation fails after some were written, the run's transaction keeps none of them (nor
-    their events), the flags stored before are as they were, and the run is marked failed."""
+def _no_threads_left() -> bool:
     import threading
+
+    return not [t.name for t in threading.enumerate() if t.name in ("write-behind", "adbc-fetch")]
+
+
+@pytest.mark.parametrize("fails", ["the evaluation", "the writing"])
+@pytest.mark.parametrize("before", ["nothing stored", "a run stored"])
+def test_a_run_failing_after_its_first_agencies_were_written_keeps_nothing_of_it(
+        db_url, tmp_path, monkeypatch, before, fails):
+    """A run writes each agency's new flags while the workers evaluate the next ones: when the
+    evaluation (or the writing) fails after some were written, the run's transaction keeps none
+    of them (nor their events), the flags stored before are as they were, the run is marked
+    failed, and the evaluation's workers, threads and collector state are gone."""
+    import gc
+    import multiprocessing
 
     from sqlalchemy import func
 
+    from engine import evaluate
     from engine.demo import generate
+    from engine.flags import ROW_FLAG_ID
     from engine.store import runs
     from engine.store.schema import EvaluationRun
 
@@ -146,6 +157,7 @@ def test_an_evaluation_failing_after_its_first_agencies_were_written_keeps_nothi
     factory = session_factory(db_url)
     if before == "a run stored":
         run_evaluation(factory, SYSTEM, AS_OF)
+    later = AS_OF + dt.timedelta(days=120)  # time-bound rules fire on more: new flags beside known ones
 
     def snapshot():
         with transaction(db_url) as s:
@@ -153,26 +165,40 @@ def test_an_evaluation_failing_after_its_first_agencies_were_written_keeps_nothi
                                             FlagRow.last_run_id)).all()),
                     s.scalar(select(func.count()).select_from(FlagEvent)))
     stored = snapshot()
+    known = {f.flag_id for f in stored[0]}
     real = runs.iter_partitions
-    handed: list[int] = []
+    new: list[int] = []  # per agency handed over, its flags not stored before
 
-    def failing(*args, **kwargs):
+    def failing_evaluation(*args, **kwargs):
         for agency_id, partition, kinds in real(*args, **kwargs):
             yield agency_id, partition, kinds
-            handed.append(len(partition))
-            if sum(handed) >= 8:
+            new.append(sum(r[ROW_FLAG_ID] not in known for r in partition))
+            if sum(new) >= 8 and fails == "the evaluation":
                 raise RuntimeError("a worker was lost")
-    monkeypatch.setattr(runs, "iter_partitions", failing)
+    monkeypatch.setattr(runs, "iter_partitions", failing_evaluation)
+    keyed: list[int] = []
+    if fails == "the writing":
+        real_key = runs.evidence_key
+
+        def failing_key(evidence):  # made for each new flag as it is written
+            keyed.append(1)
+            if len(keyed) > 8:
+                raise RuntimeError("a worker was lost")
+            return real_key(evidence)
+        monkeypatch.setattr(runs, "evidence_key", failing_key)
     monkeypatch.setattr(runs, "_WRITE_BATCH", 2)  # batches in the writing thread before the failure
-    with pytest.raises(RuntimeError, match="a worker was lost"):
-        run_evaluation(factory, SYSTEM, AS_OF + dt.timedelta(days=1))
-    assert sum(handed) >= 8 and len(handed) >= 2  # several agencies' flags were handed over
+    with pytest.raises(RuntimeError, match="a worker was lost") as failure:
+        run_evaluation(factory, SYSTEM, later)
+    # new flags were handed over, and (batches of 2) written, before the failure
+    assert len(keyed) > 8 if fails == "the writing" else sum(new) >= 8
     assert snapshot() == stored
     with transaction(db_url) as s:
         run = s.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc())).first()
         assert (run.status, run.error) == ("failed", "a worker was lost")
-    assert threading.active_count() == 1
-    monkeypatch.setattr(runs, "iter_partitions", real)
-    run_evaluation(factory, SYSTEM, AS_OF + dt.timedelta(days=1))  # and the next run goes through
+    assert _no_threads_left() and multiprocessing.active_children() == []
+    # the evaluation was closed, not left paused for as long as its error is kept (here: failure)
+    assert evaluate._JOB is None and gc.get_freeze_count() == 0 and failure.traceback
+    monkeypatch.undo()
+    run_evaluation(factory, SYSTEM, later)  # and the next run goes through
     flags, events = snapshot()
-    assert len(flags) >= len(stored[0]) and len(flags) > 0 and events >= len(flags)
+    assert len(flags) >= len(stored[0]) + 8 and events >= len(flags)

@@ -52,7 +52,8 @@ def _sqlite_batch_rows(conn: Connection, stmt: Select) -> str:
 
 def read_batches(conn: Connection, stmt: Select, each: Callable[[list[list[Any]]], None]) -> bool:
     """Hand ``each`` the columns ``stmt`` selects, batch after batch in row order, as the Python
-    values SQLAlchemy would return (equal values of a column one object, across batches too).
+    values SQLAlchemy would return (equal values of a column one object, across batches too:
+    ``_python_values``).
 
     False when this cannot be done exactly: the caller then drops what ``each`` was handed and
     reads through SQLAlchemy. An error ``each`` raises is the caller's: it is raised, once the
@@ -171,13 +172,14 @@ def _read(uri: str, sql: str, options: dict[str, str], sqlite: bool = False,
         statement.set_options(**options)
         statement.set_sql_query(sql)
         stream, _ = statement.execute_query()
-        reader = pa.RecordBatchReader._import_from_c(stream.address)
-        if put is None:
-            return reader.read_all()
-        for batch in reader:
-            if not put(batch):
-                break
-        return None
+        # the reader is released before its statement and connection close, even part-way
+        with pa.RecordBatchReader._import_from_c(stream.address) as reader:
+            if put is None:
+                return reader.read_all()
+            for batch in reader:
+                if not put(batch):
+                    break
+            return None
 
 
 class _Batches:
@@ -349,7 +351,9 @@ def _ended(status: int) -> str:
 def _python_values(values: Any, process: Any, seen: dict[Any, Any]) -> list[Any]:
     """An Arrow array as Python values: each distinct value converted once (``process``: the
     SQLAlchemy type's result processor, or None), equal values one object (``seen``: the
-    values of the column's earlier batches, as read and as converted)."""
+    values of the column's earlier batches, as read and as converted). A batch whose values
+    are all distinct (ids) is neither looked up nor remembered: a million ids would be a
+    million entries, and no other batch has them."""
     import pyarrow.compute as pc
 
     from ..columnar import positions

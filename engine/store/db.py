@@ -55,8 +55,9 @@ def make_engine(url: str | None = None) -> Engine:
             cur = conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
-            # a writer waits this long for the write lock: longer than a 1M-case run's flag
-            # synchronisation holds it (about 8 s, commit included), so a reviewer's decision waits, not fails
+            # a writer waits this long for the write lock: longer than a 1M-case run holds it
+            # (about 16 s on 2 cores, evaluation and commit included), so a reviewer's decision
+            # waits, not fails; past it the form says the store is busy and keeps the text
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             # 64 MiB of pages per connection (SQLite's default is 2 MiB), taken only as pages are
             # read: a run inserting 171,481 flags into their indexes took 8.9 s with the default
@@ -414,7 +415,8 @@ class WriteBehind:
         On SQLite the statements and their parameters are made here, so that the thread only
         hands them to SQLite. On PostgreSQL consecutive batches of the same table and columns
         go into one COPY, kept open between them: the server takes in each row as it comes
-        (a COPY per batch waited for the server at the end of each)."""
+        (a COPY per batch waited for the server at the end of each); a batch of another table
+        ends it (a run's flags and their events alternate: the events name their flags)."""
         if self._error is not None:
             raise self._error
         if not rows:

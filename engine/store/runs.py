@@ -7,6 +7,7 @@ marked ``cleared_by_data``, never deleted; every change is appended to the audit
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..calendar import CalendarEntry, GovernmentCalendar
@@ -174,7 +175,12 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             run = session.get(EvaluationRun, run_id)
             run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
-            _sync_flags(session, run, evaluated(), set(agencies))
+            if session.get_bind().dialect.name == "postgresql":  # a run that finds nothing new writes
+                # nothing until the evaluation ends: not an idle transaction for a server to end
+                session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
+            # closed whatever happens: the evaluation's workers stop with it
+            with contextlib.closing(evaluated()) as partitions:
+                _sync_flags(session, run, partitions, set(agencies))
             stats = [{"run_id": run_id, "rule_id": rule.rule_id, "evaluated": evaluated_subjects(rule, counts),
                       "flagged": flagged[rule.rule_id]} for rule in catalogue]
             if stats:
@@ -276,7 +282,9 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
     new = reopened = cleared = 0
     # New flags are inserted batch by batch by a second thread while this one parses and links
     # the next batch (db.WriteBehind), each batch's "created" events after it. The thread starts
-    # once the first list is in: the evaluation's workers are forked by then, not beside it.
+    # once the first list is in: the evaluation's pool has forked its workers by then. (Only a
+    # part retried alone after a worker crashed, evaluate._run_isolated, is forked beside the
+    # thread; that child evaluates and exits, touching nothing the thread may hold.)
     total = 0
     lists = iter(partitions)
     first = next(lists, [])
