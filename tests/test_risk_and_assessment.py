@@ -145,3 +145,40 @@ def test_evidence_file_is_kept_and_only_its_agency_reads_it(agency_db):
         assert sa.evidence_file(s, HEAD, item.id) == ("คำสั่ง.pdf", b"%PDF-1.4 order")
         with pytest.raises(NotFound):
             sa.evidence_file(s, Scope("x", "agency_head", "B2"), item.id)
+
+
+def test_the_monthly_trend_counts_each_flag_once_in_its_fiscal_month(db_url, tmp_path):
+    """Per month of the fiscal year (October first) and measure, the flags whose event date falls
+    in it, but those cleared by data: counted here flag by flag, for the province and for one
+    agency, the fiscal year's first and last days included."""
+    from collections import Counter
+
+    from engine.demo import generate
+
+    as_of = dt.date(2025, 6, 30)
+    generate(tmp_path / "demo", cases=1500, seed=4, as_of=as_of)
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, load_dataset(tmp_path / "demo"), "demo")
+    run_evaluation(session_factory(db_url), SYSTEM, as_of)
+    with transaction(db_url) as s:
+        flags = s.execute(select(FlagRow.flag_id, FlagRow.agency_id, FlagRow.event_date, FlagRow.measure)
+                          .where(FlagRow.event_date.is_not(None))).all()
+        # the fiscal year's edges and a flag the data cleared, so that each bound is tested
+        edge, inside, cleared = flags[0], flags[1], flags[2]
+        for flag, day in ((edge, dt.date(2024, 10, 1)), (inside, dt.date(2025, 9, 30))):
+            s.execute(FlagRow.__table__.update().where(FlagRow.flag_id == flag.flag_id).values(event_date=day))
+        s.execute(FlagRow.__table__.update().where(FlagRow.flag_id == cleared.flag_id)
+                  .values(status="cleared_by_data", event_date=dt.date(2025, 1, 15)))
+        flags = s.execute(select(FlagRow.agency_id, FlagRow.event_date, FlagRow.measure)
+                          .where(FlagRow.event_date.is_not(None), FlagRow.status != "cleared_by_data")).all()
+    busiest = Counter(f.agency_id for f in flags).most_common(1)[0][0]
+    for scope, agency in ((Scope("p", "provincial", None), None), (Scope("s", "supervisor", busiest), busiest)):
+        expected = Counter((analytics.month_label(f.event_date.year, f.event_date.month), f.measure) for f in flags
+                           if dt.date(2024, 10, 1) <= f.event_date <= dt.date(2025, 9, 30)
+                           and agency in (None, f.agency_id))
+        with transaction(db_url) as s:
+            trend = analytics.monthly_trend(s, scope, 2568)
+        got = Counter({(r["month"], r["measure"]): r["flags"] for r in trend if r["flags"]})
+        assert got == expected and sum(got.values()) > 20
+        assert [r["month"] for r in trend][0] == "ต.ค. 67" and trend[-1]["month"] == "ก.ย. 68"
+        assert got[("ต.ค. 67", edge.measure)] >= 1 or agency not in (None, edge.agency_id)
