@@ -49,11 +49,14 @@ if case_level.empty:
 else:
     case_level = case_level.assign(agency=case_level["agency_id"].map(agency))
     st.altair_chart(alt.Chart(case_level).mark_rect().encode(
-        x=alt.X("measure:N", title=t("queue.measure")), y=alt.Y("agency:N", title=t("queue.agency")),
-        color=alt.Color("per_100_cases:Q", title=t("risk.per_100"), scale=alt.Scale(scheme="reds")),
+        x=alt.X("measure:N", title=t("queue.measure"), axis=alt.Axis(labelAngle=0)),
+        # Thai agency names are long: shown whole, without an axis title that would overlap them
+        y=alt.Y("agency:N", title=None, axis=alt.Axis(labelLimit=320)),
+        color=alt.Color("per_100_cases:Q", title=t("risk.per_100"), scale=alt.Scale(scheme="reds"),
+                        legend=alt.Legend(format=".2f")),  # a rate, not 4.260000
         tooltip=[alt.Tooltip("agency:N", title=t("queue.agency")), alt.Tooltip("measure:N", title=t("queue.measure")),
                  alt.Tooltip("flags:Q", title=t("risk.flags")), alt.Tooltip("cases:Q", title=t("risk.cases")),
-                 alt.Tooltip("per_100_cases:Q", title=t("risk.per_100"))]), width="stretch")
+                 alt.Tooltip("per_100_cases:Q", title=t("risk.per_100"), format=".2f")]), width="stretch")
     show(case_level.assign(measure=case_level["measure"].map(measure_name))[
         ["agency", "measure", "flags", "cases", "per_100_cases"]], "risk.heat", "flag-rates")
 other = heat[heat["level"] == "other"] if not heat.empty else heat
