@@ -175,3 +175,11 @@ def crash_durable_on(agency_id: str, monkeypatch) -> None:
         return real(dre, handle, compiled, batch, payload)
 
     monkeypatch.setattr(durable, "_run_batch", crashing)
+
+
+def live_threads(*names: str) -> list[str]:
+    """The threads of this process named ``names`` that are still running (the store's writing
+    thread "write-behind", the Arrow reader's "adbc-fetch"): a test that left one behind fails."""
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name in names]

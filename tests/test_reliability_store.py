@@ -20,6 +20,8 @@ from engine.store.db import session_factory, transaction
 from engine.store.runs import run_evaluation
 from engine.store.schema import FlagEvent, FlagRow
 
+from conftest import live_threads
+
 WORKERS = Path(__file__).parent / "reliability_workers.py"
 AS_OF = dt.date(2024, 4, 20)
 # twelve discretionary decisions nobody reviewed: rule 1.1-unreviewed fires on each at AS_OF
@@ -126,12 +128,6 @@ def test_a_stale_bulk_dismiss_saves_nothing_and_says_who_changed(db_url, dataset
         assert len(bulk_act(s, first, ids, "dismiss", expected_versions=seen, reason="ตรวจแล้วทั้งชุด")) == 3
 
 
-def _no_threads_left() -> bool:
-    import threading
-
-    return not [t.name for t in threading.enumerate() if t.name in ("write-behind", "adbc-fetch")]
-
-
 @pytest.mark.parametrize("fails", ["the evaluation", "the writing"])
 @pytest.mark.parametrize("before", ["nothing stored", "a run stored"])
 def test_a_run_failing_after_its_first_agencies_were_written_keeps_nothing_of_it(
@@ -195,7 +191,7 @@ def test_a_run_failing_after_its_first_agencies_were_written_keeps_nothing_of_it
     with transaction(db_url) as s:
         run = s.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc())).first()
         assert (run.status, run.error) == ("failed", "a worker was lost")
-    assert _no_threads_left() and multiprocessing.active_children() == []
+    assert live_threads("write-behind", "adbc-fetch") == [] and multiprocessing.active_children() == []
     # the evaluation was closed, not left paused for as long as its error is kept (here: failure)
     assert evaluate._JOB is None and gc.get_freeze_count() == 0 and failure.traceback
     monkeypatch.undo()

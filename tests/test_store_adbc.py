@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 
 import pytest
 from sqlalchemy import JSON, Column, MetaData, String, Table, select
@@ -16,7 +15,7 @@ from engine.store.access import SYSTEM
 from engine.store.db import make_engine, transaction
 from engine.store.schema import CaseRow
 
-from conftest import base_tables, merge_tables, write_dataset
+from conftest import base_tables, live_threads, merge_tables, write_dataset
 
 
 def _case(n: int, **extra: str) -> dict[str, str]:
@@ -209,10 +208,6 @@ def test_a_reading_process_that_hangs_is_killed_and_the_store_read_the_other_way
     engine.dispose()
 
 
-def _no_fetching_thread() -> bool:
-    return not any(t.name == "adbc-fetch" for t in threading.enumerate())
-
-
 def _is_postgresql(url: str) -> bool:
     return url.startswith("postgresql")
 
@@ -235,7 +230,7 @@ def test_batches_fetched_ahead_read_the_same_and_share_equal_values(stored, monk
     first, last = ds.cases[1210], ds.cases[1490]
     assert first.officer_id is last.officer_id and first.reviewed_on is last.reviewed_on
     assert first.outcome is last.outcome and owners["cases"][0] is owners["cases"][-1]
-    assert _no_fetching_thread()
+    assert live_threads("adbc-fetch") == []
 
 
 def test_a_driver_failing_after_some_batches_leaves_the_rows_to_sqlalchemy(stored, monkeypatch, caplog):
@@ -258,7 +253,7 @@ def test_a_driver_failing_after_some_batches_leaves_the_rows_to_sqlalchemy(store
         (ds, owners), (expected, expected_owners) = _both_ways(stored, monkeypatch)
     assert "server closed the connection unexpectedly" in caplog.text
     assert ds.cases == expected.cases and len(ds.cases) == 1500 and owners == expected_owners
-    assert _no_fetching_thread()
+    assert live_threads("adbc-fetch") == []
 
 
 def test_the_fetching_thread_hands_over_its_error_and_stops_when_the_caller_leaves():
@@ -279,7 +274,7 @@ def test_the_fetching_thread_hands_over_its_error_and_stops_when_the_caller_leav
             n += 1
     with adbc._Fetched(endless) as source:
         assert source.next() == 0
-    assert _no_fetching_thread() and len(offered) <= 1 + adbc._Fetched._AHEAD + 1
+    assert live_threads("adbc-fetch") == [] and len(offered) <= 1 + adbc._Fetched._AHEAD + 1
 
 
 def test_an_error_of_the_caller_stops_the_fetching_and_is_raised(stored, monkeypatch):
@@ -297,4 +292,4 @@ def test_an_error_of_the_caller_stops_the_fetching_and_is_raised(stored, monkeyp
             adbc.read_batches(conn, select(CaseRow.case_id, CaseRow.outcome).order_by(CaseRow.case_id), refuse)
     finally:
         engine.dispose()
-    assert len(seen) == 1 and _no_fetching_thread()
+    assert len(seen) == 1 and live_threads("adbc-fetch") == []

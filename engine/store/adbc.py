@@ -124,7 +124,7 @@ def _libpq_uri(url: Any) -> str:
         (params + "&" if params else "") + "client_encoding=UTF8"
 
 
-def _query(conn: Connection, stmt: Select) -> _Batches | None:
+def _query(conn: Connection, stmt: Select) -> _Batches | _Fetched | None:
     """The result of ``stmt`` batch by batch, or None when there is no driver for it."""
     sql = str(stmt.compile(dialect=conn.dialect))
     url = conn.engine.url
@@ -198,7 +198,7 @@ class _Batches:
         pass
 
 
-class _Fetched(_Batches):
+class _Fetched:
     """Batches fetched by a thread of its own, a few ahead of the caller: ``fetch(put)`` hands
     each to ``put`` and stops when ``put`` answers False (the caller has left). An error of
     ``fetch`` is raised by ``next``. Leaving the ``with`` block stops the thread and waits for it
@@ -233,6 +233,9 @@ class _Fetched(_Batches):
         if isinstance(item, _Failed):
             raise item.error
         return None if item is _END else item
+
+    def __enter__(self) -> _Fetched:
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self._left.set()

@@ -112,9 +112,9 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     The run is recorded first (so a failure is visible), then the stored dataset is read, then
     it is evaluated and its flags synchronised in one transaction, which holds the flags' write
     lock (``begin_write``) from before the evaluation to its commit: new flags are written while
-    the workers evaluate the next agencies. A failure anywhere keeps nothing of it. Returns the run id. ``calendar``: the government
-    calendar to use (default: the knowledge base's with the days off an administrator
-    recorded, ``province.calendar_in_force``). Acknowledgement rounds an administrator opened
+    the workers evaluate the next agencies. A failure anywhere keeps nothing of it. Returns the
+    run id. ``calendar``: the government calendar to use (default: the knowledge base's with the
+    days off an administrator recorded, ``province.calendar_in_force``). Acknowledgement rounds an administrator opened
     come between the KB's and ``overrides``. The run records per agency and rule the subjects
     evaluated (``RunAgencyRuleStat``: the self-assessment's "not assessed — no data").
     """
