@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import datetime as dt
+import json
 import random
 from pathlib import Path
 

@@ -25,11 +25,11 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.store.access import Scope  # noqa: E402
+from engine.demo.store import setup_demo  # noqa: E402
 from engine.store.db import session_factory, transaction  # noqa: E402
-from engine.store.demo import setup_demo  # noqa: E402
 from engine.store.review import QueueFilter, facets, queue  # noqa: E402
 from engine.store.schema import FlagRow  # noqa: E402
+from engine.store.scope import Scope  # noqa: E402
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -73,9 +73,8 @@ def main() -> None:
         print(f"{label:44} {first:>9.0f}ms {filtered:>7.0f}ms {far:>7.0f}ms {far_open:>8.0f}ms {end:>8.0f}ms "
               f"{choice:>6.0f}ms")
     os.environ["DISCRETION_DB_URL"] = args.db
-    from streamlit.testing.v1 import AppTest
-
     import streamlit as st
+    from streamlit.testing.v1 import AppTest
 
     def render() -> None:
         st.cache_data.clear()  # every render reads the database again

@@ -21,10 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.store import assessment as sa, reports as sr  # noqa: E402
-from engine.store.access import SYSTEM, Scope  # noqa: E402
+from engine.demo.store import setup_demo  # noqa: E402
+from engine.store import assessment as sa  # noqa: E402
+from engine.store import reports as sr
 from engine.store.db import transaction  # noqa: E402
-from engine.store.demo import setup_demo  # noqa: E402
+from engine.store.scope import SYSTEM, Scope  # noqa: E402
 
 HEAD = Scope("head.land", "agency_head", "kk-land")
 TODAY = dt.date(2026, 11, 25)

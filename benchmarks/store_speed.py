@@ -68,10 +68,10 @@ def queue_times(url: str) -> list[tuple[str, float, float, float, int]]:
     """(who, first page ms, offset-10,000 page ms, last page ms, flags seen) per kind of user."""
     from sqlalchemy import func, select
 
-    from engine.store.access import Scope
     from engine.store.db import session_factory
     from engine.store.review import QueueFilter, queue
     from engine.store.schema import FlagRow
+    from engine.store.scope import Scope
 
     factory = session_factory(url)
     with factory() as s:

@@ -33,10 +33,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-import oracle  # noqa: E402  (the plain evaluator's rules)
 import flag_heavy  # noqa: E402  (this folder)
+import oracle  # noqa: E402  (the plain evaluator's rules)
 from check_speed import demo_dataset, measure  # noqa: E402  (this folder: one demo generator, one meter)
-from engine.models import TABLES  # noqa: E402  (the exchange format's column names, nothing else)
+
+from engine.domain.models import TABLES  # noqa: E402  (the exchange format's column names, nothing else)
 
 # what any analyst would add once a run is slow: remember each deadline once computed (the oracle
 # walks the calendar day by day for every case)

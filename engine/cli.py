@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from . import __version__
-from .errors import DefinitionError, DiscretionReviewError, EvaluationError, InputError, UsageError
-from .gcpause import paused_gc
-from .thai import parse_date
+from engine import __version__
+from engine.domain.errors import DefinitionError, DiscretionReviewError, EvaluationError, InputError, UsageError
+from engine.domain.thai import parse_date
+from engine.gcpause import paused_gc
 
 EXIT_OK, EXIT_FLAGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -170,7 +170,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
 
 
 def _load(dataset: Path, progress: bool, known_ids: dict[str, set[str]] | None = None):
-    from .loader import load_dataset
+    from engine.ingest.loader import load_dataset
 
     with _bar(progress, None, "reading", "rows") as bar:
         def tick(table: str, row: int) -> None:
@@ -192,9 +192,9 @@ _ENDS_AT_ONCE = {"check", "validate"}
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .evaluate import iter_partitions
-    from .output import FlagWriter
-    from .rules import default_catalogue
+    from engine.evaluation.run import iter_partitions
+    from engine.outputs.flagfile import FlagWriter
+    from engine.rules.catalogue import default_catalogue
 
     catalogue = default_catalogue().select(args.rules)
     params = catalogue.kb.resolve_parameters(args.overrides)
@@ -228,7 +228,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
-    from .rules import default_catalogue
+    from engine.rules.catalogue import default_catalogue
 
     cat = default_catalogue()
     kb = cat.kb
@@ -268,7 +268,7 @@ def _shown_default(value: object) -> str:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import generate
+    from engine.demo.generate import generate
 
     if args.cases < 0:
         raise UsageError("--cases must not be negative")
@@ -286,7 +286,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
-    from .store.db import current_revision, database_url, upgrade
+    from engine.store.db import current_revision, database_url, upgrade
 
     if args.action == "upgrade":
         upgrade(args.db)
@@ -295,14 +295,14 @@ def _cmd_db(args: argparse.Namespace) -> int:
 
 
 def _user_scope(session, username: str):
-    from .store.access import scope_of
+    from engine.store.access import scope_of
 
     return scope_of(session, username)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .store.data import import_dataset, known_ids
-    from .store.db import transaction, upgrade
+    from engine.store.data import import_dataset, known_ids
+    from engine.store.db import transaction, upgrade
 
     upgrade(args.db)
     with transaction(args.db) as session:  # another agency's officers, whom the data may name
@@ -317,9 +317,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .store.db import session_factory, transaction, upgrade
-    from .store.runs import run_evaluation
-    from .store.schema import EvaluationRun
+    from engine.store.db import session_factory, transaction, upgrade
+    from engine.store.runs import run_evaluation
+    from engine.store.schema import EvaluationRun
 
     upgrade(args.db)
     with transaction(args.db) as session:
@@ -342,8 +342,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_users(args: argparse.Namespace) -> int:
     import getpass
 
-    from .store.access import SYSTEM, add_user, check_username, list_users, set_active
-    from .store.db import transaction, upgrade
+    from engine.store.access import add_user, check_username, list_users, set_active
+    from engine.store.db import transaction, upgrade
+    from engine.store.scope import SYSTEM
 
     if args.users_command == "add":
         check_username(args.username)  # before asking for a password
@@ -366,10 +367,10 @@ def _cmd_users(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
-    from .store.access import SYSTEM
-    from .store.audit import verify
-    from .store.db import database_url, transaction, upgrade
-    from .store.schema import LoginAttempt
+    from engine.store.audit import verify
+    from engine.store.db import database_url, transaction, upgrade
+    from engine.store.schema import LoginAttempt
+    from engine.store.scope import SYSTEM
 
     upgrade(args.db)
     with transaction(args.db) as session:
@@ -389,8 +390,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 def _cmd_app(args: argparse.Namespace) -> int:
     import subprocess
 
-    from .resources import data_dir
-    from .store.db import database_url, upgrade
+    from engine.kb.resources import data_dir
+    from engine.store.db import database_url, upgrade
 
     upgrade(args.db)
     env = {**os.environ, "DISCRETION_DB_URL": database_url(args.db)}
@@ -406,7 +407,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_setup(args: argparse.Namespace) -> int:
-    from .store.demo import setup_demo
+    from engine.demo.store import setup_demo
 
     for line in setup_demo(args.db, cases=args.cases):
         print(line)

@@ -13,7 +13,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from engine.models import TABLE_BY_NAME  # noqa: E402
+from engine.domain.models import TABLE_BY_NAME  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -136,11 +136,11 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def agency_db(db_url, dataset_dir):
     """A store with the base dataset (agency A1, no risk analysis) imported and evaluated at 2024-04-20."""
-    from engine.loader import load_dataset
-    from engine.store.access import SYSTEM
+    from engine.ingest.loader import load_dataset
     from engine.store.data import import_dataset
     from engine.store.db import session_factory, transaction
     from engine.store.runs import run_evaluation
+    from engine.store.scope import SYSTEM
 
     ds = load_dataset(dataset_dir({"risk_analyses": []}, replace=["risk_analyses"]))
     with transaction(db_url) as s:
@@ -153,10 +153,10 @@ def agency_db(db_url, dataset_dir):
 def both_csv_readers(request, monkeypatch):
     """Run a test with each CSV reader: the row-by-row one, and the columnar one (which takes
     files of any size here, and hands the row-by-row reader whatever it would word differently)."""
-    import engine.loader
+    import engine.ingest.loader
 
     if request.param == "columnar reader":
-        monkeypatch.setattr(engine.loader, "_COLUMNAR_FROM_BYTES", 0)
+        monkeypatch.setattr(engine.ingest.loader, "_COLUMNAR_FROM_BYTES", 0)
     return request.param
 
 
@@ -165,7 +165,7 @@ def crash_durable_on(agency_id: str, monkeypatch) -> None:
     on any batch of facts of ``agency_id``."""
     import ctypes
 
-    from engine import durable
+    from engine.rules import durable
 
     real = durable._run_batch
 

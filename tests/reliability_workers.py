@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from engine.store.access import NotFound, Scope  # noqa: E402
 from engine.store.db import session_factory, transaction  # noqa: E402
 from engine.store.review import ReviewError, act, get_flag  # noqa: E402
 from engine.store.schema import EvaluationRun, FlagEvent, FlagRow  # noqa: E402
+from engine.store.scope import NotFound, Scope  # noqa: E402
 
 AS_OF = dt.date(2024, 4, 20)
 REVIEWER = Scope("reviewer", "admin", None)
@@ -33,8 +33,8 @@ MAX_SECONDS = 45
 
 
 def runner(url: str, done_file: str) -> None:
-    from engine.store.access import SYSTEM
     from engine.store.runs import run_evaluation
+    from engine.store.scope import SYSTEM
 
     i = 0
     while not Path(done_file).exists():

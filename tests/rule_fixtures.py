@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from conftest import FIXTURES, base_tables, merge_tables, write_dataset
 
 RULE_FIXTURES = FIXTURES / "rules"

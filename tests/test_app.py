@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from engine.demo.store import DEMO_PASSWORD, setup_demo
+from engine.domain.thai import format_date
 from engine.store.db import transaction
-from engine.store.demo import DEMO_PASSWORD, setup_demo
 from engine.store.schema import FlagEvent, FlagRow
-from engine.thai import format_date
 
 USERS_PAGE_MERGED = hasattr(__import__("engine.store.access", fromlist=["list_users"]), "list_users")
 APP = str(Path(__file__).resolve().parents[1] / "ui" / "app.py")
@@ -93,7 +93,7 @@ def test_queue_shows_only_own_agency_and_filters(app):
 
 def _shown_date(text: str) -> dt.date:
     """Back from the screen's ``1 ต.ค. 2569`` to a date."""
-    from engine.thai import MONTHS_TH_ABBR
+    from engine.domain.thai import MONTHS_TH_ABBR
 
     day, month, year = text.split()
     return dt.date(int(year) - 543, MONTHS_TH_ABBR.index(month) + 1, int(day))
@@ -238,8 +238,8 @@ def test_a_decision_made_meanwhile_is_reported_and_the_typed_text_kept(app, demo
 
 
 def _first_rows(n: int) -> list[str]:
-    from engine.store.access import Scope
     from engine.store.review import QueueFilter, queue
+    from engine.store.scope import Scope
 
     with transaction(os.environ["DISCRETION_DB_URL"]) as s:
         return [r.flag_id for r in queue(s, Scope(*SUP), QueueFilter(), "severity", 1, 50)[0][:n]]
@@ -285,8 +285,8 @@ def test_one_row_picked_shows_its_explanation_and_opens_the_flag(app):
 
 
 def test_a_stale_bulk_action_saves_nothing_and_says_so(app, demo_db):
-    from engine.store.access import Scope
     from engine.store.review import act
+    from engine.store.scope import Scope
 
     first_two = _first_rows(2)
     at = app(SUP)
@@ -383,8 +383,8 @@ def test_a_supervisor_cannot_import_another_agency(app, dataset_dir):
 
 
 def test_resolve_then_reopen_from_the_flag_page(app, demo_db):
-    from engine.store.access import Scope
     from engine.store.review import act
+    from engine.store.scope import Scope
 
     flag_id = open_flag(demo_db, "kk-land")
     with transaction(demo_db) as s:
@@ -486,7 +486,7 @@ def test_reports_open_with_the_latest_campaign(app):
 def test_province_overview_lists_all_33_agencies(app):
     at = app(("province", "provincial", None))
     assert not at.exception and at.title[0].value == "ภาพรวม 33 หน่วยงาน จังหวัดขอนแก่น"
-    from engine.kb import load_agencies
+    from engine.kb.knowledge import load_agencies
 
     shown = set(at.dataframe[0].value["รหัสหน่วยงาน"])
     assert {a.id for a in load_agencies()} <= shown  # every agency of the letter's annex (others may be added)
@@ -570,7 +570,7 @@ ROLES_TO_WALK = [("admin", "admin", None), ("province", "provincial", None), HEA
 
 @pytest.mark.parametrize("user", ROLES_TO_WALK, ids=[u[1] for u in ROLES_TO_WALK])
 def test_every_page_is_thai_for_every_role(app, demo_db, user):
-    from engine.store.demo import DEMO_USERS
+    from engine.demo.store import DEMO_USERS
 
     allowed = ALLOWED_WORDS | {u[0] for u in DEMO_USERS}
     at = app(user)
@@ -713,7 +713,8 @@ def test_risk_page_rates_in_percent_counts_by_level_and_no_future_months(app, de
 
     import pandas as pd
 
-    from engine.store.analytics import fiscal_months, fiscal_year
+    from engine.domain.calendar import fiscal_year
+    from engine.store.analytics import fiscal_months
 
     at = app(("admin", "admin", None))
     at.switch_page("views/risk.py").run()
@@ -763,7 +764,7 @@ ADMIN_USER = ("admin", "admin", None)
 
 
 def test_days_off_page_admin_records_a_day_off_and_opens_a_round(app, demo_db):
-    from engine.demo import DEMO_ROUND_SOURCE
+    from engine.demo.generate import DEMO_ROUND_SOURCE
     from engine.store.schema import AcknowledgementRoundRow, CalendarEntryRow
 
     at = app(ADMIN_USER)
@@ -817,12 +818,13 @@ def test_days_off_page_is_read_only_for_everyone_else(app):
 
 def test_self_assessment_page_shows_not_assessed_no_data(tmp_path, dataset_dir, monkeypatch):
     """The base dataset at 2024-04-20: no acknowledgement round is open, so 2.1–2.3 are not assessed."""
-    from engine.loader import load_dataset
+    from engine.ingest.loader import load_dataset
     from engine.store import assessment as sa
-    from engine.store.access import SYSTEM, add_user
+    from engine.store.access import add_user
     from engine.store.data import import_dataset
     from engine.store.db import session_factory, upgrade
     from engine.store.runs import run_evaluation
+    from engine.store.scope import SYSTEM
 
     url = f"sqlite:///{tmp_path}/nodata.db"
     upgrade(url)
@@ -851,14 +853,14 @@ def test_a_decision_blocked_by_a_long_run_is_said_in_thai_and_saves_nothing(tmp_
     is told in Thai that nothing was saved and the text is kept; once the lock is free it saves."""
     import sqlite3
 
+    import appdata
     import streamlit as st
+    from messages import say
     from sqlalchemy import select
 
-    import appdata
     from engine.store import db
     from engine.store.review import StoreBusy
     from engine.store.schema import FlagRow
-    from messages import say
 
     url = f"sqlite:///{tmp_path}/busy.db"
     list(setup_demo(url, cases=200, as_of=AS_OF))

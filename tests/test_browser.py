@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from engine.demo.store import DEMO_PASSWORD, setup_demo
 from engine.store.db import transaction
-from engine.store.demo import DEMO_PASSWORD, setup_demo
 from engine.store.schema import FlagEvent, FlagRow
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,54 +6,54 @@ import datetime as dt
 
 import pytest
 
-from engine.calendar import (CalendarEntry, GovernmentCalendar, add_years, deadline, elapsed, fiscal_year,
-                             full_years_between, holiday_name, is_working_day)
-from engine.thai import format_date, format_date_long, parse_bool, parse_date
+from engine.domain.calendar import CalendarEntry, add_years, fiscal_year, full_years_between
+from engine.domain.thai import format_date, format_date_long, parse_bool, parse_date
+from engine.kb.knowledge import default_calendar, government_calendar
 
 D = dt.date
 
 
 def test_working_days_skip_weekends_and_songkran_2567():
-    assert not is_working_day(D(2024, 4, 15))  # Songkran
-    assert holiday_name(D(2024, 4, 13), "th") == "วันสงกรานต์"
-    assert elapsed(D(2024, 4, 5), D(2024, 4, 19), "working") == 6
-    assert elapsed(D(2024, 4, 5), D(2024, 4, 19), "calendar") == 14
-    assert elapsed(D(2024, 4, 19), D(2024, 4, 19), "working") == 0
-    assert deadline(D(2024, 4, 5), 5, "working") == D(2024, 4, 18)
-    assert deadline(D(2024, 4, 1), 10, "calendar") == D(2024, 4, 11)
-    assert deadline(D(2024, 4, 2), 10, "calendar") == D(2024, 4, 17)  # 12 April is a day off: rolled forward
+    assert not default_calendar().is_working_day(D(2024, 4, 15))  # Songkran
+    assert default_calendar().holiday_name(D(2024, 4, 13), "th") == "วันสงกรานต์"
+    assert default_calendar().elapsed(D(2024, 4, 5), D(2024, 4, 19), "working") == 6
+    assert default_calendar().elapsed(D(2024, 4, 5), D(2024, 4, 19), "calendar") == 14
+    assert default_calendar().elapsed(D(2024, 4, 19), D(2024, 4, 19), "working") == 0
+    assert default_calendar().deadline(D(2024, 4, 5), 5, "working") == D(2024, 4, 18)
+    assert default_calendar().deadline(D(2024, 4, 1), 10, "calendar") == D(2024, 4, 11)
+    assert default_calendar().deadline(D(2024, 4, 2), 10, "calendar") == D(2024, 4, 17)  # 12 April is a day off: rolled forward
 
 
 def test_deadline_rolls_over_a_weekend_and_the_friday_before_songkran_2568():
     # 7 working days from Tuesday 1 April 2025 end on Friday 11 April, the last day before Songkran
-    assert deadline(D(2025, 4, 1), 7, "working") == D(2025, 4, 11)
-    assert deadline(D(2025, 4, 2), 7, "working") == D(2025, 4, 17)  # 12–16 April: weekend and Songkran
-    assert deadline(D(2024, 4, 13), 0, "calendar") == D(2024, 4, 17)
-    assert deadline(D(2024, 3, 30), 0, "working") == D(2024, 4, 1)
+    assert default_calendar().deadline(D(2025, 4, 1), 7, "working") == D(2025, 4, 11)
+    assert default_calendar().deadline(D(2025, 4, 2), 7, "working") == D(2025, 4, 17)  # 12–16 April: weekend and Songkran
+    assert default_calendar().deadline(D(2024, 4, 13), 0, "calendar") == D(2024, 4, 17)
+    assert default_calendar().deadline(D(2024, 3, 30), 0, "working") == D(2024, 4, 1)
     # a calendar period ending on a Saturday ends on Monday (Administrative Procedure Act s.64)
-    assert deadline(D(2024, 3, 21), 30, "calendar") == D(2024, 4, 22)
+    assert default_calendar().deadline(D(2024, 3, 21), 30, "calendar") == D(2024, 4, 22)
 
 
 def test_royal_ploughing_2568_is_a_day_off_and_labour_day_is_a_working_day():
     # holidays' `government` category has the Royal Ploughing Ceremony on Friday 9 May 2025, as the
     # Prime Minister's Office announcement of the 2568 government holidays has it: no kb entry needed.
-    assert not is_working_day(D(2025, 5, 9))
-    assert holiday_name(D(2025, 5, 9), "th") == "วันพืชมงคล"
-    assert is_working_day(D(2025, 5, 1))  # National Labour Day: government offices work
-    assert holiday_name(D(2025, 5, 1)) is None
-    assert not is_working_day(D(2025, 6, 2)) and not is_working_day(D(2025, 8, 11))  # the cabinet's bridge days off
-    assert elapsed(D(2025, 5, 2), D(2025, 5, 14), "working") == 5
+    assert not default_calendar().is_working_day(D(2025, 5, 9))
+    assert default_calendar().holiday_name(D(2025, 5, 9), "th") == "วันพืชมงคล"
+    assert default_calendar().is_working_day(D(2025, 5, 1))  # National Labour Day: government offices work
+    assert default_calendar().holiday_name(D(2025, 5, 1)) is None
+    assert not default_calendar().is_working_day(D(2025, 6, 2)) and not default_calendar().is_working_day(D(2025, 8, 11))  # the cabinet's bridge days off
+    assert default_calendar().elapsed(D(2025, 5, 2), D(2025, 5, 14), "working") == 5
 
 
 def test_calendar_entries_add_and_remove_days_off_at_run_time():
     source = "มติคณะรัฐมนตรี (ทดสอบ)"
     extra = [CalendarEntry(D(2025, 5, 14), "add", "วันหยุดพิเศษ", "Special day off", source),
              CalendarEntry(D(2025, 5, 9), "remove", "ทำงาน", "Working", source)]
-    cal = GovernmentCalendar.from_kb(extra=extra)
+    cal = government_calendar(extra=extra)
     assert not cal.is_working_day(D(2025, 5, 14)) and cal.holiday_name(D(2025, 5, 14), "th") == "วันหยุดพิเศษ"
     assert cal.is_working_day(D(2025, 5, 9))
     assert cal.deadline(D(2025, 5, 12), 2, "working") == D(2025, 5, 15)
-    assert is_working_day(D(2025, 5, 14))  # the default calendar is untouched
+    assert default_calendar().is_working_day(D(2025, 5, 14))  # the default calendar is untouched
 
 
 def test_fiscal_years_turn_on_1_october():
@@ -62,8 +62,8 @@ def test_fiscal_years_turn_on_1_october():
 
 
 def test_working_day_index_grows_both_ways():
-    assert elapsed(D(2030, 1, 1), D(2030, 1, 8), "working") == 5   # 2 Jan–8 Jan 2030, a weekend between
-    assert elapsed(D(2015, 12, 31), D(2016, 1, 4), "working") == 1  # New Year's Day is a holiday
+    assert default_calendar().elapsed(D(2030, 1, 1), D(2030, 1, 8), "working") == 5   # 2 Jan–8 Jan 2030, a weekend between
+    assert default_calendar().elapsed(D(2015, 12, 31), D(2016, 1, 4), "working") == 1  # New Year's Day is a holiday
 
 
 def test_calendar_years():
@@ -98,7 +98,7 @@ def test_thai_holidays_load_without_the_other_countries_and_are_the_librarys(tmp
 
     script = """
 import json, sys, datetime as dt
-from engine.calendar import CATEGORIES, thai_holidays
+from engine.domain.calendar import CATEGORIES, thai_holidays
 
 def days(h):
     for year in range(2015, 2036):
@@ -136,7 +136,7 @@ def slow(spec):  # the Thai module takes a while to load: the other thread asks 
     return module
 
 importlib.util.module_from_spec = slow
-from engine.calendar import thai_holidays
+from engine.domain.calendar import thai_holidays
 got, errors = [], []
 
 def ask():

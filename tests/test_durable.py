@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import crash_durable_on
-from engine import durable
-from engine.errors import EvaluationError
-from engine.evaluate import evaluate
-from engine.loader import load_dataset
-from engine.rules import default_catalogue
+
+from engine.domain.errors import EvaluationError
+from engine.evaluation.run import evaluate
+from engine.ingest.loader import load_dataset
+from engine.rules import durable
+from engine.rules.catalogue import default_catalogue
 
 
 def test_batch_ids_do_not_collide_under_the_engine_hash():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import engine.evaluate
+import engine.evaluation.run
 from engine.cli import main
 
 CASE = {"case_id": "X1", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
@@ -15,7 +15,7 @@ CASE = {"case_id": "X1", "process_id": "P1", "officer_id": "OFF1", "received_on"
 @pytest.fixture
 def failing_midway(monkeypatch):
     """Evaluation that yields one agency's flags, then fails as a bug would."""
-    real = engine.evaluate.iter_partitions
+    real = engine.evaluation.run.iter_partitions
 
     def partitions(*args, **kwargs):
         for result in real(*args, **kwargs):
@@ -23,7 +23,7 @@ def failing_midway(monkeypatch):
             yield result
             raise RuntimeError("date value out of range\n  (a second line)")
 
-    monkeypatch.setattr(engine.evaluate, "iter_partitions", partitions)
+    monkeypatch.setattr(engine.evaluation.run, "iter_partitions", partitions)
 
 
 @pytest.mark.parametrize("to_file", [False, True])
@@ -60,7 +60,7 @@ def test_year_one_is_bad_input_not_a_crash(dataset_dir, capsys):
 
 
 def test_a_user_name_longer_than_the_store_holds_is_a_usage_error(db_url, capsys):
-    from engine.models import USER_NAME_MAX_LENGTH
+    from engine.domain.models import USER_NAME_MAX_LENGTH
 
     name = "ก" * (USER_NAME_MAX_LENGTH + 1)
     args = ["users", "--db", db_url, "add", name, "--role", "admin", "--password", "correct horse battery 42"]

@@ -13,18 +13,20 @@ from pathlib import Path
 import orjson
 import pytest
 
-import engine.evaluate
-import engine.loader
-from engine import columnar, durable, flags
-from engine.demo import generate
+import engine.evaluation.run
+import engine.ingest.loader
 from engine.cli import main
-from engine.errors import InputError
-from engine.evaluate import evaluate
-from engine.facts import Index, part_facts, plan_parts
-from engine.flags import Flag, FlagRenderer, evidence_text, make_flag_id
-from engine.loader import load_dataset
-from engine.models import TABLE_BY_NAME, TABLES
-from engine.rules import default_catalogue
+from engine.demo.generate import generate
+from engine.domain.errors import InputError
+from engine.domain.models import TABLE_BY_NAME, TABLES
+from engine.evaluation import flags
+from engine.evaluation.flags import Flag, FlagRenderer, evidence_text, make_flag_id
+from engine.evaluation.run import evaluate
+from engine.ingest import columnar
+from engine.ingest.loader import load_dataset
+from engine.rules import durable
+from engine.rules.catalogue import default_catalogue
+from engine.rules.facts import Index, part_facts, plan_parts
 
 AS_OF = dt.date(2026, 11, 25)
 
@@ -37,7 +39,7 @@ def demo(tmp_path_factory) -> tuple[Path, list[str]]:
 
 
 def _load(folder: Path, columnar_reader: bool, monkeypatch) -> object:
-    monkeypatch.setattr(engine.loader, "_COLUMNAR_FROM_BYTES", 0 if columnar_reader else 1 << 62)
+    monkeypatch.setattr(engine.ingest.loader, "_COLUMNAR_FROM_BYTES", 0 if columnar_reader else 1 << 62)
     return load_dataset(folder)
 
 
@@ -193,7 +195,7 @@ def test_small_case_slices_give_the_same_flags_in_the_same_order(demo, monkeypat
     ds = load_dataset(folder)
     params = default_catalogue().kb.resolve_parameters(sets)
     whole = evaluate(ds, AS_OF, params, jobs=2)
-    monkeypatch.setattr(engine.evaluate, "slice_size", lambda cases, jobs: 7)
+    monkeypatch.setattr(engine.evaluation.run, "slice_size", lambda cases, jobs: 7)
     sliced = evaluate(ds, AS_OF, params, jobs=2)
     assert [f.to_dict() for f in sliced.flags] == [f.to_dict() for f in whole.flags]
     assert sliced.stats == whole.stats
@@ -222,7 +224,7 @@ def test_check_gets_each_parts_lines_through_a_file_in_the_order_evaluate_gives(
         assert whole == sorted(whole, key=lambda f: (rank[f["agency_id"]], f["measure"], f["rule_id"], f["subject_type"],
                                                      f["subject_id"], f["evidence"].get("applicant") or ""))
         with monkeypatch.context() as small:
-            small.setattr(engine.evaluate, "slice_size", lambda cases, jobs: 7)
+            small.setattr(engine.evaluation.run, "slice_size", lambda cases, jobs: 7)
             out = tmp_path / f"{data.name}.jsonl"
             code = main(["check", str(data), "--as-of", AS_OF.isoformat(), "--no-progress", "--output", str(out),
                          *(a for s in sets for a in ("--set", s))])
@@ -313,12 +315,12 @@ def test_waves_hold_whole_agencies_in_order(demo, monkeypatch):
     folder, sets = demo
     params = default_catalogue().kb.resolve_parameters(sets)
     index = Index.build(load_dataset(folder), params)  # columnar: cases made agency by agency
-    monkeypatch.setattr(engine.evaluate, "WAVE_RUN", 10)
+    monkeypatch.setattr(engine.evaluation.run, "WAVE_RUN", 10)
     assert index.agency_runs == len(index.agency_ids())
     parts = plan_parts(index, 100)
     cases = {agency: len(index.cases_by_id.get(agency, ())) for agency in index.agency_ids()}
-    assert engine.evaluate.waves(parts, index, size=sum(cases.values())) == [parts]  # under twice the size: one
-    groups = engine.evaluate.waves(parts, index, size=400)
+    assert engine.evaluation.run.waves(parts, index, size=sum(cases.values())) == [parts]  # under twice the size: one
+    groups = engine.evaluation.run.waves(parts, index, size=400)
     assert len(groups) > 3 and [p for wave in groups for p in wave] == parts
     agencies = [{p[0] for p in wave} for wave in groups]
     assert sum(map(len, agencies)) == len(set().union(*agencies)) == len(cases)  # an agency in one wave only
@@ -326,7 +328,7 @@ def test_waves_hold_whole_agencies_in_order(demo, monkeypatch):
     # cases read row by row lie in file order, agencies interleaved: new workers would copy the same pages
     interleaved = Index.build(_load(folder, False, monkeypatch), params)
     assert interleaved.agency_runs > len(interleaved.dataset.cases) / 3
-    assert engine.evaluate.waves(plan_parts(interleaved, 100), interleaved, size=400) == [plan_parts(interleaved, 100)]
+    assert engine.evaluation.run.waves(plan_parts(interleaved, 100), interleaved, size=400) == [plan_parts(interleaved, 100)]
 
 
 def test_a_check_in_waves_of_fresh_workers_writes_what_one_wave_writes(demo, monkeypatch, tmp_path):
@@ -336,17 +338,17 @@ def test_a_check_in_waves_of_fresh_workers_writes_what_one_wave_writes(demo, mon
     folder, sets = demo
     args = ["check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress", *(a for s in sets for a in ("--set", s))]
     pools = []
-    real = engine.evaluate.ProcessPoolExecutor
+    real = engine.evaluation.run.ProcessPoolExecutor
 
     def counted(*a, **k):
         pools.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(engine.evaluate, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(engine.evaluation.run, "ProcessPoolExecutor", counted)
     one, many = tmp_path / "one.jsonl", tmp_path / "many.jsonl"
     assert main([*args, "--output", str(one)]) == 1 and len(pools) == 1
-    monkeypatch.setattr(engine.evaluate, "WAVE_CASES", 500)
-    monkeypatch.setattr(engine.evaluate, "WAVE_RUN", 10)
+    monkeypatch.setattr(engine.evaluation.run, "WAVE_CASES", 500)
+    monkeypatch.setattr(engine.evaluation.run, "WAVE_RUN", 10)
     assert main([*args, "--output", str(many)]) == 1 and len(pools) > 4
     assert many.read_bytes() == one.read_bytes() and len(one.read_bytes().splitlines()) > 300
     pools.clear()
@@ -359,7 +361,7 @@ def test_a_check_in_waves_of_fresh_workers_writes_what_one_wave_writes(demo, mon
 def test_a_check_never_imports_pandas(demo, tmp_path):
     """pyarrow imports pandas when it is handed Python values (``pa.array``): 0.17 s of a command."""
     folder, sets = demo
-    script = ("import sys, engine.loader; engine.loader._COLUMNAR_FROM_BYTES = 0; from engine.cli import main; "
+    script = ("import sys, engine.ingest.loader; engine.ingest.loader._COLUMNAR_FROM_BYTES = 0; from engine.cli import main; "
               f"code = main({['check', str(folder), '--as-of', AS_OF.isoformat(), '--no-progress', '--output', str(tmp_path / 'f.jsonl'), *(a for s in sets for a in ('--set', s))]!r}); "
               "print(code, 'pandas' in sys.modules)")
     import subprocess
@@ -375,8 +377,8 @@ def test_a_crash_in_a_later_wave_is_pinned_to_its_agency_and_nothing_is_written(
     folder, sets = demo
     last = load_dataset(folder).agencies[-1].agency_id
     crash_durable_on(last, monkeypatch)
-    monkeypatch.setattr(engine.evaluate, "WAVE_CASES", 500)
-    monkeypatch.setattr(engine.evaluate, "WAVE_RUN", 10)
+    monkeypatch.setattr(engine.evaluation.run, "WAVE_CASES", 500)
+    monkeypatch.setattr(engine.evaluation.run, "WAVE_RUN", 10)
     out = tmp_path / "flags.jsonl"
     code = main(["check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress", "--output", str(out),
                  *(a for s in sets for a in ("--set", s))])
@@ -388,7 +390,7 @@ def test_an_officers_latest_decision_does_not_depend_on_the_order_of_their_cases
     """Of several decisions on the latest day, the first by case id: the columnar reader makes
     cases agency by agency, the row reader in file order, and an officer may decide another
     agency's cases."""
-    from engine.facts import decided_with_discretion, officer_fact
+    from engine.rules.facts import decided_with_discretion, officer_fact
 
     folder, sets = demo
     index = Index.build(load_dataset(folder), default_catalogue().kb.resolve_parameters(sets))

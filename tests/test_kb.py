@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import DefinitionError, UsageError
-from engine.kb import load_agencies, load_kb
-from engine.resources import data_dir
+from engine.domain.errors import DefinitionError, UsageError
+from engine.kb.knowledge import load_agencies, load_kb
+from engine.kb.resources import data_dir
 
 LETTER_NAME = "khonkaen-letter-2562-discretion-measures.th.txt"
 LETTER = Path(__file__).resolve().parents[1] / "kb" / "source" / LETTER_NAME
@@ -133,7 +133,7 @@ def test_kb_error_names_file_line_and_key_path(tmp_path):
 
 
 def test_legal_references_of_the_v2_review():
-    from engine.rules import default_catalogue
+    from engine.rules.catalogue import default_catalogue
 
     kb = load_kb()
     refs = {r.id: r for r in kb.legal_references}

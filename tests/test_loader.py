@@ -6,10 +6,10 @@ import datetime as dt
 
 import openpyxl
 import pytest
-
 from conftest import base_tables, write_dataset, write_workbook
-from engine.errors import InputError
-from engine.loader import load_dataset
+
+from engine.domain.errors import InputError
+from engine.ingest.loader import load_dataset
 
 # every test with both CSV readers: the same datasets, the same problems word for word
 pytestmark = pytest.mark.usefixtures("both_csv_readers")

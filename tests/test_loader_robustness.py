@@ -11,11 +11,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-
 from conftest import base_tables, merge_tables, write_dataset, write_workbook
-from engine.errors import InputError
-from engine.loader import load_dataset
-from engine.models import ID_MAX_LENGTH, INT_MAX, TABLE_BY_NAME
+
+from engine.domain.errors import InputError
+from engine.domain.models import ID_MAX_LENGTH, INT_MAX, TABLE_BY_NAME
+from engine.ingest.loader import load_dataset
 
 # every test with both CSV readers: the same datasets, the same problems word for word
 pytestmark = pytest.mark.usefixtures("both_csv_readers")
@@ -215,9 +215,9 @@ def test_the_largest_values_that_validate_also_import(tmp_path, db_url):
 
     from sqlalchemy.exc import DBAPIError
 
-    from engine.store.access import SYSTEM
     from engine.store.data import import_dataset, load_from_db
     from engine.store.db import transaction
+    from engine.store.scope import SYSTEM
 
     tables = merge_tables(base_tables(), {
         "cases": [case(1, applicant_id="ก" * ID_MAX_LENGTH, outcome="x" * 20_000)],
@@ -374,15 +374,15 @@ def test_excel_serial_date_has_its_own_message(tmp_path, value):
 
 def test_declared_huge_dimension_costs_nothing(tmp_path, monkeypatch):
     """Trusting ``A1:XFD1048576`` padded every row to 16,384 cells: 20,000 rows took 6 s, not 2 s."""
-    import engine.loader
+    import engine.ingest.loader
 
     widths: list[int] = []
-    read_table = engine.loader._read_table
+    read_table = engine.ingest.loader._read_table
 
     def measured(table, label, rows, out, progress):
         return read_table(table, label, ((n, widths.append(len(cells)) or cells) for n, cells in rows), out, progress)
 
-    monkeypatch.setattr(engine.loader, "_read_table", measured)
+    monkeypatch.setattr(engine.ingest.loader, "_read_table", measured)
     tables = with_cases([case(n) for n in range(3000)], replace=True)
     path = write_workbook(tables, tmp_path / "xfd.xlsx")
     set_dimension(path, "cases", "A1:XFD1048576")

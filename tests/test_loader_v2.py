@@ -7,12 +7,12 @@ import datetime as dt
 
 import openpyxl
 import pytest
-
 from conftest import base_tables, merge_tables, write_workbook
-from engine.errors import InputError
-from engine.evaluate import evaluate
-from engine.loader import load_dataset
-from engine.models import TABLE_BY_NAME
+
+from engine.domain.errors import InputError
+from engine.domain.models import TABLE_BY_NAME
+from engine.evaluation.run import evaluate
+from engine.ingest.loader import load_dataset
 
 # every test with both CSV readers: the same datasets, the same problems word for word
 pytestmark = pytest.mark.usefixtures("both_csv_readers")

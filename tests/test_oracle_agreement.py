@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 import oracle
 from conftest import write_dataset
-from engine.evaluate import evaluate
-from engine.kb import load_kb
-from engine.loader import load_dataset
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rule_fixtures import load_scenarios
+
+from engine.evaluation.run import evaluate
+from engine.ingest.loader import load_dataset
+from engine.kb.knowledge import load_kb
 
 START = dt.date(2023, 12, 1)
 
@@ -163,7 +163,7 @@ def test_engine_agrees_with_oracle_on_every_rule_fixture(tmp_path):
 
 
 def test_engine_oracle_and_truth_agree_on_demo_data(tmp_path):
-    from engine.demo import generate
+    from engine.demo.generate import generate
 
     for seed, as_of in [(1, dt.date(2026, 11, 25)), (7, dt.date(2024, 4, 20))]:
         out = tmp_path / f"demo{seed}"

@@ -11,16 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import live_threads
 from sqlalchemy import select
 
-from engine.loader import load_dataset
-from engine.store.access import SYSTEM
+from engine.ingest.loader import load_dataset
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
 from engine.store.runs import run_evaluation
 from engine.store.schema import FlagEvent, FlagRow
-
-from conftest import live_threads
+from engine.store.scope import SYSTEM
 
 WORKERS = Path(__file__).parent / "reliability_workers.py"
 AS_OF = dt.date(2024, 4, 20)
@@ -107,8 +106,8 @@ def test_a_run_with_nothing_new_changes_no_flag_version(db_url, dataset_dir):
 
 
 def test_a_stale_bulk_dismiss_saves_nothing_and_says_who_changed(db_url, dataset_dir):
-    from engine.store.access import Scope
     from engine.store.review import StaleFlag, act, bulk_act, get_flag
+    from engine.store.scope import Scope
 
     url = _stored(db_url, dataset_dir)
     first, second = Scope("first", "supervisor", "A1"), Scope("second", "supervisor", "A1")
@@ -141,9 +140,9 @@ def test_a_run_failing_after_its_first_agencies_were_written_keeps_nothing_of_it
 
     from sqlalchemy import func
 
-    from engine import evaluate
-    from engine.demo import generate
-    from engine.flags import ROW_FLAG_ID
+    from engine.demo.generate import generate
+    from engine.evaluation import run as evaluate
+    from engine.evaluation.flags import ROW_FLAG_ID
     from engine.store import runs
     from engine.store.schema import EvaluationRun
 

@@ -16,11 +16,12 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from engine.pdf import BREAK, ThaiDocument
-from engine.store import assessment as sa, reports as sr
-from engine.store.access import SYSTEM, Scope
+from engine.domain.thai import thai_words, with_digits, word_break_offsets
+from engine.outputs.pdf import BREAK, ThaiDocument
+from engine.store import assessment as sa
+from engine.store import reports as sr
 from engine.store.db import transaction
-from engine.thai import thai_words, with_digits, word_break_offsets
+from engine.store.scope import SYSTEM, Scope
 
 HEAD = Scope("head.a1", "agency_head", "A1")
 ADMIN = Scope("admin", "admin", None)
@@ -118,7 +119,7 @@ def test_segmentation_is_offline_and_writes_nothing(tmp_path):
             "        raise RuntimeError('network used')\n"
             "socket.socket = NoNetwork\n"
             "socket.create_connection = lambda *a, **k: (_ for _ in ()).throw(RuntimeError('network used'))\n"
-            "from engine.thai import thai_words\n"
+            "from engine.domain.thai import thai_words\n"
             "print('|'.join(thai_words('จังหวัดขอนแก่นผ่อนผันชั่วคราว')))\n")
     home = tmp_path / "home"
     home.mkdir()
@@ -285,7 +286,7 @@ def test_reports_page_opens_on_the_latest_campaign_with_its_submitted_assessment
     """Item 4 of issue 9: the evidence pack showed "no self-assessment" because no campaign was selected."""
     from streamlit.testing.v1 import AppTest
 
-    from engine.store.demo import setup_demo
+    from engine.demo.store import setup_demo
 
     url = f"sqlite:///{tmp_path}/app.db"
     list(setup_demo(url, cases=150, as_of=dt.date(2026, 11, 25)))

@@ -9,16 +9,18 @@ import openpyxl
 import pytest
 from sqlalchemy import select, text
 
-from engine.exports import to_csv, to_xlsx
-from engine.loader import load_dataset
-from engine.models import Case, Dataset, Process
-from engine.store import analytics, assessment as sa
-from engine.store.access import SYSTEM, NotFound, PermissionDenied, Scope
+from engine.domain.calendar import fiscal_year
+from engine.domain.errors import UsageError
+from engine.domain.models import Case, Dataset, Process
+from engine.ingest.loader import load_dataset
+from engine.outputs.tables import to_csv, to_xlsx
+from engine.store import analytics
+from engine.store import assessment as sa
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
 from engine.store.runs import run_evaluation
 from engine.store.schema import AssessmentEvent, FlagRow
-from engine.errors import UsageError
+from engine.store.scope import SYSTEM, NotFound, PermissionDenied, Scope
 
 HEAD = Scope("head.a1", "agency_head", "A1")
 ETHICS = Scope("ethics.a1", "ethics_committee", "A1")
@@ -51,8 +53,8 @@ def test_approval_outliers_name_the_officer_and_the_numbers():
 
 
 def test_fiscal_year_starts_in_october_with_buddhist_era_labels():
-    assert analytics.fiscal_year(dt.date(2025, 9, 30)) == 2568
-    assert analytics.fiscal_year(dt.date(2025, 10, 1)) == 2569
+    assert fiscal_year(dt.date(2025, 9, 30)) == 2568
+    assert fiscal_year(dt.date(2025, 10, 1)) == 2569
     months = analytics.fiscal_months(2569)
     assert months[0] == (2025, 10) and months[-1] == (2026, 9)
     assert analytics.month_label(*months[0]) == "ต.ค. 68" and analytics.month_label(*months[-1]) == "ก.ย. 69"
@@ -153,7 +155,7 @@ def test_the_monthly_trend_counts_each_flag_once_in_its_fiscal_month(db_url, tmp
     agency, the fiscal year's first and last days included."""
     from collections import Counter
 
-    from engine.demo import generate
+    from engine.demo.generate import generate
 
     as_of = dt.date(2025, 6, 30)
     generate(tmp_path / "demo", cases=1500, seed=4, as_of=as_of)

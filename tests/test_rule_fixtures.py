@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from engine.evaluate import evaluate
-from engine.loader import load_dataset
-from engine.rules import default_catalogue
 from rule_fixtures import RULE_FIXTURES, load_scenarios
+
+from engine.evaluation.run import evaluate
+from engine.ingest.loader import load_dataset
+from engine.rules.catalogue import default_catalogue
 
 SCENARIOS = load_scenarios()
 

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from engine.errors import DefinitionError
-from engine.resources import data_dir
-from engine.rules import load_rules
+from engine.domain.errors import DefinitionError
+from engine.kb.resources import data_dir
+from engine.rules.catalogue import load_rules
 
 # SPEC §3: rule_id -> (measure, subject, severity)
 SPEC = {
@@ -111,8 +111,8 @@ def test_unknown_placeholder_in_message(rules_copy):
 
 
 def test_every_condition_reads_in_thai_and_english():
-    from engine.facts import LABELS_TH, VOCABULARY
-    from engine.rules import describe_condition
+    from engine.rules.catalogue import describe_condition
+    from engine.rules.facts import LABELS_TH, VOCABULARY
 
     catalogue = load_rules()
     params = catalogue.kb.defaults()
@@ -141,7 +141,7 @@ def test_applies_to_names_attributes_of_the_rules_fact_and_literal_values_only(r
 
 
 def test_holds_reads_a_condition_as_the_rules_engine_does():
-    from engine.rules import holds
+    from engine.rules.catalogue import holds
 
     cond = {"all": [{"supervised": True}, {"any": [{"n": {"gt": 2}}, {"note": {"exists": False}}]}]}
     assert holds(cond, {"supervised": True, "n": 3, "note": "x"})
@@ -154,7 +154,7 @@ def test_holds_reads_a_condition_as_the_rules_engine_does():
 def test_a_rule_applies_to_every_subject_it_can_flag():
     """applies_to only narrows what counts as evaluated: a subject outside it must never be
     flagged, so each of its tests is one of the tests the rule's condition requires."""
-    from engine.rules import default_catalogue
+    from engine.rules.catalogue import default_catalogue
 
     for rule in default_catalogue():
         if rule.applies_to is None:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.store.access import SYSTEM
 from engine.store.db import session_factory, transaction
 from engine.store.runs import reap_stale_runs, run_evaluation
 from engine.store.schema import EvaluationRun
+from engine.store.scope import SYSTEM
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 
@@ -46,7 +46,7 @@ def alive(pid: int) -> bool:
 
 def test_killed_run_leaves_no_workers_and_is_marked_failed_next_time(tmp_path):
     url = f"sqlite:///{tmp_path}/store.db"
-    from engine.store.demo import setup_demo
+    from engine.demo.store import setup_demo
 
     list(setup_demo(url, cases=5000))
     cmd = [sys.executable, "-m", "engine.cli", "run", "--db", url, "--user", "admin"]

@@ -6,11 +6,11 @@ import os
 import resource
 
 import pytest
-
 from conftest import base_tables, merge_tables, write_dataset
-from engine.errors import InputError
-from engine.loader import load_dataset
-from engine.safe_load import load_dataset_isolated
+
+from engine.domain.errors import InputError
+from engine.ingest.isolated import load_dataset_isolated
+from engine.ingest.loader import load_dataset
 
 
 def test_a_valid_upload_comes_back_whole(dataset_dir):

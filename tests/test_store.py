@@ -8,13 +8,24 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from engine.loader import load_dataset
-from engine.store.access import SYSTEM, NotFound, PermissionDenied, Scope, add_user, authenticate
+from engine.ingest.loader import load_dataset
+from engine.store.access import add_user, authenticate
 from engine.store.data import import_dataset, load_from_db
 from engine.store.db import session_factory, transaction
-from engine.store.review import QueueFilter, ReviewError, StaleFlag, act, bulk_act, expire_waivers, get_flag, history, queue
+from engine.store.review import (
+    QueueFilter,
+    ReviewError,
+    StaleFlag,
+    act,
+    bulk_act,
+    expire_waivers,
+    get_flag,
+    history,
+    queue,
+)
 from engine.store.runs import run_evaluation
 from engine.store.schema import CaseRow, EvaluationRun, FlagEvent, FlagRow, RunRuleStat
+from engine.store.scope import SYSTEM, NotFound, PermissionDenied, Scope
 
 AS_OF = dt.date(2024, 4, 20)
 TODAY = dt.date(2024, 4, 21)
@@ -498,7 +509,7 @@ def test_bulk_writes_keep_the_lifecycle_versions_and_hash_chain(db_url, dataset_
 def test_queue_pages_follow_the_sort_exactly_whatever_the_page(db_url, tmp_path):
     """Page by page (ids first, then rows), the queue is the whole filtered, sorted list cut
     in pieces: high before medium before low, newest event first, then flag id."""
-    from engine.demo import generate
+    from engine.demo.generate import generate
 
     generate(tmp_path / "demo", cases=600, seed=1, as_of=AS_OF)
     with transaction(db_url) as s:
@@ -581,7 +592,7 @@ def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monk
     evidence, stored as the evaluation encoded it: the same JSON, compact."""
     import sqlite3
 
-    from engine.demo import generate
+    from engine.demo.generate import generate
     from engine.store import audit, data, db, runs
 
     generate(tmp_path / "demo", cases=400, seed=1, as_of=AS_OF)
@@ -649,7 +660,7 @@ def test_copy_stores_exactly_what_executemany_stores(db_url, tmp_path, monkeypat
 
     from conftest import scratch_pg_database
 
-    from engine.demo import generate
+    from engine.demo.generate import generate
     from engine.store import db
 
     generate(tmp_path / "demo", cases=400, seed=1, as_of=AS_OF)
@@ -735,7 +746,7 @@ def test_a_runs_flags_are_filed_under_their_subjects_process_officer_and_date(db
     """The links the queue filters by, worked out by the evaluation's workers with each flag:
     a case's process, officer and date (decided, else received — even after ``as_of``), a
     process's or an officer's own id (repeat applicants included), nothing for an agency."""
-    from engine.demo import generate
+    from engine.demo.generate import generate
 
     generate(tmp_path / "demo", cases=600, seed=2, as_of=AS_OF)
     ds = load_dataset(tmp_path / "demo")

@@ -7,15 +7,14 @@ import dataclasses
 import logging
 
 import pytest
+from conftest import base_tables, live_threads, merge_tables, write_dataset
 from sqlalchemy import JSON, Column, MetaData, String, Table, select
 
-from engine.loader import load_dataset
+from engine.ingest.loader import load_dataset
 from engine.store import adbc, data
-from engine.store.access import SYSTEM
 from engine.store.db import make_engine, transaction
 from engine.store.schema import CaseRow
-
-from conftest import base_tables, live_threads, merge_tables, write_dataset
+from engine.store.scope import SYSTEM
 
 
 def _case(n: int, **extra: str) -> dict[str, str]:

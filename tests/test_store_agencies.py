@@ -7,17 +7,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import write_dataset
 from sqlalchemy import func, select, text
 
 from engine.cli import main
-from engine.errors import InputError
-from engine.loader import load_dataset
-from engine.store.access import SYSTEM, Scope
+from engine.domain.errors import InputError
+from engine.ingest.loader import load_dataset
 from engine.store.data import ImportRefused, import_dataset, known_ids, load_from_db
 from engine.store.db import session_factory, transaction
 from engine.store.runs import run_evaluation
 from engine.store.schema import EvaluationRun, FlagRow, OfficerRow
-from conftest import write_dataset
+from engine.store.scope import SYSTEM, Scope
 
 AS_OF = dt.date(2024, 4, 20)
 SUP_B2 = Scope("sup.b2", "supervisor", "B2")
@@ -132,8 +132,8 @@ def _base_officers() -> list[dict]:
 def test_with_the_demo_data_a_supervisor_reimports_their_unchanged_agency_and_runs(db_url, tmp_path):
     from dataclasses import fields
 
-    from engine.demo import generate
-    from engine.models import TABLES
+    from engine.demo.generate import generate
+    from engine.domain.models import TABLES
     from engine.store.access import add_user
 
     generate(tmp_path / "demo", cases=600, seed=1, as_of=AS_OF)

@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy import select, text
 
 from engine.cli import main
-from engine.loader import load_dataset
-from engine.store import assessment as sa, audit
-from engine.store.access import SYSTEM, Scope
+from engine.ingest.loader import load_dataset
+from engine.store import assessment as sa
+from engine.store import audit
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
 from engine.store.review import act
 from engine.store.runs import run_evaluation
 from engine.store.schema import FlagEvent, FlagRow, LoginAttempt, UserEvent
+from engine.store.scope import SYSTEM, Scope
 
 AS_OF = dt.date(2024, 4, 20)
 SUP = Scope("sup.a1", "supervisor", "A1")

@@ -9,16 +9,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
-from engine.errors import UsageError
-from engine.loader import load_dataset
-from engine.rules import default_catalogue
+from engine.domain.errors import UsageError
+from engine.ingest.loader import load_dataset
+from engine.rules.catalogue import default_catalogue
 from engine.store import assessment as sa
 from engine.store import audit, province
-from engine.store.access import SYSTEM, PermissionDenied, Scope
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
 from engine.store.runs import run_evaluation
 from engine.store.schema import EvaluationRun, FlagRow, RunAgencyRuleStat
+from engine.store.scope import SYSTEM, PermissionDenied, Scope
 
 ADMIN = Scope("admin", "admin", None)
 PROVINCE = Scope("province", "provincial", None)
@@ -123,7 +123,7 @@ def test_an_opened_round_is_used_by_later_runs_between_the_kb_and_set(db_url, da
 
 
 def test_demo_setup_opens_its_round_in_the_store_and_a_plain_run_keeps_the_2x_flags(tmp_path):
-    from engine.store.demo import setup_demo
+    from engine.demo.store import setup_demo
 
     url, as_of = f"sqlite:///{tmp_path}/demo.db", dt.date(2026, 11, 25)
     list(setup_demo(url, cases=150, as_of=as_of))

@@ -16,12 +16,22 @@ from sqlalchemy import func, select
 
 import engine.store
 from engine.cli import main
-from engine.errors import UsageError
-from engine.store.access import (MAX_FAILURES, SYSTEM, PermissionDenied, Scope, TooManyAttempts, add_user,
-                                 authenticate, list_users, reset_password, scope_of, set_active, update_user,
-                                 user_events)
+from engine.domain.errors import UsageError
+from engine.store.access import (
+    MAX_FAILURES,
+    TooManyAttempts,
+    add_user,
+    authenticate,
+    list_users,
+    reset_password,
+    scope_of,
+    set_active,
+    update_user,
+    user_events,
+)
 from engine.store.db import transaction
 from engine.store.schema import LoginAttempt, User
+from engine.store.scope import SYSTEM, PermissionDenied, Scope
 
 STRONG, STRONGER = "korat-mango-lantern-2569", "ขอนแก่น-ทบทวน-บึงแก่นนคร"
 ADMIN = Scope("root", "admin", None)

@@ -8,14 +8,14 @@ import datetime as dt
 
 from sqlalchemy import func, insert, select
 
-from engine.flags import make_flag_id
-from engine.loader import load_dataset
-from engine.store.access import SYSTEM, Scope
+from engine.evaluation.flags import make_flag_id
+from engine.ingest.loader import load_dataset
 from engine.store.data import case_record, import_dataset, load_from_db
 from engine.store.db import session_factory, transaction
 from engine.store.review import act, history
 from engine.store.runs import corrective_actions_overdue, run_evaluation
 from engine.store.schema import EvaluationRun, FlagRow
+from engine.store.scope import SYSTEM, Scope
 
 AS_OF = dt.date(2024, 4, 20)
 V2_DATA = {
@@ -140,13 +140,14 @@ def test_a_dismissed_process_flag_stays_dismissed_as_decisions_accumulate(db_url
 
 
 def test_a_run_counts_working_days_on_the_calendar_it_is_given(db_url, dataset_dir):
-    from engine.calendar import CalendarEntry, GovernmentCalendar
+    from engine.domain.calendar import CalendarEntry
+    from engine.kb.knowledge import government_calendar
 
     _import(db_url, load_dataset(dataset_dir({"cases": [
         {"case_id": "X1", "process_id": "P1", "officer_id": "OFF1", "received_on": "2024-04-01",
          "decided_on": "2024-04-04", "discretion_used": "true", "legal_basis": "ม. 1"}]})))
     day_off = CalendarEntry(dt.date(2024, 4, 18), "add", "วันหยุดราชการเป็นกรณีพิเศษ", "Special day off", "มติ ครม. (ทดสอบ)")
-    run_evaluation(session_factory(db_url), SYSTEM, AS_OF, calendar=GovernmentCalendar.from_kb(extra=[day_off]))
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF, calendar=government_calendar(extra=[day_off]))
     fid = make_flag_id("1.1-unreviewed", "case", "X1")
     with transaction(db_url) as s:
         assert s.get(FlagRow, fid) is None  # 7 working days now end on Monday 22 April

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import streamlit as st
-
 import appdata
 import auth
-from engine.store.access import ROLE_NAMES
+import streamlit as st
 from i18n import LANG_KEY, pick, t
+
+from engine.store.scope import ROLE_NAMES
 
 VIEWS = Path(__file__).parent / "views"
 AUTH_KEY = "auth.user"

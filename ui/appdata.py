@@ -20,17 +20,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from engine.errors import InputError
-from engine.kb import load_kb
-from engine.models import Dataset
-from engine.rules import default_catalogue
-from engine.safe_load import load_dataset_isolated
+from engine.domain.errors import InputError
+from engine.domain.models import Dataset
+from engine.ingest.isolated import load_dataset_isolated
+from engine.kb.knowledge import load_kb
+from engine.rules.catalogue import default_catalogue
 from engine.store import review
-from engine.store.access import SYSTEM, PermissionDenied, Scope, authenticate
+from engine.store.access import authenticate
 from engine.store.data import case_record, import_dataset, known_ids, require_import, stored_counts
 from engine.store.db import database_url, session_factory, upgrade
 from engine.store.runs import run_evaluation
 from engine.store.schema import AgencyRow, EvaluationRun, FlagRow, OfficerRow, ProcessRow, User, utcnow
+from engine.store.scope import SYSTEM, PermissionDenied, Scope
 
 ScopeKey = tuple[str, str, str | None]
 
@@ -261,7 +262,9 @@ def warm_up() -> bool:
 
 # --- risk analysis, self-assessment, reports, provincial overview (issue: ethics committee & agencies) ---
 
-from engine.store import analytics, assessment as sa, reports as sr  # noqa: E402
+from engine.store import analytics  # noqa: E402
+from engine.store import assessment as sa
+from engine.store import reports as sr
 from engine.store.data import load_from_db  # noqa: E402
 
 
@@ -364,7 +367,7 @@ def report_file(key: ScopeKey, agency_id: str, campaign_id: int | None, today: d
 
 @st.cache_data(ttl=60, show_spinner=False)
 def province(key: ScopeKey, campaign_id: int | None) -> list[dict[str, Any]]:
-    from engine.kb import load_kb
+    from engine.kb.knowledge import load_kb
     from engine.store.schema import AcknowledgementRow
 
     scope = scope_of(key)
@@ -408,7 +411,7 @@ KB_CALENDAR_SOURCE = ("ปฏิทินวันหยุดราชการ
 def calendar_view(key: ScopeKey, year_ce: int) -> dict[str, Any]:
     """The government days off of a (Gregorian) year on weekdays, each with where it comes from
     (the KB's calendar, kb/calendar.yaml, or an administrator's entry), and the stored entries."""
-    from engine.kb import load_calendar_entries
+    from engine.kb.knowledge import load_calendar_entries
 
     scope = scope_of(key)
     with factory()() as session:

@@ -2,7 +2,7 @@
 
 Streamlit's own date picker cannot show Buddhist-Era years, so every date a user enters
 (waiver expiry, due dates, the risk-analysis date, "as of", the queue's date filter) is a
-text input read by the engine's own parser (``engine.thai.parse_date``): ``31/12/2569``,
+text input read by the engine's own parser (``engine.domain.thai.parse_date``): ``31/12/2569``,
 ``31/12/2026``, ``2569-12-31``, Thai digits too. Below it, a caption says what was
 understood in one convention (``31 ธ.ค. 2569``); an entry that is not a date is an error
 in Thai, and the caller must not save (``InvalidDate``), never a silent default.
@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
-
-from engine.thai import BE_OFFSET, check_date_range, parse_date
 from i18n import date as show_date
 from i18n import t
+
+from engine.domain.thai import BE_OFFSET, check_date_range, parse_date
 
 
 class InvalidDate:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
-from engine.thai import format_date
+from engine.domain.thai import format_date
 
 LANG_KEY = "app.lang"
 

@@ -7,9 +7,10 @@ import datetime as dt
 import re
 from typing import Any
 
-from engine.facts import LABELS_TH
-from engine.kb import load_kb
 from i18n import date, lang, pick
+
+from engine.kb.knowledge import load_kb
+from engine.rules.facts import LABELS_TH
 
 # fields of cases, escalations and flag evidence, as people call them
 FIELDS: dict[str, tuple[str, str]] = {

@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-
-from engine.exports import to_csv, to_xlsx
 from i18n import column, t
+
+from engine.outputs.tables import to_csv, to_xlsx
 
 
 def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: str | None = None,

@@ -4,74 +4,21 @@ layer: every query of engine.store.review filters by it, and every action checks
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import DiscretionReviewError, UsageError
-from ..models import USER_NAME_MAX_LENGTH
-from .db import begin_write
-from .schema import LoginAttempt, User, utcnow
-
-READ, ACT, IMPORT, RISK, SELF_ASSESS, MANAGE_USERS = "read", "act", "import", "risk", "self_assess", "manage_users"
-
-ROLES: dict[str, tuple[bool, frozenset[str]]] = {  # role -> (all agencies?, permissions)
-    "supervisor": (False, frozenset({READ, ACT, IMPORT})),
-    "ethics_committee": (False, frozenset({READ, RISK})),
-    "agency_head": (False, frozenset({READ, ACT, IMPORT, RISK, SELF_ASSESS})),
-    "provincial": (True, frozenset({READ})),
-    "admin": (True, frozenset({READ, ACT, IMPORT, RISK, SELF_ASSESS, MANAGE_USERS})),
-}
-ROLE_NAMES = {
-    "supervisor": ("ผู้บังคับบัญชา", "Supervisor"), "ethics_committee": ("คณะกรรมการจริยธรรม", "Ethics committee"),
-    "agency_head": ("หัวหน้าหน่วยงาน", "Agency head"), "provincial": ("เจ้าหน้าที่จังหวัด", "Provincial officer"),
-    "admin": ("ผู้ดูแลระบบ", "Administrator"),
-}
+from engine.domain.errors import DiscretionReviewError, UsageError
+from engine.domain.models import USER_NAME_MAX_LENGTH
+from engine.store.db import begin_write
+from engine.store.schema import LoginAttempt, User, utcnow
+from engine.store.scope import MANAGE_USERS, ROLES, PermissionDenied, Scope
 
 _HASHER = PasswordHasher()
 
 
-class PermissionDenied(DiscretionReviewError):
-    """The user's role or agency does not allow this."""
-
-
-class NotFound(DiscretionReviewError):
-    """No such record within the user's scope (records outside it are not found either)."""
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Who is asking: the data layer filters and checks everything by this."""
-
-    username: str
-    role: str
-    agency_id: str | None
-
-    @property
-    def all_agencies(self) -> bool:
-        return ROLES[self.role][0]
-
-    def can(self, permission: str) -> bool:
-        return permission in ROLES[self.role][1]
-
-    def require(self, permission: str, agency_id: str | None = None) -> None:
-        if not self.can(permission):
-            raise PermissionDenied(f"{self.username} ({self.role}) may not {permission.replace('_', ' ')}")
-        if agency_id is not None and not self.sees(agency_id):
-            raise PermissionDenied(f"{self.username} may not {permission.replace('_', ' ')} for agency {agency_id}")
-
-    def sees(self, agency_id: str) -> bool:
-        return self.all_agencies or agency_id == self.agency_id
-
-    def agency_filter(self) -> str | None:
-        """The one agency this user is limited to, or None for all."""
-        return None if self.all_agencies else self.agency_id
-
-
-SYSTEM = Scope("system", "admin", None)
 
 
 def hash_password(password: str) -> str:
@@ -117,8 +64,8 @@ def check_password(password: str, *user_inputs: str | None) -> None:
 def _check_agency(session: Session, role: str, agency_id: str | None) -> str | None:
     """The agency a user of ``role`` belongs to: none for roles that see all agencies; else one
     that exists in the store or in kb/agencies.yaml (so users can be set up before the data)."""
-    from ..kb import load_agencies
-    from .schema import AgencyRow
+    from engine.kb.knowledge import load_agencies
+    from engine.store.schema import AgencyRow
 
     if role not in ROLES:
         raise UsageError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
@@ -139,8 +86,8 @@ def _user(session: Session, username: str) -> User:
 
 
 def _record(session: Session, scope: Scope, action: str, username: str, details: dict | None = None) -> None:
-    from . import audit
-    from .schema import UserEvent
+    from engine.store import audit
+    from engine.store.schema import UserEvent
 
     audit.append(session, UserEvent, [{"actor": scope.username, "action": action, "username": username,
                                        "details": details}])
@@ -224,7 +171,7 @@ def list_users(session: Session, scope: Scope) -> list[User]:
 
 def user_events(session: Session, scope: Scope, username: str | None = None) -> list:
     """Who changed which account, newest first (administrators only)."""
-    from .schema import UserEvent
+    from engine.store.schema import UserEvent
 
     scope.require(MANAGE_USERS)
     stmt = select(UserEvent).order_by(UserEvent.id.desc())

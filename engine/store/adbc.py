@@ -264,7 +264,7 @@ def _in_child(read: Callable[[], Any]) -> Any:
 
     import pyarrow as pa
 
-    from ..evaluate import _die_with_parent
+    from engine.evaluation.run import _die_with_parent
 
     parent = os.getpid()
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)  # one message each way at most
@@ -359,7 +359,7 @@ def _python_values(values: Any, process: Any, seen: dict[Any, Any]) -> list[Any]
     million entries, and no other batch has them."""
     import pyarrow.compute as pc
 
-    from ..columnar import positions
+    from engine.ingest.columnar import positions
 
     # the dictionary holds the values in the order they first occur
     encoded = pc.dictionary_encode(values, null_encoding="encode")

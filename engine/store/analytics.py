@@ -13,19 +13,15 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import UsageError
-from ..facts import Index, case_fact
-from ..models import Dataset
-from ..thai import MONTHS_TH_ABBR
-from .access import READ, RISK, Scope
-from .schema import CaseRow, FlagRow, RiskAnalysisRow
+from engine.domain.calendar import fiscal_year
+from engine.domain.errors import UsageError
+from engine.domain.models import Dataset
+from engine.domain.thai import MONTHS_TH_ABBR
+from engine.rules.facts import Index, case_fact
+from engine.store.schema import CaseRow, FlagRow, RiskAnalysisRow
+from engine.store.scope import READ, RISK, Scope
 
 ACTIVE = ("open", "needs_info", "confirmed")
-
-
-def fiscal_year(day: dt.date) -> int:
-    """The Thai fiscal year (Buddhist Era) a date falls in: it starts on 1 October."""
-    return day.year + 543 + (1 if day.month >= 10 else 0)
 
 
 def fiscal_months(fy: int) -> list[tuple[int, int]]:

@@ -12,14 +12,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import UsageError
-from ..kb import load_kb
-from ..thai import format_date
-from . import audit
-from .access import READ, SELF_ASSESS, NotFound, PermissionDenied, Scope
-from .review import StaleFlag
-from .schema import (AgencyRow, Assessment, AssessmentEvent, AssessmentItem, Campaign, EvaluationRun, FlagRow,
-                     ProcessRow, RunAgencyRuleStat, utcnow)
+from engine.domain.errors import UsageError
+from engine.domain.thai import format_date
+from engine.kb.knowledge import load_kb
+from engine.store import audit
+from engine.store.review import StaleFlag
+from engine.store.schema import (
+    AgencyRow,
+    Assessment,
+    AssessmentEvent,
+    AssessmentItem,
+    Campaign,
+    EvaluationRun,
+    FlagRow,
+    ProcessRow,
+    RunAgencyRuleStat,
+    utcnow,
+)
+from engine.store.scope import READ, SELF_ASSESS, NotFound, PermissionDenied, Scope
 
 ITEM_STATUSES = ("compliant", "partial", "non_compliant", "not_applicable", "no_data")
 ITEM_STATUS_NAMES = {"compliant": ("เป็นไปตามมาตรการ", "Compliant"), "partial": ("เป็นไปตามบางส่วน", "Partial"),

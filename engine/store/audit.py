@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Connection, inspect, select
 from sqlalchemy.orm import Session
 
-from .access import MANAGE_USERS, Scope
-from .db import begin_write, bulk_insert
-from .schema import AcknowledgementRoundRow, AssessmentEvent, CalendarEntryRow, FlagEvent, UserEvent, utcnow
+from engine.store.db import begin_write, bulk_insert
+from engine.store.schema import AcknowledgementRoundRow, AssessmentEvent, CalendarEntryRow, FlagEvent, UserEvent, utcnow
+from engine.store.scope import MANAGE_USERS, Scope
 
 GENESIS = "0" * 64
 # table -> the columns hashed, in the order they are shown when a link breaks

@@ -10,14 +10,22 @@ from pydantic_core import ArgsKwargs
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import InputError, InputProblem
-from ..loader import REFERENCES, check_dataset
-from ..gcpause import paused_gc
-from ..models import TABLE_BY_NAME, TABLES, Dataset
-from .adbc import read_batches
-from .access import IMPORT, READ, PermissionDenied, Scope
-from .db import bulk_insert
-from .schema import DATASET_ROWS, CaseRow, DatasetImport, DelayNoticeRow, EscalationRow, OfficerRow, RiskAnalysisRow
+from engine.domain.errors import InputError, InputProblem
+from engine.domain.models import TABLE_BY_NAME, TABLES, Dataset
+from engine.gcpause import paused_gc
+from engine.ingest.loader import REFERENCES, check_dataset
+from engine.store.adbc import read_batches
+from engine.store.db import bulk_insert
+from engine.store.schema import (
+    DATASET_ROWS,
+    CaseRow,
+    DatasetImport,
+    DelayNoticeRow,
+    EscalationRow,
+    OfficerRow,
+    RiskAnalysisRow,
+)
+from engine.store.scope import IMPORT, READ, PermissionDenied, Scope
 
 _BATCH = 5000
 

@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..calendar import CalendarEntry, GovernmentCalendar, fiscal_year
-from ..errors import UsageError
-from ..kb import KnowledgeBase, ParamValue
-from ..thai import format_date
-from . import audit
-from .access import READ, PermissionDenied, Scope
-from .schema import AcknowledgementRoundRow, CalendarEntryRow
+from engine.domain.calendar import CalendarEntry, GovernmentCalendar, fiscal_year
+from engine.domain.errors import UsageError
+from engine.domain.thai import format_date
+from engine.kb import knowledge
+from engine.kb.knowledge import KnowledgeBase, ParamValue
+from engine.store import audit
+from engine.store.schema import AcknowledgementRoundRow, CalendarEntryRow
+from engine.store.scope import READ, PermissionDenied, Scope
 
 KINDS = ("add", "remove")
 ROUNDS_PARAMETER = "acknowledgement_deadlines"
@@ -77,7 +78,7 @@ def calendar_in_force(session: Session, scope: Scope) -> list[CalendarEntry]:
 
 def government_calendar(session: Session, scope: Scope, folder: Path | None = None) -> GovernmentCalendar:
     """The government calendar of a run: the knowledge base's, then the stored entries (which win)."""
-    return GovernmentCalendar.from_kb(folder, extra=calendar_in_force(session, scope))
+    return knowledge.government_calendar(folder, extra=calendar_in_force(session, scope))
 
 
 def open_round(session: Session, scope: Scope, fiscal_year_be: int, deadline: dt.date,

@@ -15,15 +15,24 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..exports import to_xlsx
-from ..kb import load_kb
-from ..pdf import ThaiDocument
-from ..thai import format_date, format_date_long, format_datetime
-from . import assessment as sa
-from .access import READ, NotFound, Scope
-from .review import ACTION_NAMES, STATUS_NAMES
-from .schema import (AcknowledgementRow, AgencyRow, Assessment, AssessmentEvent, Campaign, FlagEvent, FlagRow,
-                     OfficerRow, User)
+from engine.domain.thai import format_date, format_date_long, format_datetime
+from engine.kb.knowledge import load_kb
+from engine.outputs.pdf import ThaiDocument
+from engine.outputs.tables import to_xlsx
+from engine.store import assessment as sa
+from engine.store.review import ACTION_NAMES, STATUS_NAMES
+from engine.store.schema import (
+    AcknowledgementRow,
+    AgencyRow,
+    Assessment,
+    AssessmentEvent,
+    Campaign,
+    FlagEvent,
+    FlagRow,
+    OfficerRow,
+    User,
+)
+from engine.store.scope import READ, NotFound, Scope
 
 STATUS_ORDER = ("open", "needs_info", "confirmed", "resolved", "dismissed", "waived", "cleared_by_data")
 SEVERITY_ORDER = ("high", "medium", "low")

@@ -17,11 +17,11 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import DiscretionReviewError
-from .access import ACT, READ, NotFound, PermissionDenied, Scope
-from . import audit
-from .db import begin_write
-from .schema import FlagEvent, FlagRow, utcnow
+from engine.domain.errors import DiscretionReviewError
+from engine.store import audit
+from engine.store.db import begin_write
+from engine.store.schema import FlagEvent, FlagRow, utcnow
+from engine.store.scope import ACT, READ, NotFound, PermissionDenied, Scope
 
 STATUSES = ("open", "needs_info", "confirmed", "dismissed", "waived", "resolved", "cleared_by_data")
 STATUS_NAMES = {

@@ -22,19 +22,19 @@ import orjson
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from ..calendar import CalendarEntry, GovernmentCalendar
-from ..evaluate import evaluated_subjects, iter_partitions
-from ..flags import ROW_CONTENT_KEY, ROW_FLAG_ID, ROW_LINE, ROW_LINK, Link, evidence_text
-from ..flags import FlagRow as FlagLine  # a flag as the evaluation hands it over (not the stored row)
-from ..kb import ParameterResolver
-from ..resources import data_dir
-from ..rules import RuleCatalogue, default_catalogue
-from . import audit, province
-from .access import IMPORT, READ, Scope
-from .data import consistent_all
-from .db import EncodedJSON, WriteBehind, begin_write, bulk_insert, bulk_update, refresh_statistics
-from .review import expire_waivers
-from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunAgencyRuleStat, RunRuleStat, utcnow
+from engine.domain.calendar import CalendarEntry, GovernmentCalendar
+from engine.evaluation.flags import ROW_CONTENT_KEY, ROW_FLAG_ID, ROW_LINE, ROW_LINK, Link, evidence_text
+from engine.evaluation.flags import FlagRow as FlagLine  # a flag as the evaluation hands it over (not the stored row)
+from engine.evaluation.run import evaluated_subjects, iter_partitions
+from engine.kb.knowledge import ParameterResolver, government_calendar
+from engine.kb.resources import data_dir
+from engine.rules.catalogue import RuleCatalogue, default_catalogue
+from engine.store import audit, province
+from engine.store.data import consistent_all
+from engine.store.db import EncodedJSON, WriteBehind, begin_write, bulk_insert, bulk_update, refresh_statistics
+from engine.store.review import expire_waivers
+from engine.store.schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunAgencyRuleStat, RunRuleStat, utcnow
+from engine.store.scope import IMPORT, READ, Scope
 
 ProgressFn = Callable[[float, str], None]
 
@@ -128,7 +128,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         params = catalogue.kb.resolve_parameters(overrides or {}, base={n: v.value for n, v in stored.items()})
         days_off = province.calendar_in_force(session, scope)
         if calendar is None:  # the KB's calendar with the days off recorded in the app
-            calendar = GovernmentCalendar.from_kb(extra=days_off)
+            calendar = government_calendar(extra=days_off)
         last_import = session.scalar(select(DatasetImport.id).order_by(DatasetImport.id.desc()))
         # every value with its source; the dataset's agency/process rows are added once it is loaded
         recorded = _record(ParameterResolver(catalogue.kb, params, stored=stored), days_off)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import appdata
 import pandas as pd
 import streamlit as st
-
-import appdata
-from engine.kb import load_kb
-from engine.store.assessment import ITEM_STATUS_NAMES, ITEM_STATUSES, MAX_FILE
-from engine.store.analytics import fiscal_year
 from dates import INVALID, date_field
-from engine.errors import DiscretionReviewError
-from engine.store.review import StaleFlag
 from i18n import date, labelled, lang, pick, t, timestamp
 from messages import say
 from tables import show
+
+from engine.domain.calendar import fiscal_year
+from engine.domain.errors import DiscretionReviewError
+from engine.kb.knowledge import load_kb
+from engine.store.assessment import ITEM_STATUS_NAMES, ITEM_STATUSES, MAX_FILE
+from engine.store.review import StaleFlag
 
 user = st.session_state["auth.user"]
 scope = appdata.scope_of(user)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import altair as alt
+import appdata
 import pandas as pd
 import streamlit as st
-
-import appdata
-from engine.store.assessment import ASSESSMENT_STATUS_NAMES
 from i18n import date, labelled, pick, t
 from tables import show
+
+from engine.store.assessment import ASSESSMENT_STATUS_NAMES
 
 user = st.session_state["auth.user"]
 st.title(t("dash.title"))

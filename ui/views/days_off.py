@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import appdata
 import pandas as pd
 import streamlit as st
-
-import appdata
-from engine.calendar import fiscal_year
 from dates import date_field
-from engine.errors import UsageError
-from engine.store.access import PermissionDenied
 from i18n import date, lang, pick, t, timestamp
 from messages import say
 from tables import show
+
+from engine.domain.calendar import fiscal_year
+from engine.domain.errors import UsageError
+from engine.store.scope import PermissionDenied
 
 user = st.session_state["auth.user"]
 scope = appdata.scope_of(user)

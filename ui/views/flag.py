@@ -4,16 +4,15 @@ Its address is /flag?id=F…: shareable, and it opens after login."""
 
 from __future__ import annotations
 
-
+import appdata
 import pandas as pd
 import streamlit as st
-
-import appdata
-from engine.rules import describe_condition
-from engine.store.review import ACTION_NAMES, ACTIONS, STATUS_NAMES
 from i18n import date, lang, pick, t, timestamp
 from present import field_label, field_value, history_sentence, named
 from tables import show
+
+from engine.rules.catalogue import describe_condition
+from engine.store.review import ACTION_NAMES, ACTIONS, STATUS_NAMES
 from views.forms import action_form
 
 user = st.session_state["auth.user"]

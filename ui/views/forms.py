@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
-
 from dates import INVALID, date_field
-from engine.errors import DiscretionReviewError
-from engine.store.review import ACTION_NAMES, ACTIONS, StaleFlag
 from i18n import lang, pick, t
 from messages import say
+
+from engine.domain.errors import DiscretionReviewError
+from engine.store.review import ACTION_NAMES, ACTIONS, StaleFlag
 
 FIELD_LABEL = {"reason": "form.reason", "corrective_action": "form.corrective_action", "due_date": "form.due_date",
                "approver": "form.approver", "expires_on": "form.expires_on"}

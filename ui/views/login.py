@@ -1,11 +1,11 @@
 """Log in. A signed session cookie keeps the login across a refresh for a working day (auth.py)."""
 
-import streamlit as st
-
 import appdata
 import auth
-from engine.store.access import TooManyAttempts
+import streamlit as st
 from i18n import t
+
+from engine.store.access import TooManyAttempts
 
 st.title(t("app.title"))
 st.caption(t("app.subtitle"))

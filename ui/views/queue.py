@@ -6,15 +6,15 @@ from __future__ import annotations
 import hashlib
 import math
 
+import appdata
 import pandas as pd
 import streamlit as st
-
-import appdata
 from dates import INVALID, date_field
-from engine.store.review import ACTION_NAMES, STATUS_NAMES, STATUSES
 from i18n import date, labelled, lang, pick, t
 from present import named
 from tables import show
+
+from engine.store.review import ACTION_NAMES, STATUS_NAMES, STATUSES
 from views.forms import action_form
 
 PAGE_SIZE = 50

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import streamlit as st
-
 import appdata
+import streamlit as st
 from i18n import date, labelled, lang, t
 from present import named
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import altair as alt
+import appdata
 import pandas as pd
 import streamlit as st
-
-import appdata
 from dates import INVALID, date_field
-from engine.errors import DiscretionReviewError
-from engine.store.analytics import fiscal_months
-from engine.store.review import STATUS_NAMES
 from i18n import lang, pick, t
 from messages import say
 from present import field_value, named
 from tables import show
+
+from engine.domain.errors import DiscretionReviewError
+from engine.store.analytics import fiscal_months
+from engine.store.review import STATUS_NAMES
 
 user = st.session_state["auth.user"]
 scope = appdata.scope_of(user)

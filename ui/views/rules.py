@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import appdata
 import pandas as pd
 import streamlit as st
-
-import appdata
-from engine.rules import describe_condition
 from i18n import date, lang, pick, t
 from present import field_value
 from tables import show
+
+from engine.rules.catalogue import describe_condition
 
 kb, catalogue = appdata.kb(), appdata.catalogue()
 th = lang() == "th"

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import appdata
 import pandas as pd
 import streamlit as st
-
-import appdata
 from dates import INVALID, date_field
-from engine.errors import DiscretionReviewError
 from i18n import date, lang, pick, t, table_name, timestamp
 from messages import say
 from present import named
 from tables import show
+
+from engine.domain.errors import DiscretionReviewError
 
 RUN_STATUS = {"running": ("กำลังประมวลผล", "running"), "succeeded": ("สำเร็จ", "succeeded"),
               "failed": ("ไม่สำเร็จ", "failed")}

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import appdata
 import pandas as pd
 import streamlit as st
-
-import appdata
-from engine.errors import DiscretionReviewError
-from engine.store.access import ROLE_NAMES, ROLES
 from i18n import labelled, lang, pick, t, timestamp
 from messages import say
 from present import named
 from tables import show
+
+from engine.domain.errors import DiscretionReviewError
+from engine.store.scope import ROLE_NAMES, ROLES
 
 user = st.session_state["auth.user"]
 st.title(t("users.title"))

@@ -4,11 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-25 21:18:38.854994
 """
+import sqlalchemy as sa
 from alembic import op
 
 from engine.store.migrations import append_only
-import sqlalchemy as sa
-
 
 revision = '0001'
 down_revision = None

@@ -4,11 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 21:42:10.333769
 """
+import sqlalchemy as sa
 from alembic import op
 
 from engine.store.migrations import append_only
-import sqlalchemy as sa
-
 
 revision = '0002'
 down_revision = '0001'

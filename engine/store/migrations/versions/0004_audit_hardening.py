@@ -11,8 +11,8 @@ Revises: 0003
   PostgreSQL ``TRUNCATE``.
 * ``users.sessions_valid_after``: login sessions begun before it are over.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from engine.store.migrations import append_only
 

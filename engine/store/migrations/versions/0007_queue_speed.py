@@ -11,8 +11,8 @@ disagree with it, and nothing that writes flags has to remember it. Two indexes 
 sort exactly, one for every agency and one per agency (a supervisor's queue); status is
 carried in both so the usual status filter is answered from the index.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'

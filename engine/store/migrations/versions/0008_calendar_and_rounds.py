@@ -10,8 +10,8 @@ Revises: 0005
 * ``run_agency_rule_stats``: per run, agency and rule, the subjects evaluated (the
   self-assessment's "not assessed — no data").
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from engine.store.migrations import append_only
 

@@ -18,8 +18,8 @@ Revises: 0008
   index entry written). 170,000 flags: 6.8 s with full pages, 1.6 s so. Pages written before
   this migration stay full until the table is rewritten (``VACUUM FULL flags``).
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0009'
 down_revision = '0008'

@@ -32,9 +32,9 @@ from typing import Any
 
 import orjson
 
-from .errors import EvaluationError
-from .facts import KINDS, Fact, attribute_names
-from .rules import Rule
+from engine.domain.errors import EvaluationError
+from engine.rules.catalogue import Rule
+from engine.rules.facts import KINDS, Fact, attribute_names
 
 CHUNK = 1000
 _SID = "p"

@@ -9,14 +9,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ..demo import generate
-from ..loader import load_dataset
-from .access import SYSTEM, add_user
-from .data import import_dataset
-from .db import database_url, session_factory, transaction, upgrade
-from .province import open_round
-from .runs import run_evaluation
-from .schema import FlagRow, User
+from engine.demo.generate import generate
+from engine.ingest.loader import load_dataset
+from engine.store.access import add_user
+from engine.store.data import import_dataset
+from engine.store.db import database_url, session_factory, transaction, upgrade
+from engine.store.province import open_round
+from engine.store.runs import run_evaluation
+from engine.store.schema import FlagRow, User
+from engine.store.scope import SYSTEM
 
 DEMO_PASSWORD = "demo-2562"
 # username, role, agency, display name

@@ -14,7 +14,7 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 from fpdf.line_break import TextLine
 
-from .thai import with_digits, word_break_offsets
+from engine.domain.thai import with_digits, word_break_offsets
 
 # fpdf2 breaks a line at a zero-width space (one of its breaking spaces); it is put between Thai
 # words before layout and taken out again before the text is shaped and written, so the PDF's

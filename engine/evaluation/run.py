@@ -29,15 +29,15 @@ from itertools import count, islice
 from operator import itemgetter
 from typing import Any
 
-from . import durable
-from .calendar import GovernmentCalendar
-from .errors import EvaluationError
-from .facts import Index, Part, ascending, part_facts, plan_parts
-from .flags import ROW_LINE, Flag, FlagRenderer, FlagRow, row_sort_key
-from .gcpause import paused_gc
-from .kb import KnowledgeBase, ParamValue
-from .models import Dataset
-from .rules import Rule, RuleCatalogue, default_catalogue, matcher
+from engine.domain.calendar import GovernmentCalendar
+from engine.domain.errors import EvaluationError
+from engine.domain.models import Dataset
+from engine.evaluation.flags import ROW_LINE, Flag, FlagRenderer, FlagRow, row_sort_key
+from engine.gcpause import paused_gc
+from engine.kb.knowledge import KnowledgeBase, ParamValue
+from engine.rules import durable
+from engine.rules.catalogue import Rule, RuleCatalogue, default_catalogue, matcher
+from engine.rules.facts import Index, Part, ascending, part_facts, plan_parts
 
 ProgressFn = Callable[[str, int], None]  # (agency_id, subjects evaluated)
 

@@ -8,18 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import string
-from dataclasses import asdict, dataclass
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
 import orjson
 
-from .facts import Fact
-from .kb import KnowledgeBase, ParamValue
-from .rules import Rule
-from .thai import format_date
+from engine.domain.thai import format_date
+from engine.kb.knowledge import KnowledgeBase, ParamValue
+from engine.rules.catalogue import Rule
+from engine.rules.facts import Fact
 
 
 @dataclass(frozen=True)

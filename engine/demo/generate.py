@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .calendar import days, deadline, fiscal_year
-from .kb import load_agencies
-from .thai import BE_OFFSET, to_thai_digits
+from engine.domain.calendar import days, fiscal_year
+from engine.domain.thai import BE_OFFSET, to_thai_digits
+from engine.kb.knowledge import default_calendar, load_agencies
 
 # (name, discretionary, public_service, standard_days, day_basis, it_system)
 _PROCESSES: dict[str, list[tuple[str, bool, bool, int | None, str, str | None]]] = {
@@ -321,7 +321,7 @@ def _process_outcomes(w: _Writer, processes: list[dict[str, Any]], as_of: dt.dat
         if p["_sample_short"]:
             # no decision of a short process is reviewed: the share is 0 once the window has one
             window = [d for d, oid in mine if sup[oid] is not None and days(d, as_of) <= SAMPLE_WINDOW
-                      and as_of > deadline(d, p["_review_days"], "working")]
+                      and as_of > default_calendar().deadline(d, p["_review_days"], "working")]
             if window:
                 w.expect("1.1-review-sample-short", "process", p["process_id"], "medium")
 
@@ -377,7 +377,7 @@ def _notices(w: _Writer, rng: random.Random, limit: dt.date, end: dt.date, misse
     p = limit
     stop_after = rng.randint(0, 3) if missed else -1
     while True:
-        due = deadline(p, NOTICE_EVERY, "calendar")
+        due = default_calendar().deadline(p, NOTICE_EVERY, "calendar")
         if due >= end:
             return out, False
         if len(out) == stop_after:
@@ -405,7 +405,7 @@ def _case(w: _Writer, rng: random.Random, p: dict[str, Any], oid: str, sup: dict
         return complete or received
 
     def limit() -> dt.date:
-        return deadline(start(), sd, basis)
+        return default_calendar().deadline(start(), sd, basis)
 
     if pending:
         if overdue:
@@ -448,7 +448,7 @@ def _case(w: _Writer, rng: random.Random, p: dict[str, Any], oid: str, sup: dict
     supervised = boss is not None
     if decided is not None:
         row["outcome"] = rng.choice(["approved", "approved", "approved", "denied", "partial"])
-        review_due = deadline(decided, p["_review_days"], "working")
+        review_due = default_calendar().deadline(decided, p["_review_days"], "working")
         sampled = p["review_sample_percent"] is not None
         if not supervised or (sampled and p["_sample_short"]):
             pass  # the head's own decision, or a sampled process that reviews none: no review at all
@@ -505,7 +505,7 @@ def _case(w: _Writer, rng: random.Random, p: dict[str, Any], oid: str, sup: dict
                 expect("1.3-report-outside-chain")
             elif sup[boss] is not None and rng.random() < RATES["report_skip_level"]:
                 to = sup[boss]  # skipping a level stays in the chain
-            due = deadline(reported, 30, "calendar")
+            due = default_calendar().deadline(reported, 30, "calendar")
             investigated: dt.date | None = reported + dt.timedelta(days=rng.randint(1, 30))
             if rng.random() < RATES["uninvestigated"] and as_of > due:
                 investigated = rng.choice([None, due + dt.timedelta(days=rng.randint(1, 30))])

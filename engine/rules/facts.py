@@ -30,9 +30,9 @@ from itertools import islice
 from operator import attrgetter, le
 from typing import Any
 
-from .calendar import GovernmentCalendar, add_years, days, fiscal_year
-from .kb import ParameterResolver, ParamValue
-from .models import Case, Dataset, DelayNotice, Escalation, Officer, Process
+from engine.domain.calendar import GovernmentCalendar, add_years, days, fiscal_year
+from engine.domain.models import Case, Dataset, DelayNotice, Escalation, Officer, Process
+from engine.kb.knowledge import ParameterResolver, ParamValue
 
 Fact = dict[str, Any]
 
@@ -180,8 +180,7 @@ class Index:
     def build(cls, ds: Dataset, params: dict[str, Any] | None = None, calendar: GovernmentCalendar | None = None,
               corrective: dict[str, tuple[int, dt.date]] | None = None,
               stored: dict[str, ParamValue] | None = None) -> Index:
-        from .calendar import default_calendar
-        from .kb import load_kb
+        from engine.kb.knowledge import default_calendar, load_kb
 
         kb = load_kb()
         processes = {p.process_id: p for p in ds.processes}

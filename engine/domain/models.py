@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from .thai import check_date_range, parse_bool, parse_date, parse_int, to_arabic_digits
+from engine.domain.thai import check_date_range, parse_bool, parse_date, parse_int, to_arabic_digits
 
 _URL = re.compile(r"(https?://)?[^\s/$.?#][^\s]*\.[^\s]+", re.IGNORECASE)
 _date_cache: dict[str, dt.date] = {}

@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .output import safe_cell
+from engine.outputs.flagfile import safe_cell
 
 
 def _cell(value: Any) -> Any:

@@ -10,17 +10,17 @@ import codecs
 import csv
 import datetime as dt
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
 from array import array
+from collections.abc import Callable, Collection, Iterator, Mapping
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import InputError, InputProblem, did_you_mean
-from .gcpause import paused_gc
-from .models import TABLE_BY_NAME, TABLES, Dataset, Table
+from engine.domain.errors import InputError, InputProblem, did_you_mean
+from engine.domain.models import TABLE_BY_NAME, TABLES, Dataset, Table
+from engine.gcpause import paused_gc
 
 RawRow = tuple[int, list[Any]]  # (data row number, cells)
 ProgressFn = Callable[[str, int], None]
@@ -103,7 +103,7 @@ def _read_columnar(folder: Path, table: Table, out: _Collector, ds: Dataset) -> 
     file = folder / f"{table.name}.csv"
     if file.stat().st_size < _COLUMNAR_FROM_BYTES:
         return None
-    from .columnar import read_csv_table, release_memory
+    from engine.ingest.columnar import read_csv_table, release_memory
 
     if release_memory not in out.closers:  # once, when every file has been read
         out.closers.append(release_memory)
@@ -653,7 +653,7 @@ def _check_parameters(ds: Dataset, label: str, out: _Collector) -> None:
     """``parameters`` rows: a known, overridable name, a value of its type, the agency's own process."""
     if not ds.parameters:
         return
-    from .kb import load_kb
+    from engine.kb.knowledge import load_kb
 
     known = load_kb().parameters
     agency_of = {p.process_id: p.agency_id for p in ds.processes}

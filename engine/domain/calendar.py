@@ -15,7 +15,6 @@ import importlib.util
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -113,13 +112,6 @@ class GovernmentCalendar:
         self._counts: list[int] = []  # _counts[i] = working days in (origin, origin + i]
         self._deadlines: dict[tuple[dt.date, int, str], dt.date] = {}  # a dataset repeats a few thousand
 
-    @classmethod
-    def from_kb(cls, folder: Path | None = None, extra: Iterable[CalendarEntry] = ()) -> GovernmentCalendar:
-        """The calendar of ``kb/calendar.yaml`` plus ``extra`` entries (e.g. from the store)."""
-        from .kb import load_calendar_entries
-
-        return cls([*load_calendar_entries(folder), *extra])
-
     def _library_names(self, day: dt.date) -> list[str]:
         names = self._en.get(day)
         return [n for n in names.split("; ") if n != LABOUR_DAY_EN] if names else []
@@ -215,27 +207,3 @@ class GovernmentCalendar:
                 out = self.next_working_day(a + dt.timedelta(days=n))
             self._deadlines[key] = out
         return out
-
-
-@lru_cache(maxsize=1)
-def default_calendar() -> GovernmentCalendar:
-    """The government calendar of the installed knowledge base, with no run-time entries."""
-    return GovernmentCalendar.from_kb()
-
-
-def is_working_day(day: dt.date) -> bool:
-    return default_calendar().is_working_day(day)
-
-
-def holiday_name(day: dt.date, lang: str = "en") -> str | None:
-    return default_calendar().holiday_name(day, lang)
-
-
-def elapsed(a: dt.date, b: dt.date, basis: str) -> int:
-    """SPEC §3 ``elapsed(a, b, basis)`` on the default government calendar."""
-    return default_calendar().elapsed(a, b, basis)
-
-
-def deadline(a: dt.date, n: int, basis: str) -> dt.date:
-    """SPEC §3 ``deadline(a, n, basis)`` on the default government calendar."""
-    return default_calendar().deadline(a, n, basis)

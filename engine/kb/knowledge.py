@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -10,10 +11,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .errors import DefinitionError, UsageError, did_you_mean
-from .resources import data_dir
-from .thai import parse_date, parse_int
-from .yamlfile import LocatedYaml
+from engine.domain.calendar import CalendarEntry, GovernmentCalendar
+from engine.domain.errors import DefinitionError, UsageError, did_you_mean
+from engine.domain.thai import parse_date, parse_int
+from engine.kb.resources import data_dir
+from engine.kb.yamlfile import LocatedYaml
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -291,10 +293,20 @@ def load_kb(folder: Path | None = None) -> KnowledgeBase:
 @lru_cache(maxsize=4)
 def load_calendar_entries(folder: Path | None = None) -> tuple[Any, ...]:
     """The dated corrections of the government calendar in ``kb/calendar.yaml``."""
-    from .calendar import CalendarEntry
-
     entries = _load(CalendarFile, (folder or data_dir("kb")) / "calendar.yaml").entries
     return tuple(CalendarEntry(e.date, e.kind, e.name_th, e.name_en, e.source) for e in entries)
+
+
+def government_calendar(folder: Path | None = None, extra: Iterable[CalendarEntry] = ()) -> GovernmentCalendar:
+    """The government calendar of ``kb/calendar.yaml`` plus ``extra`` entries (e.g. the days off
+    an administrator recorded in the store, which come last and so win for their date)."""
+    return GovernmentCalendar([*load_calendar_entries(folder), *extra])
+
+
+@lru_cache(maxsize=1)
+def default_calendar() -> GovernmentCalendar:
+    """The government calendar of the installed knowledge base, with no run-time entries."""
+    return government_calendar()
 
 
 @lru_cache(maxsize=4)

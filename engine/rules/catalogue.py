@@ -8,18 +8,18 @@ fact vocabulary (``engine/facts.py``), each ``$name`` a parameter of the knowled
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import DefinitionError, DefinitionProblem, did_you_mean
-from .facts import attribute_names
-from .kb import KnowledgeBase, load_kb
-from .resources import data_dir
-from .yamlfile import LocatedYaml
+from engine.domain.errors import DefinitionError, DefinitionProblem, did_you_mean
+from engine.kb.knowledge import KnowledgeBase, load_kb
+from engine.kb.resources import data_dir
+from engine.kb.yamlfile import LocatedYaml
+from engine.rules.facts import attribute_names
 
 SUBJECTS = ("case", "process", "officer", "agency")
 OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "exists")
@@ -105,7 +105,7 @@ class RuleCatalogue:
             return self
         unknown = [r for r in rule_ids if r not in self.by_id]
         if unknown:
-            from .errors import UsageError
+            from engine.domain.errors import UsageError
             raise UsageError(f"unknown rule '{unknown[0]}'{did_you_mean(unknown[0], self.by_id)}")
         return RuleCatalogue([self.by_id[r] for r in rule_ids], self.kb)
 
@@ -238,8 +238,8 @@ def _compound(cond: dict[str, Any]) -> bool:
 
 def describe_condition(cond: dict[str, Any], lang: str, params: dict[str, Any]) -> str:
     """A rule's condition in words, for people (Thai or English)."""
-    from .facts import LABELS_TH
-    from .thai import format_date
+    from engine.domain.thai import format_date
+    from engine.rules.facts import LABELS_TH
 
     (key, value), = cond.items()
     if key in ("all", "any"):

@@ -2,7 +2,7 @@
 
 The app serves everybody from one process: a file that needs gigabytes to read (a crafted
 workbook the size checks let through, or simply too big for the machine) must cost an upload
-its answer, not the app. The child is a fresh interpreter (``python -m engine.safe_load``):
+its answer, not the app. The child is a fresh interpreter (``python -m engine.ingest.isolated``):
 not a fork of the app's threads, and not multiprocessing's spawn, which would re-run the
 Streamlit page that is the app's ``__main__``. It limits its own address space
 (``RLIMIT_AS``) to what the reader takes plus a budget, and sends the dataset back pickled.
@@ -18,8 +18,8 @@ import sys
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from .errors import InputError, InputProblem
-from .models import Dataset
+from engine.domain.errors import InputError, InputProblem
+from engine.domain.models import Dataset
 
 UPLOAD_MEMORY_MB = int(os.environ.get("DISCRETION_UPLOAD_MEMORY_MB", "2048"))
 _EXIT_MEMORY = 75
@@ -34,7 +34,7 @@ def load_dataset_isolated(path: str | Path, memory_mb: int = UPLOAD_MEMORY_MB,
     path = Path(path)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH"))
                                                        if p)}
-    child = subprocess.run([sys.executable, "-m", "engine.safe_load", str(path), str(memory_mb << 20)],
+    child = subprocess.run([sys.executable, "-m", "engine.ingest.isolated", str(path), str(memory_mb << 20)],
                            input=json.dumps({k: sorted(v) for k, v in (known_ids or {}).items()}).encode(),
                            capture_output=True, env=env, check=False)
     if child.returncode == 0:
@@ -67,7 +67,7 @@ def _limit_memory(budget: int) -> None:
     import charset_normalizer  # noqa: F401
     import openpyxl  # noqa: F401
 
-    from . import loader  # noqa: F401
+    from engine.ingest import loader  # noqa: F401
 
     limit = _address_space() + budget
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -75,7 +75,7 @@ def _limit_memory(budget: int) -> None:
 
 
 def _child(path: str, budget: int) -> int:
-    from .loader import load_dataset
+    from engine.ingest.loader import load_dataset
 
     _limit_memory(budget)
     try:

@@ -19,7 +19,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from .models import Table
+from engine.domain.models import Table
 
 # a well-formed quoted value: opened at the start of a field, closed at its end, quotes inside doubled
 _QUOTED = re.compile(rb'(?:^|(?<=[,\r\n]))"(?:[^"]|"")*"(?=[,\r\n]|$)', re.DOTALL)

@@ -8,8 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .errors import DefinitionError, DefinitionProblem
-
+from engine.domain.errors import DefinitionError, DefinitionProblem
 
 # libyaml's parser when PyYAML was built with it (its wheels are), else PyYAML's own: the same
 # nodes and marks, parsed in C (the knowledge base and rules were 0.05 s of every command)
