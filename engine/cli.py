@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("rules", help="list the rule catalogue with the measures' text")
     r.add_argument("--lang", choices=["th", "en"], default="th")
     r.add_argument("--format", choices=["text", "json"], default="text")
+    r.add_argument("--explain", metavar="RULE_ID", help="one rule's condition, each term with its definition")
+    r.add_argument("--schema", action="store_true", help="the JSON Schema of a rule file (rules/schema.json)")
 
     d = sub.add_parser("demo-data", help="write a realistic demo dataset with its truth file")
     d.add_argument("out", type=Path)
@@ -232,6 +234,17 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
     cat = default_catalogue()
     kb = cat.kb
+    if args.schema:
+        from engine.rules.catalogue import rule_file_schema
+
+        print(json.dumps(rule_file_schema(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if args.explain:
+        from engine.rules.catalogue import explain
+
+        rule = cat.select([args.explain]).rules[0]  # an unknown id: a usage error with "did you mean"
+        print(explain(rule, kb, args.lang))
+        return EXIT_OK
     if args.format == "json":
         out = [{**r.model_dump(exclude={"source", "when", "severity_when"}), "condition": r.when,
                 "measure_text_th": kb.measure(r.measure).text_th, "measure_text_en": kb.measure(r.measure).text_en,

@@ -160,21 +160,21 @@ def both_csv_readers(request, monkeypatch):
     return request.param
 
 
-def crash_durable_on(agency_id: str, monkeypatch) -> None:
-    """Make the rules engine crash (a segmentation fault, as a native bug in its C core would)
-    on any batch of facts of ``agency_id``."""
+def crash_evaluation_on(agency_id: str, monkeypatch) -> None:
+    """Make the evaluation crash (a segmentation fault, as a native bug in the rules engine's C
+    core would) in every part of ``agency_id``, in the worker process that evaluates it."""
     import ctypes
 
-    from engine.rules import durable
+    from engine.evaluation import run
 
-    real = durable._run_batch
+    real = run.part_subjects
 
-    def crashing(dre, handle, compiled, batch, payload):
-        if any(f["_agency"] == agency_id for f in batch):
+    def crashing(context, part):
+        if part[0] == agency_id:
             ctypes.string_at(0)
-        return real(dre, handle, compiled, batch, payload)
+        return real(context, part)
 
-    monkeypatch.setattr(durable, "_run_batch", crashing)
+    monkeypatch.setattr(run, "part_subjects", crashing)
 
 
 def live_threads(*names: str) -> list[str]:

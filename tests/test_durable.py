@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import crash_durable_on
+from conftest import crash_evaluation_on
 
 from engine.domain.errors import EvaluationError
 from engine.evaluation.run import evaluate
@@ -30,14 +30,18 @@ def test_compiled_conditions_use_neq_and_guard_optional_attributes():
         rotation["all"][0]["m"]["$and"][1]["$and"]
 
 
-def test_a_fact_that_is_not_a_number_is_refused():
-    with pytest.raises(EvaluationError, match="only numbers and true/false reach the rules engine"):
-        durable._engine_fact({"_type": "case", "_id": "C1", "decided": "yes"}, 0, {"case": ["decided"]})
+def test_a_term_that_is_not_a_number_is_refused():
+    catalogue = default_catalogue()
+    compiled = durable.compile_rules(catalogue, catalogue.kb.defaults())
+    names = compiled.attributes["case"]
+    key = ("case", *("yes" if n == "decided" else False for n in names))
+    with pytest.raises(EvaluationError, match="the case term decided is 'yes'; only numbers and true/false reach"):
+        durable.decide(compiled, [key])
 
 
 def test_a_native_crash_is_pinned_to_its_agency_and_the_caller_survives(dataset_dir, monkeypatch):
     ds = load_dataset(dataset_dir({"agencies": [{"agency_id": "B2", "name": "อีกหน่วยงาน", "serves_public": "true"}]}))
-    crash_durable_on("B2", monkeypatch)
+    crash_evaluation_on("B2", monkeypatch)
     with pytest.raises(EvaluationError) as info:
         evaluate(ds, dt.date(2024, 4, 20), jobs=2)
     assert "crashed with signal SIGSEGV while evaluating agency 'B2'" in str(info.value)
@@ -49,9 +53,8 @@ def test_after_a_contained_crash_the_next_evaluation_is_complete(dataset_dir, mo
     as_of = dt.date(2020, 1, 15)  # B2 has not reported the round-2562 acknowledgement: a flag in each agency
     expected = {f.flag_id for f in evaluate(ds, as_of, jobs=1).flags}
     assert {f.agency_id for f in evaluate(ds, as_of, jobs=1).flags} == {"A1", "B2"}
-    real = durable._run_batch
-    crash_durable_on("A1", monkeypatch)
-    with pytest.raises(EvaluationError, match="agency 'A1'"):
-        evaluate(ds, as_of, jobs=2)
-    monkeypatch.setattr(durable, "_run_batch", real)
+    with monkeypatch.context() as crashing:
+        crash_evaluation_on("A1", crashing)
+        with pytest.raises(EvaluationError, match="agency 'A1'"):
+            evaluate(ds, as_of, jobs=2)
     assert {f.flag_id for f in evaluate(ds, as_of, jobs=2).flags} == expected

@@ -1,5 +1,5 @@
-"""The fast paths of issue 10 give what the plain ones give: the columnar CSV reader, durable-rules
-asked once per distinct fact, parts by case slice, flags put together from pre-encoded pieces."""
+"""The fast paths give what the plain ones give: the columnar CSV reader, durable-rules asked once
+per distinct subject, parts by case slice, waves of workers, messages joined from clean pieces."""
 
 from __future__ import annotations
 
@@ -13,20 +13,21 @@ from pathlib import Path
 import orjson
 import pytest
 
-import engine.evaluation.run
 import engine.ingest.loader
 from engine.cli import main
 from engine.demo.generate import generate
 from engine.domain.errors import InputError
 from engine.domain.models import TABLE_BY_NAME, TABLES
-from engine.evaluation import flags
-from engine.evaluation.flags import Flag, FlagRenderer, evidence_text, make_flag_id
-from engine.evaluation.run import evaluate
+from engine.evaluation import workers
+from engine.evaluation.flags import Flag, evidence_text, make_flag_id
+from engine.evaluation.render import FlagRenderer, Template
+from engine.evaluation.run import evaluate, part_subjects, plan_parts
 from engine.ingest import columnar
 from engine.ingest.loader import load_dataset
 from engine.rules import durable
 from engine.rules.catalogue import default_catalogue
-from engine.rules.facts import Index, part_facts, plan_parts
+from engine.rules.context import RunContext
+from engine.rules.terms import SUBJECTS
 
 AS_OF = dt.date(2026, 11, 25)
 
@@ -149,45 +150,36 @@ def test_well_formed_quotes_spaces_and_thai_digits_read_as_the_row_reader_reads_
     assert models[1].case_id == "Q2" and models[2].applicant_id == "A1"
 
 
-def _facts(demo) -> tuple[object, list[dict]]:
+def _subjects(demo) -> tuple[durable.CompiledRules, list, list]:
+    """The demo's subjects at AS_OF with the terms the rules engine reads, and their engine keys."""
     folder, sets = demo
     catalogue = default_catalogue()
     params = catalogue.kb.resolve_parameters(sets)
-    ds = load_dataset(folder)
-    index = Index.build(ds, params)
-    facts = [f for part in plan_parts(index, 10**9) for f in part_facts(index, part, AS_OF)]
-    return durable.compile_rules(catalogue, params), facts
+    run = RunContext.build(load_dataset(folder), AS_OF, params)
+    compiled = durable.compile_rules(catalogue, params)
+    plans = {kind: SUBJECTS[kind].terms.plan(set(names)) for kind, names in compiled.attributes.items()}
+    subjects = [s for part in plan_parts(run, 10**9) for s in part_subjects(run, part)]
+    keys = [durable.engine_key(s.kind, s.compute(plans.get(s.kind, [])), compiled.attributes) for s in subjects]
+    return compiled, subjects, keys
 
 
-def test_asking_once_per_distinct_fact_gives_every_fact_the_answer_asking_each_gives(demo):
-    compiled, facts = _facts(demo)
-    keys, answers = durable.decide(compiled, facts)
-    each_keys, each = durable.decide(compiled, facts, distinct=False)
-    assert len(answers) < len(facts) / 5  # the point: far fewer questions than facts
+def test_asking_once_per_distinct_subject_gives_every_subject_the_answer_asking_each_gives(demo):
+    compiled, subjects, keys = _subjects(demo)
+    answers = durable.decide(compiled, keys)
+    each = durable.decide_each(compiled, [k for k in keys if k is not None])
+    assert len(answers) < len(subjects) / 5  # the point: far fewer questions than subjects
     fired = 0
-    for fact, key, own in zip(facts, keys, each_keys):
-        mine = set() if key is None else set(answers[key])
-        theirs = set() if own is None else set(each[own])
-        assert mine == theirs, fact["_id"]
-        fired += bool(mine)
+    for key, own in zip((k for k in keys if k is not None), each):
+        assert set(answers[key]) == set(own), key
+        fired += bool(own)
     assert fired > 300
     # answers carried over from an earlier call are not asked again, and stay right
-    first, rest = facts[: len(facts) // 2], facts[len(facts) // 2:]
-    _, known = durable.decide(compiled, first)
-    asked: list[int] = []
-    real = durable._run_batch
-
-    def counting(dre, handle, compiled_, batch, payload):
-        asked.append(len(batch))
-        return real(dre, handle, compiled_, batch, payload)
-
-    durable._run_batch = counting
-    try:
-        rest_keys, carried = durable.decide(compiled, rest, known=dict(known))
-    finally:
-        durable._run_batch = real
-    assert sum(asked) == len({k for k in rest_keys if k is not None} - set(known))
-    assert all(carried[k] == answers[k] for k in rest_keys if k is not None)
+    first, rest = keys[: len(keys) // 2], keys[len(keys) // 2:]
+    known = durable.decide(compiled, first)
+    before = dict(known)
+    carried = durable.decide(compiled, rest, known=dict(known))
+    new = {k for k in rest if k is not None} - set(before)
+    assert set(carried) == set(before) | new and all(carried[k] == answers[k] for k in carried)
 
 
 def test_small_case_slices_give_the_same_flags_in_the_same_order(demo, monkeypatch):
@@ -195,7 +187,7 @@ def test_small_case_slices_give_the_same_flags_in_the_same_order(demo, monkeypat
     ds = load_dataset(folder)
     params = default_catalogue().kb.resolve_parameters(sets)
     whole = evaluate(ds, AS_OF, params, jobs=2)
-    monkeypatch.setattr(engine.evaluation.run, "slice_size", lambda cases, jobs: 7)
+    monkeypatch.setattr(workers, "slice_size", lambda cases, jobs: 7)
     sliced = evaluate(ds, AS_OF, params, jobs=2)
     assert [f.to_dict() for f in sliced.flags] == [f.to_dict() for f in whole.flags]
     assert sliced.stats == whole.stats
@@ -224,7 +216,7 @@ def test_check_gets_each_parts_lines_through_a_file_in_the_order_evaluate_gives(
         assert whole == sorted(whole, key=lambda f: (rank[f["agency_id"]], f["measure"], f["rule_id"], f["subject_type"],
                                                      f["subject_id"], f["evidence"].get("applicant") or ""))
         with monkeypatch.context() as small:
-            small.setattr(engine.evaluation.run, "slice_size", lambda cases, jobs: 7)
+            small.setattr(workers, "slice_size", lambda cases, jobs: 7)
             out = tmp_path / f"{data.name}.jsonl"
             code = main(["check", str(data), "--as-of", AS_OF.isoformat(), "--no-progress", "--output", str(out),
                          *(a for s in sets for a in ("--set", s))])
@@ -234,18 +226,24 @@ def test_check_gets_each_parts_lines_through_a_file_in_the_order_evaluate_gives(
         assert len(whole) > 300
 
 
-def test_a_flag_row_is_the_flag_as_one_line_of_json(demo):
-    compiled, facts = _facts(demo)
-    keys, answers = durable.decide(compiled, facts)
+def _flagged(demo) -> list:
+    """(rule, severity, subject) of every flag of the demo data."""
+    compiled, subjects, keys = _subjects(demo)
+    answers = durable.decide(compiled, keys)
+    catalogue = default_catalogue()
+    return [(catalogue.by_id[a.rule_id], a.severity, s) for s, k in zip(subjects, keys) if k is not None
+            for a in answers[k]]
+
+
+def test_a_flag_line_is_the_flag_as_one_line_of_json(demo):
     catalogue = default_catalogue()
     renderer = FlagRenderer(catalogue.kb, AS_OF)
-    rows = [renderer.row(catalogue.by_id[a.rule_id], a.severity, f)
-            for f, k in zip(facts, keys) if k is not None for a in answers[k]]
-    assert len({r[2] for r in rows}) >= 15  # flags of many rules, of every subject type
-    assert {r[3] for r in rows} == {"case", "process", "officer", "agency"}
-    for agency, measure, rule_id, subject_type, subject_id, applicant, severity, flag_id, line in rows:
+    lines = [renderer.writer(rule)(subject, severity) for rule, severity, subject in _flagged(demo)]
+    assert len({r[2] for r in lines}) >= 15  # flags of many rules, of every subject type
+    assert {r[3] for r in lines} == {"case", "process", "officer", "agency"}
+    for agency, measure, rule_id, subject_type, subject_id, applicant, severity, flag_id, line in lines:
         assert line.endswith(b"\n") and line.count(b"\n") == 1
-        flag = Flag.from_row((agency, measure, rule_id, subject_type, subject_id, applicant, severity, flag_id, line))
+        flag = Flag.from_line((agency, measure, rule_id, subject_type, subject_id, applicant, severity, flag_id, line))
         assert flag.flag_id == flag_id == make_flag_id(rule_id, subject_type, subject_id, applicant or None)
         assert orjson.loads(evidence_text(line)) == flag.evidence
         assert json.loads(line) == dataclasses.asdict(flag) == orjson.loads(line)
@@ -259,48 +257,53 @@ def test_a_flag_row_is_the_flag_as_one_line_of_json(demo):
 
 
 _AWKWARD = ["", " ", "  two  spaces  ", "line\nbreak", 'say "no"', "back\\slash", "tab\there", "bell\x07",
-            "ends with dots...", "ก  ข\u3000ค", "\u2028", "x", "5"]
+            "ends with dots...", "ก  ข\u3000ค", "\u2028", "x", "5", "\xa0nbsp"]
 
 
-def test_compiled_message_writers_word_every_flag_as_the_reference_wording_does(demo):
-    """Every flag of the demo data, and the same facts with awkward texts in every detail a
-    message quotes (empty, padded, line breaks, quotes, control characters, trailing dots):
-    the line is the same byte for byte whether its messages are worded by the rule's compiled
-    writer or by the reference ``_Message.render`` with normalisation and escaping."""
-    compiled, facts = _facts(demo)
-    keys, answers = durable.decide(compiled, facts)
+def test_messages_joined_from_clean_texts_read_as_the_templates_render_them(demo):
+    """Every flag of the demo data, and the same subjects with awkward texts in every term a
+    message quotes (empty, padded, line breaks, quotes, control characters, trailing dots): each
+    message is its template rendered with the values and its runs of white space made one
+    space (``Template.render``), then the limits and the citation the rule's flags share."""
     catalogue = default_catalogue()
-    fast, reference = FlagRenderer(catalogue.kb, AS_OF), FlagRenderer(catalogue.kb, AS_OF, compiled=False)
-    flagged = [(catalogue.by_id[a.rule_id], a.severity, f) for f, k in zip(facts, keys) if k is not None
-               for a in answers[k]]
+    renderer = FlagRenderer(catalogue.kb, AS_OF)
+    flagged = _flagged(demo)
     assert len({rule.rule_id for rule, _, _ in flagged}) >= 15
-    for rule, severity, fact in flagged:
-        assert fast.row(rule, severity, dict(fact)) == reference.row(rule, severity, dict(fact)), rule.rule_id
+
+    def expected(rule, subject, lang: str) -> str:
+        template = Template(rule.message_th if lang == "th" else rule.message_en)
+        values = {n: {"measure": rule.measure, "rule_id": rule.rule_id}[n] if n in ("measure", "rule_id")
+                  else subject.value(n) for n in template.names}
+        text = template.render(values, lang)
+        return text if lang == "th" else text.rstrip(".")
+
+    suffixes: dict = {}
     tried = 0
-    for n, (rule, severity, fact) in enumerate(flagged[::3]):
-        texts = [k for k, v in fact.items() if k != "_type" and (
-            isinstance(v, str) or isinstance(v, list) and v and all(isinstance(x, str) for x in v))]
-        for k in texts:
+    for n, (rule, severity, subject) in enumerate(flagged):
+        flag = orjson.loads(renderer.writer(rule)(subject, severity)[8])
+        for lang in ("th", "en"):
+            message, head = flag[f"message_{lang}"], expected(rule, subject, lang)
+            assert message.startswith(head), (rule.rule_id, lang)
+            suffix = suffixes.setdefault((rule.rule_id, lang, id(subject.params)), message[len(head):])
+            assert message[len(head):] == suffix
+        if n % 3:
+            continue
+        quoted = [k for k in Template(rule.message_th).names + Template(rule.message_en).names
+                  if isinstance(subject.value(k), str) and k not in ("id", "agency")]
+        for k in quoted:
             text = _AWKWARD[(n + tried) % len(_AWKWARD)]
-            awkward = dict(fact, **{k: text if isinstance(fact[k], str) else [text, None][:1 + tried % 2]})
-            awkward.pop("__phrases", None), awkward.pop("__phrased", None)
+            saved = subject.__dict__[k]
+            subject.__dict__[k] = text
+            try:
+                flag = orjson.loads(renderer.writer(rule)(subject, severity)[8])
+                for lang in ("th", "en"):
+                    head = expected(rule, subject, lang)
+                    assert flag[f"message_{lang}"] == head + suffixes[(rule.rule_id, lang, id(subject.params))], \
+                        (rule.rule_id, k, text)
+            finally:
+                subject.__dict__[k] = saved
             tried += 1
-            assert fast.row(rule, severity, dict(awkward)) == reference.row(rule, severity, dict(awkward)), (rule, k)
-    assert tried > 1000
-
-
-def test_each_phrase_group_words_only_the_names_it_is_filed_under(demo):
-    """A flag's writer fills only the phrase groups its names need (``flags._PHRASE_GROUPS``):
-    a group that wrote a name filed under another would leave that name unworded."""
-    _, facts = _facts(demo)
-    written: set[str] = set()
-    for fact in facts:
-        for names, fill in flags._PHRASE_GROUPS.get(fact["_type"], ()):
-            out: dict = {}
-            fill(fact, out)
-            assert set(out) <= names, fill.__name__
-            written |= set(out)
-    assert written == flags.PHRASES
+    assert tried > 200
 
 
 def test_the_evidence_of_a_line_is_its_last_field_whatever_the_texts_before_hold():
@@ -314,21 +317,22 @@ def test_the_evidence_of_a_line_is_its_last_field_whatever_the_texts_before_hold
 def test_waves_hold_whole_agencies_in_order(demo, monkeypatch):
     folder, sets = demo
     params = default_catalogue().kb.resolve_parameters(sets)
-    index = Index.build(load_dataset(folder), params)  # columnar: cases made agency by agency
-    monkeypatch.setattr(engine.evaluation.run, "WAVE_RUN", 10)
-    assert index.agency_runs == len(index.agency_ids())
-    parts = plan_parts(index, 100)
-    cases = {agency: len(index.cases_by_id.get(agency, ())) for agency in index.agency_ids()}
-    assert engine.evaluation.run.waves(parts, index, size=sum(cases.values())) == [parts]  # under twice the size: one
-    groups = engine.evaluation.run.waves(parts, index, size=400)
+    run = RunContext.build(load_dataset(folder), AS_OF, params)  # columnar: cases made agency by agency
+    monkeypatch.setattr(workers, "WAVE_RUN", 10)
+    assert run.agency_runs == len(run.agency_ids())
+    parts = plan_parts(run, 100)
+    cases = {agency: len(run.cases_by_id.get(agency, ())) for agency in run.agency_ids()}
+    assert workers.waves(parts, cases, run.agency_runs, size=sum(cases.values())) == [parts]  # under twice: one
+    groups = workers.waves(parts, cases, run.agency_runs, size=400)
     assert len(groups) > 3 and [p for wave in groups for p in wave] == parts
     agencies = [{p[0] for p in wave} for wave in groups]
     assert sum(map(len, agencies)) == len(set().union(*agencies)) == len(cases)  # an agency in one wave only
     assert all(sum(cases[a] for a in held) >= 400 for held in agencies[:-1])
     # cases read row by row lie in file order, agencies interleaved: new workers would copy the same pages
-    interleaved = Index.build(_load(folder, False, monkeypatch), params)
+    interleaved = RunContext.build(_load(folder, False, monkeypatch), AS_OF, params)
     assert interleaved.agency_runs > len(interleaved.dataset.cases) / 3
-    assert engine.evaluation.run.waves(plan_parts(interleaved, 100), interleaved, size=400) == [plan_parts(interleaved, 100)]
+    parts = plan_parts(interleaved, 100)
+    assert workers.waves(parts, cases, interleaved.agency_runs, size=400) == [parts]
 
 
 def test_a_check_in_waves_of_fresh_workers_writes_what_one_wave_writes(demo, monkeypatch, tmp_path):
@@ -338,17 +342,17 @@ def test_a_check_in_waves_of_fresh_workers_writes_what_one_wave_writes(demo, mon
     folder, sets = demo
     args = ["check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress", *(a for s in sets for a in ("--set", s))]
     pools = []
-    real = engine.evaluation.run.ProcessPoolExecutor
+    real = workers.ProcessPoolExecutor
 
     def counted(*a, **k):
         pools.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(engine.evaluation.run, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", counted)
     one, many = tmp_path / "one.jsonl", tmp_path / "many.jsonl"
     assert main([*args, "--output", str(one)]) == 1 and len(pools) == 1
-    monkeypatch.setattr(engine.evaluation.run, "WAVE_CASES", 500)
-    monkeypatch.setattr(engine.evaluation.run, "WAVE_RUN", 10)
+    monkeypatch.setattr(workers, "WAVE_CASES", 500)
+    monkeypatch.setattr(workers, "WAVE_RUN", 10)
     assert main([*args, "--output", str(many)]) == 1 and len(pools) > 4
     assert many.read_bytes() == one.read_bytes() and len(one.read_bytes().splitlines()) > 300
     pools.clear()
@@ -372,13 +376,13 @@ def test_a_check_never_imports_pandas(demo, tmp_path):
 
 
 def test_a_crash_in_a_later_wave_is_pinned_to_its_agency_and_nothing_is_written(demo, monkeypatch, tmp_path, capsys):
-    from conftest import crash_durable_on
+    from conftest import crash_evaluation_on
 
     folder, sets = demo
     last = load_dataset(folder).agencies[-1].agency_id
-    crash_durable_on(last, monkeypatch)
-    monkeypatch.setattr(engine.evaluation.run, "WAVE_CASES", 500)
-    monkeypatch.setattr(engine.evaluation.run, "WAVE_RUN", 10)
+    crash_evaluation_on(last, monkeypatch)
+    monkeypatch.setattr(workers, "WAVE_CASES", 500)
+    monkeypatch.setattr(workers, "WAVE_RUN", 10)
     out = tmp_path / "flags.jsonl"
     code = main(["check", str(folder), "--as-of", AS_OF.isoformat(), "--no-progress", "--output", str(out),
                  *(a for s in sets for a in ("--set", s))])
@@ -390,28 +394,17 @@ def test_an_officers_latest_decision_does_not_depend_on_the_order_of_their_cases
     """Of several decisions on the latest day, the first by case id: the columnar reader makes
     cases agency by agency, the row reader in file order, and an officer may decide another
     agency's cases."""
-    from engine.rules.facts import decided_with_discretion, officer_fact
+    from engine.rules.terms.officer import OfficerFacts
 
     folder, sets = demo
-    index = Index.build(load_dataset(folder), default_catalogue().kb.resolve_parameters(sets))
-    officer, decided = next((o, d) for o in index.dataset.officers
-                            if len(d := decided_with_discretion(index, o.officer_id, AS_OF)) >= 3)
+    run = RunContext.build(load_dataset(folder), AS_OF, default_catalogue().kb.resolve_parameters(sets))
+    officer, decided = next((o, d) for o in run.dataset.officers
+                            if len(d := OfficerFacts(run, o).decided_discretionary) >= 3)
     day = max(c.decided_on for c in decided)
     tied = [dataclasses.replace(c, decided_on=day) for c in decided[:3]]
-    ids = {tuple(c.case_id for c in order): officer_fact(index, officer, order, AS_OF)["_last_case_id"]
-           for order in (tied, tied[::-1], tied[1:] + tied[:1])}
-    assert set(ids.values()) == {min(c.case_id for c in tied)}
-
-
-def test_a_value_is_worded_as_itself_never_as_an_equal_value_of_another_kind():
-    """Messages word None, yes/no and lists of texts and dates once per value; values equal to
-    one another but of other kinds (1 and True, 1 and 1.0, 0.0 and -0.0) each as themselves."""
-    pieces = flags._Pieces()
-    for first, then in (([1], [True]), ([True], [1]), ([1], [1.0]), (True, 1), (1, True), (0.0, -0.0),
-                        ([dt.date(2025, 1, 2)], ["2025-01-02"]), (None, [])):
-        for lang in ("th", "en"):
-            pieces.of_other(first, lang)
-            assert pieces.of_other(then, lang) == pieces.text(flags._shown(then, lang)), (first, then, lang)
-    held = len(pieces.others)
-    assert pieces.of_other(["ก", dt.date(2025, 1, 2)], "th") == pieces.of_other(["ก", dt.date(2025, 1, 2)], "th")
-    assert len(pieces.others) == held + 1  # worded once
+    latest = set()
+    for order in (tied, tied[::-1], tied[1:] + tied[:1]):
+        subject = OfficerFacts(run, officer)
+        subject.__dict__["decided_discretionary"] = order
+        latest.add(subject.last_case_id)
+    assert latest == {min(c.case_id for c in tied)}

@@ -141,8 +141,7 @@ def test_a_run_failing_after_its_first_agencies_were_written_keeps_nothing_of_it
     from sqlalchemy import func
 
     from engine.demo.generate import generate
-    from engine.evaluation import run as evaluate
-    from engine.evaluation.flags import ROW_FLAG_ID
+    from engine.evaluation.flags import LINE_FLAG_ID
     from engine.store import runs
     from engine.store.schema import EvaluationRun
 
@@ -167,7 +166,7 @@ def test_a_run_failing_after_its_first_agencies_were_written_keeps_nothing_of_it
     def failing_evaluation(*args, **kwargs):
         for agency_id, partition, kinds in real(*args, **kwargs):
             yield agency_id, partition, kinds
-            new.append(sum(r[ROW_FLAG_ID] not in known for r in partition))
+            new.append(sum(r[LINE_FLAG_ID] not in known for r in partition))
             if sum(new) >= 8 and fails == "the evaluation":
                 raise RuntimeError("a worker was lost")
     monkeypatch.setattr(runs, "iter_partitions", failing_evaluation)
@@ -192,7 +191,7 @@ def test_a_run_failing_after_its_first_agencies_were_written_keeps_nothing_of_it
         assert (run.status, run.error) == ("failed", "a worker was lost")
     assert live_threads("write-behind", "adbc-fetch") == [] and multiprocessing.active_children() == []
     # the evaluation was closed, not left paused for as long as its error is kept (here: failure)
-    assert evaluate._JOB is None and gc.get_freeze_count() == 0 and failure.traceback
+    assert gc.get_freeze_count() == 0 and failure.traceback
     monkeypatch.undo()
     run_evaluation(factory, SYSTEM, later)  # and the next run goes through
     flags, events = snapshot()

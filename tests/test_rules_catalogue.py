@@ -112,12 +112,12 @@ def test_unknown_placeholder_in_message(rules_copy):
 
 def test_every_condition_reads_in_thai_and_english():
     from engine.rules.catalogue import describe_condition
-    from engine.rules.facts import LABELS_TH, VOCABULARY
+    from engine.rules.terms import TERMS
 
     catalogue = load_rules()
     params = catalogue.kb.defaults()
-    attributes = {name.rstrip("?") for kind in VOCABULARY.values() for name in kind}
-    assert attributes <= set(LABELS_TH), sorted(attributes - set(LABELS_TH))
+    unlabelled = [t.name for terms in TERMS.values() for t in terms if t.condition and not t.label_th]
+    assert unlabelled == []
     unreviewed = catalogue.by_id["1.1-unreviewed"].when
     assert describe_condition(unreviewed, "th", params) == (
         "ผู้พิจารณามีผู้บังคับบัญชา: ใช่ และ ใช้ดุลพินิจ: ใช่ และ พิจารณาแล้ว: ใช่ และ ทบทวนแบบสุ่มตัวอย่าง: ไม่ใช่ และ "
@@ -162,3 +162,36 @@ def test_a_rule_applies_to_every_subject_it_can_flag():
         tests = rule.applies_to.get("all", [rule.applies_to])
         when = rule.when.get("all", [rule.when])
         assert all(t in when for t in tests), rule.rule_id
+
+
+def test_the_checked_in_json_schema_of_rule_files_is_the_models_and_every_rule_file_meets_it():
+    """``rules/schema.json`` (for editors) is generated from the pydantic model the loader uses:
+    regenerate it with ``discretion-review rules --schema > rules/schema.json``."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    from engine.kb.resources import data_dir
+    from engine.rules.catalogue import rule_file_schema
+
+    folder = data_dir("rules")
+    schema = json.loads((folder / "schema.json").read_text(encoding="utf-8"))
+    assert schema == rule_file_schema(), "rules/schema.json is stale: regenerate it"
+    for file in sorted(folder.glob("*.yaml")):
+        jsonschema.validate(yaml.safe_load(file.read_text(encoding="utf-8")), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"rules": [{"rule_id": "1.1-x", "measure": "1.1"}]}, schema)
+
+
+def test_explain_gives_each_term_of_a_rule_with_its_definition_and_file(capsys):
+    from engine.cli import main
+
+    assert main(["rules", "--explain", "1.3-unreported-deviation", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "terms tested (engine/rules/terms/case.py):" in out
+    assert "deviates — deviates: A case *deviates* when it is decided and its deviation is non-empty." in out
+    assert "escalation_deadline_passed — report deadline passed: deviates, and as_of > deadline(decided_on, " \
+           "escalation_within_days)." in out
+    assert "escalation_within_days = 7 (working;" in out
+    assert main(["rules", "--explain", "1.3-unreported"]) == 2

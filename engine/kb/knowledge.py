@@ -152,6 +152,7 @@ class ParameterResolver:
             target = self._process.setdefault(r.process_id, {}) if r.process_id else self._agency.setdefault(r.agency_id, {})
             target[r.name] = ParamValue(value, "process" if r.process_id else "agency", r.source, r.source)
         self._cache: dict[tuple[str, str | None], dict[str, ParamValue]] = {}
+        self._plain: dict[int, tuple[dict[str, ParamValue], dict[str, Any]]] = {}
 
     def values(self, agency_id: str, process_id: str | None = None) -> dict[str, ParamValue]:
         """Every parameter's value for the agency (and, when given, the process)."""
@@ -163,6 +164,13 @@ class ParameterResolver:
                 out.update(self._process.get(process_id, {}))
             self._cache[key] = out
         return out
+
+    def plain(self, params: dict[str, ParamValue]) -> dict[str, Any]:
+        """The values of a set of parameters (as ``values`` returns it) without their sources."""
+        hit = self._plain.get(id(params))
+        if hit is None or hit[0] is not params:  # the set is kept with its values, so its id stays its own
+            hit = self._plain[id(params)] = (params, {name: pv.value for name, pv in params.items()})
+        return hit[1]
 
     def record(self) -> dict[str, Any]:
         """What a run records: every run value with its source, and the dataset's overrides."""

@@ -1,8 +1,10 @@
-"""Rule definitions: ``rules/*.yaml`` loaded, checked against the KB and the fact vocabulary.
+"""Rule definitions: ``rules/*.yaml`` loaded, checked against the KB and the term registry.
 
-A rule's condition is data: ``all``/``any`` of attribute tests, each attribute from the
-fact vocabulary (``engine/facts.py``), each ``$name`` a parameter of the knowledge base.
-``engine/durable.py`` compiles conditions into durable-rules rulesets.
+A rule's condition is data: ``all``/``any`` of tests of its subject's terms (the conditions of
+``engine/rules/terms/<subject>.py``), each ``$name`` a parameter of the knowledge base; its
+messages and evidence name terms, parameters and the flag's own ``id``, ``agency``, ``as_of``,
+``measure`` and ``rule_id``. ``engine/rules/durable.py`` compiles conditions into durable-rules
+rulesets.
 """
 
 from __future__ import annotations
@@ -19,31 +21,13 @@ from engine.domain.errors import DefinitionError, DefinitionProblem, did_you_mea
 from engine.kb.knowledge import KnowledgeBase, load_kb
 from engine.kb.resources import data_dir
 from engine.kb.yamlfile import LocatedYaml
-from engine.rules.facts import attribute_names
+from engine.rules.terms import SUBJECTS, TERMS, label_th
 
-SUBJECTS = ("case", "process", "officer", "agency")
+SUBJECT_TYPES = ("case", "process", "officer", "agency")
+COMMON_NAMES = ("id", "agency", "as_of", "measure", "rule_id")  # what every flag can say of itself
 OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "exists")
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-
-# Names a message template may use besides fact attributes and parameters (see flags.py).
-TEMPLATE_NAMES: dict[str, set[str]] = {
-    "common": {"id", "as_of", "measure", "rule_id", "agency"},
-    "case": {"process_id", "process_name", "officer_id", "received_on", "complete_on", "start_on", "decided_on",
-             "reviewed_on", "reviewed_by", "deviation", "applicant_id", "it_system", "standard_days", "day_basis",
-             "elapsed", "outcome", "review_deadline", "escalation_deadline", "outside", "outside_th", "outside_en",
-             "late_investigations", "late_th", "late_en", "without_finding", "without_th", "without_en",
-             "ethics_acknowledged_on", "coi_th", "coi_en", "coi_permitted_by", "status_th", "status_en",
-             "basis_th", "basis_en", "chain", "limit_day", "missed_due", "notices", "notices_not_copied_ids"},
-    "process": {"name", "work_manual", "manual_reviewed_on", "citizen_manual_url", "it_system",
-                "published_th", "published_en", "manual_review_th", "manual_review_en", "latest_case_ids",
-                "sample_percent", "sample_size", "sample_reviewed"},
-    "officer": {"name", "in_position_since", "position", "last_case_id", "last_decided_on", "rotation_due_on"},
-    "officer_applicant": {"name", "applicant", "case_ids"},
-    "agency": {"name", "discretionary_processes", "staff", "last_analysis_on", "last_monitoring_on",
-               "first_reported_on_date", "reported_th", "reported_en", "round", "round_deadline", "oldest_due_date"},
-}
-
 
 class SeverityVariant(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -112,7 +96,7 @@ class RuleCatalogue:
 
 def _check_condition(cond: Any, kind: str, params: set[str], used: set[str], path: tuple[Any, ...],
                      doc: LocatedYaml, problems: list[DefinitionProblem]) -> None:
-    attrs = attribute_names(kind)
+    attrs = TERMS[kind].conditions()
     if not isinstance(cond, dict) or len(cond) != 1:
         problems.append(doc.problem(path, "a condition is a mapping with exactly one key: all, any or an attribute"))
         return
@@ -171,9 +155,10 @@ def _check_rule(rule: Rule, kb: KnowledgeBase, path: tuple[Any, ...], doc: Locat
     for name in sorted(used & params):
         if kb.parameters[name].overridable != "no" or kb.parameters[name].type != "int":
             # one compiled ruleset serves every subject: a value that differs per agency or
-            # process is compared in engine/facts.py instead
+            # process is compared in a term instead
             problems.append(doc.problem(path + ("when",), f"'${name}' may differ per agency or process "
-                                        "(or is not a number); compare it in engine/facts.py, not in a condition"))
+                                        "(or is not a number); compare it in a term (engine/rules/terms), not in a "
+                                        "condition"))
     undeclared = sorted(used - set(rule.parameters))
     if undeclared:
         problems.append(doc.problem(path + ("parameters",), f"condition uses undeclared parameter(s): {', '.join(undeclared)}"))
@@ -181,8 +166,7 @@ def _check_rule(rule: Rule, kb: KnowledgeBase, path: tuple[Any, ...], doc: Locat
     for ref in rule.legal_references:
         if ref not in refs:
             problems.append(doc.problem(path + ("legal_references",), f"unknown legal reference '{ref}'{did_you_mean(ref, refs)}"))
-    allowed = (TEMPLATE_NAMES["common"] | TEMPLATE_NAMES[rule.fact_kind] | set(attribute_names(rule.fact_kind))
-               | params)
+    allowed = set(COMMON_NAMES) | set(TERMS[rule.fact_kind].by_name) | set(SUBJECTS[rule.fact_kind].given) | params
     for field in ("message_th", "message_en"):
         for _, name, _, _ in string.Formatter().parse(getattr(rule, field)):
             if name is not None and name not in allowed:
@@ -239,14 +223,13 @@ def _compound(cond: dict[str, Any]) -> bool:
 def describe_condition(cond: dict[str, Any], lang: str, params: dict[str, Any]) -> str:
     """A rule's condition in words, for people (Thai or English)."""
     from engine.domain.thai import format_date
-    from engine.rules.facts import LABELS_TH
 
     (key, value), = cond.items()
     if key in ("all", "any"):
         joiner = {"all": (" และ ", " and "), "any": (" หรือ ", " or ")}[key][lang != "th"]
         return joiner.join(f"({describe_condition(c, lang, params)})" if _compound(c)
                            else describe_condition(c, lang, params) for c in value)
-    label = LABELS_TH.get(key, key) if lang == "th" else key.replace("_", " ")
+    label = label_th(key) if lang == "th" else key.replace("_", " ")
     tests = value if isinstance(value, dict) else {"eq": value}
     out = []
     for op, operand in tests.items():
@@ -306,3 +289,76 @@ def load_rules(folder: Path | None = None, kb: KnowledgeBase | None = None) -> R
 @lru_cache(maxsize=1)
 def default_catalogue() -> RuleCatalogue:
     return load_rules()
+
+
+class RuleFile(BaseModel):
+    """A file of ``rules/``: its rules."""
+
+    model_config = ConfigDict(extra="forbid")
+    rules: list[Rule]
+
+
+def rule_file_schema() -> dict[str, Any]:
+    """The JSON Schema of a rule file, from the pydantic model the loader validates with
+    (``rules/schema.json`` is this, checked by the test suite)."""
+    schema = RuleFile.model_json_schema()
+    schema["$defs"]["Rule"]["properties"].pop("source", None)  # set by the loader, never written
+    schema["title"] = "discretion-review rule file"
+    return schema
+
+
+def explain(rule: Rule, kb: KnowledgeBase, lang: str = "th") -> str:
+    """A rule as a maintainer reads it: what it flags, its condition in words, and each term it
+    tests, quotes or keeps as evidence with its definition (the term's docstring) and where the
+    term is written; each parameter with its value and source."""
+    th = lang == "th"
+    terms = TERMS[rule.fact_kind]
+    measure = kb.measure(rule.measure)
+    params = kb.defaults()
+    out = [f"{rule.rule_id} — {rule.title_th if th else rule.title_en}",
+           f"{'มาตรการข้อ' if measure.kind == 'measure' else 'แนวทางข้อ'} {rule.measure}: {measure.title_th}"
+           if th else f"{measure.kind} {rule.measure}: {measure.title_en}",
+           f"subject: {rule.subject}" + (f" ({rule.fact_kind})" if rule.fact else "") + f"; severity: {rule.severity}"
+           + "".join(f"; {v.severity} when {describe_condition(v.when, lang, params)}" for v in rule.severity_when),
+           f"defined at rules/{rule.source}", "",
+           ("เงื่อนไข: " if th else "flags when: ") + describe_condition(rule.when, lang, params)]
+    if rule.applies_to is not None:
+        out.append(("ใช้กับ: " if th else "applies to: ") + describe_condition(rule.applies_to, lang, params))
+    tested: list[str] = []
+    _names(rule.when, tested)
+    for variant in rule.severity_when:
+        _names(variant.when, tested)
+    if rule.applies_to is not None:
+        _names(rule.applies_to, tested)
+    module = SUBJECTS[rule.fact_kind].__module__.replace(".", "/") + ".py"
+    out += ["", ("คำที่ใช้ในเงื่อนไข" if th else "terms tested") + f" ({module}):"]
+    out += [_term_line(terms.by_name[n], th) for n in dict.fromkeys(tested)]
+    quoted = [n for n in dict.fromkeys(_template_names(rule.message_th) + _template_names(rule.message_en)
+                                       + list(rule.evidence)) if n in terms.by_name and n not in tested]
+    if quoted:
+        out += ["", ("ข้อความและหลักฐาน" if th else "quoted in its messages and evidence") + ":"]
+        out += [_term_line(terms.by_name[n], th) for n in quoted]
+    if rule.parameters:
+        out += ["", ("ค่าที่ใช้" if th else "parameters") + ":"]
+        for name in rule.parameters:
+            p = kb.parameters[name]
+            out.append(f"  {name} = {params[name]} ({p.basis}; {p.source_th if th else p.source_en}; "
+                       f"{'แก้ได้ระดับ ' + p.overridable if th else 'overridable: ' + p.overridable})")
+    return "\n".join(out)
+
+
+def _names(cond: dict[str, Any], out: list[str]) -> None:
+    (key, value), = cond.items()
+    if key in ("all", "any"):
+        for sub in value:
+            _names(sub, out)
+    else:
+        out.append(key)
+
+
+def _template_names(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+
+
+def _term_line(term: Any, th: bool) -> str:
+    return f"  {term.name} — {term.label_th if th else term.label_en}: {term.definition}"

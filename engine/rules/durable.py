@@ -5,8 +5,8 @@ It is driven through the C API directly, not through ``durable.lang``/``Host``, 
 * ``Host`` runs actions on background timer threads, so a caller cannot tell when
   evaluation is complete (DURABLE_RULES_NOTES pitfall 4). Here every pending action is
   drained synchronously after each batch, so a batch is complete when ``decide`` returns.
-* The engine is asked about each distinct fact once (``decide``): rules test one fact each,
-  so facts that show the engine the same values get the same answer.
+* The engine is asked about each distinct subject once (``decide``): rules test one subject
+  each, so subjects that show the engine the same values get the same answer.
 * Facts carry only numbers and booleans plus our own sequence ``id`` (0…CHUNK−1, proven
   free of 32-bit hash collisions below — pitfall 2); no rule joins on ``id``/``sid``
   (pitfall 1) — rules here test one fact each; no user text ever reaches the C parser.
@@ -18,7 +18,7 @@ It is driven through the C API directly, not through ``durable.lang``/``Host``, 
   (its ``deleteStateNode`` frees buffers of the internal state fact), while retracting
   ran clean under valgrind.
 
-Native crashes are contained one level up: ``evaluate.py`` runs this in worker processes.
+Native crashes are contained one level up: ``engine.evaluation.workers`` runs this in worker processes.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ import orjson
 
 from engine.domain.errors import EvaluationError
 from engine.rules.catalogue import Rule
-from engine.rules.facts import KINDS, Fact, attribute_names
+from engine.rules.terms import TERMS
 
 CHUNK = 1000
+KINDS = {"case": 1, "process": 2, "officer": 3, "officer_applicant": 4, "agency": 5}  # as the engine tells them apart
 _SID = "p"
 _OPS = {"eq": None, "neq": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
 
@@ -116,7 +117,7 @@ def compile_rules(rules: Iterable[Rule], params: dict[str, Any]) -> CompiledRule
     actions: dict[str, Action] = {}
     attributes: dict[str, set[str]] = {}
     for n, rule in enumerate(rules):
-        optional = attribute_names(rule.fact_kind)
+        optional = TERMS[rule.fact_kind].conditions()
         used = attributes.setdefault(rule.fact_kind, set())
         if rule.applies_to is not None:  # counted per engine key (evaluate.py): the key must show them
             compile_condition(rule.applies_to, params, optional, used)
@@ -133,86 +134,81 @@ def compile_rules(rules: Iterable[Rule], params: dict[str, Any]) -> CompiledRule
     return compiled
 
 
-def _engine_fact(fact: Fact, seq: int, attributes: dict[str, list[str]]) -> dict[str, Any] | None:
-    kind = fact["_type"]
+Key = tuple[Any, ...]  # (subject kind, the values of the attributes the rules read of that kind)
+Answers = dict[Key, tuple[Action, ...]]
+
+
+def engine_key(kind: str, terms: dict[str, Any], attributes: dict[str, list[str]]) -> Key | None:
+    """What the rules engine sees of a subject: its kind and the values of the attributes the
+    rules read (None = absent; ``terms``: the subject's terms by name); None for a kind no rule reads."""
     names = attributes.get(kind)
     if names is None:
         return None
+    return (kind, *map(terms.get, names))
+
+
+def _engine_fact(key: Key, seq: int, attributes: dict[str, list[str]]) -> dict[str, Any]:
+    kind = key[0]
     out: dict[str, Any] = {"sid": _SID, "id": seq, "k": KINDS[kind]}
-    for name in names:
-        value = fact.get(name)
+    for name, value in zip(attributes[kind], key[1:]):
         if value is None:
             continue
-        if not isinstance(value, (bool, int)):
-            raise EvaluationError(f"fact attribute {name} of {kind} {fact['_id']} is {value!r}; "
-                                  "only numbers and true/false reach the rules engine")
+        if value.__class__ is not bool and value.__class__ is not int:
+            raise EvaluationError(f"the {kind} term {name} is {value!r}; only numbers and true/false reach "
+                                  "the rules engine")
         out[name] = value
     return out
 
 
-def engine_key(fact: Fact, attributes: dict[str, list[str]]) -> tuple[Any, ...] | None:
-    """What the rules engine sees of a fact: its kind and the values of the attributes the
-    rules read (None = absent); None for a kind no rule reads."""
-    kind = fact["_type"]
-    names = attributes.get(kind)
-    if names is None:
-        return None
-    return (kind, *map(fact.get, names))
+def decide(compiled: CompiledRules, keys: list[Key | None], known: Answers | None = None) -> Answers:
+    """Ask durable-rules which rules fire on each distinct key of ``keys`` not in ``known``, and
+    return the answers of every key so far (``known``, extended): per key, the actions fired
+    (of a rule with severity variants, the most specific).
 
-
-Answers = dict[tuple[Any, ...], tuple[Action, ...]]
-
-
-def decide(compiled: CompiledRules, facts: list[Fact], distinct: bool = True, known: Answers | None = None
-           ) -> tuple[list[tuple[Any, ...] | None], Answers]:
-    """Ask durable-rules which rules fire on each fact; return each fact's engine key and,
-    per key, the actions fired (of a rule with severity variants, the most specific).
-
-    Every rule tests one fact (no joins), so the engine's answer for a fact depends only on
-    what it sees of it (``engine_key``): the engine is asked once per distinct key, with a
-    representative fact, batch by batch, each batch complete when it returns. ``known``: the
-    answers of earlier calls (extended and returned), not asked again. ``distinct=False``
-    asks it about every fact (the tests compare the two).
+    Every rule tests one subject (no joins), so the engine's answer for a subject depends only
+    on what it sees of it (``engine_key``): the engine is asked once per distinct key, batch by
+    batch, each batch complete when it returns.
     """
-    known = {} if known is None or not distinct else known
+    known = {} if known is None else known
+    asked = list(dict.fromkeys(k for k in keys if k is not None and k not in known))
+    return _ask(compiled, asked, known)
+
+
+def decide_each(compiled: CompiledRules, keys: list[Key]) -> list[tuple[Action, ...]]:
+    """The actions the engine fires on each key, asked once per key as it comes (repeats too):
+    what ``decide`` answers once per distinct key (the tests compare the two)."""
+    answers = _ask(compiled, [(i, k) for i, k in enumerate(keys)], {}, positions=True)
+    return [answers[(i, k)] for i, k in enumerate(keys)]
+
+
+def _ask(compiled: CompiledRules, asked: list[Any], known: Answers, positions: bool = False) -> Answers:
     import durable_rules_engine as dre
 
     attributes = compiled.attributes
-    keys: list[tuple[Any, ...] | None] = []
-    first: dict[Any, int] = {}  # key -> position of its first fact
-    for n, fact in enumerate(facts):
-        key = engine_key(fact, attributes)
-        keys.append(key)
-        if key is not None and key not in known:
-            first.setdefault(key if distinct else n, n)
     handle = compiled.handle()
     fired: dict[Any, dict[str, Action]] = {}
-    asked = list(first.items())
     for start in range(0, len(asked), CHUNK):
         chunk = asked[start:start + CHUNK]
-        batch = [facts[n] for _, n in chunk]
-        payload = [_engine_fact(fact, i, attributes) for i, fact in enumerate(batch)]
-        for i, action in _run_batch(dre, handle, compiled, batch, payload):
-            by_rule = fired.setdefault(chunk[i][0], {})
+        payload = [_engine_fact(k[1] if positions else k, i, attributes) for i, k in enumerate(chunk)]
+        for i, action in _run_batch(dre, handle, compiled, payload):
+            by_rule = fired.setdefault(chunk[i], {})
             seen = by_rule.get(action.rule_id)
             if seen is None or action.variant > seen.variant:  # a severity variant is more specific
                 by_rule[action.rule_id] = action
-    if not distinct:  # one answer per fact: key the answers by the facts' positions
-        keys = [None if k is None else n for n, k in enumerate(keys)]
-    known.update((key, tuple(fired[key].values()) if key in fired else ()) for key, _ in asked)
-    return keys, known
+    known.update((key, tuple(fired[key].values()) if key in fired else ()) for key in asked)
+    return known
 
 
-def _run_batch(dre: Any, handle: int, compiled: CompiledRules, batch: list[Fact],
-               payload: list[dict[str, Any]]) -> list[tuple[int, Action]]:
+def _run_batch(dre: Any, handle: int, compiled: CompiledRules, payload: list[dict[str, Any]],
+               ) -> list[tuple[int, Action]]:
     """The (position in the batch, action) pairs durable-rules fires on a batch of facts."""
     try:
         code, _ = dre.assert_facts(handle, orjson.dumps(payload).decode())
     except Exception as exc:  # the C core raises plain exceptions carrying an error number
-        raise EvaluationError(f"durable-rules rejected a batch of {len(batch)} facts: {exc}") from exc
+        raise EvaluationError(f"durable-rules rejected a batch of {len(payload)} facts: {exc}") from exc
     if code == 2:
         raise EvaluationError("durable-rules reported a fact as already observed: a fact id collided "
-                              f"in a batch of {len(batch)} (first subject {batch[0]['_id']})")
+                              f"in a batch of {len(payload)}")
     matches: list[tuple[int, Action]] = []
     result = dre.start_action(handle)
     while result:
@@ -224,5 +220,5 @@ def _run_batch(dre: Any, handle: int, compiled: CompiledRules, batch: list[Fact]
         result = dre.start_action(handle)
     # Retract rather than delete the state: deleteStateNode frees memory it does not own
     # ("double free or corruption", reproduced), while retracting returns each fact's slot.
-    dre.retract_facts(handle, json.dumps([{"sid": _SID, "id": i} for i in range(len(batch))]))
+    dre.retract_facts(handle, json.dumps([{"sid": _SID, "id": i} for i in range(len(payload))]))
     return matches

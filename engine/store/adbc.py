@@ -264,7 +264,7 @@ def _in_child(read: Callable[[], Any]) -> Any:
 
     import pyarrow as pa
 
-    from engine.evaluation.run import _die_with_parent
+    from engine.evaluation.workers import die_with_parent
 
     parent = os.getpid()
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)  # one message each way at most
@@ -275,7 +275,7 @@ def _in_child(read: Callable[[], Any]) -> Any:
             status = 1
             try:
                 ours.close()
-                _die_with_parent(parent)
+                die_with_parent(parent)
                 for number in (signal.SIGINT, signal.SIGTERM):  # not the parent's handlers (the app's)
                     signal.signal(number, signal.SIG_DFL)
                 table = read()

@@ -17,7 +17,8 @@ from engine.domain.calendar import fiscal_year
 from engine.domain.errors import UsageError
 from engine.domain.models import Dataset
 from engine.domain.thai import MONTHS_TH_ABBR
-from engine.rules.facts import Index, case_fact
+from engine.rules.context import RunContext
+from engine.rules.terms.case import CaseFacts
 from engine.store.schema import CaseRow, FlagRow, RiskAnalysisRow
 from engine.store.scope import READ, RISK, Scope
 
@@ -79,20 +80,20 @@ def fiscal_years(session: Session, scope: Scope) -> list[int]:
 
 
 def process_ranking(ds: Dataset, scope: Scope, as_of: dt.date) -> list[dict[str, Any]]:
-    """Processes by their share of deviating and of overdue cases (engine/facts.py terms)."""
+    """Processes by their share of deviating and of overdue cases (the case terms ``deviates`` and
+    ``overdue``, engine/rules/terms/case.py)."""
     scope.require(READ)
-    index = Index.build(ds)
+    run = RunContext.build(ds, as_of)
     rows = []
     for p in ds.processes:
         if not scope.sees(p.agency_id):
             continue
-        cases = [c for c in index.cases_by_agency.get(p.agency_id, ()) if c.process_id == p.process_id
-                 and c.received_on <= as_of]
+        cases = [CaseFacts(run, c, p.agency_id) for c in run.cases_by_process.get(p.process_id, ())
+                 if c.received_on <= as_of]
         if not cases:
             continue
-        facts = [case_fact(index, c, p.agency_id, as_of) for c in cases]
-        deviating = sum(f["deviates"] for f in facts)
-        overdue = sum(f["overdue"] for f in facts)
+        deviating = sum(c.deviates for c in cases)
+        overdue = sum(c.overdue for c in cases)
         rows.append({"process_id": p.process_id, "agency_id": p.agency_id, "name": p.name, "cases": len(cases),
                      "deviating": deviating, "deviation_rate": round(deviating / len(cases), 4),
                      "overdue": overdue, "overdue_rate": round(overdue / len(cases), 4)})

@@ -23,8 +23,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from engine.domain.calendar import CalendarEntry, GovernmentCalendar
-from engine.evaluation.flags import ROW_CONTENT_KEY, ROW_FLAG_ID, ROW_LINE, ROW_LINK, Link, evidence_text
-from engine.evaluation.flags import FlagRow as FlagLine  # a flag as the evaluation hands it over (not the stored row)
+from engine.evaluation.flags import LINE_CONTENT_KEY, LINE_FLAG_ID, LINE_JSON, LINE_LINK, FlagLine, Link, evidence_text
 from engine.evaluation.run import evaluated_subjects, iter_partitions
 from engine.kb.knowledge import ParameterResolver, government_calendar
 from engine.kb.resources import data_dir
@@ -283,7 +282,7 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
     # New flags are inserted batch by batch by a second thread while this one parses and links
     # the next batch (db.WriteBehind), each batch's "created" events after it. The thread starts
     # once the first list is in: the evaluation's pool has forked its workers by then. (Only a
-    # part retried alone after a worker crashed, evaluate._run_isolated, is forked beside the
+    # part retried alone after a worker crashed, workers._isolated, is forked beside the
     # thread; that child evaluates and exits, touching nothing the thread may hold.)
     total = 0
     lists = iter(partitions)
@@ -293,13 +292,13 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
         created: list[dict[str, Any]] = []
         for r in itertools.chain.from_iterable(itertools.chain([first], lists)):
             total += 1
-            flag_id, line, ck = r[ROW_FLAG_ID], r[ROW_LINE], r[ROW_CONTENT_KEY]
+            flag_id, line, ck = r[LINE_FLAG_ID], r[LINE_JSON], r[LINE_CONTENT_KEY]
             seen.add(flag_id)
             old = existing.get(flag_id)
             if old is None:
                 f = orjson.loads(line)
                 evidence = f["evidence"]
-                process_id, officer_id, event_date = r[ROW_LINK]
+                process_id, officer_id, event_date = r[LINE_LINK]
                 inserts.append({
                     "flag_id": flag_id, "rule_id": f["rule_id"], "measure": f["measure"],
                     "subject_type": f["subject_type"], "subject_id": f["subject_id"], "agency_id": f["agency_id"],
@@ -316,7 +315,7 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
                     writes.insert(events_table, chain.link(created))  # after their flags: a foreign key
                     inserts, created = [], []
             elif old.content_key != ck or old.status == "cleared_by_data":
-                known.append((orjson.loads(line), ck, r[ROW_LINK]))
+                known.append((orjson.loads(line), ck, r[LINE_LINK]))
         writes.insert(table, inserts)
         writes.insert(events_table, chain.link(created))
     # known flags whose content changed: the stored evidence is read (and JSON-decoded) only

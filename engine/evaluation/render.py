@@ -1,0 +1,292 @@
+"""Wording a flag: its messages in Thai and English and its evidence, from the rule's templates
+and the subject's terms, as one line of JSON.
+
+A message names the facts that made the rule fire (``{name}`` or ``{name:date}`` in the rule's
+templates: a term of the subject, a parameter, or the flag's own ``id``, ``agency``, ``as_of``,
+``measure``, ``rule_id``), then the limits the rule used with their sources, then the measure's
+text it cites. Dates are Buddhist-Era in Thai. Runs of white space become one space.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from engine.domain.thai import format_date
+from engine.evaluation.flags import FlagLine, Link, as_of_field, content_key, flag_id_prefix
+from engine.kb.knowledge import KnowledgeBase, ParamValue
+from engine.rules.catalogue import Rule
+from engine.rules.terms import SUBJECTS
+from engine.rules.terms.registry import Subject
+
+def shown(value: Any, lang: str) -> str:
+    """A value as a message shows it: dates in the Buddhist Era for Thai, yes/no, lists joined."""
+    cls = value.__class__
+    if cls is str:
+        return value
+    if cls is int:
+        return str(value)
+    if isinstance(value, dt.date):
+        return format_date(value, lang)
+    if value is None:
+        return "ไม่มี" if lang == "th" else "none"
+    if cls is bool:
+        return ("ใช่" if value else "ไม่ใช่") if lang == "th" else ("yes" if value else "no")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(shown(v, lang) for v in value) or ("ไม่มี" if lang == "th" else "none")
+    return str(value)
+
+
+_SUBJECT, _RULE, _LIMIT = 0, 1, 2  # where a name's value is (``FlagRenderer._prepared``)
+
+
+class Template:
+    """A message template parsed once: literal texts, and the names whose values go between.
+
+    A message's runs of white space become one space (``render``). Its literal texts are so
+    already (``skeleton``), so a message whose values' texts are *clean* — not empty, no white
+    space but single inner spaces — needs only joining (``fill``)."""
+
+    __slots__ = ("parts", "tail", "names", "format", "skeleton", "slots")
+
+    def __init__(self, template: str):
+        parts: list[tuple[str, str]] = []
+        text = ""
+        for literal, name, spec, conversion in string.Formatter().parse(template):
+            text += literal
+            if name is None:
+                continue
+            if spec not in ("", "date") or conversion is not None:
+                raise ValueError(f"unsupported placeholder {{{name}:{spec}}} in {template!r}")
+            parts.append((text, name))
+            text = ""
+        self.parts, self.tail = tuple(parts), text
+        self.names = tuple(name for _, name in parts)
+        # the same as a format string of named fields (literal braces doubled), for str.format_map
+        escape = str.maketrans({"{": "{{", "}": "}}"})
+        self.format = "".join(literal.translate(escape) + "{" + name + "}" for literal, name in parts) + \
+            text.translate(escape)
+        literals = _normalised_literals([literal for literal, _ in parts] + [text])
+        self.skeleton: list[str | None] = [literals[0]]
+        for literal in literals[1:]:
+            self.skeleton += [None, literal]
+        self.slots = tuple((2 * i + 1, name) for i, (_, name) in enumerate(parts))
+
+    def render(self, values: dict[str, Any], lang: str) -> str:
+        """The message with ``values`` shown in ``lang``, its runs of white space as one space."""
+        return " ".join(self.format.format_map({name: shown(value, lang) for name, value in values.items()}).split())
+
+    def fill(self, texts: dict[str, str], clean: bool) -> str:
+        """``render`` from each name's text (shown in the message's language already); ``clean``:
+        every text is clean (see the class)."""
+        if not clean:
+            return " ".join(self.format.format_map(texts).split())
+        pieces = self.skeleton.copy()
+        for i, name in self.slots:
+            pieces[i] = texts[name]
+        return "".join(pieces)
+
+
+def _normalised_literals(texts: list[str]) -> list[str]:
+    """A template's literal texts as they stand in its message when the values between them are
+    clean: runs of white space as one space, none at either end of the message."""
+    out = []
+    for i, text in enumerate(texts):
+        words = text.split()
+        inner = " ".join(words)
+        if words and i > 0 and text[0].isspace():
+            inner = " " + inner
+        if words and i < len(texts) - 1 and text[-1].isspace():
+            inner += " "
+        if not words and text and 0 < i < len(texts) - 1:
+            inner = " "  # white space alone between two values
+        out.append(inner)
+    return out
+
+
+def is_clean(text: str) -> bool:
+    """Not empty, and no white space but single spaces between words (see ``Template``)."""
+    return bool(text) and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " "
+
+
+_UNIT = {"working": ("วันทำการ", "working days"), "calendar": ("วัน", "calendar days"), "years": ("ปี", "years"),
+         "decisions": ("ครั้ง", "decisions"), "percent": ("%", "%")}
+
+
+def limit_text(name: str, pv: ParamValue, kb: KnowledgeBase, lang: str, subject: Subject) -> str:
+    """A parameter as a reader sees it: what it requires, its value and basis, and its source."""
+    p = kb.parameters[name]
+    source = pv.source_th if lang == "th" else pv.source_en
+    if p.type == "date_map":
+        r, d = subject.value("round"), subject.value("round_deadline")
+        if lang == "th":
+            return f"กำหนดส่งแบบรายงานของรอบปีงบประมาณ {r} ภายใน {format_date(d, 'th')} (ที่มา: {source})"
+        return f"the fiscal-year {r} round's form was due by {format_date(d, 'en')} (source: {source})"
+    value = pv.value
+    unit_th, unit_en = _UNIT[p.basis]
+    if p.basis == "calendar" and value and value % 365 == 0:  # a whole number of years reads as years
+        years = value // 365
+        shown_th, shown_en = f"{years} ปี ({value} วัน)", f"{years} year{'s' if years > 1 else ''} ({value} days)"
+    else:
+        shown_th, shown_en = f"{value} {unit_th}", f"{value} {unit_en}"
+    if lang == "th":
+        return f"เกณฑ์: {p.meaning_th} {shown_th} (ที่มา: {source})"
+    return f"limit: {name} = {shown_en} (source: {source})"
+
+
+def evidence_value(value: Any) -> Any:
+    """A parameter's value as evidence holds it (dates in ISO, a map's keys as text)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [evidence_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): evidence_value(v) for k, v in value.items()}
+    return value
+
+
+@dataclass
+class _Prepared:
+    """What a renderer works out once per rule."""
+
+    rule: Rule
+    th: Template
+    en: Template
+    terms: tuple[tuple[str, Callable[[Subject], Any]], ...]  # the subject's terms it reads, with what computes each
+    # the names the messages show and the evidence holds, each with where its value is (``_Source``)
+    shown: tuple[tuple[str, int], ...]
+    evidence: tuple[tuple[str, int], ...]
+    own: dict[str, Any]  # what every flag of the rule says of itself: measure, rule_id
+    id_prefix: Any  # flags.flag_id_prefix
+    date_map: bool  # a parameter is a map by fiscal year: the limits' wording is the subject's own
+    applicant_apart: bool  # an applicant goes into the evidence after the rule's own names
+    # the limits and citation after each message and the parameters' evidence, per parameter set
+    by_set: dict[int, tuple[dict[str, ParamValue], tuple[str, str, dict[str, Any]]]]
+
+
+class FlagRenderer:
+    """Words the flags of one evaluation (one ``as_of``); what repeats from flag to flag (a rule's
+    templates, the limits a parameter set reads as, the citation) is worked out once."""
+
+    def __init__(self, kb: KnowledgeBase, as_of: dt.date):
+        self.kb, self.as_of = kb, as_of
+        self._as_of_text = as_of.isoformat()
+        self._as_of_json = as_of_field(as_of)
+        self._rules: dict[str, _Prepared] = {}
+        self._dates: dict[dt.date, tuple[str, str]] = {}
+
+    def _prepared(self, rule: Rule) -> _Prepared:
+        out = self._rules.get(rule.rule_id)
+        if out is None:
+            th, en = Template(rule.message_th), Template(rule.message_en)
+            kind = SUBJECTS[rule.fact_kind]
+
+            def source(name: str) -> int:
+                """Where a name's value is: the subject's own attributes (its terms, ``given``,
+                ``id``, ``agency``, ``as_of``), the rule, or the subject's parameter values."""
+                if name in kind.terms.by_name or name in kind.given or name in ("id", "agency", "as_of"):
+                    return _SUBJECT
+                return _RULE if name in ("measure", "rule_id") else _LIMIT
+
+            names = tuple(dict.fromkeys(th.names + en.names + tuple(rule.evidence)))
+            out = self._rules[rule.rule_id] = _Prepared(
+                rule, th, en, tuple((n, kind.terms.by_name[n].fast) for n in names if n in kind.terms.by_name),
+                tuple((n, source(n)) for n in dict.fromkeys(th.names + en.names)),
+                tuple((n, source(n)) for n in rule.evidence), {"measure": rule.measure, "rule_id": rule.rule_id},
+                flag_id_prefix(rule.rule_id, rule.subject),
+                any(self.kb.parameters[n].type == "date_map" for n in rule.parameters),
+                "applicant" not in rule.evidence, {})
+        return out
+
+    def _suffixes(self, prepared: _Prepared, subject: Subject) -> tuple[str, str, dict[str, Any]]:
+        """What every flag of a rule with the same parameter values repeats: the limits and the
+        citation after each message, and the parameters' evidence (remembered per parameter set,
+        unless a round's deadline makes the wording the subject's own)."""
+        params = subject.params
+        if not prepared.date_map:
+            hit = prepared.by_set.get(id(params))
+            if hit is not None and hit[0] is params:  # the set is kept with it, so its id stays its own
+                return hit[1]
+        rule, kb = prepared.rule, self.kb
+        used = {name: params[name] for name in rule.parameters}
+        measure = kb.measure(rule.measure)
+        word_th, word_en = ("มาตรการข้อ", "measure") if measure.kind == "measure" else ("แนวทางข้อ", "guideline")
+        limits_th = "".join(f"; {limit_text(n, pv, kb, 'th', subject)}" for n, pv in used.items())
+        limits_en = "".join(f"; {limit_text(n, pv, kb, 'en', subject)}" for n, pv in used.items())
+        evidence: dict[str, Any] = {name: evidence_value(pv.value) for name, pv in used.items()}
+        if used:
+            evidence["parameters"] = {name: evidence_value(pv.evidence()) for name, pv in used.items()}
+        out = (f"{limits_th} ({word_th} {rule.measure} \u201c{measure.excerpt_th}\u201d)",
+               f"{limits_en} ({word_en} {rule.measure}: \u201c{measure.excerpt_en}\u201d).", evidence)
+        if not prepared.date_map:
+            prepared.by_set[id(params)] = (params, out)
+        return out
+
+    def writer(self, rule: Rule) -> Callable[[Subject, str], FlagLine]:
+        """The function that makes the flags of ``rule``: ``(subject, severity) -> FlagLine``."""
+        return functools.partial(self.line, self._prepared(rule))
+
+    def line(self, prepared: _Prepared, subject: Subject, severity: str) -> FlagLine:
+        """The flag of ``prepared``'s rule on ``subject``: what orders and counts it, and its line of JSON."""
+        rule = prepared.rule
+        subject_id, agency, applicant = subject.id, subject.agency, subject.applicant
+        known = subject.__dict__  # the subject's terms computed so far, and what it was made with
+        for name, compute in prepared.terms:
+            if name not in known:
+                known[name] = compute(subject)
+        limits, own = subject.limits, prepared.own
+        th, en = {}, {}
+        dates, clean = self._dates, True
+        for name, where in prepared.shown:
+            value = known[name] if where == _SUBJECT else limits[name] if where == _LIMIT else own[name]
+            cls = value.__class__
+            if cls is str:
+                th[name] = en[name] = value
+                # clean (``Template``): not empty, no white space but single spaces between words
+                if clean and not (value and value.isprintable() and "  " not in value and value[0] != " "
+                                  and value[-1] != " "):
+                    clean = False
+            elif cls is dt.date:
+                th[name], en[name] = dates.get(value) or self._date(value)
+            elif cls is int:
+                th[name] = en[name] = str(value)
+            else:
+                th[name], en[name] = shown(value, "th"), shown(value, "en")
+                clean = clean and is_clean(th[name]) and is_clean(en[name])
+        suffix_th, suffix_en, params_evidence = self._suffixes(prepared, subject)
+        evidence = {name: known[name] if where == _SUBJECT else limits[name] if where == _LIMIT else own[name]
+                    for name, where in prepared.evidence}
+        if params_evidence:
+            evidence.update(params_evidence)
+        if applicant is not None and prepared.applicant_apart:
+            evidence["applicant"] = applicant
+        digest = prepared.id_prefix.copy()
+        digest.update(f"{subject_id}\x1f{applicant or ''}".encode())
+        flag_id = "F" + digest.hexdigest()[:20]  # flags.make_flag_id
+        line = orjson.dumps({
+            "flag_id": flag_id, "rule_id": rule.rule_id, "measure": rule.measure, "severity": severity,
+            "subject_type": rule.subject, "subject_id": subject_id, "agency_id": agency, "as_of": self._as_of_text,
+            # the English sentence's full stop moves after the limits and the citation
+            "message_th": prepared.th.fill(th, clean) + suffix_th,
+            "message_en": prepared.en.fill(en, clean).rstrip(".") + suffix_en,
+            "evidence": evidence}, option=orjson.OPT_NON_STR_KEYS) + b"\n"
+        return (agency, rule.measure, rule.rule_id, rule.subject, subject_id, applicant or "", severity, flag_id, line)
+
+    def _date(self, day: dt.date) -> tuple[str, str]:
+        """A date in Thai (Buddhist Era) and in English words, each worded once per renderer."""
+        texts = self._dates.get(day)
+        if texts is None:
+            texts = self._dates[day] = (format_date(day, "th"), format_date(day, "en"))
+        return texts
+
+    def keyed(self, line: FlagLine, subject: Subject) -> FlagLine:
+        """``line`` with its content key and its links (a case's process, officer and date —
+        decided, else received; a process's or an officer's id): what a store run writes."""
+        link: Link = subject.link
+        return (*line, content_key(line[8], self._as_of_json, link), link)
