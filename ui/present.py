@@ -10,7 +10,7 @@ from typing import Any
 from i18n import date, lang, pick
 
 from engine.kb.knowledge import load_kb
-from engine.rules.facts import LABELS_TH
+from engine.rules.terms import label_th
 
 # fields of cases, escalations and flag evidence, as people call them
 FIELDS: dict[str, tuple[str, str]] = {
@@ -80,8 +80,8 @@ def field_label(name: str, parameters: dict[str, Any] | None = None) -> str:
     if name in parameters:
         p = parameters[name]
         return p.meaning_th if lang() == "th" else p.meaning_en
-    if name in LABELS_TH and lang() == "th":
-        return LABELS_TH[name]
+    if lang() == "th" and label_th(name) != name:
+        return label_th(name)
     return name.replace("_", " ")
 
 
