@@ -390,8 +390,10 @@ def _cmd_app(args: argparse.Namespace) -> int:
     import subprocess
 
     from .resources import data_dir
+    from .session_secret import session_secret
     from .store.db import database_url, upgrade
 
+    session_secret()  # made now, or refused (SecretKeyError: exit 2 with what to do) before the app starts
     upgrade(args.db)
     env = {**os.environ, "DISCRETION_DB_URL": database_url(args.db)}
     app = data_dir("ui") / "app.py"
