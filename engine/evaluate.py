@@ -6,7 +6,9 @@ The rules engine's C core can crash the process that runs it, so it never runs i
 caller's process: parts go to forked workers. When a worker dies, the parts it left are
 retried one at a time in fresh processes, so that a crash is pinned to one agency (and
 slice of cases) and reported as ``EvaluationError`` — never a crash of the caller, never
-missing flags.
+missing flags. An agency whose evaluation fails (a crash, or an error raised while its facts
+or flags are made) is reported by name; a store run has it set aside and evaluates the others
+(``iter_partitions(..., failed=)``).
 """
 
 from __future__ import annotations
@@ -211,6 +213,23 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+class _PartFailed(Exception):
+    """A part's evaluation failed: ``detail`` says how (``iter_partitions`` names the agency)."""
+
+    def __init__(self, part: Part, detail: str):
+        super().__init__(detail)
+        self.part, self.detail = part, detail
+
+
+def _failure(exc: BaseException) -> str:
+    """How a part's evaluation failed, in one line, for a person to act on."""
+    if isinstance(exc, _PartFailed):
+        return exc.detail
+    text = " ".join(str(exc).split())[:300]
+    return f"the evaluation failed ({type(exc).__name__}: {text})" if text else \
+        f"the evaluation failed ({type(exc).__name__})"
+
+
 def _run_isolated(part: Part) -> tuple[Part, list[FlagRow], Counter]:
     """One part in its own process, to tell a crash apart from a neighbour's."""
     ctx = mp.get_context("fork")
@@ -219,7 +238,11 @@ def _run_isolated(part: Part) -> tuple[Part, list[FlagRow], Counter]:
 
     def target() -> None:
         _die_with_parent(parent)
-        writer.send(_evaluate_part(part))
+        try:
+            result: Any = _evaluate_part(part)
+        except Exception as exc:  # noqa: BLE001  (told to the parent: an error, not a crash)
+            result = _failure(exc)
+        writer.send(result)
         writer.close()
 
     proc = ctx.Process(target=target, daemon=True)
@@ -230,12 +253,18 @@ def _run_isolated(part: Part) -> tuple[Part, list[FlagRow], Counter]:
     except EOFError:
         result = None
     proc.join()
+    if isinstance(result, str):
+        raise _PartFailed(part, result)
     if result is None or proc.exitcode != 0:
         code = proc.exitcode
         how = (f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}")
-        raise EvaluationError(f"the rules engine (durable-rules) crashed with {how} while evaluating "
-                              f"{_where(part)}; nothing was written. Please report this with the dataset.")
+        raise _PartFailed(part, f"the rules engine (durable-rules) crashed with {how}")
     return result
+
+
+def _failed_error(part: Part, detail: str) -> EvaluationError:
+    return EvaluationError(f"{detail} while evaluating {_where(part)}; nothing was written. "
+                           "Please report this with the dataset.")
 
 
 def _facts(counts: Counter) -> int:
@@ -284,7 +313,8 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     progress: ProgressFn | None = None, calendar: GovernmentCalendar | None = None,
                     corrective: dict[str, tuple[int, dt.date]] | None = None,
                     stored: dict[str, ParamValue] | None = None, lines_only: bool = False,
-                    keyed: bool = False) -> Iterator[tuple[str, list[Any], Counter]]:
+                    keyed: bool = False, failed: dict[str, str] | None = None,
+                    ) -> Iterator[tuple[str, list[Any], Counter]]:
     """Yield ``(agency_id, flag rows, fact counts)`` per agency, in agency order, the rows in
     ``row_sort_key`` order (``Flag.from_row`` makes a flag of one). The counts are by fact
     kind, and by rule (key ``APPLIES + rule_id``) for rules with ``applies_to``: read a rule's
@@ -299,6 +329,12 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     rows refine them per agency and process. ``corrective`` (store runs only) feeds rule
     1.8-corrective-action-overdue: agency -> (overdue confirmed flags, oldest due date).
     ``stored`` (store runs only): values an administrator recorded, with their sources.
+
+    An agency whose evaluation fails — the rules engine crashes, or making its facts or flags
+    raises — yields nothing. Without ``failed`` that ends the evaluation with ``EvaluationError``
+    naming the agency (``check``: exit 3, nothing written); with it, the agency's id and what
+    went wrong are put in ``failed`` and the other agencies are evaluated (store runs: the run
+    is partial).
     """
     global _JOB
     catalogue = catalogue or default_catalogue()
@@ -323,6 +359,16 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     kinds: Counter = Counter()
 
     groups: dict[tuple[str, str, str], list[Any]] = {}  # an agency's flags so far, per rule, in part order
+
+    def set_aside(part: Part, exc: BaseException) -> None:
+        """An agency whose part failed: what it gathered is dropped, its other parts are not
+        evaluated; without ``failed`` the whole evaluation ends here."""
+        nonlocal kinds
+        if failed is None:
+            raise _failed_error(part, _failure(exc)) from exc
+        failed[part[0]] = _failure(exc)
+        groups.clear()  # parts come in order: what is gathered is this agency's
+        kinds = Counter()
 
     def gathered(result: tuple[Part, list[Block], Counter]) -> tuple[str, list[Any], Counter] | None:
         """An agency's flags once its last part is in: each rule's flags from its parts in part
@@ -366,14 +412,35 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                         nxt = next(ahead, None)
                         if nxt is None:
                             break
-                        in_flight[nxt] = pool.submit(_evaluate_part, nxt)
-                    out = gathered(_unspooled(in_flight.pop(part).result()))
+                        if failed is None or nxt[0] not in failed:
+                            in_flight[nxt] = pool.submit(_evaluate_part, nxt)
+                    future = in_flight.pop(part, None)
                     done += 1
+                    if future is None or (failed is not None and part[0] in failed):
+                        if future is not None:
+                            future.cancel()  # an agency set aside: the rest of it is not wanted
+                        continue
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        done -= 1
+                        raise
+                    except Exception as exc:  # noqa: BLE001  (an error in the worker: this agency's)
+                        set_aside(part, exc)
+                        continue
+                    out = gathered(_unspooled(result))
                     if out is not None:
                         yield out
     except BrokenProcessPool:
         for part in parts[done:]:
-            out = gathered(_unspooled(_run_isolated(part)))
+            if failed is not None and part[0] in failed:
+                continue
+            try:
+                result = _run_isolated(part)
+            except _PartFailed as exc:
+                set_aside(part, exc)
+                continue
+            out = gathered(_unspooled(result))
             if out is not None:
                 yield out
     finally:

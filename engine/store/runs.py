@@ -146,6 +146,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             corrective = corrective_actions_overdue(session, scope, as_of)
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
+        failed: dict[str, str] = {}  # agency -> why its evaluation failed: its flags stay as they are too
         flagged: Counter = Counter()  # per rule
         counts: dict[str, int] = {}
         per_agency: list[dict[str, Any]] = []
@@ -156,7 +157,8 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             counts are gathered on the way."""
             done = 0
             for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
-                                                               corrective=corrective, stored=stored, keyed=True):
+                                                               corrective=corrective, stored=stored, keyed=True,
+                                                               failed=failed):
                 done += 1
                 if agency_id in agencies:
                     flagged.update(r[2] for r in partition)
@@ -180,7 +182,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                 session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
             # closed whatever happens: the evaluation's workers stop with it
             with contextlib.closing(evaluated()) as partitions:
-                _sync_flags(session, run, partitions, set(agencies))
+                _sync_flags(session, run, partitions, set(agencies), failed)
             stats = [{"run_id": run_id, "rule_id": rule.rule_id, "evaluated": evaluated_subjects(rule, counts),
                       "flagged": flagged[rule.rule_id]} for rule in catalogue]
             if stats:
@@ -189,6 +191,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                 session.execute(RunAgencyRuleStat.__table__.insert(), per_agency)
             run.status, run.finished_at = "succeeded", utcnow()
             skipped = {a: p for a, p in broken.items() if scope.sees(a)}
+            skipped.update({a: [f"การประเมินผิดพลาด / {why}"] for a, why in failed.items() if a in agencies})
             if skipped:  # evaluated everybody else; say who was not, and why
                 run.status = "partial"
                 run.error = "\n".join(f"{a} ไม่ได้ประเมิน / not evaluated: " + "; ".join(p[:5])
@@ -252,11 +255,13 @@ def _record(resolver: ParameterResolver, days_off: list[CalendarEntry]) -> dict[
 
 
 def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[FlagLine]], agencies: set[str],
-                ) -> None:
+                failed: dict[str, str] | None = None) -> None:
     """Bring the stored flags in step with this run's (``partitions``: lists of flags as the
     evaluation hands them over, each with its content key and links: ``FlagRenderer.keyed``),
     inside the caller's transaction. New flags are written as each list comes (the evaluation
-    goes on meanwhile); the flags stored before are compared once every list is in.
+    goes on meanwhile); the flags stored before are compared once every list is in. The flags
+    of an agency in ``failed`` once every list is in (its evaluation failed: it handed over
+    none) stay as they are, neither cleared nor touched.
 
     The statuses compared against are read *under lock*: the caller took ``begin_write``'s
     lock, which every writer of flags takes before it reads one (``review.act``, ``bulk_act``,
@@ -271,7 +276,7 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
     """
     existing = {row.flag_id: row for row in session.execute(
         select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.severity, FlagRow.content_key,
-               FlagRow.as_of)
+               FlagRow.as_of, FlagRow.agency_id)
         .where(FlagRow.agency_id.in_(agencies)).order_by(FlagRow.flag_id))}
     as_of, run_id = run.as_of, run.id  # plain locals: the ORM's attributes cost per access
     now = utcnow()
@@ -355,8 +360,10 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
             reopened += old.status != status
         else:  # same facts: refresh what moves with as_of; the status is the reviewer's, untouched
             updates.append((old.severity != f["severity"], {"flag_id": flag_id, **common}))
+    failed = failed or {}
+    evaluated = agencies - set(failed)
     for flag_id, old in existing.items():
-        if flag_id not in seen and old.status != "cleared_by_data":
+        if flag_id not in seen and old.status != "cleared_by_data" and old.agency_id not in failed:
             updates.append((True, {"flag_id": flag_id, "status": "cleared_by_data", "as_of": old.as_of,
                                    "last_run_id": run_id, "updated_at": now}))
             events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run_id, now))
@@ -370,7 +377,7 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
     # the run's bookkeeping on every other flag it found — stored before, content unchanged: one
     # statement, last, so that a flag written above (its last_run_id is this run's) is not
     # written twice (a day later most flags' words move: on PostgreSQL each write copies the row)
-    session.execute(table.update().where(table.c.agency_id.in_(agencies), table.c.status != "cleared_by_data",
+    session.execute(table.update().where(table.c.agency_id.in_(evaluated), table.c.status != "cleared_by_data",
                                          table.c.last_run_id != run_id)
                     .values(as_of=as_of, last_run_id=run_id, updated_at=now))
     run.flags_total = total
