@@ -16,6 +16,7 @@ import os
 import socket
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -26,12 +27,13 @@ from ..calendar import CalendarEntry, GovernmentCalendar
 from ..evaluate import evaluated_subjects, iter_partitions
 from ..flags import ROW_CONTENT_KEY, ROW_FLAG_ID, ROW_LINE, ROW_LINK, Link, evidence_text
 from ..flags import FlagRow as FlagLine  # a flag as the evaluation hands it over (not the stored row)
-from ..kb import ParameterResolver
+from ..kb import KnowledgeBase, ParameterResolver, ParamValue
+from ..models import Dataset
 from ..resources import data_dir
 from ..rules import RuleCatalogue, default_catalogue
 from . import audit, province
 from .access import IMPORT, READ, Scope
-from .data import consistent_all
+from .data import consistent_snapshot
 from .db import EncodedJSON, WriteBehind, begin_write, bulk_insert, bulk_update, refresh_statistics
 from .review import expire_waivers
 from .schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunAgencyRuleStat, RunRuleStat, utcnow
@@ -95,12 +97,43 @@ def corrective_actions_overdue(session: Session, scope: Scope, as_of: dt.date) -
     ``as_of``, and the oldest such due date (SPEC §3 1.8-corrective-action-overdue; the review
     workflow's data)."""
     scope.require(READ)
+    return {agency: (n, oldest) for agency, n, oldest in session.execute(_overdue_rows(scope, as_of))}
+
+
+def _overdue_rows(scope: Scope, as_of: dt.date) -> Any:
+    """``corrective_actions_overdue``'s statement: (agency, count, oldest due date) rows."""
     stmt = (select(FlagRow.agency_id, func.count(), func.min(FlagRow.due_date))
             .where(FlagRow.status == "confirmed", FlagRow.due_date.is_not(None), FlagRow.due_date < as_of)
             .group_by(FlagRow.agency_id))
     if scope.agency_filter():
         stmt = stmt.where(FlagRow.agency_id == scope.agency_filter())
-    return {agency: (n, oldest) for agency, n, oldest in session.execute(stmt)}
+    return stmt
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What a run reads of the store, all of it in one snapshot (``_read_store``)."""
+
+    dataset: Dataset
+    broken: dict[str, list[str]]  # agency -> the problems of its stored data (it is left out)
+    corrective: dict[str, tuple[int, dt.date]]  # corrective_actions_overdue
+    stored: dict[str, ParamValue]  # province.stored_parameters: the rounds an administrator opened
+    days_off: list[CalendarEntry]  # province.calendar_in_force
+    last_import: int | None  # the import whose data the snapshot holds (with the ones before it)
+
+
+def _read_store(session_factory: Callable[[], Session], scope: Scope, kb: KnowledgeBase, as_of: dt.date) -> _Stored:
+    """The stored dataset and everything else a run reads of the store, in one snapshot
+    (``data.consistent_snapshot``): an import, a reviewer's decision or an administrator's entry
+    committed meanwhile is seen whole or not at all — a run never evaluates a state that never
+    existed (torn between two imports, it once flagged officers for notices they had sent)."""
+    with session_factory() as session:  # a fresh session: its transaction is the snapshot
+        ds, _, broken, (overdue, days_off, rounds, last) = consistent_snapshot(
+            session, scope, [_overdue_rows(scope, as_of), province.CALENDAR_ROWS, province.ROUND_ROWS,
+                             select(func.max(DatasetImport.id))])
+    return _Stored(ds, broken, {agency: (n, oldest) for agency, n, oldest in overdue},
+                   province.parameters_of_rounds(rounds, kb), province.entries_in_force(days_off),
+                   last[0][0] if last else None)
 
 
 def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: dt.date,
@@ -109,7 +142,8 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                    calendar: GovernmentCalendar | None = None) -> int:
     """Evaluate the stored dataset and bring the flags of the user's agencies up to date.
 
-    The run is recorded first (so a failure is visible), then the stored dataset is read, then
+    The run is recorded first (so a failure is visible), then the stored dataset is read (with
+    the corrective actions, days off and rounds it needs, in one snapshot: ``_read_store``), then
     it is evaluated and its flags synchronised in one transaction, which holds the flags' write
     lock (``begin_write``) from before the evaluation to its commit: new flags are written while
     the workers evaluate the next agencies. A failure anywhere keeps nothing of it. Returns the
@@ -124,11 +158,10 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     with session_factory() as session, session.begin():
         reap_stale_runs(session)
         # SPEC §3 resolution KB → what an administrator recorded (acknowledgement rounds) → --set
+        # (a wrong --set is refused here, before the run is recorded; read again with the dataset)
         stored = province.stored_parameters(session, scope, catalogue.kb)
         params = catalogue.kb.resolve_parameters(overrides or {}, base={n: v.value for n, v in stored.items()})
         days_off = province.calendar_in_force(session, scope)
-        if calendar is None:  # the KB's calendar with the days off recorded in the app
-            calendar = GovernmentCalendar.from_kb(extra=days_off)
         last_import = session.scalar(select(DatasetImport.id).order_by(DatasetImport.id.desc()))
         # every value with its source; the dataset's agency/process rows are added once it is loaded
         recorded = _record(ParameterResolver(catalogue.kb, params, stored=stored), days_off)
@@ -141,9 +174,11 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         session.flush()
         run_id = run.id
     try:
-        with session_factory() as session:
-            ds, _, broken = consistent_all(session, committed=True)  # a fresh session: read through Arrow
-            corrective = corrective_actions_overdue(session, scope, as_of)
+        read = _read_store(session_factory, scope, catalogue.kb, as_of)
+        ds, broken, corrective, stored, days_off = read.dataset, read.broken, read.corrective, read.stored, read.days_off
+        params = catalogue.kb.resolve_parameters(overrides or {}, base={n: v.value for n, v in stored.items()})
+        if calendar is None:  # the KB's calendar with the days off recorded in the app
+            calendar = GovernmentCalendar.from_kb(extra=days_off)
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
         failed: dict[str, str] = {}  # agency -> why its evaluation failed: its flags stay as they are too
@@ -176,6 +211,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             begin_write(session, "flag_events")
             run = session.get(EvaluationRun, run_id)
             run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
+            run.dataset_import_id = read.last_import
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             if session.get_bind().dialect.name == "postgresql":  # a run that finds nothing new writes
                 # nothing until the evaluation ends: not an idle transaction for a server to end
