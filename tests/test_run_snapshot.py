@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from conftest import base_tables, merge_tables, write_dataset
 from engine.loader import load_dataset
 from engine.models import TABLES, Case
-from engine.store import runs
+from engine.store import province, runs
 from engine.store.access import SYSTEM
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
@@ -29,6 +29,7 @@ from engine.store.schema import EvaluationRun, FlagEvent, FlagRow
 AS_OF = dt.date(2024, 4, 20)
 PHANTOM_RULE = "1.6-delay-not-notified"
 PENDING = [f"D{i}" for i in range(1, 8)]  # seven licence applications past their time limit
+DAY_OFF = dt.date(2030, 1, 2)  # a Wednesday, after every date of the data: no flag moves with it
 
 
 def _weekly(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -166,16 +167,24 @@ def test_an_import_committed_while_a_run_reads_is_seen_whole_or_not_at_all(db_ur
     store = _Store(db_url, tmp_path, monkeypatch)
     reads, flags = store.references()  # the store holds version 2 now
     imported: list[int] = []
-    slow = _SlowCaseReading(monkeypatch, then=lambda: (store.load(0, "during a run"), imported.append(1)))
+
+    def meanwhile() -> None:  # an import, and a day off an administrator records (far from the data)
+        store.load(0, "during a run")
+        with transaction(db_url) as s:
+            province.add_calendar_entry(s, SYSTEM, DAY_OFF, "add", "วันหยุดพิเศษ", "Special day off", "มติ ครม.")
+        imported.append(1)
+    slow = _SlowCaseReading(monkeypatch, then=meanwhile)
     slow.armed = True
     run_id, status = store.run()
     assert imported == [1]
     assert (status, store.read[-1] == reads[1], store.flags(run_id) == flags[1]) == ("succeeded", True, True)
     run_id, status = store.run()  # the import was seen by the next run, whole
     assert (status, store.read[-1] == reads[0], store.flags(run_id) == flags[0]) == ("succeeded", True, True)
-    with transaction(db_url) as s:  # and each run names the import whose data it evaluated
-        imports = s.scalars(select(EvaluationRun.dataset_import_id).order_by(EvaluationRun.id)).all()
-    assert imports == [1, 2, 2, 3]
+    with transaction(db_url) as s:  # each run names the import whose data it evaluated, and its days off
+        recorded = s.execute(select(EvaluationRun.dataset_import_id, EvaluationRun.parameters)
+                             .order_by(EvaluationRun.id)).all()
+    assert [i for i, _ in recorded] == [1, 2, 2, 3]
+    assert [[e["date"] for e in p["calendar"]] for _, p in recorded] == [[], [], [], [DAY_OFF.isoformat()]]
     assert store.phantoms() == 0
 
 
