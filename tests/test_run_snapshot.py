@@ -188,6 +188,55 @@ def test_an_import_committed_while_a_run_reads_is_seen_whole_or_not_at_all(db_ur
     assert store.phantoms() == 0
 
 
+def test_sqlites_reading_process_reads_every_table_in_one_transaction(tmp_path, monkeypatch):
+    """The forked process that reads SQLite through Arrow reads all the tables one after another:
+    an import that commits after it has read the cases and before the tables after them (the
+    process waits for it, here) is not seen by them."""
+    import os
+
+    from engine.store import adbc
+    from engine.store.db import upgrade
+
+    url = f"sqlite:///{tmp_path}/store.db"
+    upgrade(url)
+    store = _Store(url, tmp_path, monkeypatch)
+    reads, flags = store.references()  # the store holds version 2 now
+    parent = os.getpid()
+    asked, done = os.pipe(), os.pipe()
+    real = adbc._result
+
+    def pausing(connection, sql, *args, **kwargs):
+        result = real(connection, sql, *args, **kwargs)
+        if os.getpid() != parent and sql.startswith("SELECT cases."):  # in the reading process
+            os.write(asked[1], b"?")
+            os.read(done[0], 1)
+        return result
+    monkeypatch.setattr(adbc, "_result", pausing)
+
+    asks: list[bytes] = []
+
+    def importing() -> None:
+        asks.append(os.read(asked[0], 1))
+        if asks[0] == b"?":
+            try:
+                store.load(0, "while the reading process waits")
+            finally:
+                os.write(done[1], b"!")
+    importer = threading.Thread(target=importing, name="importer")
+    importer.start()
+    try:
+        run_id, status = store.run()
+    finally:
+        os.write(asked[1], b"-")  # the importer is not left waiting if the run never asked
+        importer.join()
+        for fd in (*asked, *done):
+            os.close(fd)
+    assert asks == [b"?"]  # the reading process waited, after the cases, for the import to commit
+    assert (status, store.read[-1] == reads[1], store.flags(run_id) == flags[1]) == ("succeeded", True, True)
+    run_id, status = store.run()
+    assert (status, store.read[-1] == reads[0]) == ("succeeded", True)
+
+
 def test_runs_interleaved_with_imports_read_no_torn_state_and_raise_no_phantom_flag(db_url, reader, tmp_path,
                                                                                     monkeypatch):
     """Imports flip the store between the two versions without a pause, in a thread, while runs
