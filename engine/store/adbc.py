@@ -50,7 +50,7 @@ _ARROW_TYPES: dict[type, dict[str, frozenset[str]]] = {
 
 def _sqlite_count(stmt: Select, dialect: Any) -> str:
     """The SQL that counts ``stmt``'s rows: the reading process sets the driver's rows per batch
-    to all of them (``_read_sqlite``). The driver infers a column's type from a batch's values: a
+    to all of them, counted in its transaction (``_read_sqlite``). The driver infers a column's type from a batch's values: a
     column whose first thousand values are NULL is typed int64 and its first text refused, so one
     batch holds them all. Not more: the driver reserves memory for as many rows as a batch may hold."""
     return _sql(select(func.count()).select_from(stmt.order_by(None).subquery()), dialect)
@@ -70,7 +70,7 @@ def read_tables(conn: Connection, stmts: Sequence[Select], each: Callable[[int, 
     """Hand ``each(i, columns)`` the columns each of ``stmts`` selects, statement after statement,
     batch after batch in row order, as the Python values SQLAlchemy would return (equal values of
     a column one object, across batches too: ``_python_values``), every statement read in one
-    snapshot of the store: the one ``conn``'s transaction sees, on PostgreSQL (``db.begin_read``).
+    snapshot of the store (on PostgreSQL the one ``conn``'s transaction sees: ``db.begin_read``).
 
     False when this cannot be done exactly: the caller then drops all that ``each`` was handed
     and reads through SQLAlchemy. An error ``each`` raises is the caller's: it is raised, once the
