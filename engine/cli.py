@@ -405,7 +405,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
     from engine.kb.resources import data_dir
     from engine.store.db import database_url, upgrade
+    from engine.store.keys import session_secret
 
+    session_secret()  # made now, or refused (SecretKeyError: exit 2 with what to do) before the app starts
     upgrade(args.db)
     env = {**os.environ, "DISCRETION_DB_URL": database_url(args.db)}
     app = data_dir("ui") / "app.py"

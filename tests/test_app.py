@@ -673,7 +673,7 @@ def test_a_session_cookie_is_signed_and_expires(tmp_path, monkeypatch):
         m.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - auth.WORKING_DAY - 60)
         old, _ = auth.issue("supervisor.land")
     assert auth.verify(old) is None  # a working day later, the login is over
-    monkeypatch.setenv("DISCRETION_SECRET_KEY", "another-server")
+    monkeypatch.setenv("DISCRETION_SECRET_KEY", "another-server-with-a-key-of-its-own")
     assert auth.verify(token) is None  # signed elsewhere
 
 

@@ -42,7 +42,7 @@ def _both_ways(url, monkeypatch):
     with transaction(url) as s:
         through_arrow = data._load_all(s, committed=True)
     with monkeypatch.context() as m:
-        m.setattr(data, "read_batches", lambda conn, stmt, each: False)
+        m.setattr(data, "read_tables", lambda conn, stmts, each: False)
         with transaction(url) as s:
             through_sqlalchemy = data._load_all(s)
     return through_arrow, through_sqlalchemy
@@ -61,14 +61,14 @@ def _types(items: list) -> list[type]:
 
 
 def test_the_stored_dataset_reads_the_same_through_arrow_as_through_sqlalchemy(stored, monkeypatch):
-    read: list[bool] = []
+    read: list[tuple[int, bool]] = []
 
-    def recorded(conn, stmt, each):
-        read.append(adbc.read_batches(conn, stmt, each))
-        return read[-1]
-    monkeypatch.setattr(data, "read_batches", recorded)
+    def recorded(conn, stmts, each):
+        read.append((len(stmts), adbc.read_tables(conn, stmts, each)))
+        return read[-1][1]
+    monkeypatch.setattr(data, "read_tables", recorded)
     (ds, owners), (expected, expected_owners) = _both_ways(stored, monkeypatch)
-    assert len(read) == 10 and all(read) and len(ds.cases) == 1500  # every table through Arrow
+    assert read == [(10, True)] and len(ds.cases) == 1500  # every table through Arrow, in one read
     for table in ("agencies", "processes", "officers", "cases", "escalations", "risk_analyses", "monitoring_reports",
                   "acknowledgements", "delay_notices", "parameters"):
         assert getattr(ds, table) == getattr(expected, table), table
@@ -96,7 +96,8 @@ def test_what_arrow_cannot_read_exactly_is_read_through_sqlalchemy(stored, monke
 
         def broken(*args, **kwargs):  # on SQLite in the reading process, on PostgreSQL here
             raise RuntimeError("the driver fell over")
-        monkeypatch.setattr(adbc, "_read", broken)
+        monkeypatch.setattr(adbc, "_connect_postgresql", broken)
+        monkeypatch.setattr(adbc, "_read_sqlite", broken)
         with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
             assert _columns(conn, select(CaseRow.case_id)) is None
         assert "the driver fell over" in caplog.text
@@ -122,9 +123,9 @@ def test_a_reading_process_that_dies_is_told_and_the_store_read_the_other_way(tm
     from engine.store.db import upgrade
 
     upgrade(url)
-    monkeypatch.setattr(adbc, "_read", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr(adbc, "_read_sqlite", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(RuntimeError, match="killed by signal 9"):
-        adbc._in_child(lambda: adbc._read())
+        adbc._in_child(lambda: adbc._read_sqlite())
     engine = make_engine(url)
     with engine.connect() as conn:
         assert _columns(conn, select(CaseRow.case_id)) is None
@@ -172,7 +173,7 @@ def test_a_password_never_reaches_the_log(caplog, monkeypatch):
 
     def refused(uri, *args, **kwargs):
         raise RuntimeError(f"[libpq] Failed to connect: {uri} and the password p w@d%/x itself")
-    monkeypatch.setattr(adbc, "_read", refused)
+    monkeypatch.setattr(adbc, "_connect_postgresql", refused)
     engine = make_engine(url.render_as_string(hide_password=False))
     with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
         assert _columns(_NoConnection(engine), select(CaseRow.case_id)) is None
@@ -196,10 +197,10 @@ def test_a_reading_process_that_hangs_is_killed_and_the_store_read_the_other_way
     url = f"sqlite:///{tmp_path}/store.db"
     upgrade(url)
     monkeypatch.setattr(adbc, "CHILD_TIMEOUT", 0.5)
-    monkeypatch.setattr(adbc, "_read", lambda *a, **k: time.sleep(60))
+    monkeypatch.setattr(adbc, "_read_sqlite", lambda *a, **k: time.sleep(60))
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="killed by signal 9"):
-        adbc._in_child(lambda: adbc._read())
+        adbc._in_child(lambda: adbc._read_sqlite())
     assert time.monotonic() - started < 30
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -218,9 +219,9 @@ def test_batches_fetched_ahead_read_the_same_and_share_equal_values(stored, monk
     monkeypatch.setattr(adbc, "BATCH_BYTES", 4096)
     batches: list[int] = []
 
-    def counted(conn, stmt, each):
-        return adbc.read_batches(conn, stmt, lambda columns: (batches.append(len(columns[0])), each(columns)))
-    monkeypatch.setattr(data, "read_batches", counted)
+    def counted(conn, stmts, each):
+        return adbc.read_tables(conn, stmts, lambda i, columns: (batches.append(len(columns[0])), each(i, columns)))
+    monkeypatch.setattr(data, "read_tables", counted)
     (ds, owners), (expected, expected_owners) = _both_ways(stored, monkeypatch)
     assert ds.cases == expected.cases and owners == expected_owners
     assert _types(ds.cases) == _types(expected.cases)
@@ -233,21 +234,30 @@ def test_batches_fetched_ahead_read_the_same_and_share_equal_values(stored, monk
 
 
 def test_a_driver_failing_after_some_batches_leaves_the_rows_to_sqlalchemy(stored, monkeypatch, caplog):
-    """What the batches before a failure gave is dropped: the table is read whole the other way."""
-    real = adbc._query
+    """What the batches before a failure gave (of the cases, and of the tables before them) is
+    dropped: every table is read whole the other way."""
+    import contextlib
 
-    def failing_after_one(conn, stmt):
-        source = real(conn, stmt)
-        fetched, calls = source.next, []
+    real = adbc._queries
 
-        def next_batch():
-            if calls:
-                raise ConnectionError("server closed the connection unexpectedly")
-            calls.append(1)
-            return fetched()
-        source.next = next_batch
-        return source
-    monkeypatch.setattr(adbc, "_query", failing_after_one)
+    @contextlib.contextmanager
+    def failing_after_one(conn, stmts):
+        with real(conn, stmts) as sources:
+            cases = sources[3]
+
+            def opened():
+                source = cases()
+                fetched, calls = source.next, []
+
+                def next_batch():
+                    if calls:
+                        raise ConnectionError("server closed the connection unexpectedly")
+                    calls.append(1)
+                    return fetched()
+                source.next = next_batch
+                return source
+            yield [*sources[:3], opened, *sources[4:]]
+    monkeypatch.setattr(adbc, "_queries", failing_after_one)
     with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
         (ds, owners), (expected, expected_owners) = _both_ways(stored, monkeypatch)
     assert "server closed the connection unexpectedly" in caplog.text

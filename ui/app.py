@@ -19,6 +19,9 @@ VIEWS = Path(__file__).parent / "views"
 AUTH_KEY = "auth.user"
 
 st.set_page_config(page_title="ตรวจสอบการใช้ดุลพินิจ", page_icon=":material/balance:", layout="wide")
+if refused := auth.refusal():  # no usable secret key: no login is safe, so the app does not start
+    st.error(refused)
+    st.stop()
 # Streamlit's own English hint under a text box ("Press Enter to apply") cannot be translated: hide it
 st.html("<style>[data-testid='InputInstructions'] {display: none;}</style>")
 

@@ -6,39 +6,39 @@ back (``st.context.cookies``, Streamlit's own) and, if its signature holds and i
 than a working day, asks the store whether it still stands: the account must be active and
 the session issued after ``users.sessions_valid_after`` (moved forward on logout, on a
 password reset and when an account is disabled). The cookie is written and removed in the
-browser by ``extra-streamlit-components``' CookieManager.
+browser by ``extra-streamlit-components``' CookieManager. The secret is
+``engine.store.keys``'s: at least 32 bytes, or the app does not start.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 import time
-from pathlib import Path
 
 import streamlit as st
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from engine.store.keys import SecretKeyError, session_secret
 
 COOKIE = "discretion_review_session"
 WORKING_DAY = 10 * 3600  # seconds a login lasts: one working day, then the user logs in again
 ISSUED_KEY = "auth.issued"        # when this session's login was issued (epoch seconds)
 PENDING_KEY = "auth.cookie"       # a cookie to write ("set", token) or remove ("delete", None)
 LOGGED_OUT_KEY = "auth.logged_out"  # this connection still carries the old cookie: ignore it
+CLOCK_SKEW = 5  # seconds a time of issue may lie ahead of this server's clock (servers sharing a key)
 
 
 def _secret() -> str:
-    """``DISCRETION_SECRET_KEY``, else a random key kept in ``DISCRETION_SECRET_FILE`` (default
-    ``var/session-secret``), made on first use and readable by its owner only."""
-    given = os.environ.get("DISCRETION_SECRET_KEY")
-    if given:
-        return given
-    path = Path(os.environ.get("DISCRETION_SECRET_FILE", "var/session-secret"))
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    """The server's secret key (``engine.store.keys``); ``SecretKeyError`` if it is unfit."""
+    return session_secret()
+
+
+def refusal() -> str | None:
+    """Why the app must not start — its secret key is unfit (Thai and English) — or None."""
+    try:
+        _secret()
+    except SecretKeyError as exc:
+        return str(exc)
+    return None
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -51,15 +51,22 @@ def issue(username: str, now: float | None = None) -> tuple[str, float]:
     return _serializer().dumps({"u": username, "t": issued}), issued
 
 
-def verify(token: str | None, max_age: int = WORKING_DAY) -> tuple[str, float] | None:
-    """(user name, issued at) of a token signed here and younger than ``max_age``; else None."""
+def verify(token: str | None, max_age: int = WORKING_DAY, now: float | None = None) -> tuple[str, float] | None:
+    """(user name, issued at) of a token signed here, issued no later than now and younger than
+    ``max_age``; else None. (A time of issue ahead of now would outlive a logout: a session
+    stands while it was issued after the user's ``sessions_valid_after``.)"""
     if not token:
         return None
+    serializer = _serializer()  # an unfit secret raises SecretKeyError: no login at all
     try:
-        claims = _serializer().loads(token, max_age=max_age)
-        return str(claims["u"]), float(claims["t"])
+        claims = serializer.loads(token, max_age=max_age)
+        user, issued = str(claims["u"]), float(claims["t"])
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
+    now = time.time() if now is None else now
+    if not now - max_age <= issued <= now + CLOCK_SKEW:
+        return None
+    return user, issued
 
 
 def cookie_token() -> str | None:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from engine.domain.thai import check_date_range, parse_bool, parse_date, parse_int, to_arabic_digits
+from engine.domain.thai import DATE_MAX, check_date_range, parse_bool, parse_date, parse_int, to_arabic_digits
 
 _URL = re.compile(r"(https?://)?[^\s/$.?#][^\s]*\.[^\s]+", re.IGNORECASE)
 _date_cache: dict[str, dt.date] = {}
@@ -28,6 +28,13 @@ ID_MAX_LENGTH = 128        # ids: String(ID_MAX_LENGTH)
 USER_NAME_MAX_LENGTH = 64  # user names: String(USER_NAME_MAX_LENGTH)
 INT_MAX = 2**31 - 1        # counts and days: INTEGER, 4 bytes in PostgreSQL
 NO_LIMIT = sys.maxsize     # text: TEXT, no length limit
+# The longest periods a dataset or a parameter may give (standard_days, rotation_years, every
+# *_days): the calendar must be able to count them from any date the data may hold (at the
+# latest DATE_MAX, 31 December 2200) without passing its own last day, 31 December 9999.
+MAX_YEARS = dt.MAXYEAR - DATE_MAX.year  # 7,799: add_years(DATE_MAX, MAX_YEARS) is in 9999
+# About 2,700 years; DATE_MAX is 2,848,526 days before the calendar's end, and the n-th working
+# day after a date is found by counting 2n + 396 days ahead (GovernmentCalendar._cover).
+MAX_DAYS = 1_000_000
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial day 0 of Windows Excel (after its 1900 leap-year bug)
 
 
@@ -136,6 +143,21 @@ def _non_negative(value: Any) -> Any:
     return value
 
 
+def check_period(n: int, unit: Literal["days", "years"]) -> int:
+    """``n`` when the calendar can count a period of n days (or years) from any date the data may
+    hold; else ``ValueError`` naming the limit (``MAX_DAYS``, ``MAX_YEARS``)."""
+    limit = MAX_YEARS if unit == "years" else MAX_DAYS
+    if n > limit:
+        raise ValueError(f"too large: at most {limit:,} {unit}, the longest period the calendar can count from "
+                         f"any date the data may hold; its last day is {dt.date.max.isoformat()}")
+    return n
+
+
+def _day_count(value: Any) -> Any:
+    value = _non_negative(value)
+    return value if value is None else check_period(value, "days")
+
+
 def _as_percent(value: Any) -> Any:
     value = _as_int(value)
     if value is not None and not 1 <= value <= 100:
@@ -183,6 +205,7 @@ Bool = Annotated[bool, Cell(_as_bool)]
 OptBool = Annotated[bool | None, Cell(_as_bool)]
 Count = Annotated[int, Cell(_non_negative)]
 OptCount = Annotated[int | None, Cell(_non_negative)]
+OptDays = Annotated[int | None, Cell(_day_count)]
 DayBasis = Annotated[Literal["working", "calendar"] | None, Cell(_as_basis)]
 Percent = Annotated[int | None, Cell(_as_percent)]
 ApplicantKind = Annotated[Literal["person", "juristic"] | None, Cell(_as_applicant_kind)]
@@ -216,7 +239,7 @@ class Process:
     work_manual_reviewed_on: OptDate = None
     citizen_manual_url: Url = None
     citizen_manual_at_office: OptBool = None
-    standard_days: OptCount = None
+    standard_days: OptDays = None
     day_basis: DayBasis = None
     it_system: Text = None
     licensing: OptBool = None

@@ -19,6 +19,7 @@ from operator import itemgetter
 from typing import Any
 
 from engine.domain.calendar import GovernmentCalendar
+from engine.domain.errors import EvaluationError
 from engine.domain.models import Dataset
 from engine.evaluation import workers
 from engine.evaluation.flags import LINE_JSON, Flag, FlagLine, line_order
@@ -190,7 +191,8 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     progress: ProgressFn | None = None, calendar: GovernmentCalendar | None = None,
                     corrective: dict[str, tuple[int, dt.date]] | None = None,
                     stored: dict[str, ParamValue] | None = None, lines_only: bool = False,
-                    keyed: bool = False) -> Iterator[tuple[str, list[Any], Counter]]:
+                    keyed: bool = False, failed: dict[str, str] | None = None,
+                    ) -> Iterator[tuple[str, list[Any], Counter]]:
     """Yield ``(agency_id, flag lines, subject counts)`` per agency, in agency order, the lines in
     ``line_order`` (``Flag.from_line`` makes a flag of one). The counts are by subject kind, and
     by rule (key ``APPLIES + rule_id``) for rules with ``applies_to``: read a rule's with
@@ -205,6 +207,12 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     rows refine them per agency and process. ``corrective`` (store runs only) feeds rule
     1.8-corrective-action-overdue: agency -> (overdue confirmed flags, oldest due date).
     ``stored`` (store runs only): values an administrator recorded, with their sources.
+
+    An agency whose evaluation fails — the rules engine crashes, or seeing its subjects or wording
+    its flags raises — yields nothing. Without ``failed`` that ends the evaluation with
+    ``EvaluationError`` naming the agency (``check``: exit 3, nothing written); with it, the
+    agency's id and what went wrong are put in ``failed`` and the other agencies are evaluated
+    (store runs: the run is partial).
     """
     catalogue = catalogue or default_catalogue()
     kb = catalogue.kb
@@ -231,20 +239,33 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     cases = {agency_id: len(run.cases_by_id.get(agency_id, ())) for agency_id in run.agency_ids()}
     waves = workers.waves(parts, cases, run.agency_runs) if lines_only else [parts]
     try:
-        yield from _gathered(job, waves, jobs, progress, lines_only, last_part)
+        yield from _gathered(job, waves, jobs, progress, lines_only, last_part, failed)
     finally:
         if job.spool is not None:
             job.spool.close()
 
 
 def _gathered(job: _Job, waves: list[list[Part]], jobs: int, progress: ProgressFn | None, lines_only: bool,
-              last_part: dict[str, Part]) -> Iterator[tuple[str, list[Any], Counter]]:
+              last_part: dict[str, Part], failed: dict[str, str] | None) -> Iterator[tuple[str, list[Any], Counter]]:
     """Each agency's flags once its last part is in: each rule's flags from its parts in part
     order, which is their order (a part's cases come before the next part's in id order)."""
     kinds: Counter = Counter()
     groups: dict[tuple[str, str, str], list[Any]] = {}  # an agency's flags so far, per rule, in part order
-    with contextlib.closing(workers.run_parts(job.part, waves, jobs, describe)) as results:
-        for part, blocks, part_kinds in results:
+
+    def set_aside(part: Part) -> bool:
+        return failed is not None and part[0] in failed
+
+    with contextlib.closing(workers.run_parts(job.part, waves, jobs, set_aside)) as results:
+        for part, result, error in results:
+            if error is not None:
+                if failed is None:
+                    raise EvaluationError(f"{error} while evaluating {describe(part)}; nothing was written. "
+                                          "Please report this with the dataset.")
+                failed[part[0]] = error  # its later parts are not evaluated
+                groups.clear()  # parts come in order: what is gathered is this agency's
+                kinds = Counter()
+                continue
+            _, blocks, part_kinds = result
             if job.spool is not None:
                 sized, handle = blocks
                 blocks = [(*key, (severities, lines)) for (*key, severities), lines

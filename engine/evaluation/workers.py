@@ -5,10 +5,11 @@ processes, and come back in order.
   and forks: every worker inherits the dataset and the rules without pickling them. The
   collector's view of the shared objects is frozen (``gc.freeze``) so that the workers'
   collections do not write to their pages.
-* **A crash is contained and pinned.** The rules engine's C core can crash the process that
-  runs it, so it never runs in the caller's: when a worker dies, the parts it left are retried
-  one at a time in fresh processes, so that a crash is pinned to one part and raised as
-  ``EvaluationError`` — never a crash of the caller, never missing flags.
+* **A failure is contained and pinned to its part.** The rules engine's C core can crash the
+  process that runs it, so it never runs in the caller's: when a worker dies, the parts it left
+  are retried one at a time in fresh processes, so that a crash is pinned to one part — never a
+  crash of the caller, never missing flags. A part whose work raises, or whose process crashes,
+  comes back as that part's failure, saying how; the caller decides what it costs.
 * **Workers die with their caller** (``die_with_parent``), even after ``kill -9``.
 * **Waves** (``check`` only): a large dataset is run in waves of whole agencies, each by freshly
   forked workers, so that no worker comes to hold a copy of the whole dataset's pages.
@@ -32,7 +33,6 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import count
 from typing import Any
 
-from engine.domain.errors import EvaluationError
 
 _WORK: Callable[[Any], Any] | None = None  # set in the parent before forking; workers inherit it
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -59,15 +59,27 @@ def _call(item: Any) -> Any:
     return _WORK(item)
 
 
-def _isolated(item: Any, describe: Callable[[Any], str]) -> Any:
-    """``_WORK(item)`` in its own process, to tell a crash apart from a neighbour's."""
+def failure(exc: BaseException) -> str:
+    """How a part's work failed, in one line, for a person to act on."""
+    text = " ".join(str(exc).split())[:300]
+    return f"the evaluation failed ({type(exc).__name__}: {text})" if text else \
+        f"the evaluation failed ({type(exc).__name__})"
+
+
+def _isolated(item: Any) -> tuple[Any, str | None]:
+    """``_WORK(item)`` in its own process, to tell a crash apart from a neighbour's: (its result,
+    None), or (None, how it failed)."""
     ctx = mp.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
     parent = os.getpid()
 
     def target() -> None:
         die_with_parent(parent)
-        writer.send(_call(item))
+        try:
+            result: Any = (_call(item), None)
+        except Exception as exc:  # noqa: BLE001  (told to the parent: an error, not a crash)
+            result = (None, failure(exc))
+        writer.send(result)
         writer.close()
 
     proc = ctx.Process(target=target, daemon=True)
@@ -81,17 +93,17 @@ def _isolated(item: Any, describe: Callable[[Any], str]) -> Any:
     if result is None or proc.exitcode != 0:
         code = proc.exitcode
         how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
-        raise EvaluationError(f"the rules engine (durable-rules) crashed with {how} while evaluating "
-                              f"{describe(item)}; nothing was written. Please report this with the dataset.")
+        return None, f"the rules engine (durable-rules) crashed with {how}"
     return result
 
 
 def run_parts(work: Callable[[Any], Any], waves: list[list[Any]], jobs: int,
-              describe: Callable[[Any], str]) -> Iterator[Any]:
-    """``work(part)`` for every part of every wave, computed in forked workers, yielded in
-    order. Parts are taken in order with a few in flight, so that the output is deterministic
-    and at most a few parts' results wait in memory for their turn. ``describe(part)`` names a
-    part in the error a crash raises."""
+              skip: Callable[[Any], bool] = lambda part: False) -> Iterator[tuple[Any, Any, str | None]]:
+    """``(part, work(part), None)`` for every part of every wave, computed in forked workers and
+    yielded in order; a part whose work raised, or whose process crashed, as ``(part, None, how
+    it failed)``. A part ``skip`` says is not wanted (asked when its turn to start comes) is not
+    computed and not yielded. Parts are taken in order with a few in flight, so that the output
+    is deterministic and at most a few parts' results wait in memory for their turn."""
     global _WORK
     _WORK = work
     done = 0
@@ -105,18 +117,32 @@ def run_parts(work: Callable[[Any], Any], waves: list[list[Any]], jobs: int,
                                      initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
                 in_flight: dict[int, Any] = {}
                 ahead = iter(enumerate(wave))
-                for i in range(len(wave)):
+                for i, part in enumerate(wave):
                     while len(in_flight) < 2 * jobs + 2:
                         nxt = next(ahead, None)
                         if nxt is None:
                             break
-                        in_flight[nxt[0]] = pool.submit(_call, nxt[1])
-                    result = in_flight.pop(i).result()
+                        if not skip(nxt[1]):
+                            in_flight[nxt[0]] = pool.submit(_call, nxt[1])
+                    future = in_flight.pop(i, None)
                     done += 1
-                    yield result
+                    if future is None or skip(part):
+                        if future is not None:
+                            future.cancel()  # not wanted any more: the rest of it is not computed
+                        continue
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        done -= 1
+                        raise
+                    except Exception as exc:  # noqa: BLE001  (an error in the worker: this part's)
+                        yield part, None, failure(exc)
+                        continue
+                    yield part, result, None
     except BrokenProcessPool:
         for part in parts[done:]:
-            yield _isolated(part, describe)
+            if not skip(part):
+                yield (part, *_isolated(part))
     finally:
         gc.unfreeze()
         _WORK = None

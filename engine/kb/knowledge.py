@@ -9,10 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from engine.domain.calendar import CalendarEntry, GovernmentCalendar
 from engine.domain.errors import DefinitionError, UsageError, did_you_mean
+from engine.domain.models import check_period
 from engine.domain.thai import parse_date, parse_int
 from engine.kb.resources import data_dir
 from engine.kb.yamlfile import LocatedYaml
@@ -88,13 +89,24 @@ class Parameter(BaseModel):
             raise ValueError(f"default {value!r} is not of type {kind}")
         return value
 
+    @model_validator(mode="after")
+    def _default_in_range(self) -> Parameter:
+        if self.type == "int":
+            self.parse(str(self.default))
+        return self
+
     def parse(self, text: str) -> int:
-        """A value of an ``int`` parameter written by a person (Thai digits allowed)."""
+        """A value of an ``int`` parameter written by a person (Thai digits allowed); a number of
+        days or years at most what the calendar can count (``models.check_period``)."""
         if self.type != "int":
             raise ValueError("is a map by fiscal year: set one year with NAME.YEAR=DATE")
         value = parse_int(text)
         if value < 0:
             raise ValueError("must not be negative")
+        if self.basis in ("working", "calendar"):
+            check_period(value, "days")
+        elif self.basis == "years":
+            check_period(value, "years")
         return value
 
     def parse_entry(self, key: str, text: str) -> tuple[int, dt.date]:

@@ -8,12 +8,18 @@ objects once, converted by the column's own SQLAlchemy type exactly as SQLAlchem
 them, and equal values are one object, as the CSV reader has them (the evaluation's forked
 workers then share their pages).
 
-Only reading, on a connection of its own — on SQLite read-only and in a forked process (see
-``_query``) — which sees only what is committed (``data._load_all`` asks only for a session
-that has written nothing). It reads only what it can read exactly as SQLAlchemy would; for
-anything else — no driver installed, a database in memory, a column type or an Arrow type it
-does not know, a value that fails to convert, a driver error, a failed or hung reading process
-— ``read_batches`` answers False and the caller reads through SQLAlchemy.
+Only reading, on connections of its own — on SQLite read-only and in a forked process (see
+``_queries``) — which see only what is committed (``data._load_all`` asks only for a session
+that has written nothing). Several statements (``read_tables``: a run's ten tables and what
+else it reads) are read in one snapshot of the store, as if at one instant: on SQLite the
+forked process reads them all in one read transaction on one connection; on PostgreSQL the
+caller's transaction (``db.begin_read``: REPEATABLE READ) exports its snapshot and the reading
+connection imports it (``SET TRANSACTION SNAPSHOT``) and reads them all, so the caller's own
+reads see the same state too. It reads only what it can read exactly as SQLAlchemy would; for anything else
+— no driver installed, a database in memory, a column type or an Arrow type it does not know,
+a value that fails to convert, a driver error, a failed or hung reading process — it answers
+False and the caller reads everything through SQLAlchemy (in its own transaction: one
+snapshot too).
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ import contextlib
 import logging
 import os
 import queue
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -41,59 +48,75 @@ _ARROW_TYPES: dict[type, dict[str, frozenset[str]]] = {
 }
 
 
-def _sqlite_batch_rows(conn: Connection, stmt: Select) -> str:
-    """Rows per batch for SQLite's driver: all of the result's, and some to spare (rows a writer
-    adds meanwhile). The driver infers a column's type from a batch's values: a column whose
-    first thousand values are NULL is typed int64 and its first text refused, so one batch holds
-    them all. Not more: the driver reserves memory for as many rows as a batch may hold."""
-    rows = conn.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    return str(rows + rows // 8 + 1024)
+def _sqlite_count(stmt: Select, dialect: Any) -> str:
+    """The SQL that counts ``stmt``'s rows: the reading process sets the driver's rows per batch
+    to all of them, counted in its transaction (``_read_sqlite``). The driver infers a column's type from a batch's values: a
+    column whose first thousand values are NULL is typed int64 and its first text refused, so one
+    batch holds them all. Not more: the driver reserves memory for as many rows as a batch may hold."""
+    return _sql(select(func.count()).select_from(stmt.order_by(None).subquery()), dialect)
+
+
+def _sql(stmt: Select, dialect: Any) -> str:
+    """``stmt`` as SQL with its values written in (a reading connection takes no parameters)."""
+    return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def read_batches(conn: Connection, stmt: Select, each: Callable[[list[list[Any]]], None]) -> bool:
-    """Hand ``each`` the columns ``stmt`` selects, batch after batch in row order, as the Python
-    values SQLAlchemy would return (equal values of a column one object, across batches too:
-    ``_python_values``).
+    """``read_tables`` for one statement: ``each`` gets its columns batch by batch."""
+    return read_tables(conn, [stmt], lambda _, columns: each(columns))
 
-    False when this cannot be done exactly: the caller then drops what ``each`` was handed and
-    reads through SQLAlchemy. An error ``each`` raises is the caller's: it is raised, once the
+
+def read_tables(conn: Connection, stmts: Sequence[Select], each: Callable[[int, list[list[Any]]], None]) -> bool:
+    """Hand ``each(i, columns)`` the columns each of ``stmts`` selects, statement after statement,
+    batch after batch in row order, as the Python values SQLAlchemy would return (equal values of
+    a column one object, across batches too: ``_python_values``), every statement read in one
+    snapshot of the store (on PostgreSQL the one ``conn``'s transaction sees: ``db.begin_read``).
+
+    False when this cannot be done exactly: the caller then drops all that ``each`` was handed
+    and reads through SQLAlchemy. An error ``each`` raises is the caller's: it is raised, once the
     reading has stopped. On PostgreSQL a thread of its own fetches the next batches (the driver
     lets go of the GIL) while ``each`` works on this one: a million cases 3.9 → 3.1 s."""
     dialect = conn.dialect
-    kinds = []
-    for column in stmt.selected_columns:
-        kind = next((k for k in _ARROW_TYPES if isinstance(column.type, k)), None)
-        if kind is None or dialect.name not in _ARROW_TYPES[kind]:
-            return False
-        kinds.append(kind)
-    processes = [column.type._cached_result_processor(dialect, None) for column in stmt.selected_columns]
-    seen: list[dict[Any, Any]] = [{} for _ in kinds]  # per column: value as read -> as converted
+    kinds: list[list[type]] = []
+    for stmt in stmts:
+        kinds.append([])
+        for column in stmt.selected_columns:
+            kind = next((k for k in _ARROW_TYPES if isinstance(column.type, k)), None)
+            if kind is None or dialect.name not in _ARROW_TYPES[kind]:
+                return False
+            kinds[-1].append(kind)
     try:
-        source = _query(conn, stmt)
+        reading = _queries(conn, stmts)
     except Exception as exc:  # noqa: BLE001  (no driver, no server, a failed reading process: the other way)
         _unread(conn, exc)
         return False
-    if source is None:
+    if reading is None:
         return False
-    with source:  # stops the fetching thread, if any, whatever happens
-        while True:
-            try:
-                batch = source.next()
-                if batch is None:
-                    return True
-                if batch.num_columns != len(kinds):
-                    return False
-                columns = []
-                for column, kind, values, process, cache in zip(stmt.selected_columns, kinds, batch.columns,
-                                                                processes, seen):
-                    if str(values.type) not in _ARROW_TYPES[kind][dialect.name] and values.null_count < len(values):
-                        log.info("column %s came as %s: reading through SQLAlchemy", column.name, values.type)
+    with reading as sources:  # PostgreSQL: its connection is closed at the end, whatever happens
+        for i, (stmt, stmt_kinds, source) in enumerate(zip(stmts, kinds, sources)):
+            processes = [column.type._cached_result_processor(dialect, None) for column in stmt.selected_columns]
+            seen: list[dict[Any, Any]] = [{} for _ in stmt_kinds]  # per column: value as read -> as converted
+            with source() as opened:  # stops the fetching thread, if any, whatever happens
+                while True:
+                    try:
+                        batch = opened.next()
+                        if batch is None:
+                            break
+                        if batch.num_columns != len(stmt_kinds):
+                            return False
+                        columns = []
+                        for column, kind, values, process, cache in zip(stmt.selected_columns, stmt_kinds,
+                                                                        batch.columns, processes, seen):
+                            if str(values.type) not in _ARROW_TYPES[kind][dialect.name] \
+                                    and values.null_count < len(values):
+                                log.info("column %s came as %s: reading through SQLAlchemy", column.name, values.type)
+                                return False
+                            columns.append(_python_values(values, process, cache))
+                    except Exception as exc:  # noqa: BLE001  (any failure of the driver or of a value: the other way)
+                        _unread(conn, exc)
                         return False
-                    columns.append(_python_values(values, process, cache))
-            except Exception as exc:  # noqa: BLE001  (any failure of the driver or of a value: the other way)
-                _unread(conn, exc)
-                return False
-            each(columns)
+                    each(i, columns)
+    return True
 
 
 def _unread(conn: Connection, exc: Exception) -> None:
@@ -124,9 +147,10 @@ def _libpq_uri(url: Any) -> str:
         (params + "&" if params else "") + "client_encoding=UTF8"
 
 
-def _query(conn: Connection, stmt: Select) -> _Batches | _Fetched | None:
-    """The result of ``stmt`` batch by batch, or None when there is no driver for it."""
-    sql = str(stmt.compile(dialect=conn.dialect))
+def _queries(conn: Connection, stmts: Sequence[Select],
+             ) -> contextlib.AbstractContextManager[list[Callable[[], _Batches | _Fetched]]] | None:
+    """Each statement's result, opened when called, batch by batch — all of one snapshot — while
+    the context lasts; or None when there is no driver for them."""
     url = conn.engine.url
     backend = url.get_backend_name()
     try:
@@ -140,36 +164,57 @@ def _query(conn: Connection, stmt: Select) -> _Batches | _Fetched | None:
             return None
     except ImportError:
         return None
+    sqls = [_sql(stmt, conn.dialect) for stmt in stmts]
     if backend == "postgresql":
-        uri = _libpq_uri(url)
-        options = {"adbc.postgresql.batch_size_hint_bytes": str(BATCH_BYTES)}
-        return _Fetched(lambda put: _read(uri, sql, options, put=put))
+        # One statement is one snapshot already; several are read on one connection in the
+        # caller's (its transaction stays open, and the snapshot with it, until the caller is
+        # done with the results): what the caller reads itself is of the same instant.
+        return _postgres_sources(_libpq_uri(url), sqls, _exported_snapshot(conn) if len(sqls) > 1 else None)
     if not url.database or url.database == ":memory:" or url.database.startswith("file:") \
             or not hasattr(os, "memfd_create"):
         return None
     # The driver has its own copy of SQLite inside. Two copies of SQLite in one process each
     # hold POSIX locks on the file, and closing one's descriptor drops the other's locks: a
     # way to corrupt a database (sqlite.org/howtocorrupt.html, 2.2.1; here a committed run
-    # vanished). So SQLite is read by a forked process, which hands the table back (_in_child).
-    options = {"adbc.sqlite.query.batch_rows": _sqlite_batch_rows(conn, stmt)}
-    table = _in_child(lambda: _read("file:" + quote(url.database) + "?mode=ro", sql, options, sqlite=True))
-    return _Batches(table.to_batches())
+    # vanished). So SQLite is read by a forked process, which hands the tables back (_in_child),
+    # all read in one read transaction there.
+    queries = [(sql, _sqlite_count(stmt, conn.dialect)) for sql, stmt in zip(sqls, stmts)]
+    tables = _in_child(lambda: _read_sqlite("file:" + quote(url.database) + "?mode=ro", queries))
+    if len(tables) != len(stmts):
+        raise RuntimeError(f"the reading process handed over {len(tables)} results for {len(stmts)} statements")
+    return contextlib.nullcontext([lambda table=table: _Batches(table.to_batches()) for table in tables])
 
 
-def _read(uri: str, sql: str, options: dict[str, str], sqlite: bool = False,
-          put: Callable[[Any], bool] | None = None) -> Any:
-    """The result of ``sql`` as one Arrow table; or, with ``put``, each batch handed to ``put``
-    as it comes, until ``put`` answers False."""
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f-]+")
+
+
+def _exported_snapshot(conn: Connection) -> str:
+    """The snapshot of ``conn``'s transaction, for other connections to read in (PostgreSQL)."""
+    snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+    if not isinstance(snapshot, str) or not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
+    return snapshot
+
+
+def _execute(connection: Any, sql: str) -> None:
+    """A statement that returns no rows, on an ADBC connection."""
+    import adbc_driver_manager
+
+    with adbc_driver_manager.AdbcStatement(connection) as statement:
+        statement.set_sql_query(sql)
+        statement.execute_update()
+
+
+def _result(connection: Any, sql: str, options: dict[str, str] | None = None,
+            put: Callable[[Any], bool] | None = None) -> Any:
+    """The result of ``sql`` on an ADBC connection as one Arrow table; or, with ``put``, each
+    batch handed to ``put`` as it comes, until ``put`` answers False."""
     import adbc_driver_manager
     import pyarrow as pa
 
-    if sqlite:
-        import adbc_driver_sqlite as driver
-    else:
-        import adbc_driver_postgresql as driver
-    with driver.connect(uri) as database, adbc_driver_manager.AdbcConnection(database) as connection, \
-            adbc_driver_manager.AdbcStatement(connection) as statement:
-        statement.set_options(**options)
+    with adbc_driver_manager.AdbcStatement(connection) as statement:
+        if options:
+            statement.set_options(**options)
         statement.set_sql_query(sql)
         stream, _ = statement.execute_query()
         # the reader is released before its statement and connection close, even part-way
@@ -180,6 +225,62 @@ def _read(uri: str, sql: str, options: dict[str, str], sqlite: bool = False,
                 if not put(batch):
                     break
             return None
+
+
+@contextlib.contextmanager
+def _postgres_sources(uri: str, sqls: list[str], snapshot: str | None,
+                      ) -> Iterator[list[Callable[[], _Fetched]]]:
+    """PostgreSQL: each statement's result fetched by a thread (``_Fetched``), one statement after
+    another on one connection of this module's (a connection costs about 40 ms); with
+    ``snapshot``, in that exported snapshot (its transaction REPEATABLE READ, read only). The
+    connection is made by the first fetching thread and closed when the context ends, its
+    threads ended (they use it one after another, never two at once)."""
+    options = {"adbc.postgresql.batch_size_hint_bytes": str(BATCH_BYTES)}
+    opened: list[Any] = []  # (database, connection), once made
+
+    def connection() -> Any:
+        if not opened:
+            opened.extend(_connect_postgresql(uri))
+            if snapshot is not None:
+                _execute(opened[1], "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                _execute(opened[1], f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        return opened[1]
+    try:
+        yield [lambda sql=sql: _Fetched(lambda put: _result(connection(), sql, options, put)) for sql in sqls]
+    finally:
+        for handle in reversed(opened):
+            with contextlib.suppress(Exception):
+                handle.close()
+
+
+def _connect_postgresql(uri: str) -> tuple[Any, Any]:
+    """A database handle and a connection of ADBC's PostgreSQL driver."""
+    import adbc_driver_manager
+    import adbc_driver_postgresql as driver
+
+    database = driver.connect(uri)
+    try:
+        return database, adbc_driver_manager.AdbcConnection(database)
+    except BaseException:
+        database.close()
+        raise
+
+
+def _read_sqlite(uri: str, queries: list[tuple[str, str]]) -> list[Any]:
+    """SQLite, in the reading process: each query's result as one Arrow table, all read in one
+    read transaction on one connection — every SELECT sees the state of the first (WAL mode) —
+    each with as many rows per batch as its count, made in the same transaction, says."""
+    import adbc_driver_manager
+    import adbc_driver_sqlite as driver
+
+    with driver.connect(uri) as database, adbc_driver_manager.AdbcConnection(database) as connection:
+        _execute(connection, "BEGIN")
+        tables = []
+        for sql, count in queries:
+            rows = _result(connection, count).column(0)[0].as_py() or 0
+            tables.append(_result(connection, sql, {"adbc.sqlite.query.batch_rows": str(rows + 1)}))
+        _execute(connection, "COMMIT")
+        return tables
 
 
 class _Batches:
@@ -250,12 +351,12 @@ class _Failed:
         self.error = error
 
 
-def _in_child(read: Callable[[], Any]) -> Any:
-    """``read()``'s Arrow table, made by a forked process, which writes it (Arrow IPC) into a
-    file in memory of its own and hands that file over when it is done (a descriptor through a
-    Unix socket); the file is mapped here, not copied (through a pipe it cost half as much again
-    as the reading). Only then is it open in this process: a process another thread forks
-    meanwhile does not inherit it. The child touches nothing of the parent's (the store's
+def _in_child(read: Callable[[], list[Any]]) -> list[Any]:
+    """``read()``'s Arrow tables, made by a forked process, which writes each (Arrow IPC) into a
+    file in memory of its own and hands those files over when it is done (descriptors through a
+    Unix socket); the files are mapped here, not copied (through a pipe it cost half as much again
+    as the reading). Only then are they open in this process: a process another thread forks
+    meanwhile does not inherit them. The child touches nothing of the parent's (the store's
     pooled connections are forgotten at fork: ``db._forget_connections_in_child``), dies with
     the parent, and ends by ``os._exit``; its error, if any, is raised here."""
     import mmap
@@ -278,11 +379,14 @@ def _in_child(read: Callable[[], Any]) -> Any:
                 die_with_parent(parent)
                 for number in (signal.SIGINT, signal.SIGTERM):  # not the parent's handlers (the app's)
                     signal.signal(number, signal.SIG_DFL)
-                table = read()
-                data = os.memfd_create("discretion-review-read")
-                with pa.OSFile(f"/proc/self/fd/{data}", "wb") as sink, pa.ipc.new_stream(sink, table.schema) as out:
-                    out.write_table(table)
-                socket.send_fds(theirs, [b"ok"], [data])
+                files = []
+                for table in read():
+                    data = os.memfd_create("discretion-review-read")
+                    with pa.OSFile(f"/proc/self/fd/{data}", "wb") as sink, \
+                            pa.ipc.new_stream(sink, table.schema) as out:
+                        out.write_table(table)
+                    files.append(data)
+                socket.send_fds(theirs, [b"ok"], files)
                 status = 0
             except BaseException as exc:  # noqa: BLE001  (told to the parent)
                 with contextlib.suppress(BaseException):
@@ -294,18 +398,17 @@ def _in_child(read: Callable[[], Any]) -> Any:
         pid = None
         try:
             ours.setblocking(False)
-            message, fds, _, _ = socket.recv_fds(ours, 4096, 1, socket.MSG_CMSG_CLOEXEC)
+            message, fds, _, _ = socket.recv_fds(ours, 4096, _MAX_TABLES, socket.MSG_CMSG_CLOEXEC)
         except BlockingIOError:
             message, fds = b"", []
-        if status != 0 or message != b"ok" or not fds:
+        try:
+            if status != 0 or message != b"ok":
+                raise RuntimeError(f"the reading process failed ({_ended(status)}): "
+                                   f"{message.decode(errors='replace') or 'no message'}")
+            written = [mmap.mmap(fd, os.fstat(fd).st_size, prot=mmap.PROT_READ) for fd in fds]
+        finally:
             for fd in fds:
                 os.close(fd)
-            raise RuntimeError(f"the reading process failed ({_ended(status)}): "
-                               f"{message.decode(errors='replace') or 'no message'}")
-        try:
-            written = mmap.mmap(fds[0], os.fstat(fds[0]).st_size, prot=mmap.PROT_READ)
-        finally:
-            os.close(fds[0])
     finally:
         ours.close()
         theirs.close()
@@ -313,7 +416,10 @@ def _in_child(read: Callable[[], Any]) -> Any:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-    return pa.ipc.open_stream(pa.py_buffer(written)).read_all()  # its buffers keep the mapping
+    return [pa.ipc.open_stream(pa.py_buffer(w)).read_all() for w in written]  # their buffers keep the mappings
+
+
+_MAX_TABLES = 64  # results one reading process may hand over (a run reads 14)
 
 
 # PostgreSQL: about how many bytes of rows a batch holds (the driver's default); two wait while

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
 from pydantic_core import ArgsKwargs
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from engine.domain.errors import InputError, InputProblem
 from engine.domain.models import TABLE_BY_NAME, TABLES, Dataset
 from engine.gcpause import paused_gc
 from engine.ingest.loader import REFERENCES, check_dataset
-from engine.store.adbc import read_batches
-from engine.store.db import bulk_insert
+from engine.store.adbc import read_tables
+from engine.store.db import begin_read, bulk_insert
 from engine.store.schema import (
     DATASET_ROWS,
     CaseRow,
@@ -145,39 +146,67 @@ def _check_officer_references(session: Session, ds: Dataset, agencies: list[str]
 
 
 def _load_all(session: Session, committed: bool = False) -> tuple[Dataset, dict[str, list[str]]]:
-    """Every stored row as models, and per table the agency each row belongs to.
+    """Every stored row as models, and per table the agency each row belongs to (``_read_all``)."""
+    ds, owners, _ = _read_all(session, committed)
+    return ds, owners
 
-    ``committed``: the caller's session has written nothing, so the rows may be read on a
-    connection of their own, through Arrow (``adbc.read_batches``: 1M cases in a third of the
-    time), which sees only what is committed."""
-    ds = Dataset(source="database")
-    owners: dict[str, list[str]] = {}
+
+Rows = list[tuple[list[str], list[Any]]]  # per table: the agency of each row, and its rows as models
+
+
+def _read_all(session: Session, committed: bool = False, extra: Sequence[Select] = (),
+              ) -> tuple[Dataset, dict[str, list[str]], list[list[tuple[Any, ...]]]]:
+    """Every stored row as models, per table the agency each row belongs to, and the rows of the
+    ``extra`` statements — all read in one snapshot of the store.
+
+    ``committed``: the caller's session is fresh (it has run no statement), so its transaction
+    is made a reader of one snapshot (``db.begin_read``) and the rows may be read on connections
+    of their own, through Arrow (``adbc.read_tables``: 1M cases in a third of the time), in
+    that snapshot. Otherwise, and whenever Arrow cannot read them all exactly, they are read
+    through SQLAlchemy, in the session's transaction."""
+    if committed:
+        begin_read(session)
     conn = session.connection()
+    stmts: list[Select] = []
+    validates = []
     for table in TABLES:
         row = DATASET_ROWS[table.name]
         names = [f.name for f in fields(table.model)]
         order = getattr(row, table.id_column) if table.id_column else row.id
-        stmt = select(row.agency_id, *(getattr(row, n) for n in names)).order_by(order)
+        stmts.append(select(row.agency_id, *(getattr(row, n) for n in names)).order_by(order))
         # the columns in the model's field order, validated positionally: a quarter of the cost
-        validate = table.model.__pydantic_validator__.validate_python
-        with paused_gc():  # rows form no cycles: see engine/gcpause.py
-            read = _arrow_rows(conn, stmt, validate) if committed else None
-            agency_of, items = read if read is not None else _rows(conn, stmt, validate)
+        validates.append(table.model.__pydantic_validator__.validate_python)
+    stmts += extra
+    with paused_gc():  # rows form no cycles: see engine/gcpause.py
+        read = _arrow_rows(conn, stmts, validates) if committed else None
+        if read is None:
+            read = ([_rows(conn, stmt, validate) for stmt, validate in zip(stmts, validates)],
+                    [[tuple(r) for r in conn.execute(stmt)] for stmt in extra])
+    tables, extra_rows = read
+    ds = Dataset(source="database")
+    owners: dict[str, list[str]] = {}
+    for table, (agency_of, items) in zip(TABLES, tables):
         setattr(ds, table.name, items)
         owners[table.name] = agency_of
-    return ds, owners
+    return ds, owners, extra_rows
 
 
-def _arrow_rows(conn: Any, stmt: Any, validate: Any) -> tuple[list[str], list[Any]] | None:
-    """``_load_all``'s reading of one table through Arrow (``_rows``' result), or None: read it
-    through SQLAlchemy. Each batch is validated while the next is fetched."""
-    agency_of: list[str] = []
-    items: list[Any] = []
+def _arrow_rows(conn: Any, stmts: list[Select], validates: list[Any]) -> tuple[Rows, list[list[tuple[Any, ...]]]] | None:
+    """``_read_all``'s reading through Arrow, in one snapshot: the tables (``_rows``' results)
+    and the other statements' rows; or None: read them all through SQLAlchemy. Each batch is
+    validated while the next is fetched."""
+    tables: Rows = [([], []) for _ in validates]
+    extra: list[list[tuple[Any, ...]]] = [[] for _ in stmts[len(validates):]]
 
-    def each(columns: list[list[Any]]) -> None:
-        agency_of.extend(columns[0])
-        items.extend([validate(ArgsKwargs(r)) for r in zip(*columns[1:])])
-    return (agency_of, items) if read_batches(conn, stmt, each) else None
+    def each(i: int, columns: list[list[Any]]) -> None:
+        if i < len(tables):
+            agency_of, items = tables[i]
+            validate = validates[i]
+            agency_of.extend(columns[0])
+            items.extend([validate(ArgsKwargs(r)) for r in zip(*columns[1:])])
+        else:
+            extra[i - len(tables)].extend(zip(*columns))
+    return (tables, extra) if read_tables(conn, stmts, each) else None
 
 
 def _rows(conn: Any, stmt: Any, validate: Any) -> tuple[list[str], list[Any]]:
@@ -213,8 +242,26 @@ def consistent_all(session: Session, committed: bool = False,
                    ) -> tuple[Dataset, dict[str, list[str]], dict[str, list[str]]]:
     """``consistent_dataset`` over every agency, with each row's agency: for the evaluation run,
     which evaluates everything and keeps the flags its caller's scope allows (``committed``:
-    see ``_load_all``)."""
+    see ``_read_all``)."""
     ds, owners = _load_all(session, committed)
+    return _consistent(ds, owners)
+
+
+def consistent_snapshot(session: Session, scope: Scope, extra: Sequence[Select] = (),
+                        ) -> tuple[Dataset, dict[str, list[str]], dict[str, list[str]], list[list[tuple[Any, ...]]]]:
+    """What an evaluation run reads: ``consistent_all`` and the rows of the ``extra`` statements
+    (what the review workflow and the administrator recorded), all read in one snapshot of the
+    store, so that an import committing meanwhile is seen whole or not at all. ``session`` must
+    be fresh (``_read_all``'s ``committed``); the run evaluates every agency, and keeps the
+    flags ``scope`` may see."""
+    scope.require(IMPORT)
+    ds, owners, rows = _read_all(session, committed=True, extra=extra)
+    return (*_consistent(ds, owners), rows)
+
+
+def _consistent(ds: Dataset, owners: dict[str, list[str]],
+                ) -> tuple[Dataset, dict[str, list[str]], dict[str, list[str]]]:
+    """``consistent_all`` of rows read already."""
     bad: dict[str, list[str]] = {}
     while problems := check_dataset(ds):
         drop: dict[str, set[int]] = {}

@@ -148,6 +148,25 @@ def begin_write(session: Session, lock: str | None = None) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(lock.encode())})
 
 
+def begin_read(session: Session) -> None:
+    """Make the session's transaction a reader that sees one committed state of the store in
+    every read, from its first to its end, whatever commits meanwhile (a run reads every table:
+    an import committing between two of them would show it a state that never existed).
+    Call it before the session's first statement; the transaction writes nothing.
+
+    PostgreSQL: REPEATABLE READ, read only (its snapshot can be shared with other connections:
+    ``pg_export_snapshot``). SQLite: an explicit ``BEGIN`` — the driver begins a transaction only
+    before a write, so each read would see the latest commit — which in WAL mode keeps the
+    state of its first read until it ends (readers never wait for the writer).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+        return
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 # Below this many rows an executemany is as quick as COPY and simpler to follow in a log.
 COPY_FROM = 500
 

@@ -11,6 +11,7 @@ when stays readable. Only administrators write; everybody logged in reads.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,13 +68,24 @@ def calendar_entries(session: Session, scope: Scope) -> list[CalendarEntryRow]:
     return list(session.scalars(select(CalendarEntryRow).order_by(CalendarEntryRow.id)))
 
 
+# What a run needs of the recorded entries, oldest first (it reads them with the dataset, in one
+# snapshot: data.consistent_snapshot)
+CALENDAR_ROWS = select(CalendarEntryRow.date, CalendarEntryRow.kind, CalendarEntryRow.name_th,
+                       CalendarEntryRow.name_en, CalendarEntryRow.source).order_by(CalendarEntryRow.id)
+
+
 def calendar_in_force(session: Session, scope: Scope) -> list[CalendarEntry]:
     """The stored entry in force for each date (the latest), in date order."""
-    latest: dict[dt.date, CalendarEntryRow] = {}
-    for row in calendar_entries(session, scope):
-        latest[row.date] = row
-    return [CalendarEntry(r.date, r.kind, r.name_th, r.name_en, r.source)  # type: ignore[arg-type]
-            for _, r in sorted(latest.items())]
+    scope.require(READ)
+    return entries_in_force(session.execute(CALENDAR_ROWS))
+
+
+def entries_in_force(rows: Iterable[tuple[Any, ...]]) -> list[CalendarEntry]:
+    """``calendar_in_force`` of ``CALENDAR_ROWS``' rows."""
+    latest: dict[dt.date, CalendarEntry] = {}
+    for date, kind, name_th, name_en, source in rows:
+        latest[date] = CalendarEntry(date, kind, name_th, name_en, source)
+    return [e for _, e in sorted(latest.items())]
 
 
 def government_calendar(session: Session, scope: Scope, folder: Path | None = None) -> GovernmentCalendar:
@@ -121,15 +133,27 @@ def rounds_in_force(session: Session, scope: Scope) -> dict[int, StoredRound]:
             for r in acknowledgement_rounds(session, scope)}
 
 
+ROUND_ROWS = select(AcknowledgementRoundRow.fiscal_year, AcknowledgementRoundRow.deadline,
+                    AcknowledgementRoundRow.source).order_by(AcknowledgementRoundRow.id)
+
+
 def stored_parameters(session: Session, scope: Scope, kb: KnowledgeBase) -> dict[str, ParamValue]:
     """Parameter values the store adds to the knowledge base's, with their sources (SPEC §3
     resolution: KB → stored rounds → ``--set``): the KB's acknowledgement deadlines with the
     stored rounds over them."""
-    stored = rounds_in_force(session, scope)
+    scope.require(READ)
+    return parameters_of_rounds(session.execute(ROUND_ROWS), kb)
+
+
+def parameters_of_rounds(rows: Iterable[tuple[Any, ...]], kb: KnowledgeBase) -> dict[str, ParamValue]:
+    """``stored_parameters`` of ``ROUND_ROWS``' rows (the latest entry of a fiscal year is in force)."""
+    stored: dict[int, tuple[dt.date, str]] = {}
+    for fiscal_year_be, deadline, source in rows:
+        stored[fiscal_year_be] = (deadline, source)
     if not stored:
         return {}
     p = kb.parameters[ROUNDS_PARAMETER]
-    value: dict[int, Any] = {**dict(p.default), **{y: r.deadline for y, r in stored.items()}}  # type: ignore[arg-type]
-    th = "; ".join(f"รอบปีงบประมาณ {y}: {r.source}" for y, r in sorted(stored.items()))
-    en = "; ".join(f"fiscal-year {y} round: {r.source}" for y, r in sorted(stored.items()))
+    value: dict[int, Any] = {**dict(p.default), **{y: d for y, (d, _) in stored.items()}}  # type: ignore[arg-type]
+    th = "; ".join(f"รอบปีงบประมาณ {y}: {source}" for y, (_, source) in sorted(stored.items()))
+    en = "; ".join(f"fiscal-year {y} round: {source}" for y, (_, source) in sorted(stored.items()))
     return {ROUNDS_PARAMETER: ParamValue(value, "store", f"{p.source_th}; {th}", f"{p.source_en}; {en}")}

@@ -16,6 +16,7 @@ import os
 import socket
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -23,13 +24,14 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from engine.domain.calendar import CalendarEntry, GovernmentCalendar
+from engine.domain.models import Dataset
 from engine.evaluation.flags import LINE_CONTENT_KEY, LINE_FLAG_ID, LINE_JSON, LINE_LINK, FlagLine, Link, evidence_text
 from engine.evaluation.run import evaluated_subjects, iter_partitions
-from engine.kb.knowledge import ParameterResolver, government_calendar
+from engine.kb.knowledge import KnowledgeBase, ParameterResolver, ParamValue, government_calendar
 from engine.kb.resources import data_dir
 from engine.rules.catalogue import RuleCatalogue, default_catalogue
 from engine.store import audit, province
-from engine.store.data import consistent_all
+from engine.store.data import consistent_snapshot
 from engine.store.db import EncodedJSON, WriteBehind, begin_write, bulk_insert, bulk_update, refresh_statistics
 from engine.store.review import expire_waivers
 from engine.store.schema import DatasetImport, EvaluationRun, FlagEvent, FlagRow, RunAgencyRuleStat, RunRuleStat, utcnow
@@ -94,12 +96,43 @@ def corrective_actions_overdue(session: Session, scope: Scope, as_of: dt.date) -
     ``as_of``, and the oldest such due date (SPEC §3 1.8-corrective-action-overdue; the review
     workflow's data)."""
     scope.require(READ)
+    return {agency: (n, oldest) for agency, n, oldest in session.execute(_overdue_rows(scope, as_of))}
+
+
+def _overdue_rows(scope: Scope, as_of: dt.date) -> Any:
+    """``corrective_actions_overdue``'s statement: (agency, count, oldest due date) rows."""
     stmt = (select(FlagRow.agency_id, func.count(), func.min(FlagRow.due_date))
             .where(FlagRow.status == "confirmed", FlagRow.due_date.is_not(None), FlagRow.due_date < as_of)
             .group_by(FlagRow.agency_id))
     if scope.agency_filter():
         stmt = stmt.where(FlagRow.agency_id == scope.agency_filter())
-    return {agency: (n, oldest) for agency, n, oldest in session.execute(stmt)}
+    return stmt
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What a run reads of the store, all of it in one snapshot (``_read_store``)."""
+
+    dataset: Dataset
+    broken: dict[str, list[str]]  # agency -> the problems of its stored data (it is left out)
+    corrective: dict[str, tuple[int, dt.date]]  # corrective_actions_overdue
+    stored: dict[str, ParamValue]  # province.stored_parameters: the rounds an administrator opened
+    days_off: list[CalendarEntry]  # province.calendar_in_force
+    last_import: int | None  # the import whose data the snapshot holds (with the ones before it)
+
+
+def _read_store(session_factory: Callable[[], Session], scope: Scope, kb: KnowledgeBase, as_of: dt.date) -> _Stored:
+    """The stored dataset and everything else a run reads of the store, in one snapshot
+    (``data.consistent_snapshot``): an import, a reviewer's decision or an administrator's entry
+    committed meanwhile is seen whole or not at all — a run never evaluates a state that never
+    existed (torn between two imports, it once flagged officers for notices they had sent)."""
+    with session_factory() as session:  # a fresh session: its transaction is the snapshot
+        ds, _, broken, (overdue, days_off, rounds, last) = consistent_snapshot(
+            session, scope, [_overdue_rows(scope, as_of), province.CALENDAR_ROWS, province.ROUND_ROWS,
+                             select(func.max(DatasetImport.id))])
+    return _Stored(ds, broken, {agency: (n, oldest) for agency, n, oldest in overdue},
+                   province.parameters_of_rounds(rounds, kb), province.entries_in_force(days_off),
+                   last[0][0] if last else None)
 
 
 def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: dt.date,
@@ -108,7 +141,8 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                    calendar: GovernmentCalendar | None = None) -> int:
     """Evaluate the stored dataset and bring the flags of the user's agencies up to date.
 
-    The run is recorded first (so a failure is visible), then the stored dataset is read, then
+    The run is recorded first (so a failure is visible), then the stored dataset is read (with
+    the corrective actions, days off and rounds it needs, in one snapshot: ``_read_store``), then
     it is evaluated and its flags synchronised in one transaction, which holds the flags' write
     lock (``begin_write``) from before the evaluation to its commit: new flags are written while
     the workers evaluate the next agencies. A failure anywhere keeps nothing of it. Returns the
@@ -123,11 +157,10 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     with session_factory() as session, session.begin():
         reap_stale_runs(session)
         # SPEC §3 resolution KB → what an administrator recorded (acknowledgement rounds) → --set
+        # (a wrong --set is refused here, before the run is recorded; read again with the dataset)
         stored = province.stored_parameters(session, scope, catalogue.kb)
         params = catalogue.kb.resolve_parameters(overrides or {}, base={n: v.value for n, v in stored.items()})
         days_off = province.calendar_in_force(session, scope)
-        if calendar is None:  # the KB's calendar with the days off recorded in the app
-            calendar = government_calendar(extra=days_off)
         last_import = session.scalar(select(DatasetImport.id).order_by(DatasetImport.id.desc()))
         # every value with its source; the dataset's agency/process rows are added once it is loaded
         recorded = _record(ParameterResolver(catalogue.kb, params, stored=stored), days_off)
@@ -140,11 +173,14 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         session.flush()
         run_id = run.id
     try:
-        with session_factory() as session:
-            ds, _, broken = consistent_all(session, committed=True)  # a fresh session: read through Arrow
-            corrective = corrective_actions_overdue(session, scope, as_of)
+        read = _read_store(session_factory, scope, catalogue.kb, as_of)
+        ds, broken, corrective, stored, days_off = read.dataset, read.broken, read.corrective, read.stored, read.days_off
+        params = catalogue.kb.resolve_parameters(overrides or {}, base={n: v.value for n, v in stored.items()})
+        if calendar is None:  # the KB's calendar with the days off recorded in the app
+            calendar = government_calendar(extra=days_off)
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
+        failed: dict[str, str] = {}  # agency -> why its evaluation failed: its flags stay as they are too
         flagged: Counter = Counter()  # per rule
         counts: dict[str, int] = {}
         per_agency: list[dict[str, Any]] = []
@@ -155,7 +191,8 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             counts are gathered on the way."""
             done = 0
             for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
-                                                               corrective=corrective, stored=stored, keyed=True):
+                                                               corrective=corrective, stored=stored, keyed=True,
+                                                               failed=failed):
                 done += 1
                 if agency_id in agencies:
                     flagged.update(r[2] for r in partition)
@@ -173,13 +210,14 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             begin_write(session, "flag_events")
             run = session.get(EvaluationRun, run_id)
             run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
+            run.dataset_import_id = read.last_import
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             if session.get_bind().dialect.name == "postgresql":  # a run that finds nothing new writes
                 # nothing until the evaluation ends: not an idle transaction for a server to end
                 session.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
             # closed whatever happens: the evaluation's workers stop with it
             with contextlib.closing(evaluated()) as partitions:
-                _sync_flags(session, run, partitions, set(agencies))
+                _sync_flags(session, run, partitions, set(agencies), failed)
             stats = [{"run_id": run_id, "rule_id": rule.rule_id, "evaluated": evaluated_subjects(rule, counts),
                       "flagged": flagged[rule.rule_id]} for rule in catalogue]
             if stats:
@@ -188,6 +226,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                 session.execute(RunAgencyRuleStat.__table__.insert(), per_agency)
             run.status, run.finished_at = "succeeded", utcnow()
             skipped = {a: p for a, p in broken.items() if scope.sees(a)}
+            skipped.update({a: [f"การประเมินผิดพลาด / {why}"] for a, why in failed.items() if a in agencies})
             if skipped:  # evaluated everybody else; say who was not, and why
                 run.status = "partial"
                 run.error = "\n".join(f"{a} ไม่ได้ประเมิน / not evaluated: " + "; ".join(p[:5])
@@ -251,11 +290,13 @@ def _record(resolver: ParameterResolver, days_off: list[CalendarEntry]) -> dict[
 
 
 def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[FlagLine]], agencies: set[str],
-                ) -> None:
+                failed: dict[str, str] | None = None) -> None:
     """Bring the stored flags in step with this run's (``partitions``: lists of flags as the
     evaluation hands them over, each with its content key and links: ``FlagRenderer.keyed``),
     inside the caller's transaction. New flags are written as each list comes (the evaluation
-    goes on meanwhile); the flags stored before are compared once every list is in.
+    goes on meanwhile); the flags stored before are compared once every list is in. The flags
+    of an agency in ``failed`` once every list is in (its evaluation failed: it handed over
+    none) stay as they are, neither cleared nor touched.
 
     The statuses compared against are read *under lock*: the caller took ``begin_write``'s
     lock, which every writer of flags takes before it reads one (``review.act``, ``bulk_act``,
@@ -270,7 +311,7 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
     """
     existing = {row.flag_id: row for row in session.execute(
         select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.severity, FlagRow.content_key,
-               FlagRow.as_of)
+               FlagRow.as_of, FlagRow.agency_id)
         .where(FlagRow.agency_id.in_(agencies)).order_by(FlagRow.flag_id))}
     as_of, run_id = run.as_of, run.id  # plain locals: the ORM's attributes cost per access
     now = utcnow()
@@ -354,8 +395,10 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
             reopened += old.status != status
         else:  # same facts: refresh what moves with as_of; the status is the reviewer's, untouched
             updates.append((old.severity != f["severity"], {"flag_id": flag_id, **common}))
+    failed = failed or {}
+    evaluated = agencies - set(failed)
     for flag_id, old in existing.items():
-        if flag_id not in seen and old.status != "cleared_by_data":
+        if flag_id not in seen and old.status != "cleared_by_data" and old.agency_id not in failed:
             updates.append((True, {"flag_id": flag_id, "status": "cleared_by_data", "as_of": old.as_of,
                                    "last_run_id": run_id, "updated_at": now}))
             events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run_id, now))
@@ -369,7 +412,7 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
     # the run's bookkeeping on every other flag it found — stored before, content unchanged: one
     # statement, last, so that a flag written above (its last_run_id is this run's) is not
     # written twice (a day later most flags' words move: on PostgreSQL each write copies the row)
-    session.execute(table.update().where(table.c.agency_id.in_(agencies), table.c.status != "cleared_by_data",
+    session.execute(table.update().where(table.c.agency_id.in_(evaluated), table.c.status != "cleared_by_data",
                                          table.c.last_run_id != run_id)
                     .values(as_of=as_of, last_run_id=run_id, updated_at=now))
     run.flags_total = total
