@@ -228,18 +228,33 @@ class FlagRenderer:
             prepared.by_set[id(params)] = (params, out)
         return out
 
+    def lines(self, rule: Rule, flagged: list[tuple[Subject, str]], computed: frozenset[str] = frozenset()
+              ) -> list[FlagLine]:
+        """The flags of ``rule`` on each ``(subject, severity)`` (subjects of the rule's kind), in
+        order. ``computed``: the terms every subject has computed already (the rules engine's);
+        the others the messages and evidence need are computed here, term by term
+        (``Subject.compute_all``)."""
+        prepared = self._prepared(rule)
+        subjects = [subject for subject, _ in flagged]
+        Subject.compute_all(subjects, [(n, f) for n, f in prepared.terms if n not in computed])
+        line = self.line
+        return [line(prepared, subject, severity, False) for subject, severity in flagged]
+
     def writer(self, rule: Rule) -> Callable[[Subject, str], FlagLine]:
         """The function that makes the flags of ``rule``: ``(subject, severity) -> FlagLine``."""
         return functools.partial(self.line, self._prepared(rule))
 
-    def line(self, prepared: _Prepared, subject: Subject, severity: str) -> FlagLine:
-        """The flag of ``prepared``'s rule on ``subject``: what orders and counts it, and its line of JSON."""
+    def line(self, prepared: _Prepared, subject: Subject, severity: str, compute: bool = True) -> FlagLine:
+        """The flag of ``prepared``'s rule on ``subject``: what orders and counts it, and its line of
+        JSON. ``compute``: compute the terms it needs that the subject has not computed yet (False:
+        the caller did, ``lines``)."""
         rule = prepared.rule
         subject_id, agency, applicant = subject.id, subject.agency, subject.applicant
         known = subject.__dict__  # the subject's terms computed so far, and what it was made with
-        for name, compute in prepared.terms:
-            if name not in known:
-                known[name] = compute(subject)
+        if compute:
+            for name, term in prepared.terms:
+                if name not in known:
+                    known[name] = term(subject)
         limits, own = subject.limits, prepared.own
         th, en = {}, {}
         dates, clean = self._dates, True

@@ -104,6 +104,7 @@ class _Job:
     renderer: FlagRenderer
     # subject kind -> the terms to compute (in order) for the rules engine to see what it reads
     plans: dict[str, list[tuple[str, Callable[[Any], Any]]]]
+    computed: dict[str, frozenset[str]]  # subject kind -> the names of those terms
     # subject kind -> (applies_to as a function, the count keys of the rules that share it)
     applies: dict[str, list[tuple[Callable[[dict[str, Any]], bool], list[str]]]]
     keyed: bool = False  # lines carry their content key and links (FlagRenderer.keyed): store runs
@@ -126,11 +127,10 @@ class _Job:
 
     def _evaluate(self, part: Part) -> tuple[dict[str, list[FlagLine]], Counter]:
         by_id, attributes = self.catalogue.by_id, self.compiled.attributes
-        writer, keyed = self.renderer.writer, self.renderer.keyed if self.keyed else None
+        render, keyed = self.renderer.lines, self.renderer.keyed if self.keyed else None
         kinds: Counter = Counter()
         shapes: Counter = Counter()
         by_rule: dict[str, list[FlagLine]] = {}
-        sinks: dict[str, tuple[Callable[[FlagLine], None], Callable[[Subject, str], FlagLine]]] = {}
         subjects = part_subjects(self.run, part)
         while batch := list(islice(subjects, _AT_ONCE)):  # a few thousand subjects in memory at a time
             kinds.update(s.kind for s in batch)
@@ -141,16 +141,20 @@ class _Job:
             keys = [durable.engine_key(s.kind, s.__dict__, attributes) for s in batch]
             answers = self.answers = durable.decide(self.compiled, keys, known=self.answers)
             shapes.update(filter(None, keys))  # a key is a non-empty tuple, or None
+            flagged: dict[str, list[tuple[Subject, str]]] = {}  # per rule, in the order of the batch
             for subject, key in zip(batch, keys):
                 if key is not None:
                     for action in answers[key]:
-                        sink = sinks.get(action.rule_id)
-                        if sink is None:  # the rule's list of lines, and the function that makes them
-                            lines = by_rule[action.rule_id] = []
-                            sink = sinks[action.rule_id] = (lines.append, writer(by_id[action.rule_id]))
-                        add, write = sink
-                        made = write(subject, action.severity)
-                        add(made if keyed is None else keyed(made, subject))
+                        found = flagged.get(action.rule_id)
+                        if found is None:
+                            found = flagged[action.rule_id] = []
+                        found.append((subject, action.severity))
+            for rule_id, found in flagged.items():
+                rule = by_id[rule_id]
+                lines = render(rule, found, self.computed[rule.fact_kind])
+                if keyed is not None:
+                    lines = [keyed(line, subject) for line, (subject, _) in zip(lines, found)]
+                by_rule.setdefault(rule_id, []).extend(lines)
         # rules with applies_to: counted per distinct engine key (the test reads only what the key shows)
         for key, n in shapes.items():
             tests = self.applies.get(key[0])
@@ -229,7 +233,9 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
         applies.setdefault(key[0], []).append((matcher(conditions[key]), keys))
     compiled = durable.compile_rules(catalogue, params)
     plans = {kind: SUBJECTS[kind].terms.plan(set(names)) for kind, names in compiled.attributes.items()}
-    job = _Job(run, catalogue, compiled, FlagRenderer(kb, as_of), plans, applies, keyed=keyed,
+    computed = {kind: frozenset(name for name, _ in plan) for kind, plan in plans.items()}
+    computed.update((kind, frozenset()) for kind in SUBJECTS if kind not in computed)
+    job = _Job(run, catalogue, compiled, FlagRenderer(kb, as_of), plans, computed, applies, keyed=keyed,
                spool=workers.Spool() if lines_only else None)
     jobs = max(1, jobs or os.cpu_count() or 1)
     parts = plan_parts(run, workers.slice_size(len(ds.cases), jobs))
