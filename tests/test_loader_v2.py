@@ -134,7 +134,7 @@ def test_parameter_rows_are_checked(dataset_dir):
         "parameters.csv, row 8, column name, value 'acknowledgement_deadlines': this parameter may not be changed by an "
         "agency (its source: the letter, guideline 2.3 (later rounds: the province's letters))",
         "parameters.csv, row 10, column name, value 'rotation_years': set twice for the same agency and process "
-        "(first in data row 9)",
+        "with no effective_from (first in data row 9): which one applies would be a guess",
     ]
     for e in expected:
         assert e in found, (e, found)

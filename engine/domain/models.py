@@ -1,4 +1,4 @@
-"""The dataset exchange format v2 (SPEC §2, v1 with the v2 additions) as pydantic models.
+"""The dataset exchange format (SPEC §2: v1 with the v2 and v3 additions) as pydantic models.
 
 Each model is one row of one file. How a cell is read (Buddhist-Era dates, Thai digits, Thai
 and English booleans) is carried by the annotated types below as a ``Cell`` marker: the loader
@@ -176,6 +176,35 @@ def _as_applicant_kind(value: Any) -> Any:
     return kind
 
 
+def _as_coi_ground(value: Any) -> Any:
+    text = _as_text(value)
+    if text is None:
+        return None
+    ground = {"s13": "s13", "s16": "s16", "13": "s13", "16": "s16"}.get(to_arabic_digits(text).lower().replace(" ", ""))
+    if ground is None:
+        raise ValueError("must be 's13' (Administrative Procedure Act s.13: may not consider the matter at all) or "
+                         "'s16' (s.16: another serious circumstance, which the superior decides)")
+    return ground
+
+
+# SPEC §2 v3: the words an outcome is read as (any case, surrounding space ignored); others are kept as
+# written and count as neither approved nor denied
+OUTCOME_WORDS = {
+    "approved": ("approved", "อนุมัติ", "อนุญาต", "ให้ตามคำขอ", "เห็นชอบ"),
+    "partial": ("partial", "อนุมัติบางส่วน", "อนุญาตบางส่วน"),
+    "denied": ("denied", "refused", "ไม่อนุมัติ", "ไม่อนุญาต", "ยกคำขอ", "ปฏิเสธ"),
+}
+_OUTCOMES = {word: kind for kind, words in OUTCOME_WORDS.items() for word in words}
+
+
+def outcome_kind(outcome: str | None) -> str | None:
+    """A case's outcome as the rules read it: ``approved`` (the request granted in full),
+    ``partial`` or ``denied``; None for an empty outcome or another text (kept as written)."""
+    if outcome is None:
+        return None
+    return _OUTCOMES.get(outcome.strip().lower())
+
+
 def _as_fiscal_year(value: Any) -> Any:
     value = _as_int(value)
     if value is not None and not 2400 <= value <= 2700:
@@ -210,6 +239,7 @@ DayBasis = Annotated[Literal["working", "calendar"] | None, Cell(_as_basis)]
 Percent = Annotated[int | None, Cell(_as_percent)]
 ApplicantKind = Annotated[Literal["person", "juristic"] | None, Cell(_as_applicant_kind)]
 FiscalYear = Annotated[int | None, Cell(_as_fiscal_year)]
+CoiGround = Annotated[Literal["s13", "s16"] | None, Cell(_as_coi_ground)]
 
 _ROW = ConfigDict(str_strip_whitespace=False, validate_default=False)
 
@@ -245,6 +275,7 @@ class Process:
     licensing: OptBool = None
     review_sample_percent: Percent = None
     it_exempt_reason: Text = None
+    affects_others: OptBool = None
 
     @property
     def basis(self) -> str:
@@ -289,6 +320,8 @@ class Case:
     complete_on: OptDate = None
     applicant_kind: ApplicantKind = None
     coi_permitted_by: Text = None
+    coi_ground: CoiGround = None
+    coi_exception: Text = None
 
     @property
     def start_on(self) -> dt.date:
@@ -354,6 +387,7 @@ class ParameterOverride:
     value: Id
     source: Id
     process_id: Text = None
+    effective_from: OptDate = None
 
 
 @dataclass(frozen=True)

@@ -631,6 +631,12 @@ def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
         if c.reviewed_on and c.decided_on and c.reviewed_on < c.decided_on:
             out.add(label("cases"), _row_number(ds, "cases", n), "reviewed_on", c.reviewed_on,
                     f"reviewed before it was decided ({c.decided_on.isoformat()})")
+        if not c.applicant_related:
+            for column in ("coi_ground", "coi_exception"):
+                if getattr(c, column) is not None:
+                    out.add(label("cases"), _row_number(ds, "cases", n), column, getattr(c, column),
+                            "given for a case whose applicant_related is not true: a conflict of interest is "
+                            "described only for a decider related to the applicant")
     for n, e in enumerate(ds.escalations, 1):
         if e.investigated_on and e.investigated_on < e.reported_on:
             out.add(label("escalations"), _row_number(ds, "escalations", n), "investigated_on", e.investigated_on,
@@ -657,7 +663,7 @@ def _check_parameters(ds: Dataset, label: str, out: _Collector) -> None:
 
     known = load_kb().parameters
     agency_of = {p.process_id: p.agency_id for p in ds.processes}
-    seen: dict[tuple[str, str | None, str], int] = {}
+    seen: dict[tuple[str, str | None, str, dt.date | None], int] = {}
     for n, r in enumerate(ds.parameters, 1):
         row = _row_number(ds, "parameters", n)
         param = known.get(r.name)
@@ -678,9 +684,11 @@ def _check_parameters(ds: Dataset, label: str, out: _Collector) -> None:
             param.parse(r.value)
         except ValueError as exc:
             out.add(label, row, "value", r.value, f"{r.name} takes a whole number of {param.unit} ({exc})")
-        first = seen.setdefault((r.agency_id, r.process_id, r.name), row)
+        first = seen.setdefault((r.agency_id, r.process_id, r.name, r.effective_from), row)
         if first != row:
-            out.add(label, row, "name", r.name, f"set twice for the same agency and process (first in data row {first})")
+            when = f"from {r.effective_from.isoformat()}" if r.effective_from else "with no effective_from"
+            out.add(label, row, "name", r.name, f"set twice for the same agency and process {when} (first in "
+                    f"data row {first}): which one applies would be a guess")
 
 
 def _row_number(ds: Dataset, table: str, index: int) -> int:

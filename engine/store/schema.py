@@ -79,6 +79,7 @@ class ProcessRow(Base):
     licensing: Mapped[bool | None] = mapped_column(Boolean)
     review_sample_percent: Mapped[int | None] = mapped_column(Integer)
     it_exempt_reason: Mapped[str | None] = mapped_column(Text)
+    affects_others: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class OfficerRow(Base):
@@ -115,6 +116,8 @@ class CaseRow(Base):
     complete_on: Mapped[dt.date | None] = mapped_column(Date)
     applicant_kind: Mapped[str | None] = mapped_column(String(16))
     coi_permitted_by: Mapped[str | None] = mapped_column(Id)
+    coi_ground: Mapped[str | None] = mapped_column(String(8))
+    coi_exception: Mapped[str | None] = mapped_column(Text)
 
 
 class EscalationRow(Base):
@@ -183,6 +186,7 @@ class ParameterOverrideRow(Base):
     value: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     process_id: Mapped[str | None] = mapped_column(Id)
+    effective_from: Mapped[dt.date | None] = mapped_column(Date)
 
 
 DATASET_ROWS: dict[str, type[Base]] = {
