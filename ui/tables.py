@@ -9,12 +9,26 @@ import streamlit as st
 
 from engine.exports import to_csv, to_xlsx
 from i18n import column, t
+from present import plain
+
+
+def ticked_rows(key: str) -> list[int]:
+    """The rows ticked in the grid ``key`` (``show(..., select=True)``) as the browser reports them
+    for this run, before it is drawn: positions in the rows it showed on the previous run."""
+    state = st.session_state.get(f"{key}.grid")
+    return list(state["selection"]["rows"]) if state else []
+
+
+def tick_rows(key: str, rows: list[int]) -> None:
+    """Tick exactly these rows of the grid ``key`` when it is drawn in this run (call it before)."""
+    st.session_state[f"{key}.grid"] = {"selection": {"rows": list(rows), "columns": [], "cells": []}}
 
 
 def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: str | None = None,
          select: bool = False, column_config: dict[str, Any] | None = None, hidden: tuple[str, ...] = ()) -> list[int]:
     """``empty``: what to say instead of an empty table (and its downloads). ``select``: rows can
-    be picked (the positions picked are returned). ``hidden``: columns exported but not shown."""
+    be picked (the positions picked are returned). ``hidden``: columns exported but not shown.
+    A ``table`` shows every cell as the text it is (Streamlit reads its cells as Markdown)."""
     if empty is not None and frame.empty:
         st.info(empty)
         return []
@@ -22,7 +36,9 @@ def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: s
     picked: list[int] = []
     shown_frame = frame.astype(object).where(frame.notna(), "—")  # a missing value reads as a dash, not "None"
     if table:  # a small key–value or history table: plain HTML, readable by any browser or screen reader
-        st.table(shown_frame.set_index(frame.columns[0]))
+        cells = shown_frame.map(plain)
+        cells.columns = [plain(c) for c in cells.columns]
+        st.table(cells.set_index(cells.columns[0]))
     else:
         config = {column(k): v for k, v in (column_config or {}).items()}
         shown = [c for c in frame.columns if c not in {column(h) for h in hidden}]
