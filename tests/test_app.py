@@ -17,6 +17,7 @@ from engine.store.db import transaction
 from engine.store.demo import DEMO_PASSWORD, setup_demo
 from engine.store.schema import FlagEvent, FlagRow
 from engine.thai import format_date
+from markup import LINES, MARKUP, mark_up
 
 USERS_PAGE_MERGED = hasattr(__import__("engine.store.access", fromlist=["list_users"]), "list_users")
 APP = str(Path(__file__).resolve().parents[1] / "ui" / "app.py")
@@ -166,6 +167,9 @@ def test_flag_detail_and_dismiss_keeps_text_on_error(app, demo_db):
                                                              "ผู้บังคับบัญชาตรวจสอบด้วยวาจาแล้ว มีบันทึกในสมุดคุมงาน")
     history = table_text(at.table[-1])
     assert "ผู้บังคับบัญชาตรวจสอบด้วยวาจาแล้ว มีบันทึกในสมุดคุมงาน" in set(history["เหตุผล"])
+    # the person and position, not the login
+    assert history["ผู้ดำเนินการ"].iloc[-1] == "ผู้อำนวยการกลุ่มงาน สำนักงานที่ดิน (ผู้บังคับบัญชา)"
+    assert "supervisor.land" not in set(history["ผู้ดำเนินการ"]) and "ระบบ" in set(history["ผู้ดำเนินการ"])
 
 
 def test_confirm_waive_and_request_info_forms(app, demo_db):
@@ -300,9 +304,11 @@ def test_the_action_form_is_beside_the_explanation(app, demo_db):
 
 
 def subject_th(row: FlagRow) -> str:
-    """A flag's subject as the app names it: ``เรื่อง C0000293``, ``กระบวนงาน LAND-P03``."""
-    return {"case": "เรื่อง", "process": "กระบวนงาน", "officer": "เจ้าหน้าที่", "agency": "หน่วยงาน"}[
-        row.subject_type] + " " + row.subject_id
+    """How a refusal names a flag's subject: ``• เรื่อง C0000293 · `` for a case, ``• กระบวนงาน <its name>
+    (LAND-P03) · `` for a process (officers and agencies alike): a pattern."""
+    word = {"case": "เรื่อง", "process": "กระบวนงาน", "officer": "เจ้าหน้าที่", "agency": "หน่วยงาน"}[row.subject_type]
+    subject = re.escape(row.subject_id) if row.subject_type == "case" else rf".+ \({re.escape(row.subject_id)}\)"
+    return rf"• {word} {subject} · "
 
 
 def _first_rows(n: int) -> list[str]:
@@ -367,7 +373,7 @@ def test_a_stale_bulk_action_saves_nothing_and_says_so(app, demo_db):
     at.button(key="queue.bulk.dismiss.submit").click().run()
     refusal = shown(at.error[0].value)
     assert refusal.startswith("ไม่ได้บันทึกรายการใดเลย: มีผู้อื่นแก้ไขข้อสังเกตที่ท่านเลือกไว้ 1 รายการ")
-    assert f"• {case} · " in refusal
+    assert re.search(case, refusal), refusal
     assert "ขอข้อมูลเพิ่มเติม โดย เจ้าพนักงานที่ดินจังหวัดขอนแก่น (หัวหน้าหน่วยงาน) เมื่อ" in refusal
     assert at.text_area(key="queue.bulk.dismiss.reason").value == "ตรวจแล้วทั้งชุด"
     with transaction(demo_db) as s:
@@ -404,7 +410,7 @@ def test_a_bulk_acts_on_the_flags_ticked_not_on_the_rows_now_in_their_place(app,
     at.button(key="queue.bulk.dismiss.submit").click().run()
     assert not at.exception
     refusal = shown(at.error[0].value)
-    assert refusal.startswith("ไม่ได้บันทึกรายการใดเลย") and f"• {case} · " in refusal
+    assert refusal.startswith("ไม่ได้บันทึกรายการใดเลย") and re.search(case, refusal), refusal
     with transaction(demo_db) as s:
         assert [s.get(FlagRow, i).status for i in first_three] == ["dismissed"] + statuses[1:]
         assert s.scalars(select(FlagEvent.actor).where(FlagEvent.id > last_event)).all() == ["head.land"]
@@ -427,6 +433,117 @@ def test_a_crafted_flag_id_from_another_agency_is_not_shown(app, demo_db):
     show_flag(at, other)
     assert not at.exception and at.error[0].value == "ไม่มีสิทธิ์เข้าถึงข้อสังเกตนี้"
     assert other not in " ".join(m.value for m in at.markdown)
+
+
+# --- text from data or a person is shown as written (issue 20, item 4) ---
+
+RAW = ("![x](", "<img", "**หนา**", "**x**", ":smile:", ":material/", "-> b", "http://", "www.", "a@b", "$x$",
+       "`c`", "~~s~~", "[l](")
+# Streamlit rewrites these in text after Markdown has parsed it (static/js/StreamlitMarkdown.*.js of
+# Streamlit 1.67: GFM's bare-address links, remark-emoji, :material/…: and :streamlit:, arrows)
+REWRITES = [re.compile(r"(https?://|www(?=\.))", re.I), re.compile(r"[-.\w+]+@[-\w]+(?:\.[-\w]+)+"),
+            re.compile(r":[\w+-]+:"), re.compile(r":material[/_]"), re.compile(r":streamlit:"),
+            re.compile(r"(^|\s)(<->|->|<-|--|>=|<=|~=)(\s|$)")]
+ASCII_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _read_as_written(text: str) -> str:
+    """What ``present.plain`` must show: the text, outer line breaks off, indentation as no-break spaces."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+    return "\n".join("\u00a0" * (len(line) - len(line.lstrip(" \t"))) + line.lstrip(" \t") for line in lines)
+
+
+def _check_plain(text: str) -> None:
+    from present import plain
+
+    source = plain(text)
+    # every ASCII punctuation character is escaped (a backslash before a line break is a hard break)
+    bare = re.sub(r"\\[!-/:-@\[-`{-~\n]", "", source)
+    assert not ASCII_PUNCTUATION & set(bare), (text, source)
+    assert "\n" not in bare  # every line break is a hard break: no list, heading, code or quote starts a line
+    assert shown(source) == _read_as_written(text)
+    parsed = re.sub(r"\\(.)", r"\1", source, flags=re.S)  # the text nodes Markdown leaves, before the rewrites
+    assert not [r.pattern for r in REWRITES if r.search(parsed)], (text, parsed)
+
+
+@pytest.mark.parametrize("text", [MARKUP, LINES, "<b>x</b> &amp; &#60; \\*", "a  \nb\n\nc", "\n\n  x\n", "",
+                                  "http://x.th/a_b_c WWW.X.TH -- x <- y >= 1 ~= 2 :+1: :streamlit:",
+                                  "เรื่อง C0004883 (นาย ก) เวลา 10:31 น."])
+def test_plain_makes_any_text_literal_markdown(text):
+    _check_plain(text)
+
+
+def test_plain_makes_random_text_literal_markdown():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st_
+
+    pieces = list("ab ก\n\t#*_-+>.<!:[](){}`~$|\\/@=&;\"'") + ["www", "http", "://", "->", ":smile:", "1. ", "    "]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st_.lists(st_.sampled_from(pieces), max_size=40).map("".join))
+    def check(text: str) -> None:
+        _check_plain(text)
+    check()
+
+
+@pytest.fixture
+def marked_db(tmp_path, monkeypatch):
+    """A demo store with MARKUP in names, a message and four decisions (tests/markup.py)."""
+    import streamlit as st
+
+    url = f"sqlite:///{tmp_path}/marked.db"
+    list(setup_demo(url, cases=300, as_of=AS_OF))
+    ids = mark_up(url)
+    monkeypatch.setenv("DISCRETION_DB_URL", url)
+    st.cache_data.clear()
+    return ids
+
+
+def _markdown_sources(at: AppTest) -> list[str]:
+    """Everything on the page that Streamlit reads as Markdown."""
+    out = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        out += [str(e.value) for e in getattr(at, kind)]
+    for kind in ("button", "expander", "tabs", "text_input", "text_area", "selectbox", "radio"):
+        out += [str(getattr(e, "label", "")) for e in getattr(at, kind)]
+    for table in at.table:
+        out += [str(v) for v in table.value.values.ravel()] + [str(i) for i in table.value.index]
+    return out
+
+
+def _assert_as_written(at: AppTest, *expected: str) -> None:
+    sources = _markdown_sources(at)
+    found = {raw: v for v in sources for raw in RAW if re.search(r"(?<!\\)" + re.escape(raw), v)}
+    assert not found, found  # no markup of the data reaches Markdown
+    assert not [v for v in sources if re.search(r"(?m)^(- a|# h|1\. b|> q|    code)", v)]
+    readable = "\n".join([shown(v) for v in sources] + [str(e.value) for e in at.text]).replace("\u00a0", " ")
+    for text in expected:
+        assert text in readable, text
+
+
+def test_text_from_data_or_a_person_is_shown_as_written(marked_db):
+    """Issue 20, item 4: names, messages, reasons, corrective actions, approvers, questions are
+    shown as plain text on the queue and on confirmed, waived, needs-info and dismissed flags."""
+    confirmed, waived, asked, dismissed = marked_db
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["app.lang"] = "th"
+    at.session_state["auth.user"] = SUP
+    at.run()
+    at.multiselect(key="queue.statuses").set_value([]).run()
+    rows = list(at.dataframe[0].value["ลิงก์"])
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [rows.index(f"/flag?id={confirmed}")],
+                                                           "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    _assert_as_written(at, f"สำนักงานที่ดิน {MARKUP}", f"{MARKUP}\n{LINES}")
+    for flag_id in marked_db:
+        show_flag(at, flag_id)
+        assert not at.exception
+        _assert_as_written(at, f"{LINES}\n{MARKUP}", f"สำนักงานที่ดิน {MARKUP}")
+    show_flag(at, confirmed)
+    _assert_as_written(at, f"{MARKUP}\n{LINES}", f"นาย {MARKUP}", f"{LINES}\nงาน {MARKUP}")
+    show_flag(at, waived)
+    _assert_as_written(at, f"ผ่อนผันโดย นาย {MARKUP} ถึง")
 
 
 def test_data_page_upload_problems_import_and_run(app, demo_db):

@@ -169,7 +169,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "flag.conflict_refused": ("ยังไม่ได้บันทึก: มีผู้อื่นแก้ไขข้อสังเกตนี้หลังจากที่ท่านเปิดดู",
                               "Not saved: someone else changed this flag after you opened it"),
     "flag.conflict_now": ("สถานะขณะนี้: {status}", "Now: {status}"),
-    "flag.conflict_kept": ("ข้อความและวันที่ที่ท่านพิมพ์ยังอยู่ครบทุกช่อง กด \"โหลดข้อมูลล่าสุด\" เพื่อดูข้อสังเกตฉบับล่าสุด "
+    "flag.conflict_kept": ("ข้อความและวันที่ที่ท่านพิมพ์ยังอยู่ครบทุกช่อง กด “โหลดข้อมูลล่าสุด” เพื่อดูข้อสังเกตฉบับล่าสุด "
                            "แล้วจึงบันทึกอีกครั้ง",
                            "Everything you typed, dates included, is kept. Reload to see the flag as it is now, then save again."),
     "change.event": ("{action} โดย {who} เมื่อ {when}", "{action} by {who} on {when}"),

@@ -186,9 +186,16 @@ def event_sentence(actor: str | None, action: str | None, reason: str | None, at
     return text + ("\n" + t("change.reason", reason=reason) if reason else "")
 
 
-def change_sentence(change: Change, people: dict[str, tuple[str, str]], rule_title: str | None = None) -> str:
-    """A flag someone else changed, named by its subject (and rule): what they did, or that it is gone."""
-    named = change.subject(lang()) + (f" · {rule_title}" if rule_title else "")
+def change_sentence(change: Change, people: dict[str, tuple[str, str]], rule_title: str | None = None,
+                    names: dict[str, dict[str, str]] | None = None) -> str:
+    """A flag someone else changed, named by its subject (with its name, for an officer, a process or
+    an agency) and rule: what they did and when, or that it is gone (then only its id is known)."""
+    if change.subject_id and names and change.subject_type in names:
+        word = change.subject(lang()).removesuffix(change.subject_id)
+        subject = word + named(change.subject_id, names[change.subject_type])
+    else:
+        subject = change.subject(lang())
+    label = subject + (f" · {rule_title}" if rule_title else "")
     if change.status is None:
-        return f"{named}: {t('change.gone')}"
-    return f"{named}: {event_sentence(change.actor, change.action, change.reason, change.at, people)}"
+        return f"{label}: {t('change.gone')}"
+    return f"{label}: {event_sentence(change.actor, change.action, change.reason, change.at, people)}"

@@ -181,7 +181,8 @@ if selected and appdata.scope_of(user).can("act"):
         people = appdata.people(user, tuple(sorted({c.actor for c in exc.changes if c.actor})))
         rest = [f for f in versions if f not in changed]
         lines = [t("bulk.refused", n=len(changed))] + [
-            "• " + change_sentence(c, people, rule_title(c.rule_id) if c.rule_id else None) for c in exc.changes] + \
+            "• " + change_sentence(c, people, rule_title(c.rule_id) if c.rule_id else None, names)
+            for c in exc.changes] + \
             [t("bulk.refused_rest") if rest else t("bulk.refused_none")]
         st.session_state["queue.bulk.refused"] = plain("\n".join(lines))
         st.session_state["queue.ticks"]["untick"] = changed
