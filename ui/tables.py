@@ -12,22 +12,24 @@ from i18n import column, t
 from present import plain
 
 
+def reported(key: str) -> bool:
+    """Whether the browser has reported the ticks of the grid ``key`` (``show(..., select=True)``)."""
+    return f"{key}.grid" in st.session_state
+
+
 def ticked_rows(key: str) -> list[int]:
-    """The rows ticked in the grid ``key`` (``show(..., select=True)``) as the browser reports them
-    for this run, before it is drawn: positions in the rows it showed on the previous run."""
+    """The rows ticked in the grid ``key`` as the browser last reported them: positions in the
+    rows that grid showed (read it before the grid is drawn in this run)."""
     state = st.session_state.get(f"{key}.grid")
     return list(state["selection"]["rows"]) if state else []
 
 
-def tick_rows(key: str, rows: list[int]) -> None:
-    """Tick exactly these rows of the grid ``key`` when it is drawn in this run (call it before)."""
-    st.session_state[f"{key}.grid"] = {"selection": {"rows": list(rows), "columns": [], "cells": []}}
-
-
 def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: str | None = None,
-         select: bool = False, column_config: dict[str, Any] | None = None, hidden: tuple[str, ...] = ()) -> list[int]:
+         select: bool = False, column_config: dict[str, Any] | None = None, hidden: tuple[str, ...] = (),
+         ticked: list[int] | None = None) -> list[int]:
     """``empty``: what to say instead of an empty table (and its downloads). ``select``: rows can
-    be picked (the positions picked are returned). ``hidden``: columns exported but not shown.
+    be picked (the positions picked are returned); ``ticked``: the rows ticked when this grid is
+    first drawn. ``hidden``: columns exported but not shown.
     A ``table`` shows every cell as the text it is (Streamlit reads its cells as Markdown)."""
     if empty is not None and frame.empty:
         st.info(empty)
@@ -44,7 +46,8 @@ def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: s
         shown = [c for c in frame.columns if c not in {column(h) for h in hidden}]
         if select:
             event = st.dataframe(shown_frame, hide_index=True, width="stretch", key=f"{key}.grid", column_config=config,
-                                 column_order=shown, on_select="rerun", selection_mode="multi-row")
+                                 column_order=shown, on_select="rerun", selection_mode="multi-row",
+                                 selection_default={"selection": {"rows": ticked}} if ticked else None)
             picked = list(event.selection.rows)
         else:
             st.dataframe(shown_frame, hide_index=True, width="stretch", key=f"{key}.grid", column_config=config,

@@ -108,38 +108,45 @@ st.caption(t("queue.select_hint"))
 # A new grid (nothing ticked) after a bulk action and for other filters, sort or page.
 grid = st.session_state.setdefault("queue.grid", 0)
 view = hashlib.sha1(repr((filters, sort, page)).encode()).hexdigest()[:10]
-grid_key = f"queue.table.{grid}.{view}"
 TICKED_FIELDS = ("flag_id", "version", "rule_id", "subject_type", "subject_id", "applicant", "message_th", "message_en")
 
 
-def ticks(rows: list[dict]) -> dict[str, dict]:
-    """The flags ticked, by id, each as it was shown when its box was ticked (its version too).
+def ticks(rows: list[dict]) -> tuple[str, dict[str, dict], list[int]]:
+    """The grid to draw for ``rows``, the flags ticked (by id, each as it was shown when its box
+    was ticked, its version too) and where they are among ``rows``.
 
-    The grid reports a tick as a row position in the rows it showed on the previous run, so a
-    tick is read through those rows (kept here, per grid) — never through the rows read now,
-    where someone else's decision may have moved another flag into that position. The grid's
-    ticks are then moved to where the ticked flags are among the rows shown now; a ticked flag
-    that left the list stays ticked, and saving refuses it (nothing saved) and names it."""
+    The grid reports a tick as a row position, so each grid is named after the flags and versions
+    it shows, position by position: what the browser reports for a grid is read through the rows
+    that grid showed (kept here), never through rows read later, where someone else's decision
+    may have moved another flag into that position. When the rows change, a new grid is drawn
+    with the same flags ticked; a ticked flag that left the list stays ticked, and saving refuses
+    it (nothing saved) and names it."""
+    scope = f"queue.table.{grid}.{view}"
     state = st.session_state.get("queue.ticks")
-    if not state or state["grid"] != grid_key:
-        state = {"grid": grid_key, "shown": [], "ticked": {}, "untick": []}
-    shown, untick = state["shown"], set(state["untick"])
-    positions = tables.ticked_rows(grid_key)
-    now = {shown[p]["flag_id"]: shown[p] for p in positions if p < len(shown) and shown[p]["flag_id"] not in untick}
-    before = {r["flag_id"] for r in shown}
-    ticked = {f: r for f, r in state["ticked"].items() if f in now or (f not in before and f not in untick)}
-    for flag_id, row in now.items():
-        ticked.setdefault(flag_id, row)  # the version seen when it was ticked, not a later one
-    where = [i for i, r in enumerate(rows) if r["flag_id"] in ticked]
-    if sorted(positions) != where:
-        tables.tick_rows(grid_key, where)
-    st.session_state["queue.ticks"] = {"grid": grid_key, "ticked": ticked, "untick": [],
-                                       "shown": [{k: r[k] for k in TICKED_FIELDS} for r in rows]}
-    return ticked
+    if not state or state["scope"] != scope:
+        state = {"scope": scope, "fresh": 0, "grids": [], "ticked": {}}
+    shown = [{k: r[k] for k in TICKED_FIELDS} for r in rows]
+    digest = hashlib.sha1(repr([(r["flag_id"], r["version"]) for r in rows]).encode()).hexdigest()[:10]
+    key = f"{scope}.{state['fresh']}.{digest}"
+    grids = [g for g in state["grids"] if g[0] != key] + [(key, shown)]
+    ticked = dict(state["ticked"])
+    for grid_key, seen in grids:  # the older grids first: the latest report wins
+        if not tables.reported(grid_key):
+            continue
+        picked = {seen[p]["flag_id"]: seen[p] for p in tables.ticked_rows(grid_key) if p < len(seen)}
+        for row in seen:
+            if row["flag_id"] in picked:
+                ticked.setdefault(row["flag_id"], row)  # the version seen when it was ticked, not a later one
+            else:
+                ticked.pop(row["flag_id"], None)
+    if tables.reported(key):
+        grids = grids[-1:]  # the browser shows this grid now: earlier ones are done with
+    st.session_state["queue.ticks"] = {**state, "grids": grids[-3:], "ticked": ticked}
+    return key, ticked, [i for i, r in enumerate(rows) if r["flag_id"] in ticked]
 
 
-ticked = ticks(rows)
-tables.show(table, grid_key, f"flags-page-{page}", select=True, column_config={
+grid_key, ticked, where = ticks(rows)
+tables.show(table, grid_key, f"flags-page-{page}", select=True, ticked=where, column_config={
     "link": st.column_config.LinkColumn(t("queue.open"), display_text=t("queue.open_link"), width="small"),
     t("col.message"): st.column_config.TextColumn(width="large", help=t("queue.message_help"))})
 selected = list(ticked.values())
@@ -185,7 +192,9 @@ if selected and appdata.scope_of(user).can("act"):
             for c in exc.changes] + \
             [t("bulk.refused_rest") if rest else t("bulk.refused_none")]
         st.session_state["queue.bulk.refused"] = plain("\n".join(lines))
-        st.session_state["queue.ticks"]["untick"] = changed
+        state = st.session_state["queue.ticks"]  # untick them: a new grid, ticked as what is left
+        state.update(ticked={f: r for f, r in state["ticked"].items() if f not in changed}, grids=[],
+                     fresh=state["fresh"] + 1)
         appdata.forget_reads()  # the list as it is now
         st.rerun()
 
