@@ -10,13 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from engine.demo.store import DEMO_PASSWORD, setup_demo
 from engine.domain.thai import format_date
 from engine.store.db import transaction
 from engine.store.schema import FlagEvent, FlagRow
+from markup import LINES, MARKUP, mark_up
 
 USERS_PAGE_MERGED = hasattr(__import__("engine.store.access", fromlist=["list_users"]), "list_users")
 APP = str(Path(__file__).resolve().parents[1] / "ui" / "app.py")
@@ -27,7 +28,7 @@ AS_OF = dt.date(2026, 11, 25)
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('app')}/app.db"
-    list(setup_demo(url, cases=800, as_of=AS_OF))
+    list(setup_demo(url, cases=1200, as_of=AS_OF))  # open case flags enough for every test that decides one
     return url
 
 
@@ -48,6 +49,20 @@ def app(demo_db, monkeypatch):
 
 
 SUP = ("supervisor.land", "supervisor", "kk-land")
+
+
+def shown(markdown: str) -> str:
+    """What a person reads of Markdown that quotes data through ``present.plain``: its escapes,
+    hard line breaks and invisible word joiners undone."""
+    return re.sub(r"\\([!-/:-@\[-`{-~\n])", r"\1", str(markdown).replace("\u2060", ""))
+
+
+def table_text(element):
+    """An ``st.table`` as a person reads it (its cells are Markdown made by ``present.plain``)."""
+    frame = element.value.map(shown)
+    frame.index = [shown(i) for i in frame.index]
+    frame.columns = [shown(c) for c in frame.columns]
+    return frame
 
 
 def open_flag(db: str, agency: str, status: str = "open") -> str:
@@ -116,7 +131,7 @@ def test_queue_date_filter_reads_a_buddhist_era_year(app, demo_db):
     at.text_input(key="queue.date_from").input(thai_digits).run()  # Thai digits: the same date
     assert f"หมายถึง {format_date(middle)}" in [c.value for c in at.caption]
     at.text_input(key="queue.date_from").input("31/2/2569").run()
-    assert at.error[0].value.startswith('"31/2/2569" ไม่ใช่วันที่') and not at.dataframe
+    assert shown(at.error[0].value).startswith('"31/2/2569" ไม่ใช่วันที่') and not at.dataframe
 
 
 def test_queue_in_english(app):
@@ -132,7 +147,7 @@ def test_flag_detail_and_dismiss_keeps_text_on_error(app, demo_db):
     text = " ".join(m.value for m in at.markdown)
     assert "เรื่อง" in text and "มาตรการข้อ" in text and "Case " not in text
     assert at.query_params["id"] == flag_id  # the address bar names the flag: /flag?id=F…
-    evidence, case = at.table[0].value, at.table[1].value
+    evidence, case = table_text(at.table[0]), table_text(at.table[1])
     assert "ผู้พิจารณา" in case.index and "officer_id" not in case.index
     assert set(case.loc["ใช้ดุลพินิจ"]) <= {"ใช่", "ไม่ใช่"}
     assert re.fullmatch(r"\d{1,2} \S+ 25\d\d", case.loc["วันที่รับเรื่อง"].iloc[0])  # Buddhist Era
@@ -141,7 +156,7 @@ def test_flag_detail_and_dismiss_keeps_text_on_error(app, demo_db):
     form = f"flag.{flag_id}.dismiss"
     at.text_area(key=f"{form}.reason").input("   ")
     at.button(key=f"{form}.submit").click().run()
-    assert at.error[0].value == "ยกเลิก (มีเหตุผลสมควร): ต้องกรอกเหตุผล"
+    assert shown(at.error[0].value) == "ยกเลิก (มีเหตุผลสมควร): ต้องกรอกเหตุผล"
     at.text_area(key=f"{form}.reason").input("ผู้บังคับบัญชาตรวจสอบด้วยวาจาแล้ว มีบันทึกในสมุดคุมงาน")
     at.button(key=f"{form}.submit").click().run()
     assert not at.exception and not at.error
@@ -150,8 +165,11 @@ def test_flag_detail_and_dismiss_keeps_text_on_error(app, demo_db):
         event = s.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id).order_by(FlagEvent.id.desc())).first()
         assert (event.action, event.actor, event.reason) == ("dismiss", "supervisor.land",
                                                              "ผู้บังคับบัญชาตรวจสอบด้วยวาจาแล้ว มีบันทึกในสมุดคุมงาน")
-    history = at.table[-1].value
+    history = table_text(at.table[-1])
     assert "ผู้บังคับบัญชาตรวจสอบด้วยวาจาแล้ว มีบันทึกในสมุดคุมงาน" in set(history["เหตุผล"])
+    # the person and position, not the login
+    assert history["ผู้ดำเนินการ"].iloc[-1] == "ผู้อำนวยการกลุ่มงาน สำนักงานที่ดิน (ผู้บังคับบัญชา)"
+    assert "supervisor.land" not in set(history["ผู้ดำเนินการ"]) and "ระบบ" in set(history["ผู้ดำเนินการ"])
 
 
 def test_confirm_waive_and_request_info_forms(app, demo_db):
@@ -176,13 +194,13 @@ def test_confirm_waive_and_request_info_forms(app, demo_db):
         assert s.get(FlagRow, ids[1]).waiver_expires_on == dt.date(2026, 12, 31)
     show_flag(at, ids[0])  # the history's details read as a sentence, not JSON
     due = format_date(dt.date.today() + dt.timedelta(days=30))
-    assert f"การแก้ไข ให้ตรวจสอบย้อนหลังทุกเรื่อง; กำหนดแล้วเสร็จ {due}" in set(at.table[-1].value["รายละเอียด"])
+    assert f"การแก้ไข ให้ตรวจสอบย้อนหลังทุกเรื่อง; กำหนดแล้วเสร็จ {due}" in set(table_text(at.table[-1])["รายละเอียด"])
     # the request for information is answered on the flag, and the answer is in its history
     show_flag(at, ids[2])
     at.text_area(key=f"flag.{ids[2]}.answer.reason").input("ได้รับสำเนาคำสั่งแล้ว เลขที่ 12/2569")
     at.button(key=f"flag.{ids[2]}.answer.submit").click().run()
     assert not at.error and at.success[0].value == "บันทึกแล้ว: บันทึกคำตอบข้อมูลที่ขอ"
-    history = at.table[-1].value
+    history = table_text(at.table[-1])
     assert "ได้รับสำเนาคำสั่งแล้ว เลขที่ 12/2569" in set(history["เหตุผล"])
     with transaction(demo_db) as s:
         assert s.get(FlagRow, ids[2]).status == "open"
@@ -197,7 +215,7 @@ def test_a_date_is_read_as_thai_people_write_it(app, demo_db, typed):
     at.text_input(key=f"{form}.expires_on").input(typed).run()
     assert "หมายถึง 31 ธ.ค. 2569" in [c.value for c in at.caption]
     at.text_input(key=f"{form}.expires_on").input("32/12/2569").run()
-    assert at.error[0].value.startswith('"32/12/2569" ไม่ใช่วันที่')
+    assert shown(at.error[0].value).startswith('"32/12/2569" ไม่ใช่วันที่')
 
 
 def test_an_invalid_date_blocks_saving_and_keeps_the_text(app, demo_db):
@@ -217,11 +235,11 @@ def test_an_invalid_date_blocks_saving_and_keeps_the_text(app, demo_db):
 
 def test_a_decision_made_meanwhile_is_reported_and_the_typed_text_kept(app, demo_db):
     """Two reviewers open the same flag; the first dismisses it; the second's save is refused
-    in Thai, with the second's text still in the form (issue 8, item 9)."""
+    in Thai, beside the form, naming who did what (issue 8, item 9; issue 20, item 2)."""
     flag_id = open_flag(demo_db, "kk-land")
     second = app(SUP)
     show_flag(second, flag_id)
-    first = app(("head.land", "agency_head", "kk-land"))
+    first = app(HEAD_LAND)
     show_flag(first, flag_id)
     first.text_area(key=f"flag.{flag_id}.dismiss.reason").input("ตรวจแล้ว ถูกต้อง")
     first.button(key=f"flag.{flag_id}.dismiss.submit").click().run()
@@ -229,12 +247,68 @@ def test_a_decision_made_meanwhile_is_reported_and_the_typed_text_kept(app, demo
     form = f"flag.{flag_id}.confirm"
     second.text_input(key=f"{form}.corrective_action").input("ให้ทบทวนคำสั่งทั้งหมด")
     second.button(key=f"{form}.submit").click().run()
-    assert second.error[0].value.startswith("มีผู้อื่นแก้ไขข้อสังเกตนี้ก่อน")
+    refusal = shown(second.error[0].value)
+    assert refusal.startswith("**ยังไม่ได้บันทึก: มีผู้อื่นแก้ไขข้อสังเกตนี้หลังจากที่ท่านเปิดดู**")
+    assert "ยกเลิก (มีเหตุผลสมควร) โดย เจ้าพนักงานที่ดินจังหวัดขอนแก่น (หัวหน้าหน่วยงาน) เมื่อ" in refusal
+    assert "เหตุผล: ตรวจแล้ว ถูกต้อง" in refusal and "head.land" not in refusal  # the person, not the login
     assert second.text_input(key=f"{form}.corrective_action").value == "ให้ทบทวนคำสั่งทั้งหมด"
-    assert any(w.value.startswith("ข้อสังเกตนี้เพิ่งถูกเปลี่ยนโดยผู้อื่น") for w in second.warning)
     with transaction(demo_db) as s:
         assert s.get(FlagRow, flag_id).status == "dismissed"
         assert s.scalars(select(FlagEvent.action).where(FlagEvent.flag_id == flag_id)).all()[-1] == "dismiss"
+
+
+def test_after_a_conflict_a_reload_keeps_every_field_as_typed_and_saving_works(app, demo_db):
+    """Issue 20, item 2: someone else asks for information while the supervisor types a confirmation
+    (due date 15/01/2570); the save is refused beside the form with who, what and when; the reload
+    there keeps every field exactly as typed, the date included, and the next save goes through."""
+    from engine.store.access import Scope
+    from engine.store.review import act
+
+    flag_id = open_flag(demo_db, "kk-land")
+    at = app(SUP)
+    show_flag(at, flag_id)
+    form = f"flag.{flag_id}.confirm"
+    at.text_input(key=f"{form}.corrective_action").input("ให้ทบทวนคำสั่งและรายงานภายในกำหนด")
+    at.text_input(key=f"{form}.due_date").input("15/01/2570")
+    at.text_area(key=f"{form}.reason").input("เห็นว่าไม่เป็นไปตามคู่มือ")
+    at.run()
+    with transaction(demo_db) as s:  # the head, meanwhile, elsewhere
+        act(s, Scope(*HEAD_LAND), flag_id, "request_info", reason="ขอสำเนาคำสั่ง")
+    at.button(key=f"{form}.submit").click().run()
+    assert not at.exception
+    refusal = shown(at.error[0].value)
+    assert "ขอข้อมูลเพิ่มเติม โดย เจ้าพนักงานที่ดินจังหวัดขอนแก่น (หัวหน้าหน่วยงาน) เมื่อ" in refusal
+    assert re.search(r"เมื่อ \d{1,2} \S+ 25\d\d \d\d:\d\d น\.", refusal)  # Buddhist Era, Bangkok time
+    assert "เหตุผล: ขอสำเนาคำสั่ง" in refusal and "สถานะขณะนี้: ขอข้อมูลเพิ่มเติม" in refusal
+    at.button(key=f"flag.{flag_id}.reload").click().run()
+    assert not at.exception and not at.error
+    assert at.text_input(key=f"{form}.due_date").value == "15/01/2570"  # as typed, not the form's default
+    assert at.text_input(key=f"{form}.corrective_action").value == "ให้ทบทวนคำสั่งและรายงานภายในกำหนด"
+    assert at.text_area(key=f"{form}.reason").value == "เห็นว่าไม่เป็นไปตามคู่มือ"
+    at.button(key=f"{form}.submit").click().run()
+    assert not at.exception and not at.error, [shown(e.value) for e in at.error]
+    with transaction(demo_db) as s:
+        row = s.get(FlagRow, flag_id)
+        assert (row.status, row.due_date, row.corrective_action) == (
+            "confirmed", dt.date(2027, 1, 15), "ให้ทบทวนคำสั่งและรายงานภายในกำหนด")
+        event = s.scalars(select(FlagEvent).where(FlagEvent.flag_id == flag_id).order_by(FlagEvent.id.desc())).first()
+        assert (event.actor, event.action, event.reason) == ("supervisor.land", "confirm", "เห็นว่าไม่เป็นไปตามคู่มือ")
+
+
+def test_the_action_form_is_beside_the_explanation(app, demo_db):
+    at = app(SUP)
+    show_flag(at, open_flag(demo_db, "kk-land"))
+    explanation, actions = at.columns[0], at.columns[1]
+    assert [h.value for h in explanation.subheader] == ["คำอธิบาย"]
+    assert [h.value for h in actions.subheader] == ["ดำเนินการ"] and actions.button  # the form, in the next column
+
+
+def subject_th(row: FlagRow) -> str:
+    """How a refusal names a flag's subject: ``• เรื่อง C0000293 · `` for a case, ``• กระบวนงาน <its name>
+    (LAND-P03) · `` for a process (officers and agencies alike): a pattern."""
+    word = {"case": "เรื่อง", "process": "กระบวนงาน", "officer": "เจ้าหน้าที่", "agency": "หน่วยงาน"}[row.subject_type]
+    subject = re.escape(row.subject_id) if row.subject_type == "case" else rf".+ \({re.escape(row.subject_id)}\)"
+    return rf"• {word} {subject} · "
 
 
 def _first_rows(n: int) -> list[str]:
@@ -255,7 +329,7 @@ def test_bulk_dismiss_from_the_queue(app, demo_db):
     at.text_area(key="queue.bulk.dismiss.reason").input("ตรวจแล้วทั้งชุด")
     at.button(key="queue.bulk.dismiss.submit").click().run()
     assert not at.exception and not at.error
-    assert at.success[0].value == f"ยกเลิก (มีเหตุผลสมควร) แล้ว 2 รายการ: {', '.join(first_two)}"
+    assert shown(at.success[0].value) == f"ยกเลิก (มีเหตุผลสมควร) แล้ว 2 รายการ: {', '.join(first_two)}"
     with transaction(demo_db) as s:
         assert [s.get(FlagRow, i).status for i in first_two] == ["dismissed", "dismissed"]
         reasons = s.scalars(select(FlagEvent.reason).where(FlagEvent.flag_id.in_(first_two))).all()
@@ -279,27 +353,102 @@ def test_one_row_picked_shows_its_explanation_and_opens_the_flag(app):
     at.run()
     with transaction(os.environ["DISCRETION_DB_URL"]) as s:
         message = s.get(FlagRow, first).message_th
-    assert message in [m.value for m in at.markdown]  # the whole explanation, not cut
+    assert message in [m.value for m in at.text]  # the whole explanation, not cut, as plain text
     at.button(key="queue.open").click().run()
     assert not at.exception and at.query_params["id"] == first
 
 
 def test_a_stale_bulk_action_saves_nothing_and_says_so(app, demo_db):
-    from engine.store.review import act
+    import streamlit as st
+
     from engine.store.scope import Scope
+    from engine.store.review import act
 
     first_two = _first_rows(2)
     at = app(SUP)
     at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
     at.run()
     with transaction(demo_db) as s:  # someone else asks for information on the second one meanwhile
-        act(s, Scope("head.land", "agency_head", "kk-land"), first_two[1], "request_info", reason="ขอเอกสารเพิ่ม")
-    at.text_area(key="queue.bulk.dismiss.reason").input("ตรวจแล้วทั้งชุด")
+        act(s, Scope(*HEAD_LAND), first_two[1], "request_info", reason="ขอเอกสารเพิ่ม")
+        case = subject_th(s.get(FlagRow, first_two[1]))
+    st.cache_data.clear()  # the list is read again while the reviewer types: it still holds the flag
+    at.text_area(key="queue.bulk.dismiss.reason").input("ตรวจแล้วทั้งชุด").run()
     at.button(key="queue.bulk.dismiss.submit").click().run()
-    assert at.error[0].value.startswith("มีผู้อื่นแก้ไขข้อสังเกตนี้ก่อน")
+    refusal = shown(at.error[0].value)
+    assert refusal.startswith("ไม่ได้บันทึกรายการใดเลย: มีผู้อื่นแก้ไขข้อสังเกตที่ท่านเลือกไว้ 1 รายการ")
+    assert re.search(case, refusal), refusal
+    assert "ขอข้อมูลเพิ่มเติม โดย เจ้าพนักงานที่ดินจังหวัดขอนแก่น (หัวหน้าหน่วยงาน) เมื่อ" in refusal
     assert at.text_area(key="queue.bulk.dismiss.reason").value == "ตรวจแล้วทั้งชุด"
     with transaction(demo_db) as s:
         assert [s.get(FlagRow, i).status for i in first_two] == ["open", "needs_info"]
+    # the changed flag is no longer ticked; the other one still is, and saving now acts on it alone
+    assert at.expander[-1].label == "ดำเนินการกับรายการที่เลือก (1 รายการ)"
+    at.button(key="queue.bulk.dismiss.submit").click().run()
+    assert not at.error and shown(at.success[0].value).endswith(f"แล้ว 1 รายการ: {first_two[0]}")
+    with transaction(demo_db) as s:
+        assert [s.get(FlagRow, i).status for i in first_two] == ["dismissed", "needs_info"]
+
+
+def test_a_bulk_acts_on_the_flags_ticked_not_on_the_rows_now_in_their_place(app, demo_db):
+    """Issue 20, item 1: two rows ticked; another user dismisses the first, so it leaves the list
+    and the third flag moves up into the second row; saving changes nothing, names the case, and
+    never touches the flag that moved into a ticked row's place."""
+    import streamlit as st
+
+    from engine.store.access import Scope
+    from engine.store.review import act
+
+    first_three = _first_rows(3)
+    with transaction(demo_db) as s:
+        statuses = [s.get(FlagRow, i).status for i in first_three]
+        last_event = s.scalar(select(func.max(FlagEvent.id)))
+    at = app(SUP)
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    at.text_area(key="queue.bulk.dismiss.reason").input("ตรวจแล้วทั้งชุด")
+    with transaction(demo_db) as s:
+        act(s, Scope(*HEAD_LAND), first_three[0], "dismiss", reason="ชี้แจงได้")
+        case = subject_th(s.get(FlagRow, first_three[0]))
+    st.cache_data.clear()  # the list is read again (as after any save in the app, or 30 s later)
+    at.button(key="queue.bulk.dismiss.submit").click().run()
+    assert not at.exception
+    refusal = shown(at.error[0].value)
+    assert refusal.startswith("ไม่ได้บันทึกรายการใดเลย") and re.search(case, refusal), refusal
+    with transaction(demo_db) as s:
+        assert [s.get(FlagRow, i).status for i in first_three] == ["dismissed"] + statuses[1:]
+        assert s.scalars(select(FlagEvent.actor).where(FlagEvent.id > last_event)).all() == ["head.land"]
+    # the tick stays with its flag, now the first row; the flag that moved up is not ticked
+    assert at.session_state[at.dataframe[0].key]["selection"]["rows"] == [0]
+    assert at.dataframe[0].value["ลิงก์"].iloc[0] == f"/flag?id={first_three[1]}"
+
+
+def test_ticks_reported_late_for_the_rows_shown_before_stay_with_their_flags(app, demo_db):
+    """The browser reports ticks as positions in the rows it shows. After the list changed under
+    two ticks, it may still report the old grid's ticks (its new one not drawn yet, as happens
+    when a click follows a run closely): those positions are the old rows', never the new rows'."""
+    import streamlit as st
+
+    from engine.store.access import Scope
+    from engine.store.review import act
+
+    first_three = _first_rows(3)
+    at = app(SUP)
+    old_grid = at.dataframe[0].key
+    ticked_there = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.session_state[old_grid] = ticked_there
+    at.run()
+    with transaction(demo_db) as s:
+        act(s, Scope(*HEAD_LAND), first_three[0], "dismiss", reason="ชี้แจงได้")
+    st.cache_data.clear()
+    at.run()  # the list is read again: the first flag has left it
+    at.session_state[old_grid] = ticked_there  # the browser reports the old grid's ticks again
+    at.run()
+    assert at.expander[-1].label == "ดำเนินการกับรายการที่เลือก (2 รายการ)"
+    at.text_area(key="queue.bulk.dismiss.reason").input("ตรวจแล้วทั้งชุด")
+    at.button(key="queue.bulk.dismiss.submit").click().run()
+    assert shown(at.error[0].value).startswith("ไม่ได้บันทึกรายการใดเลย")
+    with transaction(demo_db) as s:
+        assert s.get(FlagRow, first_three[2]).status == "open"  # in the second row now: never ticked
 
 
 def test_ethics_committee_reads_but_cannot_act(app, demo_db):
@@ -316,6 +465,117 @@ def test_a_crafted_flag_id_from_another_agency_is_not_shown(app, demo_db):
     show_flag(at, other)
     assert not at.exception and at.error[0].value == "ไม่มีสิทธิ์เข้าถึงข้อสังเกตนี้"
     assert other not in " ".join(m.value for m in at.markdown)
+
+
+# --- text from data or a person is shown as written (issue 20, item 4) ---
+
+RAW = ("![x](", "<img", "**หนา**", "**x**", ":smile:", ":material/", "-> b", "http://", "www.", "a@b", "$x$",
+       "`c`", "~~s~~", "[l](")
+# Streamlit rewrites these in text after Markdown has parsed it (static/js/StreamlitMarkdown.*.js of
+# Streamlit 1.67: GFM's bare-address links, remark-emoji, :material/…: and :streamlit:, arrows)
+REWRITES = [re.compile(r"(https?://|www(?=\.))", re.I), re.compile(r"[-.\w+]+@[-\w]+(?:\.[-\w]+)+"),
+            re.compile(r":[\w+-]+:"), re.compile(r":material[/_]"), re.compile(r":streamlit:"),
+            re.compile(r"(^|\s)(<->|->|<-|--|>=|<=|~=)(\s|$)")]
+ASCII_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _read_as_written(text: str) -> str:
+    """What ``present.plain`` must show: the text, outer line breaks off, indentation as no-break spaces."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+    return "\n".join("\u00a0" * (len(line) - len(line.lstrip(" \t"))) + line.lstrip(" \t") for line in lines)
+
+
+def _check_plain(text: str) -> None:
+    from present import plain
+
+    source = plain(text)
+    # every ASCII punctuation character is escaped (a backslash before a line break is a hard break)
+    bare = re.sub(r"\\[!-/:-@\[-`{-~\n]", "", source)
+    assert not ASCII_PUNCTUATION & set(bare), (text, source)
+    assert "\n" not in bare  # every line break is a hard break: no list, heading, code or quote starts a line
+    assert shown(source) == _read_as_written(text)
+    parsed = re.sub(r"\\(.)", r"\1", source, flags=re.S)  # the text nodes Markdown leaves, before the rewrites
+    assert not [r.pattern for r in REWRITES if r.search(parsed)], (text, parsed)
+
+
+@pytest.mark.parametrize("text", [MARKUP, LINES, "<b>x</b> &amp; &#60; \\*", "a  \nb\n\nc", "\n\n  x\n", "",
+                                  "http://x.th/a_b_c WWW.X.TH -- x <- y >= 1 ~= 2 :+1: :streamlit:",
+                                  "เรื่อง C0004883 (นาย ก) เวลา 10:31 น."])
+def test_plain_makes_any_text_literal_markdown(text):
+    _check_plain(text)
+
+
+def test_plain_makes_random_text_literal_markdown():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st_
+
+    pieces = list("ab ก\n\t#*_-+>.<!:[](){}`~$|\\/@=&;\"'") + ["www", "http", "://", "->", ":smile:", "1. ", "    "]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st_.lists(st_.sampled_from(pieces), max_size=40).map("".join))
+    def check(text: str) -> None:
+        _check_plain(text)
+    check()
+
+
+@pytest.fixture
+def marked_db(tmp_path, monkeypatch):
+    """A demo store with MARKUP in names, a message and four decisions (tests/markup.py)."""
+    import streamlit as st
+
+    url = f"sqlite:///{tmp_path}/marked.db"
+    list(setup_demo(url, cases=300, as_of=AS_OF))
+    ids = mark_up(url)
+    monkeypatch.setenv("DISCRETION_DB_URL", url)
+    st.cache_data.clear()
+    return ids
+
+
+def _markdown_sources(at: AppTest) -> list[str]:
+    """Everything on the page that Streamlit reads as Markdown."""
+    out = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        out += [str(e.value) for e in getattr(at, kind)]
+    for kind in ("button", "expander", "tabs", "text_input", "text_area", "selectbox", "radio"):
+        out += [str(getattr(e, "label", "")) for e in getattr(at, kind)]
+    for table in at.table:
+        out += [str(v) for v in table.value.values.ravel()] + [str(i) for i in table.value.index]
+    return out
+
+
+def _assert_as_written(at: AppTest, *expected: str) -> None:
+    sources = _markdown_sources(at)
+    found = {raw: v for v in sources for raw in RAW if re.search(r"(?<!\\)" + re.escape(raw), v)}
+    assert not found, found  # no markup of the data reaches Markdown
+    assert not [v for v in sources if re.search(r"(?m)^(- a|# h|1\. b|> q|    code)", v)]
+    readable = "\n".join([shown(v) for v in sources] + [str(e.value) for e in at.text]).replace("\u00a0", " ")
+    for text in expected:
+        assert text in readable, text
+
+
+def test_text_from_data_or_a_person_is_shown_as_written(marked_db):
+    """Issue 20, item 4: names, messages, reasons, corrective actions, approvers, questions are
+    shown as plain text on the queue and on confirmed, waived, needs-info and dismissed flags."""
+    confirmed, waived, asked, dismissed = marked_db
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["app.lang"] = "th"
+    at.session_state["auth.user"] = SUP
+    at.run()
+    at.multiselect(key="queue.statuses").set_value([]).run()
+    rows = list(at.dataframe[0].value["ลิงก์"])
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [rows.index(f"/flag?id={confirmed}")],
+                                                           "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    _assert_as_written(at, f"สำนักงานที่ดิน {MARKUP}", f"{MARKUP}\n{LINES}")
+    for flag_id in marked_db:
+        show_flag(at, flag_id)
+        assert not at.exception
+        _assert_as_written(at, f"{LINES}\n{MARKUP}", f"สำนักงานที่ดิน {MARKUP}")
+    show_flag(at, confirmed)
+    _assert_as_written(at, f"{MARKUP}\n{LINES}", f"นาย {MARKUP}", f"{LINES}\nงาน {MARKUP}")
+    show_flag(at, waived)
+    _assert_as_written(at, f"ผ่อนผันโดย นาย {MARKUP} ถึง")
 
 
 def test_data_page_upload_problems_import_and_run(app, demo_db):
@@ -415,7 +675,7 @@ def test_risk_page_renders_signals_and_records_an_analysis(app, demo_db):
     at.text_area(key="risk.risks").input("การรังวัดล่าช้าซ้ำในบางตำบล")
     at.text_area(key="risk.rotation_plan").input("หมุนเวียนช่างรังวัดทุก 2 ปี")
     at.button(key="risk.submit").click().run()
-    assert not at.exception and at.success[0].value == f"บันทึกการวิเคราะห์ของ สำนักงานที่ดินจังหวัดขอนแก่น (kk-land) " \
+    assert not at.exception and shown(at.success[0].value) == f"บันทึกการวิเคราะห์ของ สำนักงานที่ดินจังหวัดขอนแก่น (kk-land) " \
                                                       f"วันที่ {format_date(dt.date.today())} แล้ว"
     assert at.text_area(key="risk.participants").value == ""  # emptied: not recorded twice
     history = at.dataframe[-1].value
@@ -440,7 +700,7 @@ def test_self_assessment_page_edit_submit_and_lock(app, demo_db):
     at.selectbox(key=f"{key}.status").set_value("non_compliant")
     at.text_area(key=f"{key}.reason").input("")
     at.button(key=f"{key}.save").click().run()
-    assert at.error[0].value == "ข้อ 1.7: การเปลี่ยนผลการประเมินจากที่ระบบเสนอต้องระบุเหตุผล"
+    assert shown(at.error[0].value) == "ข้อ 1.7: การเปลี่ยนผลการประเมินจากที่ระบบเสนอต้องระบุเหตุผล"
     proposed = at.selectbox(key=f"{key}.status").value
     at.text_area(key=f"{key}.reason").input("ยังไม่มีระบบสารสนเทศในงานอนุญาตบางประเภท")
     at.button(key=f"{key}.save").click().run()
@@ -626,7 +886,7 @@ def test_admin_adds_changes_disables_and_resets_a_user(app, demo_db):
     assert not english_words([at.error[0].value], set())
     at.text_input(key="users.new.password").input("Kh0nKaen-ที่ดิน-2569!")
     at.button(key="users.new.submit").click().run()
-    assert not at.error and at.success[0].value == "เพิ่มผู้ใช้ officer.new แล้ว"
+    assert not at.error and shown(at.success[0].value) == "เพิ่มผู้ใช้ officer.new แล้ว"
     assert "officer.new" in set(at.dataframe[0].value["ชื่อผู้ใช้"])
     # the new user logs in; the admin changes the role, then resets the password: the old login no longer stands
     assert appdata_session_user("officer.new", auth_time()) == ("officer.new", "supervisor", "kk-land")
@@ -634,7 +894,7 @@ def test_admin_adds_changes_disables_and_resets_a_user(app, demo_db):
     at.selectbox(key="users.pick").set_value("officer.new").run()
     at.selectbox(key="users.officer.new.role").set_value("agency_head")
     at.button(key="users.officer.new.save").click().run()
-    assert not at.error and at.success[0].value == "บันทึกการแก้ไขผู้ใช้ officer.new แล้ว"
+    assert not at.error and shown(at.success[0].value) == "บันทึกการแก้ไขผู้ใช้ officer.new แล้ว"
     assert appdata_session_user("officer.new", issued) is None  # a new role: the old login ends
     issued = auth_time()
     assert appdata_session_user("officer.new", issued) == ("officer.new", "agency_head", "kk-land")
@@ -642,7 +902,7 @@ def test_admin_adds_changes_disables_and_resets_a_user(app, demo_db):
     at.button(key="users.officer.new.reset").click().run()
     assert not at.error and appdata_session_user("officer.new", issued) is None  # a reset password ends it
     at.button(key="users.officer.new.disable").click().run()
-    assert not at.error and at.success[0].value == "ระงับการใช้งานของ officer.new แล้ว"
+    assert not at.error and shown(at.success[0].value) == "ระงับการใช้งานของ officer.new แล้ว"
     with transaction(demo_db) as s:
         assert access.authenticate(s, "officer.new", "Another-รหัส-ใหม่-2569!") is None  # disabled
 
@@ -784,7 +1044,7 @@ def test_days_off_page_admin_records_a_day_off_and_opens_a_round(app, demo_db):
     at.text_input(key="cal.add.name_th").input("วันหยุดพิเศษ (ทดสอบ)")
     at.text_input(key="cal.add.name_en").input("Special day off (test)")
     at.button(key="cal.add.submit").click().run()
-    assert at.error and at.error[0].value == "ต้องระบุที่มา เช่น มติคณะรัฐมนตรี"  # no source: nothing stored, kept
+    assert at.error and shown(at.error[0].value) == "ต้องระบุที่มา เช่น มติคณะรัฐมนตรี"  # no source: nothing stored, kept
     assert at.text_input(key="cal.add.name_th").value == "วันหยุดพิเศษ (ทดสอบ)"
     at.text_input(key="cal.add.source").input("มติคณะรัฐมนตรี 1 ธ.ค. 2570")
     at.button(key="cal.add.submit").click().run()
@@ -796,7 +1056,7 @@ def test_days_off_page_admin_records_a_day_off_and_opens_a_round(app, demo_db):
     at.text_input(key="cal.round.deadline").input("2570-12-15")
     at.text_input(key="cal.round.source").input("ที่ ขก 0017.3/ว 999")
     at.button(key="cal.round.submit").click().run()
-    assert at.error and "อยู่ในปีงบประมาณ 2571 ไม่ใช่ 2572" in at.error[0].value
+    assert at.error and "อยู่ในปีงบประมาณ 2571 ไม่ใช่ 2572" in shown(at.error[0].value)
     at.number_input(key="cal.round.fy").set_value(2571)
     at.button(key="cal.round.submit").click().run()
     assert not at.exception and not at.error and at.success[0].value.startswith("เปิดรอบปีงบประมาณ 2571 แล้ว")

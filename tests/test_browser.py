@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -240,3 +241,181 @@ def test_a_reviewer_in_a_real_browser(tmp_path):
     finally:
         server.stop()
     print("\npage loads (seconds): " + ", ".join(f"{k} {v:.2f}" for k, v in timings.items()))
+
+
+def _browser(pw, chromium: str):
+    return pw.chromium.launch(executable_path=chromium, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--lang=th-TH"])
+
+
+def _tick(page, rows: list[int]) -> None:
+    """Tick rows of the page's first grid, as a person does: the checkbox at the start of each row
+    (the grid is drawn on a canvas; a header row and each row are 35 px high)."""
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    for row in rows:
+        page.mouse.click(box["x"] + 18, box["y"] + 35 * (row + 1) + 17)
+        _settled(page)
+        page.wait_for_timeout(500)
+
+
+def _read(text: str) -> str:
+    """Text as a person reads it: without the invisible word joiners, no-break spaces as spaces."""
+    return text.replace("\u2060", "").replace("\u00a0", " ")
+
+
+def test_a_reviewer_acts_only_on_what_they_saw(tmp_path):
+    """Issue 20, items 1 and 2, in a real browser. Two rows ticked; another user dismisses the first
+    (through the store) and, once the queue is read again, the third flag moves into the second row:
+    saving the bulk dismissal saves nothing, names the changed case, and leaves the flag that moved
+    into a ticked row's place untouched. Then a flag's confirmation refused because the head asked
+    for information meanwhile: beside the form, who did what and when; the reload there keeps the
+    due date as typed (15/01/2570), and the save goes through."""
+    from playwright.sync_api import sync_playwright
+
+    from engine.store.access import Scope
+    from engine.store.review import QueueFilter, act, queue
+
+    chromium = _chromium()
+    db_url = f"sqlite:///{tmp_path}/browser.db"
+    list(setup_demo(db_url, cases=600, as_of=dt.date(2026, 11, 25)))
+    supervisor, head = Scope("supervisor.land", "supervisor", "kk-land"), Scope("head.land", "agency_head", "kk-land")
+    with transaction(db_url) as s:
+        shown = queue(s, supervisor, QueueFilter(), "severity", 1, 50)[0]  # the queue as it opens
+        first_three = [(r.flag_id, r.status, r.subject_id) for r in shown[:3]]
+        other = s.scalars(select(FlagRow.flag_id).where(FlagRow.agency_id == "kk-land", FlagRow.status == "open",
+                                                        FlagRow.flag_id.not_in([f for f, _, _ in first_three]))
+                          .order_by(FlagRow.flag_id)).first()
+        last_event = s.scalar(select(FlagEvent.id).order_by(FlagEvent.id.desc()).limit(1))
+    shots = _shots(tmp_path)
+    server = Server(db_url, tmp_path / "streamlit.log")
+    os.environ.setdefault("DISCRETION_SECRET_FILE", str(tmp_path / "session-secret"))
+    server.start()
+    try:
+        with sync_playwright() as pw:
+            browser = _browser(pw, chromium)
+            page = browser.new_context(viewport={"width": 1400, "height": 1300}, locale="th-TH").new_page()
+            _login(page, server.url)
+            page.get_by_text("รายการ (หน้า 1/").wait_for(timeout=30_000)
+            page.wait_for_timeout(1000)  # the grid is drawn on a canvas after the run
+            _tick(page, [0, 1])
+            bulk = page.get_by_test_id("stExpander").filter(has_text="ดำเนินการกับรายการที่เลือก (2 รายการ)")
+            bulk.wait_for(timeout=30_000)
+            bulk.get_by_role("tab", name="ยกเลิก (มีเหตุผลสมควร)").click()
+            bulk.get_by_role("tabpanel", name="ยกเลิก (มีเหตุผลสมควร)").get_by_label("เหตุผล").fill("ตรวจแล้วทั้งชุด")
+            with transaction(db_url) as s:  # meanwhile, elsewhere
+                act(s, head, first_three[0][0], "dismiss", reason="ชี้แจงได้ตามบันทึกข้อความ")
+            # the reviewer takes longer to type than the queue is kept (30 s): the list is read again
+            page.wait_for_timeout(31_000)
+            bulk.get_by_role("tabpanel", name="ยกเลิก (มีเหตุผลสมควร)").get_by_role("button", name="บันทึก").click()
+            refusal = page.get_by_test_id("stAlert").filter(has_text="ไม่ได้บันทึกรายการใดเลย")
+            refusal.wait_for(timeout=30_000)
+            _settled(page)
+            text = _read(refusal.inner_text())
+            [named] = [line for line in text.splitlines() if line.startswith("• ")]  # one case, the changed one
+            assert first_three[0][2] in named and "ยกเลิก (มีเหตุผลสมควร) โดย เจ้าพนักงานที่ดินจังหวัดขอนแก่น" \
+                " (หัวหน้าหน่วยงาน) เมื่อ" in named, text
+            page.get_by_test_id("stExpander").filter(has_text="ดำเนินการกับรายการที่เลือก (1 รายการ)").wait_for()
+            refusal.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "bulk-refused.png"))
+            with transaction(db_url) as s:
+                assert [s.get(FlagRow, f).status for f, _, _ in first_three] == \
+                    ["dismissed", first_three[1][1], first_three[2][1]]  # the one that moved up: untouched
+                assert s.scalars(select(FlagEvent.actor).where(FlagEvent.id > last_event)).all() == ["head.land"]
+
+            # a flag's form, beside its explanation: the head asks for information while it is typed
+            page.goto(f"{server.url}flag?id={other}")
+            page.get_by_text("ประวัติการดำเนินการ").wait_for(timeout=30_000)
+            _settled(page)
+            page.get_by_role("tab", name="ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์").click()
+            form = page.get_by_role("tabpanel", name="ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์")
+            form.get_by_label("การแก้ไขที่ต้องทำ").fill("ให้ทบทวนคำสั่งและรายงานผลภายในกำหนด")
+            form.get_by_label("กำหนดแล้วเสร็จ").fill("15/01/2570")
+            form.get_by_label("เหตุผล").fill("คำสั่งไม่ได้อ้างข้อกฎหมาย")
+            form.get_by_label("เหตุผล").press("Tab")
+            form.get_by_text("หมายถึง 15 ม.ค. 2570").wait_for(timeout=30_000)
+            _settled(page)
+            with transaction(db_url) as s:
+                act(s, head, other, "request_info", reason="ขอสำเนาคำสั่งอนุญาต")
+            form.get_by_role("button", name="บันทึก").click()
+            conflict = page.get_by_test_id("stAlert").filter(has_text="ยังไม่ได้บันทึก")
+            conflict.wait_for(timeout=30_000)
+            _settled(page)
+            text = _read(conflict.inner_text())
+            assert re.search(r"ขอข้อมูลเพิ่มเติม โดย เจ้าพนักงานที่ดินจังหวัดขอนแก่น \(หัวหน้าหน่วยงาน\) เมื่อ "
+                             r"\d{1,2} \S+ 25\d\d \d\d:\d\d น\.\nเหตุผล: ขอสำเนาคำสั่งอนุญาต", text), text
+            reload = page.get_by_role("button", name="โหลดข้อมูลล่าสุด")
+            explanation = page.get_by_role("heading", name="คำอธิบาย").bounding_box()
+            beside = reload.bounding_box()
+            assert beside["x"] > explanation["x"] + explanation["width"] and beside["y"] < explanation["y"] + 700
+            page.screenshot(path=str(shots / "flag-conflict.png"))
+            reload.click()
+            _settled(page)
+            form = page.get_by_role("tabpanel", name="ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์")
+            assert form.get_by_label("กำหนดแล้วเสร็จ").input_value() == "15/01/2570"
+            assert form.get_by_label("การแก้ไขที่ต้องทำ").input_value() == "ให้ทบทวนคำสั่งและรายงานผลภายในกำหนด"
+            assert form.get_by_label("เหตุผล").input_value() == "คำสั่งไม่ได้อ้างข้อกฎหมาย"
+            form.get_by_role("button", name="บันทึก").click()
+            page.get_by_text("บันทึกแล้ว: ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์").wait_for(timeout=30_000)
+            browser.close()
+        with transaction(db_url) as s:
+            row = s.get(FlagRow, other)
+            assert (row.status, row.due_date, row.corrective_action) == (
+                "confirmed", dt.date(2027, 1, 15), "ให้ทบทวนคำสั่งและรายงานผลภายในกำหนด")
+    finally:
+        server.stop()
+
+
+def test_text_from_data_is_shown_as_written_in_a_real_browser(tmp_path):
+    """Issue 20, item 4, as Chromium renders it: names, a message and the texts of a confirmation,
+    a waiver, a request for information and a dismissal that hold Markdown and HTML are shown as
+    written — no image fetched, no link, no bold, list or heading made of them."""
+    from playwright.sync_api import sync_playwright
+
+    from markup import HOST, LINES, MARKUP, mark_up
+
+    chromium = _chromium()
+    db_url = f"sqlite:///{tmp_path}/browser.db"
+    list(setup_demo(db_url, cases=300, as_of=dt.date(2026, 11, 25)))
+    flags = mark_up(db_url)
+    server = Server(db_url, tmp_path / "streamlit.log")
+    os.environ.setdefault("DISCRETION_SECRET_FILE", str(tmp_path / "session-secret"))
+    server.start()
+    fetched: list[str] = []
+    try:
+        with sync_playwright() as pw:
+            browser = _browser(pw, chromium)
+            page = browser.new_context(viewport={"width": 1400, "height": 1300}, locale="th-TH").new_page()
+            page.on("request", lambda request: fetched.append(request.url))
+            _login(page, server.url)
+            pages = [("queue", f"สำนักงานที่ดิน {MARKUP}")] + [(f, f"{LINES}\n{MARKUP}") for f in flags]
+            for flag_id, expected in pages:
+                if flag_id != "queue":
+                    page.goto(f"{server.url}flag?id={flag_id}")
+                    page.get_by_text("ประวัติการดำเนินการ").wait_for(timeout=30_000)
+                _settled(page)
+                page.wait_for_timeout(1000)  # images, were there any, are asked for
+                main = page.locator("body")
+                assert page.locator(f"img[src*='{HOST}']").count() == 0
+                assert page.locator(f"a[href*='{HOST}'], a[href*='example.com'], a[href^='mailto']").count() == 0
+                for tag, words in (("strong", "หนา"), ("em", "หนา"), ("del", "s"), ("code", "c"), ("li", "a"),
+                                   ("h1", "h"), ("blockquote", "q"), ("pre", "code")):
+                    assert main.locator(tag).filter(has_text=re.compile(rf"^\s*{words}\s*$")).count() == 0, tag
+                assert page.locator("[data-testid='stMain'] .katex").count() == 0
+                text = _read(main.inner_text())
+                assert expected in text, (flag_id, expected)
+            page.goto(f"{server.url}flag?id={flags[0]}")  # the confirmed flag: its corrective action, names
+            page.get_by_text("ประวัติการดำเนินการ").wait_for(timeout=30_000)
+            _settled(page)
+            text = _read(page.locator("body").inner_text())
+            assert f"{MARKUP}\n{LINES}" in text and f"นาย {MARKUP}" in text and f"{LINES}\nงาน {MARKUP}" in text
+            page.goto(f"{server.url}flag?id={flags[1]}")  # the waived one: its approver
+            page.get_by_text("ประวัติการดำเนินการ").wait_for(timeout=30_000)
+            _settled(page)
+            assert f"ผ่อนผันโดย นาย {MARKUP} ถึง" in _read(page.locator("body").inner_text())
+            browser.close()
+    finally:
+        server.stop()
+    assert not [u for u in fetched if HOST in u], "a name or a reason made the browser fetch an address"

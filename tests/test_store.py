@@ -359,6 +359,87 @@ def test_concurrent_edit_is_refused_not_overwritten(store):
         assert get_flag(s, SUP_A1, fid).status == "needs_info"
 
 
+def test_a_refused_decision_says_who_changed_the_flag_what_and_when(store):
+    """The refusal carries the flag as it stands and its latest event, for the page to say so."""
+    fid = flag_of(store, "CA1")
+    head = Scope("head.a1", "agency_head", "A1")
+    with transaction(store) as s:
+        seen = get_flag(s, SUP_A1, fid).version
+        act(s, head, fid, "request_info", reason="ขอสำเนาคำสั่ง")
+    with pytest.raises(StaleFlag) as refused:
+        with transaction(store) as s:
+            act(s, SUP_A1, fid, "dismiss", reason="second reviewer", expected_version=seen)
+    [change] = refused.value.changes
+    assert (change.flag_id, change.subject_type, change.subject_id, change.status, change.version) == (
+        fid, "case", "CA1", "needs_info", seen + 1)
+    assert (change.actor, change.action, change.reason) == ("head.a1", "request_info", "ขอสำเนาคำสั่ง")
+    assert isinstance(change.at, dt.datetime)
+
+
+@pytest.fixture
+def three_a1(db_url, dataset_dir):
+    """TWO_AGENCIES with three unreviewed cases of A1: three open flags to tick; their ids."""
+    more = [{**TWO_AGENCIES["cases"][0], "case_id": c} for c in ("CA2", "CA3")]
+    ds = load_dataset(dataset_dir({**TWO_AGENCIES, "cases": TWO_AGENCIES["cases"] + more}))
+    with transaction(db_url) as s:
+        import_dataset(s, SYSTEM, ds, "fixture")
+    run_evaluation(session_factory(db_url), SYSTEM, AS_OF)
+    return db_url, [flag_of(db_url, c) for c in ("CA1", "CA2", "CA3")]
+
+
+@pytest.mark.parametrize("changed", [0, 1, 2])
+def test_a_bulk_acts_on_the_versions_ticked_or_on_none(three_a1, changed):
+    """Issue 20: every ticked flag is checked against the version seen when it was ticked,
+    whichever of them someone else changed meanwhile; nothing is saved and the case is named."""
+    store, ids = three_a1
+    with transaction(store) as s:
+        seen = {i: get_flag(s, SUP_A1, i).version for i in ids}
+        act(s, Scope("head.a1", "agency_head", "A1"), ids[changed], "dismiss", reason="ยุติแล้ว")
+        case = get_flag(s, SUP_A1, ids[changed]).subject_id
+    with pytest.raises(StaleFlag) as refused:
+        with transaction(store) as s:
+            bulk_act(s, SUP_A1, ids, "dismiss", expected_versions=seen, reason="ตรวจแล้วทั้งชุด")
+    assert [c.flag_id for c in refused.value.changes] == [ids[changed]]
+    assert refused.value.changes[0].actor == "head.a1"
+    assert f"เรื่อง {case}" in str(refused.value) and f"case {case}" in str(refused.value)
+    with transaction(store) as s:
+        assert [get_flag(s, SUP_A1, i).status for i in ids] == [
+            "dismissed" if i == ids[changed] else "open" for i in ids]
+        assert s.scalars(select(FlagEvent.actor).where(FlagEvent.action == "dismiss")).all() == ["head.a1"]
+
+
+def test_a_bulk_needs_the_version_of_every_flag_ticked(three_a1):
+    store, ids = three_a1
+    with transaction(store) as s:
+        seen = {i: get_flag(s, SUP_A1, i).version for i in ids[:2]}
+    with pytest.raises(ReviewError, match=f"no version seen for {ids[2]}"):
+        with transaction(store) as s:
+            bulk_act(s, SUP_A1, ids, "dismiss", expected_versions=seen, reason="x")
+    with transaction(store) as s:
+        assert {get_flag(s, SUP_A1, i).status for i in ids} == {"open"}
+
+
+def test_a_ticked_flag_out_of_reach_refuses_the_bulk_without_naming_its_subject(store):
+    ca1, cb1 = flag_of(store, "CA1"), flag_of(store, "CB1")
+    with transaction(store) as s:
+        seen = {ca1: get_flag(s, SUP_A1, ca1).version, cb1: 1}
+    with pytest.raises(StaleFlag) as refused:
+        with transaction(store) as s:
+            bulk_act(s, SUP_A1, [ca1, cb1], "dismiss", expected_versions=seen, reason="x")
+    [gone] = refused.value.changes
+    assert (gone.flag_id, gone.subject_id, gone.status) == (cb1, None, None)
+    assert "CB1" not in str(refused.value)  # another agency's case is not revealed
+    with transaction(store) as s:
+        assert get_flag(s, SUP_A1, ca1).status == "open"
+
+
+def test_people_are_named_with_their_role(db_url):
+    with transaction(db_url) as s:
+        add_user(s, SYSTEM, "somsri", "correct horse battery", "supervisor", "kk-land", "นางสมศรี ใจดี")
+        from engine.store.access import people
+        assert people(s, SUP_A1, ["somsri", "nobody", "system"]) == {"somsri": ("นางสมศรี ใจดี", "supervisor")}
+
+
 def test_passwords_are_hashed_and_checked(db_url):
     with transaction(db_url) as s:
         user = add_user(s, SYSTEM, "somchai", "correct horse", "supervisor", "kk-land", "สมชาย")

@@ -12,6 +12,7 @@ import appdata
 import auth
 import streamlit as st
 from i18n import LANG_KEY, pick, t
+from present import named, plain
 
 from engine.store.scope import ROLE_NAMES
 
@@ -61,7 +62,8 @@ else:
     with st.sidebar:
         username, role, agency = user
         agency_name = appdata.names(user)["agency"].get(agency, "") if agency else ""
-        st.caption(f"**{username}** · {pick(ROLE_NAMES[role])}" + (f" · {agency_name} ({agency})" if agency else ""))
+        st.caption(f"**{plain(username)}** · {pick(ROLE_NAMES[role])}"
+                   + (f" · {plain(named(agency, {agency: agency_name}))}" if agency else ""))
         if st.button(t("logout"), key="auth.logout"):
             appdata.end_sessions(username)
             lang = st.session_state.get(LANG_KEY, "th")

@@ -143,7 +143,21 @@ def flag_detail(key: ScopeKey, flag_id: str) -> dict[str, Any] | None:
         out["history"] = [{c.name: getattr(e, c.name) for c in e.__table__.columns}
                           for e in review.history(session, scope, flag_id)]
         out["case"] = case_record(session, scope, row.subject_id) if row.subject_type == "case" else None
+        # who acted, as colleagues know them (display name and role), for the history and a conflict
+        out["people"] = access.people(session, scope, {e["actor"] for e in out["history"]})
         return out
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def people(key: ScopeKey, usernames: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """The display name and role of each user named: a decision reads as the person's."""
+    with factory()() as session:
+        return access.people(session, scope_of(key), set(usernames))
+
+
+def forget_reads() -> None:
+    """Read again what someone else may have changed elsewhere (after a refusal said so)."""
+    _clear_reads()
 
 
 @contextmanager
@@ -459,8 +473,8 @@ def open_round(key: ScopeKey, fiscal_year: int, deadline: dt.date, source: str) 
 
 
 def _clear_reads() -> None:
-    for fn in (queue_page, names, facets, status_counts, flag_detail, counts, runs, _dataset_snapshot, risk_overview,
-               risk_signals, campaigns, province, calendar_view, rounds_view):
+    for fn in (queue_page, names, facets, status_counts, flag_detail, people, counts, runs, _dataset_snapshot,
+               risk_overview, risk_signals, campaigns, province, calendar_view, rounds_view):
         fn.clear()
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import streamlit as st
 from i18n import date as show_date
 from i18n import t
+from present import plain
 
 from engine.domain.thai import BE_OFFSET, check_date_range, parse_date
 
@@ -51,7 +52,7 @@ def date_field(label: str, key: str, default: dt.date | None = None, required: b
     try:
         day = check_date_range(parse_date(text))  # 1900–2200, as the loader: a far year is a slip of the keyboard
     except ValueError:
-        container.error(t("date.invalid", text=text))
+        container.error(t("date.invalid", text=plain(text)))  # what was typed, as typed
         return INVALID
     container.caption(t("date.understood", day=show_date(day)))
     return day

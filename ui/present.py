@@ -1,5 +1,6 @@
 """How values read on screen: Thai field labels, yes/no, Buddhist-Era dates, names beside
-codes, and a flag's history as sentences. Pages call these; nothing here touches the data."""
+codes, a flag's history as sentences, and text from data or a person as plain text (``plain``).
+Pages call these; nothing here touches the data."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import datetime as dt
 import re
 from typing import Any
 
-from i18n import date, lang, pick
+from i18n import date, lang, pick, t
+
+from engine.domain.thai import format_datetime
+from engine.store.scope import ROLE_NAMES
+from engine.store.review import ACTION_NAMES, Change
 
 from engine.kb.knowledge import load_kb
 from engine.rules.terms import label_th
@@ -51,6 +56,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "round_deadline": ("กำหนดรายงานของรอบ", "Round deadline"), "rotation_due_on": ("ครบกำหนดหมุนเวียน", "Rotation due on"),
     "review_deadline": ("กำหนดตรวจสอบ", "Review due"),
     "coi_permitted_by": ("ผู้อนุญาตให้พิจารณาแม้มีส่วนได้เสีย", "Permitted despite the interest by"),
+    # exchange format v3
+    "coi_ground": ("ลักษณะของส่วนได้เสีย", "Ground of the conflict"),
+    "coi_exception": ("เหตุที่ยังต้องพิจารณาแม้มีส่วนได้เสีย (มาตรา 18)", "Reason for acting anyway (s.18)"),
+    "affects_others": ("กระทบสิทธิหรือหน้าที่ของบุคคลอื่น", "Affects other persons"),
+    "effective_from": ("มีผลตั้งแต่", "In force from"),
     "complete_on": ("วันที่ดำเนินการแล้วเสร็จ", "Completed on"), "limit_day": ("วันครบระยะเวลามาตรฐาน", "Time limit"),
     "direct_supervisor": ("ผู้บังคับบัญชาโดยตรง", "Direct supervisor"),
     "late_investigations": ("การหาข้อเท็จจริงที่เกินกำหนด", "Late investigations"), "due": ("กำหนด", "Due"),
@@ -69,7 +79,36 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VALUES = {"working": ("วันทำการ", "working days"), "calendar": ("วันปฏิทิน", "calendar days"),
            "approved": ("อนุมัติ", "approved"), "rejected": ("ไม่อนุมัติ", "rejected"), "denied": ("ไม่อนุมัติ", "denied"),
            "partial": ("อนุมัติบางส่วน", "partially approved"),
-           "person": ("บุคคลธรรมดา", "natural person"), "juristic": ("นิติบุคคล", "juristic person")}
+           "person": ("บุคคลธรรมดา", "natural person"), "juristic": ("นิติบุคคล", "juristic person"),
+           "s13": ("มาตรา 13 (ห้ามพิจารณา)", "s.13 (may not consider)"),
+           "s16": ("มาตรา 16 (เหตุอื่นที่อาจไม่เป็นกลาง)", "s.16 (other serious circumstance)")}
+
+
+# Every ASCII punctuation character: CommonMark lets any of them be escaped with a backslash, and
+# an escaped one is only itself (no emphasis, link, image, list, heading, code, table, HTML,
+# directive or math can start from it).
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# What Streamlit rewrites in text after Markdown has parsed it, escapes or not: bare addresses
+# (http://…, www.…, a@b.c become links), :shortcodes: (emoji, :material/…: icons, :streamlit:)
+# and -> <- <-> -- >= <= ~= (arrows and dashes). A word joiner (U+2060, invisible, no break)
+# inside each keeps them apart.
+_REWRITTEN = re.compile(r"(?<=:)(?=[\w+/-])|(?<=www)(?=\.)|(?<=[-.\w+])(?=@)|(?<=[-<>~])(?=[-<>=])", re.I)
+_JOINER = "\u2060"
+
+
+def plain(text: object) -> str:
+    """Markdown that Streamlit shows as exactly ``text``, as written: for every text that comes from
+    data or a person (names, reasons, notes, answers, ids) wherever Streamlit reads Markdown —
+    ``st.markdown``, captions, alerts, table cells, labels. Each punctuation character is escaped,
+    Streamlit's rewrites of plain text are kept apart (invisibly), a line break stays a line break
+    and indentation stays (as no-break spaces, so it never starts a code block)."""
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
+    out = []
+    for line in lines:
+        body = line.lstrip(" \t")
+        indent = "\u00a0" * (len(line) - len(body))
+        out.append(indent + _PUNCTUATION.sub(r"\\\1", _REWRITTEN.sub(_JOINER, body)))
+    return "\\\n".join(out)  # a backslash at the end of a line: a hard line break
 
 
 def field_label(name: str, parameters: dict[str, Any] | None = None) -> str:
@@ -136,3 +175,36 @@ def history_sentence(event: dict[str, Any], names: dict[str, dict[str, str]] | N
             v = ", ".join(field_label(x) for x in v)
         parts.append(f"{label} {field_value(k, v, names)}")
     return "; ".join(parts)
+
+
+def person(username: str | None, people: dict[str, tuple[str, str]]) -> str:
+    """Who did it, as colleagues know them: the display name and position (role), not the login;
+    the engine as ระบบ. A user the store does not know (none yet) keeps the name recorded."""
+    if username == "system":
+        return t("hist.system")
+    known = people.get(username or "")
+    return f"{known[0]} ({pick(ROLE_NAMES.get(known[1], (known[1], known[1])))})" if known else str(username or "—")
+
+
+def event_sentence(actor: str | None, action: str | None, reason: str | None, at: dt.datetime | None,
+                   people: dict[str, tuple[str, str]]) -> str:
+    """``ยกเลิก (มีเหตุผลสมควร) โดย นาย ก (หัวหน้าหน่วยงาน) เมื่อ 25 พ.ย. 2569 10:31 น.`` and the reason on
+    the next line: who did what and when, as plain text (``plain`` it for Markdown)."""
+    text = t("change.event", action=pick(ACTION_NAMES.get(action or "", (action or "", action or ""))),
+             who=person(actor, people), when=format_datetime(at, lang()))
+    return text + ("\n" + t("change.reason", reason=reason) if reason else "")
+
+
+def change_sentence(change: Change, people: dict[str, tuple[str, str]], rule_title: str | None = None,
+                    names: dict[str, dict[str, str]] | None = None) -> str:
+    """A flag someone else changed, named by its subject (with its name, for an officer, a process or
+    an agency) and rule: what they did and when, or that it is gone (then only its id is known)."""
+    if change.subject_id and names and change.subject_type in names:
+        word = change.subject(lang()).removesuffix(change.subject_id)
+        subject = word + named(change.subject_id, names[change.subject_type])
+    else:
+        subject = change.subject(lang())
+    label = subject + (f" · {rule_title}" if rule_title else "")
+    if change.status is None:
+        return f"{label}: {t('change.gone')}"
+    return f"{label}: {event_sentence(change.actor, change.action, change.reason, change.at, people)}"

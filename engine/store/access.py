@@ -14,7 +14,7 @@ from engine.domain.errors import DiscretionReviewError, UsageError
 from engine.domain.models import USER_NAME_MAX_LENGTH
 from engine.store.db import begin_write
 from engine.store.schema import LoginAttempt, User, utcnow
-from engine.store.scope import MANAGE_USERS, ROLES, PermissionDenied, Scope
+from engine.store.scope import MANAGE_USERS, READ, ROLES, PermissionDenied, Scope
 
 _HASHER = PasswordHasher()
 
@@ -167,6 +167,17 @@ def list_users(session: Session, scope: Scope) -> list[User]:
     """Every account, by name (administrators only)."""
     scope.require(MANAGE_USERS)
     return list(session.scalars(select(User).order_by(User.username)))
+
+
+def people(session: Session, scope: Scope, usernames: list[str] | set[str]) -> dict[str, tuple[str, str]]:
+    """The display name and role of each user named (as a flag's history names its actors), by user
+    name: a decision reads as the person's, not as a login. Any user who may read sees them."""
+    scope.require(READ)
+    names = sorted({u for u in usernames if u})
+    if not names:
+        return {}
+    return {u.username: (u.display_name or u.username, u.role)
+            for u in session.scalars(select(User).where(User.username.in_(names)))}
 
 
 def user_events(session: Session, scope: Scope, username: str | None = None) -> list:

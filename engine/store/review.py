@@ -64,8 +64,43 @@ class ReviewError(DiscretionReviewError):
     """An action that cannot be taken as asked (wrong state, a required field missing)."""
 
 
+@dataclass(frozen=True)
+class Change:
+    """A flag someone else changed since the user saw it, as the refusal names it: the flag, its
+    subject, where it stands now, and the latest event on it (who did what, why and when).
+    Only the flag id is known of one that is no longer within the user's reach."""
+
+    flag_id: str
+    rule_id: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    status: str | None = None  # None: no longer within reach (deleted, or out of the user's scope)
+    version: int | None = None
+    actor: str | None = None
+    action: str | None = None
+    reason: str | None = None
+    at: dt.datetime | None = None
+
+    def subject(self, lang: str = "en") -> str:
+        """``case C0004883`` / ``เรื่อง C0004883``; the flag id when the subject is not known."""
+        if not self.subject_id:
+            return self.flag_id
+        words = SUBJECT_WORDS.get(self.subject_type or "", ("", ""))
+        word = words[0] if lang == "th" else words[1]
+        return f"{word} {self.subject_id}".strip()
+
+
+SUBJECT_WORDS = {"case": ("เรื่อง", "case"), "officer": ("เจ้าหน้าที่", "officer"),
+                 "process": ("กระบวนงาน", "process"), "agency": ("หน่วยงาน", "agency")}
+
+
 class StaleFlag(ReviewError):
-    """Someone else changed the flag since it was read; nothing was saved, nothing typed is lost."""
+    """Someone else changed the flag since it was read; nothing was saved, nothing typed is lost.
+    ``changes`` names each flag that changed (``Change``), for the page to say who did what."""
+
+    def __init__(self, message: str, changes: list[Change] | tuple[Change, ...] = ()) -> None:
+        super().__init__(message)
+        self.changes = list(changes)
 
 
 class StoreBusy(ReviewError):
@@ -182,6 +217,14 @@ def _clean(value: Any) -> Any:
     return value.strip() or None if isinstance(value, str) else value
 
 
+def _change(session: Session, row: FlagRow) -> Change:
+    """The flag as it stands, with its latest event: what a refused decision is told."""
+    last = session.scalar(select(FlagEvent).where(FlagEvent.flag_id == row.flag_id)
+                          .order_by(FlagEvent.id.desc()).limit(1))
+    return Change(row.flag_id, row.rule_id, row.subject_type, row.subject_id, row.status, row.version,
+                  *((last.actor, last.action, last.reason, last.at) if last else ()))
+
+
 def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: str | None = None,
         corrective_action: str | None = None, due_date: dt.date | None = None, approver: str | None = None,
         expires_on: dt.date | None = None, expected_version: int | None = None,
@@ -203,7 +246,7 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
     # checked first: a decision someone else made meanwhile is reported as such, not as a wrong state
     if expected_version is not None and row.version != expected_version:
         raise StaleFlag(f"flag {flag_id} was changed by someone else (version {row.version}, you saw "
-                        f"{expected_version}); reload it — your text is kept in the form")
+                        f"{expected_version}); reload it — your text is kept in the form", [_change(session, row)])
     if row.status not in spec.from_statuses:
         raise ReviewError(f"a {row.status} flag cannot be {spec.to_status} (action {action})")
     today = today or dt.date.today()
@@ -220,11 +263,12 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
         row.waiver_approver, row.waiver_expires_on = given["approver"], expires_on
     details = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in given.items()
                if v is not None and k != "reason"}
+    known = Change(flag_id, row.rule_id, row.subject_type, row.subject_id)  # read before a failed flush expires it
     try:
         session.flush()  # the version check: UPDATE … WHERE version = the one read
     except StaleDataError:
         raise StaleFlag(f"flag {flag_id} was changed by someone else while you were saving; reload it — "
-                        "your text is kept in the form") from None
+                        "your text is kept in the form", [known]) from None
     audit.append(session, FlagEvent, [{"flag_id": flag_id, "actor": scope.username, "action": action,
                                        "from_status": before, "to_status": spec.to_status,
                                        "reason": given["reason"], "details": details or None}])
@@ -235,34 +279,59 @@ def bulk_act(session: Session, scope: Scope, flag_ids: list[str], action: str,
              expected_versions: dict[str, int] | None = None, **fields: Any) -> list[FlagRow]:
     """The same action on every selected flag: all of them, or (on any problem) none.
 
-    ``expected_versions`` (flag id -> the version the user saw) makes it as careful as a
-    single action: if anyone changed one of the flags since, ``StaleFlag`` is raised naming
-    them and nothing of the bulk is saved. Flags are taken in id order, under the lock every
-    writer of flags takes first (``begin_write``: a run waits for it, or it for the run).
+    ``expected_versions`` (flag id -> the version the user saw when ticking it) makes it as careful
+    as a single action, and then every flag must have one: if anyone changed one of the flags
+    since, or it is no longer within reach, ``StaleFlag`` is raised naming their subjects
+    (``changes``) and nothing of the bulk is saved. Flags are taken in id order, under the lock
+    every writer of flags takes first (``begin_write``: a run waits for it, or it for the run).
     """
     if not flag_ids:
         raise ReviewError("no flags selected")
-    expected_versions = expected_versions or {}
-    problems, stale, done = [], [], []
+    flag_ids = list(dict.fromkeys(flag_ids))
+    if expected_versions is not None:
+        unseen = [f for f in flag_ids if expected_versions.get(f) is None]
+        if unseen:  # a version for each flag, or the careful path is not careful for that one
+            raise ReviewError(f"no version seen for {', '.join(unseen)}")
+    problems: list[str] = []
+    changes: list[Change] = []
+    done: list[FlagRow] = []
     begin_write(session, "flag_events")  # before the savepoint: SQLite's lock must be taken outside it
     savepoint = session.begin_nested()
-    for flag_id in sorted(dict.fromkeys(flag_ids)):
+    for flag_id in sorted(flag_ids):
+        expected = expected_versions.get(flag_id) if expected_versions is not None else None
         try:
-            done.append(act(session, scope, flag_id, action, expected_version=expected_versions.get(flag_id), **fields))
+            done.append(act(session, scope, flag_id, action, expected_version=expected, **fields))
         except StaleFlag as exc:
-            stale.append(f"{flag_id}: {exc}")
-        except (ReviewError, NotFound, PermissionDenied) as exc:
-            problems.append(f"{flag_id}: {exc}")
-    if stale or problems:
+            changes.extend(exc.changes or [Change(flag_id)])
+        except NotFound:
+            if expected_versions is None:
+                problems.append(f"{flag_id}: no flag {flag_id}")
+            else:  # ticked, and gone from the user's reach since: a change like any other
+                changes.append(Change(flag_id))
+        except (ReviewError, PermissionDenied) as exc:
+            problems.append(f"{_named(session, scope, flag_id)}: {exc}")
+    if changes or problems:
         savepoint.rollback()
-        if stale:
-            raise StaleFlag(f"ไม่ได้บันทึกรายการใดเลย: มีผู้อื่นแก้ไขข้อสังเกต {len(stale)} รายการหลังจากที่ท่านเปิดดู / "
-                            f"nothing was saved; {len(stale)} of {len(flag_ids)} flags were changed by someone "
-                            "else since you loaded them — reload and choose again:\n" + "\n".join(stale + problems))
+        if changes:
+            th = ", ".join(c.subject("th") for c in changes)
+            en = ", ".join(c.subject("en") for c in changes)
+            raise StaleFlag(f"ไม่ได้บันทึกรายการใดเลย: มีผู้อื่นแก้ไขข้อสังเกตของ {th} หลังจากที่ท่านเลือก / "
+                            f"nothing was saved; {len(changes)} of {len(flag_ids)} flags were changed by someone "
+                            f"else since you ticked them ({en}) — check them and tick again:\n"
+                            + "\n".join([f"{c.subject('en')} ({c.rule_id or '?'}, {c.flag_id})" for c in changes]
+                                         + problems), changes)
         raise ReviewError(f"nothing was saved; {len(problems)} of {len(flag_ids)} flags cannot take '{action}':\n"
                           + "\n".join(problems))
     savepoint.commit()
     return done
+
+
+def _named(session: Session, scope: Scope, flag_id: str) -> str:
+    """``C0004883 (F…)``: a flag as a refusal names it, by its subject."""
+    try:
+        return f"{get_flag(session, scope, flag_id).subject_id} ({flag_id})"
+    except NotFound:
+        return flag_id
 
 
 def expire_waivers(session: Session, today: dt.date | None = None) -> int:

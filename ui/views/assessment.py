@@ -10,6 +10,7 @@ import streamlit as st
 from dates import INVALID, date_field
 from i18n import date, labelled, lang, pick, t, timestamp
 from messages import say
+from present import plain
 from tables import show
 
 from engine.domain.calendar import fiscal_year
@@ -38,7 +39,7 @@ if scope.all_agencies and scope.can("self_assess"):
                 try:
                     appdata.create_campaign(user, int(fy), due)
                 except DiscretionReviewError as exc:
-                    st.error(say(str(exc), lang()))
+                    st.error(plain(say(str(exc), lang())))
                 else:
                     st.session_state.pop("assess.new_due", None)
                     st.session_state["assess.created"] = t("assess.created", fy=int(fy), due=date(due))
@@ -64,7 +65,7 @@ st.metric(t("assess.score"), "-" if view["score"] is None else f"{view['score']:
 if any(i["status"] == "no_data" or i["proposed_status"] == "no_data" for i in view["items"]):
     st.caption(t("assess.no_data_note"))
 if locked:
-    st.success(t("assess.submitted", when=timestamp(view["submitted_at"]), who=view["submitted_by"]))
+    st.success(t("assess.submitted", when=timestamp(view["submitted_at"]), who=plain(view["submitted_by"])))
 
 summary = pd.DataFrame([{
     t("assess.item"): f"{i['measure_id']} {pick((kb.measure(i['measure_id']).title_th, kb.measure(i['measure_id']).title_en))}", t("assess.item_status"): pick(ITEM_STATUS_NAMES[i["status"]]),
@@ -80,13 +81,13 @@ for item in view["items"]:
         basis = item["proposed_basis"] or ""
         english, _, thai = basis.partition(" / ")  # the store keeps "English / Thai"
         st.caption(f"{t('assess.proposed')}: {pick(ITEM_STATUS_NAMES[item['proposed_status']])} · "
-                   f"{t('assess.basis')}: {pick((thai or basis, english or basis))}")
+                   f"{t('assess.basis')}: {plain(pick((thai or basis, english or basis)))}")
         if item["evidence_file_name"]:
             stored = appdata.evidence_file(user, item["id"])
-            st.download_button(f"{t('assess.file')}: {stored[0]}", stored[1], file_name=stored[0],
+            st.download_button(f"{t('assess.file')}: {plain(stored[0])}", stored[1], file_name=stored[0],
                                key=f"assess.{item['id']}.download", icon=":material/attach_file:")
         if not editable:
-            st.write(item["evidence_note"] or "")
+            st.text(item["evidence_note"] or "")  # as written: no Markdown
             continue
         key = f"assess.{view['id']}.{m.id}"
         with st.form(key, clear_on_submit=False):
@@ -105,7 +106,7 @@ for item in view["items"]:
                 except StaleFlag:
                     st.error(t("error.stale"))
                 except DiscretionReviewError as exc:
-                    st.error(say(str(exc), lang()))
+                    st.error(plain(say(str(exc), lang())))
                 else:
                     st.rerun()
 
@@ -123,7 +124,7 @@ def confirm_submit(assessment_id: int, score: float | None) -> None:
         try:
             appdata.submit_assessment(user, assessment_id)
         except DiscretionReviewError as exc:
-            st.error(say(str(exc), lang()))
+            st.error(plain(say(str(exc), lang())))
         else:
             _stop_confirming()
             st.rerun()

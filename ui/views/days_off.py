@@ -11,6 +11,7 @@ import streamlit as st
 from dates import date_field
 from i18n import date, lang, pick, t, timestamp
 from messages import say
+from present import plain
 from tables import show
 
 from engine.domain.calendar import fiscal_year
@@ -63,7 +64,7 @@ if admin:
             try:
                 appdata.add_calendar_entry(user, day, kind, name_th, name_en, source)
             except (UsageError, PermissionDenied) as exc:  # a missing field or no right: nothing was stored
-                st.error(say(str(exc), lang()))
+                st.error(plain(say(str(exc), lang())))
             else:
                 st.session_state["cal.flash"] = t("cal.saved")
                 st.rerun()
@@ -91,7 +92,7 @@ if admin:
             try:
                 appdata.open_round(user, int(fy), deadline, letter)
             except (UsageError, PermissionDenied) as exc:
-                st.error(say(str(exc), lang()))
+                st.error(plain(say(str(exc), lang())))
             else:
                 st.session_state["cal.flash"] = t("cal.round_saved", fy=int(fy))
                 st.rerun()

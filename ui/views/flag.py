@@ -8,12 +8,12 @@ import appdata
 import pandas as pd
 import streamlit as st
 from i18n import date, lang, pick, t, timestamp
-from present import field_label, field_value, history_sentence, named
+from present import event_sentence, field_label, field_value, history_sentence, named, person, plain
 from tables import show
+from views.forms import action_form, keep_typed, touched
 
 from engine.rules.catalogue import describe_condition
-from engine.store.review import ACTION_NAMES, ACTIONS, STATUS_NAMES
-from views.forms import action_form
+from engine.store.review import ACTION_NAMES, ACTIONS, STATUS_NAMES, StaleFlag
 
 user = st.session_state["auth.user"]
 
@@ -45,37 +45,66 @@ measure = kb.measure(flag["measure"])
 th = lang() == "th"
 prefix = f"flag.{flag_id}"
 
-# What the user saw when they started typing: a save is checked against that version, so a
-# decision someone else made meanwhile is reported (and the typed text kept), never overwritten.
-seen_key = f"{prefix}.seen"
-typing = any(v for k, v in st.session_state.items() if isinstance(k, str) and k.startswith(prefix + ".")
-             and k != seen_key and not k.endswith((".submit", ".saved")) and isinstance(v, str) and v.strip()
-             and not k.endswith((".due_date", ".expires_on")))
-if not typing or seen_key not in st.session_state:
-    st.session_state[seen_key] = (flag["version"], flag["status"])
-seen_version, seen_status = st.session_state[seen_key]
+# What the form showed when the user started typing: a save is checked against that version, so a
+# decision someone else made meanwhile is refused and said beside the form (who, what, when),
+# never overwritten; every field typed stays, dates as typed, through a reload.
+seen_key, refused_key = f"{prefix}.seen", f"{prefix}.refused"
+if not touched(prefix) or seen_key not in st.session_state:
+    st.session_state[seen_key] = (flag["version"], flag["status"], len(flag["history"]))
+seen_version, seen_status, seen_events = st.session_state[seen_key]
+possible = [a for a, spec in ACTIONS.items() if seen_status in spec.from_statuses] \
+    if appdata.scope_of(user).can("act") else []
+keep_typed(prefix, possible)
+people = flag["people"]
 
 st.title(f"{rule.title_th if th else rule.title_en}")
 subject_names = {"case": {}, "officer": names["officer"], "process": names["process"], "agency": names["agency"]}
 st.markdown(f"**{t('flag.id')}** `{flag['flag_id']}` · **{t('queue.status')}** {pick(STATUS_NAMES[flag['status']])} · "
             f"**{t('queue.severity')}** {t('sev.' + flag['severity'])} · {t('subject.' + flag['subject_type'])} "
-            f"{named(flag['subject_id'], subject_names.get(flag['subject_type'], {}))} · "
-            f"{t('col.agency')} {named(flag['agency_id'], names['agency'])}")
+            f"{plain(named(flag['subject_id'], subject_names.get(flag['subject_type'], {})))} · "
+            f"{t('col.agency')} {plain(named(flag['agency_id'], names['agency']))}")
 if flag["status"] == "confirmed" and flag["corrective_action"]:
-    st.warning(f"{t('flag.corrective')}: {flag['corrective_action']} — {t('flag.due')} {date(flag['due_date'])}")
+    st.warning(f"{t('flag.corrective')}: {plain(flag['corrective_action'])} — {t('flag.due')} {date(flag['due_date'])}")
 if flag["status"] == "waived":
-    st.info(t("flag.waiver", who=flag["waiver_approver"], until=date(flag["waiver_expires_on"])))
+    st.info(t("flag.waiver", who=plain(flag["waiver_approver"] or "—"), until=date(flag["waiver_expires_on"])))
 if flag["changed_fields"]:
     st.warning(t("flag.changed", fields=", ".join(field_label(f, kb.parameters) for f in flag["changed_fields"])))
-if seen_version != flag["version"]:
-    st.warning(t("flag.changed_by_other", status=pick(STATUS_NAMES[flag["status"]])))
-    if st.button(t("flag.reload"), key=f"{prefix}.reload"):
-        for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix + ".")]:
-            del st.session_state[k]
-        st.rerun()
 
-st.subheader(t("flag.explanation"))
-st.markdown(flag["message_th"] if th else flag["message_en"])  # the other language: the sidebar's switch
+
+def stale(exc: StaleFlag) -> None:
+    """Refused: someone else changed the flag. Read it again and say so beside the form."""
+    st.session_state[refused_key] = True
+    appdata.forget_reads()
+    st.rerun()
+
+
+def conflict() -> None:
+    """Who changed the flag since the form showed it, what and when, and a reload that keeps
+    every field as typed (the save then checks the version shown after the reload)."""
+    since = flag["history"][seen_events:] or flag["history"][-1:]
+    lines = [event_sentence(e["actor"], e["action"], e["reason"], e["at"], people) for e in since]
+    lines.append(t("flag.conflict_now", status=pick(STATUS_NAMES[flag["status"]])))
+    heading = t("flag.conflict_refused") if st.session_state.get(refused_key) else t("flag.conflict")
+    with st.container(border=True, key="flag-conflict"):
+        st.error(f"**{heading}**  \n" + plain("\n".join(lines)))
+        st.caption(t("flag.conflict_kept"))
+        if st.button(t("flag.reload"), key=f"{prefix}.reload", type="primary", icon=":material/refresh:"):
+            st.session_state[seen_key] = (flag["version"], flag["status"], len(flag["history"]))
+            st.session_state.pop(refused_key, None)
+            st.rerun()
+
+
+explanation, actions = st.columns(2, gap="large")
+with explanation:
+    st.subheader(t("flag.explanation"))
+    st.text(flag["message_th"] if th else flag["message_en"])  # the other language: the sidebar's switch
+with actions:
+    st.subheader(t("flag.actions"))
+    if seen_version != flag["version"] or st.session_state.get(refused_key):
+        conflict()
+    action_form(prefix, possible, on_stale=stale,
+                submit=lambda action, fields: appdata.act(user, flag_id, action, expected_version=seen_version,
+                                                          **fields))
 
 left, right = st.columns(2)
 with left:
@@ -114,16 +143,9 @@ with right:
 
 st.subheader(t("flag.history"))
 show(pd.DataFrame([{
-    t("hist.at"): timestamp(e["at"]), t("hist.actor"): t("hist.system") if e["actor"] == "system" else e["actor"],
+    t("hist.at"): timestamp(e["at"]), t("hist.actor"): person(e["actor"], people),
     t("hist.action"): pick(ACTION_NAMES.get(e["action"], (e["action"], e["action"]))),
     t("hist.from"): pick(STATUS_NAMES[e["from_status"]]) if e["from_status"] else "",
     t("hist.to"): pick(STATUS_NAMES[e["to_status"]]), t("hist.reason"): e["reason"] or "",
     t("hist.details"): history_sentence(e, names),
 } for e in flag["history"]]), "flag.history", f"history-{flag_id}", table=True)
-
-st.subheader(t("flag.actions"))
-possible = [a for a, spec in ACTIONS.items() if seen_status in spec.from_statuses]
-if not appdata.scope_of(user).can("act"):
-    possible = []
-action_form(prefix, possible,
-            lambda action, fields: appdata.act(user, flag_id, action, expected_version=seen_version, **fields))

@@ -11,10 +11,10 @@ import pandas as pd
 import streamlit as st
 from dates import INVALID, date_field
 from i18n import date, labelled, lang, pick, t
-from present import named
-from tables import show
+from present import change_sentence, named, plain
+import tables
 
-from engine.store.review import ACTION_NAMES, STATUS_NAMES, STATUSES
+from engine.store.review import ACTION_NAMES, STATUS_NAMES, STATUSES, StaleFlag
 from views.forms import action_form
 
 PAGE_SIZE = 50
@@ -105,43 +105,107 @@ table = pd.DataFrame([{
     t("col.message"): r["message_th"] if th else r["message_en"],
 } for r in rows])
 st.caption(t("queue.select_hint"))
-# Rows are picked by position: a new grid (nothing picked) after a bulk action and for other
-# filters, sort or page, so a tick never moves to another flag.
+# A new grid (nothing ticked) after a bulk action and for other filters, sort or page.
 grid = st.session_state.setdefault("queue.grid", 0)
 view = hashlib.sha1(repr((filters, sort, page)).encode()).hexdigest()[:10]
-picked = show(table, f"queue.table.{grid}.{view}", f"flags-page-{page}", select=True, column_config={
+TICKED_FIELDS = ("flag_id", "version", "rule_id", "subject_type", "subject_id", "applicant", "message_th", "message_en")
+
+
+def ticks(rows: list[dict]) -> tuple[str, dict[str, dict], list[int]]:
+    """The grid to draw for ``rows``, the flags ticked (by id, each as it was shown when its box
+    was ticked, its version too) and where they are among ``rows``.
+
+    The grid reports a tick as a row position, so each grid is named after the flags and versions
+    it shows, position by position: what the browser reports for a grid is read through the rows
+    that grid showed (kept here), never through rows read later, where someone else's decision
+    may have moved another flag into that position. When the rows change, a new grid is drawn
+    with the same flags ticked; a ticked flag that left the list stays ticked, and saving refuses
+    it (nothing saved) and names it."""
+    scope = f"queue.table.{grid}.{view}"
+    state = st.session_state.get("queue.ticks")
+    if not state or state["scope"] != scope:
+        state = {"scope": scope, "fresh": 0, "grids": [], "ticked": {}}
+    shown = [{k: r[k] for k in TICKED_FIELDS} for r in rows]
+    digest = hashlib.sha1(repr([(r["flag_id"], r["version"]) for r in rows]).encode()).hexdigest()[:10]
+    key = f"{scope}.{state['fresh']}.{digest}"
+    grids = [g for g in state["grids"] if g[0] != key] + [(key, shown)]
+    ticked = dict(state["ticked"])
+    for grid_key, seen in grids:  # the older grids first: the latest report wins
+        if not tables.reported(grid_key):
+            continue
+        picked = {seen[p]["flag_id"]: seen[p] for p in tables.ticked_rows(grid_key) if p < len(seen)}
+        for row in seen:
+            if row["flag_id"] in picked:
+                ticked.setdefault(row["flag_id"], row)  # the version seen when it was ticked, not a later one
+            else:
+                ticked.pop(row["flag_id"], None)
+    if tables.reported(key):
+        grids = grids[-1:]  # the browser shows this grid now: earlier ones are done with
+    st.session_state["queue.ticks"] = {**state, "grids": grids[-3:], "ticked": ticked}
+    return key, ticked, [i for i, r in enumerate(rows) if r["flag_id"] in ticked]
+
+
+grid_key, ticked, where = ticks(rows)
+tables.show(table, grid_key, f"flags-page-{page}", select=True, ticked=where, column_config={
     "link": st.column_config.LinkColumn(t("queue.open"), display_text=t("queue.open_link"), width="small"),
     t("col.message"): st.column_config.TextColumn(width="large", help=t("queue.message_help"))})
-selected = [rows[i] for i in picked if i < len(rows)]
+selected = list(ticked.values())
+listed = {r["flag_id"] for r in rows}
+refused = st.session_state.pop("queue.bulk.refused", None)
+if refused:
+    st.error(refused)
+
+
+def message(r: dict) -> str:
+    return r["message_th"] if th else r["message_en"]
+
 
 if len(selected) == 1:
     r = selected[0]
     with st.container(border=True):
-        st.markdown(f"**{rule_title(r['rule_id'])}** · {subject(r)}")
-        st.markdown(r["message_th"] if th else r["message_en"])
+        st.markdown(f"**{plain(rule_title(r['rule_id']))}** · {plain(subject(r))}")
+        st.text(message(r))
         if st.button(t("queue.open"), key="queue.open", type="primary"):
             st.session_state["flag.selected"] = r["flag_id"]
             st.switch_page("views/flag.py", query_params={"id": r["flag_id"]})
 elif selected:
     with st.expander(t("queue.selected_explanations", n=len(selected))):
         for r in selected:
-            st.markdown(f"- **{rule_title(r['rule_id'])}** · {subject(r)} — {r['message_th'] if th else r['message_en']}")
+            gone = "" if r["flag_id"] in listed else f" ({t('queue.ticked_gone')})"
+            st.markdown(f"**{plain(rule_title(r['rule_id']))}** · {plain(subject(r))}{gone}")
+            st.text(message(r))
 
 if selected and appdata.scope_of(user).can("act"):
-    versions = {r["flag_id"]: r["version"] for r in selected}  # as the user saw them: stale ones are refused
+    versions = {r["flag_id"]: r["version"] for r in selected}  # as seen when ticked: a changed one is refused
 
     def bulk(action: str, fields: dict) -> None:
         appdata.bulk_act(user, list(versions), action, expected_versions=versions, **fields)
         st.session_state["queue.grid"] = grid + 1
 
+    def stale(exc: StaleFlag) -> None:
+        """Nothing was saved: say which ticked flags someone else changed, and untick them."""
+        changed = [c.flag_id for c in exc.changes]
+        people = appdata.people(user, tuple(sorted({c.actor for c in exc.changes if c.actor})))
+        rest = [f for f in versions if f not in changed]
+        lines = [t("bulk.refused", n=len(changed))] + [
+            "• " + change_sentence(c, people, rule_title(c.rule_id) if c.rule_id else None, names)
+            for c in exc.changes] + \
+            [t("bulk.refused_rest") if rest else t("bulk.refused_none")]
+        st.session_state["queue.bulk.refused"] = plain("\n".join(lines))
+        state = st.session_state["queue.ticks"]  # untick them: a new grid, ticked as what is left
+        state.update(ticked={f: r for f, r in state["ticked"].items() if f not in changed}, grids=[],
+                     fresh=state["fresh"] + 1)
+        appdata.forget_reads()  # the list as it is now
+        st.rerun()
+
     with st.expander(t("queue.bulk", n=len(selected)), expanded=True):
-        action_form("queue.bulk", ["dismiss", "confirm", "waive", "request_info"], bulk,
+        action_form("queue.bulk", ["dismiss", "confirm", "waive", "request_info"], bulk, on_stale=stale,
                     confirm=lambda action: t("queue.bulk_done", action=pick(ACTION_NAMES[action]), n=len(versions),
-                                             ids=", ".join(versions)))
+                                             ids=plain(", ".join(versions))))
 
 if st.button(t("queue.export_all", total=f"{total:,}"), key="queue.export"):
     everything, _ = appdata.queue_page(user, filters, sort, 1, max(total, 1))
-    show(pd.DataFrame([{
+    tables.show(pd.DataFrame([{
         "flag_id": r["flag_id"], "rule_id": r["rule_id"], "rule": rule_title(r["rule_id"]), "measure": r["measure"],
         "severity": t(f"sev.{r['severity']}"), "subject_id": r["subject_id"], "applicant": r["applicant"],
         "agency_id": r["agency_id"], "agency": names["agency"].get(r["agency_id"], ""),

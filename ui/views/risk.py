@@ -11,7 +11,7 @@ import streamlit as st
 from dates import INVALID, date_field
 from i18n import lang, pick, t
 from messages import say
-from present import field_value, named
+from present import field_value, named, plain
 from tables import show
 
 from engine.domain.errors import DiscretionReviewError
@@ -139,11 +139,11 @@ if scope.can("risk"):
                                             ethics_committee=committee, participants=participants, risks=risks,
                                             rotation_plan=rotation_plan, controls=controls)
                 except DiscretionReviewError as exc:  # a usage or permission problem; the text stays
-                    st.error(say(str(exc), lang()))
+                    st.error(plain(say(str(exc), lang())))
                 else:  # listed below at once; the form empties so it is not recorded twice
                     for key in FIELDS:
                         st.session_state.pop(key, None)
-                    st.session_state["risk.saved"] = t("risk.saved_detail", agency=agency(agency_id),
+                    st.session_state["risk.saved"] = t("risk.saved_detail", agency=plain(agency(agency_id)),
                                                        day=field_value("analysed_on", analysed_on))
                     st.rerun()
 else:

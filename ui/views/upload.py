@@ -10,7 +10,7 @@ import streamlit as st
 from dates import INVALID, date_field
 from i18n import date, lang, pick, t, table_name, timestamp
 from messages import say
-from present import named
+from present import named, plain
 from tables import show
 
 from engine.domain.errors import DiscretionReviewError
@@ -42,7 +42,7 @@ else:
     if checked:
         ds, problems, warnings, names_of_files = checked
         for w in warnings:
-            st.warning(say(w, lang()))
+            st.warning(plain(say(w, lang())))
         if problems:
             st.error(t("data.problems", n=len(problems)))
             show(pd.DataFrame([{**p, "reason": say(p["reason"], lang())} for p in problems]),
@@ -53,7 +53,7 @@ else:
                 try:
                     import_id = appdata.import_upload(user, ds, names_of_files)
                 except DiscretionReviewError as exc:  # permission or database: nothing was stored
-                    st.error(say(str(exc), lang()))
+                    st.error(plain(say(str(exc), lang())))
                 else:
                     st.session_state.pop("data.checked", None)
                     st.success(t("data.imported", id=import_id))
@@ -68,13 +68,13 @@ else:
 
         def progress(fraction: float, agency: str) -> None:
             text = t("data.progress_done") if agency == "done" else t("data.progress_agency",
-                                                                       agency=named(agency, names["agency"]))
+                                                                       agency=plain(named(agency, names["agency"])))
             bar.progress(min(1.0, fraction), text=text)
 
         try:
             run = appdata.evaluate(user, as_of, progress)
         except DiscretionReviewError as exc:  # the run is recorded as failed with this message
-            st.error(say(str(exc), lang()))
+            st.error(plain(say(str(exc), lang())))
         else:
             st.success(t("data.run_done", id=run["id"], total=run["flags_total"], new=run["flags_new"],
                          reopened=run["flags_reopened"], cleared=run["flags_cleared"]))

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from i18n import labelled, lang, pick, t, timestamp
 from messages import say
-from present import named
+from present import named, plain
 from tables import show
 
 from engine.domain.errors import DiscretionReviewError
@@ -31,7 +31,7 @@ def attempt(fn, done_message: str, clear: tuple[str, ...] = (), **kwargs: Any) -
     try:
         fn(user, **kwargs)
     except DiscretionReviewError as exc:
-        st.error(say(str(exc), lang()))
+        st.error(plain(say(str(exc), lang())))
     else:
         for key in clear:
             st.session_state.pop(key, None)
@@ -63,7 +63,7 @@ with add:
         agency = agency_choice(t("queue.agency"), "users.new.agency")
     password = c1.text_input(t("login.password") + " *", type="password", key="users.new.password")
     if st.button(t("users.add"), key="users.new.submit", type="primary"):
-        attempt(appdata.add_user, t("users.added", name=username.strip()),
+        attempt(appdata.add_user, t("users.added", name=plain(username.strip())),
                 ("users.new.username", "users.new.display", "users.new.password"), username=username.strip(),
                 password=password, role=role, agency_id=agency, display_name=display.strip() or None)
 with change:
@@ -83,15 +83,15 @@ with change:
             new_display = st.text_input(t("users.display_name"), value=u.get("display_name") or "",
                                         key=f"users.{who}.display")
             if st.button(t("users.save"), key=f"users.{who}.save"):
-                attempt(appdata.update_user, t("users.updated", name=who), username=who, role=new_role,
+                attempt(appdata.update_user, t("users.updated", name=plain(who)), username=who, role=new_role,
                         agency_id=new_agency, display_name=new_display.strip() or None)
         with c2, st.container(border=True):
             new_password = st.text_input(t("users.new_password") + " *", type="password", key=f"users.{who}.password")
             if st.button(t("users.reset"), key=f"users.{who}.reset"):
-                attempt(appdata.reset_password, t("users.was_reset", name=who), (f"users.{who}.password",),
+                attempt(appdata.reset_password, t("users.was_reset", name=plain(who)), (f"users.{who}.password",),
                         username=who, password=new_password)
             if u["active"]:
                 if st.button(t("users.disable"), key=f"users.{who}.disable"):
-                    attempt(appdata.set_active, t("users.was_disabled", name=who), username=who, active=False)
+                    attempt(appdata.set_active, t("users.was_disabled", name=plain(who)), username=who, active=False)
             elif st.button(t("users.enable"), key=f"users.{who}.enable"):
-                attempt(appdata.set_active, t("users.was_enabled", name=who), username=who, active=True)
+                attempt(appdata.set_active, t("users.was_enabled", name=plain(who)), username=who, active=True)
