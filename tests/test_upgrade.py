@@ -42,6 +42,7 @@ PINNED = {
     "versions/0008_calendar_and_rounds.py": "5aa411b01789341c82d6ddcfe996f9a652aa6e02c60574425fd211b497642466",
     "versions/0009_run_rewrites_what_changed.py": "6cae03b1bb237917c2c4e5f6dcbedaca43e10c7b10cef2cbf436566250f92f76",
     "versions/0010_evidence_keys_kind_2.py": "f91df33d50c1fbc552b24a3086c3cd81c3e0d42df220fe3f79d32ccddea58cc8",
+    "versions/0014_store_releases.py": "20df3bca9681db057b50dd8b746a603cc7bbf6a2c521d4cea8ff5b25b91959b0",
     "append_only.py": "39ff1164190d67921ce6bab262eb5f834bb1e4eb3c81b06f23568ebad76e7044",
 }
 

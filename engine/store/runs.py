@@ -274,6 +274,18 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     return run_id
 
 
+def log_run(run: EvaluationRun, seconds: float, via: str) -> None:
+    """The run's JSON log line (``engine.logs``): who, when, the outcome, the counts, and for a
+    partial run the agencies not evaluated (their ids, not the problems, which quote data)."""
+    from engine import logs
+
+    skipped = sorted({line.split(" ", 1)[0] for line in (run.error or "").splitlines() if "not evaluated" in line})
+    logs.event("run", "warning" if run.status != "succeeded" else "info", user=run.triggered_by, run_id=run.id,
+               status=run.status, as_of=run.as_of, flags=run.flags_total, new=run.flags_new,
+               reopened=run.flags_reopened, cleared=run.flags_cleared, seconds=round(seconds, 1), via=via,
+               **({"not_evaluated": skipped} if skipped else {}))
+
+
 def reap_stale_runs(session: Session) -> list[int]:
     """Mark failed every run left "running" by a process of this host that no longer exists
     (killed, or its machine restarted); returns their ids. Runs of other hosts are left alone:
