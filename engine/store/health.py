@@ -10,6 +10,7 @@ release's (``StoreVersionError``: newer â€” it names the release that made it â€
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, select, text
@@ -115,17 +116,22 @@ def probe(url: str | None = None) -> None:
         engine.dispose()
 
 
+@lru_cache(maxsize=1)
+def _scripts():
+    """This release's migrations (read once: every command and the app's start ask)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config("sqlite://"))
+
+
 def head_revision() -> str:
     """The schema revision this release's migrations end at."""
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+    return _scripts().get_current_head()
 
 
-def known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    return {s.revision for s in ScriptDirectory.from_config(_alembic_config("sqlite://")).walk_revisions()}
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    return frozenset(s.revision for s in _scripts().walk_revisions())
 
 
 def _store_revision(conn) -> str | None:
