@@ -146,3 +146,23 @@ def test_an_old_store_upgrades_and_a_rerun_keeps_every_decision_whose_facts_did_
         last = s.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc())).first()
         assert (last.flags_new, last.flags_reopened, last.flags_cleared) == (0, 0, 0)
     assert main(["audit", "verify", "--db", url]) == 0
+
+
+def test_a_field_only_added_or_dropped_empty_is_no_change_in_the_facts():
+    from engine.store.runs import _changed
+
+    before = {"case_id": "C1", "decided_on": "2025-01-02"}
+    for empty in (None, "", [], {}):
+        assert _changed(before, {**before, "coi_permitted_by": empty}) == []  # a release added the field
+        assert _changed({**before, "gone": empty}, before) == []  # a release dropped an empty field
+    assert _changed(before, {**before, "coi_permitted_by": "OFF2"}) == ["coi_permitted_by"]
+    assert _changed(before, {**before, "late_investigations": [{"report": "R1"}]}) == ["late_investigations"]
+    assert _changed({**before, "reviewed_by": "OFF3"}, {**before, "reviewed_by": None}) == ["reviewed_by"]
+    assert _changed(before, {**before, "days_since_decision": 40}) == []  # moves with as_of alone
+    # catalogue v1 recorded no parameters in a flag: the same values as the old run applied are no change
+    params = {"review_within_days": {"value": 7, "from": "kb", "source_th": "…", "source_en": "…"}}
+    assert _changed(before, {**before, "parameters": params}, {"review_within_days": "7"}) == []
+    assert _changed(before, {**before, "parameters": params}, {"review_within_days": "5"}) == ["parameters"]
+    assert _changed(before, {**before, "parameters": params}, None) == ["parameters"]
+    assert _changed({**before, "parameters": {}}, {**before, "parameters": params}, {"review_within_days": 7}) \
+        == ["parameters"]  # stored with parameters: compared as they are
