@@ -121,12 +121,12 @@ def main() -> None:
         queues = []
         for label, url, drop in dbs:
             try:
-                _cli("db", "upgrade", "--db", url)
+                _cli("db", "upgrade", "--create", "--db", url)
                 _cli("users", "--db", url, "add", "admin", "--role", "admin", "--password", uuid.uuid4().hex)
-                imp = _cli("import", str(data), "--db", url, "--no-progress")
-                first = _cli("run", "--as-of", AS_OF, "--db", url)
-                again = _cli("run", "--as-of", AS_OF, "--db", url)
-                later = _cli("run", "--as-of", NEXT_DAY, "--db", url)
+                imp = _cli("import", str(data), "--db", url, "--user", "admin", "--no-progress")
+                first = _cli("run", "--as-of", AS_OF, "--db", url, "--user", "admin")
+                again = _cli("run", "--as-of", AS_OF, "--db", url, "--user", "admin")
+                later = _cli("run", "--as-of", NEXT_DAY, "--db", url, "--user", "admin")
                 print(f"  {label:11} {imp:7.1f}s {first:9.1f}s {first / check:5.2f}× {again:9.1f}s "
                       f"{again / check:5.2f}× {later:8.1f}s {later / check:5.2f}×   (load {os.getloadavg()[0]:.1f})",
                       flush=True)

@@ -1,3 +1,4 @@
 """discretion-review: checks Thai officials' use of discretion against the Khon Kaen O48 measures."""
 
-__version__ = "0.1.0"
+# The release: raised with each release, its upgrade notes in CHANGELOG.md (a test holds the two together)
+__version__ = "0.3.0"

@@ -19,7 +19,12 @@ from engine.domain.errors import DefinitionError, DiscretionReviewError, Evaluat
 from engine.domain.thai import parse_date
 from engine.gcpause import paused_gc
 
-EXIT_OK, EXIT_FLAGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FLAGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3  # SPEC §4 (`check`); the same for every command
+# Store commands only (docs/operations.md, "Exit codes"): the store cannot be reached (down, a
+# wrong host, port, name or password, an SQLite file that is not there); a run that evaluated
+# some agencies but not all (recorded `partial`); the store's schema is not this release's.
+EXIT_STORE_UNREACHABLE, EXIT_PARTIAL, EXIT_STORE_VERSION = 4, 5, 6
+ROLES = ["supervisor", "ethics_committee", "agency_head", "provincial", "admin"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,7 +43,7 @@ def _date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="discretion-review", description="Check officials' use of discretion against the "
                 "Khon Kaen measures (ITA O48).")
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__} (store schema {_schema()})")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     c = sub.add_parser("check", help="evaluate a dataset and write its flags")
@@ -73,49 +78,98 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="the database: create or upgrade its schema")
     db.add_argument("action", choices=["upgrade", "current"])
-    db.add_argument("--db", default=None, help="database URL (default: DISCRETION_DB_URL or var/discretion-review.db)")
+    _db_flag(db)
+    db.add_argument("--create", action="store_true", help="upgrade: make a new SQLite file if there is none "
+                    "(without it a missing file is an error, exit 4: a typo in a path never makes an empty store)")
+
+    health = sub.add_parser("health", help="exit 0 when the store answers and is at this release's schema, else "
+                            "non-zero with the reason (4 unreachable, 6 another schema): for systemd and containers")
+    _db_flag(health)
 
     imp = sub.add_parser("import", help="validate a dataset and store it (one transaction)")
     imp.add_argument("dataset", type=Path)
-    imp.add_argument("--db", default=None)
-    imp.add_argument("--user", default="admin", help="import as this user (scope applies)")
+    _db_flag(imp)
+    imp.add_argument("--user", required=True, help="the user who imports (their scope applies; recorded)")
     _progress_flags(imp)
 
-    run = sub.add_parser("run", help="evaluate the stored dataset and update the review queue")
+    run = sub.add_parser("run", help="evaluate the stored dataset and update the review queue "
+                         "(exit 5 when some agencies could not be evaluated)")
     run.add_argument("--as-of", type=_date, default=None)
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
-    run.add_argument("--db", default=None)
-    run.add_argument("--user", default="admin")
+    _db_flag(run)
+    run.add_argument("--user", required=True, help="the user who runs it (their scope applies; recorded)")
 
     users = sub.add_parser("users", help="manage who may log in")
-    users.add_argument("--db", default=None)
+    _db_flag(users)
     usub = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
-    add = usub.add_parser("add", help="add a user (the password is asked for unless --password is given; "
-                          "an easily guessed one is refused)")
+    add = usub.add_parser("add", help="add a user (the password is asked for unless --password or "
+                          "--password-file is given; an easily guessed one is refused)")
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["supervisor", "ethics_committee", "agency_head", "provincial", "admin"])
+    add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--agency", default=None, help="the user's agency (all roles but provincial and admin): "
                      "an agency in the store or in kb/agencies.yaml")
     add.add_argument("--name", default=None, help="display name")
-    add.add_argument("--password", default=None)
-    usub.add_parser("list", help="list users")
-    dis = usub.add_parser("disable", help="stop a user from logging in (history is kept)")
-    dis.add_argument("username")
+    _password_flags(add)
+    _db_flag(add, leaf=True)
+    _db_flag(usub.add_parser("list", help="list users"), leaf=True)
+    for name, text in (("disable", "stop a user from logging in and end their sessions (history is kept)"),
+                       ("enable", "let a disabled user log in again")):
+        one = usub.add_parser(name, help=text)
+        one.add_argument("username")
+        _db_flag(one, leaf=True)
+    reset = usub.add_parser("reset-password", help="give a user a new password (asked for unless --password or "
+                            "--password-file is given); ends their sessions")
+    reset.add_argument("username")
+    _password_flags(reset)
+    _db_flag(reset, leaf=True)
+    role = usub.add_parser("set-role", help="change a user's role (and agency); ends their sessions")
+    role.add_argument("username")
+    role.add_argument("--role", required=True, choices=ROLES)
+    role.add_argument("--agency", default=None, help="the user's agency, for the roles that have one")
+    _db_flag(role, leaf=True)
 
     audit = sub.add_parser("audit", help="check the audit trails")
     asub = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
     ver = asub.add_parser("verify", help="walk every hash chain: OK with counts, or the first broken link (exit 1)")
-    ver.add_argument("--db", default=None)
+    _db_flag(ver)
 
     app = sub.add_parser("app", help="start the review app (Streamlit) on this machine")
     app.add_argument("--port", type=int, default=8501)
     app.add_argument("--address", default="127.0.0.1", help="listen address (0.0.0.0 to serve the network)")
-    app.add_argument("--db", default=None)
+    app.add_argument("--base-url-path", default="", metavar="PATH",
+                     help="serve under this path (e.g. discretion for https://host/discretion/, behind a proxy)")
+    _db_flag(app)
 
     demo = sub.add_parser("demo-setup", help="create the database with demo data, an evaluation and demo users")
-    demo.add_argument("--db", default=None)
+    _db_flag(demo)
     demo.add_argument("--cases", type=int, default=5000)
     return p
+
+
+def _db_flag(p: argparse.ArgumentParser, leaf: bool = False) -> None:
+    """``--db URL``, taken after the command's own words by every store command (``users`` also
+    before its subcommand, as it always was: ``leaf`` then leaves the outer value alone)."""
+    p.add_argument("--db", default=argparse.SUPPRESS if leaf else None, metavar="URL",
+                   help="the store: sqlite:///PATH or postgresql://USER@HOST/NAME (postgres:// too; the password "
+                        "from ~/.pgpass or PGPASSWORD rather than the URL). Default: DISCRETION_DB_URL, else "
+                        "var/discretion-review.db")
+
+
+def _password_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--password", default=None, help="the password (visible to other users of this machine in the "
+                   "process list: prefer --password-file or the prompt)")
+    g.add_argument("--password-file", type=Path, default=None, metavar="FILE",
+                   help="read the password from the first line of FILE ('-' for standard input)")
+
+
+def _schema() -> str:
+    try:
+        from engine.store.health import head_revision
+
+        return head_revision()
+    except Exception:  # --version must answer whatever else is wrong
+        return "?"
 
 
 def _progress_flags(p: argparse.ArgumentParser) -> None:
@@ -298,12 +352,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _store(args: argparse.Namespace, create: bool = False) -> str:
+    """The store's URL, once it is there, answers and is at this release's schema (upgraded if
+    older): ``StoreUnavailable`` (exit 4) or ``StoreVersionError`` (exit 6) otherwise."""
+    from engine.store.db import upgrade
+    from engine.store.health import require_store
+
+    url = require_store(args.db, create=create)
+    upgrade(url)
+    return url
+
+
 def _cmd_db(args: argparse.Namespace) -> int:
-    from engine.store.db import current_revision, database_url, upgrade
+    from engine.store.db import current_revision
+    from engine.store.health import check_not_newer, require_store, shown_url
 
     if args.action == "upgrade":
-        upgrade(args.db)
-    print(f"{database_url(args.db)}: schema revision {current_revision(args.db)}")
+        url = _store(args, create=args.create)
+    else:
+        url = require_store(args.db)
+        check_not_newer(url)
+    print(f"{shown_url(url)}: schema revision {current_revision(url)}")
+    return EXIT_OK
+
+
+def _cmd_health(args: argparse.Namespace) -> int:
+    from engine.store.health import health
+
+    print(health(args.db))
     return EXIT_OK
 
 
@@ -314,62 +390,98 @@ def _user_scope(session, username: str):
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from engine import logs
     from engine.store.data import import_dataset, known_ids
-    from engine.store.db import transaction, upgrade
+    from engine.store.db import transaction
 
-    upgrade(args.db)
-    with transaction(args.db) as session:  # another agency's officers, whom the data may name
+    url = _store(args)
+    with transaction(url) as session:  # another agency's officers, whom the data may name
         known = known_ids(session, _user_scope(session, args.user))
     with paused_gc():  # rows form no cycles: the collector's passes were 1.1 s of a 1M-case import
         ds = _load(args.dataset, _want_progress(args), known)
-        with transaction(args.db) as session:
+        with transaction(url) as session:
             record = import_dataset(session, _user_scope(session, args.user), ds, str(args.dataset))
-            print(f"imported {args.dataset} as import #{record.id}: "
-                  + ", ".join(f"{k} {v}" for k, v in record.counts.items()))
+            import_id, counts = record.id, dict(record.counts)
+    print(f"imported {args.dataset} as import #{import_id}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    logs.event("import", user=args.user, import_id=import_id, source=args.dataset.name, counts=counts, via="cli")
     return EXIT_OK
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from engine.store.db import session_factory, transaction, upgrade
-    from engine.store.runs import run_evaluation
+    import time
+
+    from engine.store.db import session_factory, transaction
+    from engine.store.runs import log_run, run_evaluation
     from engine.store.schema import EvaluationRun
 
-    upgrade(args.db)
-    with transaction(args.db) as session:
+    url = _store(args)
+    with transaction(url) as session:
         scope = _user_scope(session, args.user)
     overrides = dict(o.split("=", 1) for o in args.overrides if "=" in o)
     if len(overrides) != len(args.overrides):
         raise UsageError("--set takes NAME=VALUE")
+    started = time.monotonic()
     # a run's dataset, index, flags and rows form no cycles: the collector's passes over them
     # were 1.3 s of a 1M-case run (this process does nothing else meanwhile; the app's runs share
     # their process with its sessions, and keep the collector)
     with paused_gc():
-        run_id = run_evaluation(session_factory(args.db), scope, args.as_of or dt.date.today(), overrides)
-    with transaction(args.db) as session:
+        run_id = run_evaluation(session_factory(url), scope, args.as_of or dt.date.today(), overrides)
+    with transaction(url) as session:
         run = session.get(EvaluationRun, run_id)
         print(f"run #{run.id} at {run.as_of}: {run.flags_total} flags ({run.flags_new} new, "
               f"{run.flags_reopened} reopened, {run.flags_cleared} cleared by data)")
+        log_run(run, time.monotonic() - started, via="cli")
+        if run.status == "partial":  # evaluated, but not everybody: say who was not, and exit 5
+            print(f"discretion-review: run #{run.id} is partial (สำเร็จบางส่วน): some agencies were not "
+                  f"evaluated and keep their flags as they were:\n{run.error}", file=sys.stderr)
+            return EXIT_PARTIAL
     return EXIT_OK
 
 
-def _cmd_users(args: argparse.Namespace) -> int:
+def _password(args: argparse.Namespace) -> str:
+    """The password given: --password, the first line of --password-file ('-': standard input),
+    or asked for (twice, not echoed)."""
     import getpass
 
-    from engine.store.access import add_user, check_username, list_users, set_active
-    from engine.store.db import transaction, upgrade
+    if args.password is not None:
+        return args.password
+    if args.password_file is not None:
+        try:
+            text = sys.stdin.read() if str(args.password_file) == "-" else args.password_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--password-file {args.password_file}: {exc.strerror or exc}") from None
+        password = (text.splitlines() or [""])[0]
+        if not password:
+            raise UsageError(f"--password-file {args.password_file}: its first line is empty")
+        return password
+    password = getpass.getpass(f"password for {args.username}: ")
+    if getpass.getpass("again: ") != password:
+        raise UsageError("the two passwords differ; nothing was changed")
+    return password
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    from engine.store.access import add_user, check_username, list_users, reset_password, set_active, update_user
+    from engine.store.db import transaction
     from engine.store.scope import SYSTEM
 
     if args.users_command == "add":
         check_username(args.username)  # before asking for a password
-    upgrade(args.db)
-    with transaction(args.db) as session:
+    url = _store(args)
+    password = _password(args) if args.users_command in ("add", "reset-password") else None
+    with transaction(url) as session:
         if args.users_command == "add":
-            password = args.password or getpass.getpass(f"password for {args.username}: ")
             user = add_user(session, SYSTEM, args.username, password, args.role, args.agency, args.name)
             print(f"added {user.username} ({user.role}{', ' + user.agency_id if user.agency_id else ''})")
-        elif args.users_command == "disable":
-            set_active(session, SYSTEM, args.username, False)
-            print(f"disabled {args.username}")
+        elif args.users_command in ("disable", "enable"):
+            set_active(session, SYSTEM, args.username, args.users_command == "enable")
+            print(f"{args.users_command}d {args.username}")
+        elif args.users_command == "reset-password":
+            reset_password(session, SYSTEM, args.username, password)
+            print(f"new password for {args.username}; their open sessions are ended")
+        elif args.users_command == "set-role":
+            user = update_user(session, SYSTEM, args.username, role=args.role, agency_id=args.agency)
+            print(f"{user.username} is {user.role}{', ' + user.agency_id if user.agency_id else ''}")
         else:
             for u in list_users(session, SYSTEM):
                 state = "active" if u.active else "disabled"
@@ -381,50 +493,58 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from engine.store.audit import verify
-    from engine.store.db import database_url, transaction, upgrade
+    from engine.store.db import transaction
+    from engine.store.health import shown_url
     from engine.store.schema import LoginAttempt
     from engine.store.scope import SYSTEM
 
-    upgrade(args.db)
-    with transaction(args.db) as session:
+    url = _store(args)
+    with transaction(url) as session:
         counts, broken = verify(session, SYSTEM)
         attempts = session.scalar(select(func.count()).select_from(LoginAttempt))
     summary = ", ".join(f"{table} {n}" for table, n in counts.items())
     if broken:
-        print(f"{database_url(args.db)}: audit trail BROKEN ({summary})", file=sys.stderr)
+        print(f"{shown_url(url)}: audit trail BROKEN ({summary})", file=sys.stderr)
         for b in broken:
             print(f"  {b}", file=sys.stderr)
         return EXIT_FLAGS
-    print(f"{database_url(args.db)}: audit trail OK: {summary} events chained; login_attempts {attempts} "
+    print(f"{shown_url(url)}: audit trail OK: {summary} events chained; login_attempts {attempts} "
           "(append-only)")
     return EXIT_OK
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    import subprocess
-
     from engine.kb.resources import data_dir
-    from engine.store.db import database_url, upgrade
+    from engine.store.health import shown_url
     from engine.store.keys import session_secret
 
     session_secret()  # made now, or refused (SecretKeyError: exit 2 with what to do) before the app starts
-    upgrade(args.db)
-    env = {**os.environ, "DISCRETION_DB_URL": database_url(args.db)}
+    url = _store(args)  # there, answering and upgraded: or exit 4 / 6 before Streamlit starts
+    env = {**os.environ, "DISCRETION_DB_URL": url}
     app = data_dir("ui") / "app.py"
-    print(f"discretion-review: http://{args.address}:{args.port}/ (database {env['DISCRETION_DB_URL']})", flush=True)
+    base = args.base_url_path.strip("/")
+    print(f"discretion-review: http://{args.address}:{args.port}/{base + '/' if base else ''} "
+          f"(database {shown_url(url)})", flush=True)
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.baseUrlPath", base,
+           # a raw error (a driver's, naming a host) is not shown to users; the log has it
+           "--client.showErrorDetails", "none",
            "--client.toolbarMode", "minimal"]  # no Deploy button or developer menu for users (.streamlit/config.toml too)
-    try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return EXIT_OK
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Streamlit takes this process's place: systemd's or a container's SIGTERM reaches it, and it
+    # ends and frees its port (as a child of this process it was left running)
+    os.execve(sys.executable, cmd, env)
+    return EXIT_OK  # not reached
 
 
 def _cmd_demo_setup(args: argparse.Namespace) -> int:
     from engine.demo.store import setup_demo
+    from engine.store.health import require_store
 
-    for line in setup_demo(args.db, cases=args.cases):
+    url = require_store(args.db, create=True)  # a demo makes its store where asked
+    for line in setup_demo(url, cases=args.cases):
         print(line)
     return EXIT_OK
 
@@ -439,26 +559,54 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     handler = {"check": _cmd_check, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
                "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users,
-               "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit}
+               "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit, "health": _cmd_health}
     try:
-        return handler[args.command](args)
+        return _handled(handler[args.command], args)
+    except KeyboardInterrupt:
+        print("discretion-review: interrupted; nothing of the unfinished step was kept", file=sys.stderr)
+        return 130
+
+
+def _handled(handler, args: argparse.Namespace) -> int:
+    """Run a command; each kind of failure is its exit code and one line on stderr (and, for a
+    store command, a JSON log line)."""
+    from engine.store.health import StoreUnavailable, StoreVersionError, connection_failed
+
+    try:
+        return handler(args)
+    except (StoreUnavailable, StoreVersionError) as exc:
+        _log_error(args, exc)
+        print(f"discretion-review: {exc}", file=sys.stderr)
+        return EXIT_STORE_UNREACHABLE if isinstance(exc, StoreUnavailable) else EXIT_STORE_VERSION
     except DefinitionError as exc:
         print(f"discretion-review: the knowledge base or a rule file is invalid:\n{exc}", file=sys.stderr)
         return EXIT_INTERNAL
     except EvaluationError as exc:
+        _log_error(args, exc)
         print(f"discretion-review: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     except InputError as exc:
+        _log_error(args, exc)
         for w in exc.warnings:
             print(f"warning: {w}", file=sys.stderr)
         print(f"discretion-review: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except DiscretionReviewError as exc:  # bad input, usage, permission
+        _log_error(args, exc)
         print(f"discretion-review: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: exit 3, never 1 ("flags found"), and one line, not a traceback
+        if connection_failed(exc):  # the store went away midway: exit 4, as when it cannot be reached
+            from engine.store.health import reason, shown_url
+
+            _log_error(args, exc)
+            print(f"discretion-review: ขาดการติดต่อกับฐานข้อมูล {shown_url(getattr(args, 'db', None))} ระหว่างทำงาน "
+                  f"ไม่มีการบันทึกขั้นที่ยังไม่เสร็จ / lost the store {shown_url(getattr(args, 'db', None))} midway: "
+                  f"{reason(exc)}; nothing of the unfinished step was kept", file=sys.stderr)
+            return EXIT_STORE_UNREACHABLE
+        _log_error(args, exc)
         if os.environ.get("DISCRETION_DEBUG") == "1":
             import traceback
 
@@ -467,6 +615,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"discretion-review: internal error ({type(exc).__name__}: {detail}); nothing was written. "
               "Set DISCRETION_DEBUG=1 for the traceback and report it.", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+STORE_COMMANDS = {"db", "import", "run", "users", "audit", "app", "demo-setup", "health"}
+
+
+def _log_error(args: argparse.Namespace, exc: BaseException) -> None:
+    """A JSON log line for a store command's failure (``check`` and ``validate`` speak on stderr only)."""
+    if args.command in STORE_COMMANDS:
+        from engine import logs
+
+        logs.error(f"cli {args.command}", exc, user=getattr(args, "user", None))
 
 
 def entry() -> None:

@@ -84,6 +84,13 @@ def dataset_dir(tmp_path: Path):
     return make
 
 
+@pytest.fixture(autouse=True)
+def _no_log_lines(monkeypatch):
+    """The JSON log lines on stderr (engine.logs) are off in tests, which read stderr for the
+    messages people read; tests of the log turn them on (DISCRETION_LOG=json)."""
+    monkeypatch.setenv("DISCRETION_LOG", "off")
+
+
 def _pg_base_url() -> str | None:
     import os
 

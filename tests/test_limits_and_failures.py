@@ -95,7 +95,7 @@ def test_validate_and_import_refuse_them_and_store_nothing(db_url, tmp_path, cap
     assert all(p in err for p in TOO_LONG_PROBLEMS), err
     with transaction(db_url) as s:
         add_user(s, SYSTEM, "admin", "Kh0n-Kaen-ledger-2569!", "admin", None)
-    assert main(["import", str(folder), "--db", db_url]) == 2
+    assert main(["import", str(folder), "--db", db_url, "--user", "admin"]) == 2
     err = capsys.readouterr().err
     assert all(p in err for p in TOO_LONG_PROBLEMS), err
     with transaction(db_url) as s:
@@ -113,8 +113,8 @@ def test_set_refuses_them_for_check_and_run(db_url, tmp_path, capsys):
         assert not out.exists()
     with transaction(db_url) as s:
         add_user(s, SYSTEM, "admin", "Kh0n-Kaen-ledger-2569!", "admin", None)
-    assert main(["import", str(folder), "--db", db_url]) == 0
-    assert main(["run", "--db", db_url, "--set", "rotation_years=1500000", "--as-of", AS_OF.isoformat()]) == 2
+    assert main(["import", str(folder), "--db", db_url, "--user", "admin"]) == 0
+    assert main(["run", "--db", db_url, "--user", "admin", "--set", "rotation_years=1500000", "--as-of", AS_OF.isoformat()]) == 2
     assert "too large: at most 7,799 years" in capsys.readouterr().err
     with transaction(db_url) as s:
         assert s.scalar(select(func.count()).select_from(EvaluationRun)) == 0

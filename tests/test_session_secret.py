@@ -118,8 +118,9 @@ def test_a_key_under_32_bytes_refuses_to_start(key_file, monkeypatch, key, accep
 
 def test_discretion_review_app_with_a_short_key_exits_non_zero_and_starts_nothing(tmp_path, monkeypatch, capsys):
     started: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd, **kw: started.append(cmd) or 0)
+    monkeypatch.setattr(os, "execve", lambda exe, cmd, env: started.append(cmd))  # `app` execs Streamlit
     monkeypatch.setenv("DISCRETION_SECRET_KEY", "short-key")
+    assert main(["db", "upgrade", "--create", "--db", f"sqlite:///{tmp_path}/store.db"]) == 0
     code = main(["app", "--db", f"sqlite:///{tmp_path}/store.db"])
     err = capsys.readouterr().err
     assert code == 2 and started == []

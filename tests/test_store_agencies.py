@@ -116,11 +116,11 @@ def test_a_broken_agency_is_reported_and_the_others_are_evaluated(two, dataset_d
 
 def test_cli_import_resolves_other_agencies_officers(db_url, dataset_dir, tmp_path):
     assert main(["users", "--db", db_url, "add", "admin", "--role", "admin", "--password", "Kh0n-Kaen-ledger-2569!"]) == 0
-    assert main(["import", str(dataset_dir()), "--db", db_url]) == 0
+    assert main(["import", str(dataset_dir()), "--db", db_url, "--user", "admin"]) == 0
     folder = write_dataset(tmp_path / "b2", B2)
     assert main(["validate", str(folder)]) == 2  # on its own the file is incomplete
-    assert main(["import", str(folder), "--db", db_url]) == 0
-    assert main(["run", "--db", db_url, "--as-of", "2024-04-20"]) == 0
+    assert main(["import", str(folder), "--db", db_url, "--user", "admin"]) == 0
+    assert main(["run", "--db", db_url, "--user", "admin", "--as-of", "2024-04-20"]) == 0
 
 
 def _base_officers() -> list[dict]:

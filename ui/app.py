@@ -14,6 +14,7 @@ import streamlit as st
 from i18n import LANG_KEY, pick, t
 from present import named, plain
 
+from engine import logs
 from engine.store.scope import ROLE_NAMES
 
 VIEWS = Path(__file__).parent / "views"
@@ -29,6 +30,26 @@ st.html("<style>[data-testid='InputInstructions'] {display: none;}</style>")
 with st.sidebar:
     st.radio(t("lang.label"), ["th", "en"], key=LANG_KEY, horizontal=True,
              format_func=lambda code: "ไทย" if code == "th" else "English")
+
+
+def store_down(problem: str) -> None:
+    """The page users see while the store cannot be reached (never the driver's words, which
+    name a host and port: those go to the log); it comes back by itself once the store answers."""
+    logs.event("error", "error", where="app", error="StoreUnavailable", message=problem)
+    st.title(pick(("ระบบฐานข้อมูลไม่พร้อมใช้งานชั่วคราว", "The database is not available at the moment")))
+    st.write(pick((
+        "ขณะนี้แอปติดต่อฐานข้อมูลไม่ได้ ข้อมูลและผลการพิจารณาที่บันทึกไว้แล้วไม่สูญหาย แต่ยังบันทึกสิ่งใหม่ไม่ได้ "
+        "ระบบจะกลับมาใช้งานได้เองเมื่อฐานข้อมูลพร้อม โปรดลองอีกครั้งในอีกสักครู่ หากยังเป็นอยู่ โปรดแจ้งผู้ดูแลระบบ",
+        "The app cannot reach its database right now. What was saved, decisions included, is not lost, but nothing "
+        "new can be saved. The app comes back by itself once the database answers: please try again in a moment, "
+        "and tell the system administrator if this goes on.")))
+    if st.button(pick(("ลองอีกครั้ง", "Try again")), key="app.retry"):
+        st.rerun()
+    st.stop()
+
+
+if (problem := appdata.store_problem()) is not None:
+    store_down(problem)
 
 # a link to one flag (/flag?id=F…, or the older /?flag=F…): shown as soon as the user is in
 linked = st.query_params.get("id") or st.query_params.get("flag")
@@ -91,6 +112,12 @@ else:
     page = st.navigation(pages)
     if st.session_state.pop("auth.goto_flag", False):
         st.switch_page(flag_page, query_params={"id": st.session_state["flag.selected"]})
-page.run()
+try:
+    page.run()
+except Exception as exc:  # (st.stop and st.rerun are not Exceptions: they pass)
+    if appdata.store_down(exc):  # the store went away while the page read it
+        store_down(appdata.reason(exc))
+    logs.error("app", exc, user=user[0] if user else None)
+    raise
 if user is None:  # while the user types: load what the first page after login needs (cached for all sessions)
     appdata.warm_up()

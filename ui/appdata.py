@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from engine import logs
 from engine.domain.errors import InputError
 from engine.domain.models import Dataset
 from engine.ingest.isolated import load_dataset_isolated
@@ -29,7 +31,8 @@ from engine.store import review
 from engine.store.access import authenticate
 from engine.store.data import case_record, import_dataset, known_ids, require_import, stored_counts
 from engine.store.db import database_url, session_factory, upgrade
-from engine.store.runs import run_evaluation
+from engine.store.health import StoreUnavailable, StoreVersionError, connection_failed, reason
+from engine.store.runs import log_run, run_evaluation
 from engine.store.schema import AgencyRow, EvaluationRun, FlagRow, OfficerRow, ProcessRow, User, utcnow
 from engine.store.scope import SYSTEM, PermissionDenied, Scope
 
@@ -46,15 +49,42 @@ def factory():
     return _factory(database_url())
 
 
+def store_problem() -> str | None:
+    """None when the store answers (one ``SELECT 1`` on a pooled connection); else what the driver
+    said, for the log (users see ``ui.app``'s page, not this). Not cached: the page comes back by
+    itself once the store answers again (the session factory is made then, if it never was)."""
+    try:
+        with factory()() as session:
+            session.execute(select(1))
+    except Exception as exc:  # noqa: BLE001  (any failure to reach it: down, refused, unknown host)
+        if store_down(exc):
+            return reason(exc)
+        raise
+    return None
+
+
+def store_down(exc: BaseException) -> bool:
+    """Whether ``exc`` says the store cannot be reached (not a bug of a page)."""
+    return isinstance(exc, (StoreUnavailable, StoreVersionError)) or connection_failed(exc)
+
+
 def scope_of(key: ScopeKey) -> Scope:
     return Scope(*key)
 
 
 def login(username: str, password: str) -> ScopeKey | None:
     """The user's scope key, None for a wrong name or password; TooManyAttempts when locked."""
-    with factory()() as session, session.begin():
-        scope = authenticate(session, username, password)
-    return (scope.username, scope.role, scope.agency_id) if scope else None
+    try:
+        with factory()() as session, session.begin():
+            scope = authenticate(session, username, password)
+    except Exception as exc:
+        logs.event("login", "warning", user=username, outcome="refused", reason=type(exc).__name__)
+        raise
+    if scope is None:
+        logs.event("login", "warning", user=username, outcome="failed")
+        return None
+    logs.event("login", user=scope.username, outcome="ok", role=scope.role, agency=scope.agency_id)
+    return scope.username, scope.role, scope.agency_id
 
 
 def session_user(username: str, issued_at: float | None) -> ScopeKey | None:
@@ -176,7 +206,9 @@ def _decision() -> Iterator[Session]:
 
 def act(key: ScopeKey, flag_id: str, action: str, **fields: Any) -> None:
     with _decision() as session:
-        review.act(session, scope_of(key), flag_id, action, **fields)
+        row = review.act(session, scope_of(key), flag_id, action, **fields)
+        status = row.status
+    logs.event("review", user=key[0], action=action, flags=[flag_id], status=status)  # never the text typed
     _clear_reads()
 
 
@@ -185,6 +217,7 @@ def bulk_act(key: ScopeKey, flag_ids: list[str], action: str, expected_versions:
     """All of the flags or none; ``expected_versions`` as the user saw them (StaleFlag otherwise)."""
     with _decision() as session:
         done = review.bulk_act(session, scope_of(key), flag_ids, action, expected_versions=expected_versions, **fields)
+    logs.event("review", user=key[0], action=action, flags=list(flag_ids), bulk=True)
     _clear_reads()
     return len(done)
 
@@ -239,16 +272,19 @@ def check_upload(files: list[tuple[str, bytes]], key: ScopeKey) -> tuple[Dataset
 def import_upload(key: ScopeKey, ds: Dataset, source: str) -> int:
     with factory()() as session, session.begin():
         record = import_dataset(session, scope_of(key), ds, source)
-        import_id = record.id
+        import_id, counts = record.id, dict(record.counts)
+    logs.event("import", user=key[0], import_id=import_id, source=Path(source).name, counts=counts, via="app")
     _clear_reads()
     return import_id
 
 
 def evaluate(key: ScopeKey, as_of: dt.date, progress: Callable[[float, str], None]) -> dict[str, Any]:
+    started = time.monotonic()
     run_id = run_evaluation(factory(), scope_of(key), as_of, progress=progress)
     _clear_reads()
     with factory()() as session:
         run = session.get(EvaluationRun, run_id)
+        log_run(run, time.monotonic() - started, via="app")
         return {c.name: getattr(run, c.name) for c in EvaluationRun.__table__.columns}
 
 

@@ -79,6 +79,17 @@ def cookie_token() -> str | None:
         return None
 
 
+def served_over_https() -> bool:
+    """Whether the user's browser reached the app over HTTPS: the address in its bar
+    (``st.context.url``), or the proxy's ``X-Forwarded-Proto`` (nginx in front, docs/operations.md)."""
+    try:
+        url = st.context.url or ""
+        proto = st.context.headers.get("X-Forwarded-Proto", "")
+    except Exception:  # no browser connection (e.g. a bare script run)
+        return False
+    return url.startswith("https://") or proto.split(",")[0].strip().lower() == "https"
+
+
 @st.fragment  # the component's answers rerun this fragment only, not the whole page
 def write_pending_cookie() -> None:
     """Write or remove the cookie in the browser after a login or a logout.
@@ -97,7 +108,7 @@ def write_pending_cookie() -> None:
         st.session_state.pop(PENDING_KEY)
         return
     manager = stx.CookieManager(key="auth.cookie_manager")
-    if kind == "set":
-        manager.set(COOKIE, token, key=done_key, max_age=WORKING_DAY, same_site="strict")
+    if kind == "set":  # Secure over HTTPS: the browser then never sends it over plain HTTP
+        manager.set(COOKIE, token, key=done_key, max_age=WORKING_DAY, same_site="strict", secure=served_over_https())
     else:  # CookieManager.delete needs the cookie in its own copy, which may not have arrived yet
         manager.cookie_manager(method="delete", cookie=COOKIE, key=done_key, default=False)

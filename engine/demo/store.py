@@ -13,7 +13,8 @@ from engine.demo.generate import generate
 from engine.ingest.loader import load_dataset
 from engine.store.access import add_user
 from engine.store.data import import_dataset
-from engine.store.db import database_url, session_factory, transaction, upgrade
+from engine.store.db import session_factory, transaction, upgrade
+from engine.store.health import shown_url
 from engine.store.province import open_round
 from engine.store.runs import run_evaluation
 from engine.store.schema import FlagRow, User
@@ -35,7 +36,7 @@ def setup_demo(url: str | None = None, cases: int = 5000, as_of: dt.date | None 
     """Idempotent: a database that already has flags and users is left as it is."""
     as_of = as_of or dt.date.today()
     upgrade(url)
-    yield f"database: {database_url(url)}"
+    yield f"database: {shown_url(url)}"  # never the password
     with transaction(url) as session:
         for username, role, agency, name in DEMO_USERS:
             if session.scalar(select(User).where(User.username == username)) is None:

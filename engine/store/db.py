@@ -44,8 +44,14 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def database_url(url: str | None = None) -> str:
-    """The URL given, else ``DISCRETION_DB_URL``, else an SQLite file under ./var."""
-    return url or os.environ.get("DISCRETION_DB_URL") or DEFAULT_URL
+    """The URL given, else ``DISCRETION_DB_URL``, else an SQLite file under ./var. ``postgres://``
+    and ``postgresql://`` (as hosting services and libpq write them) mean psycopg 3, the driver
+    installed (SQLAlchemy would look for psycopg2)."""
+    url = url or os.environ.get("DISCRETION_DB_URL") or DEFAULT_URL
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url.removeprefix(plain)
+    return url
 
 
 _ENGINES: "weakref.WeakSet[Engine]" = weakref.WeakSet()
@@ -111,12 +117,20 @@ def _alembic_config(url: str):
 
 
 def upgrade(url: str | None = None) -> None:
-    """Bring the schema to the newest migration (creates the database on first use)."""
+    """Bring the schema to the newest migration (creates the database on first use: the command
+    line asks ``health.require_store`` first, which creates an SQLite file only where asked).
+    A store at a revision this release does not know is refused, naming the release it needs
+    (``health.StoreVersionError``); a move of the schema is recorded with this release's number."""
     from alembic import command
+
+    from engine.store.health import check_not_newer, head_revision, record_release
 
     url = database_url(url)
     make_engine(url).dispose()  # creates the SQLite folder
-    command.upgrade(_alembic_config(url), "head")
+    before = check_not_newer(url)
+    if before != head_revision():
+        command.upgrade(_alembic_config(url), "head")
+        record_release(url, before)
 
 
 def current_revision(url: str | None = None) -> str | None:

@@ -79,9 +79,39 @@ def same_evidence(stored_key: str, key: str, evidence: dict[str, Any]) -> bool:
     return stored_key == _first_evidence_key(evidence)
 
 
-def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any], applied: dict[str, Any] | None = None) -> list[str]:
+    """The stable evidence fields whose values differ. A field that one side lacks and the
+    other holds empty (null, "", [] or {}) is no change: a release that added a field to a rule's
+    evidence (``coi_permitted_by: null`` in catalogue v2) stated no new fact, and a flag decided
+    before it must not reopen for it. Nor is ``parameters`` when the stored evidence lacks it
+    (catalogue v1 did not record them in a flag) and each value in it is the one the run that
+    last found the flag applied (``applied``: that run's recorded values, ``_applied``)."""
     keys = (set(before) | set(after)) - VOLATILE_EVIDENCE
-    return sorted(k for k in keys if before.get(k) != after.get(k))
+    return sorted(k for k in keys if before.get(k) != after.get(k)
+                  and not (k not in before and _empty(after[k])) and not (k not in after and _empty(before[k]))
+                  and not (k == "parameters" and k not in before and _as_applied(after[k], applied)))
+
+
+def _as_applied(parameters: Any, applied: dict[str, Any] | None) -> bool:
+    """Whether every value of a flag's ``parameters`` evidence (name -> {"value", "from", …}) is
+    the value a run recorded as applied (``applied``: name -> value)."""
+    return (applied is not None and isinstance(parameters, dict)
+            and all(isinstance(p, dict) and name in applied and str(applied[name]) == str(p.get("value"))
+                    for name, p in parameters.items()))
+
+
+def _applied(recorded: dict[str, Any] | None) -> dict[str, Any]:
+    """The parameter values a run recorded (``evaluation_runs.parameters``): ``{"values": {name:
+    {"value": …}}}`` since catalogue v2, a flat ``{name: value}`` before."""
+    if not recorded:
+        return {}
+    if isinstance(recorded.get("values"), dict):
+        return {n: v.get("value") for n, v in recorded["values"].items() if isinstance(v, dict)}
+    return {n: v for n, v in recorded.items() if not isinstance(v, (dict, list))}
 
 
 def rules_version() -> str:
@@ -244,6 +274,18 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     return run_id
 
 
+def log_run(run: EvaluationRun, seconds: float, via: str) -> None:
+    """The run's JSON log line (``engine.logs``): who, when, the outcome, the counts, and for a
+    partial run the agencies not evaluated (their ids, not the problems, which quote data)."""
+    from engine import logs
+
+    skipped = sorted({line.split(" ", 1)[0] for line in (run.error or "").splitlines() if "not evaluated" in line})
+    logs.event("run", "warning" if run.status != "succeeded" else "info", user=run.triggered_by, run_id=run.id,
+               status=run.status, as_of=run.as_of, flags=run.flags_total, new=run.flags_new,
+               reopened=run.flags_reopened, cleared=run.flags_cleared, seconds=round(seconds, 1), via=via,
+               **({"not_evaluated": skipped} if skipped else {}))
+
+
 def reap_stale_runs(session: Session) -> list[int]:
     """Mark failed every run left "running" by a process of this host that no longer exists
     (killed, or its machine restarted); returns their ids. Runs of other hosts are left alone:
@@ -366,10 +408,16 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
                          and not same_evidence(existing[f["flag_id"]].evidence_key, keys[f["flag_id"]], f["evidence"]))
     changed_set = set(changed_ids)
     stored_evidence: dict[str, dict[str, Any]] = {}
+    found_by: dict[str, int | None] = {}  # the run that last found the flag: the parameters it applied
     for i in range(0, len(changed_ids), _CHUNK):
-        for flag_id, evidence in session.execute(select(FlagRow.flag_id, FlagRow.evidence)
-                                                 .where(FlagRow.flag_id.in_(changed_ids[i:i + _CHUNK]))):
-            stored_evidence[flag_id] = evidence
+        for flag_id, evidence, last_run in session.execute(
+                select(FlagRow.flag_id, FlagRow.evidence, FlagRow.last_run_id)
+                .where(FlagRow.flag_id.in_(changed_ids[i:i + _CHUNK]))):
+            stored_evidence[flag_id], found_by[flag_id] = evidence, last_run
+    # only for evidence stored without its parameters (catalogue v1): the runs' recorded values
+    applied = {run: _applied(recorded) for run, recorded in session.execute(
+        select(EvaluationRun.id, EvaluationRun.parameters).where(EvaluationRun.id.in_(
+            {found_by[f] for f, e in stored_evidence.items() if "parameters" not in e and found_by[f] is not None})))}
     updates, events = [], []
     for f, ck, (process_id, officer_id, event_date) in known:
         flag_id, evidence = f["flag_id"], f["evidence"]
@@ -383,9 +431,8 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
             updates.append((True, {"flag_id": flag_id, "status": "open", **common}))
             events.append(_event(flag_id, "fired_again", old.status, "open", run_id, now))
             reopened += 1
-        elif flag_id in changed_set:
-            before = stored_evidence.get(flag_id) or {}
-            changed = _changed(before, evidence)
+        elif flag_id in changed_set and (changed := _changed(before := stored_evidence.get(flag_id) or {}, evidence,
+                                                             applied.get(found_by.get(flag_id)))):
             status = "open" if old.status in DECIDED else old.status
             updates.append((True, {"flag_id": flag_id, "status": status, "previous_evidence": before,
                                    "changed_fields": changed, **common}))
@@ -393,7 +440,8 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
                                  {"changed": changed, "before": {k: before.get(k) for k in changed},
                                   "after": {k: evidence.get(k) for k in changed}}))
             reopened += old.status != status
-        else:  # same facts: refresh what moves with as_of; the status is the reviewer's, untouched
+        else:  # same facts (if keyed differently, by fields only added empty): refresh what moves with
+            # as_of, and the evidence as found; the status is the reviewer's, untouched
             updates.append((old.severity != f["severity"], {"flag_id": flag_id, **common}))
     failed = failed or {}
     evaluated = agencies - set(failed)

@@ -443,4 +443,15 @@ class AssessmentEvent(Base):
     row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class StoreRelease(Base):
+    """Which release moved the store's schema to which revision (migration 0014): a release that
+    finds a revision it does not know names the release the store needs (``engine.store.health``)."""
+
+    __tablename__ = "store_releases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release: Mapped[str] = mapped_column(String(32))
+    revision: Mapped[str] = mapped_column(String(32))
+    upgraded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 __all__ = [name for name in dir() if name[0].isupper()] + ["utcnow", "UniqueConstraint"]

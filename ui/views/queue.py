@@ -94,7 +94,7 @@ def subject(r: dict) -> str:
 
 
 table = pd.DataFrame([{
-    "link": f"/flag?id={r['flag_id']}",
+    "link": f"flag?id={r['flag_id']}",  # relative: it opens under whatever path the app is served at
     t("col.severity"): t(f"sev.{r['severity']}"),
     t("col.rule"): rule_title(r["rule_id"]),
     t("col.subject"): subject(r),

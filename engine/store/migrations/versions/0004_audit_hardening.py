@@ -42,6 +42,11 @@ def upgrade() -> None:
                     sa.Column('row_hash', sa.String(length=64), nullable=True),
                     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_events')))
     op.create_index(op.f('ix_user_events_username'), 'user_events', ['username'], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        # A store made before 929b717 (e.g. by c5d6ef8) has migration 0001's first name for the
+        # PostgreSQL trigger, flag_events_no_update, which append_only.drop does not know: its
+        # function could not be dropped while the trigger stood (every command exited 3)
+        op.execute("DROP TRIGGER IF EXISTS flag_events_no_update ON flag_events")
     for table in HASHED:  # existing rows get their hashes: the triggers step aside for it
         append_only.drop(table)
     rehash_all(op.get_bind())
