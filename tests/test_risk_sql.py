@@ -130,7 +130,7 @@ def test_the_database_counts_the_demo_cases_as_the_terms_do(demo_store):
 
 def _edge_tables() -> dict[str, list[dict[str, Any]]]:
     """Agency A1: process PW (5 working days), PC (10 calendar days), PN (no time limit, not a public
-    service); agency B2: process PB (5 working days). 6 and 10 May 2024 are days off (Coronation
+    service); agencies B2 and C3 (no officers of its own): processes PB and PX (5 working days). 6 and 10 May 2024 are days off (Coronation
     Day in lieu, the Royal Ploughing Ceremony); as_of is Friday 28 June 2024."""
     def case(cid: str, process: str, received: str, decided: str | None = None, officer: str = "O1",
              **more: Any) -> dict[str, Any]:
@@ -142,9 +142,10 @@ def _edge_tables() -> dict[str, list[dict[str, Any]]]:
                 "public_service": public, "standard_days": days, "day_basis": basis}
     return {
         "agencies": [{"agency_id": "A1", "name": "หน่วยงาน ก", "serves_public": True},
-                     {"agency_id": "B2", "name": "หน่วยงาน ข", "serves_public": True}],
+                     {"agency_id": "B2", "name": "หน่วยงาน ข", "serves_public": True},
+                     {"agency_id": "C3", "name": "หน่วยงาน ค", "serves_public": True}],
         "processes": [process("PW", "A1", 5), process("PC", "A1", 10, "calendar"),
-                      process("PN", "A1", None, public=False), process("PB", "B2", 5)],
+                      process("PN", "A1", None, public=False), process("PB", "B2", 5), process("PX", "C3", 5)],
         "officers": [{"officer_id": "O1", "agency_id": "A1", "name": "หนึ่ง"},
                      {"officer_id": "O2", "agency_id": "A1", "name": "สอง"},
                      {"officer_id": "OB", "agency_id": "B2", "name": "บี"}],
@@ -168,6 +169,8 @@ def _edge_tables() -> dict[str, list[dict[str, Any]]]:
             # a deviating decision, on time; another agency's overdue case
             case("C12", "PW", "2024-05-01", "2024-05-08", deviation="ไม่ตรวจเอกสาร"),
             case("C13", "PB", "2024-05-01", "2024-06-03", officer="OB"),
+            # an agency with no officers of its own: its case decided by another agency's officer
+            case("C14", "PX", "2024-05-01", "2024-05-13"),
         ],
     }
 
@@ -191,11 +194,14 @@ def test_time_limits_on_the_government_calendar_at_their_edges(edge_store):
     """Hand-counted: PW's overdue cases are C04 (decided the day after its limit), C06 (pending
     past it) and C08 (decided after as_of, so pending); not C03 (decided on its limit day), C05
     (counted from complete_on), C07 (its limit after as_of), C09 (clock not started), C12; C10
-    is no case yet. PC: C02 only (its limit moved past a weekend and a day off). PN: none."""
-    assert _overdue_cases(edge_store, PROVINCE) == {"PW": (8, 1, 3), "PC": (2, 0, 1), "PN": (1, 0, 0), "PB": (1, 0, 1)}
+    is no case yet. PC: C02 only (its limit moved past a weekend and a day off). PN: none. PX's
+    case, decided by another agency's officer, is counted for its agency."""
+    assert _overdue_cases(edge_store, PROVINCE) == {"PW": (8, 1, 3), "PC": (2, 0, 1), "PN": (1, 0, 0), "PB": (1, 0, 1),
+                                                    "PX": (1, 0, 1)}
     assert _overdue_cases(edge_store, Scope("s", "supervisor", "A1")) == {
         "PW": (8, 1, 3), "PC": (2, 0, 1), "PN": (1, 0, 0)}
-    for scope in (PROVINCE, Scope("s", "supervisor", "B2")):
+    assert _overdue_cases(edge_store, Scope("s", "supervisor", "C3")) == {"PX": (1, 0, 1)}
+    for scope in (PROVINCE, Scope("s", "supervisor", "B2"), Scope("s", "supervisor", "C3")):
         assert sql_count(edge_store, scope, AS_OF) == python_count(edge_store, scope, AS_OF)
 
 

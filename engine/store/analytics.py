@@ -157,12 +157,15 @@ def approval_outliers(run: RunContext, counted: Counted) -> list[dict[str, Any]]
     """Per process, officers whose approval rate of decided discretionary cases lies outside
     the IQR fence of their peers in the same process. Risk signals, with the numbers. Whether an
     outcome as written is an approval is the case term ``outcome_approved``'s answer."""
+    approval: dict[tuple[str, str | None], bool] = {}
     tally: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for process_id, officer_id, outcome, _, _, _, decided in counted:
         if decided:
             t = tally[process_id][officer_id]
             t[0] += decided
-            if stored_terms.facts(run, process_id, officer_id, outcome=outcome).outcome_approved:
+            if (process_id, outcome) not in approval:
+                approval[process_id, outcome] = stored_terms.facts(run, process_id, outcome=outcome).outcome_approved
+            if approval[process_id, outcome]:
                 t[1] += decided
     out = []
     for process_id, officers in tally.items():

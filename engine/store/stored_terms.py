@@ -80,9 +80,10 @@ def _models(session: Session, name: str, where: Any = None) -> list[Any]:
 
 def context(session: Session, scope: Scope, as_of: dt.date) -> RunContext:
     """What a case's terms read besides the case, as a store run at ``as_of`` has it, for the
-    cases the user sees: their processes and deciding officers (with the agency's own), every
-    agency's parameter rows, the parameters an administrator recorded, and the government
-    calendar in force (the knowledge base's with the days off recorded in the app)."""
+    cases the user sees: their processes, their agencies' officers (for an agency whose own
+    officers are not stored, the officer of one of its cases), every agency's parameter rows,
+    the parameters an administrator recorded, and the government calendar in force (the
+    knowledge base's with the days off recorded in the app)."""
     scope.require(READ)
     kb = load_kb()
     stored = province.stored_parameters(session, scope, kb)
@@ -94,17 +95,20 @@ def context(session: Session, scope: Scope, as_of: dt.date) -> RunContext:
         ds.processes, ds.officers = _models(session, "processes"), _models(session, "officers")
     else:
         ds.processes = _models(session, "processes", ProcessRow.agency_id == agency)
-        ds.officers = _models(session, "officers", or_(OfficerRow.agency_id == agency, OfficerRow.officer_id.in_(
-            select(CaseRow.officer_id).where(CaseRow.agency_id == agency))))
+        one_case = select(CaseRow.officer_id).where(CaseRow.agency_id == agency).limit(1).scalar_subquery()
+        ds.officers = _models(session, "officers", or_(OfficerRow.agency_id == agency, OfficerRow.officer_id == one_case))
     return RunContext.build(ds, as_of, params, calendar=province.government_calendar(session, scope), stored=stored)
 
 
-def facts(run: RunContext, process_id: str, officer_id: str, **columns: Any) -> CaseFacts:
-    """A case of ``process_id`` decided by ``officer_id`` with the given columns and no others:
-    what the terms say of every stored case that shares them."""
-    row = Case(case_id="-", process_id=process_id, officer_id=officer_id,
+def facts(run: RunContext, process_id: str, **columns: Any) -> CaseFacts:
+    """A case of ``process_id`` with the given columns and no others: what the terms say of every
+    stored case that shares them. Its deciding officer stands in for theirs (an officer of the
+    process's agency): the terms asked here do not read the officer."""
+    agency = run.processes[process_id].agency_id
+    officers = run.officers_by_agency.get(agency) or list(run.officers.values())
+    row = Case(case_id="-", process_id=process_id, officer_id=officers[0].officer_id,
                **{"received_on": dt.date.min, "discretion_used": False, **columns})
-    return CaseFacts(run, row, run.processes[process_id].agency_id)
+    return CaseFacts(run, row, agency)
 
 
 LIMIT_DAYS = Table("case_limit_days", MetaData(), Column("process_id", Id, primary_key=True),
@@ -124,8 +128,6 @@ def limit_days(session: Session, scope: Scope, run: RunContext) -> Iterator[Tabl
     if scope.agency_filter():
         groups = groups.where(CaseRow.agency_id == scope.agency_filter())
     rows = session.execute(groups).all()
-    anyone = next(iter(run.officers), None)
-    deciders = {agency: officers[0].officer_id for agency, officers in run.officers_by_agency.items()}
     conn = session.connection()
     # a table a failed call left on this connection (SQLite keeps its DDL through a rollback)
     conn.execute(text(f"DROP TABLE IF EXISTS {LIMIT_DAYS.name}"))
@@ -133,9 +135,7 @@ def limit_days(session: Session, scope: Scope, run: RunContext) -> Iterator[Tabl
     for i in range(0, len(rows), _BATCH):
         batch = []
         for process_id, start in rows[i:i + _BATCH]:
-            # the term reads the process and the start; a case needs a deciding officer to be made
-            officer = deciders.get(run.processes[process_id].agency_id, anyone)
-            limit = facts(run, process_id, officer, received_on=start).limit_day
+            limit = facts(run, process_id, received_on=start).limit_day
             if limit is not None:
                 batch.append({"process_id": process_id, "start_on": start, "limit_day": limit})
         bulk_insert(session, LIMIT_DAYS, batch)
