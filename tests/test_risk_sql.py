@@ -160,6 +160,8 @@ def _edge_tables() -> dict[str, list[dict[str, Any]]]:
             case("C06", "PW", "2024-05-01"), case("C07", "PW", "2024-06-26"),
             # decided after as_of: pending at as_of, and its deviation not yet a deviating decision
             case("C08", "PW", "2024-05-01", "2024-07-15", deviation="ข้ามขั้นตอน"),
+            # decided after as_of and after its limit (Mon 1 July): not overdue yet at as_of
+            case("C15", "PW", "2024-06-24", "2024-07-05"),
             # complete only after as_of: the clock has not started (from received_on it would be overdue)
             case("C09", "PW", "2024-06-20", complete_on="2024-07-05"),
             # received after as_of: not a case yet
@@ -193,13 +195,14 @@ def _overdue_cases(url: str, scope: Scope) -> dict[str, tuple[int, int, int]]:
 def test_time_limits_on_the_government_calendar_at_their_edges(edge_store):
     """Hand-counted: PW's overdue cases are C04 (decided the day after its limit), C06 (pending
     past it) and C08 (decided after as_of, so pending); not C03 (decided on its limit day), C05
-    (counted from complete_on), C07 (its limit after as_of), C09 (clock not started), C12; C10
+    (counted from complete_on), C07 (its limit after as_of), C09 (clock not started), C12, C15
+    (its limit and its decision after as_of); C10
     is no case yet. PC: C02 only (its limit moved past a weekend and a day off). PN: none. PX's
     case, decided by another agency's officer, is counted for its agency."""
-    assert _overdue_cases(edge_store, PROVINCE) == {"PW": (8, 1, 3), "PC": (2, 0, 1), "PN": (1, 0, 0), "PB": (1, 0, 1),
+    assert _overdue_cases(edge_store, PROVINCE) == {"PW": (9, 1, 3), "PC": (2, 0, 1), "PN": (1, 0, 0), "PB": (1, 0, 1),
                                                     "PX": (1, 0, 1)}
     assert _overdue_cases(edge_store, Scope("s", "supervisor", "A1")) == {
-        "PW": (8, 1, 3), "PC": (2, 0, 1), "PN": (1, 0, 0)}
+        "PW": (9, 1, 3), "PC": (2, 0, 1), "PN": (1, 0, 0)}
     assert _overdue_cases(edge_store, Scope("s", "supervisor", "C3")) == {"PX": (1, 0, 1)}
     for scope in (PROVINCE, Scope("s", "supervisor", "B2"), Scope("s", "supervisor", "C3")):
         assert sql_count(edge_store, scope, AS_OF) == python_count(edge_store, scope, AS_OF)
@@ -212,7 +215,7 @@ def test_a_day_off_recorded_by_an_administrator_moves_the_limit_day(edge_store):
     with transaction(edge_store) as s:
         province.add_calendar_entry(s, Scope("admin", "admin", None), dt.date(2024, 5, 9), "add",
                                     "วันหยุดพิเศษ", "Special day off", "มติคณะรัฐมนตรี (ทดสอบ)")
-    assert _overdue_cases(edge_store, PROVINCE)["PW"] == (8, 1, 2)
+    assert _overdue_cases(edge_store, PROVINCE)["PW"] == (9, 1, 2)
     assert sql_count(edge_store, PROVINCE, AS_OF) == python_count(edge_store, PROVINCE, AS_OF)
 
 
