@@ -271,3 +271,18 @@ def test_approval_outliers_name_the_officer_and_the_numbers(db_url, tmp_path):
     assert [(o["officer_id"], o["approval_rate"], o["direction"], o["fence_high"]) for o in out] == [("O5", 1.0, "high", 0.85)]
     assert (out[0]["decisions"], out[0]["approved"], out[0]["peers"], out[0]["q1"], out[0]["q3"]) == (10, 10, 5, 0.6, 0.7)
     assert signals(db_url, Scope("s", "supervisor", "B2"), dt.date(2024, 6, 1)) == {"processes": [], "outliers": []}
+
+
+def test_a_count_that_failed_leaves_nothing_in_the_way_of_the_next(edge_store, monkeypatch):
+    """A failure after the limit days were written (here: building the count) leaves the session's
+    connection fit for the next count: SQLite keeps a temporary table's creation through the
+    rollback, and the next count starts by dropping it."""
+    with session_factory(edge_store)() as s:
+        run = stored_terms.context(s, PROVINCE, AS_OF)
+        with monkeypatch.context() as m:
+            m.setattr(stored_terms, "overdue", lambda *a: 1 / 0)
+            with pytest.raises(ZeroDivisionError):
+                analytics.count_cases(s, PROVINCE, run)
+        s.rollback()
+        again = analytics.count_cases(s, PROVINCE, run)
+    assert sum(r[5] for r in again) == 6  # overdue: C02, C04, C06, C08, C13, C14

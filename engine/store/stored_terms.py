@@ -129,8 +129,9 @@ def limit_days(session: Session, scope: Scope, run: RunContext) -> Iterator[Tabl
         groups = groups.where(CaseRow.agency_id == scope.agency_filter())
     rows = session.execute(groups).all()
     conn = session.connection()
-    # a table a failed call left on this connection (SQLite keeps its DDL through a rollback)
-    conn.execute(text(f"DROP TABLE IF EXISTS {LIMIT_DAYS.name}"))
+    # named in the connection's own schema of temporary tables: never a stored table's name
+    drop = text(f"DROP TABLE IF EXISTS {'temp' if conn.dialect.name == 'sqlite' else 'pg_temp'}.{LIMIT_DAYS.name}")
+    conn.execute(drop)  # a table a failed call left on this connection (SQLite keeps its DDL through a rollback)
     LIMIT_DAYS.create(conn)
     for i in range(0, len(rows), _BATCH):
         batch = []
@@ -141,4 +142,4 @@ def limit_days(session: Session, scope: Scope, run: RunContext) -> Iterator[Tabl
         bulk_insert(session, LIMIT_DAYS, batch)
     del rows
     yield LIMIT_DAYS
-    LIMIT_DAYS.drop(conn)
+    conn.execute(drop)
