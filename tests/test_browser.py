@@ -128,6 +128,19 @@ def _open(page, name: str, heading: str) -> float:
     return time.perf_counter() - started
 
 
+def _risk_figures_shown(page) -> None:
+    """The risk page drew both charts and every table of its figures, and no part of it failed."""
+    for heading in ("ข้อสังเกตต่อ 100 เรื่อง จำแนกตามหน่วยงานและมาตรการ", "แนวโน้มรายเดือน ปีงบประมาณ",
+                    "กระบวนงานเรียงตามอัตราการไม่เป็นไปตามหลักเกณฑ์และเกินกำหนด"):
+        page.get_by_role("heading", name=heading).wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_test_id("stVegaLiteChart").count() == 2
+    # seven sections, each a table or its "nothing to show": rates per 100 cases, the trend, the processes,
+    # the outliers, rotation, repeated applicants and recorded analyses (and the counts of other levels)
+    nothing = page.get_by_test_id("stAlertContentInfo").filter(has_text="ไม่มีข้อมูล").count()
+    assert page.get_by_test_id("stDataFrame").count() + nothing >= 7
+
+
 PAGES = [("รายการที่ต้องพิจารณา", "รายการข้อสังเกตที่ต้องพิจารณา"),
          ("วิเคราะห์ความเสี่ยง", "วิเคราะห์ความเสี่ยงการใช้ดุลพินิจ (มาตรการข้อ 1.4)"),
          ("ประเมินตนเอง", "ประเมินตนเองตามมาตรการ"), ("รายงาน", "รายงาน"),
@@ -170,6 +183,8 @@ def test_a_reviewer_in_a_real_browser(tmp_path):
                 timings[f"{name} (first)"] = _open(page, name, heading)
             for name, heading in PAGES[1:] + PAGES[:1]:  # and a second one (warm), each from another page
                 timings[name] = _open(page, name, heading)
+                if name == "วิเคราะห์ความเสี่ยง":
+                    _risk_figures_shown(page)
                 if name in ("วิเคราะห์ความเสี่ยง", "รายงาน"):
                     page.screenshot(path=str(shots / ("risk.png" if name == "วิเคราะห์ความเสี่ยง" else "reports.png")),
                                     full_page=name == "รายงาน")

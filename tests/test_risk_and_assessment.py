@@ -11,7 +11,6 @@ from sqlalchemy import select, text
 
 from engine.domain.calendar import fiscal_year
 from engine.domain.errors import UsageError
-from engine.domain.models import Case, Dataset, Process
 from engine.ingest.loader import load_dataset
 from engine.outputs.tables import to_csv, to_xlsx
 from engine.store import analytics
@@ -34,22 +33,6 @@ def test_iqr_fence_against_a_hand_computed_example():
     assert fence.q3 == pytest.approx(0.6875)       # 0.65 + 0.75 × (0.70 − 0.65)
     assert fence.low == pytest.approx(0.48125)     # 0.605 − 1.5 × 0.0825
     assert fence.high == pytest.approx(0.81125)    # 0.6875 + 1.5 × 0.0825
-
-
-def test_approval_outliers_name_the_officer_and_the_numbers():
-    procs = [Process(process_id="P", agency_id="A1", name="อนุญาต", discretionary=True, public_service=True)]
-    rates = {"O1": 6, "O2": 6, "O3": 7, "O4": 6, "O5": 10}  # approvals out of 10 each
-    cases = []
-    for officer, approved in rates.items():
-        for i in range(10):
-            cases.append(Case(case_id=f"{officer}-{i}", process_id="P", officer_id=officer,
-                              received_on=dt.date(2024, 1, 1), decided_on=dt.date(2024, 1, 2), discretion_used=True,
-                              outcome="approved" if i < approved else "denied"))
-    ds = Dataset(processes=procs, cases=cases)
-    out = analytics.approval_outliers(ds, SYSTEM, dt.date(2024, 6, 1))
-    # rates 0.6 0.6 0.6 0.7 1.0: Q1 0.6, Q3 0.7, fence 0.45–0.85 → only O5 stands out
-    assert [(o["officer_id"], o["approval_rate"], o["direction"], o["fence_high"]) for o in out] == [("O5", 1.0, "high", 0.85)]
-    assert out[0]["decisions"] == 10 and out[0]["peers"] == 5
 
 
 def test_fiscal_year_starts_in_october_with_buddhist_era_labels():

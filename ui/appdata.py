@@ -315,13 +315,6 @@ def warm_up() -> bool:
 from engine.store import analytics  # noqa: E402
 from engine.store import assessment as sa
 from engine.store import reports as sr
-from engine.store.data import load_from_db  # noqa: E402
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def _dataset_snapshot() -> Dataset:
-    with factory()() as session:  # one cached copy for everyone: analytics filter by the user's scope
-        return load_from_db(session, SYSTEM)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -339,9 +332,9 @@ def risk_overview(key: ScopeKey, fy: int | None) -> dict[str, Any]:
 
 @st.cache_data(ttl=120, show_spinner=False)
 def risk_signals(key: ScopeKey, as_of: dt.date) -> dict[str, Any]:
-    ds, scope = _dataset_snapshot(), scope_of(key)
-    return {"processes": analytics.process_ranking(ds, scope, as_of),
-            "outliers": analytics.approval_outliers(ds, scope, as_of)}
+    """The process ranking and the approval-rate outliers, counted by the database in the user's scope."""
+    with factory()() as session:
+        return analytics.case_signals(session, scope_of(key), as_of)
 
 
 def record_analysis(key: ScopeKey, **fields: Any) -> int:
@@ -509,8 +502,8 @@ def open_round(key: ScopeKey, fiscal_year: int, deadline: dt.date, source: str) 
 
 
 def _clear_reads() -> None:
-    for fn in (queue_page, names, facets, status_counts, flag_detail, people, counts, runs, _dataset_snapshot,
-               risk_overview, risk_signals, campaigns, province, calendar_view, rounds_view):
+    for fn in (queue_page, names, facets, status_counts, flag_detail, people, counts, runs, risk_overview,
+               risk_signals, campaigns, province, calendar_view, rounds_view):
         fn.clear()
 
 

@@ -10,15 +10,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from engine.domain.calendar import fiscal_year
 from engine.domain.errors import UsageError
-from engine.domain.models import Dataset
 from engine.domain.thai import MONTHS_TH_ABBR
 from engine.rules.context import RunContext
-from engine.rules.terms.case import CaseFacts
+from engine.store import stored_terms
 from engine.store.schema import CaseRow, FlagRow, RiskAnalysisRow
 from engine.store.scope import READ, RISK, Scope
 
@@ -79,24 +78,56 @@ def fiscal_years(session: Session, scope: Scope) -> list[int]:
     return list(range(fiscal_year(days[1]), fiscal_year(days[0]) - 1, -1))
 
 
-def process_ranking(ds: Dataset, scope: Scope, as_of: dt.date) -> list[dict[str, Any]]:
+def _count(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def case_signals(session: Session, scope: Scope, as_of: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """The cases' risk signals at ``as_of`` in the user's scope — ``processes``: the process
+    ranking (``process_ranking``), ``outliers``: officers whose approval rates stand out
+    (``approval_outliers``) — from one count of the cases by the database (``count_cases``)."""
+    run = stored_terms.context(session, scope, as_of)
+    counted = count_cases(session, scope, run)
+    return {"processes": process_ranking(run, counted), "outliers": approval_outliers(run, counted)}
+
+
+# one row per process, officer and outcome as written: the cases that exist at as_of, those of them
+# that deviate, those overdue, and the decided discretionary cases
+Counted = list[tuple[str, str, str | None, int, int, int, int]]
+
+
+def count_cases(session: Session, scope: Scope, run: RunContext) -> Counted:
+    """The stored cases the user sees, counted by the database per process, officer and outcome
+    as written (``Counted``) at ``run.as_of``: the case terms ``deviates`` and ``overdue`` as SQL,
+    each case's limit day worked out by the term itself (``stored_terms.limit_days``).
+    ``run``: ``stored_terms.context``."""
+    as_of = run.as_of
+    exists = stored_terms.exists(as_of)
+    with stored_terms.limit_days(session, scope, run) as limits:
+        return [tuple(r) for r in session.execute(_scoped(scope, select(
+            CaseRow.process_id, CaseRow.officer_id, CaseRow.outcome, _count(exists),
+            _count(and_(exists, stored_terms.deviates(as_of))), _count(and_(exists, stored_terms.overdue(as_of, limits))),
+            _count(and_(CaseRow.discretion_used.is_(True), stored_terms.decided(as_of))))
+            .outerjoin(limits, and_(limits.c.process_id == CaseRow.process_id,
+                                    limits.c.start_on == stored_terms.start_on()))
+            .group_by(CaseRow.process_id, CaseRow.officer_id, CaseRow.outcome), CaseRow.agency_id))]
+
+
+def process_ranking(run: RunContext, counted: Counted) -> list[dict[str, Any]]:
     """Processes by their share of deviating and of overdue cases (the case terms ``deviates`` and
-    ``overdue``, engine/rules/terms/case.py)."""
-    scope.require(READ)
-    run = RunContext.build(ds, as_of)
+    ``overdue``, engine/rules/terms/case.py) among their cases that exist at as_of."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for process_id, _, _, n, deviating, overdue, _ in counted:
+        t = totals[process_id]
+        t[0], t[1], t[2] = t[0] + n, t[1] + deviating, t[2] + overdue
     rows = []
-    for p in ds.processes:
-        if not scope.sees(p.agency_id):
+    for process_id, (n, deviating, overdue) in totals.items():
+        if not n:
             continue
-        cases = [CaseFacts(run, c, p.agency_id) for c in run.cases_by_process.get(p.process_id, ())
-                 if c.received_on <= as_of]
-        if not cases:
-            continue
-        deviating = sum(c.deviates for c in cases)
-        overdue = sum(c.overdue for c in cases)
-        rows.append({"process_id": p.process_id, "agency_id": p.agency_id, "name": p.name, "cases": len(cases),
-                     "deviating": deviating, "deviation_rate": round(deviating / len(cases), 4),
-                     "overdue": overdue, "overdue_rate": round(overdue / len(cases), 4)})
+        p = run.processes[process_id]
+        rows.append({"process_id": process_id, "agency_id": p.agency_id, "name": p.name, "cases": n,
+                     "deviating": deviating, "deviation_rate": round(deviating / n, 4),
+                     "overdue": overdue, "overdue_rate": round(overdue / n, 4)})
     return sorted(rows, key=lambda r: (-r["deviation_rate"], -r["overdue_rate"], r["process_id"]))
 
 
@@ -122,17 +153,20 @@ MIN_DECISIONS = 5  # an officer with fewer discretionary decisions in a process 
 MIN_PEERS = 4      # a process needs this many comparable officers for a fence
 
 
-def approval_outliers(ds: Dataset, scope: Scope, as_of: dt.date) -> list[dict[str, Any]]:
+def approval_outliers(run: RunContext, counted: Counted) -> list[dict[str, Any]]:
     """Per process, officers whose approval rate of decided discretionary cases lies outside
-    the IQR fence of their peers in the same process. Risk signals, with the numbers."""
-    scope.require(READ)
-    agency_of = {p.process_id: p.agency_id for p in ds.processes}
+    the IQR fence of their peers in the same process. Risk signals, with the numbers. Whether an
+    outcome as written is an approval is the case term ``outcome_approved``'s answer."""
+    approval: dict[tuple[str, str | None], bool] = {}
     tally: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for c in ds.cases:
-        if c.discretion_used and c.decided_on is not None and c.decided_on <= as_of and scope.sees(agency_of[c.process_id]):
-            t = tally[c.process_id][c.officer_id]
-            t[0] += 1
-            t[1] += (c.outcome or "").strip().lower() == "approved"
+    for process_id, officer_id, outcome, _, _, _, decided in counted:
+        if decided:
+            t = tally[process_id][officer_id]
+            t[0] += decided
+            if (process_id, outcome) not in approval:
+                approval[process_id, outcome] = stored_terms.facts(run, process_id, outcome=outcome).outcome_approved
+            if approval[process_id, outcome]:
+                t[1] += decided
     out = []
     for process_id, officers in tally.items():
         rates = {o: a / n for o, (n, a) in officers.items() if n >= MIN_DECISIONS}
@@ -142,12 +176,13 @@ def approval_outliers(ds: Dataset, scope: Scope, as_of: dt.date) -> list[dict[st
         for officer, rate in rates.items():
             if rate < fence.low or rate > fence.high:
                 n, approved = officers[officer]
-                out.append({"process_id": process_id, "agency_id": agency_of[process_id], "officer_id": officer,
-                            "decisions": n, "approved": approved, "approval_rate": round(rate, 4),
+                out.append({"process_id": process_id, "agency_id": run.processes[process_id].agency_id,
+                            "officer_id": officer, "decisions": n, "approved": approved,
+                            "approval_rate": round(rate, 4),
                             "direction": "high" if rate > fence.high else "low", "peers": len(rates),
                             "q1": round(fence.q1, 4), "q3": round(fence.q3, 4),
                             "fence_low": round(fence.low, 4), "fence_high": round(fence.high, 4)})
-    return sorted(out, key=lambda r: (r["process_id"], -r["approval_rate"]))
+    return sorted(out, key=lambda r: (r["process_id"], -r["approval_rate"], r["officer_id"]))
 
 
 def flags_of_rule(session: Session, scope: Scope, rule_id: str) -> list[dict[str, Any]]:
