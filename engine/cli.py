@@ -195,6 +195,7 @@ _ENDS_AT_ONCE = {"check", "validate"}
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from engine.evaluation.run import iter_partitions
+    from engine.kb.knowledge import government_calendar, unchecked_year_warning
     from engine.outputs.flagfile import FlagWriter
     from engine.rules.catalogue import default_catalogue
 
@@ -214,8 +215,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 def tick(agency: str, subjects: int) -> None:
                     if bar is not None:
                         bar.update(min(subjects, bar.total - bar.n) if bar.total else subjects)
-                for _, blocks, _ in iter_partitions(ds, as_of, params, catalogue, args.jobs, tick, lines_only=True):
+                years: set[int] = set()
+                for _, blocks, _ in iter_partitions(ds, as_of, params, catalogue, args.jobs, tick, lines_only=True,
+                                                    calendar_years=years):
                     writer.write_blocks(blocks)
+    for year in government_calendar().unchecked(years):
+        print(f"warning: {unchecked_year_warning(year)}", file=sys.stderr)
     print(writer.summary(), file=sys.stderr)
     return EXIT_FLAGS if writer.count else EXIT_OK
 

@@ -60,7 +60,7 @@ def test_csv_and_table_formats(dataset_dir, tmp_path, capsys):
     assert rows[0]["subject_id"] == "'-X1"  # a formula-like cell is neutralised
     assert json.loads(rows[0]["evidence"])["decided_on"] == "2024-04-02"
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table"], capsys)
-    assert "1.1-unreviewed" in out and "ไม่ได้รับการทบทวน" in out and "2 เม.ย. 2567" in out
+    assert "1.1-unreviewed" in out and "ยังไม่ได้สอบทาน" in out and "2 เม.ย. 2567" in out
     assert "เกณฑ์การตรวจสอบ" in out and "7 วันทำการ" in out and "ค่าเริ่มต้นของจังหวัด" in out
     assert any(line.startswith("สูง ") for line in out.splitlines())  # severity in Thai (medium: ปานกลาง)
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table", "--lang", "en"], capsys)

@@ -113,17 +113,18 @@ class _Job:
     # retried alone after a crash starts from an empty one, so it asks about every key it has.
     answers: durable.Answers = field(default_factory=dict)
 
-    def part(self, part: Part) -> tuple[Part, Any, Counter]:
-        """A part's flags, a block per rule in ``line_order`` (or, spooled, where they are), and
-        its subject counts."""
+    def part(self, part: Part) -> tuple[Part, Any, Counter, set[int]]:
+        """A part's flags, a block per rule in ``line_order`` (or, spooled, where they are), its
+        subject counts, and the years (Buddhist Era) its counts went through on the calendar."""
         with paused_gc():  # subjects and flags form no cycles: see gcpause.py
             by_rule, kinds = self._evaluate(part)
             blocks = _blocks(by_rule)
+            years = set(self.run.calendar.years_counted)
             if self.spool is None:
-                return part, blocks, kinds
+                return part, blocks, kinds, years
             handle = self.spool.put([list(map(_LINE, rows)) for *_, rows in blocks])
             severities = [dict(Counter(map(_SEVERITY, rows))) for *_, rows in blocks]
-            return part, ([(*key, s) for (*key, _), s in zip(blocks, severities)], handle), kinds
+            return part, ([(*key, s) for (*key, _), s in zip(blocks, severities)], handle), kinds, years
 
     def _evaluate(self, part: Part) -> tuple[dict[str, list[FlagLine]], Counter]:
         by_id, attributes = self.catalogue.by_id, self.compiled.attributes
@@ -196,7 +197,7 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     corrective: dict[str, tuple[int, dt.date]] | None = None,
                     stored: dict[str, ParamValue] | None = None, lines_only: bool = False,
                     keyed: bool = False, failed: dict[str, str] | None = None,
-                    ) -> Iterator[tuple[str, list[Any], Counter]]:
+                    calendar_years: set[int] | None = None) -> Iterator[tuple[str, list[Any], Counter]]:
     """Yield ``(agency_id, flag lines, subject counts)`` per agency, in agency order, the lines in
     ``line_order`` (``Flag.from_line`` makes a flag of one). The counts are by subject kind, and
     by rule (key ``APPLIES + rule_id``) for rules with ``applies_to``: read a rule's with
@@ -217,6 +218,9 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     ``EvaluationError`` naming the agency (``check``: exit 3, nothing written); with it, the
     agency's id and what went wrong are put in ``failed`` and the other agencies are evaluated
     (store runs: the run is partial).
+
+    ``calendar_years``, when given, gets the years (Buddhist Era) the evaluation counted days
+    through on the government calendar (``GovernmentCalendar.unchecked`` tells those not checked).
     """
     catalogue = catalogue or default_catalogue()
     kb = catalogue.kb
@@ -235,7 +239,7 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     plans = {kind: SUBJECTS[kind].terms.plan(set(names)) for kind, names in compiled.attributes.items()}
     computed = {kind: frozenset(name for name, _ in plan) for kind, plan in plans.items()}
     computed.update((kind, frozenset()) for kind in SUBJECTS if kind not in computed)
-    job = _Job(run, catalogue, compiled, FlagRenderer(kb, as_of), plans, computed, applies, keyed=keyed,
+    job = _Job(run, catalogue, compiled, FlagRenderer(kb, as_of, run.calendar), plans, computed, applies, keyed=keyed,
                spool=workers.Spool() if lines_only else None)
     jobs = max(1, jobs or os.cpu_count() or 1)
     parts = plan_parts(run, workers.slice_size(len(ds.cases), jobs))
@@ -245,14 +249,16 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     cases = {agency_id: len(run.cases_by_id.get(agency_id, ())) for agency_id in run.agency_ids()}
     waves = workers.waves(parts, cases, run.agency_runs) if lines_only else [parts]
     try:
-        yield from _gathered(job, waves, jobs, progress, lines_only, last_part, failed)
+        yield from _gathered(job, waves, jobs, progress, lines_only, last_part, failed,
+                             calendar_years if calendar_years is not None else set())
     finally:
         if job.spool is not None:
             job.spool.close()
 
 
 def _gathered(job: _Job, waves: list[list[Part]], jobs: int, progress: ProgressFn | None, lines_only: bool,
-              last_part: dict[str, Part], failed: dict[str, str] | None) -> Iterator[tuple[str, list[Any], Counter]]:
+              last_part: dict[str, Part], failed: dict[str, str] | None, calendar_years: set[int],
+              ) -> Iterator[tuple[str, list[Any], Counter]]:
     """Each agency's flags once its last part is in: each rule's flags from its parts in part
     order, which is their order (a part's cases come before the next part's in id order)."""
     kinds: Counter = Counter()
@@ -271,7 +277,8 @@ def _gathered(job: _Job, waves: list[list[Part]], jobs: int, progress: ProgressF
                 groups.clear()  # parts come in order: what is gathered is this agency's
                 kinds = Counter()
                 continue
-            _, blocks, part_kinds = result
+            _, blocks, part_kinds, years = result
+            calendar_years |= years
             if job.spool is not None:
                 sized, handle = blocks
                 blocks = [(*key, (severities, lines)) for (*key, severities), lines

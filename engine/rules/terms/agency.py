@@ -141,7 +141,7 @@ def monitoring_reports(a: AgencyFacts) -> list[dt.date]:
 def monitoring_recent(a: AgencyFacts) -> bool:
     """A monitoring report with days(reported_on, as_of) < monitoring_interval_days.
 
-    >>> agency(as_of="2024-05-31").monitoring_recent, agency(as_of="2024-06-01").monitoring_recent
+    >>> agency(as_of="2024-08-30").monitoring_recent, agency(as_of="2024-08-31").monitoring_recent
     (True, False)
     """
     return any(days(r, a.as_of) < a.limits["monitoring_interval_days"] for r in a.monitoring_reports)
