@@ -61,11 +61,11 @@ def test_csv_and_table_formats(dataset_dir, tmp_path, capsys):
     assert json.loads(rows[0]["evidence"])["decided_on"] == "2024-04-02"
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table"], capsys)
     assert "1.1-unreviewed" in out and "ยังไม่ได้สอบทาน" in out and "2 เม.ย. 2567" in out
-    assert "เกณฑ์การตรวจสอบ" in out and "7 วันทำการ" in out and "ค่าเริ่มต้นของจังหวัด" in out
+    assert "เกณฑ์การตรวจสอบ" in out and "7 วันทำการ" in out and "ค่าที่ระบบตั้งไว้ (หนังสือจังหวัดไม่ได้กำหนด)" in out
     assert any(line.startswith("สูง ") for line in out.splitlines())  # severity in Thai (medium: ปานกลาง)
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table", "--lang", "en"], capsys)
     assert "no supervisor had reviewed it" in out
-    assert "limit: review_within_days = 7 working days (source: province default — the letter sets no number)" in out
+    assert "limit: review_within_days = 7 working days (source: product default — the letter sets no number)" in out
 
 
 def test_bad_input_exits_2_and_writes_nothing(dataset_dir, tmp_path, capsys):
@@ -98,8 +98,8 @@ def test_set_overrides_a_parameter(dataset_dir, capsys):
     code, out, _ = run(["check", path, "--as-of", "2024-04-18", "--rule", "1.1-unreviewed", "--set", "review_within_days=5"], capsys)
     flag = json.loads(out)
     assert code == 1 and flag["evidence"]["parameters"]["review_within_days"] == {
-        "value": 5, "from": "set", "source_th": "กำหนดในการประมวลผลครั้งนี้ (--set)", "source_en": "set for this run (--set)"}
-    assert "5 วันทำการ (ที่มา: กำหนดในการประมวลผลครั้งนี้ (--set))" in flag["message_th"]
+        "value": 5, "from": "set", "source_th": "กำหนดเฉพาะการประมวลผลครั้งนี้", "source_en": "set for this run (--set)"}
+    assert "5 วันทำการ (ที่มา: กำหนดเฉพาะการประมวลผลครั้งนี้)" in flag["message_th"] and "--set" not in flag["message_th"]
     code, _, _ = run(["check", path, "--as-of", "2024-04-20", "--rule", "1.1-unreviewed", "--set", "review_within_days=10"], capsys)
     assert code == 0
 

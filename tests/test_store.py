@@ -75,7 +75,7 @@ def test_import_and_run_are_recorded(store):
         assert run.status == "succeeded" and run.as_of == AS_OF and run.kb_version == "2562.3"
         assert run.catalogue == "3"
         assert run.parameters["values"]["review_within_days"]["value"] == 7 and len(run.rules_version) == 16
-        assert run.parameters["values"]["review_within_days"]["source_en"] == "province default — the letter sets no number"
+        assert run.parameters["values"]["review_within_days"]["source_en"] == "product default — the letter sets no number"
         stats = {r.rule_id: (r.evaluated, r.flagged) for r in s.scalars(select(RunRuleStat))}
         assert len(stats) == 28
         assert stats["1.1-unreviewed"] == (3, 2)  # three cases, two unreviewed

@@ -64,7 +64,7 @@ class LegalReference(BaseModel):
 
 ParameterOrigin = Literal["kb", "store", "set", "agency", "process"]
 ORIGIN_TEXT = {"kb": ("ค่าในฐานความรู้", "knowledge-base default"),
-               "store": ("บันทึกโดยผู้ดูแลระบบ", "recorded by the administrator"), "set": ("กำหนดในการประมวลผลครั้งนี้ (--set)", "set for this run (--set)"),
+               "store": ("บันทึกโดยผู้ดูแลระบบ", "recorded by the administrator"), "set": ("กำหนดเฉพาะการประมวลผลครั้งนี้", "set for this run (--set)"),
                "agency": ("คำสั่งของหน่วยงาน", "the agency's order"), "process": ("คำสั่งของหน่วยงานสำหรับกระบวนงานนี้", "the agency's order for this process")}
 
 
