@@ -64,7 +64,7 @@ def test_csv_and_table_formats(dataset_dir, tmp_path, capsys):
     assert "เกณฑ์การตรวจสอบ" in out and "7 วันทำการ" in out and "ค่าที่ระบบตั้งไว้ (หนังสือจังหวัดไม่ได้กำหนด)" in out
     assert any(line.startswith("สูง ") for line in out.splitlines())  # severity in Thai (medium: ปานกลาง)
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table", "--lang", "en"], capsys)
-    assert "no supervisor had reviewed it" in out
+    assert "no supervisor had checked it" in out
     assert "limit: review_within_days = 7 working days (source: product default — the letter sets no number)" in out
 
 
