@@ -166,6 +166,7 @@ def crash_evaluation_on(agency_id: str, monkeypatch) -> Path:
     crashing process's error output — Python's "Fatal Python error: Segmentation fault" dump —
     goes to the file returned (the test can assert on it), not to the suite's log."""
     import ctypes
+    import faulthandler
     import os
     import tempfile
 
@@ -178,7 +179,8 @@ def crash_evaluation_on(agency_id: str, monkeypatch) -> Path:
     def crashing(context, part):
         if part[0] == agency_id:
             dump = os.open(name, os.O_WRONLY | os.O_APPEND)
-            os.dup2(dump, 2)  # this process's stderr, where the fault handler writes
+            os.dup2(dump, 2)  # this process's stderr
+            faulthandler.enable(file=2)  # pytest's fault handler writes to its own copy of the terminal
             ctypes.string_at(0)
         return real(context, part)
 

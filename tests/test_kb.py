@@ -36,6 +36,10 @@ SPEC_PARAMETERS = {  # SPEC §3 v3 "Parameters": default, basis, overridable, so
     "monitoring_interval_days": (183, "calendar", "agency", "product default — the ITA's six-month"),
     "acknowledgement_deadlines": ({2562: dt.date(2019, 6, 20)}, "fiscal_year", "no", "the letter, guideline 2.3"),
 }
+# beyond SPEC's table: the product's own settings, stated as such (never a legal period)
+PRODUCT_SETTINGS = {
+    "warn_within_working_days": (3, "working", "agency", PRODUCT),  # duties due soon (issue 23)
+}
 
 
 def _norm(text: str) -> str:
@@ -86,9 +90,10 @@ def test_messages_quote_cleaned_excerpts_of_verbatim_text():
 
 def test_parameters_match_the_spec():
     kb = load_kb()
-    assert kb.defaults() == {name: spec[0] for name, spec in SPEC_PARAMETERS.items()}
+    table = {**SPEC_PARAMETERS, **PRODUCT_SETTINGS}
+    assert kb.defaults() == {name: spec[0] for name, spec in table.items()}
     for name, p in kb.parameters.items():
-        default, basis, overridable, source = SPEC_PARAMETERS[name]
+        default, basis, overridable, source = table[name]
         assert (p.basis, p.overridable) == (basis, overridable), name
         assert p.source_en.startswith(source) and p.source_th, name
         assert p.unit and p.meaning_en and p.meaning_th

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -65,6 +66,14 @@ def _thailand() -> type | None:
 
 _THAILAND: Any = False  # not loaded yet
 _THAILAND_LOCK = threading.Lock()
+
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+def today() -> dt.date:
+    """Today in Thailand (Asia/Bangkok), whatever the server's time zone: the default as_of."""
+    return dt.datetime.now(BANGKOK).date()
 
 
 def days(a: dt.date, b: dt.date) -> int:

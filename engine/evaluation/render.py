@@ -211,6 +211,7 @@ class FlagRenderer:
         self._as_of_text = as_of.isoformat()
         self._as_of_json = as_of_field(as_of)
         self._rules: dict[str, _Prepared] = {}
+        self._duties: dict[str, tuple[Template, Template]] = {}
         self._dates: dict[dt.date, tuple[str, str]] = {}
 
     def _prepared(self, rule: Rule) -> _Prepared:
@@ -344,6 +345,23 @@ class FlagRenderer:
         if texts is None:
             texts = self._dates[day] = (format_date(day, "th"), format_date(day, "en"))
         return texts
+
+    def duty(self, rule: Rule, subject: Subject, day: dt.date, left: int) -> dict[str, Any]:
+        """A duty of ``rule`` due on ``day`` (``left`` working days from as_of): who and what it is
+        about, and what a warning says of it in Thai and English."""
+        th, en = self._duties.get(rule.rule_id) or self._duties.setdefault(
+            rule.rule_id, (Template(rule.duty.message_th), Template(rule.duty.message_en)))
+        own = {"id": subject.id, "agency": subject.agency, "as_of": self.as_of, "measure": rule.measure,
+               "rule_id": rule.rule_id, "due": day, "working_days_left": left,
+               "left_th": "วันนี้เป็นวันสุดท้าย" if day == self.as_of else f"อีก {left} วันทำการ",
+               "left_en": "today is the last day" if day == self.as_of else
+               f"{left} working day{'s' if left != 1 else ''} left"}
+        values = {n: own[n] if n in own else subject.value(n) for n in dict.fromkeys(th.names + en.names)}
+        process_id, officer_id, _ = subject.link
+        return {"rule_id": rule.rule_id, "measure": rule.measure, "subject_type": rule.subject,
+                "subject_id": subject.id, "agency_id": subject.agency, "applicant": subject.applicant,
+                "process_id": process_id, "officer_id": officer_id, "due_on": day.isoformat(),
+                "working_days_left": left, "message_th": th.render(values, "th"), "message_en": en.render(values, "en")}
 
     def keyed(self, line: FlagLine, subject: Subject) -> FlagLine:
         """``line`` with its content key and its links (a case's process, officer and date —

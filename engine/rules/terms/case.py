@@ -351,6 +351,21 @@ def reviewer_in_chain(c: CaseFacts) -> bool:
     return c.reviewed_by is not None and c.reviewed_by in c.chain
 
 
+@term("ต้องสอบทานภายใน", "check due by")
+def review_due(c: CaseFacts) -> dt.date | None:
+    """While a supervised discretionary decision (not under sampled checks) awaits its check:
+    the last day it may be checked, deadline(decided_on, review_within_days); else None. The
+    duty 1.1-unreviewed flags the day after.
+
+    >>> case(reviewed_on=None, reviewed_by=None).review_due, case().review_due
+    (datetime.date(2024, 5, 30), None)
+    """
+    if (c.officer.supervisor_id is None or not c.row.discretion_used or c.decided_on is None
+            or c.process.review_sample_percent is not None or c.reviewed_on is not None):
+        return None
+    return c.review_deadline
+
+
 @term("ระบุข้อกฎหมายที่อ้างอิง", "legal basis given")
 def has_legal_basis(c: CaseFacts) -> bool:
     """legal_basis is not empty.
@@ -443,6 +458,17 @@ def escalation_deadline_passed(c: CaseFacts) -> bool:
     True
     """
     return c.deviates and c.as_of > c.escalation_deadline
+
+
+@term("ต้องรายงานภายใน", "report due by")
+def report_due(c: CaseFacts) -> dt.date | None:
+    """While a deviation awaits its report to a supervisor: deadline(decided_on,
+    escalation_within_days); else None. The duty 1.3-unreported-deviation flags the day after.
+
+    >>> case(deviation="x").report_due, case(deviation="x", escalations=[{"reported_on": "2024-05-21"}]).report_due
+    (datetime.date(2024, 5, 30), None)
+    """
+    return c.escalation_deadline if c.deviates and not c.escalated else None
 
 
 @term("รายงานของเรื่องนี้", "reports of the case")
@@ -573,6 +599,31 @@ def late_en(c: CaseFacts) -> str:
         + (f"investigated on {format_date(r['investigated_on'], 'en')}" if r["investigated_on"]
            else "still not investigated")
         for r in c.late_investigations)
+
+
+@term("ต้องหาข้อเท็จจริงภายใน", "investigation due by")
+def investigation_due(c: CaseFacts) -> dt.date | None:
+    """The earliest deadline(reported_on, investigation_within_days) of the case's escalations
+    still not investigated and not yet late; else None, and None too while another report of the
+    case is already late (1.3-uninvestigated flags the case already). The duty 1.3-uninvestigated
+    flags the day after.
+
+    Example: reported 20 June 2024; 30 days end Saturday 20 July, and Monday 22 July is a day off.
+
+    >>> case(escalations=[{"reported_on": "2024-06-20"}]).investigation_due
+    datetime.date(2024, 7, 23)
+    >>> case(escalations=[{"reported_on": "2024-05-21"}]).investigation_due is None
+    True
+    """
+    if c.late_investigations:
+        return None
+    dues = []
+    for e in c.escalations:
+        if _on_or_before(e.investigated_on, c.as_of) is None:
+            due = c.run.calendar.deadline(e.reported_on, c.limits["investigation_within_days"], "calendar")
+            if due >= c.as_of:
+                dues.append(due)
+    return min(dues, default=None)
 
 
 @term("รายงานที่หาข้อเท็จจริงแล้วแต่ไม่บันทึกผล", "reports without a finding")
@@ -879,6 +930,21 @@ def overdue(c: CaseFacts) -> bool:
     return c.limit_day is not None and c.end > c.limit_day
 
 
+@term("ต้องพิจารณาให้แล้วเสร็จภายใน", "decision due by")
+def decision_due(c: CaseFacts) -> dt.date | None:
+    """While a public-service case is pending and not yet overdue: its limit day; else None. The
+    duty 1.6-time-limit-exceeded flags the day after.
+
+    >>> case(decided_on=None, reviewed_on=None, reviewed_by=None, as_of="2024-05-20").decision_due
+    datetime.date(2024, 5, 27)
+    >>> case(decided_on=None, reviewed_on=None, reviewed_by=None).decision_due is None
+    True
+    """
+    if not c.process.public_service or c.decided_on is not None or c.limit_day is None or c.overdue:
+        return None
+    return c.limit_day
+
+
 @term("จำนวนวันที่ใช้", "days taken")
 def elapsed(c: CaseFacts) -> int | None:
     """elapsed(start, end, day_basis) when the case has a limit day, else None.
@@ -1036,6 +1102,37 @@ def missed_due(c: CaseFacts) -> dt.date | None:
         if not given:
             return due
         p = min(given)
+
+
+@term("ต้องแจ้งเหตุแห่งความล่าช้าภายใน", "delay notice due by")
+def notice_due(c: CaseFacts) -> dt.date | None:
+    """For a pending licensing case past its limit day with no notice missed yet: the day the next
+    s.10 notice is due (the same walk as ``missed_due``: the first due day not before as_of);
+    else None. The duty 1.6-delay-not-notified flags the day after, if no notice comes.
+
+    >>> pending = {"decided_on": None, "reviewed_on": None, "reviewed_by": None, "process": {"licensing": True}}
+    >>> case(**pending, as_of="2024-06-01").notice_due
+    datetime.date(2024, 6, 4)
+
+    A notice given before its due day moves the next one on: given Friday 31 May, the next is due
+    7 days later, Friday 7 June.
+
+    >>> case(**pending, as_of="2024-06-01", notices=[{"notified_on": "2024-05-31"}]).notice_due
+    datetime.date(2024, 6, 7)
+    """
+    if not (c.licensing and c.overdue and c.decided_on is None):
+        return None
+    calendar, every, notices = c.run.calendar, c.limits["delay_notice_every_days"], c.notices
+    p = c.limit_day
+    while True:
+        due = calendar.deadline(p, every, "calendar")
+        given = [n for n in notices if p < n <= due]
+        if given:
+            p = min(given)  # this one was given (perhaps early): the next is counted from it
+        elif due >= c.as_of:
+            return due
+        else:
+            return None  # one was missed already: 1.6-delay-not-notified has flagged it
 
 
 @term("ไม่ได้แจ้งเหตุแห่งความล่าช้าตามกำหนด", "delay notice missed")

@@ -154,6 +154,20 @@ def manual_outdated(p: ProcessFacts) -> bool:
         p.manual_reviewed_on is None or days(p.manual_reviewed_on, p.as_of) > p.limits["manual_max_age_days"])
 
 
+@term("ต้องทบทวนคู่มือภายใน", "manual review due by")
+def manual_review_due(p: ProcessFacts) -> dt.date | None:
+    """For a work manual reviewed on or before as_of and not yet outdated: the last day it is
+    within manual_max_age_days, work_manual_reviewed_on + manual_max_age_days; else None. The duty
+    1.2-manual-outdated flags the day after.
+
+    >>> process().manual_review_due, process(as_of="2026-01-01").manual_review_due
+    (datetime.date(2025, 12, 31), None)
+    """
+    if p.row.work_manual is None or p.manual_reviewed_on is None or p.manual_outdated:
+        return None
+    return p.manual_reviewed_on + dt.timedelta(days=p.limits["manual_max_age_days"])
+
+
 @term("การทบทวนคู่มือ", "manual review")
 def manual_review_th(p: ProcessFacts) -> str:
     """The manual's last review, in Thai words.
