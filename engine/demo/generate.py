@@ -162,7 +162,7 @@ DEFAULTS: dict[str, int] = {
     "risk_analysis_interval_days": 365, "ethics_ack_valid_days": 365, "monitoring_interval_days": 183,
 }
 ORDER = "คำสั่งหน่วยงาน ที่ {n}/{year} เรื่อง กำหนดเกณฑ์การตรวจสอบการใช้ดุลพินิจ"
-DEMO_ROUND_SOURCE = "หนังสือจังหวัดขอนแก่น (ข้อมูลสาธิต) / the province's letter (demo data)"
+DEMO_ROUND_SOURCE = "หนังสือจังหวัดขอนแก่น (ข้อมูลสาธิต)"  # quoted in 2.x messages: Thai, as a letter is
 CASE_COLUMNS = ["case_id", "process_id", "officer_id", "applicant_id", "applicant_kind", "received_on", "complete_on",
                 "decided_on", "outcome", "discretion_used", "legal_basis", "reviewed_by", "reviewed_on", "deviation",
                 "via_it_system", "override_reason", "applicant_related", "coi_ground", "coi_declared",
