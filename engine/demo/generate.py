@@ -326,6 +326,8 @@ class _Demo:
         self._outsiders: dict[str, list[str]] = {}
         self._chains: dict[str, list[str]] = {}
         self.rows: dict[str, int] = {}
+        self.csv: dict[str, Any] = {}  # cases, escalations and delay notices: written as they are made
+        self.n_case = self.n_report = self.n_notice = 0
         # an order for a parameter the knowledge base does not define yet would be refused by the
         # loader (catalogue v3's repeat_applicant_threshold_juristic before the KB has it): left out
         self.known_parameters = set(load_kb().parameters)
@@ -556,7 +558,6 @@ class _Demo:
         for p in self.processes:
             total += 4 if p.spec.public else 1
             cum.append(total)
-        self.n_case = self.n_report = self.n_notice = 0
         files = {t: (self.out / f"{t}.csv").open("w", encoding="utf-8-sig", newline="")
                  for t in ("cases", "escalations", "delay_notices")}
         try:
