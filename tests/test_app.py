@@ -83,7 +83,7 @@ def test_queue_shows_only_own_agency_and_filters(app):
     assert len(table) > 0 and set(table["หน่วยงาน"]) == {"สำนักงานที่ดินจังหวัดขอนแก่น (kk-land)"}
     assert all(link.startswith("/flag?id=F") for link in table["ลิงก์"])
     # rule titles and officer names beside their codes
-    assert all(re.fullmatch(r".+ \(1\.\d-[a-z-]+\)", rule) for rule in table["เกณฑ์การตรวจสอบ"]), set(table["เกณฑ์การตรวจสอบ"])
+    assert all(re.fullmatch(r".+ \([12]\.\d-[a-z-]+\)", rule) for rule in table["เกณฑ์การตรวจสอบ"]), set(table["เกณฑ์การตรวจสอบ"])
     assert all(o == "" or re.fullmatch(r".+ \(OF\d+\)", o) for o in table["เจ้าหน้าที่"])
     at.multiselect(key="queue.severities").select("high").run()
     assert set(at.dataframe[0].value["ระดับ"]) == {"สูง"}

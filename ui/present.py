@@ -51,6 +51,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "round_deadline": ("กำหนดรายงานของรอบ", "Round deadline"), "rotation_due_on": ("ครบกำหนดหมุนเวียน", "Rotation due on"),
     "review_deadline": ("กำหนดตรวจสอบ", "Review due"),
     "coi_permitted_by": ("ผู้อนุญาตให้พิจารณาแม้มีส่วนได้เสีย", "Permitted despite the interest by"),
+    # exchange format v3
+    "coi_ground": ("ลักษณะของส่วนได้เสีย", "Ground of the conflict"),
+    "coi_exception": ("เหตุที่ยังต้องพิจารณาแม้มีส่วนได้เสีย (มาตรา 18)", "Reason for acting anyway (s.18)"),
+    "affects_others": ("กระทบสิทธิหรือหน้าที่ของบุคคลอื่น", "Affects other persons"),
+    "effective_from": ("มีผลตั้งแต่", "In force from"),
     "complete_on": ("วันที่ดำเนินการแล้วเสร็จ", "Completed on"), "limit_day": ("วันครบระยะเวลามาตรฐาน", "Time limit"),
     "direct_supervisor": ("ผู้บังคับบัญชาโดยตรง", "Direct supervisor"),
     "late_investigations": ("การหาข้อเท็จจริงที่เกินกำหนด", "Late investigations"), "due": ("กำหนด", "Due"),
@@ -69,7 +74,9 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VALUES = {"working": ("วันทำการ", "working days"), "calendar": ("วันปฏิทิน", "calendar days"),
            "approved": ("อนุมัติ", "approved"), "rejected": ("ไม่อนุมัติ", "rejected"), "denied": ("ไม่อนุมัติ", "denied"),
            "partial": ("อนุมัติบางส่วน", "partially approved"),
-           "person": ("บุคคลธรรมดา", "natural person"), "juristic": ("นิติบุคคล", "juristic person")}
+           "person": ("บุคคลธรรมดา", "natural person"), "juristic": ("นิติบุคคล", "juristic person"),
+           "s13": ("มาตรา 13 (ห้ามพิจารณา)", "s.13 (may not consider)"),
+           "s16": ("มาตรา 16 (เหตุอื่นที่อาจไม่เป็นกลาง)", "s.16 (other serious circumstance)")}
 
 
 def field_label(name: str, parameters: dict[str, Any] | None = None) -> str:
