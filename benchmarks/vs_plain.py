@@ -50,9 +50,9 @@ FILES = ("agencies", "processes", "officers", "cases", "escalations", "risk_anal
 INTS = {"standard_days", "review_sample_percent", "staff_total", "staff_acknowledged", "fiscal_year"}
 BOOLS = {"serves_public", "discretionary", "public_service", "citizen_manual_at_office", "discretion_used",
          "via_it_system", "applicant_related", "coi_declared", "ethics_committee", "rotation_considered",
-         "licensing", "rotation_post", "opdc_copied"}
+         "licensing", "rotation_post", "opdc_copied", "affects_others"}
 DATES = {"work_manual_reviewed_on", "in_position_since", "ethics_acknowledged_on", "received_on", "decided_on",
-         "reviewed_on", "reported_on", "investigated_on", "analysed_on", "complete_on", "notified_on"}
+         "reviewed_on", "reported_on", "investigated_on", "analysed_on", "complete_on", "notified_on", "effective_from"}
 COLUMNS = {t.name: t.columns for t in TABLES}
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 TRUE = {"true", "yes", "y", "1", "ใช่", "มี"}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from engine import __version__
+from engine.domain.calendar import today
 from engine.domain.errors import DefinitionError, DiscretionReviewError, EvaluationError, InputError, UsageError
 from engine.domain.thai import parse_date
 from engine.gcpause import paused_gc
@@ -58,6 +59,17 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--lang", choices=["th", "en"], default="th", help="language of the table format")
     c.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     _progress_flags(c)
+
+    u = sub.add_parser("due", help="list the duties due soon: what the rules would flag if left undone")
+    u.add_argument("dataset", type=Path, help="a folder of CSV files or an .xlsx workbook")
+    u.add_argument("--as-of", type=_date, default=None, help="the day to look ahead from (default: today, Bangkok)")
+    u.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a parameter of kb/measures.yaml (repeatable), e.g. warn_within_working_days=5")
+    u.add_argument("--format", choices=["jsonl", "csv", "table"], default="table")
+    u.add_argument("--output", type=Path, default=None, help="write here instead of standard output")
+    u.add_argument("--lang", choices=["th", "en"], default="th", help="language of the table format")
+    u.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    _progress_flags(u)
 
     v = sub.add_parser("validate", help="check a dataset against the exchange format, evaluate nothing")
     v.add_argument("dataset", type=Path)
@@ -249,12 +261,13 @@ _ENDS_AT_ONCE = {"check", "validate"}
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from engine.evaluation.run import iter_partitions
+    from engine.kb.knowledge import government_calendar, unchecked_year_warning
     from engine.outputs.flagfile import FlagWriter
     from engine.rules.catalogue import default_catalogue
 
     catalogue = default_catalogue().select(args.rules)
     params = catalogue.kb.resolve_parameters(args.overrides)
-    as_of = args.as_of or dt.date.today()
+    as_of = args.as_of or today()
     show = _want_progress(args)
     # the collector stays paused from reading to the end: the dataset, its index and the flags
     # form no cycles, and each collection walked every object read (0.03 s at 100k cases)
@@ -268,10 +281,36 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 def tick(agency: str, subjects: int) -> None:
                     if bar is not None:
                         bar.update(min(subjects, bar.total - bar.n) if bar.total else subjects)
-                for _, blocks, _ in iter_partitions(ds, as_of, params, catalogue, args.jobs, tick, lines_only=True):
+                years: set[int] = set()
+                for _, blocks, _ in iter_partitions(ds, as_of, params, catalogue, args.jobs, tick, lines_only=True,
+                                                    calendar_years=years):
                     writer.write_blocks(blocks)
+    for year in government_calendar().unchecked(years):
+        print(f"warning: {unchecked_year_warning(year)}", file=sys.stderr)
     print(writer.summary(), file=sys.stderr)
     return EXIT_FLAGS if writer.count else EXIT_OK
+
+
+def _cmd_due(args: argparse.Namespace) -> int:
+    """The duties due within warn_within_working_days and not yet late, soonest first; exit 0."""
+    from engine.evaluation.run import iter_partitions
+    from engine.outputs.duefile import write_duties
+    from engine.rules.catalogue import default_catalogue
+
+    catalogue = default_catalogue()
+    params = catalogue.kb.resolve_parameters(args.overrides)
+    as_of = args.as_of or today()
+    with paused_gc():
+        ds = _load(args.dataset, _want_progress(args))
+        for w in ds.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        due: list[dict] = []
+        for _ in iter_partitions(ds, as_of, params, catalogue, args.jobs, lines_only=True, due=due):
+            pass
+        with _output(args.output) as stream:
+            n = write_duties(stream, due, args.format, args.lang)
+    print(f"{n} duties due within the warning period from {as_of.isoformat()}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -425,7 +464,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # were 1.3 s of a 1M-case run (this process does nothing else meanwhile; the app's runs share
     # their process with its sessions, and keep the collector)
     with paused_gc():
-        run_id = run_evaluation(session_factory(url), scope, args.as_of or dt.date.today(), overrides)
+        run_id = run_evaluation(session_factory(url), scope, args.as_of or today(), overrides)
     with transaction(url) as session:
         run = session.get(EvaluationRun, run_id)
         print(f"run #{run.id} at {run.as_of}: {run.flags_total} flags ({run.flags_new} new, "
@@ -557,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
             print(exc.code, file=sys.stderr)
             return EXIT_INPUT
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
-    handler = {"check": _cmd_check, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
+    handler = {"check": _cmd_check, "due": _cmd_due, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
                "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users,
                "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit, "health": _cmd_health}
     try:

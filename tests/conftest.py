@@ -167,21 +167,39 @@ def both_csv_readers(request, monkeypatch):
     return request.param
 
 
-def crash_evaluation_on(agency_id: str, monkeypatch) -> None:
+def crash_evaluation_on(agency_id: str, monkeypatch) -> Path:
     """Make the evaluation crash (a segmentation fault, as a native bug in the rules engine's C
-    core would) in every part of ``agency_id``, in the worker process that evaluates it."""
+    core would) in every part of ``agency_id``, in the worker process that evaluates it. The
+    crashing process's error output — Python's "Fatal Python error: Segmentation fault" dump —
+    goes to the file returned (the test can assert on it), not to the suite's log."""
     import ctypes
+    import faulthandler
+    import os
+    import tempfile
 
     from engine.evaluation import run
 
     real = run.part_subjects
+    fd, name = tempfile.mkstemp(prefix="crash-dump-", suffix=".txt")
+    os.close(fd)
 
     def crashing(context, part):
         if part[0] == agency_id:
+            dump = os.open(name, os.O_WRONLY | os.O_APPEND)
+            os.dup2(dump, 2)  # this process's stderr
+            faulthandler.enable(file=2)  # pytest's fault handler writes to its own copy of the terminal
             ctypes.string_at(0)
         return real(context, part)
 
     monkeypatch.setattr(run, "part_subjects", crashing)
+    return Path(name)
+
+
+def assert_crash_dump(path: Path) -> None:
+    """The crashing process wrote Python's fault dump (and nothing reached the suite's log)."""
+    text = path.read_text(errors="replace")
+    path.unlink()
+    assert "Fatal Python error: Segmentation fault" in text and "string_at" in text, text
 
 
 def live_threads(*names: str) -> list[str]:

@@ -22,6 +22,8 @@ class Scenario:
     params: dict[str, str]
     expect: set[str]
     severity: dict[str, str]
+    # how many subjects the rule evaluated: those it applies to (its applies_to), flagged or not
+    evaluated: int
     # store runs only: agency -> (confirmed flags with a corrective action past due, oldest due date)
     corrective: dict[str, tuple[int, dt.date]] | None = None
 
@@ -46,6 +48,6 @@ def load_scenarios() -> list[Scenario]:
                     for table, rows in sc.get("data", {}).items()}
             out.append(Scenario(doc["rule"], sc["name"], sc["as_of"], merge_tables(base_tables(), data, sc.get("replace")),
                                 {k: str(v) for k, v in sc.get("params", {}).items()}, set(sc["expect"]),
-                                sc.get("severity", {}),
+                                sc.get("severity", {}), sc["evaluated"],
                                 {a: tuple(v) for a, v in sc["corrective"].items()} if "corrective" in sc else None))
     return out

@@ -60,12 +60,12 @@ def test_csv_and_table_formats(dataset_dir, tmp_path, capsys):
     assert rows[0]["subject_id"] == "'-X1"  # a formula-like cell is neutralised
     assert json.loads(rows[0]["evidence"])["decided_on"] == "2024-04-02"
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table"], capsys)
-    assert "1.1-unreviewed" in out and "ไม่ได้รับการทบทวน" in out and "2 เม.ย. 2567" in out
-    assert "เกณฑ์การตรวจสอบ" in out and "7 วันทำการ" in out and "ค่าเริ่มต้นของจังหวัด" in out
+    assert "1.1-unreviewed" in out and "ยังไม่ได้สอบทาน" in out and "2 เม.ย. 2567" in out
+    assert "เกณฑ์การตรวจสอบ" in out and "7 วันทำการ" in out and "ค่าที่ระบบตั้งไว้ (หนังสือจังหวัดไม่ได้กำหนด)" in out
     assert any(line.startswith("สูง ") for line in out.splitlines())  # severity in Thai (medium: ปานกลาง)
     code, out, _ = run(["check", path, "--as-of", "2024-04-20", "--format", "table", "--lang", "en"], capsys)
-    assert "no supervisor had reviewed it" in out
-    assert "limit: review_within_days = 7 working days (source: province default — the letter sets no number)" in out
+    assert "no supervisor had checked it" in out
+    assert "limit: review_within_days = 7 working days (source: product default — the letter sets no number)" in out
 
 
 def test_bad_input_exits_2_and_writes_nothing(dataset_dir, tmp_path, capsys):
@@ -98,8 +98,8 @@ def test_set_overrides_a_parameter(dataset_dir, capsys):
     code, out, _ = run(["check", path, "--as-of", "2024-04-18", "--rule", "1.1-unreviewed", "--set", "review_within_days=5"], capsys)
     flag = json.loads(out)
     assert code == 1 and flag["evidence"]["parameters"]["review_within_days"] == {
-        "value": 5, "from": "set", "source_th": "กำหนดในการประมวลผลครั้งนี้ (--set)", "source_en": "set for this run (--set)"}
-    assert "5 วันทำการ (ที่มา: กำหนดในการประมวลผลครั้งนี้ (--set))" in flag["message_th"]
+        "value": 5, "from": "set", "source_th": "กำหนดเฉพาะการประมวลผลครั้งนี้", "source_en": "set for this run (--set)"}
+    assert "5 วันทำการ (ที่มา: กำหนดเฉพาะการประมวลผลครั้งนี้)" in flag["message_th"] and "--set" not in flag["message_th"]
     code, _, _ = run(["check", path, "--as-of", "2024-04-20", "--rule", "1.1-unreviewed", "--set", "review_within_days=10"], capsys)
     assert code == 0
 
@@ -147,18 +147,22 @@ def test_console_script_check_ends_at_once_with_its_whole_output_and_exit_code(t
     sets = [a for x in json.loads((tmp_path / "demo" / "manifest.json").read_text(encoding="utf-8"))["set"]
             for a in ("--set", x)]
     capsys.readouterr()
+    # what the same check prints in this process: the console script must deliver all of it
+    _, whole, _ = run(["check", tmp_path / "demo", "--as-of", "2025-01-15", "--no-progress", *sets], capsys)
+    expected = whole.splitlines()
     # buffered output, as on a user's machine: nothing printed may be left in a buffer at the end
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     check = subprocess.run([str(exe), "check", "demo", "--as-of", "2025-01-15", "--no-progress", *sets],
                            cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
-    truth = (tmp_path / "demo" / "truth.jsonl").read_text(encoding="utf-8").splitlines()
     assert check.returncode == 1, check.stderr
     lines = check.stdout.splitlines()
-    assert len(lines) == len(truth) > 100 and all(json.loads(line)["flag_id"] for line in lines)
-    assert check.stderr.startswith(f"{len(truth)} flags")
+    assert lines == expected and len(lines) > 100 and all(json.loads(line)["flag_id"] for line in lines)
+    # the summary, after the warning that the demo counts days through 2566 (2023), a year not checked
+    assert any(line.startswith(f"{len(expected)} flags") for line in check.stderr.splitlines()), check.stderr
+    assert "วันหยุดราชการปี 2566 ยังไม่ได้ตรวจสอบ" in check.stderr
     table = subprocess.run([str(exe), "check", "demo", "--as-of", "2025-01-15", "--format", "table", *sets],
                            cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
-    assert table.returncode == 1 and len(table.stdout.splitlines()) == len(truth) + 2  # header and rule
+    assert table.returncode == 1 and len(table.stdout.splitlines()) == len(expected) + 2  # header and rule
     valid = subprocess.run([str(exe), "validate", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                            env=env)
     assert valid.returncode == 0 and valid.stdout.startswith("demo: valid (") and valid.stdout.endswith(")\n")

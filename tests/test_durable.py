@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import crash_evaluation_on
+from conftest import assert_crash_dump, crash_evaluation_on
 
 from engine.domain.errors import EvaluationError
 from engine.evaluation.run import evaluate
@@ -41,10 +41,11 @@ def test_a_term_that_is_not_a_number_is_refused():
 
 def test_a_native_crash_is_pinned_to_its_agency_and_the_caller_survives(dataset_dir, monkeypatch):
     ds = load_dataset(dataset_dir({"agencies": [{"agency_id": "B2", "name": "อีกหน่วยงาน", "serves_public": "true"}]}))
-    crash_evaluation_on("B2", monkeypatch)
+    dump = crash_evaluation_on("B2", monkeypatch)
     with pytest.raises(EvaluationError) as info:
         evaluate(ds, dt.date(2024, 4, 20), jobs=2)
     assert "crashed with signal SIGSEGV while evaluating agency 'B2'" in str(info.value)
+    assert_crash_dump(dump)
     assert "nothing was written" in str(info.value)
 
 
@@ -54,7 +55,8 @@ def test_after_a_contained_crash_the_next_evaluation_is_complete(dataset_dir, mo
     expected = {f.flag_id for f in evaluate(ds, as_of, jobs=1).flags}
     assert {f.agency_id for f in evaluate(ds, as_of, jobs=1).flags} == {"A1", "B2"}
     with monkeypatch.context() as crashing:
-        crash_evaluation_on("A1", crashing)
+        dump = crash_evaluation_on("A1", crashing)
         with pytest.raises(EvaluationError, match="agency 'A1'"):
             evaluate(ds, as_of, jobs=2)
+        assert_crash_dump(dump)
     assert {f.flag_id for f in evaluate(ds, as_of, jobs=2).flags} == expected

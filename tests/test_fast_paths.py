@@ -376,11 +376,11 @@ def test_a_check_never_imports_pandas(demo, tmp_path):
 
 
 def test_a_crash_in_a_later_wave_is_pinned_to_its_agency_and_nothing_is_written(demo, monkeypatch, tmp_path, capsys):
-    from conftest import crash_evaluation_on
+    from conftest import assert_crash_dump, crash_evaluation_on
 
     folder, sets = demo
     last = load_dataset(folder).agencies[-1].agency_id
-    crash_evaluation_on(last, monkeypatch)
+    dump = crash_evaluation_on(last, monkeypatch)
     monkeypatch.setattr(workers, "WAVE_CASES", 500)
     monkeypatch.setattr(workers, "WAVE_RUN", 10)
     out = tmp_path / "flags.jsonl"
@@ -388,6 +388,7 @@ def test_a_crash_in_a_later_wave_is_pinned_to_its_agency_and_nothing_is_written(
                  *(a for s in sets for a in ("--set", s))])
     assert code == 3 and not out.exists() and not list(tmp_path.iterdir())
     assert f"crashed with signal SIGSEGV while evaluating agency '{last}'" in capsys.readouterr().err
+    assert_crash_dump(dump)
 
 
 def test_an_officers_latest_decision_does_not_depend_on_the_order_of_their_cases(demo):

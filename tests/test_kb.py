@@ -17,22 +17,28 @@ LETTER_NAME = "khonkaen-letter-2562-discretion-measures.th.txt"
 LETTER = Path(__file__).resolve().parents[1] / "kb" / "source" / LETTER_NAME
 SHARED_LETTER = Path(__file__).resolve().parents[2] / "shared" / "source" / LETTER_NAME
 # SPEC §3 parameter table: name -> (default, basis, overridable, source starts with)
-PROVINCE = "province default"
-SPEC_PARAMETERS = {
-    "review_within_days": (7, "working", "process", PROVINCE),
-    "review_sample_window_days": (90, "calendar", "process", PROVINCE),
-    "manual_max_age_days": (730, "calendar", "process", PROVINCE),
-    "escalation_within_days": (7, "working", "process", PROVINCE),
-    "investigation_within_days": (30, "calendar", "process", PROVINCE),
+PRODUCT = "product default — the letter sets no number"
+SPEC_PARAMETERS = {  # SPEC §3 v3 "Parameters": default, basis, overridable, source (its English start)
+    "review_within_days": (7, "working", "process", PRODUCT),
+    "review_sample_window_days": (90, "calendar", "process", PRODUCT),
+    "manual_max_age_days": (730, "calendar", "process", PRODUCT),
+    "escalation_within_days": (7, "working", "process", PRODUCT),
+    "investigation_within_days": (30, "calendar", "process", PRODUCT),
+    "decision_within_days": (30, "calendar", "no", "Administrative Procedure Act B.E. 2539, s. 39/1"),
     "delay_notice_every_days": (7, "calendar", "no", "Licensing Facilitation Act B.E. 2558, s. 10"),
-    "rotation_years": (4, "years", "agency", "Civil Service Act B.E. 2551, s. 58"),
-    "active_officer_window_days": (365, "calendar", "no", PROVINCE),
-    "repeat_applicant_threshold": (5, "decisions", "agency", PROVINCE),
-    "repeat_window_days": (180, "calendar", "agency", PROVINCE),
-    "risk_analysis_interval_days": (365, "calendar", "agency", PROVINCE),
-    "ethics_ack_valid_days": (365, "calendar", "agency", "province default (agency practice; no law sets it)"),
-    "monitoring_interval_days": (92, "calendar", "agency", "province default (a quarter)"),
+    "rotation_years": (4, "years", "agency", "product default — no law sets a rotation period"),
+    "active_officer_window_days": (365, "calendar", "no", PRODUCT),
+    "repeat_applicant_threshold": (5, "decisions", "agency", PRODUCT),
+    "repeat_applicant_threshold_juristic": (15, "decisions", "agency", PRODUCT),
+    "repeat_window_days": (180, "calendar", "agency", PRODUCT),
+    "risk_analysis_interval_days": (365, "calendar", "agency", "product default — the ITA's yearly cycle"),
+    "ethics_ack_valid_days": (365, "calendar", "agency", "product default — agency practice; no law requires"),
+    "monitoring_interval_days": (183, "calendar", "agency", "product default — the ITA's six-month"),
     "acknowledgement_deadlines": ({2562: dt.date(2019, 6, 20)}, "fiscal_year", "no", "the letter, guideline 2.3"),
+}
+# beyond SPEC's table: the product's own settings, stated as such (never a legal period)
+PRODUCT_SETTINGS = {
+    "warn_within_working_days": (3, "working", "agency", PRODUCT),  # duties due soon (issue 23)
 }
 
 
@@ -84,12 +90,17 @@ def test_messages_quote_cleaned_excerpts_of_verbatim_text():
 
 def test_parameters_match_the_spec():
     kb = load_kb()
-    assert kb.defaults() == {name: spec[0] for name, spec in SPEC_PARAMETERS.items()}
+    table = {**SPEC_PARAMETERS, **PRODUCT_SETTINGS}
+    assert kb.defaults() == {name: spec[0] for name, spec in table.items()}
     for name, p in kb.parameters.items():
-        default, basis, overridable, source = SPEC_PARAMETERS[name]
+        default, basis, overridable, source = table[name]
         assert (p.basis, p.overridable) == (basis, overridable), name
         assert p.source_en.startswith(source) and p.source_th, name
         assert p.unit and p.meaning_en and p.meaning_th
+        # the province set none of them: a number the product chose is never called the province's
+        assert "จังหวัด (" not in p.source_th and "ค่าเริ่มต้นของจังหวัด" not in p.source_th, name
+        if source.startswith("product default"):
+            assert p.source_th.startswith("ค่าที่ระบบตั้งไว้"), name
 
 
 def test_the_33_agencies_of_the_annex(letter):
@@ -132,20 +143,24 @@ def test_kb_error_names_file_line_and_key_path(tmp_path):
     assert str(info.value.problems[0]).startswith(f"{path}:{line} parameters.review_within_days.default: ")
 
 
-def test_legal_references_of_the_v2_review():
+def test_legal_references_of_the_v3_review():
     from engine.rules.catalogue import default_catalogue
 
     kb = load_kb()
     refs = {r.id: r for r in kb.legal_references}
     assert "good-governance-decree-2546" not in refs  # it does not govern work manuals
-    assert "มาตรา ๑๐" in refs["licensing-facilitation-act-2558"].sections
-    assert "๒๕๕๒" in refs["civil-service-ethics-code"].sections and "๒๕๖๒" in refs["civil-service-ethics-code"].sections
-    assert "มาตรา ๖๔" in refs["admin-procedure-act-2539"].sections
+    # screens use Arabic digits (SPEC §5): the sections as a screen quotes them
+    assert "มาตรา 10" in refs["licensing-facilitation-act-2558"].sections
+    assert "2552" in refs["civil-service-ethics-code"].sections and "2562" in refs["civil-service-ethics-code"].sections
+    apa = refs["admin-procedure-act-2539"].sections
+    assert all(f"มาตรา {s}" in apa for s in ("13", "16", "18", "37", "39/1", "64")), apa
+    assert not re.search("[๐-๙]", " ".join(r.sections + r.title_th for r in refs.values()))
     catalogue = default_catalogue()
     for rule in catalogue:
         if rule.measure == "1.7":
             assert "digital-government-act-2562" in rule.legal_references, rule.rule_id
-    assert catalogue.by_id["1.4-rotation-due"].legal_references == ["civil-service-act-2551"]
+    # the Civil Service Act s.58 sets no period for these posts: the rule cites no law for it
+    assert catalogue.by_id["1.4-rotation-due"].legal_references == []
 
 
 def test_a_file_that_is_not_yaml_is_named_with_its_line(tmp_path):

@@ -15,7 +15,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
-from conftest import base_tables, crash_evaluation_on, merge_tables, write_dataset, write_workbook
+from conftest import assert_crash_dump, base_tables, crash_evaluation_on, merge_tables, write_dataset, write_workbook
 from engine.evaluation import run as evaluation
 from engine.domain.calendar import add_years
 from engine.kb.knowledge import government_calendar
@@ -144,14 +144,16 @@ def _flags(url: str, agency: str) -> list[tuple]:
                                        FlagRow.as_of).where(FlagRow.agency_id == agency)).all())
 
 
-def _fail_b2(how: str, url: str, monkeypatch) -> str:
+def _fail_b2(how: str, url: str, monkeypatch, dumps: list | None = None) -> str:
     """Make B2's evaluation fail; what its run's error then says."""
     if how == "stored before the limits":  # as an import before this version could have stored it
         with transaction(url) as s:
             s.execute(text("UPDATE processes SET standard_days = 2147483647 WHERE process_id = 'PB'"))
         return "the evaluation failed (ValueError: year 10000 is out of range)"
     if how == "a crash of the rules engine":
-        crash_evaluation_on("B2", monkeypatch)
+        dump = crash_evaluation_on("B2", monkeypatch)
+        if dumps is not None:
+            dumps.append(dump)
         return "the rules engine (durable-rules) crashed with signal SIGSEGV"
     real = evaluation.part_subjects
 
@@ -178,7 +180,8 @@ def test_a_store_run_sets_aside_the_agency_whose_evaluation_fails_and_syncs_the_
         s.execute(text("INSERT INTO cases (case_id, agency_id, process_id, officer_id, received_on, decided_on, "
                        "discretion_used, via_it_system) VALUES ('NEW1', 'A1', 'P1', 'OFF1', '2024-04-01', "
                        "'2024-04-02', true, true)"))
-    why = _fail_b2(how, db_url, monkeypatch)
+    dumps: list = []
+    why = _fail_b2(how, db_url, monkeypatch, dumps)
     second = run_evaluation(factory, SYSTEM, AS_OF + dt.timedelta(days=1), jobs=2)
     with transaction(db_url) as s:
         run = s.get(EvaluationRun, second)
@@ -189,6 +192,8 @@ def test_a_store_run_sets_aside_the_agency_whose_evaluation_fails_and_syncs_the_
             select(FlagRow.subject_id, FlagRow.status, FlagRow.last_run_id).where(FlagRow.agency_id == "A1"))}
     assert a1_after == {"BASE1": ("cleared_by_data", second), "NEW1": ("open", second)}  # A1 synced
     assert _flags(db_url, "B2") == b2_before  # as they were: not cleared for want of an evaluation, nor touched
+    for dump in dumps:
+        assert_crash_dump(dump)
 
 
 def test_check_names_the_agency_whose_evaluation_fails_and_writes_nothing(tmp_path, monkeypatch, capsys):

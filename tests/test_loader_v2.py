@@ -42,7 +42,7 @@ def problems(path) -> list[str]:
 def test_v2_columns_and_files_are_read(dataset_dir):
     ds = load_dataset(dataset_dir(V2_ROWS))
     p = next(x for x in ds.processes if x.process_id == "P1")
-    assert (p.licensing, p.is_licensing, p.review_sample_percent, p.it_exempt_reason) == (False, False, 25, "ดุลพินิจตามกฎหมาย")
+    assert (p.licensing, p.review_sample_percent, p.it_exempt_reason) == (False, 25, "ดุลพินิจตามกฎหมาย")
     assert next(o for o in ds.officers if o.officer_id == "OFF1").rotation_post is True
     c = ds.cases[0]
     assert (c.complete_on, c.start_on, c.applicant_kind, c.coi_permitted_by) == (
@@ -65,7 +65,7 @@ def test_v1_dataset_without_v2_columns_or_files_loads_and_evaluates(tmp_path):
             w.writerows(rows)
     ds = load_dataset(folder)
     assert not ds.delay_notices and not ds.parameters and ds.cases[0].complete_on is None
-    assert ds.processes[0].is_licensing is True  # licensing defaults to public_service
+    assert ds.processes[0].licensing is None  # v3: empty is not licensing (v2 read it as public_service)
     assert evaluate(ds, dt.date(2024, 4, 20)).flags == []
 
 

@@ -16,6 +16,11 @@ from engine.ingest.loader import load_dataset
 from engine.kb.knowledge import load_kb
 
 START = dt.date(2023, 12, 1)
+# the dates of a dataset lie from one of these (2027: Labour Day's day in lieu, Mon 3 May, a working day)
+STARTS = [START, dt.date(2027, 3, 1)]
+# v3: the outcome words (SPEC §2), in Thai and English, and other text kept as written
+OUTCOMES = ["approved", "Approved", "อนุมัติ", "อนุญาต", "ให้ตามคำขอ", "เห็นชอบ", "partial", "อนุมัติบางส่วน",
+            "อนุญาตบางส่วน", "denied", "refused", "ไม่อนุมัติ", "ไม่อนุญาต", "ยกคำขอ", "ปฏิเสธ", "อนุมัติแล้ว", "granted"]
 
 
 def engine_flags(ds, as_of, params, corrective=None) -> set[tuple]:
@@ -24,7 +29,7 @@ def engine_flags(ds, as_of, params, corrective=None) -> set[tuple]:
 
 
 def day(draw, lo: int = 0, hi: int = 200) -> dt.date:
-    return START + dt.timedelta(days=draw(st.integers(lo, hi)))
+    return draw(st.shared(st.sampled_from(STARTS), key="start")) + dt.timedelta(days=draw(st.integers(lo, hi)))
 
 
 def maybe(draw, value, p_none: float = 0.3):
@@ -49,6 +54,7 @@ def datasets(draw):
             "it_system": maybe(draw, "ระบบ"),
             "licensing": maybe(draw, draw(booleans), 0.5), "review_sample_percent": maybe(draw, draw(st.integers(1, 100)), 0.7),
             "it_exempt_reason": maybe(draw, "ดุลพินิจตามกฎหมาย", 0.7),
+            "affects_others": maybe(draw, draw(booleans), 0.5),
         })
     officers = []
     for i in range(draw(st.integers(1, 6))):
@@ -66,6 +72,9 @@ def datasets(draw):
         complete = maybe(draw, received + dt.timedelta(days=draw(st.integers(0, 10))), 0.5)
         decided = maybe(draw, (complete or received) + dt.timedelta(days=draw(st.integers(0, 30))), 0.25)
         reviewed = maybe(draw, (decided or received) + dt.timedelta(days=draw(st.integers(0, 15))), 0.4)
+        related = maybe(draw, draw(st.booleans()), 0.5)  # the ground and exception only where related (SPEC §2 v3)
+        related_text = None if related is None else draw(st.sampled_from(["true", "ใช่", "1"] if related else
+                                                                         ["false", "ไม่ใช่", "0"]))
         cases.append({
             "case_id": f"C{i}", "process_id": f"P{draw(st.integers(0, len(processes) - 1))}",
             "officer_id": draw(st.sampled_from(officer_ids)), "applicant_id": maybe(draw, draw(st.sampled_from(["X", "Y"])), 0.1),
@@ -73,11 +82,13 @@ def datasets(draw):
             "legal_basis": maybe(draw, "มาตรา ๑"),
             "reviewed_by": draw(st.sampled_from(officer_ids)) if reviewed else None, "reviewed_on": reviewed,
             "deviation": maybe(draw, "ข้ามขั้นตอน", 0.7), "via_it_system": maybe(draw, draw(booleans), 0.5),
-            "override_reason": maybe(draw, "ระบบขัดข้อง", 0.7), "applicant_related": maybe(draw, draw(booleans), 0.5),
+            "override_reason": maybe(draw, "ระบบขัดข้อง", 0.7), "applicant_related": related_text,
             "coi_declared": maybe(draw, draw(booleans), 0.5), "complete_on": complete,
             "applicant_kind": maybe(draw, draw(st.sampled_from(["person", "juristic"])), 0.5),
             "coi_permitted_by": maybe(draw, draw(st.sampled_from(officer_ids)), 0.5),
-            "outcome": maybe(draw, draw(st.sampled_from(["approved", "denied", "partial"])), 0.3),
+            "outcome": maybe(draw, draw(st.sampled_from(OUTCOMES)), 0.3),
+            "coi_ground": maybe(draw, draw(st.sampled_from(["s13", "s16"])), 0.4) if related else None,
+            "coi_exception": maybe(draw, "ไม่มีเจ้าหน้าที่อื่นปฏิบัติหน้าที่แทน", 0.7) if related else None,
         })
     escalations = []
     if cases:
@@ -97,20 +108,22 @@ def datasets(draw):
                         "opdc_copied": maybe(draw, draw(booleans), 0.3)})
     agency_ids = [a["agency_id"] for a in agencies]
     overrides, seen = [], set()
-    for _ in range(draw(st.integers(0, 4))):
+    for _ in range(draw(st.integers(0, 6))):
         name = draw(st.sampled_from(["review_within_days", "escalation_within_days", "investigation_within_days",
                                      "manual_max_age_days", "review_sample_window_days", "rotation_years",
-                                     "repeat_applicant_threshold", "repeat_window_days", "ethics_ack_valid_days",
-                                     "risk_analysis_interval_days", "monitoring_interval_days"]))
+                                     "repeat_applicant_threshold", "repeat_applicant_threshold_juristic",
+                                     "repeat_window_days", "ethics_ack_valid_days", "risk_analysis_interval_days",
+                                     "monitoring_interval_days"]))
         proc = draw(st.sampled_from(processes)) if oracle.overridable(name) == "process" and draw(st.booleans()) else None
         agency = proc["agency_id"] if proc else draw(st.sampled_from(agency_ids))
-        key = (agency, proc and proc["process_id"], name)
+        effective = maybe(draw, day(draw, -30, 220), 0.4)  # v3: in force from this day (empty = always)
+        key = (agency, proc and proc["process_id"], name, effective)
         if key in seen:
             continue
         seen.add(key)
         overrides.append({"agency_id": agency, "process_id": proc and proc["process_id"], "name": name,
-                          "value": draw(st.integers(1 if name == "repeat_applicant_threshold" else 0, 30)),
-                          "source": "คำสั่งหน่วยงาน ที่ 1/2567"})
+                          "value": draw(st.integers(1 if name.startswith("repeat_applicant_threshold") else 0, 30)),
+                          "source": "คำสั่งหน่วยงาน ที่ 1/2567", "effective_from": effective})
     risk = [{"agency_id": draw(st.sampled_from(agency_ids)), "analysed_on": day(draw, -400, 220),
              "ethics_committee": draw(booleans)} for _ in range(draw(st.integers(0, 3)))]
     monitoring = [{"agency_id": draw(st.sampled_from(agency_ids)), "reported_on": day(draw, -200, 220)}
@@ -133,7 +146,8 @@ def datasets(draw):
         "manual_max_age_days": draw(st.integers(0, 800)), "risk_analysis_interval_days": draw(st.integers(1, 400)),
         "ethics_ack_valid_days": draw(st.integers(0, 400)), "monitoring_interval_days": draw(st.integers(1, 200)),
         "review_sample_window_days": draw(st.integers(0, 120)), "delay_notice_every_days": draw(st.integers(1, 10)),
-        "active_officer_window_days": draw(st.integers(1, 400)),
+        "active_officer_window_days": draw(st.integers(1, 400)), "decision_within_days": draw(st.integers(0, 40)),
+        "repeat_applicant_threshold_juristic": draw(st.integers(1, 5)),
     }
     deadlines = {}
     for year in draw(st.lists(st.sampled_from([2566, 2567, 2568]), max_size=2, unique=True)):

@@ -25,6 +25,7 @@ def test_rule_flags_exactly_the_expected_subjects(scenario, tmp_path):
     result = evaluate(ds, scenario.as_of, params, catalogue, corrective=scenario.corrective)
     flagged = {_label(f) for f in result.flags}
     assert flagged == scenario.expect
+    assert result.stats[scenario.rule_id].evaluated == scenario.evaluated
     assert all(f.rule_id == scenario.rule_id for f in result.flags)
     severities = {_label(f): f.severity for f in result.flags}
     for subject, severity in scenario.severity.items():
@@ -51,3 +52,5 @@ def test_every_rule_has_a_fixture_with_positive_and_negative_cases():
     for rule_id in rules:
         mine = [s for s in SCENARIOS if s.rule_id == rule_id]
         assert any(s.expect for s in mine), f"{rule_id}: no scenario where it fires"
+        # and subjects it looked at and let be: a rule that flagged everything it saw would pass otherwise
+        assert any(s.evaluated > len(s.expect) for s in mine), f"{rule_id}: no scenario where it does not fire"

@@ -10,7 +10,7 @@ from engine.domain.errors import DefinitionError
 from engine.kb.resources import data_dir
 from engine.rules.catalogue import load_rules
 
-# SPEC §3: rule_id -> (measure, subject, severity)
+# SPEC §3 (catalogue v3): rule_id -> (measure, subject, severity)
 SPEC = {
     "1.1-unreviewed": ("1.1", "case", "high"), "1.1-late-review": ("1.1", "case", "medium"),
     "1.1-self-review": ("1.1", "case", "high"), "1.1-reviewer-outside-chain": ("1.1", "case", "medium"),
@@ -18,10 +18,10 @@ SPEC = {
     "1.2-manual-outdated": ("1.2", "process", "low"), "1.1-review-sample-short": ("1.1", "process", "medium"),
     "1.3-no-finding": ("1.3", "case", "low"), "1.6-delay-not-notified": ("1.6", "case", "medium"),
     "1.6-delay-notice-not-copied": ("1.6", "case", "low"), "1.8-corrective-action-overdue": ("1.8", "agency", "medium"),
-    "1.3-unreported-deviation": ("1.3", "case", "high"), "1.3-report-outside-chain": ("1.3", "case", "medium"),
+    "1.3-unreported-deviation": ("1.3", "case", "high"), "1.3-report-outside-chain": ("1.3", "case", "low"),
     "1.3-uninvestigated": ("1.3", "case", "medium"), "1.4-rotation-due": ("1.4", "officer", "medium"),
     "1.4-repeat-applicant": ("1.4", "officer", "medium"), "1.4-no-risk-analysis": ("1.4", "agency", "medium"),
-    "1.5-ethics-not-acknowledged": ("1.5", "case", "low"), "1.5-conflict-of-interest": ("1.5", "case", "high"),
+    "1.5-ethics-not-acknowledged": ("1.5", "officer", "low"), "1.5-conflict-of-interest": ("1.5", "case", "high"),
     "1.6-manual-not-published": ("1.6", "process", "medium"), "1.6-time-limit-exceeded": ("1.6", "case", "medium"),
     "1.7-it-bypassed": ("1.7", "case", "medium"), "1.7-no-it-system": ("1.7", "process", "low"),
     "1.8-no-monitoring": ("1.8", "agency", "medium"), "2.1-staff-not-informed": ("2.1", "agency", "low"),
@@ -33,7 +33,7 @@ def test_catalogue_is_exactly_the_spec():
     catalogue = load_rules()
     assert {r.rule_id: (r.measure, r.subject, r.severity) for r in catalogue} == SPEC
     coi = catalogue.by_id["1.5-conflict-of-interest"]
-    assert [v.severity for v in coi.severity_when] == ["medium"]
+    assert [v.severity for v in coi.severity_when] == ["medium", "low"]  # s16 declared; an s18 reason
     # SPEC: 1.2-process-without-manual is high when some discretionary decision was made in it, else medium
     assert [v.severity for v in catalogue.by_id["1.2-process-without-manual"].severity_when] == ["high"]
     assert "1.2-decision-without-manual" not in catalogue.by_id
@@ -120,8 +120,8 @@ def test_every_condition_reads_in_thai_and_english():
     assert unlabelled == []
     unreviewed = catalogue.by_id["1.1-unreviewed"].when
     assert describe_condition(unreviewed, "th", params) == (
-        "ผู้พิจารณามีผู้บังคับบัญชา: ใช่ และ ใช้ดุลพินิจ: ใช่ และ พิจารณาแล้ว: ใช่ และ ทบทวนแบบสุ่มตัวอย่าง: ไม่ใช่ และ "
-        "ผู้บังคับบัญชาทบทวนแล้ว: ไม่ใช่ และ พ้นกำหนดทบทวนแล้ว: ใช่")
+        "ผู้พิจารณามีผู้บังคับบัญชา: ใช่ และ ใช้ดุลพินิจ: ใช่ และ พิจารณาแล้ว: ใช่ และ สอบทานแบบสุ่มตัวอย่าง: ไม่ใช่ และ "
+        "ผู้บังคับบัญชาสอบทานแล้ว: ไม่ใช่ และ พ้นวันที่ต้องสอบทานแล้ว: ใช่")
     assert describe_condition(catalogue.by_id["1.4-rotation-due"].when, "en", params) == (
         "rotation post and days since last discretionary decision < 365 (active_officer_window_days) and "
         "rotation years reached")
@@ -153,14 +153,20 @@ def test_holds_reads_a_condition_as_the_rules_engine_does():
 
 def test_a_rule_applies_to_every_subject_it_can_flag():
     """applies_to only narrows what counts as evaluated: a subject outside it must never be
-    flagged, so each of its tests is one of the tests the rule's condition requires."""
+    flagged, so each of its tests is one of the tests the rule's condition requires — or, for
+    1.5-ethics-not-acknowledged, implied by it (an unacknowledged recent decision is a recent one)."""
     from engine.rules.catalogue import default_catalogue
 
+    implied = {"1.5-ethics-not-acknowledged": ({"has_recent_decisions": True},
+                                               {"unacknowledged_decision_count": {"gt": 0}})}
     for rule in default_catalogue():
         if rule.applies_to is None:
             continue
         tests = rule.applies_to.get("all", [rule.applies_to])
         when = rule.when.get("all", [rule.when])
+        if rule.rule_id in implied:
+            assert (tests, when) == ([implied[rule.rule_id][0]], [implied[rule.rule_id][1]]), rule.rule_id
+            continue
         assert all(t in when for t in tests), rule.rule_id
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 import pytest
@@ -71,10 +72,10 @@ def flag_of(url, case_id: str, rule_id: str = "1.1-unreviewed") -> str:
 def test_import_and_run_are_recorded(store):
     with transaction(store) as s:
         run = s.scalars(select(EvaluationRun)).one()
-        assert run.status == "succeeded" and run.as_of == AS_OF and run.kb_version == "2562.2"
-        assert run.catalogue == "2"
+        assert run.status == "succeeded" and run.as_of == AS_OF and run.kb_version == "2562.3"
+        assert run.catalogue == "3"
         assert run.parameters["values"]["review_within_days"]["value"] == 7 and len(run.rules_version) == 16
-        assert run.parameters["values"]["review_within_days"]["source_en"] == "province default — the letter sets no number"
+        assert run.parameters["values"]["review_within_days"]["source_en"] == "product default — the letter sets no number"
         stats = {r.rule_id: (r.evaluated, r.flagged) for r in s.scalars(select(RunRuleStat))}
         assert len(stats) == 28
         assert stats["1.1-unreviewed"] == (3, 2)  # three cases, two unreviewed
@@ -205,8 +206,9 @@ def test_flags_stored_with_the_first_kind_of_evidence_key_keep_their_decisions(s
 
     evidence, stored_key = FIRST_KIND
     assert _first_evidence_key(evidence) == stored_key  # the first kind is still made as it was
-    assert same_evidence(stored_key, "2:anything", {**evidence, "days_since_decision": 19})
-    assert not same_evidence(stored_key, "2:anything", {**evidence, "decided_on": "2024-04-03"})
+    assert same_evidence(stored_key, "3:anything", evidence, {**evidence, "days_since_decision": 19})
+    assert not same_evidence(stored_key, "3:anything", evidence, {**evidence, "decided_on": "2024-04-03"})
+    assert same_evidence(stored_key, "3:anything", evidence, {**evidence, "added_empty": None})
     ca1, cb1 = flag_of(store, "CA1"), flag_of(store, "CB1")
     with transaction(store) as s:
         act(s, SUP_A1, ca1, "dismiss", reason="ตรวจด้วยวาจาแล้ว")
@@ -221,20 +223,29 @@ def test_flags_stored_with_the_first_kind_of_evidence_key_keep_their_decisions(s
     with transaction(store) as s:
         kept, reopened = s.get(FlagRow, cb1), s.get(FlagRow, ca1)
         assert kept.status == "dismissed" and len(history(s, SYSTEM, cb1)) == events[cb1]
-        assert kept.evidence_key.startswith("2:")
+        assert kept.evidence_key.startswith("3:")
         assert reopened.status == "open" and "decided_on" in reopened.changed_fields
         assert [e.action for e in history(s, SYSTEM, ca1)][events[ca1]:] == ["evidence_changed"]
 
 
-def test_downgrading_past_0010_gives_every_key_its_first_kind_back(store):
+def test_downgrading_past_0015_and_0010_gives_every_key_its_older_kinds_back(store):
+    import orjson
     from alembic import command
 
     from engine.store.db import _alembic_config
-    from engine.store.runs import _first_evidence_key
+    from engine.store.runs import VOLATILE_EVIDENCE, _first_evidence_key
 
     with transaction(store) as s:
         before = {r.flag_id: r.evidence for r in s.scalars(select(FlagRow))}
-        assert before and all(r.startswith("2:") for r in s.scalars(select(FlagRow.evidence_key)))
+        assert before and all(r.startswith("3:") for r in s.scalars(select(FlagRow.evidence_key)))
+    command.downgrade(_alembic_config(store), "0010")
+
+    def second_kind(evidence):  # as the release of 0010 made it
+        stable = {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
+        return "2:" + hashlib.blake2b(orjson.dumps(stable, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
+    with transaction(store) as s:
+        assert {r.flag_id: r.evidence_key for r in s.scalars(select(FlagRow))} == \
+            {f: second_kind(e) for f, e in before.items()}
     command.downgrade(_alembic_config(store), "0009")
     with transaction(store) as s:
         assert {r.flag_id: r.evidence_key for r in s.scalars(select(FlagRow))} == \

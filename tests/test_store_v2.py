@@ -56,12 +56,12 @@ def test_v2_columns_and_files_round_trip_through_the_store(db_url, dataset_dir):
     assert [n["notice_id"] for n in record["delay_notices"]] == ["N1"] and record["delay_notices"][0]["agency_id"] == "A1"
 
 
-def test_a_run_records_catalogue_2_and_every_parameter_with_its_source(db_url, dataset_dir):
+def test_a_run_records_its_catalogue_and_every_parameter_with_its_source(db_url, dataset_dir):
     _import(db_url, load_dataset(dataset_dir(V2_DATA)))
     run_evaluation(session_factory(db_url), SYSTEM, AS_OF, overrides={"escalation_within_days": "9"})
     with transaction(db_url) as s:
         run = s.scalars(select(EvaluationRun)).one()
-        assert run.catalogue == "2"
+        assert run.catalogue == "3"
         values = run.parameters["values"]
         assert values["escalation_within_days"]["value"] == 9 and values["escalation_within_days"]["from"] == "set"
         assert values["delay_notice_every_days"]["source_en"] == "Licensing Facilitation Act B.E. 2558, s. 10"
@@ -118,7 +118,7 @@ def test_first_v2_run_clears_decision_without_manual_flags_and_keeps_other_ids(d
         assert s.get(FlagRow, v1_kept).status == "open"  # the v2 rule fired on the same id
         assert s.scalar(select(func.count()).select_from(FlagRow).where(FlagRow.subject_id == "X1",
                                                                          FlagRow.rule_id == "1.1-unreviewed")) == 1
-        assert [r.catalogue for r in s.scalars(select(EvaluationRun).order_by(EvaluationRun.id))] == ["1", "2"]
+        assert [r.catalogue for r in s.scalars(select(EvaluationRun).order_by(EvaluationRun.id))] == ["1", "3"]
 
 
 def test_a_dismissed_process_flag_stays_dismissed_as_decisions_accumulate(db_url, dataset_dir):

@@ -2,9 +2,15 @@
 
 SPEC §3 "Time": a *government day off* is a Saturday, a Sunday, or a date of the government
 calendar — the ``holidays`` library's Thailand ``public`` and ``government`` categories,
-less National Labour Day (government offices work on it), plus and less the dated entries
-of ``kb/calendar.yaml`` and any entries given at run time (an administrator's record of a
-cabinet-declared day off). A *working day* is any other day.
+less National Labour Day (government offices work on it) and any day the library gives in
+lieu of it, plus and less the dated entries of ``kb/calendar.yaml`` and any entries given at
+run time (an administrator's record of a cabinet-declared day off). A *working day* is any
+other day.
+
+*Checked years*: the Buddhist-Era years whose days off were checked against the cabinet's
+announcements (``kb/calendar.yaml``). A calendar remembers the years its counts went through
+(``years_counted``), so that a run can warn about those not checked: a day off may be
+missing there, and a flag may shift by a day.
 """
 
 from __future__ import annotations
@@ -17,13 +23,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import holidays
 
 CATEGORIES = ("public", "government")
-# The name ``holidays`` gives National Labour Day (en_US): a public holiday for employees
-# under the Labour Protection Act, but not a day off for government offices.
+# The names ``holidays`` gives National Labour Day and its substitute day (en_US, th): a public
+# holiday for employees under the Labour Protection Act, but not a day off for government offices.
 LABOUR_DAY_EN = "National Labor Day"
+LABOUR_DAY_NAMES = frozenset({LABOUR_DAY_EN, f"{LABOUR_DAY_EN} (in lieu)", "วันแรงงานแห่งชาติ",
+                              "ชดเชยวันแรงงานแห่งชาติ"})
 
 
 def thai_holidays(language: str) -> holidays.HolidayBase:
@@ -57,6 +66,14 @@ def _thailand() -> type | None:
 
 _THAILAND: Any = False  # not loaded yet
 _THAILAND_LOCK = threading.Lock()
+
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+def today() -> dt.date:
+    """Today in Thailand (Asia/Bangkok), whatever the server's time zone: the default as_of."""
+    return dt.datetime.now(BANGKOK).date()
 
 
 def days(a: dt.date, b: dt.date) -> int:
@@ -101,7 +118,11 @@ class CalendarEntry:
 class GovernmentCalendar:
     """Government days off and working days, with SPEC §3 ``elapsed`` and ``deadline``."""
 
-    def __init__(self, entries: Iterable[CalendarEntry] = ()):
+    def __init__(self, entries: Iterable[CalendarEntry] = (), checked: Iterable[int] = ()):
+        """``checked``: the Buddhist-Era years whose days off were checked (the others are counted
+        all the same, and remembered in ``years_counted``)."""
+        self.checked = frozenset(checked)
+        self.years_counted: set[int] = set()  # Buddhist-Era years counts went through
         self.entries: dict[dt.date, CalendarEntry] = {}
         for e in entries:  # a later entry for the same date wins (run-time entries come last)
             self.entries[e.date] = e
@@ -114,7 +135,7 @@ class GovernmentCalendar:
 
     def _library_names(self, day: dt.date) -> list[str]:
         names = self._en.get(day)
-        return [n for n in names.split("; ") if n != LABOUR_DAY_EN] if names else []
+        return [n for n in names.split("; ") if n not in LABOUR_DAY_NAMES] if names else []
 
     def is_day_off(self, day: dt.date) -> bool:
         o = day.toordinal()
@@ -144,7 +165,7 @@ class GovernmentCalendar:
             return "; ".join(self._library_names(day))
         if self._th_names is None:
             self._th_names = thai_holidays("th")
-        return "; ".join(n for n in (self._th_names.get(day) or "").split("; ") if n != "วันแรงงานแห่งชาติ")
+        return "; ".join(n for n in (self._th_names.get(day) or "").split("; ") if n not in LABOUR_DAY_NAMES)
 
     # -- cumulative working-day counts, so that each count is two look-ups ----------------
     def _cover(self, lo: int, hi: int) -> None:
@@ -189,7 +210,17 @@ class GovernmentCalendar:
 
     def elapsed(self, a: dt.date, b: dt.date, basis: str) -> int:
         """SPEC §3 ``elapsed(a, b, basis)``."""
-        return days(a, b) if basis == "calendar" else self.working_days(a, b)
+        if basis == "calendar":
+            return days(a, b)
+        self._counted(min(a, b), max(a, b))
+        return self.working_days(a, b)
+
+    def _counted(self, first: dt.date, last: dt.date) -> None:
+        self.years_counted.update(range(first.year + 543, last.year + 544))
+
+    def unchecked(self, years: Iterable[int]) -> list[int]:
+        """Of ``years`` (Buddhist Era), those whose days off nobody checked, in order."""
+        return sorted(set(years) - self.checked)
 
     def deadline(self, a: dt.date, n: int, basis: str) -> dt.date:
         """SPEC §3 ``deadline(a, n, basis)``: the last day of a period of n days after ``a``.
@@ -203,7 +234,10 @@ class GovernmentCalendar:
         if out is None:
             if basis == "working" and n > 0:
                 out = self.nth_working_day_after(a, n)
+                self._counted(a, out)
             else:
-                out = self.next_working_day(a + dt.timedelta(days=n))
+                end = a + dt.timedelta(days=n)
+                out = self.next_working_day(end)
+                self._counted(end, out)
             self._deadlines[key] = out
         return out

@@ -281,11 +281,6 @@ class Process:
     def basis(self) -> str:
         return self.day_basis or "working"
 
-    @property
-    def is_licensing(self) -> bool:
-        """Licensing Facilitation Act applies; empty = as public_service (SPEC §2 v2)."""
-        return self.public_service if self.licensing is None else self.licensing
-
 
 @row_model
 class Officer:

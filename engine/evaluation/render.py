@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from engine.domain.calendar import GovernmentCalendar
 from engine.domain.thai import format_date
 from engine.evaluation.flags import FlagLine, Link, as_of_field, content_key, flag_id_prefix
 from engine.kb.knowledge import KnowledgeBase, ParamValue
@@ -41,6 +42,34 @@ def shown(value: Any, lang: str) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(shown(v, lang) for v in value) or ("ไม่มี" if lang == "th" else "none")
     return str(value)
+
+
+def _tested(rule: Rule) -> set[str]:
+    """The names a rule's condition (and its severity variants) tests."""
+    out: set[str] = set()
+
+    def walk(cond: dict[str, Any]) -> None:
+        (key, value), = cond.items()
+        if key in ("all", "any"):
+            for sub in value:
+                walk(sub)
+        else:
+            out.add(key)
+    walk(rule.when)
+    for variant in rule.severity_when:
+        walk(variant.when)
+    return out
+
+
+def _dates_in(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _dates_in(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _dates_in(v)
 
 
 _SUBJECT, _RULE, _LIMIT = 0, 1, 2  # where a name's value is (``FlagRenderer._prepared``)
@@ -163,6 +192,7 @@ class _Prepared:
     shown: tuple[tuple[str, int], ...]
     evidence: tuple[tuple[str, int], ...]
     own: dict[str, Any]  # what every flag of the rule says of itself: measure, rule_id
+    calendar: bool  # its condition counts days on the government calendar
     id_prefix: Any  # flags.flag_id_prefix
     date_map: bool  # a parameter is a map by fiscal year: the limits' wording is the subject's own
     applicant_apart: bool  # an applicant goes into the evidence after the rule's own names
@@ -174,11 +204,14 @@ class FlagRenderer:
     """Words the flags of one evaluation (one ``as_of``); what repeats from flag to flag (a rule's
     templates, the limits a parameter set reads as, the citation) is worked out once."""
 
-    def __init__(self, kb: KnowledgeBase, as_of: dt.date):
-        self.kb, self.as_of = kb, as_of
+    def __init__(self, kb: KnowledgeBase, as_of: dt.date, calendar: GovernmentCalendar | None = None):
+        """``calendar``: the run's government calendar, whose checked years the flags of rules
+        that count days on it are held against."""
+        self.kb, self.as_of, self.calendar = kb, as_of, calendar
         self._as_of_text = as_of.isoformat()
         self._as_of_json = as_of_field(as_of)
         self._rules: dict[str, _Prepared] = {}
+        self._duties: dict[str, tuple[Template, Template]] = {}
         self._dates: dict[dt.date, tuple[str, str]] = {}
 
     def _prepared(self, rule: Rule) -> _Prepared:
@@ -199,6 +232,7 @@ class FlagRenderer:
                 rule, th, en, tuple((n, kind.terms.by_name[n].fast) for n in names if n in kind.terms.by_name),
                 tuple((n, source(n)) for n in dict.fromkeys(th.names + en.names)),
                 tuple((n, source(n)) for n in rule.evidence), {"measure": rule.measure, "rule_id": rule.rule_id},
+                kind.terms.counts_on_calendar(_tested(rule)),
                 flag_id_prefix(rule.rule_id, rule.subject),
                 any(self.kb.parameters[n].type == "date_map" for n in rule.parameters),
                 "applicant" not in rule.evidence, {})
@@ -281,6 +315,10 @@ class FlagRenderer:
             evidence.update(params_evidence)
         if applicant is not None and prepared.applicant_apart:
             evidence["applicant"] = applicant
+        if prepared.calendar:
+            unchecked = self._unchecked(evidence)
+            if unchecked:
+                evidence["calendar_unchecked_years"] = unchecked
         digest = prepared.id_prefix.copy()
         digest.update(f"{subject_id}\x1f{applicant or ''}".encode())
         flag_id = "F" + digest.hexdigest()[:20]  # flags.make_flag_id
@@ -293,12 +331,37 @@ class FlagRenderer:
             "evidence": evidence}, option=orjson.OPT_NON_STR_KEYS) + b"\n"
         return (agency, rule.measure, rule.rule_id, rule.subject, subject_id, applicant or "", severity, flag_id, line)
 
+    def _unchecked(self, evidence: dict[str, Any]) -> list[int]:
+        """The years (Buddhist Era) from the earliest to the latest date of a flag's evidence whose
+        days off nobody checked (SPEC §3 "Checked years"): its dates may shift by a day."""
+        days = list(_dates_in(evidence))
+        if not days or self.calendar is None:
+            return []
+        return self.calendar.unchecked(range(min(days).year + 543, max(days).year + 544))
+
     def _date(self, day: dt.date) -> tuple[str, str]:
         """A date in Thai (Buddhist Era) and in English words, each worded once per renderer."""
         texts = self._dates.get(day)
         if texts is None:
             texts = self._dates[day] = (format_date(day, "th"), format_date(day, "en"))
         return texts
+
+    def duty(self, rule: Rule, subject: Subject, day: dt.date, left: int) -> dict[str, Any]:
+        """A duty of ``rule`` due on ``day`` (``left`` working days from as_of): who and what it is
+        about, and what a warning says of it in Thai and English."""
+        th, en = self._duties.get(rule.rule_id) or self._duties.setdefault(
+            rule.rule_id, (Template(rule.duty.message_th), Template(rule.duty.message_en)))
+        own = {"id": subject.id, "agency": subject.agency, "as_of": self.as_of, "measure": rule.measure,
+               "rule_id": rule.rule_id, "due": day, "working_days_left": left,
+               "left_th": "วันนี้เป็นวันสุดท้าย" if day == self.as_of else f"อีก {left} วันทำการ",
+               "left_en": "today is the last day" if day == self.as_of else
+               f"{left} working day{'s' if left != 1 else ''} left"}
+        values = {n: own[n] if n in own else subject.value(n) for n in dict.fromkeys(th.names + en.names)}
+        process_id, officer_id, _ = subject.link
+        return {"rule_id": rule.rule_id, "measure": rule.measure, "subject_type": rule.subject,
+                "subject_id": subject.id, "agency_id": subject.agency, "applicant": subject.applicant,
+                "process_id": process_id, "officer_id": officer_id, "due_on": day.isoformat(),
+                "working_days_left": left, "message_th": th.render(values, "th"), "message_en": en.render(values, "en")}
 
     def keyed(self, line: FlagLine, subject: Subject) -> FlagLine:
         """``line`` with its content key and its links (a case's process, officer and date —

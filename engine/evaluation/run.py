@@ -109,23 +109,28 @@ class _Job:
     applies: dict[str, list[tuple[Callable[[dict[str, Any]], bool], list[str]]]]
     keyed: bool = False  # lines carry their content key and links (FlagRenderer.keyed): store runs
     spool: workers.Spool | None = None  # only the lines are wanted (``check``): handed back through files
+    # duties due soon are wanted: per subject kind, the rules with a duty and the terms their due days need
+    duties: dict[str, tuple[list[Rule], list[tuple[str, Callable[[Any], Any]]]]] | None = None
     # the engine's answers per engine key: each worker fills its own copy across its parts. A part
     # retried alone after a crash starts from an empty one, so it asks about every key it has.
     answers: durable.Answers = field(default_factory=dict)
 
-    def part(self, part: Part) -> tuple[Part, Any, Counter]:
-        """A part's flags, a block per rule in ``line_order`` (or, spooled, where they are), and
-        its subject counts."""
+    def part(self, part: Part) -> tuple[Part, Any, Counter, set[int], list[dict[str, Any]]]:
+        """A part's flags, a block per rule in ``line_order`` (or, spooled, where they are), its
+        subject counts, the years (Buddhist Era) its counts went through on the calendar, and its
+        duties due soon (when wanted)."""
         with paused_gc():  # subjects and flags form no cycles: see gcpause.py
-            by_rule, kinds = self._evaluate(part)
+            due: list[dict[str, Any]] = []
+            by_rule, kinds = self._evaluate(part, due)
             blocks = _blocks(by_rule)
+            years = set(self.run.calendar.years_counted)
             if self.spool is None:
-                return part, blocks, kinds
+                return part, blocks, kinds, years, due
             handle = self.spool.put([list(map(_LINE, rows)) for *_, rows in blocks])
             severities = [dict(Counter(map(_SEVERITY, rows))) for *_, rows in blocks]
-            return part, ([(*key, s) for (*key, _), s in zip(blocks, severities)], handle), kinds
+            return part, ([(*key, s) for (*key, _), s in zip(blocks, severities)], handle), kinds, years, due
 
-    def _evaluate(self, part: Part) -> tuple[dict[str, list[FlagLine]], Counter]:
+    def _evaluate(self, part: Part, due: list[dict[str, Any]]) -> tuple[dict[str, list[FlagLine]], Counter]:
         by_id, attributes = self.catalogue.by_id, self.compiled.attributes
         render, keyed = self.renderer.lines, self.renderer.keyed if self.keyed else None
         kinds: Counter = Counter()
@@ -155,6 +160,8 @@ class _Job:
                 if keyed is not None:
                     lines = [keyed(line, subject) for line, (subject, _) in zip(lines, found)]
                 by_rule.setdefault(rule_id, []).extend(lines)
+            if self.duties is not None:
+                due.extend(self._due_soon(batch))
         # rules with applies_to: counted per distinct engine key (the test reads only what the key shows)
         for key, n in shapes.items():
             tests = self.applies.get(key[0])
@@ -165,6 +172,25 @@ class _Job:
                         for count_key in count_keys:
                             kinds[count_key] += n
         return by_rule, kinds
+
+
+    def _due_soon(self, batch: list[Subject]) -> Iterator[dict[str, Any]]:
+        """The duties of ``batch`` due within warn_within_working_days and not yet late (SPEC's
+        rules, prevented: each duty's due day is a term of the rule that flags it the day after)."""
+        calendar, as_of, renderer = self.run.calendar, self.run.as_of, self.renderer
+        for kind, (rules, plan) in self.duties.items():
+            subjects = [s for s in batch if s.kind == kind]
+            if not subjects:
+                continue
+            Subject.compute_all(subjects, plan)
+            for subject in subjects:
+                known = subject.__dict__
+                for rule in rules:
+                    day = known[rule.duty.term]
+                    if day is not None and day >= as_of:
+                        left = calendar.working_days(as_of, day)
+                        if left <= subject.limits["warn_within_working_days"]:
+                            yield renderer.duty(rule, subject, day, left)
 
 
 _AT_ONCE = 4000
@@ -196,6 +222,7 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     corrective: dict[str, tuple[int, dt.date]] | None = None,
                     stored: dict[str, ParamValue] | None = None, lines_only: bool = False,
                     keyed: bool = False, failed: dict[str, str] | None = None,
+                    calendar_years: set[int] | None = None, due: list[dict[str, Any]] | None = None,
                     ) -> Iterator[tuple[str, list[Any], Counter]]:
     """Yield ``(agency_id, flag lines, subject counts)`` per agency, in agency order, the lines in
     ``line_order`` (``Flag.from_line`` makes a flag of one). The counts are by subject kind, and
@@ -217,6 +244,10 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     ``EvaluationError`` naming the agency (``check``: exit 3, nothing written); with it, the
     agency's id and what went wrong are put in ``failed`` and the other agencies are evaluated
     (store runs: the run is partial).
+
+    ``calendar_years``, when given, gets the years (Buddhist Era) the evaluation counted days
+    through on the government calendar (``GovernmentCalendar.unchecked`` tells those not checked).
+    ``due``, when given, gets the duties due soon (``FlagRenderer.duty`` rows), agency by agency.
     """
     catalogue = catalogue or default_catalogue()
     kb = catalogue.kb
@@ -235,8 +266,17 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     plans = {kind: SUBJECTS[kind].terms.plan(set(names)) for kind, names in compiled.attributes.items()}
     computed = {kind: frozenset(name for name, _ in plan) for kind, plan in plans.items()}
     computed.update((kind, frozenset()) for kind in SUBJECTS if kind not in computed)
-    job = _Job(run, catalogue, compiled, FlagRenderer(kb, as_of), plans, computed, applies, keyed=keyed,
-               spool=workers.Spool() if lines_only else None)
+    duties = None
+    if due is not None:
+        duties = {}
+        for rule in catalogue:
+            if rule.duty is not None and not (rule.store_only and corrective is None):
+                duties.setdefault(rule.fact_kind, ([], set()))[0].append(rule)
+                duties[rule.fact_kind][1].add(rule.duty.term)
+        duties = {kind: (rules, [(n, f) for n, f in SUBJECTS[kind].terms.plan(names) if n not in computed[kind]])
+                  for kind, (rules, names) in duties.items()}
+    job = _Job(run, catalogue, compiled, FlagRenderer(kb, as_of, run.calendar), plans, computed, applies, keyed=keyed,
+               spool=workers.Spool() if lines_only else None, duties=duties)
     jobs = max(1, jobs or os.cpu_count() or 1)
     parts = plan_parts(run, workers.slice_size(len(ds.cases), jobs))
     last_part = {part[0]: part for part in parts}  # the part that completes its agency
@@ -245,18 +285,21 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     cases = {agency_id: len(run.cases_by_id.get(agency_id, ())) for agency_id in run.agency_ids()}
     waves = workers.waves(parts, cases, run.agency_runs) if lines_only else [parts]
     try:
-        yield from _gathered(job, waves, jobs, progress, lines_only, last_part, failed)
+        yield from _gathered(job, waves, jobs, progress, lines_only, last_part, failed,
+                             calendar_years if calendar_years is not None else set(), due)
     finally:
         if job.spool is not None:
             job.spool.close()
 
 
 def _gathered(job: _Job, waves: list[list[Part]], jobs: int, progress: ProgressFn | None, lines_only: bool,
-              last_part: dict[str, Part], failed: dict[str, str] | None) -> Iterator[tuple[str, list[Any], Counter]]:
+              last_part: dict[str, Part], failed: dict[str, str] | None, calendar_years: set[int],
+              due: list[dict[str, Any]] | None) -> Iterator[tuple[str, list[Any], Counter]]:
     """Each agency's flags once its last part is in: each rule's flags from its parts in part
     order, which is their order (a part's cases come before the next part's in id order)."""
     kinds: Counter = Counter()
     groups: dict[tuple[str, str, str], list[Any]] = {}  # an agency's flags so far, per rule, in part order
+    duties: list[dict[str, Any]] = []  # an agency's duties due soon so far
 
     def set_aside(part: Part) -> bool:
         return failed is not None and part[0] in failed
@@ -269,9 +312,12 @@ def _gathered(job: _Job, waves: list[list[Part]], jobs: int, progress: ProgressF
                                           "Please report this with the dataset.")
                 failed[part[0]] = error  # its later parts are not evaluated
                 groups.clear()  # parts come in order: what is gathered is this agency's
+                duties.clear()
                 kinds = Counter()
                 continue
-            _, blocks, part_kinds = result
+            _, blocks, part_kinds, years, part_due = result
+            calendar_years |= years
+            duties.extend(part_due)
             if job.spool is not None:
                 sized, handle = blocks
                 blocks = [(*key, (severities, lines)) for (*key, severities), lines
@@ -287,8 +333,11 @@ def _gathered(job: _Job, waves: list[list[Part]], jobs: int, progress: ProgressF
                 out: list[Any] = [(key[1], *payload) for key in sorted(groups) for payload in groups[key]]
             else:
                 out = [line for key in sorted(groups) for payload in groups[key] for line in payload]
+            if due is not None:
+                due.extend(duties)
             yield part[0], out, kinds
             groups.clear()
+            duties.clear()
             kinds = Counter()
 
 

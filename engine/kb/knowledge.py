@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ class LegalReference(BaseModel):
 
 ParameterOrigin = Literal["kb", "store", "set", "agency", "process"]
 ORIGIN_TEXT = {"kb": ("ค่าในฐานความรู้", "knowledge-base default"),
-               "store": ("บันทึกโดยผู้ดูแลระบบ", "recorded by the administrator"), "set": ("กำหนดในการประมวลผลครั้งนี้ (--set)", "set for this run (--set)"),
+               "store": ("บันทึกโดยผู้ดูแลระบบ", "recorded by the administrator"), "set": ("กำหนดเฉพาะการประมวลผลครั้งนี้", "set for this run (--set)"),
                "agency": ("คำสั่งของหน่วยงาน", "the agency's order"), "process": ("คำสั่งของหน่วยงานสำหรับกระบวนงานนี้", "the agency's order for this process")}
 
 
@@ -121,26 +122,37 @@ class Parameter(BaseModel):
 
 @dataclass(frozen=True)
 class ParamValue:
-    """A parameter's value for one subject and where it came from."""
+    """A parameter's value for one subject and where it came from (an agency's order: from
+    ``effective_from`` on, when the row gives one)."""
 
     value: Any
     origin: ParameterOrigin
     source_th: str
     source_en: str
+    effective_from: dt.date | None = None
 
     def evidence(self) -> dict[str, Any]:
         value = ({str(k): v.isoformat() for k, v in sorted(self.value.items())} if isinstance(self.value, dict)
                  else self.value)
-        return {"value": value, "from": self.origin, "source_th": self.source_th, "source_en": self.source_en}
+        out = {"value": value, "from": self.origin, "source_th": self.source_th, "source_en": self.source_en}
+        if self.effective_from is not None:
+            out["effective_from"] = self.effective_from.isoformat()
+        return out
 
 
 class ParameterResolver:
-    """SPEC §3 resolution, last wins: KB default → ``--set`` → agency row → process row.
+    """SPEC §3 resolution, last wins: KB default → ``--set`` → the agency's row in force → the
+    process's row in force.
 
     ``values`` are the run's values (KB defaults with ``--set`` applied); a value that differs
     from the KB default is attributed to ``--set``, unless it is the ``stored`` value (what an
-    administrator recorded in the store, e.g. acknowledgement rounds, between KB and ``--set``). ``rows`` are the dataset's ``parameters``
-    rows, already validated by the loader.
+    administrator recorded in the store, e.g. acknowledgement rounds, between KB and ``--set``).
+    ``rows`` are the dataset's ``parameters`` rows, already validated by the loader.
+
+    *In force* (v3): a row applies on a reference date when its effective_from is empty or on or
+    before that date; of several rows for the same agency (or process) and name in force, the one
+    with the latest effective_from applies (an empty effective_from counts as the earliest). An
+    order made later does not reach back to judge an earlier decision.
     """
 
     def __init__(self, kb: KnowledgeBase, values: dict[str, Any], rows: list[Any] = (),
@@ -157,24 +169,42 @@ class ParameterResolver:
                 self.run[name] = ParamValue(value, "kb", p.source_th, p.source_en)
             else:
                 self.run[name] = ParamValue(value, "set", ORIGIN_TEXT["set"][0], ORIGIN_TEXT["set"][1])
-        self._agency: dict[str, dict[str, ParamValue]] = {}
-        self._process: dict[str, dict[str, ParamValue]] = {}
+        # per agency (process): per name, its rows as (effective_from, value), earliest first
+        self._agency: dict[str, dict[str, list[tuple[dt.date, ParamValue]]]] = {}
+        self._process: dict[str, dict[str, list[tuple[dt.date, ParamValue]]]] = {}
         for r in rows:
             value = kb.parameters[r.name].parse(r.value)
             target = self._process.setdefault(r.process_id, {}) if r.process_id else self._agency.setdefault(r.agency_id, {})
-            target[r.name] = ParamValue(value, "process" if r.process_id else "agency", r.source, r.source)
-        self._cache: dict[tuple[str, str | None], dict[str, ParamValue]] = {}
+            target.setdefault(r.name, []).append((r.effective_from or dt.date.min, ParamValue(
+                value, "process" if r.process_id else "agency", r.source, r.source, r.effective_from)))
+        for by_name in (*self._agency.values(), *self._process.values()):
+            for found in by_name.values():
+                found.sort(key=lambda row: row[0])
+        self._changes: dict[tuple[str, str | None], list[dt.date]] = {}
+        self._cache: dict[tuple[str, str | None, int], dict[str, ParamValue]] = {}
         self._plain: dict[int, tuple[dict[str, ParamValue], dict[str, Any]]] = {}
 
-    def values(self, agency_id: str, process_id: str | None = None) -> dict[str, ParamValue]:
-        """Every parameter's value for the agency (and, when given, the process)."""
+    def values(self, agency_id: str, process_id: str | None = None, on: dt.date | None = None
+               ) -> dict[str, ParamValue]:
+        """Every parameter's value for the agency (and, when given, the process) in force on
+        ``on`` (None: every row whatever its effective_from — for a dataset without dated rows
+        the same). The same dict for the same rows in force, so that callers may key by it."""
         key = (agency_id, process_id)
-        out = self._cache.get(key)
+        changes = self._changes.get(key)
+        if changes is None:
+            rows = [*self._agency.get(agency_id, {}).values(), *self._process.get(process_id, {}).values()]
+            changes = self._changes[key] = sorted({day for found in rows for day, _ in found if day != dt.date.min})
+        epoch = len(changes) if on is None else bisect.bisect_right(changes, on)
+        out = self._cache.get((agency_id, process_id, epoch))
         if out is None:
-            out = {**self.run, **self._agency.get(agency_id, {})}
-            if process_id is not None:
-                out.update(self._process.get(process_id, {}))
-            self._cache[key] = out
+            cut = changes[epoch - 1] if epoch else dt.date.min
+            out = dict(self.run)
+            for scope in (self._agency.get(agency_id, {}), self._process.get(process_id, {}) if process_id else {}):
+                for name, found in scope.items():
+                    in_force = [pv for day, pv in found if day <= cut]
+                    if in_force:
+                        out[name] = in_force[-1]
+            self._cache[(agency_id, process_id, epoch)] = out
         return out
 
     def plain(self, params: dict[str, ParamValue]) -> dict[str, Any]:
@@ -185,11 +215,18 @@ class ParameterResolver:
         return hit[1]
 
     def record(self) -> dict[str, Any]:
-        """What a run records: every run value with its source, and the dataset's overrides."""
-        overrides = [{"agency_id": a, "process_id": None, "name": n, "value": v.value, "source": v.source_th}
-                     for a, vals in sorted(self._agency.items()) for n, v in sorted(vals.items())]
-        overrides += [{"process_id": p, "name": n, "value": v.value, "source": v.source_th}
-                      for p, vals in sorted(self._process.items()) for n, v in sorted(vals.items())]
+        """What a run records: every run value with its source, and the dataset's overrides (with
+        the day each takes effect)."""
+        def row(owner: dict[str, Any], name: str, pv: ParamValue) -> dict[str, Any]:
+            out = {**owner, "name": name, "value": pv.value, "source": pv.source_th}
+            if pv.effective_from is not None:
+                out["effective_from"] = pv.effective_from.isoformat()
+            return out
+
+        overrides = [row({"agency_id": a, "process_id": None}, n, pv) for a, by_name in sorted(self._agency.items())
+                     for n, found in sorted(by_name.items()) for _, pv in found]
+        overrides += [row({"process_id": p}, n, pv) for p, by_name in sorted(self._process.items())
+                      for n, found in sorted(by_name.items()) for _, pv in found]
         return {"values": {n: v.evidence() for n, v in self.run.items()}, "overrides": overrides}
 
 
@@ -202,8 +239,17 @@ class CalendarEntryModel(BaseModel):
     source: str
 
 
+class CheckedYear(BaseModel):
+    """A Buddhist-Era year whose government days off were checked against the cabinet's announcements."""
+
+    model_config = _STRICT
+    year: int
+    source: str
+
+
 class CalendarFile(BaseModel):
     model_config = _STRICT
+    checked_years: list[CheckedYear] = []
     entries: list[CalendarEntryModel]
 
 
@@ -319,8 +365,24 @@ def load_calendar_entries(folder: Path | None = None) -> tuple[Any, ...]:
 
 def government_calendar(folder: Path | None = None, extra: Iterable[CalendarEntry] = ()) -> GovernmentCalendar:
     """The government calendar of ``kb/calendar.yaml`` plus ``extra`` entries (e.g. the days off
-    an administrator recorded in the store, which come last and so win for their date)."""
-    return GovernmentCalendar([*load_calendar_entries(folder), *extra])
+    an administrator recorded in the store, which come last and so win for their date), with
+    the years ``kb/calendar.yaml`` says were checked."""
+    return GovernmentCalendar([*load_calendar_entries(folder), *extra],
+                              checked=(c.year for c in checked_years(folder)))
+
+
+def unchecked_year_warning(year: int) -> str:
+    """What a run says of a Buddhist-Era year whose days off it counted but nobody checked."""
+    return (f"วันหยุดราชการปี {year} ยังไม่ได้ตรวจสอบกับประกาศของทางราชการ (kb/calendar.yaml) "
+            "วันครบกำหนดที่นับผ่านปีนี้อาจคลาดไปหนึ่งวัน ข้อสังเกตยังคงแสดงตามปกติ / "
+            f"the government days off of {year} (B.E.) were not checked against the official announcements "
+            "(kb/calendar.yaml): deadlines counted through that year may be off by a day; flags are still raised")
+
+
+@lru_cache(maxsize=4)
+def checked_years(folder: Path | None = None) -> tuple[CheckedYear, ...]:
+    """The Buddhist-Era years whose days off were checked, with their sources (``kb/calendar.yaml``)."""
+    return tuple(_load(CalendarFile, (folder or data_dir("kb")) / "calendar.yaml").checked_years)
 
 
 @lru_cache(maxsize=1)

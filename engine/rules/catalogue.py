@@ -25,6 +25,8 @@ from engine.rules.terms import SUBJECTS, TERMS, label_th
 
 SUBJECT_TYPES = ("case", "process", "officer", "agency")
 COMMON_NAMES = ("id", "agency", "as_of", "measure", "rule_id")  # what every flag can say of itself
+# what a duty's warning can say besides: its due day, the working days left, and those in words
+DUTY_NAMES = frozenset({"due", "working_days_left", "left_th", "left_en"})
 OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "exists")
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -33,6 +35,18 @@ class SeverityVariant(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     when: dict[str, Any]
     severity: Severity
+
+
+class Duty(BaseModel):
+    """What a rule prevents: the term giving the day an open duty is due (a date, or None when no
+    duty is open), and what a warning says before that day (``{due:date}``, ``{working_days_left}``,
+    ``{left_th}``/``{left_en}`` — "today is the last day" or the working days left — and the rule's
+    own names)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    term: str
+    message_th: str
+    message_en: str
 
 
 class Rule(BaseModel):
@@ -58,6 +72,8 @@ class Rule(BaseModel):
     evidence: list[str]
     # evaluated only in store runs: the rule reads the review workflow (SPEC §3, 1.8)
     store_only: bool = False
+    # the duty whose lateness the rule flags, warned of before it is due (``discretion-review due``)
+    duty: Duty | None = None
     source: str = ""  # file:line, set by the loader
 
     @property
@@ -174,6 +190,16 @@ def _check_rule(rule: Rule, kb: KnowledgeBase, path: tuple[Any, ...], doc: Locat
     for name in rule.evidence:
         if name not in allowed:
             problems.append(doc.problem(path + ("evidence",), f"unknown evidence field '{name}'{did_you_mean(name, allowed)}"))
+    if rule.duty is not None:
+        terms = TERMS[rule.fact_kind].by_name
+        if rule.duty.term not in terms:
+            problems.append(doc.problem(path + ("duty", "term"), f"unknown term '{rule.duty.term}' of a "
+                                        f"{rule.fact_kind}{did_you_mean(rule.duty.term, terms)}"))
+        for field in ("message_th", "message_en"):
+            for _, name, _, _ in string.Formatter().parse(getattr(rule.duty, field)):
+                if name is not None and name not in allowed | DUTY_NAMES:
+                    problems.append(doc.problem(path + ("duty", field), f"unknown placeholder '{{{name}}}'"
+                                                f"{did_you_mean(name, allowed)}"))
 
 
 _TESTS = {"eq": lambda a, b: a == b, "neq": lambda a, b: a != b, "gt": lambda a, b: a > b,

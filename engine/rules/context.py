@@ -51,8 +51,6 @@ class RunContext:
     # and lie in memory (the columnar reader makes them agency by agency): ``workers.waves``
     agency_runs: int = 0
     _chains: dict[str, list[str]] = field(default_factory=dict)
-    _case_parameters: dict[tuple[str, str, str], tuple[dict[str, ParamValue], dict[str, Any]]] = field(
-        default_factory=dict)
 
     @classmethod
     def build(cls, ds: Dataset, as_of: dt.date, params: dict[str, Any] | None = None,
@@ -102,24 +100,12 @@ class RunContext:
     def agency_ids(self) -> list[str]:
         return [a.agency_id for a in self.dataset.agencies]
 
-    def parameters(self, agency_id: str, process_id: str | None = None) -> tuple[dict[str, ParamValue], dict[str, Any]]:
-        """The parameters of an agency (and a process), with their sources and as plain values."""
-        params = self.resolver.values(agency_id, process_id)
+    def parameters(self, agency_id: str, process_id: str | None = None, on: dt.date | None = None
+                   ) -> tuple[dict[str, ParamValue], dict[str, Any]]:
+        """The parameters of an agency (and a process) in force on ``on`` (default: ``as_of``),
+        with their sources and as plain values (SPEC §3 "Parameters")."""
+        params = self.resolver.values(agency_id, process_id, self.as_of if on is None else on)
         return params, self.resolver.plain(params)
-
-    def case_parameters(self, agency_id: str, process_id: str, officer_agency_id: str
-                        ) -> tuple[dict[str, ParamValue], dict[str, Any]]:
-        """A case's parameters (its process's, else its agency's), with ethics_ack_valid_days of
-        the deciding officer's agency (SPEC §3: 1.5-ethics-not-acknowledged uses the officer's)."""
-        key = (agency_id, process_id, officer_agency_id)
-        out = self._case_parameters.get(key)
-        if out is None:
-            params = self.resolver.values(agency_id, process_id)
-            if officer_agency_id != agency_id:
-                ethics = self.resolver.values(officer_agency_id)["ethics_ack_valid_days"]
-                params = {**params, "ethics_ack_valid_days": ethics}
-            out = self._case_parameters[key] = (params, {name: pv.value for name, pv in params.items()})
-        return out
 
     def chain(self, officer_id: str) -> list[str]:
         """The officer's chain: supervisor, their supervisor, … (cycle-free by validation)."""

@@ -46,54 +46,60 @@ VOLATILE_EVIDENCE = frozenset({"days_since_decision", "days_since_deviation", "m
                                # counts that grow with the ongoing work of a process or a sliding window:
                                # a decided 1.2 or sampled-review flag is not reopened by each new case
                                "discretionary_decided_cases", "latest_case_ids", "sample_size", "sample_reviewed"})
-CATALOGUE_VERSION = "2"  # SPEC §3 rule catalogue v2
+CATALOGUE_VERSION = "3"  # SPEC §3 rule catalogue v3
 _CHUNK = 5000  # ids per IN (…) list: well under SQLite's and PostgreSQL's parameter limits
 DECIDED = ("confirmed", "dismissed", "waived", "needs_info", "resolved")
 
 
+def evidence_facts(evidence: dict[str, Any]) -> dict[str, Any]:
+    """What a reviewer's decision on a flag rests on, of its evidence: not what moves with as_of
+    alone (``VOLATILE_EVIDENCE``), not a parameter's wording of its source (its value, origin and
+    effective date count), and no key that is empty (a key a later release added empty says
+    nothing new: a conflict's recorded ground, say, in a store from before it was recorded)."""
+    out: dict[str, Any] = {}
+    for name, value in evidence.items():
+        if name in VOLATILE_EVIDENCE or value is None or value == [] or value == {} or value == "":
+            continue
+        if name == "parameters" and isinstance(value, dict):
+            value = {p: {f: used[f] for f in ("value", "from", "effective_from") if f in used}
+                     if isinstance(used, dict) else used for p, used in value.items()}
+        out[name] = value
+    return out
+
+
 def evidence_key(evidence: dict[str, Any]) -> str:
-    """The digest of a flag's stable evidence (without ``VOLATILE_EVIDENCE``), as stored in
-    ``flags.evidence_key``: ``"2:"`` and a BLAKE2b of its JSON with sorted keys (orjson; an
-    eighth of the time of the first kind, which runs stored before: see ``same_evidence``)."""
-    return "2:" + hashlib.blake2b(orjson.dumps(_stable(evidence), option=orjson.OPT_SORT_KEYS, default=str),
+    """The digest of what a flag's decision rests on (``evidence_facts``), as stored in
+    ``flags.evidence_key``: ``"3:"`` and a BLAKE2b of its JSON with sorted keys."""
+    return "3:" + hashlib.blake2b(orjson.dumps(evidence_facts(evidence), option=orjson.OPT_SORT_KEYS, default=str),
                                   digest_size=16).hexdigest()
 
 
-def _stable(evidence: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
-
-
 def _first_evidence_key(evidence: dict[str, Any]) -> str:
-    """The first kind of evidence key (a SHA-256 of the standard library's JSON), which flags
-    stored before the second kind still carry."""
-    return hashlib.sha256(json.dumps(_stable(evidence), sort_keys=True, ensure_ascii=False,
-                                     default=str).encode()).hexdigest()
+    """The first kind of evidence key (a SHA-256 of the standard library's JSON of the evidence
+    without ``VOLATILE_EVIDENCE``), which flags stored by the earliest releases carry."""
+    stable = {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
+    return hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def same_evidence(stored_key: str, key: str, evidence: dict[str, Any]) -> bool:
-    """Whether a stored flag's evidence key (either kind) is that of ``evidence`` (whose
-    key is ``key``): a flag stored before keys changed kind is compared by the first kind,
-    so a new kind of key never reopens a decided flag."""
-    if stored_key.startswith("2:"):
+def same_evidence(stored_key: str, key: str, stored: dict[str, Any] | None, evidence: dict[str, Any]) -> bool:
+    """Whether a stored flag rests on the same facts as ``evidence`` (whose key is ``key``). A flag
+    stored with an older kind of key (before "3:") is compared by what its stored evidence
+    (``stored``) and the new one rest on, so that neither a new kind of key nor a release's new
+    wording or new empty keys reopen a decided flag."""
+    if stored_key.startswith("3:"):
         return stored_key == key
-    return stored_key == _first_evidence_key(evidence)
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    return stored is not None and evidence_facts(stored) == evidence_facts(evidence)
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any], applied: dict[str, Any] | None = None) -> list[str]:
-    """The stable evidence fields whose values differ. A field that one side lacks and the
-    other holds empty (null, "", [] or {}) is no change: a release that added a field to a rule's
-    evidence (``coi_permitted_by: null`` in catalogue v2) stated no new fact, and a flag decided
-    before it must not reopen for it. Nor is ``parameters`` when the stored evidence lacks it
-    (catalogue v1 did not record them in a flag) and each value in it is the one the run that
-    last found the flag applied (``applied``: that run's recorded values, ``_applied``)."""
-    keys = (set(before) | set(after)) - VOLATILE_EVIDENCE
-    return sorted(k for k in keys if before.get(k) != after.get(k)
-                  and not (k not in before and _empty(after[k])) and not (k not in after and _empty(before[k]))
-                  and not (k == "parameters" and k not in before and _as_applied(after[k], applied)))
+    """The facts (``evidence_facts``) whose values differ. Not ``parameters`` when the stored
+    evidence lacks them (catalogue v1 did not record them in a flag) and each value in them is the
+    one the run that last found the flag applied (``applied``: that run's recorded values,
+    ``_applied``)."""
+    unrecorded = "parameters" not in before
+    before, after = evidence_facts(before), evidence_facts(after)
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)
+                  and not (k == "parameters" and unrecorded and _as_applied(after[k], applied)))
 
 
 def _as_applied(parameters: Any, applied: dict[str, Any] | None) -> bool:
@@ -211,6 +217,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         # an agency whose stored data is broken keeps its flags as they are; the others go on
         agencies = [a.agency_id for a in ds.agencies if scope.sees(a.agency_id) and a.agency_id not in broken]
         failed: dict[str, str] = {}  # agency -> why its evaluation failed: its flags stay as they are too
+        years: set[int] = set()  # the years (B.E.) the evaluation counted days through
         flagged: Counter = Counter()  # per rule
         counts: dict[str, int] = {}
         per_agency: list[dict[str, Any]] = []
@@ -222,7 +229,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             done = 0
             for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
                                                                corrective=corrective, stored=stored, keyed=True,
-                                                               failed=failed):
+                                                               failed=failed, calendar_years=years):
                 done += 1
                 if agency_id in agencies:
                     flagged.update(r[2] for r in partition)
@@ -254,6 +261,9 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
                 session.execute(insert(RunRuleStat.__table__), stats)
             if per_agency:
                 session.execute(RunAgencyRuleStat.__table__.insert(), per_agency)
+            unchecked = calendar.unchecked(years)
+            if unchecked:  # said once per year, with the run (the app shows it with the run)
+                run.parameters = {**run.parameters, "calendar_unchecked_years": unchecked}
             run.status, run.finished_at = "succeeded", utcnow()
             skipped = {a: p for a, p in broken.items() if scope.sees(a)}
             skipped.update({a: [f"การประเมินผิดพลาด / {why}"] for a, why in failed.items() if a in agencies})
@@ -402,22 +412,25 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
         writes.insert(table, inserts)
         writes.insert(events_table, chain.link(created))
     # known flags whose content changed: the stored evidence is read (and JSON-decoded) only
-    # for those whose facts changed
+    # for those whose facts may have changed — a key of the current kind that differs, or a key of
+    # an older kind (compared by the evidence itself: once, at the first run of a new release)
     keys = {f["flag_id"]: evidence_key(f["evidence"]) for f, _, _ in known}
-    changed_ids = sorted(f["flag_id"] for f, _, _ in known if existing[f["flag_id"]].status != "cleared_by_data"
-                         and not same_evidence(existing[f["flag_id"]].evidence_key, keys[f["flag_id"]], f["evidence"]))
-    changed_set = set(changed_ids)
+    live = [f for f, _, _ in known if existing[f["flag_id"]].status != "cleared_by_data"]
+    wanted = sorted(f["flag_id"] for f in live if existing[f["flag_id"]].evidence_key != keys[f["flag_id"]])
     stored_evidence: dict[str, dict[str, Any]] = {}
     found_by: dict[str, int | None] = {}  # the run that last found the flag: the parameters it applied
-    for i in range(0, len(changed_ids), _CHUNK):
+    for i in range(0, len(wanted), _CHUNK):
         for flag_id, evidence, last_run in session.execute(
                 select(FlagRow.flag_id, FlagRow.evidence, FlagRow.last_run_id)
-                .where(FlagRow.flag_id.in_(changed_ids[i:i + _CHUNK]))):
+                .where(FlagRow.flag_id.in_(wanted[i:i + _CHUNK]))):
             stored_evidence[flag_id], found_by[flag_id] = evidence, last_run
+    changed_set = {f["flag_id"] for f in live if not same_evidence(
+        existing[f["flag_id"]].evidence_key, keys[f["flag_id"]], stored_evidence.get(f["flag_id"]), f["evidence"])}
     # only for evidence stored without its parameters (catalogue v1): the runs' recorded values
     applied = {run: _applied(recorded) for run, recorded in session.execute(
         select(EvaluationRun.id, EvaluationRun.parameters).where(EvaluationRun.id.in_(
-            {found_by[f] for f, e in stored_evidence.items() if "parameters" not in e and found_by[f] is not None})))}
+            {found_by[f] for f in changed_set if "parameters" not in (stored_evidence.get(f) or {})
+             and found_by.get(f) is not None})))}
     updates, events = [], []
     for f, ck, (process_id, officer_id, event_date) in known:
         flag_id, evidence = f["flag_id"], f["evidence"]

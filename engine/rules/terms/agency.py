@@ -115,6 +115,20 @@ def committee_analysis_recent(a: AgencyFacts) -> bool:
     return any(days(d, a.as_of) < a.limits["risk_analysis_interval_days"] for d in a.committee_analyses)
 
 
+@term("ต้องวิเคราะห์ความเสี่ยงภายใน", "risk analysis due by")
+def analysis_due(a: AgencyFacts) -> dt.date | None:
+    """For an agency with a discretionary process and a recent analysis with the ethics committee:
+    the last day that analysis counts, its analysed_on + risk_analysis_interval_days − 1; else
+    None. The duty 1.4-no-risk-analysis flags the day after.
+
+    >>> agency().analysis_due
+    datetime.date(2025, 1, 13)
+    """
+    if not a.has_discretionary_process or not a.committee_analysis_recent:
+        return None
+    return max(a.committee_analyses) + dt.timedelta(days=a.limits["risk_analysis_interval_days"] - 1)
+
+
 @term("วิเคราะห์ครั้งล่าสุด", "latest analysis")
 def last_analysis_on(a: AgencyFacts) -> dt.date | None:
     """The latest analysis with the ethics committee on or before as_of, or None.
@@ -141,10 +155,24 @@ def monitoring_reports(a: AgencyFacts) -> list[dt.date]:
 def monitoring_recent(a: AgencyFacts) -> bool:
     """A monitoring report with days(reported_on, as_of) < monitoring_interval_days.
 
-    >>> agency(as_of="2024-05-31").monitoring_recent, agency(as_of="2024-06-01").monitoring_recent
+    >>> agency(as_of="2024-08-30").monitoring_recent, agency(as_of="2024-08-31").monitoring_recent
     (True, False)
     """
     return any(days(r, a.as_of) < a.limits["monitoring_interval_days"] for r in a.monitoring_reports)
+
+
+@term("ต้องรายงานการกำกับติดตามภายใน", "monitoring report due by")
+def monitoring_due(a: AgencyFacts) -> dt.date | None:
+    """For an agency with a process and a recent monitoring report: the last day that report
+    counts, its reported_on + monitoring_interval_days − 1; else None. The duty 1.8-no-monitoring
+    flags the day after.
+
+    >>> agency().monitoring_due
+    datetime.date(2024, 8, 30)
+    """
+    if not a.has_process or not a.monitoring_recent:
+        return None
+    return max(a.monitoring_reports) + dt.timedelta(days=a.limits["monitoring_interval_days"] - 1)
 
 
 @term("รายงานครั้งล่าสุด", "latest monitoring report")
@@ -262,6 +290,19 @@ def acknowledgement_late(a: AgencyFacts) -> bool:
         return False
     first = a.first_reported_on_date
     return (a.as_of > a.round_deadline and first is None) or (first is not None and first > a.round_deadline)
+
+
+@term("ต้องส่งแบบรายงานภายใน", "acknowledgement due by")
+def acknowledgement_due(a: AgencyFacts) -> dt.date | None:
+    """While round R is open and none of the agency's rows for R has been reported: R's deadline,
+    if not passed; else None. The duty 2.3-not-reported flags the day after.
+
+    >>> agency(as_of="2023-12-01").acknowledgement_due, agency().acknowledgement_due
+    (datetime.date(2023, 12, 20), None)
+    """
+    if a.round is None or a.first_reported_on_date is not None or a.as_of > a.round_deadline:
+        return None
+    return a.round_deadline
 
 
 @term("จำนวนแถวที่บุคลากรรับทราบไม่ครบ", "rows with staff not all informed")

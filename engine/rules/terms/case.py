@@ -3,7 +3,9 @@
 A fact dated after ``as_of`` does not exist yet: a decision, review, report, notice or
 investigation dated later counts as not done. Deadlines are counted on the government
 calendar (``engine.domain.calendar``) with the case's own parameter values: its process's,
-else its agency's, else the run's (``c.limits``; SPEC §3 "Parameters").
+else its agency's, else the run's (``c.limits``), as the agency's orders stood on the case's
+*reference date* — its decided_on when decided, else as_of: an order made later does not
+reach back to judge an earlier decision (SPEC §3 "Parameters", "In force").
 
 The examples build a small dataset (``engine.rules.terms.examples``): agency A1, its head H1
 and officer O1 (supervised by H1), process P1 (discretionary public service, 15 working days,
@@ -17,11 +19,10 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from engine.rules.context import RunContext
-
-from engine.domain.calendar import days
 from engine.domain.models import Case, DelayNotice, Escalation, Officer, Process
+from engine.domain.models import outcome_kind as outcome_kind_of
 from engine.domain.thai import format_date
+from engine.rules.context import RunContext
 from engine.rules.terms.registry import Subject, Terms
 
 terms = Terms("case")
@@ -39,7 +40,9 @@ class CaseFacts(Subject):
         self.run, self.row, self.agency, self.id, self.as_of = run, row, agency, row.case_id, run.as_of
         self.process: Process = run.processes[row.process_id]
         self.officer: Officer = run.officers[row.officer_id]
-        self.params, self.limits = run.case_parameters(agency, row.process_id, self.officer.agency_id)
+        decided = row.decided_on
+        self.reference_date = decided if decided is not None and decided <= run.as_of else run.as_of
+        self.params, self.limits = run.parameters(agency, row.process_id, self.reference_date)
 
     @property
     def link(self) -> tuple[str, str, dt.date]:
@@ -152,7 +155,7 @@ def decided_on(c: CaseFacts) -> dt.date | None:
     return _on_or_before(c.row.decided_on, c.as_of)
 
 
-@term("วันที่ผู้บังคับบัญชาทบทวน", "reviewed on")
+@term("วันที่ผู้บังคับบัญชาสอบทาน", "checked on")
 def reviewed_on(c: CaseFacts) -> dt.date | None:
     """reviewed_on, when it is on or before as_of.
 
@@ -162,7 +165,7 @@ def reviewed_on(c: CaseFacts) -> dt.date | None:
     return _on_or_before(c.row.reviewed_on, c.as_of)
 
 
-@term("ผู้ทบทวน", "reviewed by")
+@term("ผู้สอบทาน", "checked by")
 def reviewed_by(c: CaseFacts) -> str | None:
     """reviewed_by, when the review is on or before as_of.
 
@@ -176,10 +179,51 @@ def reviewed_by(c: CaseFacts) -> str | None:
 def outcome(c: CaseFacts) -> str | None:
     """The outcome as written (cases.outcome), or None.
 
-    >>> case(outcome="denied").outcome
-    'denied'
+    >>> case(outcome="ไม่อนุญาต").outcome
+    'ไม่อนุญาต'
     """
     return c.row.outcome
+
+
+@term("ผลการพิจารณา (อ่านเป็น)", "outcome read as")
+def outcome_kind(c: CaseFacts) -> str | None:
+    """The outcome read as ``approved`` (the request granted in full: approved, อนุมัติ, อนุญาต,
+    ให้ตามคำขอ, เห็นชอบ), ``partial`` (partial, อนุมัติบางส่วน, อนุญาตบางส่วน) or ``denied`` (denied,
+    refused, ไม่อนุมัติ, ไม่อนุญาต, ยกคำขอ, ปฏิเสธ), any case, surrounding space ignored; None for
+    none or another text (SPEC §2 v3).
+
+    >>> case(outcome=" อนุญาต ").outcome_kind, case(outcome="Partial").outcome_kind, case(outcome="รอ").outcome_kind
+    ('approved', 'partial', None)
+    """
+    return outcome_kind_of(c.row.outcome)
+
+
+_OUTCOME_WORDS = {"approved": ("อนุญาตตามคำขอทั้งหมด", "granted in full"), "partial": ("อนุญาตบางส่วน", "granted in part"),
+                  "denied": ("ไม่อนุญาต", "refused")}
+
+
+@term("ผลการพิจารณา", "outcome")
+def outcome_th(c: CaseFacts) -> str:
+    """The outcome in Thai words: what it is read as, else as written, else ไม่ได้บันทึก.
+
+    >>> case(outcome="partial").outcome_th, case(outcome="รอเอกสาร").outcome_th, case(outcome=None).outcome_th
+    ('อนุญาตบางส่วน', 'รอเอกสาร', 'ไม่ได้บันทึก')
+    """
+    if c.outcome_kind is not None:
+        return _OUTCOME_WORDS[c.outcome_kind][0]
+    return c.row.outcome or "ไม่ได้บันทึก"
+
+
+@term("outcome", "outcome")
+def outcome_en(c: CaseFacts) -> str:
+    """The outcome in English words: what it is read as, else as written, else not recorded.
+
+    >>> case(outcome="ยกคำขอ").outcome_en, case(outcome=None).outcome_en
+    ('refused', 'not recorded')
+    """
+    if c.outcome_kind is not None:
+        return _OUTCOME_WORDS[c.outcome_kind][1]
+    return c.row.outcome or "not recorded"
 
 
 @term("การปฏิบัติที่ไม่เป็นไปตามหลักเกณฑ์", "deviation")
@@ -224,7 +268,7 @@ def decided(c: CaseFacts) -> bool:
     return c.decided_on is not None
 
 
-@term("ผู้บังคับบัญชาทบทวนแล้ว", "reviewed")
+@term("ผู้บังคับบัญชาสอบทานแล้ว", "checked")
 def reviewed(c: CaseFacts) -> bool:
     """*reviewed*: reviewed_on ≤ as_of.
 
@@ -244,7 +288,7 @@ def supervised(c: CaseFacts) -> bool:
     return c.officer.supervisor_id is not None
 
 
-@term("ทบทวนแบบสุ่มตัวอย่าง", "sampled review")
+@term("สอบทานแบบสุ่มตัวอย่าง", "sampled checks")
 def review_sampled(c: CaseFacts) -> bool:
     """The process has review_sample_percent: the agency's order reviews a sample of its decisions.
 
@@ -254,7 +298,7 @@ def review_sampled(c: CaseFacts) -> bool:
     return c.process.review_sample_percent is not None
 
 
-@term("กำหนดทบทวน", "review due by")
+@term("วันที่ต้องสอบทาน", "check due by")
 def review_deadline(c: CaseFacts) -> dt.date | None:
     """deadline(decided_on, review_within_days) — working days (as recorded, even if after as_of).
 
@@ -267,7 +311,7 @@ def review_deadline(c: CaseFacts) -> dt.date | None:
             if c.row.decided_on else None)
 
 
-@term("พ้นกำหนดทบทวนแล้ว", "review deadline passed")
+@term("พ้นวันที่ต้องสอบทานแล้ว", "check deadline passed")
 def review_deadline_passed(c: CaseFacts) -> bool:
     """decided, and as_of > deadline(decided_on, review_within_days).
 
@@ -277,7 +321,7 @@ def review_deadline_passed(c: CaseFacts) -> bool:
     return c.decided_on is not None and c.as_of > c.review_deadline
 
 
-@term("ทบทวนหลังกำหนด", "reviewed late")
+@term("สอบทานหลังวันที่ต้องสอบทาน", "checked late")
 def reviewed_late(c: CaseFacts) -> bool:
     """reviewed, and reviewed_on > deadline(decided_on, review_within_days).
 
@@ -287,7 +331,7 @@ def reviewed_late(c: CaseFacts) -> bool:
     return c.reviewed_on is not None and c.review_deadline is not None and c.reviewed_on > c.review_deadline
 
 
-@term("ผู้พิจารณาทบทวนเอง", "self-reviewed")
+@term("ผู้พิจารณาสอบทานเอง", "self-checked")
 def self_reviewed(c: CaseFacts) -> bool:
     """reviewed, and reviewed_by is the deciding officer.
 
@@ -297,7 +341,7 @@ def self_reviewed(c: CaseFacts) -> bool:
     return c.reviewed_by is not None and c.reviewed_by == c.row.officer_id
 
 
-@term("ผู้ทบทวนอยู่ในสายการบังคับบัญชา", "reviewer in the chain")
+@term("ผู้สอบทานอยู่ในสายการบังคับบัญชา", "checker in the chain")
 def reviewer_in_chain(c: CaseFacts) -> bool:
     """reviewed, and reviewed_by is in the officer's chain.
 
@@ -305,6 +349,21 @@ def reviewer_in_chain(c: CaseFacts) -> bool:
     (True, False)
     """
     return c.reviewed_by is not None and c.reviewed_by in c.chain
+
+
+@term("ต้องสอบทานภายใน", "check due by")
+def review_due(c: CaseFacts) -> dt.date | None:
+    """While a supervised discretionary decision (not under sampled checks) awaits its check:
+    the last day it may be checked, deadline(decided_on, review_within_days); else None. The
+    duty 1.1-unreviewed flags the day after.
+
+    >>> case(reviewed_on=None, reviewed_by=None).review_due, case().review_due
+    (datetime.date(2024, 5, 30), None)
+    """
+    if (c.officer.supervisor_id is None or not c.row.discretion_used or c.decided_on is None
+            or c.process.review_sample_percent is not None or c.reviewed_on is not None):
+        return None
+    return c.review_deadline
 
 
 @term("ระบุข้อกฎหมายที่อ้างอิง", "legal basis given")
@@ -319,24 +378,52 @@ def has_legal_basis(c: CaseFacts) -> bool:
 
 @term("อนุญาตตามคำขอทั้งหมด", "request granted in full")
 def outcome_approved(c: CaseFacts) -> bool:
-    """outcome is 'approved' (the request granted in full), in any case, spaces around ignored.
+    """The outcome is read as ``approved``: the request granted in full.
 
-    >>> case(outcome=" Approved ").outcome_approved, case(outcome="partial").outcome_approved
+    >>> case(outcome=" Approved ").outcome_approved, case(outcome="เห็นชอบ").outcome_approved
+    (True, True)
+    >>> case(outcome="อนุมัติบางส่วน").outcome_approved
+    False
+    """
+    return c.outcome_kind == "approved"
+
+
+@term("กระทบสิทธิหรือหน้าที่ของบุคคลอื่น", "affects others")
+def affects_others(c: CaseFacts) -> bool:
+    """Granting a request of the case's process affects the rights or duties of other persons
+    (processes.affects_others; empty: no): its orders need stated reasons even when they grant
+    the request in full (Administrative Procedure Act s.37 para 3 (1)).
+
+    >>> case(process={"affects_others": True}).affects_others, case().affects_others
     (True, False)
     """
-    return c.row.outcome is not None and _approved(c.row.outcome)
+    return bool(c.process.affects_others)
 
 
-_APPROVED: dict[str, bool] = {}
+@term("เหตุที่ต้องระบุเหตุผล", "why reasons are needed")
+def reasons_th(c: CaseFacts) -> str:
+    """Why the order needed stated reasons (APA s.37 para 3 (1)), in Thai words.
+
+    >>> case(outcome="approved", process={"affects_others": True}).reasons_th.startswith("แม้อนุญาตตามคำขอทั้งหมด แต่")
+    True
+    """
+    law = "พระราชบัญญัติวิธีปฏิบัติราชการทางปกครอง พ.ศ. 2539 มาตรา 37 วรรคสาม (1)"
+    if c.outcome_approved:
+        return f"แม้อนุญาตตามคำขอทั้งหมด แต่การอนุญาตในกระบวนงานนี้กระทบสิทธิหรือหน้าที่ของบุคคลอื่น จึงต้องระบุเหตุผล ตาม{law}"
+    return f"คำสั่งที่ไม่ต้องระบุเหตุผลมีเฉพาะคำสั่งที่อนุญาตตามคำขอทั้งหมดและไม่กระทบสิทธิหรือหน้าที่ของบุคคลอื่น ตาม{law}"
 
 
-def _approved(outcome: str) -> bool:
-    found = _APPROVED.get(outcome)
-    if found is None:
-        found = outcome.strip().lower() == "approved"
-        if len(_APPROVED) < 4096:
-            _APPROVED[outcome] = found
-    return found
+@term("why reasons are needed", "why reasons are needed")
+def reasons_en(c: CaseFacts) -> str:
+    """Why the order needed stated reasons (APA s.37 para 3 (1)), in English words.
+
+    >>> case(outcome="denied").reasons_en.startswith("only an order that grants the request in full")
+    True
+    """
+    law = "Administrative Procedure Act B.E. 2539 s.37 para 3 (1)"
+    if c.outcome_approved:
+        return f"it grants the request in full, but its process affects other persons' rights or duties, so it needs reasons: {law}"
+    return f"only an order that grants the request in full and affects no other person's rights or duties needs no reasons: {law}"
 
 
 # -- measure 1.3: deviations are reported in order of rank and investigated ------------------
@@ -371,6 +458,17 @@ def escalation_deadline_passed(c: CaseFacts) -> bool:
     True
     """
     return c.deviates and c.as_of > c.escalation_deadline
+
+
+@term("ต้องรายงานภายใน", "report due by")
+def report_due(c: CaseFacts) -> dt.date | None:
+    """While a deviation awaits its report to a supervisor: deadline(decided_on,
+    escalation_within_days); else None. The duty 1.3-unreported-deviation flags the day after.
+
+    >>> case(deviation="x").report_due, case(deviation="x", escalations=[{"reported_on": "2024-05-21"}]).report_due
+    (datetime.date(2024, 5, 30), None)
+    """
+    return c.escalation_deadline if c.deviates and not c.escalated else None
 
 
 @term("รายงานของเรื่องนี้", "reports of the case")
@@ -503,6 +601,31 @@ def late_en(c: CaseFacts) -> str:
         for r in c.late_investigations)
 
 
+@term("ต้องหาข้อเท็จจริงภายใน", "investigation due by")
+def investigation_due(c: CaseFacts) -> dt.date | None:
+    """The earliest deadline(reported_on, investigation_within_days) of the case's escalations
+    still not investigated and not yet late; else None, and None too while another report of the
+    case is already late (1.3-uninvestigated flags the case already). The duty 1.3-uninvestigated
+    flags the day after.
+
+    Example: reported 20 June 2024; 30 days end Saturday 20 July, and Monday 22 July is a day off.
+
+    >>> case(escalations=[{"reported_on": "2024-06-20"}]).investigation_due
+    datetime.date(2024, 7, 23)
+    >>> case(escalations=[{"reported_on": "2024-05-21"}]).investigation_due is None
+    True
+    """
+    if c.late_investigations:
+        return None
+    dues = []
+    for e in c.escalations:
+        if _on_or_before(e.investigated_on, c.as_of) is None:
+            due = c.run.calendar.deadline(e.reported_on, c.limits["investigation_within_days"], "calendar")
+            if due >= c.as_of:
+                dues.append(due)
+    return min(dues, default=None)
+
+
 @term("รายงานที่หาข้อเท็จจริงแล้วแต่ไม่บันทึกผล", "reports without a finding")
 def without_finding(c: CaseFacts) -> list[dict[str, Any]]:
     """Escalations investigated on or before as_of with finding or corrective_action empty.
@@ -556,7 +679,7 @@ def without_en(c: CaseFacts) -> str:
                      f"has no {_MISSING_EN[(w['finding'], w['corrective_action'])]}" for w in c.without_finding)
 
 
-# -- measure 1.5: ethics and conflicts of interest -------------------------------------------
+# -- measure 1.5: conflicts of interest (ethics is an officer's: engine/rules/terms/officer.py) -
 
 @term("ผู้พิจารณามีส่วนได้เสียกับผู้ยื่นคำขอ", "related to the applicant")
 def applicant_related(c: CaseFacts) -> bool:
@@ -566,6 +689,31 @@ def applicant_related(c: CaseFacts) -> bool:
     (True, False)
     """
     return bool(c.row.applicant_related)
+
+
+@term("เหตุแห่งส่วนได้เสียที่บันทึก", "ground of the conflict, as recorded")
+def coi_ground(c: CaseFacts) -> str | None:
+    """Which conflict the official had, as recorded: ``s13`` — the party, the spouse, a relative,
+    a representative, a creditor, debtor or employer of the party (Administrative Procedure Act
+    s.13: may not consider the matter at all); ``s16`` — any other serious circumstance that
+    could make the decision partial (s.16: stop, report, the superior decides). None when not
+    recorded, which for a related applicant means s13 (``coi_s16``).
+
+    >>> case(applicant_related=True).coi_ground is None, case(applicant_related=True, coi_ground="s16").coi_ground
+    (True, 's16')
+    """
+    return c.row.coi_ground
+
+
+@term("เหตุตามมาตรา 16", "a s.16 circumstance")
+def coi_s16(c: CaseFacts) -> bool:
+    """The decider is related to the applicant by an s.16 circumstance, which the superior may
+    clear: applicant_related, and coi_ground s16 (empty: s13, the default).
+
+    >>> case(applicant_related=True, coi_ground="s16").coi_s16, case(applicant_related=True).coi_s16
+    (True, False)
+    """
+    return bool(c.row.applicant_related) and c.row.coi_ground == "s16"
 
 
 @term("แจ้งส่วนได้เสียแล้ว", "conflict declared")
@@ -598,60 +746,70 @@ def coi_permitted_in_chain(c: CaseFacts) -> bool:
     return c.row.coi_permitted_by is not None and c.row.coi_permitted_by in c.chain
 
 
+@term("เหตุจำเป็นตามมาตรา 18", "reason under s.18")
+def coi_exception(c: CaseFacts) -> str | None:
+    """Why the official acted anyway under Administrative Procedure Act s.18 (urgent necessity
+    where delay would harm the public interest or a person's rights, or no other official can
+    act), or None.
+
+    >>> case(applicant_related=True, coi_exception="ไม่มีเจ้าหน้าที่อื่น").coi_exception
+    'ไม่มีเจ้าหน้าที่อื่น'
+    """
+    return c.row.coi_exception
+
+
+@term("อ้างเหตุจำเป็นตามมาตรา 18", "s.18 reason given")
+def has_coi_exception(c: CaseFacts) -> bool:
+    """coi_exception is not empty.
+
+    >>> case(applicant_related=True, coi_exception="เร่งด่วน").has_coi_exception, case().has_coi_exception
+    (True, False)
+    """
+    return c.row.coi_exception is not None
+
+
 @term("ส่วนได้เสีย", "the conflict")
 def coi_th(c: CaseFacts) -> str:
-    """What was done about the conflict, in Thai words.
+    """The conflict, what was done about it and why it matters, in Thai words.
 
     >>> case(applicant_related=True).coi_th
-    'ไม่ได้แจ้งส่วนได้เสีย'
+    'เป็นกรณีตามมาตรา 13 ซึ่งเจ้าหน้าที่จะพิจารณาเรื่องนั้นไม่ได้เลย ไม่ว่าจะแจ้งส่วนได้เสียหรือไม่ (พระราชบัญญัติวิธีปฏิบัติราชการทางปกครอง พ.ศ. 2539)'
     """
-    if not c.coi_declared:
-        return "ไม่ได้แจ้งส่วนได้เสีย"
-    if c.row.coi_permitted_by is None:
-        return ("แจ้งส่วนได้เสียแล้วแต่ยังพิจารณาเอง โดยไม่มีผู้บังคับบัญชาสั่งให้ดำเนินการต่อ "
-                "(พระราชบัญญัติวิธีปฏิบัติราชการทางปกครองฯ มาตรา ๑๖)")
-    return (f"แจ้งส่วนได้เสียแล้ว ผู้สั่งให้ดำเนินการต่อ ({c.row.coi_permitted_by}) ไม่อยู่ในสายการบังคับบัญชาของผู้พิจารณา "
-            "(พระราชบัญญัติวิธีปฏิบัติราชการทางปกครองฯ มาตรา ๑๖)")
+    law = "พระราชบัญญัติวิธีปฏิบัติราชการทางปกครอง พ.ศ. 2539"
+    if not c.coi_s16:
+        text = "เป็นกรณีตามมาตรา 13 ซึ่งเจ้าหน้าที่จะพิจารณาเรื่องนั้นไม่ได้เลย ไม่ว่าจะแจ้งส่วนได้เสียหรือไม่"
+    elif not c.coi_declared:
+        text = "เป็นเหตุตามมาตรา 16 แต่ไม่ได้แจ้งส่วนได้เสียและหยุดการพิจารณาไว้ก่อน"
+    elif c.row.coi_permitted_by is None:
+        text = "เป็นเหตุตามมาตรา 16 แจ้งส่วนได้เสียแล้ว แต่ยังพิจารณาเองโดยไม่มีผู้บังคับบัญชาสั่งให้ดำเนินการต่อ"
+    else:
+        text = (f"เป็นเหตุตามมาตรา 16 แจ้งส่วนได้เสียแล้ว แต่ผู้สั่งให้ดำเนินการต่อ ({c.row.coi_permitted_by}) "
+                "ไม่อยู่ในสายการบังคับบัญชาของผู้พิจารณา")
+    if c.has_coi_exception:
+        text += f" โดยอ้างเหตุจำเป็นตามมาตรา 18 ว่า “{c.row.coi_exception}” ผู้บังคับบัญชาควรตรวจสอบเหตุนั้น"
+    return f"{text} ({law})"
 
 
 @term("the conflict", "the conflict")
 def coi_en(c: CaseFacts) -> str:
-    """What was done about the conflict, in English words.
+    """The conflict, what was done about it and why it matters, in English words.
 
-    >>> case(applicant_related=True, coi_declared=True).coi_en
-    "declared, yet decided the case with no superior's order to go on (Administrative Procedure Act s.16)"
+    >>> case(applicant_related=True, coi_ground="s16", coi_declared=True).coi_en
+    "a s.16 circumstance, declared, yet the official went on with no superior's order to (Administrative Procedure Act B.E. 2539)"
     """
-    if not c.coi_declared:
-        return "not declared"
-    if c.row.coi_permitted_by is None:
-        return "declared, yet decided the case with no superior's order to go on (Administrative Procedure Act s.16)"
-    return (f"declared; the official who ordered them to go on ({c.row.coi_permitted_by}) is not in their chain "
-            "of command (Administrative Procedure Act s.16)")
-
-
-@term("วันที่รับทราบประมวลจริยธรรม", "ethics acknowledged on")
-def ethics_acknowledged_on(c: CaseFacts) -> dt.date | None:
-    """The deciding officer's ethics_acknowledged_on, when it is on or before as_of.
-
-    >>> case(officer={"ethics_acknowledged_on": "2024-01-10"}).ethics_acknowledged_on
-    datetime.date(2024, 1, 10)
-    """
-    return _on_or_before(c.officer.ethics_acknowledged_on, c.as_of)
-
-
-@term("รับทราบประมวลจริยธรรมที่ยังมีผลเมื่อพิจารณา", "ethics acknowledgement valid")
-def ethics_ack_valid(c: CaseFacts) -> bool:
-    """decided, and the officer's ethics acknowledgement (on or before as_of) precedes decided_on
-    by at most ethics_ack_valid_days (the officer's agency's value).
-
-    >>> case(officer={"ethics_acknowledged_on": "2023-05-21"}).ethics_ack_valid
-    True
-    >>> case(officer={"ethics_acknowledged_on": "2023-05-20"}).ethics_ack_valid
-    False
-    """
-    ack, decided = c.ethics_acknowledged_on, c.decided_on
-    return (decided is not None and ack is not None and ack <= decided
-            and days(ack, decided) <= c.limits["ethics_ack_valid_days"])
+    law = "Administrative Procedure Act B.E. 2539"
+    if not c.coi_s16:
+        text = "a s.13 case, in which the official may not consider the matter at all, declared or not"
+    elif not c.coi_declared:
+        text = "a s.16 circumstance, not declared, and the consideration was not stopped"
+    elif c.row.coi_permitted_by is None:
+        text = "a s.16 circumstance, declared, yet the official went on with no superior's order to"
+    else:
+        text = (f"a s.16 circumstance, declared, but the official who ordered them to go on ({c.row.coi_permitted_by}) "
+                "is not in their chain of command")
+    if c.has_coi_exception:
+        text += f"; the official acted under s.18 because “{c.row.coi_exception}”: the supervisor should check that reason"
+    return f"{text} ({law})"
 
 
 # -- measure 1.6: time limits and delay notices ----------------------------------------------
@@ -668,12 +826,13 @@ def public_service(c: CaseFacts) -> bool:
 
 @term("เป็นการอนุญาตตาม พ.ร.บ.อำนวยความสะดวกฯ", "licensing")
 def licensing(c: CaseFacts) -> bool:
-    """The case's process is licensing under the Licensing Facilitation Act (empty: as public_service).
+    """The case's process is a licence, permit, registration or notification under the Licensing
+    Facilitation Act 2558, whose s.10 delay notices apply (processes.licensing; empty: no — v3).
 
-    >>> case().licensing, case(process={"licensing": False}).licensing
+    >>> case(process={"licensing": True}).licensing, case().licensing
     (True, False)
     """
-    return c.process.is_licensing
+    return bool(c.process.licensing)
 
 
 @term("ระยะเวลาที่กำหนดในคู่มือ", "time limit")
@@ -696,21 +855,57 @@ def day_basis(c: CaseFacts) -> str:
     return c.process.basis
 
 
-@term("วันครบกำหนด", "limit day")
-def limit_day(c: CaseFacts) -> dt.date | None:
-    """A case's *limit day*: deadline(start, standard_days, day_basis) with start = complete_on
-    or else received_on; None without standard_days, or before the clock starts (start after as_of).
+@term("ระยะเวลาพิจารณา", "time limit")
+def time_limit(c: CaseFacts) -> dict[str, Any] | None:
+    """The case's time limit: its process's standard_days and day_basis (from the manual); else,
+    for a public service, decision_within_days on a calendar basis (Administrative Procedure Act
+    s.39/1: an order on a complete application where no law sets a time); else None. With where
+    it comes from (``value``, ``basis``, ``source_th``/``source_en``; ``from``: manual or the
+    parameter's origin).
 
-    Example: 15 working days from Wednesday 1 May 2024 (6, 10 and 22 May are days off).
-
-    >>> case().limit_day, case(process={"standard_days": None}).limit_day
-    (datetime.date(2024, 5, 27), None)
+    >>> case().time_limit["value"], case(process={"standard_days": None}).time_limit["source_en"][:30]
+    (15, 'Administrative Procedure Act B')
+    >>> case(process={"standard_days": None, "public_service": False}).time_limit is None
+    True
     """
     p = c.process
+    if p.standard_days is not None:
+        return {"value": p.standard_days, "basis": p.basis, "from": "manual",
+                "source_th": "คู่มือของกระบวนงาน", "source_en": "the process's manual"}
+    if p.public_service:
+        pv = c.params["decision_within_days"]
+        return {"value": pv.value, "basis": "calendar", "from": pv.origin, "source_th": pv.source_th,
+                "source_en": pv.source_en}
+    return None
+
+
+@term("ระยะเวลาตามกฎหมาย", "statutory time limit")
+def statutory_time_limit(c: CaseFacts) -> dict[str, Any] | None:
+    """The time limit when it comes from the law rather than the process's manual (APA s.39/1
+    for a public service without standard_days), else None.
+
+    >>> case(process={"standard_days": None}).statutory_time_limit["value"], case().statutory_time_limit
+    (30, None)
+    """
+    return c.time_limit if c.time_limit is not None and c.time_limit["from"] != "manual" else None
+
+
+@term("วันครบกำหนด", "limit day")
+def limit_day(c: CaseFacts) -> dt.date | None:
+    """A case's *limit day*: deadline(start, the time limit) with start = complete_on or else
+    received_on; None without a time limit, or before the clock starts (start after as_of).
+
+    Example: 15 working days from Wednesday 1 May 2024 (6, 10 and 22 May are days off); or,
+    with no standard_days, 30 calendar days (APA s.39/1): 31 May 2024.
+
+    >>> case().limit_day, case(process={"standard_days": None}).limit_day
+    (datetime.date(2024, 5, 27), datetime.date(2024, 5, 31))
+    """
+    limit = c.time_limit
     start = c.start_on
-    if p.standard_days is None or start > c.as_of:
+    if limit is None or start > c.as_of:
         return None
-    return c.run.calendar.deadline(start, p.standard_days, p.basis)
+    return c.run.calendar.deadline(start, limit["value"], limit["basis"])
 
 
 @term("วันสิ้นสุดการนับ", "counted to")
@@ -735,6 +930,21 @@ def overdue(c: CaseFacts) -> bool:
     return c.limit_day is not None and c.end > c.limit_day
 
 
+@term("ต้องพิจารณาให้แล้วเสร็จภายใน", "decision due by")
+def decision_due(c: CaseFacts) -> dt.date | None:
+    """While a public-service case is pending and not yet overdue: its limit day; else None. The
+    duty 1.6-time-limit-exceeded flags the day after.
+
+    >>> case(decided_on=None, reviewed_on=None, reviewed_by=None, as_of="2024-05-20").decision_due
+    datetime.date(2024, 5, 27)
+    >>> case(decided_on=None, reviewed_on=None, reviewed_by=None).decision_due is None
+    True
+    """
+    if not c.process.public_service or c.decided_on is not None or c.limit_day is None or c.overdue:
+        return None
+    return c.limit_day
+
+
 @term("จำนวนวันที่ใช้", "days taken")
 def elapsed(c: CaseFacts) -> int | None:
     """elapsed(start, end, day_basis) when the case has a limit day, else None.
@@ -744,27 +954,61 @@ def elapsed(c: CaseFacts) -> int | None:
     """
     if c.limit_day is None:
         return None
-    return c.run.calendar.elapsed(c.start_on, c.end, c.process.basis)
+    return c.run.calendar.elapsed(c.start_on, c.end, c.time_limit["basis"])
 
 
 @term("หน่วยนับวัน", "day unit")
-def basis_th(c: CaseFacts) -> str:
-    """The unit of the process's time limit in Thai words.
+def basis_th(c: CaseFacts) -> str | None:
+    """The unit of the case's time limit in Thai words (None without a time limit).
 
-    >>> case().basis_th
-    'วันทำการ'
+    >>> case().basis_th, case(process={"standard_days": None}).basis_th
+    ('วันทำการ', 'วัน')
     """
-    return "วันทำการ" if c.process.basis == "working" else "วัน"
+    if c.time_limit is None:
+        return None
+    return "วันทำการ" if c.time_limit["basis"] == "working" else "วัน"
 
 
 @term("day unit", "day unit")
-def basis_en(c: CaseFacts) -> str:
-    """The unit of the process's time limit in English words.
+def basis_en(c: CaseFacts) -> str | None:
+    """The unit of the case's time limit in English words (None without a time limit).
 
     >>> case().basis_en
     'working days'
     """
-    return "working days" if c.process.basis == "working" else "calendar days"
+    if c.time_limit is None:
+        return None
+    return "working days" if c.time_limit["basis"] == "working" else "calendar days"
+
+
+@term("ที่มาของระยะเวลา", "source of the time limit")
+def limit_source_th(c: CaseFacts) -> str | None:
+    """Where the case's time limit comes from, in Thai words.
+
+    >>> case().limit_source_th
+    'คู่มือของกระบวนงาน'
+    """
+    return c.time_limit["source_th"] if c.time_limit is not None else None
+
+
+@term("source of the time limit", "source of the time limit")
+def limit_source_en(c: CaseFacts) -> str | None:
+    """Where the case's time limit comes from, in English words.
+
+    >>> case(process={"standard_days": None}).limit_source_en
+    'Administrative Procedure Act B.E. 2539, s. 39/1 (added by Amendment No. 2 B.E. 2557)'
+    """
+    return c.time_limit["source_en"] if c.time_limit is not None else None
+
+
+@term("จำนวนวันที่กำหนด", "days allowed")
+def limit_days(c: CaseFacts) -> int | None:
+    """The number of days of the case's time limit (None without one).
+
+    >>> case(process={"standard_days": None}).limit_days
+    30
+    """
+    return c.time_limit["value"] if c.time_limit is not None else None
 
 
 @term("สถานะ", "status")
@@ -838,12 +1082,15 @@ def missed_due(c: CaseFacts) -> dt.date | None:
     Example: limit day Monday 27 May 2024, still pending on 28 June; the first notice was due
     7 days later, on 3 June, a day off: by Tuesday 4 June.
 
-    >>> case(decided_on=None, reviewed_on=None, reviewed_by=None).missed_due
+    >>> pending = {"decided_on": None, "reviewed_on": None, "reviewed_by": None, "process": {"licensing": True}}
+    >>> case(**pending).missed_due
     datetime.date(2024, 6, 4)
-    >>> case(decided_on=None, reviewed_on=None, reviewed_by=None, notices=[{"notified_on": "2024-06-04"}]).missed_due
+    >>> case(**pending, notices=[{"notified_on": "2024-06-04"}]).missed_due
     datetime.date(2024, 6, 11)
+    >>> case(**{**pending, "process": {"licensing": False}}).missed_due is None
+    True
     """
-    if not (c.overdue and c.process.is_licensing):
+    if not (c.overdue and c.licensing):
         return None
     calendar, every, end, notices = c.run.calendar, c.limits["delay_notice_every_days"], c.end, c.notices
     p = c.limit_day
@@ -857,11 +1104,42 @@ def missed_due(c: CaseFacts) -> dt.date | None:
         p = min(given)
 
 
+@term("ต้องแจ้งเหตุแห่งความล่าช้าภายใน", "delay notice due by")
+def notice_due(c: CaseFacts) -> dt.date | None:
+    """For a pending licensing case past its limit day with no notice missed yet: the day the next
+    s.10 notice is due (the same walk as ``missed_due``: the first due day not before as_of);
+    else None. The duty 1.6-delay-not-notified flags the day after, if no notice comes.
+
+    >>> pending = {"decided_on": None, "reviewed_on": None, "reviewed_by": None, "process": {"licensing": True}}
+    >>> case(**pending, as_of="2024-06-01").notice_due
+    datetime.date(2024, 6, 4)
+
+    A notice given before its due day moves the next one on: given Friday 31 May, the next is due
+    7 days later, Friday 7 June.
+
+    >>> case(**pending, as_of="2024-06-01", notices=[{"notified_on": "2024-05-31"}]).notice_due
+    datetime.date(2024, 6, 7)
+    """
+    if not (c.licensing and c.overdue and c.decided_on is None):
+        return None
+    calendar, every, notices = c.run.calendar, c.limits["delay_notice_every_days"], c.notices
+    p = c.limit_day
+    while True:
+        due = calendar.deadline(p, every, "calendar")
+        given = [n for n in notices if p < n <= due]
+        if given:
+            p = min(given)  # this one was given (perhaps early): the next is counted from it
+        elif due >= c.as_of:
+            return due
+        else:
+            return None  # one was missed already: 1.6-delay-not-notified has flagged it
+
+
 @term("ไม่ได้แจ้งเหตุแห่งความล่าช้าตามกำหนด", "delay notice missed")
 def delay_notice_missed(c: CaseFacts) -> bool:
     """A delay notice was due (Licensing Facilitation Act s.10) and none was given (``missed_due``).
 
-    >>> case(decided_on=None, reviewed_on=None, reviewed_by=None).delay_notice_missed
+    >>> case(decided_on=None, reviewed_on=None, reviewed_by=None, process={"licensing": True}).delay_notice_missed
     True
     """
     return c.missed_due is not None

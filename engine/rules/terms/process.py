@@ -121,7 +121,7 @@ def has_manual(p: ProcessFacts) -> bool:
 
 @term("วันที่ทบทวนคู่มือ", "manual reviewed on")
 def manual_reviewed_on(p: ProcessFacts) -> dt.date | None:
-    """work_manual_reviewed_on, when it is on or before as_of.
+    """work_manual_reviewed_on, when it is on or before as_of (None: no date recorded, or a later one).
 
     >>> process().manual_reviewed_on, process(as_of="2023-12-31").manual_reviewed_on
     (datetime.date(2024, 1, 1), None)
@@ -154,16 +154,32 @@ def manual_outdated(p: ProcessFacts) -> bool:
         p.manual_reviewed_on is None or days(p.manual_reviewed_on, p.as_of) > p.limits["manual_max_age_days"])
 
 
+@term("ต้องทบทวนคู่มือภายใน", "manual review due by")
+def manual_review_due(p: ProcessFacts) -> dt.date | None:
+    """For a work manual reviewed on or before as_of and not yet outdated: the last day it is
+    within manual_max_age_days, work_manual_reviewed_on + manual_max_age_days; else None. The duty
+    1.2-manual-outdated flags the day after.
+
+    >>> process().manual_review_due, process(as_of="2026-01-01").manual_review_due
+    (datetime.date(2025, 12, 31), None)
+    """
+    if p.row.work_manual is None or p.manual_reviewed_on is None or p.manual_outdated:
+        return None
+    return p.manual_reviewed_on + dt.timedelta(days=p.limits["manual_max_age_days"])
+
+
 @term("การทบทวนคู่มือ", "manual review")
 def manual_review_th(p: ProcessFacts) -> str:
     """The manual's last review, in Thai words.
 
     >>> process(work_manual_reviewed_on=None).manual_review_th
-    'ไม่ได้รับการทบทวน'
+    'ไม่มีวันที่สอบทานคู่มือ'
+    >>> process(as_of="2026-01-01").manual_review_th
+    'ทบทวนล่าสุดเมื่อ 1 ม.ค. 2567 ซึ่งเกินรอบการทบทวน'
     """
-    if p.manual_reviewed_on is None:
-        return "ไม่ได้รับการทบทวน"
-    return f"ทบทวนล่าสุดเมื่อ {format_date(p.manual_reviewed_on, 'th')} เกินรอบการทบทวน"
+    if p.manual_reviewed_on is None:  # a date not recorded, not a manual never reviewed
+        return "ไม่มีวันที่สอบทานคู่มือ"
+    return f"ทบทวนล่าสุดเมื่อ {format_date(p.manual_reviewed_on, 'th')} ซึ่งเกินรอบการทบทวน"
 
 
 @term("manual review", "manual review")
@@ -174,13 +190,13 @@ def manual_review_en(p: ProcessFacts) -> str:
     'was last reviewed on 2024-01-01, longer ago than allowed'
     """
     if p.manual_reviewed_on is None:
-        return "has no review on record"
+        return "has no review date on record"
     return f"was last reviewed on {format_date(p.manual_reviewed_on, 'en')}, longer ago than allowed"
 
 
 # -- measure 1.1: sampled review ---------------------------------------------------------------
 
-@term("ทบทวนแบบสุ่มตัวอย่าง", "sampled review")
+@term("สอบทานแบบสุ่มตัวอย่าง", "sampled checks")
 def review_sampled(p: ProcessFacts) -> bool:
     """review_sample_percent is set: the agency's order reviews a sample of its decisions.
 
@@ -190,7 +206,7 @@ def review_sampled(p: ProcessFacts) -> bool:
     return p.row.review_sample_percent is not None
 
 
-@term("ร้อยละที่กำหนดให้ทบทวน", "sample share")
+@term("ร้อยละที่กำหนดให้สอบทาน", "sample share")
 def sample_percent(p: ProcessFacts) -> int | None:
     """review_sample_percent, or None.
 
@@ -227,7 +243,7 @@ def sample_size(p: ProcessFacts) -> int | None:
     return len(p.sample) if p.sample is not None else None
 
 
-@term("จำนวนเรื่องที่ทบทวนแล้ว", "reviewed in the window")
+@term("จำนวนเรื่องที่สอบทานแล้ว", "checked in the window")
 def sample_reviewed(p: ProcessFacts) -> int | None:
     """How many cases of W were reviewed on or before as_of, or None unless sampled.
 
@@ -239,7 +255,7 @@ def sample_reviewed(p: ProcessFacts) -> int | None:
     return sum(1 for c in p.sample if c.reviewed_on is not None and c.reviewed_on <= p.as_of)
 
 
-@term("ทบทวนน้อยกว่าสัดส่วนที่กำหนด", "sample short")
+@term("สอบทานน้อยกว่าสัดส่วนที่กำหนด", "sample short")
 def review_sample_short(p: ProcessFacts) -> bool:
     """W not empty and 100 × (reviewed cases in W) < review_sample_percent × |W|.
 

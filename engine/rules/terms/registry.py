@@ -134,6 +134,21 @@ class Terms:
         """The names a rule's condition may test -> whether the term may not apply."""
         return {t.name: t.optional for t in self if t.condition}
 
+    def counts_on_calendar(self, names: set[str] | frozenset[str]) -> bool:
+        """Whether any of ``names``, or a term they read (transitively), counts days on the
+        government calendar (its code reads ``.calendar``)."""
+        seen: set[str] = set()
+        todo = [n for n in names if n in self.by_name]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if "calendar" in _names_in(self.by_name[name].compute.__code__):
+                return True
+            todo.extend(self.reads(name))
+        return False
+
     def reads(self, name: str) -> set[str]:
         """The terms a term reads (``s.other`` in its code, comprehensions included)."""
         compute = self.by_name[name].compute
@@ -158,6 +173,15 @@ class Terms:
         for name in sorted(n for n in names if n in self.by_name):
             place(name, ())
         return [(name, self.by_name[name].fast) for name in order]
+
+
+def _names_in(code: Any) -> set[str]:
+    """Every name a function's code (and the code it defines) loads."""
+    out = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            out |= _names_in(const)
+    return out
 
 
 def _attribute_path(compute: Callable[[Any], Any]) -> str | None:
