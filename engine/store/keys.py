@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from engine.domain.errors import DiscretionReviewError
+from engine.store.files import private_folder
 
 MIN_SECRET_BYTES = 32  # HMAC-SHA1's block is 64 bytes; fewer than 32 random bytes can be guessed at
 DEFAULT_FILE = "var/session-secret"
@@ -58,7 +59,7 @@ def _write_new_key(path: Path) -> None:
     """A new random key at ``path`` (mode 0600), all of it or nothing."""
     tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)  # 0700 when made here (the store's files sit beside it)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)  # mode 0600
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(secrets.token_urlsafe(48))  # 64 characters
