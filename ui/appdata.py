@@ -50,10 +50,11 @@ def scope_of(key: ScopeKey) -> Scope:
     return Scope(*key)
 
 
-def login(username: str, password: str) -> ScopeKey | None:
-    """The user's scope key, None for a wrong name or password; TooManyAttempts when locked."""
+def login(username: str, password: str, source: str) -> ScopeKey | None:
+    """The user's scope key, None for a wrong name or password; TooManyAttempts when locked
+    (for this name from ``source``, the client's address, or for ``source`` itself)."""
     with factory()() as session, session.begin():
-        scope = authenticate(session, username, password)
+        scope = authenticate(session, username, password, source=source)
     return (scope.username, scope.role, scope.agency_id) if scope else None
 
 
