@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check a dataset against the exchange format, evaluate nothing")
     v.add_argument("dataset", type=Path)
+    v.add_argument("--db", default=None, help="also check it against this store, as import would (ids other "
+                   "agencies hold, references to their officers); without it the files are checked alone")
+    v.add_argument("--user", default="admin", help="with --db: check as this user would import (scope applies)")
     _progress_flags(v)
 
     r = sub.add_parser("rules", help="list the rule catalogue with the measures' text")
@@ -171,7 +174,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         raise
 
 
-def _load(dataset: Path, progress: bool, known_ids: dict[str, set[str]] | None = None):
+def _load(dataset: Path, progress: bool, known_ids=None):
     from engine.ingest.loader import load_dataset
 
     with _bar(progress, None, "reading", "rows") as bar:
@@ -221,7 +224,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    ds = _load(args.dataset, _want_progress(args))
+    if args.db is None:
+        ds = _load(args.dataset, _want_progress(args))
+    else:  # what import would refuse, nothing written
+        from engine.store.data import store_problems
+        from engine.store.db import transaction
+
+        ds = _load(args.dataset, _want_progress(args), _store_lookup(args))
+        with transaction(args.db) as session:
+            problems = store_problems(session, _user_scope(session, args.user), ds)
+        if problems:
+            raise InputError(problems, ds.warnings)
     for w in ds.warnings:
         print(f"warning: {w}", file=sys.stderr)
     counts = ", ".join(f"{name} {n}" for name, n in ds.counts().items())
@@ -313,15 +326,32 @@ def _user_scope(session, username: str):
     return scope_of(session, username)
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
-    from engine.store.data import import_dataset, known_ids
+def _store_lookup(args: argparse.Namespace):
+    """For ``load_dataset(known_ids=...)``: which ids the data names are another agency's stored
+    officers (the store says which exist, nothing more), asked as ``args.user``, who must be
+    allowed to import (checked now, before the files are read)."""
+    from engine.store.data import existing_ids
     from engine.store.db import transaction, upgrade
+    from engine.store.scope import IMPORT
 
     upgrade(args.db)
-    with transaction(args.db) as session:  # another agency's officers, whom the data may name
-        known = known_ids(session, _user_scope(session, args.user))
+    with transaction(args.db) as session:
+        scope = _user_scope(session, args.user)
+    scope.require(IMPORT)
+
+    def lookup(table: str, ids: set[str]) -> set[str]:
+        with transaction(args.db) as session:
+            return existing_ids(session, scope, table, ids)
+    return lookup
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from engine.store.data import import_dataset
+    from engine.store.db import transaction
+
+    lookup = _store_lookup(args)  # another agency's officers, whom the data may name
     with paused_gc():  # rows form no cycles: the collector's passes were 1.1 s of a 1M-case import
-        ds = _load(args.dataset, _want_progress(args), known)
+        ds = _load(args.dataset, _want_progress(args), lookup)
         with transaction(args.db) as session:
             record = import_dataset(session, _user_scope(session, args.user), ds, str(args.dataset))
             print(f"imported {args.dataset} as import #{record.id}: "
@@ -414,7 +444,8 @@ def _cmd_app(args: argparse.Namespace) -> int:
     print(f"discretion-review: http://{args.address}:{args.port}/ (database {env['DISCRETION_DB_URL']})", flush=True)
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--client.toolbarMode", "minimal"]  # no Deploy button or developer menu for users (.streamlit/config.toml too)
+           "--client.toolbarMode", "minimal",  # no Deploy button or developer menu for users (.streamlit/config.toml too)
+           "--client.showErrorDetails", "none"]  # an error said in Thai with a reference, never a traceback
     try:
         return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:

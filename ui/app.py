@@ -10,6 +10,7 @@ from pathlib import Path
 
 import appdata
 import auth
+import failures
 import streamlit as st
 from i18n import LANG_KEY, pick, t
 
@@ -89,6 +90,6 @@ else:
     page = st.navigation(pages)
     if st.session_state.pop("auth.goto_flag", False):
         st.switch_page(flag_page, query_params={"id": st.session_state["flag.selected"]})
-page.run()
+failures.shown(page.run)  # an unexpected error is said in Thai with a reference, never as a traceback
 if user is None:  # while the user types: load what the first page after login needs (cached for all sessions)
     appdata.warm_up()

@@ -27,11 +27,11 @@ from engine.kb.knowledge import load_kb
 from engine.rules.catalogue import default_catalogue
 from engine.store import review
 from engine.store.access import authenticate
-from engine.store.data import case_record, import_dataset, known_ids, require_import, stored_counts
+from engine.store.data import case_record, existing_ids, import_dataset, store_problems, stored_counts
 from engine.store.db import database_url, session_factory, upgrade
 from engine.store.runs import run_evaluation
 from engine.store.schema import AgencyRow, EvaluationRun, FlagRow, OfficerRow, ProcessRow, User, utcnow
-from engine.store.scope import SYSTEM, PermissionDenied, Scope
+from engine.store.scope import IMPORT, SYSTEM, PermissionDenied, Scope
 
 ScopeKey = tuple[str, str, str | None]
 
@@ -201,10 +201,14 @@ def check_upload(files: list[tuple[str, bytes]], key: ScopeKey) -> tuple[Dataset
 
     scope = scope_of(key)
     try:
-        with factory()() as session:
-            known = known_ids(session, scope)
+        scope.require(IMPORT)
     except PermissionDenied as exc:
         return refused(exc, [])
+
+    def known(table: str, ids: set[str]) -> set[str]:  # the store says which exist, nothing more
+        with factory()() as session:
+            return existing_ids(session, scope, table, ids)
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         xlsx = [name for name, _ in files if name.lower().endswith(".xlsx")]
@@ -217,9 +221,12 @@ def check_upload(files: list[tuple[str, bytes]], key: ScopeKey) -> tuple[Dataset
         except InputError as exc:
             return None, [asdict(p) for p in exc.problems], exc.warnings
     try:
-        require_import(scope, ds)
+        with factory()() as session:  # what the import would refuse: the same check
+            problems = store_problems(session, scope, ds)
     except PermissionDenied as exc:
         return refused(exc, ds.warnings)
+    if problems:
+        return None, [asdict(p) for p in problems], ds.warnings
     return ds, [], ds.warnings
 
 

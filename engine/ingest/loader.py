@@ -24,6 +24,10 @@ from engine.gcpause import paused_gc
 
 RawRow = tuple[int, list[Any]]  # (data row number, cells)
 ProgressFn = Callable[[str, int], None]
+# ids held elsewhere that references may name: per table, the ids; or a function asked, per
+# table, which of the ids the dataset names but does not hold exist there (the store answers
+# exists or not, never with ids of its own: ``engine.store.data.existing_ids``)
+KnownIds = Mapping[str, Collection[str]] | Callable[[str, set[str]], Collection[str]]
 
 
 class _Collector:
@@ -42,18 +46,18 @@ class _Collector:
 
 
 def load_dataset(path: str | Path, progress: ProgressFn | None = None,
-                 known_ids: Mapping[str, Collection[str]] | None = None, columnar: bool = True) -> Dataset:
+                 known_ids: KnownIds | None = None, columnar: bool = True) -> Dataset:
     """Load and validate a dataset; raise ``InputError`` listing every problem.
 
-    ``known_ids`` (table -> ids) are ids stored elsewhere (another agency's officers in the
-    store) that references may name besides the dataset's own; the CLI passes none.
+    ``known_ids`` (table -> ids, or a function that says which ids exist: ``KnownIds``) are ids
+    stored elsewhere (another agency's officers in the store) that references may name besides
+    the dataset's own; ``check`` and ``validate`` without a store pass none.
     ``columnar=False``: every CSV file row by row (see ``_read_columnar``)."""
     with paused_gc():  # rows and models form no cycles: see gcpause.py
         return _load_dataset(Path(path), progress, known_ids, columnar)
 
 
-def _load_dataset(path: Path, progress: ProgressFn | None,
-                  known_ids: Mapping[str, Collection[str]] | None, columnar: bool) -> Dataset:
+def _load_dataset(path: Path, progress: ProgressFn | None, known_ids: KnownIds | None, columnar: bool) -> Dataset:
     out = _Collector()
     if path.is_dir():
         sources = _csv_sources(path, out)
@@ -568,7 +572,7 @@ REFERENCES = (
 )
 
 
-def check_dataset(ds: Dataset, known_ids: Mapping[str, Collection[str]] | None = None) -> list[InputProblem]:
+def check_dataset(ds: Dataset, known_ids: KnownIds | None = None) -> list[InputProblem]:
     """Cross-file problems of a dataset built in memory (say, from the database): duplicate
     ids, references, cycles, date order. Rows are numbered in list order. A reference may
     also name one of ``known_ids`` (table -> ids held elsewhere, e.g. in the store)."""
@@ -588,10 +592,10 @@ def check_dataset(ds: Dataset, known_ids: Mapping[str, Collection[str]] | None =
 
 
 def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
-                   known_ids: Mapping[str, Collection[str]] | None = None) -> None:
+                   known_ids: KnownIds | None = None) -> None:
     """Problems that span rows or files: references, cycles, date order."""
     row_of = out.ids
-    known = known_ids or {}
+    known = _known(ds, out, known_ids)
 
     def ref(table_name: str, row: int, column: str, value: Any, target: str) -> None:
         if value is None:
@@ -647,6 +651,20 @@ def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
             out.add(label("acknowledgements"), _row_number(ds, "acknowledgements", n), "staff_acknowledged",
                     a.staff_acknowledged, f"more than staff_total ({a.staff_total})")
     _check_cycles(ds, label("officers"), out)
+
+
+def _known(ds: Dataset, out: _Collector, known_ids: KnownIds | None) -> Mapping[str, Collection[str]]:
+    """``known_ids`` as table -> ids: a function is asked once per table about the ids that the
+    dataset's references (valid rows and refused ones) name and the dataset does not hold."""
+    if not callable(known_ids):
+        return known_ids or {}
+    wanted: dict[str, set[str]] = {}
+    for table_name, column, target in REFERENCES:
+        held = out.ids.get(target, {})
+        values = {str(v) for v in map(attrgetter(column), getattr(ds, table_name)) if v is not None}
+        values.update(str(v) for _, row in out.failed_rows.get(table_name, ()) if (v := row.get(column)) is not None)
+        wanted.setdefault(target, set()).update(v for v in values if v not in held)
+    return {target: set(known_ids(target, ids)) for target, ids in wanted.items() if ids}
 
 
 def _check_parameters(ds: Dataset, label: str, out: _Collector) -> None:
