@@ -29,6 +29,7 @@ from engine.store import review
 from engine.store.access import authenticate
 from engine.store.data import case_record, existing_ids, import_dataset, store_problems, stored_counts
 from engine.store.db import database_url, session_factory, upgrade
+from engine.store.run_history import visible_runs
 from engine.store.runs import run_evaluation
 from engine.store.schema import AgencyRow, EvaluationRun, FlagRow, OfficerRow, ProcessRow, User, utcnow
 from engine.store.scope import IMPORT, SYSTEM, PermissionDenied, Scope
@@ -184,11 +185,9 @@ def counts(key: ScopeKey) -> dict[str, int]:
 
 @st.cache_data(ttl=30, show_spinner=False)
 def runs(key: ScopeKey, limit: int = 20) -> list[dict[str, Any]]:
-    scope = scope_of(key)
+    """The runs the user may see, each error as they may read it (another agency's rows never)."""
     with factory()() as session:
-        rows = session.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc()).limit(200)).all()
-        visible = [r for r in rows if scope.all_agencies or not r.agencies or scope.agency_id in r.agencies]
-        return [{c.name: getattr(r, c.name) for c in EvaluationRun.__table__.columns} for r in visible[:limit]]
+        return visible_runs(session, scope_of(key), limit)
 
 
 def check_upload(files: list[tuple[str, bytes]], key: ScopeKey) -> tuple[Dataset | None, list[dict[str, Any]], list[str]]:
