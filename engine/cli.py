@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--lang", choices=["th", "en"], default="th", help="language of the table format")
     c.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     _progress_flags(c)
+    _limit_flags(c)
 
     v = sub.add_parser("validate", help="check a dataset against the exchange format, evaluate nothing")
     v.add_argument("dataset", type=Path)
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                    "agencies hold, references to their officers); without it the files are checked alone")
     v.add_argument("--user", default="admin", help="with --db: check as this user would import (scope applies)")
     _progress_flags(v)
+    _limit_flags(v)
 
     r = sub.add_parser("rules", help="list the rule catalogue with the measures' text")
     r.add_argument("--lang", choices=["th", "en"], default="th")
@@ -83,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--db", default=None)
     imp.add_argument("--user", default="admin", help="import as this user (scope applies)")
     _progress_flags(imp)
+    _limit_flags(imp)
 
     run = sub.add_parser("run", help="evaluate the stored dataset and update the review queue")
     run.add_argument("--as-of", type=_date, default=None)
@@ -125,6 +128,29 @@ def _progress_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar")
     g.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def _limit_flags(p: argparse.ArgumentParser) -> None:
+    """What reading the dataset may cost (engine/ingest/limits.py: defaults, DISCRETION_MAX_*)."""
+    from engine.ingest import limits
+
+    g = p.add_argument_group("limits of the read", "past one, reading stops and the dataset is refused, saying which")
+    g.add_argument("--max-rows", type=int, default=None, metavar="N",
+                   help=f"data rows in one file or sheet (default {limits.DEFAULT_ROWS:,}; DISCRETION_MAX_ROWS)")
+    g.add_argument("--max-cells", type=int, default=None, metavar="N",
+                   help=f"cells in the whole dataset (default {limits.DEFAULT_CELLS:,}; DISCRETION_MAX_CELLS)")
+    g.add_argument("--max-read-seconds", type=float, default=None, metavar="S",
+                   help=f"seconds of reading (default {limits.DEFAULT_SECONDS:g}; DISCRETION_MAX_READ_SECONDS)")
+    g.add_argument("--max-problems", type=int, default=None, metavar="N",
+                   help=f"problems listed before reading stops (default {limits.DEFAULT_PROBLEMS:,}; "
+                        "DISCRETION_MAX_PROBLEMS)")
+
+
+def _limits(args: argparse.Namespace):
+    from engine.ingest.limits import ReadLimits
+
+    return ReadLimits.from_env(rows=args.max_rows, cells=args.max_cells, seconds=args.max_read_seconds,
+                               problems=args.max_problems)
 
 
 def _want_progress(args: argparse.Namespace) -> bool:
@@ -174,7 +200,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         raise
 
 
-def _load(dataset: Path, progress: bool, known_ids=None):
+def _load(dataset: Path, progress: bool, known_ids=None, limits=None):
     from engine.ingest.loader import load_dataset
 
     with _bar(progress, None, "reading", "rows") as bar:
@@ -183,7 +209,7 @@ def _load(dataset: Path, progress: bool, known_ids=None):
                 bar.set_postfix_str(table)
                 bar.n = row
                 bar.refresh()
-        ds = load_dataset(dataset, progress=tick if bar is not None else None, known_ids=known_ids)
+        ds = load_dataset(dataset, progress=tick if bar is not None else None, known_ids=known_ids, limits=limits)
     if _kept is not None:
         _kept.append(ds)
     return ds
@@ -208,7 +234,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     # the collector stays paused from reading to the end: the dataset, its index and the flags
     # form no cycles, and each collection walked every object read (0.03 s at 100k cases)
     with paused_gc():
-        ds = _load(args.dataset, show)
+        ds = _load(args.dataset, show, limits=_limits(args))
         for w in ds.warnings:
             print(f"warning: {w}", file=sys.stderr)
         with _output(args.output) as stream:
@@ -224,13 +250,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    limits = _limits(args)
     if args.db is None:
-        ds = _load(args.dataset, _want_progress(args))
+        ds = _load(args.dataset, _want_progress(args), limits=limits)
     else:  # what import would refuse, nothing written
         from engine.store.data import store_problems
         from engine.store.db import transaction
 
-        ds = _load(args.dataset, _want_progress(args), _store_lookup(args))
+        ds = _load(args.dataset, _want_progress(args), _store_lookup(args), limits)
         with transaction(args.db) as session:
             problems = store_problems(session, _user_scope(session, args.user), ds)
         if problems:
@@ -349,9 +376,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from engine.store.data import import_dataset
     from engine.store.db import transaction
 
+    limits = _limits(args)  # a wrong value is said before anything else is done
     lookup = _store_lookup(args)  # another agency's officers, whom the data may name
     with paused_gc():  # rows form no cycles: the collector's passes were 1.1 s of a 1M-case import
-        ds = _load(args.dataset, _want_progress(args), lookup)
+        ds = _load(args.dataset, _want_progress(args), lookup, limits)
         with transaction(args.db) as session:
             record = import_dataset(session, _user_scope(session, args.user), ds, str(args.dataset))
             print(f"imported {args.dataset} as import #{record.id}: "

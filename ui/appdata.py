@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from engine.domain.errors import InputError
 from engine.domain.models import Dataset
 from engine.ingest.isolated import load_dataset_isolated
+from engine.ingest.limits import ReadLimits
 from engine.kb.knowledge import load_kb
 from engine.rules.catalogue import default_catalogue
 from engine.store import review
@@ -216,7 +217,7 @@ def check_upload(files: list[tuple[str, bytes]], key: ScopeKey) -> tuple[Dataset
         target = folder / Path(xlsx[0]).name if len(files) == 1 and xlsx else folder
         try:
             # a child process with a memory limit: never the app's memory
-            ds = load_dataset_isolated(target, known_ids=known)
+            ds = load_dataset_isolated(target, known_ids=known, limits=ReadLimits.from_env())
         except InputError as exc:
             return None, [asdict(p) for p in exc.problems], exc.warnings
     try:
