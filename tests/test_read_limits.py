@@ -251,3 +251,27 @@ def test_the_upload_child_dies_with_the_app(tmp_path):
                 pass
         if app.poll() is None:
             app.kill()
+
+
+def test_the_seconds_hold_inside_a_library_the_reader_cannot_watch(tmp_path, monkeypatch):
+    """openpyxl parses a workbook's shared strings and styles whole as it opens it (32 MiB of shared
+    strings took 53 s): no reader's clock is looked at meanwhile, so a timer stops it."""
+    from openpyxl.reader import excel
+
+    path = write_workbook(base_tables(), tmp_path / "book.xlsx")
+    real, spent = excel.apply_stylesheet, [0]
+
+    def slow(*args):  # a library's long loop
+        for _ in range(3000):
+            spent[0] += 1
+            time.sleep(0.01)
+        return real(*args)
+    monkeypatch.setattr(excel, "apply_stylesheet", slow)
+    found = refused(path, seconds=0.5)
+    assert [(p.file, p.reason.split(" / ")[-1]) for p in found] == [
+        ("book.xlsx", "reading took more than 0.5 seconds, the limit; reading stopped: split the data, or set the "
+                      "limit (--max-read-seconds, DISCRETION_MAX_READ_SECONDS)")]
+    assert spent[0] < 1000  # stopped a second after the limit, not thirty
+    import signal
+
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no timer left behind

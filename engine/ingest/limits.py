@@ -7,9 +7,10 @@ against the same limits, for ``validate``, ``import``, ``check`` and the app's u
 
 * ``rows``: data rows in one file or sheet (a sheet also stops at Excel's 1,048,576);
 * ``cells``: cells in the whole dataset, every file or sheet together (empty ones too);
-* ``seconds``: seconds of one read, from its start (the app's upload child is also stopped by
-  the operating system after as many seconds of processor time, and killed after twice as many
-  on the clock);
+* ``seconds``: seconds of one read, from its start — the readers look at their clock as they go,
+  and a timer signal stops what they cannot see (``alarm``); the app's upload child is also
+  stopped by the operating system after as many seconds of processor time, and killed after
+  twice as many on the clock;
 * ``problems``: problems listed; past them reading stops, and the problems found are listed.
 
 The defaults read a million real cases (the demo's ``--cases 1000000``: 1,000,000 rows of 19
@@ -22,8 +23,11 @@ environment variable (for the app) or a command-line flag (which wins): ``DISCRE
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 DEFAULT_ROWS = 2_000_000       # a million cases twice over; a sheet stops at Excel's 1,048,576 anyway
@@ -71,8 +75,10 @@ class ReadLimits:
         return replace(cls(), **values)
 
 
-class LimitReached(Exception):
-    """A read went past one of its limits: ``reason`` says which, in Thai and English."""
+class LimitReached(BaseException):
+    """A read went past one of its limits: ``reason`` says which, in Thai and English. Not an
+    ``Exception``: raised from a timer signal inside a library, it must not be taken for that
+    library's own failure (``except Exception: the file is damaged``); ``load_dataset`` says it."""
 
     def __init__(self, file: str, reason: str, row: int | None = None):
         super().__init__(reason)
@@ -86,6 +92,7 @@ class ReadBudget:
     limits: ReadLimits = field(default_factory=ReadLimits)
     cells_left: int = 0
     deadline: float = 0.0
+    current: str = ""  # the file being read, last said to ``clock``
 
     def __post_init__(self) -> None:
         self.cells_left = self.limits.cells
@@ -111,6 +118,7 @@ class ReadBudget:
 
     def clock(self, file: str) -> None:
         """Past the read's last second: stop."""
+        self.current = file
         if time.monotonic() > self.deadline:
             raise LimitReached(file, too_long(self.limits.seconds))
 
@@ -123,6 +131,27 @@ class ReadBudget:
                            f"แก้ไขแล้วตรวจสอบอีกครั้ง (ขีดจำกัด --max-problems, DISCRETION_MAX_PROBLEMS) / more than "
                            f"{n:,} problems: reading stopped{where_en} in this file; the first {n:,} are listed: "
                            "correct them and check again (the limit: --max-problems, DISCRETION_MAX_PROBLEMS)", row)
+
+
+@contextmanager
+def alarm(budget: ReadBudget) -> Iterator[None]:
+    """The read's seconds kept everywhere, not only where a reader looks at its clock (openpyxl
+    parsing a workbook's shared strings or styles as it opens it): a second later than the
+    clock's, the read is stopped by a timer signal (``LimitReached`` from wherever it is). Only
+    in the main thread, and only when no other timer is set (a caller's own alarm is left alone)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        yield
+        return
+
+    def ring(signum: int, frame: object) -> None:
+        raise LimitReached(budget.current, too_long(budget.limits.seconds))
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, budget.limits.seconds + 1)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def too_long(seconds: float) -> str:

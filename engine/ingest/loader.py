@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from engine.domain.errors import InputError, InputProblem, did_you_mean
 from engine.domain.models import TABLE_BY_NAME, TABLES, Dataset, Table
 from engine.gcpause import paused_gc
-from engine.ingest.limits import LimitReached, ReadBudget, ReadLimits
+from engine.ingest.limits import LimitReached, ReadBudget, ReadLimits, alarm
 
 RawRow = tuple[int, list[Any]]  # (data row number, cells)
 ProgressFn = Callable[[str, int], None]
@@ -61,7 +61,7 @@ def load_dataset(path: str | Path, progress: ProgressFn | None = None,
     ``columnar=False``: every CSV file row by row (see ``_read_columnar``). ``limits``: what the
     read may cost (``engine.ingest.limits``; by default its defaults and ``DISCRETION_MAX_*``):
     past one, reading stops and the problems found so far are raised with the one that says so."""
-    budget = ReadBudget(limits if limits is not None else ReadLimits.from_env())
+    budget = ReadBudget(limits if limits is not None else ReadLimits.from_env(), current=Path(path).name)
     with paused_gc():  # rows and models form no cycles: see gcpause.py
         return _load_dataset(Path(path), progress, known_ids, columnar, budget)
 
@@ -70,7 +70,8 @@ def _load_dataset(path: Path, progress: ProgressFn | None, known_ids: KnownIds |
                   budget: ReadBudget) -> Dataset:
     out = _Collector(budget)
     try:
-        return _read_and_check(path, progress, known_ids, columnar, out)
+        with alarm(budget):
+            return _read_and_check(path, progress, known_ids, columnar, out)
     except LimitReached as stop:  # what was found so far, and why reading stopped, last
         _sort_problems(path, out)
         out.problems.append(InputProblem(stop.file, stop.row, None, None, stop.reason))
@@ -492,8 +493,6 @@ def _sheet_rows(sheet: Any, label: str, out: _Collector) -> Iterator[RawRow]:
                 yield index - 1, row
         except _TooBig as exc:
             out.add(label, None, None, None, f"{exc}; nothing more was read from this sheet")
-        except LimitReached:
-            raise
         except Exception as exc:  # a damaged sheet: its XML, a shared string index, a date
             out.add(label, None, None, None, f"not a readable sheet: {exc}")
 
