@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--lang", choices=["th", "en"], default="th", help="language of the table format")
     c.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     _progress_flags(c)
+    _limit_flags(c)
 
     u = sub.add_parser("due", help="list the duties due soon: what the rules would flag if left undone")
     u.add_argument("dataset", type=Path, help="a folder of CSV files or an .xlsx workbook")
@@ -73,7 +74,11 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check a dataset against the exchange format, evaluate nothing")
     v.add_argument("dataset", type=Path)
+    v.add_argument("--db", default=None, help="also check it against this store, as import would (ids other "
+                   "agencies hold, references to their officers); without it the files are checked alone")
+    v.add_argument("--user", default="admin", help="with --db: check as this user would import (scope applies)")
     _progress_flags(v)
+    _limit_flags(v)
 
     r = sub.add_parser("rules", help="list the rule catalogue with the measures' text")
     r.add_argument("--lang", choices=["th", "en"], default="th")
@@ -103,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     _db_flag(imp)
     imp.add_argument("--user", required=True, help="the user who imports (their scope applies; recorded)")
     _progress_flags(imp)
+    _limit_flags(imp)
 
     run = sub.add_parser("run", help="evaluate the stored dataset and update the review queue "
                          "(exit 5 when some agencies could not be evaluated)")
@@ -190,6 +196,29 @@ def _progress_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-progress", dest="progress", action="store_false")
 
 
+def _limit_flags(p: argparse.ArgumentParser) -> None:
+    """What reading the dataset may cost (engine/ingest/limits.py: defaults, DISCRETION_MAX_*)."""
+    from engine.ingest import limits
+
+    g = p.add_argument_group("limits of the read", "past one, reading stops and the dataset is refused, saying which")
+    g.add_argument("--max-rows", type=int, default=None, metavar="N",
+                   help=f"data rows in one file or sheet (default {limits.DEFAULT_ROWS:,}; DISCRETION_MAX_ROWS)")
+    g.add_argument("--max-cells", type=int, default=None, metavar="N",
+                   help=f"cells in the whole dataset (default {limits.DEFAULT_CELLS:,}; DISCRETION_MAX_CELLS)")
+    g.add_argument("--max-read-seconds", type=float, default=None, metavar="S",
+                   help=f"seconds of reading (default {limits.DEFAULT_SECONDS:g}; DISCRETION_MAX_READ_SECONDS)")
+    g.add_argument("--max-problems", type=int, default=None, metavar="N",
+                   help=f"problems listed before reading stops (default {limits.DEFAULT_PROBLEMS:,}; "
+                        "DISCRETION_MAX_PROBLEMS)")
+
+
+def _limits(args: argparse.Namespace):
+    from engine.ingest.limits import ReadLimits
+
+    return ReadLimits.from_env(rows=args.max_rows, cells=args.max_cells, seconds=args.max_read_seconds,
+                               problems=args.max_problems)
+
+
 def _want_progress(args: argparse.Namespace) -> bool:
     return sys.stderr.isatty() if args.progress is None else args.progress
 
@@ -237,7 +266,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         raise
 
 
-def _load(dataset: Path, progress: bool, known_ids: dict[str, set[str]] | None = None):
+def _load(dataset: Path, progress: bool, known_ids=None, limits=None):
     from engine.ingest.loader import load_dataset
 
     with _bar(progress, None, "reading", "rows") as bar:
@@ -246,7 +275,7 @@ def _load(dataset: Path, progress: bool, known_ids: dict[str, set[str]] | None =
                 bar.set_postfix_str(table)
                 bar.n = row
                 bar.refresh()
-        ds = load_dataset(dataset, progress=tick if bar is not None else None, known_ids=known_ids)
+        ds = load_dataset(dataset, progress=tick if bar is not None else None, known_ids=known_ids, limits=limits)
     if _kept is not None:
         _kept.append(ds)
     return ds
@@ -272,7 +301,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     # the collector stays paused from reading to the end: the dataset, its index and the flags
     # form no cycles, and each collection walked every object read (0.03 s at 100k cases)
     with paused_gc():
-        ds = _load(args.dataset, show)
+        ds = _load(args.dataset, show, limits=_limits(args))
         for w in ds.warnings:
             print(f"warning: {w}", file=sys.stderr)
         with _output(args.output) as stream:
@@ -314,7 +343,19 @@ def _cmd_due(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    ds = _load(args.dataset, _want_progress(args))
+    limits = _limits(args)
+    if args.db is None:
+        ds = _load(args.dataset, _want_progress(args), limits=limits)
+    else:  # what import would refuse, nothing written
+        from engine.store.data import store_problems
+        from engine.store.db import transaction
+
+        url = _store(args)
+        ds = _load(args.dataset, _want_progress(args), _store_lookup(args), limits)
+        with transaction(url) as session:
+            problems = store_problems(session, _user_scope(session, args.user), ds)
+        if problems:
+            raise InputError(problems, ds.warnings)
     for w in ds.warnings:
         print(f"warning: {w}", file=sys.stderr)
     counts = ", ".join(f"{name} {n}" for name, n in ds.counts().items())
@@ -428,16 +469,35 @@ def _user_scope(session, username: str):
     return scope_of(session, username)
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
-    from engine import logs
-    from engine.store.data import import_dataset, known_ids
+def _store_lookup(args: argparse.Namespace):
+    """For ``load_dataset(known_ids=...)``: which ids the data names are another agency's stored
+    officers (the store says which exist, nothing more), asked as ``args.user``, who must be
+    allowed to import (checked now, before the files are read)."""
+    from engine.store.data import existing_ids
     from engine.store.db import transaction
+    from engine.store.scope import IMPORT
 
     url = _store(args)
-    with transaction(url) as session:  # another agency's officers, whom the data may name
-        known = known_ids(session, _user_scope(session, args.user))
+    with transaction(url) as session:
+        scope = _user_scope(session, args.user)
+    scope.require(IMPORT)
+
+    def lookup(table: str, ids: set[str]) -> set[str]:
+        with transaction(url) as session:
+            return existing_ids(session, scope, table, ids)
+    return lookup
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from engine import logs
+    from engine.store.data import import_dataset
+    from engine.store.db import transaction
+
+    limits = _limits(args)  # a wrong value is said before anything else is done
+    url = _store(args)
+    lookup = _store_lookup(args)  # another agency's officers, whom the data may name
     with paused_gc():  # rows form no cycles: the collector's passes were 1.1 s of a 1M-case import
-        ds = _load(args.dataset, _want_progress(args), known)
+        ds = _load(args.dataset, _want_progress(args), lookup, limits)
         with transaction(url) as session:
             record = import_dataset(session, _user_scope(session, args.user), ds, str(args.dataset))
             import_id, counts = record.id, dict(record.counts)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,10 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The app says an unexpected error in Thai with a reference (ui/failures.py); here Streamlit shows it
+# whole instead, so that AppTest's ``at.exception`` sees every error a page raises (the app's own
+# setting, "none", is tested in tests/test_store_ids.py).
+os.environ["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] = "full"
 
 from engine.domain.models import TABLE_BY_NAME  # noqa: E402
 

@@ -1091,7 +1091,7 @@ def test_self_assessment_page_shows_not_assessed_no_data(tmp_path, dataset_dir, 
     upgrade(url)
     with transaction(url) as s:
         import_dataset(s, SYSTEM, load_dataset(dataset_dir()), "fixture")
-        add_user(s, SYSTEM, "head.a1", DEMO_PASSWORD, "agency_head", "A1", "หัวหน้า")
+        add_user(s, SYSTEM, "head.a1", DEMO_PASSWORD, "agency_head", "A1", "หัวหน้า", demo=True)
     run_evaluation(session_factory(url), SYSTEM, dt.date(2024, 4, 20))
     with transaction(url) as s:
         sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))

@@ -49,8 +49,8 @@ def test_the_columnar_reader_reads_the_demo_data_as_the_row_reader_does(demo, mo
     taken: list[str] = []
     real = columnar.read_csv_table
 
-    def spy(table, file, ids, group=None):
-        out = real(table, file, ids, group)
+    def spy(table, file, ids, group=None, budget=None):
+        out = real(table, file, ids, group, budget)
         if out is not None:
             taken.append(table.name)
         return out

@@ -235,12 +235,17 @@ def test_log_lines_for_import_run_review_login_and_errors_hold_no_secret_or_case
 
     monkeypatch.setenv("DISCRETION_DB_URL", db_url)
     appdata._factory.clear()
-    assert appdata.login("admin", STRONG) and appdata.login("admin", "wrong password") is None
+    assert appdata.login("admin", STRONG, "192.0.2.7") and appdata.login("admin", "wrong password", "192.0.2.7") is None
+    assert appdata.login("my secret password", "x", "192.0.2.7") is None  # a password typed in the name box
     with transaction(db_url) as s:
         flag_id = s.scalars(select(FlagRow.flag_id).where(FlagRow.status == "open")).first()
     appdata.act(("admin", "admin", None), flag_id, "dismiss", reason="ผู้ยื่นคำขอ นายสมชาย ใจดี เป็นญาติ")
     lines = _log_lines(capsys.readouterr().err)
-    assert [(x["event"], x.get("outcome")) for x in lines] == [("login", "ok"), ("login", "failed"), ("review", None)]
+    assert [(x["event"], x.get("outcome")) for x in lines] == \
+        [("login", "ok"), ("login", "failed"), ("login", "failed"), ("review", None)]
+    assert lines[2]["name_hash"] and "user" not in lines[2] and lines[2]["source"] == "192.0.2.7"
+    assert "my secret password" not in json.dumps(lines, ensure_ascii=False)
+    del lines[2]
     assert lines[2] == {**lines[2], "user": "admin", "action": "dismiss", "flags": [flag_id], "status": "dismissed"}
     text_of_all = json.dumps(lines, ensure_ascii=False)
     assert STRONG not in text_of_all and "wrong password" not in text_of_all and "สมชาย" not in text_of_all

@@ -534,7 +534,7 @@ def test_an_evaluation_run_reopens_expired_waivers_first(store):
 
 
 def test_repeated_failed_logins_lock_the_name_for_a_while(db_url):
-    from engine.store.access import MAX_FAILURES, TooManyAttempts
+    from engine.store.access import MAX_FAILURES, TooManyAttempts, name_hash
     from engine.store.schema import LoginAttempt
 
     t0 = dt.datetime(2024, 4, 20, 9, 0)
@@ -549,7 +549,7 @@ def test_repeated_failed_logins_lock_the_name_for_a_while(db_url):
     with transaction(db_url) as s:  # the window has passed for the early failures
         assert authenticate(s, "somchai", "correct horse", now=t0 + dt.timedelta(minutes=20)) is not None
     with transaction(db_url) as s:
-        attempts = s.scalars(select(LoginAttempt.success).where(LoginAttempt.username == "somchai")
+        attempts = s.scalars(select(LoginAttempt.success).where(LoginAttempt.name_hash == name_hash("somchai"))
                              .order_by(LoginAttempt.id)).all()
         assert attempts == [False] * MAX_FAILURES + [True]
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from engine.cli import main
 from engine.domain.errors import InputError
 from engine.ingest.loader import load_dataset
-from engine.store.data import ImportRefused, import_dataset, known_ids, load_from_db
+from engine.store.data import ImportRefused, existing_ids, import_dataset, load_from_db
 from engine.store.db import session_factory, transaction
 from engine.store.runs import run_evaluation
 from engine.store.schema import EvaluationRun, FlagRow, OfficerRow
@@ -46,13 +46,11 @@ def two(db_url, dataset_dir, tmp_path):
     """A1 imported by the system, then B2 imported by its own supervisor; one run."""
     with transaction(db_url) as s:
         import_dataset(s, SYSTEM, load_dataset(dataset_dir()), "a1")
-    with transaction(db_url) as s:
-        known = known_ids(s, SUP_B2)
     folder = write_dataset(tmp_path / "b2", B2)
     with pytest.raises(InputError, match="no such id in officers"):
         load_dataset(folder)  # alone (the CLI's validate), the file names an officer it does not have
     with transaction(db_url) as s:
-        import_dataset(s, SUP_B2, load_dataset(folder, known_ids=known), "b2")
+        import_dataset(s, SUP_B2, load_dataset(folder, known_ids=lambda t, ids: existing_ids(s, SUP_B2, t, ids)), "b2")
     run_evaluation(session_factory(db_url), SYSTEM, AS_OF, jobs=1)
     return db_url, folder
 
@@ -66,9 +64,9 @@ def test_a_supervisor_imports_data_naming_another_agencys_officer_and_again_unch
     url, folder = two
     with transaction(url) as s:
         assert s.scalar(select(EvaluationRun.status).order_by(EvaluationRun.id.desc())) == "succeeded"
-        known = known_ids(s, SUP_B2)
     with transaction(url) as s:  # the same file again
-        import_dataset(s, SUP_B2, load_dataset(folder, known_ids=known), "b2 again")
+        import_dataset(s, SUP_B2, load_dataset(folder, known_ids=lambda t, ids: existing_ids(s, SUP_B2, t, ids)),
+                       "b2 again")
     run_evaluation(session_factory(url), SUP_B2, AS_OF, jobs=1)
     with transaction(url) as s:
         assert s.scalar(select(EvaluationRun.status).order_by(EvaluationRun.id.desc())) == "succeeded"

@@ -45,6 +45,7 @@ PINNED = {
     "versions/0011_catalogue_v3.py": "da0e6ff1c29ceb8dbdc57d285e72b50576e3add2045e29d69e9cdb4b3d73e1fc",
     "versions/0014_store_releases.py": "61bbab221c50257993f732ef1da07c301a0e91dd6f1507811b5c159e464a1c5a",
     "versions/0015_evidence_keys_kind_3.py": "034457e8a55002ca4d03bd28103ff25f6fbe342cf09993488f4ec18c913e4ca8",
+    "versions/0016_login_attempts_by_source.py": "0005f07368e9e578eec8506ade6353d5e1f2ac4452801b71c25c865643d77a5f",
     "append_only.py": "39ff1164190d67921ce6bab262eb5f834bb1e4eb3c81b06f23568ebad76e7044",
 }
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import appdata
 import auth
+import failures
 import streamlit as st
 from i18n import LANG_KEY, pick, t
 from present import named, plain
@@ -112,12 +113,18 @@ else:
     page = st.navigation(pages)
     if st.session_state.pop("auth.goto_flag", False):
         st.switch_page(flag_page, query_params={"id": st.session_state["flag.selected"]})
-try:
-    page.run()
-except Exception as exc:  # (st.stop and st.rerun are not Exceptions: they pass)
-    if appdata.store_down(exc):  # the store went away while the page read it
-        store_down(appdata.reason(exc))
-    logs.error("app", exc, user=user[0] if user else None)
-    raise
+
+
+def _page() -> None:
+    try:
+        page.run()
+    except Exception as exc:  # (st.stop and st.rerun are not Exceptions: they pass)
+        if not appdata.store_down(exc):
+            raise
+        store_down(appdata.reason(exc))  # the store went away while the page read it
+
+
+# an unexpected error is logged and said in Thai with a reference, never as a traceback
+failures.shown(_page, user=user[0] if user else None)
 if user is None:  # while the user types: load what the first page after login needs (cached for all sessions)
     appdata.warm_up()

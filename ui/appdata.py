@@ -25,16 +25,18 @@ from engine import logs
 from engine.domain.errors import InputError
 from engine.domain.models import Dataset
 from engine.ingest.isolated import load_dataset_isolated
+from engine.ingest.limits import ReadLimits
 from engine.kb.knowledge import load_kb
 from engine.rules.catalogue import default_catalogue
 from engine.store import review
-from engine.store.access import authenticate
-from engine.store.data import case_record, import_dataset, known_ids, require_import, stored_counts
+from engine.store.access import authenticate, name_hash
+from engine.store.data import case_record, existing_ids, import_dataset, store_problems, stored_counts
 from engine.store.db import database_url, session_factory, upgrade
 from engine.store.health import StoreUnavailable, StoreVersionError, connection_failed, reason
+from engine.store.run_history import visible_runs
 from engine.store.runs import log_run, run_evaluation
 from engine.store.schema import AgencyRow, EvaluationRun, FlagRow, OfficerRow, ProcessRow, User, utcnow
-from engine.store.scope import SYSTEM, PermissionDenied, Scope
+from engine.store.scope import IMPORT, SYSTEM, PermissionDenied, Scope
 
 ScopeKey = tuple[str, str, str | None]
 
@@ -72,18 +74,20 @@ def scope_of(key: ScopeKey) -> Scope:
     return Scope(*key)
 
 
-def login(username: str, password: str) -> ScopeKey | None:
-    """The user's scope key, None for a wrong name or password; TooManyAttempts when locked."""
+def login(username: str, password: str, source: str) -> ScopeKey | None:
+    """The user's scope key, None for a wrong name or password; TooManyAttempts when locked
+    (for this name from ``source``, the client's address, or for ``source`` itself)."""
     try:
         with factory()() as session, session.begin():
-            scope = authenticate(session, username, password)
-    except Exception as exc:
-        logs.event("login", "warning", user=username, outcome="refused", reason=type(exc).__name__)
+            scope = authenticate(session, username, password, source=source)
+    except Exception as exc:  # a name that failed is logged as its keyed hash, as the store keeps it
+        logs.event("login", "warning", name_hash=name_hash(username), source=source, outcome="refused",
+                   reason=type(exc).__name__)
         raise
     if scope is None:
-        logs.event("login", "warning", user=username, outcome="failed")
+        logs.event("login", "warning", name_hash=name_hash(username), source=source, outcome="failed")
         return None
-    logs.event("login", user=scope.username, outcome="ok", role=scope.role, agency=scope.agency_id)
+    logs.event("login", user=scope.username, source=source, outcome="ok", role=scope.role, agency=scope.agency_id)
     return scope.username, scope.role, scope.agency_id
 
 
@@ -230,11 +234,9 @@ def counts(key: ScopeKey) -> dict[str, int]:
 
 @st.cache_data(ttl=30, show_spinner=False)
 def runs(key: ScopeKey, limit: int = 20) -> list[dict[str, Any]]:
-    scope = scope_of(key)
+    """The runs the user may see, each error as they may read it (another agency's rows never)."""
     with factory()() as session:
-        rows = session.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc()).limit(200)).all()
-        visible = [r for r in rows if scope.all_agencies or not r.agencies or scope.agency_id in r.agencies]
-        return [{c.name: getattr(r, c.name) for c in EvaluationRun.__table__.columns} for r in visible[:limit]]
+        return visible_runs(session, scope_of(key), limit)
 
 
 def check_upload(files: list[tuple[str, bytes]], key: ScopeKey) -> tuple[Dataset | None, list[dict[str, Any]], list[str]]:
@@ -247,10 +249,14 @@ def check_upload(files: list[tuple[str, bytes]], key: ScopeKey) -> tuple[Dataset
 
     scope = scope_of(key)
     try:
-        with factory()() as session:
-            known = known_ids(session, scope)
+        scope.require(IMPORT)
     except PermissionDenied as exc:
         return refused(exc, [])
+
+    def known(table: str, ids: set[str]) -> set[str]:  # the store says which exist, nothing more
+        with factory()() as session:
+            return existing_ids(session, scope, table, ids)
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         xlsx = [name for name, _ in files if name.lower().endswith(".xlsx")]
@@ -259,13 +265,16 @@ def check_upload(files: list[tuple[str, bytes]], key: ScopeKey) -> tuple[Dataset
         target = folder / Path(xlsx[0]).name if len(files) == 1 and xlsx else folder
         try:
             # a child process with a memory limit: never the app's memory
-            ds = load_dataset_isolated(target, known_ids=known)
+            ds = load_dataset_isolated(target, known_ids=known, limits=ReadLimits.from_env())
         except InputError as exc:
             return None, [asdict(p) for p in exc.problems], exc.warnings
     try:
-        require_import(scope, ds)
+        with factory()() as session:  # what the import would refuse: the same check
+            problems = store_problems(session, scope, ds)
     except PermissionDenied as exc:
         return refused(exc, ds.warnings)
+    if problems:
+        return None, [asdict(p) for p in problems], ds.warnings
     return ds, [], ds.warnings
 
 

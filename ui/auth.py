@@ -69,6 +69,19 @@ def verify(token: str | None, max_age: int = WORKING_DAY, now: float | None = No
     return user, issued
 
 
+def client_source() -> str:
+    """Where this connection comes from, for login throttling (``access.authenticate``): the
+    client's address as Streamlit's server (uvicorn) reports it — the TCP peer, or, when the peer
+    is a proxy it trusts (``FORWARDED_ALLOW_IPS``, by default this machine: 127.0.0.1 and ::1),
+    the address that proxy put in X-Forwarded-For. "local" for a connection from this machine
+    without one (Streamlit gives no address for it)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no browser connection (e.g. a bare script run)
+        return "local"
+    return address if isinstance(address, str) and address else "local"
+
+
 def cookie_token() -> str | None:
     """The session cookie this connection brought, unless the user logged out on it."""
     if st.session_state.get(LOGGED_OUT_KEY):

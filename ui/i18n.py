@@ -16,6 +16,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "app.subtitle": ("มาตรการตรวจสอบการใช้ดุลพินิจ จังหวัดขอนแก่น (ITA ข้อ O48)",
                      "Measures for checking the use of discretion, Khon Kaen (ITA item O48)"),
     "lang.label": ("ภาษา", "Language"),
+    "app.failed": ("ระบบขัดข้อง สิ่งที่ยังไม่ได้บันทึกจึงยังไม่ถูกบันทึก กรุณาลองใหม่อีกครั้ง หากยังขัดข้องอยู่ "
+                   "โปรดแจ้งผู้ดูแลระบบพร้อมรหัสอ้างอิง {ref}",
+                   "The app failed; nothing that was not yet saved was saved. Please try again; if it fails again, "
+                   "tell the administrator the reference {ref}"),
     "login.title": ("เข้าสู่ระบบ", "Log in"), "login.username": ("ชื่อผู้ใช้", "Username"),
     "login.password": ("รหัสผ่าน", "Password"), "login.submit": ("เข้าสู่ระบบ", "Log in"),
     "login.failed": ("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง หรือบัญชีถูกระงับ", "Wrong username or password, or the account is disabled"),

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from engine.demo.generate import generate
 from engine.ingest.loader import load_dataset
-from engine.store.access import add_user
+from engine.store.access import DEMO_PASSWORD, add_user
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction, upgrade
 from engine.store.health import shown_url
@@ -20,7 +20,6 @@ from engine.store.runs import run_evaluation
 from engine.store.schema import FlagRow, User
 from engine.store.scope import SYSTEM
 
-DEMO_PASSWORD = "demo-2562"
 # username, role, agency, display name
 DEMO_USERS = [
     ("admin", "admin", None, "ผู้ดูแลระบบ"),
@@ -40,7 +39,7 @@ def setup_demo(url: str | None = None, cases: int = 5000, as_of: dt.date | None 
     with transaction(url) as session:
         for username, role, agency, name in DEMO_USERS:
             if session.scalar(select(User).where(User.username == username)) is None:
-                add_user(session, SYSTEM, username, DEMO_PASSWORD, role, agency, name)
+                add_user(session, SYSTEM, username, DEMO_PASSWORD, role, agency, name, demo=True)
         has_flags = session.scalar(select(func.count()).select_from(FlagRow))
     if not has_flags:
         with tempfile.TemporaryDirectory() as tmp:

@@ -20,20 +20,24 @@ from pathlib import Path
 from typing import Any
 
 from engine.domain.models import Table
+from engine.ingest.limits import ReadBudget
 
 # a well-formed quoted value: opened at the start of a field, closed at its end, quotes inside doubled
 _QUOTED = re.compile(rb'(?:^|(?<=[,\r\n]))"(?:[^"]|"")*"(?=[,\r\n]|$)', re.DOTALL)
 
 
 def read_csv_table(table: Table, file: Path, ids: dict[str, int], group: tuple[str, dict[str, int]] | None = None,
-                   ) -> tuple[list[Any], array] | None:
+                   budget: ReadBudget | None = None) -> tuple[list[Any], array] | None:
     """The file's rows as models with their data row numbers, or None: read it row by row.
 
     Read in blocks of a few MiB, each made into models before the next is read, so that a
     million rows never sit in memory twice. On success, ``ids`` gets each id of the table
     with its data row (on failure it holds part of them: the caller starts afresh). With
     ``group`` (a column, and a rank per value), each block's rows are made in the order of
-    their ranks (file order within a rank; a value without a rank last)."""
+    their ranks (file order within a rank; a value without a rank last). ``budget``: the read's
+    limits, counted as the row-by-row reader counts them (rows after the header, each of the
+    header's width), so that a limit stops either reader at the same place with the same words
+    (``LimitReached``)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     from pydantic import ValidationError
@@ -46,6 +50,8 @@ def read_csv_table(table: Table, file: Path, ids: dict[str, int], group: tuple[s
     if not _quotes_well_formed(file):
         return None  # a quote the csv module would refuse, or read differently
     validate = table.model.__pydantic_validator__.validate_python
+    if budget is not None:
+        budget.cells(file.name, len(header))
     models: list[Any] = []
     numbers = array("I")
     seen: dict[str, dict[str, Any]] = {}  # per column: text -> value, across blocks
@@ -59,6 +65,10 @@ def read_csv_table(table: Table, file: Path, ids: dict[str, int], group: tuple[s
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
         for block in blocks:
             n, first = block.num_rows, len(models) + 1
+            if budget is not None:
+                budget.clock(file.name)
+                budget.cells(file.name, n * len(header))
+                budget.rows(file.name, len(models) + n)
             order = _grouped(block, *group) if group is not None and group[0] in header else None
             if order is None:
                 rows: Any = range(first, first + n)

@@ -10,8 +10,10 @@ import codecs
 import csv
 import datetime as dt
 import re
+import threading
 from array import array
 from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -21,13 +23,19 @@ from pydantic import ValidationError
 from engine.domain.errors import InputError, InputProblem, did_you_mean
 from engine.domain.models import TABLE_BY_NAME, TABLES, Dataset, Table
 from engine.gcpause import paused_gc
+from engine.ingest.limits import LimitReached, ReadBudget, ReadLimits, alarm
 
 RawRow = tuple[int, list[Any]]  # (data row number, cells)
 ProgressFn = Callable[[str, int], None]
+# ids held elsewhere that references may name: per table, the ids; or a function asked, per
+# table, which of the ids the dataset names but does not hold exist there (the store answers
+# exists or not, never with ids of its own: ``engine.store.data.existing_ids``)
+KnownIds = Mapping[str, Collection[str]] | Callable[[str, set[str]], Collection[str]]
 
 
 class _Collector:
-    def __init__(self) -> None:
+    def __init__(self, budget: ReadBudget | None = None) -> None:
+        self.budget = budget  # a read's limits (load_dataset); none when checking rows read already
         self.problems: list[InputProblem] = []
         self.warnings: list[str] = []
         # every id seen per file (valid row or not) -> its first data row
@@ -37,24 +45,46 @@ class _Collector:
         self.closers: list[Callable[[], None]] = []  # run when every file has been read (open workbooks)
 
     def add(self, file: str, row: int | None, column: str | None, value: Any, reason: str) -> None:
+        if self.budget is not None and len(self.problems) >= self.budget.limits.problems:
+            self.budget.problems(file, row)  # raises: the problems found so far are listed
         shown = None if value is None else (value.isoformat() if isinstance(value, dt.date) else str(value))
         self.problems.append(InputProblem(file, row, column, shown, reason))
 
 
 def load_dataset(path: str | Path, progress: ProgressFn | None = None,
-                 known_ids: Mapping[str, Collection[str]] | None = None, columnar: bool = True) -> Dataset:
+                 known_ids: KnownIds | None = None, columnar: bool = True, limits: ReadLimits | None = None) -> Dataset:
     """Load and validate a dataset; raise ``InputError`` listing every problem.
 
-    ``known_ids`` (table -> ids) are ids stored elsewhere (another agency's officers in the
-    store) that references may name besides the dataset's own; the CLI passes none.
-    ``columnar=False``: every CSV file row by row (see ``_read_columnar``)."""
+    ``known_ids`` (table -> ids, or a function that says which ids exist: ``KnownIds``) are ids
+    stored elsewhere (another agency's officers in the store) that references may name besides
+    the dataset's own; ``check`` and ``validate`` without a store pass none.
+    ``columnar=False``: every CSV file row by row (see ``_read_columnar``). ``limits``: what the
+    read may cost (``engine.ingest.limits``; by default its defaults and ``DISCRETION_MAX_*``):
+    past one, reading stops and the problems found so far are raised with the one that says so."""
+    budget = ReadBudget(limits if limits is not None else ReadLimits.from_env(), current=Path(path).name)
     with paused_gc():  # rows and models form no cycles: see gcpause.py
-        return _load_dataset(Path(path), progress, known_ids, columnar)
+        return _load_dataset(Path(path), progress, known_ids, columnar, budget)
 
 
-def _load_dataset(path: Path, progress: ProgressFn | None,
-                  known_ids: Mapping[str, Collection[str]] | None, columnar: bool) -> Dataset:
-    out = _Collector()
+def _load_dataset(path: Path, progress: ProgressFn | None, known_ids: KnownIds | None, columnar: bool,
+                  budget: ReadBudget) -> Dataset:
+    out = _Collector(budget)
+    try:
+        with alarm(budget):
+            return _read_and_check(path, progress, known_ids, columnar, out)
+    except LimitReached as stop:  # what was found so far, and why reading stopped, last
+        _sort_problems(path, out)
+        out.problems.append(InputProblem(stop.file, stop.row, None, None, stop.reason))
+        raise InputError(out.problems, out.warnings) from None
+
+
+def _sort_problems(path: Path, out: _Collector) -> None:
+    order = {_display_name(path, t): i for i, t in enumerate(TABLES)}
+    out.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
+
+
+def _read_and_check(path: Path, progress: ProgressFn | None, known_ids: KnownIds | None, columnar: bool,
+                    out: _Collector) -> Dataset:
     if path.is_dir():
         sources = _csv_sources(path, out)
     elif path.is_file() and path.suffix.lower() == ".xlsx":
@@ -73,6 +103,7 @@ def _load_dataset(path: Path, progress: ProgressFn | None,
                     out.add(label, None, None, None, "required file is missing")
                 continue
             file_label, rows = source
+            out.budget.clock(file_label)
             fast = _read_columnar(path, table, out, ds) if columnar and path.is_dir() else None
             if fast is not None:
                 models, numbers = fast
@@ -85,10 +116,10 @@ def _load_dataset(path: Path, progress: ProgressFn | None,
     finally:
         for close in out.closers:
             close()
+    out.budget.clock(path.name)
     _check_dataset(ds, lambda name: _display_name(path, TABLE_BY_NAME[name]), out, known_ids)
     if out.problems:
-        order = {_display_name(path, t): i for i, t in enumerate(TABLES)}
-        out.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
+        _sort_problems(path, out)
         raise InputError(out.problems, out.warnings)
     ds.warnings = out.warnings
     return ds
@@ -112,8 +143,11 @@ def _read_columnar(folder: Path, table: Table, out: _Collector, ds: Dataset) -> 
     if table.name == "cases" and ds.processes:
         rank = {a.agency_id: n for n, a in enumerate(ds.agencies)}
         group = ("process_id", {p.process_id: rank.get(p.agency_id, len(rank)) for p in ds.processes})
-    read = read_csv_table(table, file, ids, group)
-    if read is not None and table.id_column is not None:
+    cells_left = out.budget.cells_left
+    read = read_csv_table(table, file, ids, group, out.budget)
+    if read is None:  # the row-by-row reader reads the file again: its cells are counted once
+        out.budget.cells_left = cells_left
+    elif table.id_column is not None:
         out.ids[table.name] = ids
     return read
 
@@ -139,6 +173,8 @@ def _csv_rows(file: Path, out: _Collector) -> Iterator[RawRow]:
     encoding = _csv_encoding(file, out)
     if encoding is None:
         return
+    budget = out.budget
+    max_rows = budget.limits.rows if budget is not None else None
     n = -1
     try:
         with file.open(encoding=encoding, newline="") as fh:
@@ -155,6 +191,12 @@ def _csv_rows(file: Path, out: _Collector) -> Iterator[RawRow]:
                     out.add(file.name, n + 1 if n >= 0 else None, None, None, _csv_error(str(exc), start))
                     return
                 n += 1
+                if budget is not None:  # the header counts as cells, not as a row
+                    budget.cells_left -= len(cells)
+                    if budget.cells_left < 0:
+                        budget.cells(file.name, 0)
+                    if n > max_rows:  # type: ignore[operator]
+                        budget.rows(file.name, n)
                 yield n, cells
     except UnicodeDecodeError:  # past the first MiB: the true place, not the reader's chunk offset
         line, offset, byte = _first_undecodable(file, encoding)
@@ -254,7 +296,8 @@ def _xlsx_sources(book_path: Path, out: _Collector) -> dict[str, tuple[str, Iter
         out.add(book_path.name, None, None, None, refused)
         return {}
     try:
-        book = openpyxl.load_workbook(book_path, read_only=True, data_only=True)
+        with _no_size_scan():
+            book = openpyxl.load_workbook(book_path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         out.add(book_path.name, None, None, None, f"not a readable .xlsx workbook: {exc}")
         return {}
@@ -269,13 +312,32 @@ def _xlsx_sources(book_path: Path, out: _Collector) -> dict[str, tuple[str, Iter
             out.warnings.append(f"{book_path.name}: sheet {sheet.title!r} is not part of the format and was ignored"
                                 f"{did_you_mean(name, known)}")
     found: dict[str, tuple[str, Iterator[RawRow]]] = {}
-    budget = _CellBudget()
     for table in TABLES:
         sheet = _choose_sheet(book_path.name, table.name, by_table.get(table.name, []), out)
         if sheet is not None:
             label = f"{book_path.name}[{table.name}]"
-            found[table.name] = (label, _sheet_rows(sheet, label, budget, out))
+            found[table.name] = (label, _sheet_rows(sheet, label, out))
     return found
+
+
+_SIZE_SCAN = threading.Lock()
+
+
+@contextmanager
+def _no_size_scan() -> Iterator[None]:
+    """openpyxl's read-only workbook looks up each sheet's size as it opens the book, and a sheet
+    that does not declare its ``<dimension>`` (openpyxl's own write-only files, crafted ones) is
+    parsed whole for it, before any limit of the read counts a cell: a 50 MB workbook of tiny
+    cells was read twice. The sheets are read here without their declared size (``_sheet_rows``)."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    with _SIZE_SCAN:
+        scan = ReadOnlyWorksheet._get_size
+        ReadOnlyWorksheet._get_size = lambda self: None  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            ReadOnlyWorksheet._get_size = scan  # type: ignore[method-assign]
 
 
 def _choose_sheet(book: str, table: str, sheets: list[Any], out: _Collector) -> Any:
@@ -312,7 +374,7 @@ XLSX_MAX_RATIO = 100                 # unpacked / packed, for a part over 1 MiB
 XLSX_MAX_PARTS = 10_000
 XLSX_MAX_ROWS = 1_048_576           # Excel's own limit
 XLSX_MAX_COLUMNS = 512               # the widest table has a few dozen columns
-XLSX_MAX_CELLS = 64_000_000          # a million cases of every column, with room to spare
+# rows per sheet and cells per workbook within these: the read's limits (engine/ingest/limits.py)
 
 
 def xlsx_refusal(book_path: Path) -> str | None:
@@ -365,12 +427,7 @@ class _TooBig(Exception):
     pass
 
 
-class _CellBudget:
-    def __init__(self) -> None:
-        self.left = XLSX_MAX_CELLS
-
-
-def _sheet_rows(sheet: Any, label: str, budget: _CellBudget, out: _Collector) -> Iterator[RawRow]:
+def _sheet_rows(sheet: Any, label: str, out: _Collector) -> Iterator[RawRow]:
     """Every row of a sheet, however stale its declared ``<dimension>``: rows are numbered from
     the sheet's own row numbers (data row = sheet row - 1) and as wide as their last cell."""
     from openpyxl.utils import get_column_letter
@@ -406,19 +463,26 @@ def _sheet_rows(sheet: Any, label: str, budget: _CellBudget, out: _Collector) ->
                         date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
         first = True
         seen = 0
+        budget = out.budget
         try:
             for index, cells in parser.parse():
                 seen += 1
                 if index > XLSX_MAX_ROWS or seen > XLSX_MAX_ROWS:
                     raise _TooBig(f"the sheet has rows past row {XLSX_MAX_ROWS:,}, Excel's last")
+                if budget is not None:
+                    if index - 1 > budget.limits.rows:
+                        budget.rows(label, index - 1)
+                    if not seen & 4095:
+                        budget.clock(label)
                 if first and index != 1:
                     yield 0, []  # the header is the sheet's first row, even when it is empty
                 first = False
                 if not cells:
                     continue
-                budget.left -= len(cells)
-                if budget.left < 0:
-                    raise _TooBig(f"the workbook has more than {XLSX_MAX_CELLS:,} cells")
+                if budget is not None:
+                    budget.cells_left -= len(cells)
+                    if budget.cells_left < 0:
+                        budget.cells(label, 0)
                 width = max(c["column"] for c in cells)
                 if width > XLSX_MAX_COLUMNS:
                     raise _TooBig(f"cell {get_column_letter(width)}{index} is beyond column "
@@ -475,7 +539,12 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
     parsers = [(name, table.cells[name]) for name in position]
     required = table.required
     model = table.model
+    budget = out.budget
+    counted = 0
     for n, cells in rows:
+        counted += 1
+        if budget is not None and not counted & 4095:
+            budget.clock(label)
         width = len(cells)
         if width > named_width:
             _extra_cells(label, n, cells[named_width:], named_width, out)
@@ -568,7 +637,7 @@ REFERENCES = (
 )
 
 
-def check_dataset(ds: Dataset, known_ids: Mapping[str, Collection[str]] | None = None) -> list[InputProblem]:
+def check_dataset(ds: Dataset, known_ids: KnownIds | None = None) -> list[InputProblem]:
     """Cross-file problems of a dataset built in memory (say, from the database): duplicate
     ids, references, cycles, date order. Rows are numbered in list order. A reference may
     also name one of ``known_ids`` (table -> ids held elsewhere, e.g. in the store)."""
@@ -588,10 +657,10 @@ def check_dataset(ds: Dataset, known_ids: Mapping[str, Collection[str]] | None =
 
 
 def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
-                   known_ids: Mapping[str, Collection[str]] | None = None) -> None:
+                   known_ids: KnownIds | None = None) -> None:
     """Problems that span rows or files: references, cycles, date order."""
     row_of = out.ids
-    known = known_ids or {}
+    known = _known(ds, out, known_ids)
 
     def ref(table_name: str, row: int, column: str, value: Any, target: str) -> None:
         if value is None:
@@ -653,6 +722,20 @@ def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
             out.add(label("acknowledgements"), _row_number(ds, "acknowledgements", n), "staff_acknowledged",
                     a.staff_acknowledged, f"more than staff_total ({a.staff_total})")
     _check_cycles(ds, label("officers"), out)
+
+
+def _known(ds: Dataset, out: _Collector, known_ids: KnownIds | None) -> Mapping[str, Collection[str]]:
+    """``known_ids`` as table -> ids: a function is asked once per table about the ids that the
+    dataset's references (valid rows and refused ones) name and the dataset does not hold."""
+    if not callable(known_ids):
+        return known_ids or {}
+    wanted: dict[str, set[str]] = {}
+    for table_name, column, target in REFERENCES:
+        held = out.ids.get(target, {})
+        values = {str(v) for v in map(attrgetter(column), getattr(ds, table_name)) if v is not None}
+        values.update(str(v) for _, row in out.failed_rows.get(table_name, ()) if (v := row.get(column)) is not None)
+        wanted.setdefault(target, set()).update(v for v in values if v not in held)
+    return {target: set(known_ids(target, ids)) for target, ids in wanted.items() if ids}
 
 
 def _check_parameters(ds: Dataset, label: str, out: _Collector) -> None:

@@ -4,10 +4,12 @@ layer: every query of engine.store.review filters by it, and every action checks
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.domain.errors import DiscretionReviewError, UsageError
@@ -29,6 +31,7 @@ MAX_USERNAME = USER_NAME_MAX_LENGTH  # the width of users.username and login_att
 MIN_STRENGTH = 3    # zxcvbn's score (0–4): 3 = "safely unguessable", about 10^8 guesses or more
 # words of this application that make a password easier to guess, besides the user's own names
 APP_WORDS = ("discretion", "review", "khonkaen", "ขอนแก่น", "ita", "o48")
+DEMO_PASSWORD = "demo-2562"  # the demo users' password, printed by demo-setup and in the README
 
 
 def check_username(username: str) -> str:
@@ -40,8 +43,10 @@ def check_username(username: str) -> str:
     return name
 
 
-def check_password(password: str, *user_inputs: str | None) -> None:
-    """Refuse a password that is easy to guess, as measured by zxcvbn (score ≥ ``MIN_STRENGTH``).
+def check_password(password: str, *user_inputs: str | None, demo: bool = False) -> None:
+    """Refuse a password that is easy to guess, as measured by zxcvbn (score ≥ ``MIN_STRENGTH``),
+    and the demo's published password (or one made from it), except for the demo's own users
+    (``demo``).
 
     Why it matters here: every decision on a flag is audited under the user's name, so a
     guessed password lets someone else decide — and be recorded as that user.
@@ -50,8 +55,13 @@ def check_password(password: str, *user_inputs: str | None) -> None:
 
     if len(password or "") < 8:
         raise UsageError("รหัสผ่านต้องยาวอย่างน้อย 8 ตัวอักษร / a password has at least 8 characters")
+    if demo and password == DEMO_PASSWORD:
+        return
+    if "".join(c for c in password.casefold() if c.isalnum()) == "demo2562":
+        raise UsageError("รหัสผ่านนี้เป็นรหัสผ่านของระบบสาธิตซึ่งเผยแพร่ไว้ ใช้ได้เฉพาะผู้ใช้สาธิต / this is the demo's "
+                         "published password: only the demo's users may have it")
     # zxcvbn's cost grows with length; the first 100 characters decide any realistic password
-    result = zxcvbn(password[:100], user_inputs=[u for u in (*user_inputs, *APP_WORDS) if u])
+    result = zxcvbn(password[:100], user_inputs=[u for u in (*user_inputs, *APP_WORDS, DEMO_PASSWORD) if u])
     if result["score"] < MIN_STRENGTH:
         hint = " ".join(filter(None, [result["feedback"].get("warning"), *result["feedback"].get("suggestions", [])]))
         raise UsageError(
@@ -94,12 +104,13 @@ def _record(session: Session, scope: Scope, action: str, username: str, details:
 
 
 def add_user(session: Session, scope: Scope, username: str, password: str, role: str, agency_id: str | None,
-             display_name: str | None = None) -> User:
-    """A new account (administrators only); recorded in ``user_events``."""
+             display_name: str | None = None, *, demo: bool = False) -> User:
+    """A new account (administrators only); recorded in ``user_events``. ``demo``: one of the
+    demo installation's users (``engine.demo.store``), who may have the published demo password."""
     scope.require(MANAGE_USERS)
     username = check_username(username)
     agency_id = _check_agency(session, role, agency_id)
-    check_password(password, username, display_name)
+    check_password(password, username, display_name, demo=demo)
     if session.scalar(select(User).where(User.username == username)):
         raise UsageError(f"user '{username}' exists already")
     user = User(username=username, display_name=(display_name or "").strip() or username,
@@ -191,42 +202,91 @@ def user_events(session: Session, scope: Scope, username: str | None = None) -> 
     return list(session.scalars(stmt))
 
 
-MAX_FAILURES = 5                       # failed logins for one name within the window …
-FAILURE_WINDOW = dt.timedelta(minutes=15)  # … lock that name until the window has passed
+MAX_FAILURES = 5                       # failed logins for one name from one source within the window …
+FAILURE_WINDOW = dt.timedelta(minutes=15)  # … lock that name for that source until the window has passed
+MAX_SOURCE_FAILURES = 30               # failed logins from one source, whatever the names: that source waits
+MAX_NAME_FAILURES = 20                 # failed logins for one name from all sources together: the name is
+#                                        refused to sources that have not logged in as it lately
+KNOWN_SOURCE_DAYS = dt.timedelta(days=30)  # "lately": a source's successful login as the name this recent
+SOURCE_UNKNOWN = "unknown"             # no address known (the command line, a test, a bare script)
+MAX_SOURCE = 64                        # the width of login_attempts.source
 
 
 class TooManyAttempts(DiscretionReviewError):
-    """Too many failed logins for this name recently; try again later."""
+    """Too many failed logins for this name from here, or from here at all, recently; try again later."""
 
 
-def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> Scope | None:
+def name_hash(name: str) -> str:
+    """The keyed hash under which a login's name is counted and a failed login's name kept
+    (HMAC-SHA256 with ``keys.login_name_key``): not the name, which may be a password typed in
+    the wrong box, yet the same for the same name, so that failures can be counted."""
+    from engine.store.keys import login_name_key
+
+    return hmac.new(login_name_key(), name.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _could_be_a_name(name: str) -> bool:
+    """Whether an account could have this name (``check_username``'s rule): a NUL or another
+    control character never reaches a query (PostgreSQL refuses NUL in text with an error)."""
+    return 0 < len(name) <= MAX_USERNAME and not any(c.isspace() or not c.isprintable() for c in name)
+
+
+def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None,
+                 source: str | None = None) -> Scope | None:
     """The user's scope when the password is right and the account active; None otherwise.
 
-    Every attempt is recorded. After ``MAX_FAILURES`` failures within ``FAILURE_WINDOW`` the
-    name is refused (``TooManyAttempts``) until the window has passed, right password or not.
+    Every attempt at a name an account could have is recorded: a success with the user's name,
+    a failure with the name's keyed hash only (``name_hash``), both with their ``source`` (the
+    client's address; ``SOURCE_UNKNOWN`` when there is none). Guessing is slowed by source, so
+    that nobody can lock another person out from elsewhere (``TooManyAttempts``, right password
+    or not, until the failures leave ``FAILURE_WINDOW``):
+
+    * ``MAX_FAILURES`` failures for a name from a source since its last success there: that
+      name, from that source;
+    * ``MAX_SOURCE_FAILURES`` failures from a source, whatever the names: that source;
+    * ``MAX_NAME_FAILURES`` failures for a name from all sources (guessing spread over many
+      addresses): the name, from every source that has not logged in as it within
+      ``KNOWN_SOURCE_DAYS`` — its owner, at their usual desk, still gets in.
     """
     name = (username or "").strip()
-    if not name or len(name) > MAX_USERNAME:
+    if not _could_be_a_name(name):
         return None  # no account can have this name: nothing to check, nothing to lock
+    source = (source or SOURCE_UNKNOWN).strip()[:MAX_SOURCE] or SOURCE_UNKNOWN
     now = now or utcnow()
-    # Count, check and record as one step per name: concurrent guesses queue here, so no more
-    # than MAX_FAILURES passwords are ever checked (SQLite: the write lock; PostgreSQL: a lock
-    # per name, other names go on).
-    begin_write(session, f"login:{name}")
-    recent = session.scalars(select(LoginAttempt.success).where(
-        LoginAttempt.username == name, LoginAttempt.at > now - FAILURE_WINDOW).order_by(LoginAttempt.id.desc())).all()
-    failures = 0
-    for success in recent:  # consecutive failures since the last success
-        if success:
-            break
-        failures += 1
-    if failures >= MAX_FAILURES:
-        raise TooManyAttempts(f"too many failed logins for '{name}'; try again in "
-                              f"{int(FAILURE_WINDOW.total_seconds() // 60)} minutes")
+    key = name_hash(name)
+    # Count, check and record as one step per name and source: concurrent guesses queue here, so
+    # no more passwords are checked than the limits allow (SQLite: the write lock; PostgreSQL: a
+    # lock per name, then one per source, always in that order; other names go on).
+    begin_write(session, f"login:{key}")
+    begin_write(session, f"login-source:{source}")
+    recent = session.execute(select(LoginAttempt.success, LoginAttempt.name_hash, LoginAttempt.source).where(
+        or_(LoginAttempt.name_hash == key, LoginAttempt.source == source), LoginAttempt.at > now - FAILURE_WINDOW)
+        .order_by(LoginAttempt.id.desc())).all()
+    here = 0
+    for success, hashed, where in recent:  # this name from this source: consecutive failures since its last success
+        if hashed == key and where == source:
+            if success:
+                break
+            here += 1
+    from_source = sum(1 for success, _, where in recent if where == source and not success)
+    for_name = sum(1 for success, hashed, _ in recent if hashed == key and not success)
+    minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+    if here >= MAX_FAILURES or (for_name >= MAX_NAME_FAILURES and not _known_source(session, key, source, now)):
+        raise TooManyAttempts(f"too many failed logins for '{name}'; try again in {minutes} minutes")
+    if from_source >= MAX_SOURCE_FAILURES:
+        raise TooManyAttempts(f"too many failed logins from this address; try again in {minutes} minutes")
     scope = _check_password(session, name, password)
-    session.add(LoginAttempt(username=name, at=now, success=scope is not None))
+    session.add(LoginAttempt(username=name if scope is not None else None, name_hash=key, source=source, at=now,
+                             success=scope is not None))
     session.flush()
     return scope
+
+
+def _known_source(session: Session, key: str, source: str, now: dt.datetime) -> bool:
+    """Whether ``source`` logged in as the name hashed ``key`` within ``KNOWN_SOURCE_DAYS``."""
+    return session.scalar(select(LoginAttempt.id).where(
+        LoginAttempt.name_hash == key, LoginAttempt.source == source, LoginAttempt.success.is_(True),
+        LoginAttempt.at > now - KNOWN_SOURCE_DAYS).limit(1)) is not None
 
 
 def _check_password(session: Session, name: str, password: str) -> Scope | None:

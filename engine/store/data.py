@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import fields
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 from pydantic_core import ArgsKwargs
 from sqlalchemy import Select, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.domain.errors import InputError, InputProblem
@@ -45,11 +47,27 @@ class ImportRefused(InputError):
     """An import that would leave another agency's stored rows pointing at nothing."""
 
 
-def known_ids(session: Session, scope: Scope) -> dict[str, set[str]]:
-    """Ids a dataset may refer to besides its own: every stored officer (an escalation may be
-    reported to another agency's officer). For ``load_dataset(..., known_ids=...)``."""
+def existing_ids(session: Session, scope: Scope, table: str, ids: set[str]) -> set[str]:
+    """Which of ``ids`` a dataset may name besides its own ids of ``table``: those of stored
+    officers (an escalation may be reported to another agency's officer); nothing of any other
+    table. Only what a reference check needs — whether each id asked about exists — never the
+    store's ids: for ``load_dataset(..., known_ids=lambda table, ids: existing_ids(...))``."""
     scope.require(IMPORT)
-    return {"officers": set(session.scalars(select(OfficerRow.officer_id)))}
+    if table != "officers" or not ids:
+        return set()
+    asked = sorted(ids)
+    found: set[str] = set()
+    for i in range(0, len(asked), _BATCH):
+        found.update(session.scalars(select(OfficerRow.officer_id).where(OfficerRow.officer_id.in_(asked[i:i + _BATCH]))))
+    return found
+
+
+# The tables whose ids are one namespace for the whole store (their primary keys): an id another
+# agency's stored rows hold cannot be taken by a dataset.
+SHARED_IDS = tuple(t.name for t in TABLES if t.id_column and t.name != "agencies")
+ID_OF_ANOTHER_AGENCY = ("รหัสนี้มีอยู่แล้วในข้อมูลของหน่วยงานอื่นในระบบ (รหัสต้องไม่ซ้ำกันทั้งจังหวัด): ใช้รหัสอื่น / this id "
+                        "is already used by another agency's data in the store (ids are unique across the province): "
+                        "give the row another id")
 
 
 def require_import(scope: Scope, ds: Dataset) -> list[str]:
@@ -64,16 +82,48 @@ def require_import(scope: Scope, ds: Dataset) -> list[str]:
     return agencies
 
 
+def store_problems(session: Session, scope: Scope, ds: Dataset) -> list[InputProblem]:
+    """What the store refuses in a dataset the user may import (PermissionDenied otherwise),
+    before anything is written: an id that another agency's stored rows hold (said without
+    naming the agency or anything of its data), a reference to an officer who is neither in the
+    dataset nor another agency's stored officer, and the removal of an officer whom another
+    agency's stored rows name. The app's check of an upload and ``import`` ask the same."""
+    agencies = require_import(scope, ds)
+    return _ids_of_other_agencies(session, ds, agencies) + _officer_reference_problems(session, ds, agencies)
+
+
 def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> DatasetImport:
     """Replace the rows of every agency in ``ds`` with the dataset's; other agencies stay.
 
     A reference to an officer resolves against the dataset, or else against the officers of
-    the *other* agencies in the store. An import that would remove an officer whom another
-    agency's stored rows name is refused (``ImportRefused``, naming the agency, file, row and
-    officer). Runs inside the caller's transaction: all of it is stored, or none of it.
+    the *other* agencies in the store. A dataset the store refuses (``store_problems``: an id
+    another agency holds, an officer reference to nobody, the removal of an officer whom another
+    agency's stored rows name) raises ``ImportRefused`` with every problem. Runs inside the
+    caller's transaction: all of it is stored, or none of it.
     """
-    agencies = require_import(scope, ds)
-    _check_officer_references(session, ds, agencies)
+    problems = store_problems(session, scope, ds)
+    if problems:
+        raise ImportRefused(problems)
+    try:
+        return _replace(session, scope, ds, source, _dataset_agencies(ds))
+    except Exception as exc:  # an import that committed since the check took one of these ids
+        if not _integrity_error(exc):
+            raise
+        detail = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
+        raise ImportRefused([InputProblem(
+            Path(ds.source).name, None, None, None,
+            "ฐานข้อมูลไม่รับข้อมูลชุดนี้ (มีการนำเข้าอื่นบันทึกรหัสเดียวกันไปก่อน) ไม่ได้นำเข้าสิ่งใด: ตรวจสอบไฟล์อีกครั้ง / "
+            f"the store refused this dataset (another import stored one of its ids meanwhile); nothing was imported: "
+            f"check the files again ({detail})")]) from exc
+
+
+def _integrity_error(exc: BaseException) -> bool:
+    """SQLAlchemy's IntegrityError, or the driver's own (bulk writes call the driver directly)."""
+    return isinstance(exc, IntegrityError) or any(c.__name__ == "IntegrityError" for c in type(exc).__mro__)
+
+
+def _replace(session: Session, scope: Scope, ds: Dataset, source: str, agencies: list[str]) -> DatasetImport:
+    """``import_dataset``'s writing, once the store has no objection."""
     process_agency = {p.process_id: p.agency_id for p in ds.processes}
     case_agency = {c.case_id: process_agency[c.process_id] for c in ds.cases}
     for row in DATASET_ROWS.values():
@@ -108,23 +158,44 @@ def import_dataset(session: Session, scope: Scope, ds: Dataset, source: str) -> 
     return record
 
 
-def _check_officer_references(session: Session, ds: Dataset, agencies: list[str]) -> None:
-    """Refuse, before anything is deleted, an import whose officer references name nobody, or
-    that removes (or moves) an officer whom another agency's stored rows name."""
+def _file_label(ds: Dataset, table: str) -> str:
+    """How the loader names a table's file: ``cases.csv``, or ``book.xlsx[cases]``."""
+    return f"{Path(ds.source).name}[{table}]" if ds.source.lower().endswith(".xlsx") else f"{table}.csv"
+
+
+def _ids_of_other_agencies(session: Session, ds: Dataset, agencies: list[str]) -> list[InputProblem]:
+    """A problem for each row of ``ds`` whose id another agency's stored rows hold."""
+    problems = []
+    for table in SHARED_IDS:
+        items = getattr(ds, table)
+        if not items:
+            continue
+        id_column = TABLE_BY_NAME[table].id_column
+        ours = {getattr(item, id_column) for item in items}
+        row = DATASET_ROWS[table]
+        theirs = ours.intersection(session.scalars(select(getattr(row, id_column))
+                                                   .where(row.agency_id.not_in(agencies)).execution_options(yield_per=_BATCH)))
+        if theirs:
+            rows = ds.row_numbers.get(table) or range(1, len(items) + 1)
+            problems += [InputProblem(_file_label(ds, table), n, id_column, getattr(item, id_column), ID_OF_ANOTHER_AGENCY)
+                         for item, n in zip(items, rows) if getattr(item, id_column) in theirs]
+    return problems
+
+
+def _officer_reference_problems(session: Session, ds: Dataset, agencies: list[str]) -> list[InputProblem]:
+    """An import's officer references that name nobody, and the officers it would remove (or
+    move) whom another agency's stored rows name."""
     theirs = dict(session.execute(select(OfficerRow.officer_id, OfficerRow.agency_id)
                                   .where(OfficerRow.agency_id.not_in(agencies))).all())
     own = {o.officer_id for o in ds.officers}
-    problems = [InputProblem("officers", n, "officer_id", o.officer_id,
-                             f"รหัสเจ้าหน้าที่นี้เป็นของหน่วยงาน {theirs[o.officer_id]} อยู่แล้ว / this officer id "
-                             f"belongs to agency {theirs[o.officer_id]} in the store")
-                for n, o in enumerate(ds.officers, 1) if o.officer_id in theirs]
+    problems = []
     for table, column in OFFICER_REFERENCES:
         rows = ds.row_numbers.get(table) or range(1, len(getattr(ds, table)) + 1)
         for item, n in zip(getattr(ds, table), rows):
             value = getattr(item, column)
             if value is not None and value not in own and value not in theirs:
-                problems.append(InputProblem(table, n, column, value, "no such id in officers (neither in this "
-                                             "dataset nor another agency's stored officers)"))
+                problems.append(InputProblem(_file_label(ds, table), n, column, value, "no such id in officers "
+                                             "(neither in this dataset nor another agency's stored officers)"))
     removed = set(session.scalars(select(OfficerRow.officer_id).where(OfficerRow.agency_id.in_(agencies)))) - own
     removed_list = sorted(removed)
     for table, column in OFFICER_REFERENCES:
@@ -141,8 +212,7 @@ def _check_officer_references(session: Session, ds: Dataset, agencies: list[str]
                     f"officers.csv หรือให้ {agency} แก้ข้อมูลก่อน / this import removes officer {officer}, whom "
                     f"agency {agency} refers to: keep the officer in officers.csv, or ask {agency} to change "
                     "its data first"))
-    if problems:
-        raise ImportRefused(problems)
+    return problems
 
 
 def _load_all(session: Session, committed: bool = False) -> tuple[Dataset, dict[str, list[str]]]:

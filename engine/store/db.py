@@ -38,6 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.store.files import private_sqlite_file
+
 DEFAULT_URL = "sqlite:///var/discretion-review.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -69,8 +71,7 @@ os.register_at_fork(after_in_child=_forget_connections_in_child)
 
 def make_engine(url: str | None = None) -> Engine:
     url = database_url(url)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    private_sqlite_file(url)  # its folder made; 0600 in 0700: the store holds hashes, names and evidence
     engine = create_engine(url, future=True, pool_pre_ping=True)
     _ENGINES.add(engine)
     if engine.dialect.name == "sqlite":

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from engine.domain.errors import DiscretionReviewError
+from engine.store.files import private_folder
 
 MIN_SECRET_BYTES = 32  # HMAC-SHA1's block is 64 bytes; fewer than 32 random bytes can be guessed at
 DEFAULT_FILE = "var/session-secret"
@@ -54,11 +55,13 @@ def session_secret() -> str:
     return key
 
 
-def _write_new_key(path: Path) -> None:
-    """A new random key at ``path`` (mode 0600), all of it or nothing."""
+def _write_new_key(path: Path, label: tuple[str, str] = ("กุญแจลับ", "the session key file"),
+                   env: str = "DISCRETION_SECRET_KEY") -> None:
+    """A new random key at ``path`` (mode 0600), all of it or nothing (``label``, ``env``: what
+    the key is, in Thai and English, and the variable that gives it instead, for the error)."""
     tmp: str | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)  # 0700 when made here (the store's files sit beside it)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)  # mode 0600
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(secrets.token_urlsafe(48))  # 64 characters
@@ -69,9 +72,9 @@ def _write_new_key(path: Path) -> None:
         _sync_folder(path.parent)
     except OSError as exc:
         raise SecretKeyError(
-            f"เขียนไฟล์กุญแจลับ {path} ไม่ได้ ({exc}): ตรวจพื้นที่ว่างของดิสก์และสิทธิ์ของโฟลเดอร์ แล้วเริ่มแอปใหม่ "
-            f"หรือกำหนด DISCRETION_SECRET_KEY / Could not write the session key file {path} ({exc}): check the "
-            "disk's free space and the folder's permissions and start the app again, or set DISCRETION_SECRET_KEY."
+            f"เขียนไฟล์{label[0]} {path} ไม่ได้ ({exc}): ตรวจพื้นที่ว่างของดิสก์และสิทธิ์ของโฟลเดอร์ แล้วเริ่มแอปใหม่ "
+            f"หรือกำหนด {env} / Could not write {label[1]} {path} ({exc}): check the "
+            f"disk's free space and the folder's permissions and start the app again, or set {env}."
         ) from exc
     finally:
         if tmp is not None:
@@ -90,3 +93,34 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# --- the key that hashes the names of failed logins (engine/store/access.py) ---
+
+LOGIN_NAME_KEY_FILE = "var/login-name-key"
+
+
+def login_name_key() -> bytes:
+    """The key of the keyed hash under which a failed login's name is kept (a password typed in
+    the name box must not be stored, nor anyone's mistyped name): ``DISCRETION_LOGIN_NAME_KEY``,
+    else a random key kept in ``DISCRETION_LOGIN_NAME_KEY_FILE`` (default ``var/login-name-key``),
+    made on first use like the session secret. Every app server and the command line that
+    upgrades the store must share it: failures counted under another key are not counted."""
+    given = os.environ.get("DISCRETION_LOGIN_NAME_KEY")
+    if given:
+        if len(given.encode()) < MIN_SECRET_BYTES:
+            raise SecretKeyError(
+                f"กุญแจสำหรับแฮชชื่อผู้ใช้ (DISCRETION_LOGIN_NAME_KEY) ต้องยาวอย่างน้อย {MIN_SECRET_BYTES} ไบต์ / "
+                f"DISCRETION_LOGIN_NAME_KEY must have at least {MIN_SECRET_BYTES} bytes: set it to a random value, "
+                f"e.g. from {_MAKE_ONE}, or unset it to have a key made in a file.")
+        return given.encode()
+    path = Path(os.environ.get("DISCRETION_LOGIN_NAME_KEY_FILE") or LOGIN_NAME_KEY_FILE)
+    if not path.exists():
+        _write_new_key(path, ("กุญแจสำหรับแฮชชื่อผู้ใช้", "the login-name key file"), "DISCRETION_LOGIN_NAME_KEY")
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key.encode()) < MIN_SECRET_BYTES:
+        raise SecretKeyError(
+            f"ไฟล์กุญแจ {path} มีเพียง {len(key.encode())} ไบต์ (ต้องอย่างน้อย {MIN_SECRET_BYTES}): ลบไฟล์นี้แล้วเริ่มใหม่ "
+            f"ระบบจะสร้างกุญแจใหม่ / The login-name key file {path} holds {len(key.encode())} bytes (at least "
+            f"{MIN_SECRET_BYTES} are needed): delete it and start again to have a new key made.")
+    return key.encode()

@@ -226,13 +226,16 @@ class UserEvent(Base):
 
 
 class LoginAttempt(Base):
-    """Every login attempt, kept for audit and to slow down password guessing."""
+    """Every login attempt, kept for audit and to slow down password guessing (migration 0013:
+    by source and by name; a failed attempt's name only as a keyed hash, ``access.name_hash``)."""
 
     __tablename__ = "login_attempts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), index=True)
+    username: Mapped[str | None] = mapped_column(String(64), index=True)  # successful logins only
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str | None] = mapped_column(String(64), index=True)  # the client's address, as the app sees it
+    name_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class EvaluationRun(Base):

@@ -15,7 +15,7 @@ with st.form("login.form"):
     submitted = st.form_submit_button(t("login.submit"), type="primary")
 if submitted:
     try:
-        user = appdata.login(username, password)
+        user = appdata.login(username, password, auth.client_source())
     except TooManyAttempts:
         st.error(t("login.locked"))
         st.stop()

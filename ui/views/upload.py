@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 
 import appdata
 import pandas as pd
@@ -13,7 +14,7 @@ from messages import say
 from present import named, plain
 from tables import show
 
-from engine.domain.errors import DiscretionReviewError
+from engine.domain.errors import DiscretionReviewError, InputError
 
 RUN_STATUS = {"running": ("กำลังประมวลผล", "running"), "succeeded": ("สำเร็จ", "succeeded"),
               "failed": ("ไม่สำเร็จ", "failed")}
@@ -52,6 +53,10 @@ else:
             if st.button(t("data.import"), key="data.import", type="primary"):
                 try:
                     import_id = appdata.import_upload(user, ds, names_of_files)
+                except InputError as exc:  # the store refused it since the check (another import meanwhile)
+                    st.session_state["data.checked"] = (None, [asdict(p) for p in exc.problems], exc.warnings,
+                                                        names_of_files)
+                    st.rerun()
                 except DiscretionReviewError as exc:  # permission or database: nothing was stored
                     st.error(plain(say(str(exc), lang())))
                 else:
