@@ -104,8 +104,18 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="check the audit trails")
     asub = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
-    ver = asub.add_parser("verify", help="walk every hash chain: OK with counts, or the first broken link (exit 1)")
+    ver = asub.add_parser("verify", help="walk every hash chain and replay the flags' and users' trails against "
+                          "their rows: OK with counts, or every problem found (exit 1)")
     ver.add_argument("--db", default=None)
+    ver.add_argument("--anchors", type=Path, default=None, metavar="FILE",
+                     help="also fail on a trail that no longer passes through every anchor in FILE (audit anchor)")
+    anc = asub.add_parser("anchor", help="append each trail's head to a file kept outside the store, or print it")
+    anc.add_argument("--db", default=None)
+    anc.add_argument("--file", type=Path, default=None, help="append to FILE (default: DISCRETION_AUDIT_ANCHORS; "
+                     "neither: print)")
+    rot = asub.add_parser("rotate-key", help="add a new audit key (older keys kept to verify older events) and "
+                          "seal every trail under it")
+    rot.add_argument("--db", default=None)
 
     app = sub.add_parser("app", help="start the review app (Streamlit) on this machine")
     app.add_argument("--port", type=int, default=8501)
@@ -380,23 +390,47 @@ def _cmd_users(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
-    from engine.store.audit import verify
-    from engine.store.db import database_url, transaction, upgrade
+    from engine.store import anchors, audit
+    from engine.store.db import begin_read, database_url, session_factory, transaction, upgrade
+    from engine.store.keys import rotate_audit_key
     from engine.store.schema import LoginAttempt
     from engine.store.scope import SYSTEM
 
     upgrade(args.db)
-    with transaction(args.db) as session:
-        counts, broken = verify(session, SYSTEM)
+    where = database_url(args.db)
+    if args.audit_command == "anchor":
+        heads = anchors.current(session_factory(args.db), SYSTEM)
+        target = args.file or (Path(os.environ[anchors.ENV]) if os.environ.get(anchors.ENV) else None)
+        if target is None:
+            print("\n".join(a.text() for a in heads))
+        else:
+            anchors.append(target, heads)
+            print(f"{where}: appended the heads of {len(heads)} trails to {target}")
+        return EXIT_OK
+    if args.audit_command == "rotate-key":
+        key_id = rotate_audit_key()
+        with transaction(args.db) as session:
+            audit.seal(session, SYSTEM)
+        print(f"{where}: audit key id {key_id} keys every event from now on; every trail is sealed under it "
+              "(older keys stay in the file to verify older events)")
+        return EXIT_OK
+    given = anchors.read(args.anchors) if args.anchors else None
+    with session_factory(args.db)() as session:
+        begin_read(session)  # one instant of the store: a decision committed meanwhile is all in or all out
+        report = audit.verify_all(session, SYSTEM, given)
         attempts = session.scalar(select(func.count()).select_from(LoginAttempt))
-    summary = ", ".join(f"{table} {n}" for table, n in counts.items())
-    if broken:
-        print(f"{database_url(args.db)}: audit trail BROKEN ({summary})", file=sys.stderr)
-        for b in broken:
+    summary = ", ".join(f"{table} {n}" for table, n in report.counts.items())
+    replayed = ", ".join(f"{table} {n}" for table, n in report.replayed.items())
+    keys = ", ".join(str(k) for k in sorted(report.key_ids)) or "-"
+    if report.broken:
+        print(f"{where}: บันทึกการตรวจสอบไม่สมบูรณ์ พบ {len(report.broken)} รายการ / audit trail BROKEN: "
+              f"{len(report.broken)} problems ({summary}; replayed {replayed})", file=sys.stderr)
+        for b in report.broken:
             print(f"  {b}", file=sys.stderr)
         return EXIT_FLAGS
-    print(f"{database_url(args.db)}: audit trail OK: {summary} events chained; login_attempts {attempts} "
-          "(append-only)")
+    anchored = f"; every trail extends the {report.anchors} anchors of {args.anchors}" if given else ""
+    print(f"{where}: บันทึกการตรวจสอบถูกต้อง / audit trail OK: {summary} events chained (key ids {keys}; 0: before "
+          f"keys); {replayed} rows as their events say{anchored}; login_attempts {attempts} (append-only)")
     return EXIT_OK
 
 
@@ -405,10 +439,11 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
     from engine.kb.resources import data_dir
     from engine.store.db import database_url, upgrade
-    from engine.store.keys import session_secret
+    from engine.store.keys import audit_keys, session_secret
 
     session_secret()  # made now, or refused (SecretKeyError: exit 2 with what to do) before the app starts
     upgrade(args.db)
+    audit_keys()  # a malformed audit key file stops the app here (exit 2), not at a reviewer's first decision
     env = {**os.environ, "DISCRETION_DB_URL": database_url(args.db)}
     app = data_dir("ui") / "app.py"
     print(f"discretion-review: http://{args.address}:{args.port}/ (database {env['DISCRETION_DB_URL']})", flush=True)

@@ -126,6 +126,7 @@ def test_ten_parallel_guesses_get_at_most_five_password_checks(db_url):
 NO_SCOPE = {
     "access.authenticate": "the login itself: there is no scope before it",
     "access.scope_of": "turns a logged-in name into its scope",
+    "anchors.after_run": "upkeep after a run (run_evaluation checked its caller first): the trails' heads, as SYSTEM",
     "adbc.read_batches": "the bulk reader under data.consistent_all (run_evaluation checked its caller first)",
     "adbc.read_tables": "the bulk reader under data.consistent_snapshot, which checks its caller's scope",
     "audit.append": "the trail writer, called by scoped functions after their own checks",
