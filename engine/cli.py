@@ -71,9 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--as-of", type=_date, default=None, help="the date the demo is built around (default: today)")
     _progress_flags(d)
 
-    db = sub.add_parser("db", help="the database: create or upgrade its schema")
-    db.add_argument("action", choices=["upgrade", "current"])
-    db.add_argument("--db", default=None, help="database URL (default: DISCRETION_DB_URL or var/discretion-review.db)")
+    db = sub.add_parser("db", help="the database: create or upgrade its schema; give the app's role its rights")
+    db.add_argument("action", choices=["upgrade", "current", "grant"])
+    db.add_argument("--db", default=None, help="database URL (default: DISCRETION_DB_URL or var/discretion-review.db; "
+                    "upgrade and grant: DISCRETION_DB_OWNER_URL when it names the same database)")
+    db.add_argument("--app-role", default=None, help="grant: the PostgreSQL role the app and commands connect as "
+                    "(data rights only; docs/audit.md)")
+    db.add_argument("--print", dest="print_only", action="store_true", help="grant: print the SQL, run nothing")
 
     imp = sub.add_parser("import", help="validate a dataset and store it (one transaction)")
     imp.add_argument("dataset", type=Path)
@@ -309,11 +313,35 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
-    from engine.store.db import current_revision, database_url, upgrade
+    from engine.store.db import current_revision, database_url, owner_url, upgrade
 
+    if args.action == "grant":
+        return _grant(owner_url(args.db), args.app_role, args.print_only)
     if args.action == "upgrade":
-        upgrade(args.db)
+        upgrade(owner_url(args.db))
     print(f"{database_url(args.db)}: schema revision {current_revision(args.db)}")
+    return EXIT_OK
+
+
+def _grant(url: str, role: str | None, print_only: bool) -> int:
+    from engine.store import roles
+    from engine.store.db import make_engine, upgrade
+
+    if not role:
+        raise UsageError("db grant needs --app-role NAME: the PostgreSQL role the app connects as")
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if print_only and conn.dialect.name == "postgresql":
+                print(";\n".join(roles.statements(conn, role)) + ";")
+                return EXIT_OK
+            done = roles.grant(conn, role)  # on SQLite: says why there are no roles
+            conn.commit()
+    finally:
+        engine.dispose()
+    print(f"granted {role} the app's rights ({len(done)} statements): data rights only, audit trails "
+          "SELECT and INSERT")
     return EXIT_OK
 
 

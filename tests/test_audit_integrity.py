@@ -396,3 +396,15 @@ def test_the_audit_key_file_is_made_whole_and_private_and_a_bad_one_is_refused(o
     with pytest.raises(AuditKeyError, match=r'line 5: expected "<id> <key>"') as err:
         audit_keys()
     assert "kkkk" not in str(err.value)  # a key is never shown
+
+
+def test_a_new_sqlite_store_is_private_to_its_owner(tmp_path):
+    from engine.store.db import upgrade
+
+    folder = tmp_path / "var"
+    upgrade(f"sqlite:///{folder}/store.db")
+    with transaction(f"sqlite:///{folder}/store.db") as s:
+        add_user(s, SYSTEM, "admin.a", DEMO_PASSWORD, "admin", None)
+        modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in folder.iterdir()}
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    assert modes == {"store.db": 0o600, "store.db-wal": 0o600, "store.db-shm": 0o600}

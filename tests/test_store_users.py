@@ -139,6 +139,9 @@ NO_SCOPE = {
     "db.bulk_update": "the bulk updater under run_evaluation, which checked its caller's scope first",
     "db.refresh_statistics": "the planner's statistics after a run: reads and returns no data",
     "review.expire_waivers": "time-triggered upkeep by the system, not a person's read or write",
+    "roles.grant": "the schema owner's grants to the app's database role: rights, no data",
+    "roles.granted": "which database roles hold the app's rights: no data",
+    "roles.statements": "the SQL of roles.grant: no data",
     "runs.reap_stale_runs": "upkeep at the start of run_evaluation (which checked its caller first): marks dead runs failed",
 }
 TOUCHES_DATA = {"session", "session_factory", "conn", "ds"}

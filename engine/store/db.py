@@ -63,8 +63,8 @@ os.register_at_fork(after_in_child=_forget_connections_in_child)
 
 def make_engine(url: str | None = None) -> Engine:
     url = database_url(url)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:" and "?" not in url:
+        _new_private_file(Path(url.removeprefix("sqlite:///")))
     engine = create_engine(url, future=True, pool_pre_ping=True)
     _ENGINES.add(engine)
     if engine.dialect.name == "sqlite":
@@ -83,6 +83,17 @@ def make_engine(url: str | None = None) -> Engine:
             cur.execute("PRAGMA cache_size=-65536")
             cur.close()
     return engine
+
+
+def _new_private_file(path: Path) -> None:
+    """A new SQLite store readable and writable by its owner only: the file made empty with mode
+    0600 (SQLite gives its -wal and -shm files the store's mode) in a folder made 0700. An
+    existing store or folder is left as it is (docs/audit.md says how to tighten one)."""
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # SQLite takes an empty file as new
 
 
 @lru_cache(maxsize=8)
@@ -110,13 +121,49 @@ def _alembic_config(url: str):
     return cfg
 
 
+def owner_url(url: str | None = None) -> str:
+    """The URL migrations run with: ``DISCRETION_DB_OWNER_URL`` (the role that owns the schema)
+    when it names the same database as ``url`` (host, port, database), else ``url`` itself —
+    the app and its commands connect with a role that has data rights only (docs/audit.md)."""
+    from sqlalchemy.engine import make_url
+
+    url = database_url(url)
+    owner = os.environ.get("DISCRETION_DB_OWNER_URL")
+    if owner:
+        a, b = make_url(owner), make_url(url)
+        if (a.get_backend_name(), a.host, a.port, a.database) == (b.get_backend_name(), b.host, b.port, b.database):
+            return owner
+    return url
+
+
 def upgrade(url: str | None = None) -> None:
-    """Bring the schema to the newest migration (creates the database on first use)."""
+    """Bring the schema to the newest migration (creates the database on first use), as the
+    schema's owner (``owner_url``); nothing to do when it is there already, which is all that a
+    role with data rights only may ask."""
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     url = database_url(url)
     make_engine(url).dispose()  # creates the SQLite folder
-    command.upgrade(_alembic_config(url), "head")
+    cfg = _alembic_config(url)
+    if current_revision(url) == ScriptDirectory.from_config(cfg).get_current_head():
+        return
+    target = owner_url(url)
+    try:
+        command.upgrade(_alembic_config(target), "head")
+    except Exception as exc:
+        if "permission denied" in str(exc).lower() or "must be owner" in str(exc).lower():
+            from engine.domain.errors import UsageError
+
+            raise UsageError(
+                "บัญชีฐานข้อมูลของแอปไม่มีสิทธิ์ปรับโครงสร้างฐานข้อมูล: ให้เจ้าของฐานข้อมูลสั่ง discretion-review db upgrade "
+                "(กำหนด DISCRETION_DB_OWNER_URL) / the store's schema must be upgraded, and the app's database role may "
+                "not change it: run `discretion-review db upgrade` with the owner's URL (DISCRETION_DB_OWNER_URL or "
+                f"--db), then `db grant` (docs/audit.md). ({' '.join(str(exc).split())[:200]})") from exc
+        raise
+    from engine.store import roles
+
+    roles.regrant(target)  # PostgreSQL: tables a migration made get the app roles' rights too
 
 
 def current_revision(url: str | None = None) -> str | None:
@@ -516,4 +563,9 @@ def refresh_statistics(session: Session, table: str) -> None:
     page of 100,000 flags takes hundreds of ms instead of about ten. SQLite plans well without."""
     if session.get_bind().dialect.name == "postgresql":
         conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
+        owner = conn.exec_driver_sql(f"SELECT pg_has_role(relowner, 'USAGE') FROM pg_class "
+                                     f"WHERE oid = '\"{table}\"'::regclass").scalar()
+        if owner:
+            conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
+        elif table == "flags":  # the app's role (data rights only, docs/audit.md) may not VACUUM: the
+            conn.exec_driver_sql("SELECT discretion_analyze_flags()")  # owner's function analyzes (0012)
