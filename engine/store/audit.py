@@ -165,13 +165,17 @@ class Chain:
         return out
 
 
+_SEAL = AuditSeal.__table__
+_LAST_SEAL = (select(_SEAL.c.prev_hash, _SEAL.c.row_hash, _SEAL.c.key_id, *(_SEAL.c[c] for c in CHAINED["audit_seals"]))
+              .order_by(_SEAL.c.id.desc()).limit(1))
+_SEALS_CHECKED: set[tuple[str, bytes]] = set()  # (seal's hash, key) found to match: each writer asks
+
+
 def _check_key(session: Session, keys: AuditKeys) -> None:
     """Refuse to key events with a key file this store was not sealed with (a new file made in
     the wrong folder, an old copy): its events would never verify. The latest seal, keyed with
     the key id it requires, is checked with that id's key from the file."""
-    t = AuditSeal.__table__
-    last = session.execute(select(t.c.prev_hash, t.c.row_hash, t.c.key_id, *(t.c[c] for c in CHAINED["audit_seals"]))
-                           .order_by(t.c.id.desc()).limit(1)).first()
+    last = session.execute(_LAST_SEAL).first()
     if last is None:
         return  # the upgrade that seals the trails (0012), or a store before it
     key_id = last.key_id
@@ -181,8 +185,12 @@ def _check_key(session: Session, keys: AuditKeys) -> None:
             f"นำไฟล์ปัจจุบันกลับมา / the audit key file {keys.path} holds keys up to id {keys.current[0]}, but the store "
             f"was sealed with key id {key_id}: the file is an old copy; restore the current one (docs/audit.md)")
     key = keys.get(key_id)
+    if key is not None and (last.row_hash, key) in _SEALS_CHECKED:
+        return
     content = {c: getattr(last, c) for c in CHAINED["audit_seals"]}
-    if key is None or row_hash(last.prev_hash, "audit_seals", content, key) != last.row_hash:
+    if key is not None and row_hash(last.prev_hash, "audit_seals", content, key) == last.row_hash:
+        _SEALS_CHECKED.add((last.row_hash, key))
+    else:
         raise AuditKeyError(
             f"กุญแจเลข {key_id} ในไฟล์ {keys.path} ไม่ใช่กุญแจที่ฐานข้อมูลนี้ใช้ (อาจเป็นไฟล์ใหม่ที่สร้างผิดที่): นำไฟล์กุญแจที่ถูกต้อง"
             f"กลับมา หรือกำหนด DISCRETION_AUDIT_KEY_FILE / key id {key_id} in the audit key file {keys.path} is not the "

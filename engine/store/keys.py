@@ -157,7 +157,17 @@ def audit_keys(create: bool = True) -> AuditKeys:
                 f"เขียนไฟล์กุญแจของบันทึกการตรวจสอบ {path} ไม่ได้ ({exc}): ตรวจพื้นที่ว่างของดิสก์และสิทธิ์ของโฟลเดอร์ / "
                 f"could not write the audit key file {path} ({exc}): check the disk's free space and the "
                 "folder's permissions.") from exc
-    return AuditKeys(path, _parse_audit_keys(path))
+    try:
+        seen = path.stat()
+    except OSError:
+        return AuditKeys(path, _parse_audit_keys(path))  # says why it cannot be read
+    stamp = (str(path), os.getcwd(), seen.st_ino, seen.st_mtime_ns, seen.st_size)
+    if _READ.get("stamp") != stamp:  # read again whenever the file changes (a rotation renames a new one in)
+        _READ.update(stamp=stamp, keys=_parse_audit_keys(path))
+    return AuditKeys(path, dict(_READ["keys"]))
+
+
+_READ: dict = {}  # the key file as last read, with its (path, inode, mtime, size): each event's writer asks
 
 
 def _parse_audit_keys(path: Path) -> dict[int, bytes]:
