@@ -408,3 +408,21 @@ def test_a_new_sqlite_store_is_private_to_its_owner(tmp_path):
         modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in folder.iterdir()}
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     assert modes == {"store.db": 0o600, "store.db-wal": 0o600, "store.db-shm": 0o600}
+
+
+def test_the_new_events_read_in_thai_in_a_flags_history():
+    """A severity a run changed, and the state the upgrade recorded, as the flag's page words them
+    (the page is Thai: no English word on it)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "ui"))
+    import present
+
+    assert present.history_sentence({"action": "severity_changed",
+                                     "details": {"before": "medium", "after": "high"}}) == "เดิม ปานกลาง; ใหม่ สูง"
+    recorded = present.history_sentence({"action": "state_recorded", "details": {
+        "status": "confirmed", "version": 3, "corrective_action": "อบรมเจ้าหน้าที่", "due_date": "2026-01-31",
+        "waiver_approver": None, "waiver_expires_on": None, "differed": ["version"]}})
+    assert recorded == ("สถานะ ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์; เลขรุ่น 3; การแก้ไข อบรมเจ้าหน้าที่; กำหนดแล้วเสร็จ "
+                        "31 ม.ค. 2569; ที่ประวัติเดิมไม่ได้บอก: เลขรุ่น")
