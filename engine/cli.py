@@ -93,11 +93,15 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--as-of", type=_date, default=None, help="the date the demo is built around (default: today)")
     _progress_flags(d)
 
-    db = sub.add_parser("db", help="the database: create or upgrade its schema")
-    db.add_argument("action", choices=["upgrade", "current"])
+    db = sub.add_parser("db", help="the database: create or upgrade its schema; give the app's role its rights")
+    db.add_argument("action", choices=["upgrade", "current", "grant"])
     _db_flag(db)
     db.add_argument("--create", action="store_true", help="upgrade: make a new SQLite file if there is none "
                     "(without it a missing file is an error, exit 4: a typo in a path never makes an empty store)")
+    db.add_argument("--app-role", default=None, help="grant: the PostgreSQL role the app and commands connect as "
+                    "(data rights only; docs/audit.md). upgrade and grant run as DISCRETION_DB_OWNER_URL when it "
+                    "names the same database")
+    db.add_argument("--print", dest="print_only", action="store_true", help="grant: print the SQL, run nothing")
 
     health = sub.add_parser("health", help="exit 0 when the store answers and is at this release's schema, else "
                             "non-zero with the reason (4 unreachable, 6 another schema): for systemd and containers")
@@ -148,8 +152,18 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="check the audit trails")
     asub = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
-    ver = asub.add_parser("verify", help="walk every hash chain: OK with counts, or the first broken link (exit 1)")
+    ver = asub.add_parser("verify", help="walk every hash chain and replay the flags' and users' trails against "
+                          "their rows: OK with counts, or every problem found (exit 1)")
     _db_flag(ver)
+    ver.add_argument("--anchors", type=Path, default=None, metavar="FILE",
+                     help="also fail on a trail that no longer passes through every anchor in FILE (audit anchor)")
+    anc = asub.add_parser("anchor", help="append each trail's head to a file kept outside the store, or print it")
+    _db_flag(anc)
+    anc.add_argument("--file", type=Path, default=None, help="append to FILE (default: DISCRETION_AUDIT_ANCHORS; "
+                     "neither: print)")
+    rot = asub.add_parser("rotate-key", help="add a new audit key (older keys kept to verify older events) and "
+                          "seal every trail under it")
+    _db_flag(rot)
 
     app = sub.add_parser("app", help="start the review app (Streamlit) on this machine")
     app.add_argument("--port", type=int, default=8501)
@@ -444,9 +458,11 @@ def _store(args: argparse.Namespace, create: bool = False) -> str:
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
-    from engine.store.db import current_revision
+    from engine.store.db import current_revision, owner_url
     from engine.store.health import check_not_newer, require_store, shown_url
 
+    if args.action == "grant":
+        return _grant(owner_url(args.db), args.app_role, args.print_only)
     if args.action == "upgrade":
         url = _store(args, create=args.create)
     else:
@@ -460,6 +476,28 @@ def _cmd_health(args: argparse.Namespace) -> int:
     from engine.store.health import health
 
     print(health(args.db))
+    return EXIT_OK
+
+
+def _grant(url: str, role: str | None, print_only: bool) -> int:
+    from engine.store import roles
+    from engine.store.db import make_engine, upgrade
+
+    if not role:
+        raise UsageError("db grant needs --app-role NAME: the PostgreSQL role the app connects as")
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if print_only and conn.dialect.name == "postgresql":
+                print(";\n".join(roles.statements(conn, role)) + ";")
+                return EXIT_OK
+            done = roles.grant(conn, role)  # on SQLite: says why there are no roles
+            conn.commit()
+    finally:
+        engine.dispose()
+    print(f"granted {role} the app's rights ({len(done)} statements): data rights only, audit trails "
+          "SELECT and INSERT")
     return EXIT_OK
 
 
@@ -591,35 +629,60 @@ def _cmd_users(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
-    from engine.store.audit import verify
-    from engine.store.db import transaction
+    from engine.store import anchors, audit
+    from engine.store.db import begin_read, session_factory, transaction
     from engine.store.health import shown_url
+    from engine.store.keys import rotate_audit_key
     from engine.store.schema import LoginAttempt
     from engine.store.scope import SYSTEM
 
     url = _store(args)
-    with transaction(url) as session:
-        counts, broken = verify(session, SYSTEM)
+    where = shown_url(url)
+    if args.audit_command == "anchor":
+        heads = anchors.current(session_factory(url), SYSTEM)
+        target = args.file or (Path(os.environ[anchors.ENV]) if os.environ.get(anchors.ENV) else None)
+        if target is None:
+            print("\n".join(a.text() for a in heads))
+        else:
+            anchors.append(target, heads)
+            print(f"{where}: appended the heads of {len(heads)} trails to {target}")
+        return EXIT_OK
+    if args.audit_command == "rotate-key":
+        key_id = rotate_audit_key()
+        with transaction(url) as session:
+            audit.seal(session, SYSTEM)
+        print(f"{where}: audit key id {key_id} keys every event from now on; every trail is sealed under it "
+              "(older keys stay in the file to verify older events)")
+        return EXIT_OK
+    given = anchors.read(args.anchors) if args.anchors else None
+    with session_factory(url)() as session:
+        begin_read(session)  # one instant of the store: a decision committed meanwhile is all in or all out
+        report = audit.verify_all(session, SYSTEM, given)
         attempts = session.scalar(select(func.count()).select_from(LoginAttempt))
-    summary = ", ".join(f"{table} {n}" for table, n in counts.items())
-    if broken:
-        print(f"{shown_url(url)}: audit trail BROKEN ({summary})", file=sys.stderr)
-        for b in broken:
+    summary = ", ".join(f"{table} {n}" for table, n in report.counts.items())
+    replayed = ", ".join(f"{table} {n}" for table, n in report.replayed.items())
+    keys = ", ".join(str(k) for k in sorted(report.key_ids)) or "-"
+    if report.broken:
+        print(f"{where}: บันทึกการตรวจสอบไม่สมบูรณ์ พบ {len(report.broken)} รายการ / audit trail BROKEN: "
+              f"{len(report.broken)} problems ({summary}; replayed {replayed})", file=sys.stderr)
+        for b in report.broken:
             print(f"  {b}", file=sys.stderr)
         return EXIT_FLAGS
-    print(f"{shown_url(url)}: audit trail OK: {summary} events chained; login_attempts {attempts} "
-          "(append-only)")
+    anchored = f"; every trail extends the {report.anchors} anchors of {args.anchors}" if given else ""
+    print(f"{where}: บันทึกการตรวจสอบถูกต้อง / audit trail OK: {summary} events chained (key ids {keys}; 0: before "
+          f"keys); {replayed} rows as their events say{anchored}; login_attempts {attempts} (append-only)")
     return EXIT_OK
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
     from engine.kb.resources import data_dir
     from engine.store.health import shown_url
-    from engine.store.keys import session_secret
+    from engine.store.keys import audit_keys, session_secret
 
     session_secret()  # made now, or refused (SecretKeyError: exit 2 with what to do) before the app starts
     url = _store(args)  # there, answering and upgraded: or exit 4 / 6 before Streamlit starts
     env = {**os.environ, "DISCRETION_DB_URL": url}
+    audit_keys()  # a malformed audit key file stops the app here (exit 2), not at a reviewer's first decision
     app = data_dir("ui") / "app.py"
     base = args.base_url_path.strip("/")
     print(f"discretion-review: http://{args.address}:{args.port}/{base + '/' if base else ''} "

@@ -96,6 +96,15 @@ def _no_log_lines(monkeypatch):
     monkeypatch.setenv("DISCRETION_LOG", "off")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _audit_key_file(tmp_path_factory):
+    """One audit key file for the session's stores (engine/store/keys.py), outside the checkout:
+    without it each store's migration would make var/audit-keys in the working folder."""
+    import os
+
+    os.environ.setdefault("DISCRETION_AUDIT_KEY_FILE", str(tmp_path_factory.mktemp("audit-keys") / "audit-keys"))
+
+
 def _pg_base_url() -> str | None:
     import os
 

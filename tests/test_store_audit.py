@@ -12,8 +12,10 @@ from engine.cli import main
 from engine.ingest.loader import load_dataset
 from engine.store import assessment as sa
 from engine.store import audit
+from engine.store.access import add_user
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
+from engine.store.keys import audit_keys
 from engine.store.review import act
 from engine.store.runs import run_evaluation
 from engine.store.schema import FlagEvent, FlagRow, LoginAttempt, UserEvent
@@ -43,8 +45,7 @@ def trail(db_url, dataset_dir):
         campaign = sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))
         sa.assessment(s, Scope("head.a1", "agency_head", "A1"), campaign.id, "A1")
     with transaction(db_url) as s:
-        audit.append(s, UserEvent, [{"actor": "system", "action": "added", "username": "somchai",
-                                     "details": {"role": "supervisor", "agency_id": "A1"}}])
+        add_user(s, SYSTEM, "somchai", "Udon-jasmine-ledger-2569", "supervisor", "A1")
         s.add(LoginAttempt(username="somchai", at=dt.datetime(2024, 4, 20, 9), success=False))
     return db_url
 
@@ -84,7 +85,9 @@ def test_each_row_hashes_the_same_on_both_databases(trail):
     with transaction(trail) as s:
         stored = s.scalars(select(UserEvent).order_by(UserEvent.id.desc()).limit(1)).one()
     assert stored.prev_hash == prev
-    assert stored.row_hash == audit.row_hash(prev, "user_events", content)  # computed before it was stored
+    key_id, key = audit_keys().current
+    assert stored.key_id == key_id >= 1  # keyed (migration 0017): an HMAC under the key kept outside the store
+    assert stored.row_hash == audit.row_hash(prev, "user_events", content, key)  # computed before it was stored
     assert audit.canonical("user_events", content) == (
         '{"action":"role_changed","actor":"ผู้ดูแล","at":"2024-04-20T09:30:15.123456","details":{"from":'
         '"supervisor","n":1.5,"to":"agency_head","when":"2024-04-20"},"table":"user_events","username":"somchai"}')
@@ -108,7 +111,8 @@ def test_verify_reports_ok_then_the_first_changed_or_removed_event(trail, capsys
         s.execute(text(f"UPDATE flag_events SET reason = 'ไม่มีอะไร' WHERE id = {ids[0]}"))
     assert main(["audit", "verify", "--db", trail]) == 1
     err = capsys.readouterr().err
-    assert f"flag_events event #{ids[0]}: its content no longer matches its hash" in err and "ไม่มีอะไร" in err
+    line = next(x for x in err.splitlines() if f"flag_events event #{ids[0]}: " in x)  # Thai, then English
+    assert "its content no longer matches its hash" in line and "ไม่มีอะไร" in line
     with transaction(trail) as s:  # put it back, then remove an event instead
         s.execute(text(f"UPDATE flag_events SET reason = 'ตรวจแล้ว' WHERE id = {ids[0]}"))
     assert main(["audit", "verify", "--db", trail]) == 0
@@ -117,7 +121,8 @@ def test_verify_reports_ok_then_the_first_changed_or_removed_event(trail, capsys
         s.execute(text(f"DELETE FROM flag_events WHERE id = {ids[0]}"))
         after = s.scalar(select(FlagEvent.id).where(FlagEvent.id > ids[0]).order_by(FlagEvent.id).limit(1))
     assert main(["audit", "verify", "--db", trail]) == 1
-    assert f"flag_events event #{after}: prev_hash" in capsys.readouterr().err
+    line = next(x for x in capsys.readouterr().err.splitlines() if f"flag_events event #{after}: " in x)
+    assert "prev_hash" in line and "is not the previous event's hash" in line
 
 
 def test_the_migration_hashes_events_written_before_it(trail):

@@ -127,6 +127,7 @@ def test_ten_parallel_guesses_get_at_most_five_password_checks(db_url):
 NO_SCOPE = {
     "access.authenticate": "the login itself: there is no scope before it",
     "access.scope_of": "turns a logged-in name into its scope",
+    "anchors.after_run": "upkeep after a run (run_evaluation checked its caller first): the trails' heads, as SYSTEM",
     "adbc.read_batches": "the bulk reader under data.consistent_all (run_evaluation checked its caller first)",
     "adbc.read_tables": "the bulk reader under data.consistent_snapshot, which checks its caller's scope",
     "audit.append": "the trail writer, called by scoped functions after their own checks",
@@ -139,6 +140,9 @@ NO_SCOPE = {
     "db.bulk_update": "the bulk updater under run_evaluation, which checked its caller's scope first",
     "db.refresh_statistics": "the planner's statistics after a run: reads and returns no data",
     "review.expire_waivers": "time-triggered upkeep by the system, not a person's read or write",
+    "roles.grant": "the schema owner's grants to the app's database role: rights, no data",
+    "roles.granted": "which database roles hold the app's rights: no data",
+    "roles.statements": "the SQL of roles.grant: no data",
     "runs.reap_stale_runs": "upkeep at the start of run_evaluation (which checked its caller first): marks dead runs failed",
 }
 TOUCHES_DATA = {"session", "session_factory", "conn", "ds"}

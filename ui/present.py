@@ -168,6 +168,8 @@ def history_sentence(event: dict[str, Any], names: dict[str, dict[str, str]] | N
              "expires_on": ("ผ่อนผันถึง", "waived until"), "approver": ("ผู้อนุมัติ", "approved by"),
              "corrective_action": ("การแก้ไข", "corrective action"), "changed": ("ข้อมูลที่เปลี่ยน", "changed"),
              "changed_fields": ("ข้อมูลที่เปลี่ยน", "changed"), "before": ("เดิม", "before"), "after": ("ใหม่", "after")}
+    if event.get("action") in ("severity_changed", "state_recorded"):  # a run's severity; the upgrade's record
+        return _recorded_sentence(details, words)
     parts = []
     for k, v in details.items():
         label = pick(words[k]) if k in words else field_label(k)
@@ -208,3 +210,25 @@ def change_sentence(change: Change, people: dict[str, tuple[str, str]], rule_tit
     if change.status is None:
         return f"{label}: {t('change.gone')}"
     return f"{label}: {event_sentence(change.actor, change.action, change.reason, change.at, people)}"
+
+
+_SEVERITY = {"high": ("สูง", "high"), "medium": ("ปานกลาง", "medium"), "low": ("ต่ำ", "low")}
+
+
+def _recorded_sentence(details: dict[str, Any], words: dict[str, tuple[str, str]]) -> str:
+    """A ``severity_changed`` event (``เดิม ปานกลาง; ใหม่ สูง``) or a ``state_recorded`` one (the
+    row as migration 0017 found it, and which of its fields the older events did not tell)."""
+    from engine.store.replay import FIELD_NAMES
+    from engine.store.review import STATUS_NAMES
+
+    parts = []
+    for k, v in details.items():
+        if k in ("before", "after"):
+            parts.append(f"{pick(words[k])} {pick(_SEVERITY.get(v, (str(v), str(v))))}")
+        elif k == "differed":
+            names = [pick(FIELD_NAMES[f]) if f in FIELD_NAMES else pick(("ไม่มีประวัติ", "no events")) for f in v]
+            parts.append(f"{pick(('ที่ประวัติเดิมไม่ได้บอก', 'not told by the older events'))}: {', '.join(names)}")
+        elif v is not None and k in FIELD_NAMES:
+            value = pick(STATUS_NAMES[v]) if k == "status" and v in STATUS_NAMES else field_value(k, v)
+            parts.append(f"{pick(FIELD_NAMES[k])} {value}")
+    return "; ".join(parts)

@@ -6,24 +6,46 @@ in the middle — even by someone who can switch the database's triggers off —
 The canonical form hashed is the same on SQLite and PostgreSQL: the table's name and its
 content columns (never ``id``: it is assigned by the database after hashing) as JSON with
 sorted keys, no ASCII escaping, datetimes as ISO text with microseconds, dates as ISO text,
-JSON values normalised the same way. ``row_hash = sha256(prev_hash + "\\n" + canonical)``;
-the first row's ``prev_hash`` is ``GENESIS``. Events are only appended through ``append``,
-which holds the table's lock (``db.begin_write``) until commit: two writers never fork the chain.
+JSON values normalised the same way. ``row_hash = HMAC-SHA256(key, prev_hash + "\n" + canonical)``
+with the audit key whose id the event records in ``key_id`` (engine/store/keys.py: kept outside
+the database, so whoever can only write to the database cannot make an event that verifies);
+events written before keys existed (migration 0017) have ``key_id`` 0 and
+``row_hash = sha256(prev_hash + "\n" + canonical)``. The first row's ``prev_hash`` is ``GENESIS``.
+Events are only appended through ``append``, which holds the table's lock (``db.begin_write``)
+until commit: two writers never fork the chain.
+
+**Seals** (``audit_seals``, a keyed trail of its own): migration 0017 and every key rotation
+record where each trail stood (its last event's id and hash) and the key id required after it.
+So an unkeyed event after the upgrade, or an event keyed with an older key after a rotation,
+is refused by ``verify`` (an old key, once replaced, cannot write again), and rewriting the
+unkeyed events before the seal breaks the trail at the seal. ``verify`` also replays the flags'
+and users' trails against their rows (engine/store/replay.py) and checks anchors kept outside
+the store (engine/store/anchors.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, inspect, select
 from sqlalchemy.orm import Session
 
 from engine.store.db import begin_write, bulk_insert
-from engine.store.schema import AcknowledgementRoundRow, AssessmentEvent, CalendarEntryRow, FlagEvent, UserEvent, utcnow
+from engine.store.keys import AuditKeyError, AuditKeys, audit_keys
+from engine.store.schema import (
+    AcknowledgementRoundRow,
+    AssessmentEvent,
+    AuditSeal,
+    CalendarEntryRow,
+    FlagEvent,
+    UserEvent,
+    utcnow,
+)
 from engine.store.scope import MANAGE_USERS, Scope
 
 GENESIS = "0" * 64
@@ -34,9 +56,12 @@ CHAINED: dict[str, tuple[str, ...]] = {
     "user_events": ("at", "actor", "action", "username", "details"),
     "calendar_entries": ("at", "actor", "date", "kind", "name_th", "name_en", "source"),
     "acknowledgement_rounds": ("at", "actor", "fiscal_year", "deadline", "source"),
+    "audit_seals": ("at", "actor", "chain", "last_id", "last_hash"),
 }
 MODELS = {"flag_events": FlagEvent, "assessment_events": AssessmentEvent, "user_events": UserEvent,
-          "calendar_entries": CalendarEntryRow, "acknowledgement_rounds": AcknowledgementRoundRow}
+          "calendar_entries": CalendarEntryRow, "acknowledgement_rounds": AcknowledgementRoundRow,
+          "audit_seals": AuditSeal}
+SEALED = tuple(t for t in CHAINED if t != "audit_seals")  # the trails the seals pin
 # tables whose rows may only be appended (the chained ones, and every login attempt)
 APPEND_ONLY = (*CHAINED, "login_attempts")
 
@@ -64,13 +89,17 @@ def canonical(table: str, row: dict[str, Any]) -> str:
                       sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def row_hash(prev_hash: str, table: str, row: dict[str, Any]) -> str:
-    return _linked(prev_hash, canonical(table, row))
+def row_hash(prev_hash: str, table: str, row: dict[str, Any], key: bytes | None = None) -> str:
+    return _linked(prev_hash, canonical(table, row), key)
 
 
-def _linked(prev_hash: str, text: str) -> str:
-    """The hash of an event whose canonical text is ``text``, after the event hashed ``prev_hash``."""
-    return hashlib.sha256(f"{prev_hash}\n{text}".encode()).hexdigest()
+def _linked(prev_hash: str, text: str, key: bytes | None = None) -> str:
+    """The hash of an event whose canonical text is ``text``, after the event hashed ``prev_hash``:
+    HMAC-SHA256 under ``key``, or (``None``: events from before keys, key id 0) SHA-256."""
+    data = f"{prev_hash}\n{text}".encode()
+    if key is None:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.digest(key, data, "sha256").hex()
 
 
 _MARK = "\x00the flag id\x00"  # JSON "\u0000the flag id\u0000": no other value of an event reads so
@@ -105,9 +134,13 @@ class Chain:
     rows it returns can be written while the caller links the next ones (``db.WriteBehind``),
     as long as they are written in the order linked."""
 
-    def __init__(self, session: Session, model: type):
+    def __init__(self, session: Session, model: type, keys: AuditKeys | None = None):
         self.table = model.__table__
         begin_write(session, self.table.name)  # the chain's tail is ours until commit
+        # the key read under the lock: a rotation's seal (which takes it too) comes before or after us
+        keys = keys or audit_keys()
+        self.key_id, self._key = keys.current
+        _check_key(session, keys)
         self.prev = session.scalar(select(self.table.c.row_hash).order_by(self.table.c.id.desc()).limit(1)) or GENESIS
         self.now = utcnow()
         name = self.table.name
@@ -117,35 +150,90 @@ class Chain:
     def link(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """``rows`` as they are to be stored, each with its place in the chain after the last."""
         out = []
-        prev, text_of, now = self.prev, self._text_of, self.now
+        prev, text_of, now, key, key_id = self.prev, self._text_of, self.now, self._key, self.key_id
         for row in rows:
             row = {c: row.get(c) for c in self._columns}
             if row["at"] is None:
                 row["at"] = now
             if row.get("details") is not None:  # stored as it will read back, so the hash matches
                 row["details"] = json.loads(json.dumps(_norm(row["details"]), ensure_ascii=False))
-            digest = _linked(prev, text_of(row))
-            row["prev_hash"], row["row_hash"] = prev, digest
+            digest = hmac.digest(key, f"{prev}\n{text_of(row)}".encode(), "sha256").hex()  # _linked, inline
+            row["prev_hash"], row["row_hash"], row["key_id"] = prev, digest, key_id
             out.append(row)
             prev = digest
         self.prev = prev
         return out
 
 
-def append(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+_SEAL = AuditSeal.__table__
+_LAST_SEAL = (select(_SEAL.c.prev_hash, _SEAL.c.row_hash, _SEAL.c.key_id, *(_SEAL.c[c] for c in CHAINED["audit_seals"]))
+              .order_by(_SEAL.c.id.desc()).limit(1))
+_SEALS_CHECKED: set[tuple[str, bytes]] = set()  # (seal's hash, key) found to match: each writer asks
+
+
+def _check_key(session: Session, keys: AuditKeys) -> None:
+    """Refuse to key events with a key file this store was not sealed with (a new file made in
+    the wrong folder, an old copy): its events would never verify. The latest seal, keyed with
+    the key id it requires, is checked with that id's key from the file."""
+    last = session.execute(_LAST_SEAL).first()
+    if last is None:
+        return  # the upgrade that seals the trails (0017), or a store before it
+    key_id = last.key_id
+    if key_id > keys.current[0]:
+        raise AuditKeyError(
+            f"ไฟล์กุญแจ {keys.path} มีกุญแจถึงเลข {keys.current[0]} แต่ฐานข้อมูลถูกปิดตราด้วยกุญแจเลข {key_id}: ไฟล์นี้เป็นสำเนาเก่า "
+            f"นำไฟล์ปัจจุบันกลับมา / the audit key file {keys.path} holds keys up to id {keys.current[0]}, but the store "
+            f"was sealed with key id {key_id}: the file is an old copy; restore the current one (docs/audit.md)")
+    key = keys.get(key_id)
+    if key is not None and (last.row_hash, key) in _SEALS_CHECKED:
+        return
+    content = {c: getattr(last, c) for c in CHAINED["audit_seals"]}
+    if key is not None and row_hash(last.prev_hash, "audit_seals", content, key) == last.row_hash:
+        _SEALS_CHECKED.add((last.row_hash, key))
+    else:
+        raise AuditKeyError(
+            f"กุญแจเลข {key_id} ในไฟล์ {keys.path} ไม่ใช่กุญแจที่ฐานข้อมูลนี้ใช้ (อาจเป็นไฟล์ใหม่ที่สร้างผิดที่): นำไฟล์กุญแจที่ถูกต้อง"
+            f"กลับมา หรือกำหนด DISCRETION_AUDIT_KEY_FILE / key id {key_id} in the audit key file {keys.path} is not the "
+            "key this store was sealed with (perhaps a new file made in another folder): nothing was written; point "
+            "DISCRETION_AUDIT_KEY_FILE at the store's key file (docs/audit.md)")
+
+
+def append(session: Session, model: type, rows: list[dict[str, Any]], keys: AuditKeys | None = None) -> None:
     """Append events to ``model``'s table with their place in its hash chain."""
     if not rows:
         return
-    chain = Chain(session, model)
+    chain = Chain(session, model, keys)
     bulk_insert(session, chain.table, chain.link(rows))  # COPY on PostgreSQL when there are many
 
 
-def chain_rows(conn: Connection | Session, table: str):
-    """(id, prev_hash, row_hash, content) of every row of a chained table, in id order."""
+def seal(session: Session, scope: Scope, keys: AuditKeys | None = None) -> int:
+    """Seal every trail under the current key (see the module's docstring): each trail's lock
+    is taken first, in one order, so no writer appends between its head being read and the
+    seal; returns the key id. In the caller's transaction. Administrators only."""
+    scope.require(MANAGE_USERS)
+    actor = scope.username
+    keys = keys or audit_keys()
+    rows = []
+    for table in SEALED:
+        t = MODELS[table].__table__
+        begin_write(session, table)
+        head = session.execute(select(t.c.id, t.c.row_hash).order_by(t.c.id.desc()).limit(1)).first()
+        rows.append({"actor": actor, "chain": table, "last_id": head[0] if head else None,
+                     "last_hash": head[1] if head else GENESIS})
+    chain = Chain(session, AuditSeal, keys)
+    bulk_insert(session, chain.table, chain.link(rows))
+    return chain.key_id
+
+
+def chain_rows(conn: Connection | Session, table: str, with_key: bool = False):
+    """(id, prev_hash, row_hash, content) of every row of a chained table, in id order;
+    ``with_key``: (id, prev_hash, row_hash, key_id, content) (a store since migration 0017)."""
     t = MODELS[table].__table__
-    cols = [t.c.id, t.c.prev_hash, t.c.row_hash] + [t.c[c] for c in CHAINED[table]]
+    head = [t.c.id, t.c.prev_hash, t.c.row_hash] + ([t.c.key_id] if with_key else [])
+    cols = head + [t.c[c] for c in CHAINED[table]]
+    n = len(head)
     for r in conn.execute(select(*cols).order_by(t.c.id)).yield_per(5000):
-        yield r[0], r[1], r[2], dict(zip(CHAINED[table], r[3:]))
+        yield (*r[:n], dict(zip(CHAINED[table], r[n:])))
 
 
 def rehash_all(conn: Connection) -> None:
@@ -164,30 +252,151 @@ def rehash_all(conn: Connection) -> None:
 
 @dataclass
 class Broken:
+    """Something ``verify`` found wrong: in a trail (``table`` a chained table, ``event_id`` the
+    event), or a row whose state is not what its trail says (``table`` ``flags`` or ``users``,
+    ``event_id`` the row's id). ``what`` says it in Thai and English."""
+
     table: str
-    event_id: int
+    event_id: int | str | None
     what: str
 
     def __str__(self) -> str:
-        return f"{self.table} event #{self.event_id}: {self.what}"
+        where = f"event #{self.event_id}" if self.table in CHAINED else str(self.event_id)
+        return f"{self.table} {where}: {self.what}"
+
+
+@dataclass
+class Report:
+    """What ``verify_all`` walked and found."""
+
+    counts: dict[str, int] = field(default_factory=dict)  # events per trail
+    broken: list[Broken] = field(default_factory=list)
+    replayed: dict[str, int] = field(default_factory=dict)  # rows compared with their trails: flags, users
+    anchors: int = 0  # anchors checked
+    key_ids: set[int] = field(default_factory=set)  # key ids of the events (0: before keys)
 
 
 def verify(session: Session, scope: Scope) -> tuple[dict[str, int], list[Broken]]:
-    """Walk every chain: (rows per table, the first broken link of each broken table)."""
+    """``verify_all`` without anchors: (events per trail, what is broken)."""
+    report = verify_all(session, scope)
+    return report.counts, report.broken
+
+
+def verify_all(session: Session, scope: Scope, anchors: list | None = None,
+               keys: AuditKeys | None = None) -> Report:
+    """Walk every trail (the seals' first) and replay the flags' and users' trails against
+    their rows; with ``anchors`` (``anchors.read``), check that each trail still passes through
+    them. Per trail, the first broken link; every seal and anchor it no longer passes through;
+    every flag and user whose state differs from its trail (engine/store/replay.py). Call it in
+    one snapshot of the store (``db.begin_read``): a decision committed meanwhile would show as
+    a flag ahead of its trail."""
+    from engine.store import replay
+
     scope.require(MANAGE_USERS)
-    counts, broken = {}, []
-    for table in CHAINED:
-        prev, n = GENESIS, 0
-        for row_id, stored_prev, stored_hash, content in chain_rows(session, table):
+    keys = keys or audit_keys(create=False)
+    report = Report()
+    wanted: dict[str, dict[int | None, list]] = {}
+    for a in anchors or []:
+        wanted.setdefault(a.chain, {}).setdefault(a.last_id, []).append(a)
+        report.anchors += 1
+    replays = {"flag_events": replay.FlagReplay(), "user_events": replay.UserReplay()}
+    seals: dict[str, list[tuple[int | None, str, int, Any]]] = {}  # trail -> (last id, hash, key id, when)
+    for table in ("audit_seals", *SEALED):
+        pins = sorted(seals.get(table, []), key=lambda p: p[0] or 0)
+        pinned: dict[int, list] = {}
+        for pin in pins:
+            if pin[0] is not None:
+                pinned.setdefault(pin[0], []).append(pin)
+        anchored = wanted.get(table, {})
+        feed = replays[table].feed if table in replays else None
+        required, since = (1, None) if table == "audit_seals" else (0, None)  # the seals are keyed from the first
+        next_pin = 0
+        prev, n, last_key, first_break = GENESIS, 0, 0, None
+        for row_id, stored_prev, stored_hash, key_id, content in chain_rows(session, table, with_key=True):
             n += 1
-            if broken and broken[-1].table == table:
-                continue  # count the rest; the first break is the one to look at
-            if stored_prev != prev:
-                broken.append(Broken(table, row_id, f"prev_hash {stored_prev} is not the previous event's hash "
-                                                    f"{prev}: an event before it was removed, changed or inserted"))
-            elif stored_hash != row_hash(prev, table, content):
-                broken.append(Broken(table, row_id, "its content no longer matches its hash: it was changed "
-                                                    f"after it was written (now {canonical(table, content)})"))
-            prev = stored_hash
-        counts[table] = n
-    return counts, broken
+            report.key_ids.add(key_id)
+            if feed:
+                feed(row_id, content)
+            if table == "audit_seals":
+                seals.setdefault(content["chain"], []).append((content["last_id"], content["last_hash"], key_id,
+                                                               content["at"]))
+            while next_pin < len(pins) and (pins[next_pin][0] or 0) < row_id:
+                if pins[next_pin][2] > required:
+                    required, since = pins[next_pin][2], pins[next_pin][3]
+                next_pin += 1
+            for _, last_hash, _, at in pinned.pop(row_id, ()):
+                if stored_hash != last_hash:
+                    report.broken.append(Broken(table, row_id, _off_seal(at, last_hash, stored_hash)))
+            for a in anchored.pop(row_id, ()):
+                if stored_hash != a.row_hash:
+                    report.broken.append(Broken(table, row_id, _off_anchor(a, stored_hash)))
+            if first_break is None:
+                first_break = _link_broken(table, prev, stored_prev, stored_hash, key_id, last_key, required, since,
+                                           content, keys)
+                if first_break:
+                    report.broken.append(Broken(table, row_id, first_break))
+                prev, last_key = stored_hash, max(last_key, key_id)
+        report.counts[table] = n
+        for last_id, pins_left in sorted(pinned.items()):
+            for _, _, _, at in pins_left:
+                report.broken.append(Broken(table, last_id, _seal_gone(at, last_id, n)))
+        for last_id, left in anchored.items():
+            for a in left:
+                if last_id is not None:
+                    report.broken.append(Broken(table, last_id, _anchor_gone(a, n)))
+        if table != "audit_seals" and not pins:
+            report.broken.append(Broken(table, None, "ไม่มีตราปิดของบันทึกนี้ใน audit_seals (ถูกลบ) / the trail has no "
+                                                     "seal in audit_seals: the seal made at the upgrade (0017) is gone"))
+    for kind in replays.values():
+        broken, compared = kind.mismatches(session)
+        report.broken += broken
+        report.replayed[kind.rows] = compared
+    return report
+
+
+def _link_broken(table: str, prev: str, stored_prev: str, stored_hash: str, key_id: int, last_key: int,
+                 required: int, since: Any, content: dict[str, Any], keys: AuditKeys) -> str | None:
+    """Why an event does not link where it stands (Thai / English), or None."""
+    if stored_prev != prev:
+        return (f"prev_hash ไม่ใช่ค่าแฮชของเหตุการณ์ก่อนหน้า: มีเหตุการณ์ก่อนหน้านี้ถูกลบ แก้ไข หรือแทรก / "
+                f"prev_hash {stored_prev} is not the previous event's hash {prev}: an event before it was removed, "
+                "changed or inserted")
+    if key_id < required:
+        when = f" ({since})" if since else ""
+        return (f"เขียนด้วยกุญแจเลข {key_id} หลังจากบันทึกถูกปิดตราให้ใช้กุญแจเลข {required} ขึ้นไป{when}: ผู้เขียนไม่มีกุญแจปัจจุบัน "
+                f"(เช่น เพิ่มด้วยคำสั่ง SQL) / keyed with key id {key_id} ({'none' if key_id == 0 else 'an older key'}) "
+                f"after the trail was sealed for key id {required} or later{when}: written by someone without the "
+                "current key (e.g. inserted by SQL)")
+    if key_id < last_key:
+        return (f"เขียนด้วยกุญแจเลข {key_id} หลังเหตุการณ์ที่ใช้กุญแจเลข {last_key} / keyed with key id {key_id} after an "
+                f"event keyed with key id {last_key}: an older key cannot write after a newer one")
+    key = keys.get(key_id) if key_id else None
+    if key_id and key is None:
+        return (f"ไม่มีกุญแจเลข {key_id} ในไฟล์กุญแจ {keys.path} (นำไฟล์กุญแจกลับมาจากสำรอง) / key id {key_id} is not in "
+                f"the audit key file {keys.path}: restore the file from its backup (docs/audit.md)")
+    if stored_hash != row_hash(prev, table, content, key):
+        return ("เนื้อหาไม่ตรงกับค่าแฮชแล้ว: ถูกแก้ไขหลังจากบันทึก หรือเขียนโดยผู้ที่ไม่มีกุญแจ / its content no longer matches "
+                f"its hash: it was changed after it was written, or written without the key (now {canonical(table, content)})")
+    return None
+
+
+def _off_seal(at: Any, sealed: str, now: str) -> str:
+    return (f"ไม่ผ่านตราปิดที่บันทึกไว้เมื่อ {at} แล้ว: เหตุการณ์นี้หรือก่อนหน้าถูกเขียนใหม่ / the trail no longer passes through "
+            f"its seal of {at}: this event's hash was {sealed}, now {now} (it, or an event before it, was rewritten)")
+
+
+def _seal_gone(at: Any, last_id: int, n: int) -> str:
+    return (f"เหตุการณ์ที่ตราปิดเมื่อ {at} อ้างถึงไม่มีแล้ว (บันทึกมี {n} เหตุการณ์): บันทึกถูกตัดหรือลบ / the event the seal of "
+            f"{at} pins is gone (the trail has {n} events): the trail was cut short or events were deleted")
+
+
+def _off_anchor(a: Any, now: str) -> str:
+    return (f"ไม่ตรงกับหมุดยึดบรรทัด {a.line} ({a.at}): ค่าแฮชเดิม {a.row_hash} ตอนนี้ {now} บันทึกถูกเขียนใหม่ / no longer "
+            f"extends its anchor (line {a.line}, {a.at}): this event's hash was {a.row_hash}, now {now}: the trail "
+            "was rewritten")
+
+
+def _anchor_gone(a: Any, n: int) -> str:
+    return (f"เหตุการณ์ที่หมุดยึดบรรทัด {a.line} ({a.at}) อ้างถึงไม่มีแล้ว (บันทึกมี {n} เหตุการณ์): บันทึกถูกตัดหรือลบ / "
+            f"the event anchored at line {a.line} ({a.at}) is gone (the trail has {n} events): the trail was cut "
+            "short or events were deleted")

@@ -117,21 +117,55 @@ def _alembic_config(url: str):
     return cfg
 
 
+def owner_url(url: str | None = None) -> str:
+    """The URL migrations run with: ``DISCRETION_DB_OWNER_URL`` (the role that owns the schema)
+    when it names the same database as ``url`` (host, port, database), else ``url`` itself —
+    the app and its commands connect with a role that has data rights only (docs/audit.md)."""
+    from sqlalchemy.engine import make_url
+
+    url = database_url(url)
+    owner = os.environ.get("DISCRETION_DB_OWNER_URL")
+    if owner:
+        a, b = make_url(owner), make_url(url)
+        if (a.get_backend_name(), a.host, a.port, a.database) == (b.get_backend_name(), b.host, b.port, b.database):
+            return owner
+    return url
+
+
 def upgrade(url: str | None = None) -> None:
     """Bring the schema to the newest migration (creates the database on first use: the command
-    line asks ``health.require_store`` first, which creates an SQLite file only where asked).
-    A store at a revision this release does not know is refused, naming the release it needs
-    (``health.StoreVersionError``); a move of the schema is recorded with this release's number."""
+    line asks ``health.require_store`` first, which creates an SQLite file only where asked), as
+    the schema's owner (``owner_url``); nothing to do when it is there already, which is all that
+    a role with data rights only may ask. A store at a revision this release does not know is
+    refused, naming the release it needs (``health.StoreVersionError``); a move of the schema is
+    recorded with this release's number."""
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from engine.store.health import check_not_newer, head_revision, record_release
 
     url = database_url(url)
     make_engine(url).dispose()  # creates the SQLite folder
     before = check_not_newer(url)
-    if before != head_revision():
-        command.upgrade(_alembic_config(url), "head")
-        record_release(url, before)
+    if before == head_revision():
+        return
+    target = owner_url(url)
+    try:
+        command.upgrade(_alembic_config(target), "head")
+    except Exception as exc:
+        if "permission denied" in str(exc).lower() or "must be owner" in str(exc).lower():
+            from engine.domain.errors import UsageError
+
+            raise UsageError(
+                "บัญชีฐานข้อมูลของแอปไม่มีสิทธิ์ปรับโครงสร้างฐานข้อมูล: ให้เจ้าของฐานข้อมูลสั่ง discretion-review db upgrade "
+                "(กำหนด DISCRETION_DB_OWNER_URL) / the store's schema must be upgraded, and the app's database role may "
+                "not change it: run `discretion-review db upgrade` with the owner's URL (DISCRETION_DB_OWNER_URL or "
+                f"--db), then `db grant` (docs/audit.md). ({' '.join(str(exc).split())[:200]})") from exc
+        raise
+    record_release(target, before)
+    from engine.store import roles
+
+    roles.regrant(target)  # PostgreSQL: tables a migration made get the app roles' rights too
 
 
 def current_revision(url: str | None = None) -> str | None:
@@ -531,4 +565,9 @@ def refresh_statistics(session: Session, table: str) -> None:
     page of 100,000 flags takes hundreds of ms instead of about ten. SQLite plans well without."""
     if session.get_bind().dialect.name == "postgresql":
         conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
+        owner = conn.exec_driver_sql(f"SELECT pg_has_role(relowner, 'USAGE') FROM pg_class "
+                                     f"WHERE oid = '\"{table}\"'::regclass").scalar()
+        if owner:
+            conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
+        elif table == "flags":  # the app's role (data rights only, docs/audit.md) may not VACUUM: the
+            conn.exec_driver_sql("SELECT discretion_analyze_flags()")  # owner's function analyzes (0017)

@@ -4,7 +4,9 @@ States: open → confirmed (corrective action and due date) | dismissed (reason)
 (justification, approver, expiry; reopens by itself after expiry) | needs_info (question);
 needs_info → confirmed | dismissed | waived; confirmed → resolved; any decided state →
 open again on "reopen" (with a reason). The system adds: cleared_by_data, fired_again,
-evidence_changed, waiver_expired. Every change appends to ``flag_events``.
+evidence_changed, severity_changed, waiver_expired (and, once, state_recorded: migration 0017).
+Every change appends to ``flag_events``, and bumps the flag's version with it
+(``audit verify`` replays both: engine/store/replay.py).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ ACTION_NAMES = {
     "created": ("ระบบพบ", "Found by the engine"), "evidence_changed": ("ข้อมูลเปลี่ยน", "Evidence changed"),
     "cleared_by_data": ("ข้อมูลใหม่ไม่พบแล้ว", "Cleared by data"), "fired_again": ("พบอีกครั้ง", "Found again"),
     "waiver_expired": ("การผ่อนผันหมดอายุ", "Waiver expired"),
+    "severity_changed": ("ระดับความรุนแรงเปลี่ยน", "Severity changed"),
+    "state_recorded": ("บันทึกสถานะเมื่อปรับรุ่นฐานข้อมูล", "State recorded at the store's upgrade"),
 }
 
 

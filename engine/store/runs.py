@@ -30,7 +30,7 @@ from engine.evaluation.run import evaluated_subjects, iter_partitions
 from engine.kb.knowledge import KnowledgeBase, ParameterResolver, ParamValue, government_calendar
 from engine.kb.resources import data_dir
 from engine.rules.catalogue import RuleCatalogue, default_catalogue
-from engine.store import audit, province
+from engine.store import anchors, audit, province
 from engine.store.data import consistent_snapshot
 from engine.store.db import EncodedJSON, WriteBehind, begin_write, bulk_insert, bulk_update, refresh_statistics
 from engine.store.review import expire_waivers
@@ -279,6 +279,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         raise
     with session_factory() as session:  # after commit: the run stands either way
         refresh_statistics(session, FlagRow.__tablename__)
+    anchors.after_run(session_factory, run_id)  # DISCRETION_AUDIT_ANCHORS: the trails' heads, kept outside
     if progress:
         progress(1.0, "done")
     return run_id
@@ -456,6 +457,9 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
         else:  # same facts (if keyed differently, by fields only added empty): refresh what moves with
             # as_of, and the evidence as found; the status is the reviewer's, untouched
             updates.append((old.severity != f["severity"], {"flag_id": flag_id, **common}))
+            if old.severity != f["severity"]:  # a new version: its event (audit verify replays versions)
+                events.append(_event(flag_id, "severity_changed", old.status, old.status, run_id, now,
+                                     {"before": old.severity, "after": f["severity"]}))
     failed = failed or {}
     evaluated = agencies - set(failed)
     for flag_id, old in existing.items():

@@ -223,6 +223,7 @@ class UserEvent(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # 0: before keys (0017)
 
 
 class LoginAttempt(Base):
@@ -300,6 +301,7 @@ class CalendarEntryRow(Base):
     source: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # 0: before keys (0017)
 
 
 class AcknowledgementRoundRow(Base):
@@ -316,6 +318,26 @@ class AcknowledgementRoundRow(Base):
     source: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # 0: before keys (0017)
+
+
+
+class AuditSeal(Base):
+    """Where each audit trail stood when it was sealed under a key (migration 0017, and each
+    ``audit rotate-key``): from the event after ``last_id`` on, every event of ``chain`` is
+    keyed with ``key_id`` or a later key, and the trail must still pass through ``last_hash``
+    at ``last_id``. A trail of its own: appended only, hash-chained and keyed (engine/store/audit.py)."""
+
+    __tablename__ = "audit_seals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    chain: Mapped[str] = mapped_column(String(64))
+    last_id: Mapped[int | None] = mapped_column(Integer)  # none: the trail was empty
+    last_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 FLAGS_FILLFACTOR = 60
@@ -387,6 +409,7 @@ class FlagEvent(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_runs.id"))
     prev_hash: Mapped[str | None] = mapped_column(String(64))  # the hash chain: engine/store/audit.py
     row_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # 0: before keys (0017)
 
 
 class Campaign(Base):
@@ -444,6 +467,7 @@ class AssessmentEvent(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str | None] = mapped_column(String(64))  # the hash chain: engine/store/audit.py
     row_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # 0: before keys (0017)
 
 
 class StoreRelease(Base):
