@@ -18,7 +18,7 @@ from engine import __version__
 from engine.domain.calendar import today
 from engine.domain.errors import DefinitionError, DiscretionReviewError, EvaluationError, InputError, UsageError
 from engine.domain.thai import parse_date
-from engine.gcpause import paused_gc
+from engine.gcpause import paused_gc, short_switch_interval
 
 EXIT_OK, EXIT_FLAGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3  # SPEC §4 (`check`); the same for every command
 # Store commands only (docs/operations.md, "Exit codes"): the store cannot be reached (down, a
@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--lang", choices=["th", "en"], default="th", help="language of the table format")
     u.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     _progress_flags(u)
+    _limit_flags(u)
 
     v = sub.add_parser("validate", help="check a dataset against the exchange format, evaluate nothing")
     v.add_argument("dataset", type=Path)
@@ -197,7 +198,7 @@ def _password_flags(p: argparse.ArgumentParser) -> None:
 
 def _schema() -> str:
     try:
-        from engine.store.health import head_revision
+        from engine.store.migrate import head_revision
 
         return head_revision()
     except Exception:  # --version must answer whatever else is wrong
@@ -344,7 +345,7 @@ def _cmd_due(args: argparse.Namespace) -> int:
     params = catalogue.kb.resolve_parameters(args.overrides)
     as_of = args.as_of or today()
     with paused_gc():
-        ds = _load(args.dataset, _want_progress(args))
+        ds = _load(args.dataset, _want_progress(args), limits=_limits(args))
         for w in ds.warnings:
             print(f"warning: {w}", file=sys.stderr)
         due: list[dict] = []
@@ -449,7 +450,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _store(args: argparse.Namespace, create: bool = False) -> str:
     """The store's URL, once it is there, answers and is at this release's schema (upgraded if
     older): ``StoreUnavailable`` (exit 4) or ``StoreVersionError`` (exit 6) otherwise."""
-    from engine.store.db import upgrade
+    from engine.store.migrate import upgrade
     from engine.store.health import require_store
 
     url = require_store(args.db, create=create)
@@ -458,8 +459,9 @@ def _store(args: argparse.Namespace, create: bool = False) -> str:
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
-    from engine.store.db import current_revision, owner_url
-    from engine.store.health import check_not_newer, require_store, shown_url
+    from engine.store.migrate import current_revision, owner_url
+    from engine.store.health import require_store, shown_url
+    from engine.store.migrate import check_not_newer
 
     if args.action == "grant":
         return _grant(owner_url(args.db), args.app_role, args.print_only)
@@ -481,7 +483,8 @@ def _cmd_health(args: argparse.Namespace) -> int:
 
 def _grant(url: str, role: str | None, print_only: bool) -> int:
     from engine.store import roles
-    from engine.store.db import make_engine, upgrade
+    from engine.store.db import make_engine
+    from engine.store.migrate import upgrade
 
     if not role:
         raise UsageError("db grant needs --app-role NAME: the PostgreSQL role the app connects as")
@@ -534,7 +537,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     limits = _limits(args)  # a wrong value is said before anything else is done
     url = _store(args)
     lookup = _store_lookup(args)  # another agency's officers, whom the data may name
-    with paused_gc():  # rows form no cycles: the collector's passes were 1.1 s of a 1M-case import
+    # rows form no cycles: the collector's passes were 1.1 s of a 1M-case import
+    with paused_gc(), short_switch_interval():
         ds = _load(args.dataset, _want_progress(args), lookup, limits)
         with transaction(url) as session:
             record = import_dataset(session, _user_scope(session, args.user), ds, str(args.dataset))
@@ -560,8 +564,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     # a run's dataset, index, flags and rows form no cycles: the collector's passes over them
     # were 1.3 s of a 1M-case run (this process does nothing else meanwhile; the app's runs share
-    # their process with its sessions, and keep the collector)
-    with paused_gc():
+    # their process with its sessions, and keep the collector and the switch interval)
+    with paused_gc(), short_switch_interval():
         run_id = run_evaluation(session_factory(url), scope, args.as_of or today(), overrides)
     with transaction(url) as session:
         run = session.get(EvaluationRun, run_id)
@@ -732,7 +736,8 @@ def main(argv: list[str] | None = None) -> int:
 def _handled(handler, args: argparse.Namespace) -> int:
     """Run a command; each kind of failure is its exit code and one line on stderr (and, for a
     store command, a JSON log line)."""
-    from engine.store.health import StoreUnavailable, StoreVersionError, connection_failed
+    from engine.store.health import connection_failed, StoreUnavailable
+    from engine.store.migrate import StoreVersionError
 
     try:
         return handler(args)

@@ -105,7 +105,7 @@ def _audit_key_file(tmp_path_factory):
     os.environ.setdefault("DISCRETION_AUDIT_KEY_FILE", str(tmp_path_factory.mktemp("audit-keys") / "audit-keys"))
 
 
-def _pg_base_url() -> str | None:
+def pg_base_url() -> str | None:
     import os
 
     url = os.environ.get("DISCRETION_TEST_PG_URL")
@@ -139,14 +139,14 @@ def scratch_pg_database(base: str, options: str = "") -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """A fresh, migrated database: an SQLite file, and a new PostgreSQL database when available."""
-    from engine.store.db import upgrade
+    from engine.store.migrate import upgrade
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/store.db"
         upgrade(url)
         yield url
         return
-    base = _pg_base_url()
+    base = pg_base_url()
     if not base:
         pytest.skip("no PostgreSQL server: set DISCRETION_TEST_PG_URL (bash scripts/services.sh)")
     with scratch_pg_database(base) as url:

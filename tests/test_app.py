@@ -1083,7 +1083,8 @@ def test_self_assessment_page_shows_not_assessed_no_data(tmp_path, dataset_dir, 
     from engine.store import assessment as sa
     from engine.store.access import add_user
     from engine.store.data import import_dataset
-    from engine.store.db import session_factory, upgrade
+    from engine.store.db import session_factory
+    from engine.store.migrate import upgrade
     from engine.store.runs import run_evaluation
     from engine.store.scope import SYSTEM
 

@@ -271,17 +271,17 @@ def test_an_existing_store_is_brought_along_and_its_older_events_stay_verifiable
     the upgrade on, an unkeyed event is refused and rewriting an older one breaks the seal."""
     from alembic import command
 
-    from engine.store.db import _alembic_config
+    from engine.store.migrate import alembic_config
 
     confirmed, waived, dismissed, open_ = _flag_ids(store)
-    command.downgrade(_alembic_config(store), "0016")
+    command.downgrade(alembic_config(store), "0016")
     with transaction(store) as s:  # what releases before keys did, or left
         old = s.execute(text("SELECT count(*), max(id) FROM flag_events")).one()
         s.execute(text("UPDATE flags SET version = version + 1 WHERE flag_id = :f"), {"f": open_})  # severity moved
         s.execute(text("INSERT INTO users (username, display_name, password_hash, role, agency_id, active, "
                        "created_at) SELECT 'early', 'E', password_hash, 'supervisor', 'A1', active, created_at "
                        "FROM users WHERE username = 'admin.a'"))  # an account from before user events
-    command.upgrade(_alembic_config(store), "head")
+    command.upgrade(alembic_config(store), "head")
     code, report = _verify(store, capsys)
     assert code == 0 and "key ids 0, 1" in report, report
     with transaction(store) as s:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from conftest import _pg_base_url
+from conftest import pg_base_url
 from engine.cli import main
 from engine.store.db import _factory, transaction
 from engine.store.review import act
@@ -24,7 +24,7 @@ PASSWORD = "Udon-jasmine-ledger-2569"  # not the demo's published one, which onl
 def two_roles():
     """A new database owned by a new role (no superuser), and a second new role for the app:
     (owner's URL, app's URL, the app role's name)."""
-    base = _pg_base_url()
+    base = pg_base_url()
     if not base:
         pytest.skip("no PostgreSQL server: set DISCRETION_TEST_PG_URL (bash scripts/services.sh)")
     tag = uuid.uuid4().hex[:10]
@@ -113,7 +113,7 @@ def test_grant_refuses_the_owner_or_a_superuser_and_prints_its_sql(two_roles, ca
     capsys.readouterr()
     assert main(["db", "grant", "--app-role", owner, "--db", owner_url]) == 2
     assert "owns the tables" in capsys.readouterr().err
-    assert main(["db", "grant", "--app-role", make_url(_pg_base_url()).username, "--db", owner_url]) == 2
+    assert main(["db", "grant", "--app-role", make_url(pg_base_url()).username, "--db", owner_url]) == 2
     assert "is a superuser" in capsys.readouterr().err
     assert main(["db", "grant", "--app-role", "nobody_here", "--db", owner_url]) == 2
     assert "create it first" in capsys.readouterr().err
@@ -128,12 +128,12 @@ def test_grant_refuses_the_owner_or_a_superuser_and_prints_its_sql(two_roles, ca
 def test_a_schema_behind_is_upgraded_by_the_owner_only(two_roles, dataset_dir, monkeypatch, capsys):
     from alembic import command
 
-    from engine.store.db import _alembic_config
+    from engine.store.migrate import alembic_config
 
     owner_url, app_url, app = two_roles
     assert main(["db", "upgrade", "--db", owner_url]) == 0
     assert main(["db", "grant", "--app-role", app, "--db", owner_url]) == 0
-    command.downgrade(_alembic_config(owner_url), "0016")  # a release behind the code
+    command.downgrade(alembic_config(owner_url), "0016")  # a release behind the code
     capsys.readouterr()
     assert main(["users", "--db", app_url, "list"]) == 2
     assert "run `discretion-review db upgrade` with the owner's URL" in capsys.readouterr().err

@@ -122,15 +122,16 @@ def test_the_command_line_refuses_the_demo_password_for_an_administrator(db_url,
 def test_migration_0016_replaces_the_names_of_stored_failures_by_their_keyed_hash(db_url):
     from alembic import command
 
-    from engine.store.db import _alembic_config, make_engine
+    from engine.store.db import make_engine
+    from engine.store.migrate import alembic_config
 
-    command.downgrade(_alembic_config(db_url), "0010")
+    command.downgrade(alembic_config(db_url), "0010")
     engine = make_engine(db_url)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO login_attempts (username, at, success) VALUES "
                           "('my-password-typed-here', :t, :f), ('admin', :t, :f), ('admin', :t, :s)"),
                      {"t": T0, "f": False, "s": True})
-    command.upgrade(_alembic_config(db_url), "head")
+    command.upgrade(alembic_config(db_url), "head")
     with engine.begin() as conn:
         rows = conn.execute(text("SELECT username, success, name_hash FROM login_attempts ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [(None, False, name_hash("my-password-typed-here")),
@@ -153,7 +154,7 @@ def test_the_app_counts_failed_logins_by_the_clients_address(tmp_path, monkeypat
     sys.path.insert(0, str(ui))
     import auth
 
-    from engine.store.db import upgrade
+    from engine.store.migrate import upgrade
 
     url = f"sqlite:///{tmp_path}/app.db"
     upgrade(url)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import _pg_base_url, crash_evaluation_on, scratch_pg_database
+from conftest import pg_base_url, crash_evaluation_on, scratch_pg_database
 from sqlalchemy import create_engine, select, text
 
 from engine.cli import main
@@ -42,11 +42,11 @@ def _with_admin(url: str) -> None:
 def test_health_is_0_at_this_releases_schema_and_6_with_db_upgrade_named_when_older(db_url, capsys):
     from alembic import command
 
-    from engine.store.db import _alembic_config
+    from engine.store.migrate import alembic_config
 
     assert main(["health", "--db", db_url]) == 0
     assert "ok:" in capsys.readouterr().out
-    command.downgrade(_alembic_config(db_url), "0010")
+    command.downgrade(alembic_config(db_url), "0010")
     assert main(["health", "--db", db_url]) == 6
     err = capsys.readouterr().err
     assert "the store is at schema 0010; this release needs" in err and "discretion-review db upgrade" in err
@@ -94,7 +94,7 @@ def test_a_connection_lost_is_told_from_a_statements_error(tmp_path):
 
 
 def test_postgres_urls_are_accepted_and_no_command_prints_the_password(capsys):
-    base = _pg_base_url()
+    base = pg_base_url()
     if not base:
         pytest.skip("no PostgreSQL server: set DISCRETION_TEST_PG_URL (bash scripts/services.sh)")
     from sqlalchemy.engine import make_url
@@ -128,7 +128,7 @@ def test_a_store_of_a_newer_release_is_refused_naming_the_release_it_needs(db_ur
 
 def test_an_upgrade_records_the_release_that_moved_the_schema(db_url):
     from engine import __version__
-    from engine.store.health import head_revision
+    from engine.store.migrate import head_revision
     from engine.store.schema import StoreRelease
 
     with transaction(db_url) as s:
@@ -141,7 +141,7 @@ def test_an_upgrade_records_the_release_that_moved_the_schema(db_url):
 
 def test_version_names_the_release_and_its_schema_and_the_changelog_has_both(capsys):
     from engine import __version__
-    from engine.store.health import head_revision
+    from engine.store.migrate import head_revision
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"discretion-review {__version__} (store schema {head_revision()})"
@@ -317,7 +317,7 @@ def test_sigterm_to_discretion_review_app_stops_streamlit_and_frees_the_port(tmp
 def test_the_app_shows_a_thai_page_while_the_store_is_unreachable_and_comes_back_by_itself(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    base = _pg_base_url()
+    base = pg_base_url()
     if not base:
         pytest.skip("no PostgreSQL server: set DISCRETION_TEST_PG_URL (bash scripts/services.sh)")
     import appdata

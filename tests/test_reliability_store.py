@@ -142,7 +142,7 @@ def test_a_run_failing_after_its_first_agencies_were_written_keeps_nothing_of_it
 
     from engine.demo.generate import generate
     from engine.evaluation.flags import LINE_FLAG_ID
-    from engine.store import runs
+    from engine.store import runs, sync
     from engine.store.schema import EvaluationRun
 
     generate(tmp_path / "demo", cases=600, seed=3, as_of=AS_OF)
@@ -172,15 +172,15 @@ def test_a_run_failing_after_its_first_agencies_were_written_keeps_nothing_of_it
     monkeypatch.setattr(runs, "iter_partitions", failing_evaluation)
     keyed: list[int] = []
     if fails == "the writing":
-        real_key = runs.evidence_key
+        real_key = sync.evidence_key
 
         def failing_key(evidence):  # made for each new flag as it is written
             keyed.append(1)
             if len(keyed) > 8:
                 raise RuntimeError("a worker was lost")
             return real_key(evidence)
-        monkeypatch.setattr(runs, "evidence_key", failing_key)
-    monkeypatch.setattr(runs, "_WRITE_BATCH", 2)  # batches in the writing thread before the failure
+        monkeypatch.setattr(sync, "evidence_key", failing_key)
+    monkeypatch.setattr(sync, "WRITE_BATCH", 2)  # batches in the writing thread before the failure
     with pytest.raises(RuntimeError, match="a worker was lost") as failure:
         run_evaluation(factory, SYSTEM, later)
     # new flags were handed over, and (batches of 2) written, before the failure

@@ -77,7 +77,7 @@ def test_an_agencys_user_reads_only_their_agencys_lines_of_a_run_over_every_agen
 def test_the_data_page_shows_an_agencys_user_no_other_agencys_rows(dataset_dir, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from engine.store.db import upgrade
+    from engine.store.migrate import upgrade
 
     upgrade(url := f"sqlite:///{tmp_path}/store.db")
     runs = two_runs(url, dataset_dir, tmp_path)

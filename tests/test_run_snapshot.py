@@ -195,7 +195,7 @@ def test_sqlites_reading_process_reads_every_table_in_one_transaction(tmp_path, 
     import os
 
     from engine.store import adbc
-    from engine.store.db import upgrade
+    from engine.store.migrate import upgrade
 
     url = f"sqlite:///{tmp_path}/store.db"
     upgrade(url)

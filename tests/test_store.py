@@ -202,10 +202,10 @@ FIRST_KIND = ({"decided_on": "2024-04-02", "legal_basis": "ประมวลก
 def test_flags_stored_with_the_first_kind_of_evidence_key_keep_their_decisions(store, dataset_dir):
     """A store written before evidence keys changed kind: a flag whose evidence is the same stays
     as the reviewer left it (and gets the new kind of key); one whose evidence changed reopens."""
-    from engine.store.runs import _first_evidence_key, same_evidence
+    from engine.store.sync import first_evidence_key, same_evidence
 
     evidence, stored_key = FIRST_KIND
-    assert _first_evidence_key(evidence) == stored_key  # the first kind is still made as it was
+    assert first_evidence_key(evidence) == stored_key  # the first kind is still made as it was
     assert same_evidence(stored_key, "3:anything", evidence, {**evidence, "days_since_decision": 19})
     assert not same_evidence(stored_key, "3:anything", evidence, {**evidence, "decided_on": "2024-04-03"})
     assert same_evidence(stored_key, "3:anything", evidence, {**evidence, "added_empty": None})
@@ -214,7 +214,7 @@ def test_flags_stored_with_the_first_kind_of_evidence_key_keep_their_decisions(s
         act(s, SUP_A1, ca1, "dismiss", reason="ตรวจด้วยวาจาแล้ว")
         act(s, SUP_B2, cb1, "dismiss", reason="เหตุผลอื่น")
         for row in s.scalars(select(FlagRow)):  # as the first kind of run stored them
-            row.evidence_key, row.content_key = _first_evidence_key(row.evidence), None
+            row.evidence_key, row.content_key = first_evidence_key(row.evidence), None
         events = {f: len(history(s, SYSTEM, f)) for f in (ca1, cb1)}
     cases = [dict(TWO_AGENCIES["cases"][0], decided_on="2024-04-03"), TWO_AGENCIES["cases"][1]]
     with transaction(store) as s:
@@ -232,13 +232,13 @@ def test_downgrading_past_0015_and_0010_gives_every_key_its_older_kinds_back(sto
     import orjson
     from alembic import command
 
-    from engine.store.db import _alembic_config
-    from engine.store.runs import VOLATILE_EVIDENCE, _first_evidence_key
+    from engine.store.migrate import alembic_config
+    from engine.store.sync import VOLATILE_EVIDENCE, first_evidence_key
 
     with transaction(store) as s:
         before = {r.flag_id: r.evidence for r in s.scalars(select(FlagRow))}
         assert before and all(r.startswith("3:") for r in s.scalars(select(FlagRow.evidence_key)))
-    command.downgrade(_alembic_config(store), "0010")
+    command.downgrade(alembic_config(store), "0010")
 
     def second_kind(evidence):  # as the release of 0010 made it
         stable = {k: v for k, v in evidence.items() if k not in VOLATILE_EVIDENCE}
@@ -246,11 +246,11 @@ def test_downgrading_past_0015_and_0010_gives_every_key_its_older_kinds_back(sto
     with transaction(store) as s:
         assert {r.flag_id: r.evidence_key for r in s.scalars(select(FlagRow))} == \
             {f: second_kind(e) for f, e in before.items()}
-    command.downgrade(_alembic_config(store), "0009")
+    command.downgrade(alembic_config(store), "0009")
     with transaction(store) as s:
         assert {r.flag_id: r.evidence_key for r in s.scalars(select(FlagRow))} == \
-            {f: _first_evidence_key(e) for f, e in before.items()}
-    command.upgrade(_alembic_config(store), "head")
+            {f: first_evidence_key(e) for f, e in before.items()}
+    command.upgrade(alembic_config(store), "head")
 
 
 def _stored(url) -> dict[str, tuple]:
@@ -478,14 +478,14 @@ def test_reopen_after_each_decision_and_not_from_open(store):
 def test_migrations_go_down_and_up_again(db_url):
     from alembic import command
 
-    from engine.store.db import _alembic_config, current_revision
+    from engine.store.migrate import alembic_config, current_revision
 
-    command.downgrade(_alembic_config(db_url), "base")
+    command.downgrade(alembic_config(db_url), "base")
     assert current_revision(db_url) is None
-    command.upgrade(_alembic_config(db_url), "head")
+    command.upgrade(alembic_config(db_url), "head")
     from alembic.script import ScriptDirectory
 
-    assert current_revision(db_url) == ScriptDirectory.from_config(_alembic_config(db_url)).get_current_head()
+    assert current_revision(db_url) == ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
 
 
 def test_the_queue_speed_migration_ranks_existing_flags_and_goes_down_and_up(store):
@@ -493,7 +493,8 @@ def test_the_queue_speed_migration_ranks_existing_flags_and_goes_down_and_up(sto
     from alembic import command
     from sqlalchemy import inspect
 
-    from engine.store.db import _alembic_config, make_engine
+    from engine.store.db import make_engine
+    from engine.store.migrate import alembic_config
 
     def columns_and_indexes() -> tuple[set[str], set[str]]:
         engine = make_engine(store)
@@ -506,10 +507,10 @@ def test_the_queue_speed_migration_ranks_existing_flags_and_goes_down_and_up(sto
     with transaction(store) as s:
         severities = dict(s.execute(select(FlagRow.flag_id, FlagRow.severity)).all())
     assert severities
-    command.downgrade(_alembic_config(store), "0006")
+    command.downgrade(alembic_config(store), "0006")
     cols, indexes = columns_and_indexes()
     assert "severity_rank" not in cols and "ix_flags_severity_order" not in indexes
-    command.upgrade(_alembic_config(store), "head")
+    command.upgrade(alembic_config(store), "head")
     cols, indexes = columns_and_indexes()
     assert "severity_rank" in cols and {"ix_flags_severity_order", "ix_flags_agency_severity_order"} <= indexes
     with transaction(store) as s:  # the rank follows the severity when it changes
@@ -559,12 +560,12 @@ def test_repeated_failed_logins_lock_the_name_for_a_while(db_url):
 def test_bulk_writes_keep_the_lifecycle_versions_and_hash_chain(db_url, dataset_dir, monkeypatch, copy_from):
     """The same lifecycle, written by COPY (PostgreSQL, every batch forced through it) and by
     executemany: the same statuses, versions, evidence, JSON nulls and an unbroken hash chain."""
-    from engine.store import audit, db
+    from engine.store import audit, bulk
 
     used = []
-    real_use_copy = db._use_copy
-    monkeypatch.setattr(db, "COPY_FROM", copy_from)
-    monkeypatch.setattr(db, "_use_copy", lambda s, rows: used.append(real_use_copy(s, rows)) or used[-1])
+    real_use_copy = bulk._use_copy
+    monkeypatch.setattr(bulk, "COPY_FROM", copy_from)
+    monkeypatch.setattr(bulk, "_use_copy", lambda s, rows: used.append(real_use_copy(s, rows)) or used[-1])
     ds = load_dataset(dataset_dir(TWO_AGENCIES))
     with transaction(db_url) as s:
         import_dataset(s, SYSTEM, ds, "fixture")
@@ -679,20 +680,20 @@ def test_a_run_finds_expired_waivers_by_index_and_postgresql_leaves_room_for_its
 
 def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monkeypatch):
     """SQLite's many-row statements apply each column's own bind processor: the rows of an
-    import and a run (its new flags written batch by batch by ``db.WriteBehind``'s thread) are
+    import and a run (its new flags written batch by batch by ``bulk.WriteBehind``'s thread) are
     byte for byte those of SQLAlchemy's executemany (dates, booleans, JSON), but a new flag's
     evidence, stored as the evaluation encoded it: the same JSON, compact."""
     import sqlite3
 
     from engine.demo.generate import generate
-    from engine.store import audit, data, db, runs
+    from engine.store import audit, bulk, data, migrate, sync
 
     generate(tmp_path / "demo", cases=400, seed=1, as_of=AS_OF)
     ds = load_dataset(tmp_path / "demo")
 
     def plain(session, table, rows):
         if rows:
-            session.execute(table.insert(), db._decoded(rows))
+            session.execute(table.insert(), bulk._decoded(rows))
 
     class PlainBehind:  # the run's new flags, written by SQLAlchemy in the caller's thread
         def __init__(self, session):
@@ -708,13 +709,13 @@ def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monk
             plain(self.session, table, rows)
 
     dumps = []
-    for name, writer, behind in (("bulk", db.bulk_insert, db.WriteBehind), ("plain", plain, PlainBehind)):
-        for module in (data, runs, audit):
+    for name, writer, behind in (("bulk", bulk.bulk_insert, bulk.WriteBehind), ("plain", plain, PlainBehind)):
+        for module in (data, sync, audit):
             monkeypatch.setattr(module, "bulk_insert", writer)
-        monkeypatch.setattr(runs, "WriteBehind", behind)
-        monkeypatch.setattr(runs, "_WRITE_BATCH", 97)  # several batches through the writing thread
+        monkeypatch.setattr(sync, "WriteBehind", behind)
+        monkeypatch.setattr(sync, "WRITE_BATCH", 97)  # several batches through the writing thread
         url = f"sqlite:///{tmp_path}/{name}.db"
-        db.upgrade(url)
+        migrate.upgrade(url)
         with transaction(url) as s:
             import_dataset(s, SYSTEM, ds, "demo")
         run_evaluation(session_factory(url), SYSTEM, AS_OF)
@@ -753,7 +754,7 @@ def test_copy_stores_exactly_what_executemany_stores(db_url, tmp_path, monkeypat
     from conftest import scratch_pg_database
 
     from engine.demo.generate import generate
-    from engine.store import db
+    from engine.store import bulk, migrate
 
     generate(tmp_path / "demo", cases=400, seed=1, as_of=AS_OF)
     ds = load_dataset(tmp_path / "demo")
@@ -761,9 +762,9 @@ def test_copy_stores_exactly_what_executemany_stores(db_url, tmp_path, monkeypat
         nullcontext(f"sqlite:///{tmp_path}/second.db")
     stored = []
     with second as second_url:
-        db.upgrade(second_url)
+        migrate.upgrade(second_url)
         for url, copy_from in ((db_url, 1), (second_url, 10**9)):
-            monkeypatch.setattr(db, "COPY_FROM", copy_from)
+            monkeypatch.setattr(bulk, "COPY_FROM", copy_from)
             with transaction(url) as s:
                 import_dataset(s, SYSTEM, ds, "demo")
             run_evaluation(session_factory(url), SYSTEM, AS_OF)
@@ -772,13 +773,31 @@ def test_copy_stores_exactly_what_executemany_stores(db_url, tmp_path, monkeypat
     assert stored[0] == stored[1]
 
 
-def test_write_behind_hands_back_the_writers_error_and_the_transaction_keeps_nothing(db_url):
-    """A batch the database refuses, written by ``db.WriteBehind``'s thread: the error reaches
-    the caller when the block ends, later batches are not written, the caller's transaction
-    rolls back whole, and the interpreter's switch interval is as it was."""
+def test_overlapping_jobs_give_the_switch_interval_back_whatever_order_they_end_in():
     import sys
 
-    from engine.store import db
+    from engine.gcpause import short_switch_interval
+
+    before = sys.getswitchinterval()
+    first, second = short_switch_interval(), short_switch_interval()
+    first.__enter__()
+    short = sys.getswitchinterval()
+    assert short < before
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() == short  # the second job is still writing
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before
+
+
+def test_write_behind_hands_back_the_writers_error_and_the_transaction_keeps_nothing(db_url):
+    """A batch the database refuses, written by ``bulk.WriteBehind``'s thread: the error reaches
+    the caller when the block ends, later batches are not written, the caller's transaction
+    rolls back whole, and the interpreter's switch interval is untouched (the app's server runs
+    other sessions: only a command sets it, ``gcpause.short_switch_interval``)."""
+    import sys
+
+    from engine.store import bulk
     from engine.store.schema import AgencyRow
 
     table = AgencyRow.__table__
@@ -787,15 +806,16 @@ def test_write_behind_hands_back_the_writers_error_and_the_transaction_keeps_not
     interval = sys.getswitchinterval()
     with pytest.raises(Exception, match="(?i)unique|duplicate"):  # the driver's own error (raw DB-API)
         with transaction(db_url) as s:
-            with db.WriteBehind(s) as writes:
+            with bulk.WriteBehind(s) as writes:
                 writes.insert(table, rows[:600])
+                assert sys.getswitchinterval() == interval
                 writes.insert(table, rows[599:601])  # AG0599 again
                 writes.insert(table, rows[601:])
     assert sys.getswitchinterval() == interval
     with transaction(db_url) as s:
         assert s.scalar(select(func.count()).select_from(table)) == 0
     with transaction(db_url) as s:  # and when nothing is refused, every batch is written, in order
-        with db.WriteBehind(s) as writes:
+        with bulk.WriteBehind(s) as writes:
             for i in range(0, 1200, 250):
                 writes.insert(table, rows[i:i + 250])
     with transaction(db_url) as s:
@@ -806,22 +826,22 @@ def test_write_behind_streams_consecutive_batches_of_the_same_rows_into_one_copy
     """PostgreSQL: batches of the same table and columns go into one COPY kept open between them
     (the server takes rows in as they come), a short last one too; other columns start another.
     SQLite: no COPY."""
-    from engine.store import db
+    from engine.store import bulk
     from engine.store.schema import AgencyRow
 
     opened: list[tuple] = []
-    real = db._CopyStream.__init__
+    real = bulk._CopyStream.__init__
 
     def recorded(self, conn, table, names):
         real(self, conn, table, names)
         opened.append(self.key)
-    monkeypatch.setattr(db._CopyStream, "__init__", recorded)
+    monkeypatch.setattr(bulk._CopyStream, "__init__", recorded)
     table = AgencyRow.__table__
     rows = [{"agency_id": f"AG{i:04d}", "name": f"หน่วยงาน {i}", "serves_public": True, "name_en": None,
              "website": None} for i in range(1503)]
     other = [{"agency_id": f"AH{i:04d}", "name": "อื่น", "serves_public": False} for i in range(600)]
     with transaction(db_url) as s:
-        with db.WriteBehind(s) as writes:
+        with bulk.WriteBehind(s) as writes:
             for i in range(0, 1503, 500):
                 writes.insert(table, rows[i:i + 500])
             writes.insert(table, other)
@@ -861,12 +881,12 @@ AWKWARD_TEXTS = ["", "\\N", "a\\b", "tab\there", "line\nbreak", "cr\rlf\r\n", "�
 
 
 def test_copy_stores_every_value_as_sqlalchemys_own_insert_does(db_url):
-    """``db.bulk_insert``'s rows (PostgreSQL: COPY, every batch forced through it; SQLite:
+    """``bulk.bulk_insert``'s rows (PostgreSQL: COPY, every batch forced through it; SQLite:
     statements of many rows) read back as the same values that SQLAlchemy's executemany
     stores: texts with backslashes, tabs, line breaks, quotes, Thai, the two characters \\N
     and empty; nulls, booleans and dates. JSON and times through COPY:
     ``test_bulk_writes_keep_the_lifecycle_versions_and_hash_chain``."""
-    from engine.store import db
+    from engine.store import bulk
     from engine.store.schema import AgencyRow
 
     agencies = [{"agency_id": f"A{i:04d}", "name": text, "serves_public": i % 2 == 0,
@@ -878,18 +898,18 @@ def test_copy_stores_every_value_as_sqlalchemys_own_insert_does(db_url):
               "via_it_system": None if i % 5 else False} for i in range(600)]
     stored = []
     for forced in (1, 10**9):  # every batch by COPY (PostgreSQL), then by SQLAlchemy's executemany
-        before = db.COPY_FROM
-        db.COPY_FROM = forced
+        before = bulk.COPY_FROM
+        bulk.COPY_FROM = forced
         try:
             with transaction(db_url) as s:
                 if forced == 1:
-                    db.bulk_insert(s, AgencyRow.__table__, agencies)
-                    db.bulk_insert(s, CaseRow.__table__, cases)
+                    bulk.bulk_insert(s, AgencyRow.__table__, agencies)
+                    bulk.bulk_insert(s, CaseRow.__table__, cases)
                 else:
                     s.execute(AgencyRow.__table__.insert(), agencies)
                     s.execute(CaseRow.__table__.insert(), cases)
         finally:
-            db.COPY_FROM = before
+            bulk.COPY_FROM = before
         with transaction(db_url) as s:
             stored.append([s.execute(select(t).order_by(*t.primary_key.columns)).all()
                            for t in (AgencyRow.__table__, CaseRow.__table__)])
@@ -927,17 +947,17 @@ def test_binary_copy_refuses_what_it_would_store_wrong(db_url):
     or a yes/no given as text is refused (psycopg would wrap the number around, and store any
     text as true), and nothing of the transaction is kept. SQLite: the statements store them as
     SQLAlchemy does (no COPY)."""
-    from engine.store import db
+    from engine.store import bulk
     from engine.store.schema import AgencyRow, RunRuleStat
 
     if not db_url.startswith("postgresql"):
-        assert db._copy_type(AgencyRow.__table__.c.serves_public) == "bool"  # what PostgreSQL would use
+        assert bulk._copy_type(AgencyRow.__table__.c.serves_public) == "bool"  # what PostgreSQL would use
         return
     agencies = [{"agency_id": f"A{i:04d}", "name": "ก", "serves_public": True, "name_en": None, "website": None}
                 for i in range(600)]
     for bad, match in ((dict(agencies[5], serves_public="f"), "not true or false"),):
         with pytest.raises(ValueError, match=match), transaction(db_url) as s:
-            db.bulk_insert(s, AgencyRow.__table__, agencies[:5] + [bad] + agencies[6:])
+            bulk.bulk_insert(s, AgencyRow.__table__, agencies[:5] + [bad] + agencies[6:])
     with transaction(db_url) as s:
         assert s.scalar(select(func.count()).select_from(AgencyRow)) == 0
         run = EvaluationRun(as_of=AS_OF, parameters={}, kb_version="k", rules_version="r", agencies=[],
@@ -945,7 +965,7 @@ def test_binary_copy_refuses_what_it_would_store_wrong(db_url):
         s.add(run)
     stats = [{"run_id": run.id, "rule_id": f"r{i}", "evaluated": i, "flagged": 0} for i in range(600)]
     with pytest.raises(ValueError, match="fits int4"), transaction(db_url) as s:
-        db.bulk_insert(s, RunRuleStat.__table__, stats[:9] + [dict(stats[9], evaluated=2**31)] + stats[10:])
+        bulk.bulk_insert(s, RunRuleStat.__table__, stats[:9] + [dict(stats[9], evaluated=2**31)] + stats[10:])
     with transaction(db_url) as s:
         assert s.scalar(select(func.count()).select_from(RunRuleStat)) == 0
 
@@ -954,13 +974,13 @@ def test_a_failure_in_the_callers_block_keeps_nothing_the_writing_thread_took(db
     """The caller's block fails while the writing thread has batches (PostgreSQL: an open COPY):
     the thread writes no more, the COPY ends as failed, the error is the caller's own, and the
     transaction keeps nothing."""
-    from engine.store import db
+    from engine.store import bulk
     from engine.store.schema import AgencyRow
 
     rows = [{"agency_id": f"AG{i:04d}", "name": "ก", "serves_public": True, "name_en": None, "website": None}
             for i in range(2000)]
     with pytest.raises(KeyError, match="the caller's own"), transaction(db_url) as s:
-        with db.WriteBehind(s) as writes:
+        with bulk.WriteBehind(s) as writes:
             for i in range(0, 2000, 500):
                 writes.insert(AgencyRow.__table__, rows[i:i + 500])
             raise KeyError("the caller's own")

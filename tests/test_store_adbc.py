@@ -120,7 +120,7 @@ def test_a_reading_process_that_dies_is_told_and_the_store_read_the_other_way(tm
     import signal
 
     url = f"sqlite:///{tmp_path}/store.db"
-    from engine.store.db import upgrade
+    from engine.store.migrate import upgrade
 
     upgrade(url)
     monkeypatch.setattr(adbc, "_read_sqlite", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
@@ -144,9 +144,9 @@ def test_a_session_that_wrote_reads_its_own_rows(db_url, dataset_dir):
 def test_postgresql_text_reads_right_whatever_the_databases_encoding():
     """Arrow takes text as UTF-8: the connection asks for UTF-8 (a WIN874 database otherwise
     handed over its own bytes: Thai read as other letters, or refused)."""
-    from conftest import _pg_base_url, scratch_pg_database
+    from conftest import pg_base_url, scratch_pg_database
 
-    base = _pg_base_url()
+    base = pg_base_url()
     if not base:
         pytest.skip("no PostgreSQL server: set DISCRETION_TEST_PG_URL (bash scripts/services.sh)")
     with scratch_pg_database(base, "ENCODING 'WIN874' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0") as url:
@@ -192,7 +192,7 @@ class _NoConnection:
 def test_a_reading_process_that_hangs_is_killed_and_the_store_read_the_other_way(tmp_path, monkeypatch):
     import time
 
-    from engine.store.db import upgrade
+    from engine.store.migrate import upgrade
 
     url = f"sqlite:///{tmp_path}/store.db"
     upgrade(url)

@@ -128,12 +128,12 @@ def test_verify_reports_ok_then_the_first_changed_or_removed_event(trail, capsys
 def test_the_migration_hashes_events_written_before_it(trail):
     from alembic import command
 
-    from engine.store.db import _alembic_config
+    from engine.store.migrate import alembic_config
 
     with transaction(trail) as s:
         before = {t: s.scalar(text(f"SELECT count(*) FROM {t}")) for t in ("flag_events", "assessment_events")}
-    command.downgrade(_alembic_config(trail), "0003")
-    command.upgrade(_alembic_config(trail), "head")
+    command.downgrade(alembic_config(trail), "0003")
+    command.upgrade(alembic_config(trail), "head")
     with transaction(trail) as s:
         counts, broken = audit.verify(s, SYSTEM)
         assert s.scalar(select(FlagEvent.row_hash).order_by(FlagEvent.id).limit(1)) is not None

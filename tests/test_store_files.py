@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine.store.db import make_engine, upgrade
+from engine.store.db import make_engine
+from engine.store.migrate import upgrade
 
 
 def mode(path: Path) -> int:

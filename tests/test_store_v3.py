@@ -17,7 +17,8 @@ from engine.ingest.loader import load_dataset
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
 from engine.store.review import act, history
-from engine.store.runs import VOLATILE_EVIDENCE, run_evaluation
+from engine.store.runs import run_evaluation
+from engine.store.sync import VOLATILE_EVIDENCE
 from engine.store.schema import EvaluationRun, FlagRow
 from engine.store.scope import SYSTEM, Scope
 

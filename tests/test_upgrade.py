@@ -13,12 +13,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import _pg_base_url, scratch_pg_database
+from conftest import pg_base_url, scratch_pg_database
 from sqlalchemy import select, text
 
 from engine.cli import main
 from engine.store.db import transaction
-from engine.store.runs import VOLATILE_EVIDENCE
+from engine.store.sync import VOLATILE_EVIDENCE
 from engine.store.schema import EvaluationRun, FlagEvent, FlagRow
 
 UPGRADE = Path(__file__).parent / "fixtures" / "upgrade"
@@ -89,7 +89,7 @@ def old_store(request, tmp_path):
         _load_dump(kind, dump, url)
         yield release, url, decisions
         return
-    base = _pg_base_url()
+    base = pg_base_url()
     if not base:
         pytest.skip("no PostgreSQL server: set DISCRETION_TEST_PG_URL (bash scripts/services.sh)")
     with scratch_pg_database(base) as url:
@@ -158,20 +158,20 @@ def test_an_old_store_upgrades_and_a_rerun_keeps_every_decision_whose_facts_did_
 
 
 def test_a_field_only_added_or_dropped_empty_is_no_change_in_the_facts():
-    from engine.store.runs import _changed
+    from engine.store.sync import changed_facts
 
     before = {"case_id": "C1", "decided_on": "2025-01-02"}
     for empty in (None, "", [], {}):
-        assert _changed(before, {**before, "coi_permitted_by": empty}) == []  # a release added the field
-        assert _changed({**before, "gone": empty}, before) == []  # a release dropped an empty field
-    assert _changed(before, {**before, "coi_permitted_by": "OFF2"}) == ["coi_permitted_by"]
-    assert _changed(before, {**before, "late_investigations": [{"report": "R1"}]}) == ["late_investigations"]
-    assert _changed({**before, "reviewed_by": "OFF3"}, {**before, "reviewed_by": None}) == ["reviewed_by"]
-    assert _changed(before, {**before, "days_since_decision": 40}) == []  # moves with as_of alone
+        assert changed_facts(before, {**before, "coi_permitted_by": empty}) == []  # a release added the field
+        assert changed_facts({**before, "gone": empty}, before) == []  # a release dropped an empty field
+    assert changed_facts(before, {**before, "coi_permitted_by": "OFF2"}) == ["coi_permitted_by"]
+    assert changed_facts(before, {**before, "late_investigations": [{"report": "R1"}]}) == ["late_investigations"]
+    assert changed_facts({**before, "reviewed_by": "OFF3"}, {**before, "reviewed_by": None}) == ["reviewed_by"]
+    assert changed_facts(before, {**before, "days_since_decision": 40}) == []  # moves with as_of alone
     # catalogue v1 recorded no parameters in a flag: the same values as the old run applied are no change
     params = {"review_within_days": {"value": 7, "from": "kb", "source_th": "…", "source_en": "…"}}
-    assert _changed(before, {**before, "parameters": params}, {"review_within_days": "7"}) == []
-    assert _changed(before, {**before, "parameters": params}, {"review_within_days": "5"}) == ["parameters"]
-    assert _changed(before, {**before, "parameters": params}, None) == ["parameters"]
-    assert _changed({**before, "parameters": {}}, {**before, "parameters": params}, {"review_within_days": 7}) \
+    assert changed_facts(before, {**before, "parameters": params}, {"review_within_days": "7"}) == []
+    assert changed_facts(before, {**before, "parameters": params}, {"review_within_days": "5"}) == ["parameters"]
+    assert changed_facts(before, {**before, "parameters": params}, None) == ["parameters"]
+    assert changed_facts({**before, "parameters": {}}, {**before, "parameters": params}, {"review_within_days": 7}) \
         == ["parameters"]  # stored with parameters: compared as they are

@@ -31,8 +31,10 @@ from engine.rules.catalogue import default_catalogue
 from engine.store import review
 from engine.store.access import authenticate, name_hash
 from engine.store.data import case_record, existing_ids, import_dataset, store_problems, stored_counts
-from engine.store.db import database_url, session_factory, upgrade
-from engine.store.health import StoreUnavailable, StoreVersionError, connection_failed, reason
+from engine.store.db import database_url, session_factory
+from engine.store.migrate import upgrade
+from engine.store.health import connection_failed, reason, StoreUnavailable
+from engine.store.migrate import StoreVersionError
 from engine.store.run_history import visible_runs
 from engine.store.runs import log_run, run_evaluation
 from engine.store.schema import AgencyRow, EvaluationRun, FlagRow, OfficerRow, ProcessRow, User, utcnow

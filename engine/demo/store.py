@@ -13,7 +13,8 @@ from engine.demo.generate import generate
 from engine.ingest.loader import load_dataset
 from engine.store.access import DEMO_PASSWORD, add_user
 from engine.store.data import import_dataset
-from engine.store.db import session_factory, transaction, upgrade
+from engine.store.db import session_factory, transaction
+from engine.store.migrate import upgrade
 from engine.store.health import shown_url
 from engine.store.province import open_round
 from engine.store.runs import run_evaluation

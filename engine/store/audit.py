@@ -35,7 +35,8 @@ from typing import Any
 from sqlalchemy import Connection, inspect, select
 from sqlalchemy.orm import Session
 
-from engine.store.db import begin_write, bulk_insert
+from engine.store.bulk import bulk_insert
+from engine.store.db import begin_write
 from engine.store.keys import AuditKeyError, AuditKeys, audit_keys
 from engine.store.schema import (
     AcknowledgementRoundRow,
@@ -131,7 +132,7 @@ class _FlagEventCanon:
 class Chain:
     """The tail of one table's hash chain, taken under the table's lock (``db.begin_write``,
     held until commit), and the events linked after it: ``link`` is pure computation, so the
-    rows it returns can be written while the caller links the next ones (``db.WriteBehind``),
+    rows it returns can be written while the caller links the next ones (``bulk.WriteBehind``),
     as long as they are written in the order linked."""
 
     def __init__(self, session: Session, model: type, keys: AuditKeys | None = None):
@@ -348,8 +349,8 @@ def verify_all(session: Session, scope: Scope, anchors: list | None = None,
             report.broken.append(Broken(table, None, "ไม่มีตราปิดของบันทึกนี้ใน audit_seals (ถูกลบ) / the trail has no "
                                                      "seal in audit_seals: the seal made at the upgrade (0017) is gone"))
     for kind in replays.values():
-        broken, compared = kind.mismatches(session)
-        report.broken += broken
+        problems, compared = kind.mismatches(session)  # (table, row id, what)
+        report.broken += [Broken(*p) for p in problems]
         report.replayed[kind.rows] = compared
     return report
 

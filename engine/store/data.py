@@ -18,7 +18,8 @@ from engine.domain.models import TABLE_BY_NAME, TABLES, Dataset
 from engine.gcpause import paused_gc
 from engine.ingest.loader import REFERENCES, check_dataset
 from engine.store.adbc import read_tables
-from engine.store.db import begin_read, bulk_insert
+from engine.store.bulk import bulk_insert
+from engine.store.db import begin_read
 from engine.store.schema import (
     DATASET_ROWS,
     CaseRow,

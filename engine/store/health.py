@@ -10,26 +10,22 @@ release's (``StoreVersionError``: newer — it names the release that made it �
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from engine import __version__
 from engine.domain.errors import DiscretionReviewError
-from engine.store.db import _alembic_config, database_url, make_engine
+from engine.store.db import database_url, make_engine
+from engine.store.migrate import StoreVersionError, head_revision, known_revisions, newer_store_error, store_revision
 
 CONNECT_TIMEOUT = 10  # seconds a probe waits for a PostgreSQL server (libpq waits forever by default)
 
 
 class StoreUnavailable(DiscretionReviewError):
     """The store cannot be reached or is not there."""
-
-
-class StoreVersionError(DiscretionReviewError):
-    """The store's schema is not the one this release works with."""
 
 
 def shown_url(url: str | None = None) -> str:
@@ -116,83 +112,6 @@ def probe(url: str | None = None) -> None:
         engine.dispose()
 
 
-@lru_cache(maxsize=1)
-def _scripts():
-    """This release's migrations (read once: every command and the app's start ask)."""
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(_alembic_config("sqlite://"))
-
-
-def head_revision() -> str:
-    """The schema revision this release's migrations end at."""
-    return _scripts().get_current_head()
-
-
-@lru_cache(maxsize=1)
-def known_revisions() -> frozenset[str]:
-    return frozenset(s.revision for s in _scripts().walk_revisions())
-
-
-def _store_revision(conn) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    return MigrationContext.configure(conn).get_current_revision()
-
-
-def _release_of(conn, revision: str) -> str | None:
-    """The release that moved the store to ``revision`` (``store_releases``), if recorded."""
-    if not inspect(conn).has_table("store_releases"):
-        return None
-    from engine.store.schema import StoreRelease
-
-    return conn.execute(select(StoreRelease.release).where(StoreRelease.revision == revision)
-                        .order_by(StoreRelease.id.desc())).scalar()
-
-
-def _newer_store(conn, revision: str) -> StoreVersionError:
-    release = _release_of(conn, revision)
-    needs_th = f"discretion-review {release} ขึ้นไป" if release else "discretion-review รุ่นที่ใหม่กว่านี้"
-    needs_en = f"discretion-review {release} or later" if release else "a newer release of discretion-review"
-    made_th = f" ซึ่ง discretion-review {release} ปรับไว้" if release else ""
-    made_en = f", made by discretion-review {release}" if release else ""
-    return StoreVersionError(
-        f"ฐานข้อมูลนี้มีโครงสร้างรุ่น {revision}{made_th} แต่โปรแกรมนี้รุ่น {__version__} รู้จักถึงรุ่น "
-        f"{head_revision()} เท่านั้น: ติดตั้ง {needs_th} (ไม่ได้เปลี่ยนแปลงฐานข้อมูล) / this store's schema is "
-        f"{revision}{made_en}; this is discretion-review {__version__}, which knows schemas up to "
-        f"{head_revision()}: install {needs_en} (the store was not changed)")
-
-
-def check_not_newer(url: str | None = None) -> str | None:
-    """The store's revision; ``StoreVersionError`` if it is one this release does not know."""
-    with make_engine(url).connect() as conn:
-        revision = _store_revision(conn)
-        if revision is not None and revision not in known_revisions():
-            raise _newer_store(conn, revision)
-    return revision
-
-
-def record_release(url: str | None, before: str | None) -> None:
-    """After an upgrade that moved the schema from ``before``: this release made the new revision."""
-    from engine.store.schema import StoreRelease
-
-    engine = make_engine(url)
-    try:
-        with engine.begin() as conn:
-            revision = _store_revision(conn)
-            if revision != before and inspect(conn).has_table("store_releases"):
-                conn.execute(StoreRelease.__table__.insert().values(release=__version__, revision=revision,
-                                                                    upgraded_at=_now()))
-    finally:
-        engine.dispose()
-
-
-def _now():
-    from engine.store.schema import utcnow
-
-    return utcnow()
-
-
 def health(url: str | None = None) -> str:
     """One line saying the store is fit for this release (reachable, at its schema), or raise
     ``StoreUnavailable`` / ``StoreVersionError`` saying why not. Changes nothing."""
@@ -201,9 +120,9 @@ def health(url: str | None = None) -> str:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            revision = _store_revision(conn)
+            revision = store_revision(conn)
             if revision is not None and revision not in known_revisions():
-                raise _newer_store(conn, revision)
+                raise newer_store_error(conn, revision)
     finally:
         engine.dispose()
     if revision != head:

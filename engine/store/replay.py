@@ -4,7 +4,7 @@ say. A row changed without its event — ``UPDATE flags SET status = 'dismissed'
 ``admin`` by SQL — is found here; the trails themselves are keyed (engine/store/audit.py), so
 whoever can only write to the database cannot add the event that would explain the change.
 
-What each event does to its row (the store's writers, engine/store/review.py, runs.py, access.py):
+What each event does to its row (the store's writers, engine/store/review.py, sync.py, access.py):
 
 * a flag: ``created`` makes it (version 1); every later event moves it to the event's
   ``to_status`` and its version on by one (each writer bumps the version with its event:
@@ -91,16 +91,14 @@ class FlagReplay:
         for flag_id in sorted(set(self.state) - seen):  # a flag's events name it (a foreign key): never here
             yield flag_id, {"status": (None, self.state[flag_id][0])}, self.state[flag_id][6], None
 
-    def mismatches(self, session: Session) -> tuple[list, int]:
-        from engine.store.audit import Broken
-
+    def mismatches(self, session: Session) -> tuple[list[tuple[str, str, str]], int]:
         out = []
         for flag_id, diff, last, _ in self.differences(session):
             if diff is None:
-                out.append(Broken("flags", flag_id, "ไม่มีเหตุการณ์ใดในประวัติของข้อสังเกตนี้: ถูกเพิ่มโดยไม่ผ่านระบบ / "
-                                                    "no event in its trail: it was added without the trail"))
+                out.append(("flags", flag_id, "ไม่มีเหตุการณ์ใดในประวัติของข้อสังเกตนี้: ถูกเพิ่มโดยไม่ผ่านระบบ / "
+                                              "no event in its trail: it was added without the trail"))
             else:
-                out.append(Broken("flags", flag_id, _said(diff, last, "ข้อสังเกต", "the flag")))
+                out.append(("flags", flag_id, _said(diff, last, "ข้อสังเกต", "the flag")))
         return out, self.compared
 
 
@@ -149,20 +147,18 @@ class UserReplay:
         for name in sorted(set(self.state) - seen):
             yield name, {}, self.state[name][3], None
 
-    def mismatches(self, session: Session) -> tuple[list, int]:
-        from engine.store.audit import Broken
-
+    def mismatches(self, session: Session) -> tuple[list[tuple[str, str, str]], int]:
         out = []
         for name, diff, last, _ in self.differences(session):
             if diff is None:
-                out.append(Broken("users", name, "ไม่มีเหตุการณ์ใดในประวัติของบัญชีนี้: ถูกเพิ่มโดยไม่ผ่านระบบ / "
-                                                 "no event in its trail: the account was added without the trail"))
+                out.append(("users", name, "ไม่มีเหตุการณ์ใดในประวัติของบัญชีนี้: ถูกเพิ่มโดยไม่ผ่านระบบ / "
+                                           "no event in its trail: the account was added without the trail"))
             elif not diff:
-                out.append(Broken("users", name, f"ประวัติบอกว่ามีบัญชีนี้ (เหตุการณ์ล่าสุด #{last}) แต่ไม่มีในตาราง users: "
-                                                 f"ถูกลบ / its events say the account exists (last event #{last}) "
-                                                 "but there is no such row in users: it was deleted"))
+                out.append(("users", name, f"ประวัติบอกว่ามีบัญชีนี้ (เหตุการณ์ล่าสุด #{last}) แต่ไม่มีในตาราง users: "
+                                           f"ถูกลบ / its events say the account exists (last event #{last}) "
+                                           "but there is no such row in users: it was deleted"))
             else:
-                out.append(Broken("users", name, _said(diff, last, "บัญชีผู้ใช้", "the account")))
+                out.append(("users", name, _said(diff, last, "บัญชีผู้ใช้", "the account")))
         return out, self.compared
 
 

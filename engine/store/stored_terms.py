@@ -28,7 +28,7 @@ from engine.kb.knowledge import load_kb
 from engine.rules.context import RunContext
 from engine.rules.terms.case import CaseFacts
 from engine.store import province
-from engine.store.db import bulk_insert
+from engine.store.bulk import bulk_insert
 from engine.store.schema import DATASET_ROWS, CaseRow, Id, OfficerRow, ProcessRow
 from engine.store.scope import READ, Scope
 
