@@ -5,6 +5,7 @@ the data names exist; the app never shows a traceback."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def test_the_command_line_validates_against_the_store_and_import_exits_2_not_3(a
     err = capsys.readouterr().err
     assert "processes.csv, row 1, column process_id, value 'P1': รหัสนี้มีอยู่แล้วในข้อมูลของหน่วยงานอื่นในระบบ" in err
     assert "cases.csv, row 2, column case_id, value 'BASE1'" in err and "A1" not in err.split("problems")[-1]
-    assert main(["import", str(folder), "--db", a1]) == 2  # was 3: an IntegrityError
+    assert main(["import", str(folder), "--db", a1, "--user", "admin"]) == 2  # was 3: an IntegrityError
     err = capsys.readouterr().err
     assert "this id is already used by another agency's data in the store" in err and "IntegrityError" not in err
 
@@ -174,14 +175,14 @@ def test_the_app_says_an_unexpected_error_in_thai_without_a_traceback(a1, monkey
 
 
 def test_the_app_and_its_command_turn_error_details_off(tmp_path, monkeypatch):
-    import subprocess
     import tomllib
 
     config = tomllib.loads((UI.parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
     started = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env: started.append(cmd) or 0)
+    monkeypatch.setattr(os, "execve", lambda exe, cmd, env: started.append(cmd))  # `app` execs Streamlit
     monkeypatch.setenv("DISCRETION_SECRET_FILE", str(tmp_path / "secret"))
+    assert main(["db", "upgrade", "--create", "--db", f"sqlite:///{tmp_path}/app.db"]) == 0
     assert main(["app", "--db", f"sqlite:///{tmp_path}/app.db", "--port", "8599"]) == 0
     cmd = started[0]
     assert cmd[cmd.index("--client.showErrorDetails") + 1] == "none"

@@ -143,6 +143,9 @@ NO_SCOPE = {
     "roles.grant": "the schema owner's grants to the app's database role: rights, no data",
     "roles.granted": "which database roles hold the app's rights: no data",
     "roles.statements": "the SQL of roles.grant: no data",
+    "migrate.newer_store_error": "the schema's version and the release that made it: no data",
+    "migrate.store_revision": "the schema's version: no data",
+    "sync.sync_flags": "the run's flag sync inside run_evaluation, which checked its caller's scope first",
     "runs.reap_stale_runs": "upkeep at the start of run_evaluation (which checked its caller first): marks dead runs failed",
 }
 TOUCHES_DATA = {"session", "session_factory", "conn", "ds"}
