@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import appdata
@@ -16,6 +15,7 @@ from i18n import LANG_KEY, pick, t
 from present import named, plain
 
 from engine import logs
+from engine.domain.calendar import today as bangkok_today
 from engine.store.scope import ROLE_NAMES
 
 VIEWS = Path(__file__).parent / "views"
@@ -79,7 +79,7 @@ if user is None:  # the login form answers at every page's address, which then o
     page = st.navigation(login + [st.Page(VIEWS / "login.py", title=t("login.title"), url_path=path)
                                   for path in PATHS], position="hidden")
 else:
-    appdata.expire_waivers(dt.date.today())
+    appdata.expire_waivers(bangkok_today())
     scope = appdata.scope_of(user)
     with st.sidebar:
         username, role, agency = user

@@ -14,6 +14,7 @@ from present import plain
 from tables import show
 
 from engine.domain.calendar import fiscal_year
+from engine.domain.calendar import today as bangkok_today
 from engine.domain.errors import DiscretionReviewError
 from engine.kb.knowledge import load_kb
 from engine.store.assessment import ITEM_STATUS_NAMES, ITEM_STATUSES, MAX_FILE
@@ -29,9 +30,9 @@ if scope.all_agencies and scope.can("self_assess"):
         st.success(created)
     with st.expander(t("assess.new")):
         c1, c2 = st.columns(2)
-        fy = c1.number_input(t("risk.fy"), value=fiscal_year(dt.date.today()), step=1, key="assess.new_fy")
+        fy = c1.number_input(t("risk.fy"), value=fiscal_year(bangkok_today()), step=1, key="assess.new_fy")
         with c2:
-            due = date_field(t("assess.due"), "assess.new_due", default=dt.date.today() + dt.timedelta(days=60))
+            due = date_field(t("assess.due"), "assess.new_due", default=bangkok_today() + dt.timedelta(days=60))
         if st.button(t("assess.create"), key="assess.create"):
             if due is INVALID or due is None:
                 st.error(t("date.fix_first"))
