@@ -99,7 +99,7 @@ def test_the_limits_are_set_by_environment_and_by_flag_for_validate_import_and_c
     assert main(["users", "--db", db_url, "add", "admin", "--role", "admin", "--password", "Kh0n-Kaen-ledger-2569!"]) == 0
     capsys.readouterr()
     for command in (["validate", str(path)], ["check", str(path), "--as-of", "2024-04-20", "--jobs", "1"],
-                    ["import", str(path), "--db", db_url]):
+                    ["import", str(path), "--db", db_url, "--user", "admin"]):
         assert main([*command, "--max-rows", "20"]) == 2, command
         assert "more than 20 data rows, the limit for a file" in capsys.readouterr().err
         monkeypatch.setenv("DISCRETION_MAX_ROWS", "25")

@@ -75,7 +75,8 @@ auth.write_pending_cookie()
 
 PATHS = ("queue", "flag", "risk", "assessment", "reports", "data", "rules", "province", "users")
 if user is None:  # the login form answers at every page's address, which then opens after login
-    login = [st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:", default=True)]
+    login = [st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:", default=True),
+             st.Page(VIEWS / "privacy.py", title=t("nav.privacy"), url_path="privacy")]  # read before logging in
     page = st.navigation(login + [st.Page(VIEWS / "login.py", title=t("login.title"), url_path=path)
                                   for path in PATHS], position="hidden")
 else:
@@ -104,6 +105,7 @@ else:
         st.Page(VIEWS / "upload.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data"),
         st.Page(VIEWS / "rules.py", title=t("nav.rules"), icon=":material/menu_book:", url_path="rules"),
         st.Page(VIEWS / "days_off.py", title=t("nav.calendar"), icon=":material/event:", url_path="calendar"),
+        st.Page(VIEWS / "privacy.py", title=t("nav.privacy"), icon=":material/privacy_tip:", url_path="privacy"),
     ]
     if scope.all_agencies:
         pages.insert(0, st.Page(VIEWS / "dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:",

@@ -238,6 +238,18 @@ TEXT: dict[str, tuple[str, str]] = {
                     "Someone else changed this flag first. Your text is still in the form; check and save again."),
 }
 
+# Issue 20 items 3, 9, 10, 11 (user accounts linked to officers, conflicts of interest, user names,
+# evidence files, privacy): kept in their own block.
+TEXT.update({
+    "nav.privacy": ("ประกาศความเป็นส่วนตัว", "Privacy notice"),
+    "assess.saved": ("บันทึกข้อ {item} แล้ว", "Item {item} saved"),
+    "assess.file_saved": ("แนบไฟล์ {name} ({kind}, {size}) ไว้เป็นหลักฐานแล้ว", "The file {name} ({kind}, {size}) is kept as evidence"),
+    "assess.file_kinds": ("ไฟล์หลักฐาน: PDF, PNG, JPEG, DOCX หรือ XLSX ไม่เกิน {mb} MB (ตรวจจากเนื้อไฟล์)",
+                          "Evidence files: PDF, PNG, JPEG, DOCX or XLSX, at most {mb} MB (checked by content)"),
+    "privacy.link": ("ประกาศความเป็นส่วนตัว (พ.ร.บ.คุ้มครองข้อมูลส่วนบุคคล พ.ศ. 2562 มาตรา 23)",
+                     "Privacy notice (Personal Data Protection Act B.E. 2562, section 23)"),
+})
+
 
 # Column names of data tables, shown (and exported) in the reader's language.
 COLUMNS: dict[str, tuple[str, str]] = {
