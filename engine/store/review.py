@@ -243,6 +243,9 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
     begin_write(session, "flag_events")
     row = get_flag(session, scope, flag_id)
     scope.require(ACT, row.agency_id)
+    from engine.store import conflicts  # (it imports this module)
+
+    conflicts.check(session, scope, row)  # not on a flag about the user's own decision, review or report
     given = {"reason": _clean(reason), "corrective_action": _clean(corrective_action), "due_date": due_date,
              "approver": _clean(approver), "expires_on": expires_on}
     missing = [name for name in spec.required if not given[name]]
