@@ -511,7 +511,8 @@ def test_people_and_evidence_in_a_real_browser(tmp_path):
             page.get_by_test_id("stSelectbox").filter(has_text="ผู้ใช้").first.click()
             page.get_by_role("option", name=re.compile(r"^supervisor\.land ·")).click()
             _settled(page)
-            page.get_by_text("เจ้าหน้าที่ที่เชื่อมโยง").last.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            page.get_by_text("เจ้าหน้าที่ที่เชื่อมโยง").last.wait_for(timeout=30_000)  # the link's box, once drawn
             page.screenshot(path=str(shots / "users-officer.png"), full_page=True)
 
             context.clear_cookies()
