@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from engine.demo.calendar import DemoCalendar, add_years, days, demo_calendar, fiscal_year
-from engine.domain.calendar import today
+from engine.demo.calendar import DemoCalendar, add_years, days, demo_calendar, fiscal_year, today
 from engine.domain.thai import BE_OFFSET, to_thai_digits
 from engine.kb.knowledge import load_agencies, load_kb
 
