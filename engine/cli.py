@@ -103,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
                     "(data rights only; docs/audit.md). upgrade and grant run as DISCRETION_DB_OWNER_URL when it "
                     "names the same database")
     db.add_argument("--print", dest="print_only", action="store_true", help="grant: print the SQL, run nothing")
+    db.add_argument("--rename-user", dest="rename_users", action="append", default=[], metavar="OLD=NEW",
+                    help="upgrade: give the account OLD the name NEW (repeatable): the upgrade to 0019 refuses a "
+                         "store whose user names differ only in case, naming them; it is an audited user event")
 
     health = sub.add_parser("health", help="exit 0 when the store answers and is at this release's schema, else "
                             "non-zero with the reason (4 unreachable, 6 another schema): for systemd and containers")
@@ -150,6 +153,16 @@ def _parser() -> argparse.ArgumentParser:
     role.add_argument("--role", required=True, choices=ROLES)
     role.add_argument("--agency", default=None, help="the user's agency, for the roles that have one")
     _db_flag(role, leaf=True)
+    link = usub.add_parser("link", help="link a user to the officer of the imported data they are: they may then "
+                           "not decide a flag about their own decision, review or report, and the history gives "
+                           "their position (an audited user event)")
+    link.add_argument("username")
+    link.add_argument("--officer", required=True, metavar="OFFICER_ID", help="an officer of the user's agency, "
+                      "in the store")
+    _db_flag(link, leaf=True)
+    unlink = usub.add_parser("unlink", help="the user belongs to no officer any more (an audited user event)")
+    unlink.add_argument("username")
+    _db_flag(unlink, leaf=True)
 
     audit = sub.add_parser("audit", help="check the audit trails")
     asub = audit.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
@@ -466,7 +479,12 @@ def _cmd_db(args: argparse.Namespace) -> int:
     if args.action == "grant":
         return _grant(owner_url(args.db), args.app_role, args.print_only)
     if args.action == "upgrade":
-        url = _store(args, create=args.create)
+        if args.rename_users:  # read by migration 0019 (its RENAMES_ENV), for this upgrade only
+            os.environ["DISCRETION_RENAME_USERS"] = ";".join(args.rename_users)
+        try:
+            url = _store(args, create=args.create)
+        finally:
+            os.environ.pop("DISCRETION_RENAME_USERS", None)
     else:
         url = require_store(args.db)
         check_not_newer(url)
@@ -602,12 +620,23 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _cmd_users(args: argparse.Namespace) -> int:
-    from engine.store.access import add_user, check_username, list_users, reset_password, set_active, update_user
+    from engine.store.access import (
+        add_user,
+        check_display_name,
+        check_username,
+        link_officer,
+        list_users,
+        reset_password,
+        set_active,
+        unlink_officer,
+        update_user,
+    )
     from engine.store.db import transaction
     from engine.store.scope import SYSTEM
 
     if args.users_command == "add":
         check_username(args.username)  # before asking for a password
+        check_display_name(args.name)
     url = _store(args)
     password = _password(args) if args.users_command in ("add", "reset-password") else None
     with transaction(url) as session:
@@ -623,10 +652,18 @@ def _cmd_users(args: argparse.Namespace) -> int:
         elif args.users_command == "set-role":
             user = update_user(session, SYSTEM, args.username, role=args.role, agency_id=args.agency)
             print(f"{user.username} is {user.role}{', ' + user.agency_id if user.agency_id else ''}")
+        elif args.users_command == "link":
+            user = link_officer(session, SYSTEM, args.username, args.officer)
+            print(f"{user.username} is officer {user.officer_id}: flags about their own decisions, reviews and "
+                  "reports are for others to decide")
+        elif args.users_command == "unlink":
+            user = unlink_officer(session, SYSTEM, args.username)
+            print(f"{user.username} is linked to no officer")
         else:
             for u in list_users(session, SYSTEM):
                 state = "active" if u.active else "disabled"
-                print(f"{u.username:20} {u.role:17} {u.agency_id or '(all agencies)':24} {state:9} {u.display_name}")
+                print(f"{u.username:20} {u.role:17} {u.agency_id or '(all agencies)':24} {state:9} "
+                      f"{u.officer_id or '-':12} {u.display_name}")
     return EXIT_OK
 
 

@@ -434,3 +434,127 @@ def test_text_from_data_is_shown_as_written_in_a_real_browser(tmp_path):
     finally:
         server.stop()
     assert not [u for u in fetched if HOST in u], "a name or a reason made the browser fetch an address"
+
+
+def test_people_and_evidence_in_a_real_browser(tmp_path):
+    """Issue 20 items 3, 9, 10 and 11 in Chromium. The admin adds a user, typing the password and
+    leaving it with Tab before clicking (it was read as empty before): the user is added and every
+    box empties. A supervisor linked to the officer who decided a case opens its flag: no form,
+    why, and who may decide it. The head attaches evidence: fake.exe is refused in Thai, a PDF is
+    kept and said so. The privacy notice opens from the login page."""
+    from playwright.sync_api import sync_playwright
+
+    from engine.store.access import link_officer
+    from engine.store.schema import User
+    from engine.store.scope import SYSTEM
+
+    chromium = _chromium()
+    db_url = f"sqlite:///{tmp_path}/browser.db"
+    list(setup_demo(db_url, cases=400, as_of=dt.date(2026, 11, 25)))
+    with transaction(db_url) as s:
+        own = s.scalars(select(FlagRow).where(FlagRow.agency_id == "kk-land", FlagRow.status == "open",
+                                              FlagRow.subject_type == "case").order_by(FlagRow.flag_id)).first()
+        own_id, own_case = own.flag_id, own.subject_id
+        link_officer(s, SYSTEM, "supervisor.land", own.officer_id)
+        from engine.store.assessment import create_campaign
+
+        create_campaign(s, SYSTEM, 2570, dt.date(2027, 3, 31))
+    shots = _shots(tmp_path)
+    server = Server(db_url, tmp_path / "streamlit.log")
+    os.environ.setdefault("DISCRETION_SECRET_FILE", str(tmp_path / "session-secret"))
+    server.start()
+    try:
+        with sync_playwright() as pw:
+            browser = _browser(pw, chromium)
+            context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="th-TH")
+            page = context.new_page()
+            page.goto(server.url)  # the privacy notice, before logging in
+            link = page.get_by_role("link", name=re.compile("ประกาศความเป็นส่วนตัว"))
+            assert link.get_attribute("href") == "privacy"  # relative: under a sub-path too (it opens a tab)
+            page.goto(f"{server.url}privacy")
+            page.get_by_role("heading", name="ประกาศความเป็นส่วนตัว").wait_for(timeout=30_000)
+            _settled(page)
+            assert "มาตรา 24 (4)" in page.locator("body").inner_text()
+            page.screenshot(path=str(shots / "privacy.png"))
+
+            _login(page, server.url, landing="ภาพรวมจังหวัด", user="admin")
+            page.goto(f"{server.url}users")
+            page.get_by_role("heading", name="จัดการผู้ใช้งาน").wait_for(timeout=30_000)
+            _settled(page)
+            page.get_by_role("textbox", name="ชื่อผู้ใช้ *").click()
+            page.keyboard.type("somchai.k")
+            page.keyboard.press("Tab")  # to the display name, the next box as the form reads
+            page.keyboard.type("นายสมชาย ใจดี")
+            page.get_by_test_id("stSelectbox").filter(has_text="บทบาท").first.click()
+            page.get_by_role("option", name="ผู้ดูแลระบบ").click()
+            password = page.locator("input[type=password]").first
+            password.click()
+            page.keyboard.type("correct horse battery staple 77")
+            page.keyboard.press("Tab")  # leaves the box: the browser never "entered" it
+            page.get_by_role("button", name="เพิ่มผู้ใช้").last.click()
+            page.get_by_text("เพิ่มผู้ใช้ somchai.k แล้ว").wait_for(timeout=30_000)
+            _settled(page)
+            assert page.get_by_role("textbox", name="ชื่อผู้ใช้ *").input_value() == ""
+            assert page.get_by_role("textbox", name="ชื่อที่แสดง").first.input_value() == ""
+            assert password.input_value() == ""
+            page.screenshot(path=str(shots / "users-added.png"))
+            with transaction(db_url) as s:
+                added = s.scalar(select(User).where(User.username == "somchai.k"))
+                assert (added.display_name, added.role) == ("นายสมชาย ใจดี", "admin")
+            page.get_by_role("textbox", name="ชื่อผู้ใช้ *").fill("Somchai.K")  # the same name, in capitals
+            page.locator("input[type=password]").first.fill("correct horse battery staple 77")
+            page.get_by_role("button", name="เพิ่มผู้ใช้").last.click()
+            page.get_by_text("ใช้ตัวพิมพ์เล็ก: somchai.k").wait_for(timeout=30_000)
+            _settled(page)
+            page.wait_for_timeout(500)
+            page.get_by_role("tab", name="แก้ไขผู้ใช้").last.click()
+            page.get_by_test_id("stSelectbox").filter(has_text="ผู้ใช้").first.click()
+            page.get_by_role("option", name=re.compile(r"^supervisor\.land ·")).click()
+            _settled(page)
+            page.wait_for_timeout(500)
+            page.get_by_text("เจ้าหน้าที่ที่เชื่อมโยง").last.wait_for(timeout=30_000)  # the link's box, once drawn
+            page.screenshot(path=str(shots / "users-officer.png"), full_page=True)
+
+            context.clear_cookies()
+            page = context.new_page()
+            _login(page, server.url)
+            page.goto(f"{server.url}flag?id={own_id}")
+            page.get_by_text("ผู้ที่พิจารณาข้อสังเกตนี้ได้").wait_for(timeout=30_000)
+            _settled(page)
+            text = _read(page.locator("body").inner_text())
+            assert f"เพราะเป็นเรื่องเกี่ยวกับการพิจารณาเรื่อง {own_case} ของท่านเอง" in text
+            assert "เจ้าพนักงานที่ดินจังหวัดขอนแก่น (หัวหน้าหน่วยงาน)" in text
+            assert page.get_by_role("button", name="บันทึก").count() == 0
+            page.screenshot(path=str(shots / "flag-own-conflict.png"))
+
+            context.clear_cookies()
+            page = context.new_page()
+            _login(page, server.url, user="head.land")
+            page.goto(f"{server.url}assessment")
+            page.get_by_role("heading", name="ประเมินตนเองตามมาตรการ").wait_for(timeout=30_000)
+            _settled(page)
+            item = page.get_by_test_id("stExpander").filter(has_text="1.4").first
+            item.click()
+            fake = tmp_path / "fake.exe"
+            fake.write_bytes(b"MZ\x90\x00\x03" + b"\x00" * 60 + b"This program cannot be run in DOS mode")
+            item.locator("input[type=file]").set_input_files(str(fake))
+            _settled(page)
+            item.get_by_role("button", name="บันทึก").click()
+            page.get_by_text("ไม่รับไฟล์ fake.exe: เนื้อไฟล์ไม่ใช่ PDF, PNG, JPEG, DOCX หรือ XLSX").wait_for(timeout=30_000)
+            _settled(page)
+            item.screenshot(path=str(shots / "evidence-refused.png"))
+            minutes = tmp_path / "minutes.pdf"
+            from fpdf import FPDF
+
+            doc = FPDF()
+            doc.add_page()
+            minutes.write_bytes(bytes(doc.output()))
+            item.locator("input[type=file]").set_input_files(str(minutes))
+            _settled(page)
+            item.get_by_role("button", name="บันทึก").click()
+            page.get_by_text("แนบไฟล์ minutes.pdf (PDF,").wait_for(timeout=30_000)
+            _settled(page)
+            page.screenshot(path=str(shots / "evidence-saved.png"))
+            browser.close()
+    finally:
+        server.stop()

@@ -62,9 +62,9 @@ def test_year_one_is_bad_input_not_a_crash(dataset_dir, capsys):
 def test_a_user_name_longer_than_the_store_holds_is_a_usage_error(db_url, capsys):
     from engine.domain.models import USER_NAME_MAX_LENGTH
 
-    name = "ก" * (USER_NAME_MAX_LENGTH + 1)
+    name = "k" * (USER_NAME_MAX_LENGTH + 1)  # user names are a-z 0-9 . _ - (issue 20 item 9)
     args = ["users", "--db", db_url, "add", name, "--role", "admin", "--password", "correct horse battery 42"]
     assert main(args) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and f"a user name has 1–{USER_NAME_MAX_LENGTH} characters" in err[0]
+    assert len(err) == 1 and f"a user name has 3–{USER_NAME_MAX_LENGTH} characters" in err[0]
     assert main(args[:4] + [name[1:]] + args[5:]) == 0

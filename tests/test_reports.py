@@ -186,7 +186,7 @@ def _submitted_assessment(db: str) -> int:
         item = items["1.4"]
         sa.update_item(s, HEAD, item.id, "compliant", override_reason="วิเคราะห์ร่วมกับคณะกรรมการจริยธรรมแล้ว",
                        evidence_url="https://a1.example.go.th/risk-2567",
-                       evidence_file=("บันทึกการประชุม.pdf", b"%PDF" + b"x" * 2044))
+                       evidence_file=("บันทึกการประชุม.pdf", b"%PDF-1.4\n" + b"x" * 2033 + b"\n%%EOF"))
         sa.update_item(s, ADMIN, item.id, "compliant", override_reason="วิเคราะห์ร่วมกับคณะกรรมการจริยธรรมแล้ว",
                        evidence_note="รายงานการประชุมคณะกรรมการจริยธรรม ครั้งที่ 2/2567")
         sa.update_item(s, HEAD, items["1.7"].id, "non_compliant", override_reason="ยังไม่มีระบบ",

@@ -77,7 +77,7 @@ def test_self_assessment_proposes_overrides_with_reason_and_locks_on_submit(agen
             sa.update_item(s, HEAD, items["1.4"].id, "compliant")
         sa.update_item(s, HEAD, items["1.4"].id, "compliant", override_reason="วิเคราะห์แล้วเมื่อ 1 เม.ย. 2567",
                        evidence_url="https://a1.example.go.th/risk-2567",
-                       evidence_file=("บันทึก.pdf", b"%PDF-1.4 minutes"))
+                       evidence_file=("บันทึก.pdf", b"%PDF-1.4 minutes\n%%EOF\n"))
         sa.update_item(s, HEAD, items["1.7"].id, "non_compliant", override_reason="ยังไม่มีระบบ",
                        evidence_note="อยู่ระหว่างจัดซื้อ")
         # no acknowledgement round is open at 2024-04-20 (the KB has only 2562's): 2.1–2.3 are
@@ -125,9 +125,9 @@ def test_evidence_file_is_kept_and_only_its_agency_reads_it(agency_db):
     with transaction(agency_db) as s:
         campaign = sa.create_campaign(s, SYSTEM, 2567, dt.date(2024, 9, 30))
         item = sa.items(s, HEAD, sa.assessment(s, HEAD, campaign.id, "A1").id)[0]
-        sa.update_item(s, HEAD, item.id, item.proposed_status, evidence_file=("คำสั่ง.pdf", b"%PDF-1.4 order"))
+        sa.update_item(s, HEAD, item.id, item.proposed_status, evidence_file=("คำสั่ง.pdf", b"%PDF-1.4 order\n%%EOF\n"))
     with transaction(agency_db) as s:
-        assert sa.evidence_file(s, HEAD, item.id) == ("คำสั่ง.pdf", b"%PDF-1.4 order")
+        assert sa.evidence_file(s, HEAD, item.id) == ("คำสั่ง.pdf", b"%PDF-1.4 order\n%%EOF\n")
         with pytest.raises(NotFound):
             sa.evidence_file(s, Scope("x", "agency_head", "B2"), item.id)
 

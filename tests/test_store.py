@@ -448,7 +448,7 @@ def test_people_are_named_with_their_role(db_url):
     with transaction(db_url) as s:
         add_user(s, SYSTEM, "somsri", "correct horse battery", "supervisor", "kk-land", "นางสมศรี ใจดี")
         from engine.store.access import people
-        assert people(s, SUP_A1, ["somsri", "nobody", "system"]) == {"somsri": ("นางสมศรี ใจดี", "supervisor")}
+        assert people(s, SUP_A1, ["somsri", "nobody", "system"]) == {"somsri": ("นางสมศรี ใจดี", "supervisor", None)}
 
 
 def test_passwords_are_hashed_and_checked(db_url):

@@ -84,11 +84,11 @@ def test_weak_passwords_long_names_and_unknown_agencies_are_refused(db_url, caps
                 add_user(s, SYSTEM, "somchai", weak, "supervisor", "kk-land")
         with pytest.raises(UsageError, match="no agency 'kk-nowhere' in the store or in kb/agencies.yaml"):
             add_user(s, SYSTEM, "somchai", STRONG, "supervisor", "kk-nowhere")
-        with pytest.raises(UsageError, match="a user name has 1–64 characters"):
+        with pytest.raises(UsageError, match="a user name has 3–64 characters"):
             add_user(s, SYSTEM, "ส" * 65, STRONG, "supervisor", "kk-land")
         assert s.scalar(select(func.count()).select_from(User)) == 0
     assert main(["users", "--db", db_url, "add", "x" * 65, "--role", "admin", "--password", STRONG]) == 2
-    assert "a user name has 1–64 characters" in capsys.readouterr().err
+    assert "a user name has 3–64 characters" in capsys.readouterr().err
     assert main(["users", "--db", db_url, "add", "som", "--role", "supervisor", "--agency", "nowhere",
                  "--password", STRONG]) == 2
     assert main(["users", "--db", db_url, "add", "som", "--role", "supervisor", "--agency", "kk-land",

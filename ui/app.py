@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import appdata
@@ -16,6 +15,7 @@ from i18n import LANG_KEY, pick, t
 from present import named, plain
 
 from engine import logs
+from engine.domain.calendar import today as bangkok_today
 from engine.store.scope import ROLE_NAMES
 
 VIEWS = Path(__file__).parent / "views"
@@ -75,11 +75,12 @@ auth.write_pending_cookie()
 
 PATHS = ("queue", "flag", "risk", "assessment", "reports", "data", "rules", "province", "users")
 if user is None:  # the login form answers at every page's address, which then opens after login
-    login = [st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:", default=True)]
+    login = [st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:", default=True),
+             st.Page(VIEWS / "privacy.py", title=t("nav.privacy"), url_path="privacy")]  # read before logging in
     page = st.navigation(login + [st.Page(VIEWS / "login.py", title=t("login.title"), url_path=path)
                                   for path in PATHS], position="hidden")
 else:
-    appdata.expire_waivers(dt.date.today())
+    appdata.expire_waivers(bangkok_today())
     scope = appdata.scope_of(user)
     with st.sidebar:
         username, role, agency = user
@@ -104,6 +105,7 @@ else:
         st.Page(VIEWS / "upload.py", title=t("nav.data"), icon=":material/upload_file:", url_path="data"),
         st.Page(VIEWS / "rules.py", title=t("nav.rules"), icon=":material/menu_book:", url_path="rules"),
         st.Page(VIEWS / "days_off.py", title=t("nav.calendar"), icon=":material/event:", url_path="calendar"),
+        st.Page(VIEWS / "privacy.py", title=t("nav.privacy"), icon=":material/privacy_tip:", url_path="privacy"),
     ]
     if scope.all_agencies:
         pages.insert(0, st.Page(VIEWS / "dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:",

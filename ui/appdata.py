@@ -28,7 +28,7 @@ from engine.ingest.isolated import load_dataset_isolated
 from engine.ingest.limits import ReadLimits
 from engine.kb.knowledge import load_kb
 from engine.rules.catalogue import default_catalogue
-from engine.store import review
+from engine.store import conflicts, review
 from engine.store.access import authenticate, name_hash
 from engine.store.data import case_record, existing_ids, import_dataset, store_problems, stored_counts
 from engine.store.db import database_url, session_factory
@@ -181,6 +181,11 @@ def flag_detail(key: ScopeKey, flag_id: str) -> dict[str, Any] | None:
         out["case"] = case_record(session, scope, row.subject_id) if row.subject_type == "case" else None
         # who acted, as colleagues know them (display name and role), for the history and a conflict
         out["people"] = access.people(session, scope, {e["actor"] for e in out["history"]})
+        # the user's own conflict of interest with this flag, and who may decide it instead
+        own = conflicts.conflict(session, scope, row)
+        out["conflict"] = None if own is None else {"th": own.words("th"), "en": own.words("en"),
+                                                    "officer_id": own.officer_id}
+        out["deciders"] = [] if own is None else [asdict(d) for d in conflicts.who_may_decide(session, scope, row)]
         return out
 
 
@@ -549,3 +554,28 @@ def reset_password(key: ScopeKey, username: str, password: str) -> None:
 def update_user(key: ScopeKey, username: str, **fields: Any) -> None:
     with factory()() as session, session.begin():
         access.update_user(session, scope_of(key), username, **fields)
+
+
+# --- a user account linked to an officer of the data (issue 20 item 3) ---
+
+def officers(key: ScopeKey, agency_id: str | None) -> list[dict[str, Any]]:
+    """The officers a user of ``agency_id`` may be linked to (every agency's for None), by id."""
+    scope = scope_of(key)
+    scope.require("manage_users")
+    with factory()() as session:
+        stmt = select(OfficerRow.officer_id, OfficerRow.name, OfficerRow.position, OfficerRow.agency_id)
+        if agency_id:
+            stmt = stmt.where(OfficerRow.agency_id == agency_id)
+        return [dict(r._mapping) for r in session.execute(stmt.order_by(OfficerRow.officer_id).limit(5000))]
+
+
+def link_officer(key: ScopeKey, username: str, officer_id: str) -> None:
+    with factory()() as session, session.begin():
+        access.link_officer(session, scope_of(key), username, officer_id)
+    _clear_reads()
+
+
+def unlink_officer(key: ScopeKey, username: str) -> None:
+    with factory()() as session, session.begin():
+        access.unlink_officer(session, scope_of(key), username)
+    _clear_reads()

@@ -238,6 +238,35 @@ TEXT: dict[str, tuple[str, str]] = {
                     "Someone else changed this flag first. Your text is still in the form; check and save again."),
 }
 
+# Issue 20 items 3, 9, 10, 11 (user accounts linked to officers, conflicts of interest, user names,
+# evidence files, privacy): kept in their own block.
+TEXT.update({
+    "nav.privacy": ("ประกาศความเป็นส่วนตัว", "Privacy notice"),
+    "assess.saved": ("บันทึกข้อ {item} แล้ว", "Item {item} saved"),
+    "assess.file_saved": ("แนบไฟล์ {name} ({kind}, {size}) ไว้เป็นหลักฐานแล้ว", "The file {name} ({kind}, {size}) is kept as evidence"),
+    "assess.file_kinds": ("ไฟล์หลักฐาน: PDF, PNG, JPEG, DOCX หรือ XLSX ไม่เกิน {mb} MB (ตรวจจากเนื้อไฟล์)",
+                          "Evidence files: PDF, PNG, JPEG, DOCX or XLSX, at most {mb} MB (checked by content)"),
+    "flag.own_conflict": ("ท่านพิจารณาข้อสังเกตนี้ไม่ได้ เพราะเป็นเรื่องเกี่ยวกับ{what} (ส่วนได้เสียของท่าน) "
+                          "ระบบจึงไม่รับการดำเนินการใดของท่านกับข้อสังเกตนี้",
+                          "You may not decide this flag: it is about {what} (your own conflict of interest), "
+                          "so no action of yours on it is accepted"),
+    "flag.may_decide": ("ผู้ที่พิจารณาข้อสังเกตนี้ได้", "Who may decide it"),
+    "flag.may_decide_none": ("ยังไม่มีผู้ใช้อื่นที่มีสิทธิ: ให้ผู้ดูแลระบบเพิ่มผู้ใช้หรือกำหนดบทบาท",
+                             "No other user has the right yet: ask the administrator to add one or give a role"),
+    "users.officer": ("เจ้าหน้าที่ที่เชื่อมโยง", "Linked officer"),
+    "users.officer_none": ("ไม่เชื่อมโยง", "Not linked"),
+    "users.officer_help": ("เจ้าหน้าที่ในข้อมูลที่นำเข้าซึ่งเป็นผู้ใช้คนนี้: ผู้ใช้จะพิจารณาข้อสังเกตเกี่ยวกับการพิจารณา การสอบทาน "
+                           "หรือรายงานของตนเองไม่ได้ และประวัติจะแสดงตำแหน่งของเจ้าหน้าที่",
+                           "The officer of the imported data this user is: they may not decide a flag about their "
+                           "own decision, review or report, and the history gives the officer's position"),
+    "users.link": ("บันทึกการเชื่อมโยง", "Link"), "users.unlink": ("ยกเลิกการเชื่อมโยง", "Unlink"),
+    "users.linked": ("เชื่อมโยง {name} กับเจ้าหน้าที่ {officer} แล้ว", "{name} is linked to officer {officer}"),
+    "users.unlinked": ("ยกเลิกการเชื่อมโยงเจ้าหน้าที่ของ {name} แล้ว", "{name} is linked to no officer"),
+    "users.name_rule": ("3–64 ตัว: a–z ตัวพิมพ์เล็ก ตัวเลข จุด ขีดล่าง ขีด", "3–64 characters: a–z, digits, '.', '_', '-'"),
+    "privacy.link": ("ประกาศความเป็นส่วนตัว (พ.ร.บ.คุ้มครองข้อมูลส่วนบุคคล พ.ศ. 2562 มาตรา 23)",
+                     "Privacy notice (Personal Data Protection Act B.E. 2562, section 23)"),
+})
+
 
 # Column names of data tables, shown (and exported) in the reader's language.
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -277,6 +306,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "event_date": ("วันที่", "Date"), "message": ("คำอธิบาย", "Explanation"), "link": ("ลิงก์", "Link"),
     "default": ("ค่าเริ่มต้น", "Default"), "unit": ("หน่วย", "Unit"), "meaning": ("ความหมาย", "Meaning"),
 }
+
+
+# Issue 20 item 3 (branch people): the users table's linked officer
+COLUMNS.update({"officer": ("เจ้าหน้าที่ที่เชื่อมโยง", "Linked officer")})
 
 
 def column(name: str) -> str:

@@ -179,13 +179,17 @@ def history_sentence(event: dict[str, Any], names: dict[str, dict[str, str]] | N
     return "; ".join(parts)
 
 
-def person(username: str | None, people: dict[str, tuple[str, str]]) -> str:
-    """Who did it, as colleagues know them: the display name and position (role), not the login;
-    the engine as ระบบ. A user the store does not know (none yet) keeps the name recorded."""
+def person(username: str | None, people: dict[str, tuple[str, ...]]) -> str:
+    """Who did it, as colleagues know them: the display name and position, not the login — the
+    linked officer's position (``officers.position``) where the account is linked to one, else the
+    role; the engine as ระบบ. A user the store does not know (none yet) keeps the name recorded."""
     if username == "system":
         return t("hist.system")
     known = people.get(username or "")
-    return f"{known[0]} ({pick(ROLE_NAMES.get(known[1], (known[1], known[1])))})" if known else str(username or "—")
+    if not known:
+        return str(username or "—")
+    position = known[2] if len(known) > 2 and known[2] else pick(ROLE_NAMES.get(known[1], (known[1], known[1])))
+    return f"{known[0]} ({position})"
 
 
 def event_sentence(actor: str | None, action: str | None, reason: str | None, at: dt.datetime | None,

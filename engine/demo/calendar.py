@@ -123,3 +123,11 @@ class DemoCalendar:
 def demo_calendar() -> DemoCalendar:
     """The installed knowledge base's calendar (one per process: it caches what it counted)."""
     return DemoCalendar.from_kb()
+
+
+def today() -> dt.date:
+    """Today in Thailand (Asia/Bangkok), whatever the server's zone: the demo's default as_of
+    (written here, not taken from the engine's calendar, which the demo's truth must not use)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Asia/Bangkok")).date()

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from engine.demo.calendar import DemoCalendar, add_years, days, demo_calendar, fiscal_year
+from engine.demo.calendar import DemoCalendar, add_years, days, demo_calendar, fiscal_year, today
 from engine.domain.thai import BE_OFFSET, to_thai_digits
 from engine.kb.knowledge import load_agencies, load_kb
 
@@ -302,7 +302,7 @@ def generate(out: Path, cases: int = 5000, seed: int = 1, as_of: dt.date | None 
     """Write a demo dataset to ``out`` and return its manifest (as_of, counts, truth count, and the
     acknowledgement round the truth assumes: as ``--set`` in ``manifest["set"]``, and as the
     round an administrator opens in the store in ``manifest["round"]``)."""
-    demo = _Demo(out, seed, as_of or dt.date.today(), demo_calendar())
+    demo = _Demo(out, seed, as_of or today(), demo_calendar())
     demo.agencies()
     out.mkdir(parents=True, exist_ok=True)
     demo.cases(cases, progress)

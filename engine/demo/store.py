@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from engine.demo.generate import generate
+from engine.domain.calendar import today
 from engine.ingest.loader import load_dataset
 from engine.store.access import DEMO_PASSWORD, add_user
 from engine.store.data import import_dataset
@@ -34,7 +35,7 @@ DEMO_USERS = [
 
 def setup_demo(url: str | None = None, cases: int = 5000, as_of: dt.date | None = None) -> Iterator[str]:
     """Idempotent: a database that already has flags and users is left as it is."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or today()
     upgrade(url)
     yield f"database: {shown_url(url)}"  # never the password
     with transaction(url) as session:

@@ -76,6 +76,14 @@ def today() -> dt.date:
     return dt.datetime.now(BANGKOK).date()
 
 
+def bangkok_time(stored: dt.datetime) -> dt.datetime:
+    """A stored time (UTC, without a zone, as the store keeps every time) as Thailand's wall-clock
+    time, without a zone: what a spreadsheet cell shows a Thai reader."""
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=dt.timezone.utc)
+    return stored.astimezone(BANGKOK).replace(tzinfo=None)
+
+
 def days(a: dt.date, b: dt.date) -> int:
     """``b − a`` in calendar days (SPEC §3 ``days(a, b)``)."""
     return b.toordinal() - a.toordinal()

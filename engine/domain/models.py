@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from engine.domain.pdpa import check_applicant_id
 from engine.domain.thai import DATE_MAX, check_date_range, parse_bool, parse_date, parse_int, to_arabic_digits
 
 _URL = re.compile(r"(https?://)?[^\s/$.?#][^\s]*\.[^\s]+", re.IGNORECASE)
@@ -116,6 +117,12 @@ def _as_id(value: Any) -> Any:
     if text is not None and len(text) > ID_MAX_LENGTH:
         raise ValueError(f"{len(text)} characters; an id may have at most {ID_MAX_LENGTH}")
     return text
+
+
+def _as_applicant_id(value: Any) -> Any:
+    """An id that must not be a Thai citizen ID (engine/domain/pdpa.py)."""
+    text = _as_id(value)
+    return text if text is None else check_applicant_id(text)
 
 
 def _as_url(value: Any) -> Any:
@@ -225,6 +232,8 @@ class Cell:
 
 Id = Annotated[str, Cell(_as_id, text=True, max_length=ID_MAX_LENGTH)]
 OptId = Annotated[str | None, Cell(_as_id, text=True, max_length=ID_MAX_LENGTH)]
+# never skipped as plain text: every distinct value is checked for a citizen ID (pdpa.py)
+ApplicantId = Annotated[str | None, Cell(_as_applicant_id)]
 Name = Annotated[str, Cell(_as_text, text=True)]  # required text: stored as TEXT, no length limit
 Text = Annotated[str | None, Cell(_as_text, text=True)]
 Url = Annotated[str | None, Cell(_as_url)]
@@ -301,7 +310,7 @@ class Case:
     officer_id: Id
     received_on: Date
     discretion_used: Bool
-    applicant_id: OptId = None
+    applicant_id: ApplicantId = None
     decided_on: OptDate = None
     outcome: Text = None
     legal_basis: Text = None

@@ -19,6 +19,7 @@ from operator import itemgetter
 from typing import Any
 
 from engine.domain.calendar import GovernmentCalendar
+from engine.domain.calendar import today
 from engine.domain.errors import EvaluationError
 from engine.domain.models import Dataset
 from engine.evaluation import workers
@@ -349,7 +350,7 @@ def evaluate(ds: Dataset, as_of: dt.date | None = None, params: dict[str, Any] |
 
     Without ``corrective`` (a plain ``check``), store-only rules are not evaluated."""
     catalogue = catalogue or default_catalogue()
-    as_of = as_of or dt.date.today()
+    as_of = as_of or today()
     params = params if params is not None else catalogue.kb.defaults()
     result = Evaluation(as_of, params, stats={r.rule_id: RuleStats() for r in catalogue})
     for _, lines, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, progress, calendar, corrective):

@@ -590,8 +590,8 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
                 continue
             try:
                 values[name] = cell.parse(v)
-            except ValueError as exc:
-                out.add(label, n, name, v, str(exc))
+            except ValueError as exc:  # personal data is quoted only as far as it may be (pdpa.py)
+                out.add(label, n, name, getattr(exc, "shown", v), str(exc))
                 unreadable = True
         if absent or unreadable:
             _remember_invalid(table, n, values, out)

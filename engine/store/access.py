@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.domain.errors import DiscretionReviewError, UsageError
@@ -34,13 +35,38 @@ APP_WORDS = ("discretion", "review", "khonkaen", "ขอนแก่น", "ita",
 DEMO_PASSWORD = "demo-2562"  # the demo users' password, printed by demo-setup and in the README
 
 
+MIN_USERNAME = 3
+USERNAME = re.compile(rf"[a-z0-9._-]{{{MIN_USERNAME},{MAX_USERNAME}}}")
+MAX_DISPLAY_NAME = 200
+
+
 def check_username(username: str) -> str:
-    """The user name as stored: stripped, 1–64 characters, no spaces or control characters."""
+    """A new user name as stored: stripped; 3–64 characters of lowercase a–z, digits, '.', '_'
+    and '-' (names made before release 0.4 that do not fit keep working; migration 0019)."""
     name = (username or "").strip()
-    if not name or len(name) > MAX_USERNAME or any(c.isspace() or not c.isprintable() for c in name):
-        raise UsageError(f"ชื่อผู้ใช้ต้องยาว 1–{MAX_USERNAME} ตัวอักษร ไม่มีช่องว่าง / a user name has 1–"
-                         f"{MAX_USERNAME} characters and no spaces: {name[:80]!r}")
+    if USERNAME.fullmatch(name):
+        return name
+    lower = USERNAME.fullmatch(name.lower())
+    raise UsageError(f"ชื่อผู้ใช้ต้องยาว {MIN_USERNAME}–{MAX_USERNAME} ตัว ใช้ได้เฉพาะ a–z ตัวพิมพ์เล็ก ตัวเลข จุด (.) "
+                     "ขีดล่าง (_) และขีด (-) เช่น somchai.k" + (f" (ใช้ตัวพิมพ์เล็ก: {name.lower()})" if lower else "")
+                     + f" / a user name has {MIN_USERNAME}–{MAX_USERNAME} characters: lowercase a–z, digits, '.', '_' "
+                     f"and '-', e.g. somchai.k: {name[:80]!r}" + (f" (use lowercase: {name.lower()})" if lower else ""))
+
+
+def check_display_name(display_name: str | None) -> str | None:
+    """A display name as stored: stripped, at most 200 characters, one line; None when empty."""
+    name = (display_name or "").strip()
+    if not name:
+        return None
+    if len(name) > MAX_DISPLAY_NAME or any(not c.isprintable() for c in name):
+        raise UsageError(f"ชื่อที่แสดงต้องยาวไม่เกิน {MAX_DISPLAY_NAME} ตัวอักษรและอยู่ในบรรทัดเดียว (ยาว {len(name)} ตัว) / "
+                         f"a display name has at most {MAX_DISPLAY_NAME} characters on one line (this one has {len(name)})")
     return name
+
+
+def _by_name(name: str):
+    """The statement finding the account named ``name``, ignoring case (names are unique so)."""
+    return select(User).where(func.lower(User.username) == name.lower())
 
 
 def check_password(password: str, *user_inputs: str | None, demo: bool = False) -> None:
@@ -89,7 +115,7 @@ def _check_agency(session: Session, role: str, agency_id: str | None) -> str | N
 
 
 def _user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(_by_name((username or "").strip()))
     if user is None:
         raise UsageError(f"no user '{username}'")
     return user
@@ -109,11 +135,13 @@ def add_user(session: Session, scope: Scope, username: str, password: str, role:
     demo installation's users (``engine.demo.store``), who may have the published demo password."""
     scope.require(MANAGE_USERS)
     username = check_username(username)
+    display_name = check_display_name(display_name)
     agency_id = _check_agency(session, role, agency_id)
     check_password(password, username, display_name, demo=demo)
-    if session.scalar(select(User).where(User.username == username)):
-        raise UsageError(f"user '{username}' exists already")
-    user = User(username=username, display_name=(display_name or "").strip() or username,
+    existing = session.scalar(_by_name(username))
+    if existing:  # names differ by more than case (an older "Supervisor.Land" takes supervisor.land)
+        raise UsageError(f"user '{existing.username}' exists already")
+    user = User(username=username, display_name=display_name or username,
                 password_hash=hash_password(password), role=role, agency_id=agency_id, active=True)
     session.add(user)
     session.flush()
@@ -160,17 +188,67 @@ def update_user(session: Session, scope: Scope, username: str, *, role: str | No
         changes["role"] = [user.role, new_role]
     if new_agency != user.agency_id:
         changes["agency_id"] = [user.agency_id, new_agency]
-    name = (display_name or "").strip()
+    name = check_display_name(display_name) or ""
     if name and name != user.display_name:
         changes["display_name"] = [user.display_name, name]
     if not changes:
         return user
     if user.username == scope.username and "role" in changes:
         raise UsageError("you cannot change your own role")
+    if "agency_id" in changes and user.officer_id and new_agency is not None:
+        _check_officer_agency(session, user.username, user.officer_id, new_agency)
     user.role, user.agency_id, user.display_name = new_role, new_agency, name or user.display_name
     if "role" in changes or "agency_id" in changes:  # what the user may see or do changed
         user.sessions_valid_after = utcnow()
     _record(session, scope, "updated", user.username, changes)
+    return user
+
+
+def _check_officer_agency(session: Session, username: str, officer_id: str, agency_id: str) -> None:
+    from engine.store.schema import OfficerRow
+
+    officer = session.get(OfficerRow, officer_id)
+    if officer is not None and officer.agency_id != agency_id:
+        raise UsageError(f"ผู้ใช้ {username} เชื่อมโยงกับเจ้าหน้าที่ {officer_id} ของหน่วยงาน {officer.agency_id} "
+                         f"ไม่ใช่หน่วยงาน {agency_id}: ยกเลิกการเชื่อมโยงก่อน / {username} is linked to officer "
+                         f"{officer_id} of agency {officer.agency_id}, not {agency_id}: unlink it first")
+
+
+def link_officer(session: Session, scope: Scope, username: str, officer_id: str) -> User:
+    """Link an account to the officer of the imported data it belongs to (administrators only):
+    the officer must be in the store, of the user's agency (a user of every agency may be linked
+    to any), and linked to no other account. Recorded as ``officer_linked``. From then on the
+    user may not decide a flag about their own decision, review or report (conflicts.py)."""
+    from engine.store.schema import OfficerRow
+
+    scope.require(MANAGE_USERS)
+    user = _user(session, username)
+    officer_id = (officer_id or "").strip()
+    officer = session.get(OfficerRow, officer_id) if officer_id else None
+    if officer is None:
+        raise UsageError(f"ไม่มีเจ้าหน้าที่รหัส '{officer_id}' ในข้อมูลที่นำเข้า / no officer '{officer_id}' in the "
+                         "imported data")
+    if user.agency_id and officer.agency_id != user.agency_id:
+        raise UsageError(f"เจ้าหน้าที่ {officer_id} อยู่หน่วยงาน {officer.agency_id} แต่ผู้ใช้ {user.username} อยู่หน่วยงาน "
+                         f"{user.agency_id} / officer {officer_id} is of agency {officer.agency_id}, but "
+                         f"{user.username} is of agency {user.agency_id}")
+    other = session.scalar(select(User.username).where(User.officer_id == officer_id, User.id != user.id))
+    if other:
+        raise UsageError(f"เจ้าหน้าที่ {officer_id} เชื่อมโยงกับผู้ใช้ {other} อยู่แล้ว: ยกเลิกการเชื่อมโยงนั้นก่อน / officer "
+                         f"{officer_id} is linked to {other} already: unlink it first")
+    if user.officer_id != officer_id:
+        before, user.officer_id = user.officer_id, officer_id
+        _record(session, scope, "officer_linked", user.username, {"officer_id": [before, officer_id]})
+    return user
+
+
+def unlink_officer(session: Session, scope: Scope, username: str) -> User:
+    """The account belongs to no officer any more (``officer_unlinked``); nothing when it did not."""
+    scope.require(MANAGE_USERS)
+    user = _user(session, username)
+    if user.officer_id is not None:
+        before, user.officer_id = user.officer_id, None
+        _record(session, scope, "officer_unlinked", user.username, {"officer_id": [before, None]})
     return user
 
 
@@ -180,15 +258,28 @@ def list_users(session: Session, scope: Scope) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 
 
-def people(session: Session, scope: Scope, usernames: list[str] | set[str]) -> dict[str, tuple[str, str]]:
-    """The display name and role of each user named (as a flag's history names its actors), by user
-    name: a decision reads as the person's, not as a login. Any user who may read sees them."""
+def people(session: Session, scope: Scope, usernames: list[str] | set[str]) -> dict[str, tuple[str, str, str | None]]:
+    """The display name, role and position of each user named (as a flag's history names its
+    actors), by user name: a decision reads as the person's, not as a login. The position is the
+    linked officer's (``officers.position``), None for an account linked to none. A name an
+    account had before it was renamed (migration 0019) reads as that account. Any user who may
+    read sees them."""
+    from engine.store.schema import OfficerRow, UserEvent
+
     scope.require(READ)
     names = sorted({u for u in usernames if u})
     if not names:
         return {}
-    return {u.username: (u.display_name or u.username, u.role)
-            for u in session.scalars(select(User).where(User.username.in_(names)))}
+    renamed = {e.details["from"]: e.username for e in session.scalars(
+        select(UserEvent).where(UserEvent.action == "renamed")) if (e.details or {}).get("from") in names}
+    wanted = set(names) | set(renamed.values())
+    found = {u.username: (u.display_name or u.username, u.role, position)
+             for u, position in session.execute(
+                 select(User, OfficerRow.position).outerjoin(OfficerRow, OfficerRow.officer_id == User.officer_id)
+                 .where(User.username.in_(sorted(wanted))))}
+    out = {name: found[name] for name in names if name in found}
+    out.update({old: found[new] for old, new in renamed.items() if old not in out and new in found})
+    return out
 
 
 def user_events(session: Session, scope: Scope, username: str | None = None) -> list:
@@ -222,7 +313,8 @@ def name_hash(name: str) -> str:
     the wrong box, yet the same for the same name, so that failures can be counted."""
     from engine.store.keys import login_name_key
 
-    return hmac.new(login_name_key(), name.encode("utf-8"), hashlib.sha256).hexdigest()
+    # names are unique ignoring case, and a login ignores it: so do the counts of failures
+    return hmac.new(login_name_key(), name.lower().encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _could_be_a_name(name: str) -> bool:
@@ -276,7 +368,7 @@ def authenticate(session: Session, username: str, password: str, now: dt.datetim
     if from_source >= MAX_SOURCE_FAILURES:
         raise TooManyAttempts(f"too many failed logins from this address; try again in {minutes} minutes")
     scope = _check_password(session, name, password)
-    session.add(LoginAttempt(username=name if scope is not None else None, name_hash=key, source=source, at=now,
+    session.add(LoginAttempt(username=scope.username if scope is not None else None, name_hash=key, source=source, at=now,
                              success=scope is not None))
     session.flush()
     return scope
@@ -290,7 +382,7 @@ def _known_source(session: Session, key: str, source: str, now: dt.datetime) -> 
 
 
 def _check_password(session: Session, name: str, password: str) -> Scope | None:
-    user = session.scalar(select(User).where(User.username == name))
+    user = session.scalar(_by_name(name))  # "Supervisor.Land" typed on a phone is supervisor.land
     if user is None:
         _HASHER.hash(password)  # same work either way: no timing hint that the name exists
         return None

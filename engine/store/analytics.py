@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from engine.domain.calendar import fiscal_year
+from engine.domain.calendar import fiscal_year, today
 from engine.domain.errors import UsageError
 from engine.domain.thai import MONTHS_TH_ABBR
 from engine.rules.context import RunContext
@@ -74,7 +74,7 @@ def fiscal_years(session: Session, scope: Scope) -> list[int]:
     days = session.execute(_scoped(scope, select(func.min(FlagRow.event_date), func.max(FlagRow.event_date)),
                                    FlagRow.agency_id)).one()
     if days[0] is None:
-        return [fiscal_year(dt.date.today())]
+        return [fiscal_year(today())]
     return list(range(fiscal_year(days[1]), fiscal_year(days[0]) - 1, -1))
 
 
@@ -200,7 +200,7 @@ def record_analysis(session: Session, scope: Scope, agency_id: str, analysed_on:
     participants, risks = (participants or "").strip(), (risks or "").strip()
     if not participants or not risks:
         raise UsageError("an analysis names its participants and the risks found")
-    if analysed_on > dt.date.today():
+    if analysed_on > today():
         raise UsageError("an analysis cannot be dated in the future")
     row = RiskAnalysisRow(agency_id=agency_id, analysed_on=analysed_on, ethics_committee=ethics_committee,
                           rotation_considered=bool((rotation_plan or "").strip()), notes=notes, source="app",

@@ -16,6 +16,7 @@ from engine.domain.errors import UsageError
 from engine.domain.thai import format_date
 from engine.kb.knowledge import load_kb
 from engine.store import audit
+from engine.store.evidence_files import check_evidence_file
 from engine.store.review import StaleFlag
 from engine.store.schema import (
     AgencyRow,
@@ -210,6 +211,8 @@ def update_item(session: Session, scope: Scope, item_id: int, status: str, overr
         raise UsageError(f"{item.measure_id}: changing the proposed status ({item.proposed_status}) needs a reason")
     if evidence_file and len(evidence_file[1]) > MAX_FILE:
         raise UsageError(f"an evidence file is at most {MAX_FILE // 2**20} MB")
+    if evidence_file:  # PDF, PNG, JPEG, DOCX or XLSX by what it holds, never by its name
+        check_evidence_file(*evidence_file)
     if expected_version is not None and item.version != expected_version:
         raise StaleFlag(f"{item.measure_id} was changed by someone else; your entries are kept in the form")
     before = {"status": item.status}

@@ -12,7 +12,10 @@ What each event does to its row (the store's writers, engine/store/review.py, sy
   ``cleared_by_data`` and ``severity_changed``); ``confirm`` sets the corrective action and
   its due date, ``waive`` the approver and expiry (both stay through later events, as on the row).
 * a user: ``added`` (role, agency, active); ``disabled`` / ``enabled``; ``updated`` (each
-  changed field as ``[before, after]``); ``password_reset`` changes none of the three.
+  changed field as ``[before, after]``); ``officer_linked`` / ``officer_unlinked`` (``officer_id``
+  as ``[before, after]``, migration 0019); ``renamed`` (``from``, ``to``: the account's state
+  goes on under its new name); ``password_reset`` changes none of them. A store before 0019 has
+  no ``users.officer_id``: its users are compared on the other fields.
 * ``state_recorded`` (both trails): the row as it was when migration 0017 keyed the trails,
   written for each row whose state its older events could not tell (a flag's version moved by
   a severity change, which made no event before 0017; an account made before user events).
@@ -29,13 +32,14 @@ from sqlalchemy.orm import Session
 from engine.store.schema import FlagRow, User
 
 FLAG_FIELDS = ("status", "version", "corrective_action", "due_date", "waiver_approver", "waiver_expires_on")
-USER_FIELDS = ("role", "agency_id", "active")
+USER_FIELDS = ("role", "agency_id", "active", "officer_id")
 FIELD_NAMES = {
     "status": ("สถานะ", "status"), "version": ("เลขรุ่น", "version"),
     "corrective_action": ("การแก้ไข", "corrective action"), "due_date": ("กำหนดแล้วเสร็จ", "due date"),
     "waiver_approver": ("ผู้อนุมัติการผ่อนผัน", "waiver approver"),
     "waiver_expires_on": ("ผ่อนผันถึง", "waiver expiry"),
     "role": ("บทบาท", "role"), "agency_id": ("หน่วยงาน", "agency"), "active": ("ใช้งานได้", "active"),
+    "officer_id": ("เจ้าหน้าที่ที่เชื่อมโยง", "linked officer"),
 }
 RECORDED = "state_recorded"
 
@@ -103,37 +107,49 @@ class FlagReplay:
 
 
 class UserReplay:
-    """Each user's role, agency and active flag as the user events say."""
+    """Each user's role, agency, active flag and linked officer as the user events say."""
 
     rows = "users"
 
     def __init__(self) -> None:
-        self.state: dict[str, list[Any]] = {}  # user name -> [role, agency, active, last event id]
+        # user name -> [role, agency, active, officer, last event id]
+        self.state: dict[str, list[Any]] = {}
 
     def feed(self, event_id: int, e: dict[str, Any]) -> None:
         action, details, name = e["action"], e["details"] or {}, e["username"]
         if action == RECORDED and details.get("exists") is False:
             self.state.pop(name, None)  # no account (0017 found events of one deleted outside the app)
             return
-        st = self.state.setdefault(name, [None, None, None, event_id])
+        if action == "renamed":  # the same account, under its new name from now on
+            moved = self.state.pop(details.get("from"), None)
+            if moved is not None:
+                self.state[name] = moved
+        st = self.state.setdefault(name, [None, None, None, None, event_id])
         if action in ("added", RECORDED):
             st[0], st[1] = details.get("role"), details.get("agency_id")
             st[2] = details.get("active", True)
+            st[3] = details.get("officer_id")
         elif action in ("disabled", "enabled"):
             st[2] = action == "enabled"
-        elif action == "updated":
-            for i, f in enumerate(("role", "agency_id")):
+        elif action in ("updated", "officer_linked", "officer_unlinked"):
+            for i, f in enumerate(("role", "agency_id", "active", "officer_id")):
                 if f in details:
                     st[i] = details[f][1]
-        st[3] = event_id
+        st[4] = event_id
 
     def differences(self, session: Session):
-        """(user name, {field: (stored, replayed)}, last event id, the row's ``USER_FIELDS``) of
-        every user that differs (``None``: no events; ``{}``: events but no row); ``compared``
-        counts the users read."""
+        """(user name, {field: (stored, replayed)}, last event id, the row's fields) of every user
+        that differs (``None``: no events; ``{}``: events but no row); ``compared`` counts the
+        users read. The fields are ``USER_FIELDS`` that the store's ``users`` has (a store before
+        migration 0019 has no ``officer_id``)."""
+        from sqlalchemy import inspect
+
+        present = {c["name"] for c in inspect(session.connection()).get_columns("users")}
+        fields = [f for f in USER_FIELDS if f in present]
+        at = [USER_FIELDS.index(f) for f in fields]
         seen = set()
         self.compared = 0
-        for row in session.execute(select(User.username, *(getattr(User, f) for f in USER_FIELDS))
+        for row in session.execute(select(User.username, *(getattr(User, f) for f in fields))
                                    .order_by(User.username)):
             seen.add(row[0])
             self.compared += 1
@@ -141,11 +157,11 @@ class UserReplay:
             if st is None:
                 yield row[0], None, None, tuple(row[1:])
                 continue
-            diff = {f: (s, r) for f, s, r in zip(USER_FIELDS, row[1:], st) if s != r}
+            diff = {f: (s, st[i]) for f, s, i in zip(fields, row[1:], at) if s != st[i]}
             if diff:
-                yield row[0], diff, st[3], tuple(row[1:])
+                yield row[0], diff, st[4], tuple(row[1:])
         for name in sorted(set(self.state) - seen):
-            yield name, {}, self.state[name][3], None
+            yield name, {}, self.state[name][4], None
 
     def mismatches(self, session: Session) -> tuple[list[tuple[str, str, str]], int]:
         out = []

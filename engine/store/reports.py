@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.domain.calendar import bangkok_time
 from engine.domain.thai import format_date, format_date_long, format_datetime
 from engine.kb.knowledge import load_kb
 from engine.outputs.pdf import ThaiDocument
@@ -276,7 +277,7 @@ def evidence_xlsx(data: dict[str, Any], lang: str = "th") -> bytes:
              + [sum(data["flags"].get((m.id, s), 0) for s in STATUS_ORDER)] for m in kb.measures]
     severities = [[m.id] + [data["severities"].get((m.id, v), 0) for v in SEVERITY_ORDER] for m in kb.measures]
     outcomes = [[_name(ACTION_NAMES, a, lang), n] for a, n in sorted(data["outcomes"].items())]
-    when = (lambda v: format_datetime(v, lang)) if th else (lambda v: v.replace(microsecond=0) if v else "")
+    when = (lambda v: format_datetime(v, lang)) if th else (lambda v: bangkok_time(v).replace(microsecond=0) if v else "")
     assessment = [[r["measure"], _name(sa.ITEM_STATUS_NAMES, r["status"], lang),
                    _name(sa.ITEM_STATUS_NAMES, r["proposed"], lang),
                    _name(YES_NO, r["status"] != r["proposed"], lang), r["reason"] or ""] for r in data["assessment"]]
@@ -305,5 +306,5 @@ def evidence_xlsx(data: dict[str, Any], lang: str = "th") -> bytes:
         "Review outcomes": (["Action", "Count"], outcomes),
         "Self-assessment": (["Item", "Value"], summary),
         "Items": (["Item", "Status", "Proposed", "Differs from proposed", "Reason"], assessment),
-        "Evidence": (["Item", "Kind", "Evidence", "Size", "Given by", "At"], evidence),
+        "Evidence": (["Item", "Kind", "Evidence", "Size", "Given by", "At (Bangkok time)"], evidence),
     })

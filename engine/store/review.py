@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.domain.errors import DiscretionReviewError
+from engine.domain.calendar import today as bangkok_today
 from engine.store import audit
 from engine.store.db import begin_write
 from engine.store.schema import FlagEvent, FlagRow, utcnow
@@ -242,6 +243,9 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
     begin_write(session, "flag_events")
     row = get_flag(session, scope, flag_id)
     scope.require(ACT, row.agency_id)
+    from engine.store import conflicts  # (it imports this module)
+
+    conflicts.check(session, scope, row)  # not on a flag about the user's own decision, review or report
     given = {"reason": _clean(reason), "corrective_action": _clean(corrective_action), "due_date": due_date,
              "approver": _clean(approver), "expires_on": expires_on}
     missing = [name for name in spec.required if not given[name]]
@@ -253,7 +257,7 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
                         f"{expected_version}); reload it — your text is kept in the form", [_change(session, row)])
     if row.status not in spec.from_statuses:
         raise ReviewError(f"a {row.status} flag cannot be {spec.to_status} (action {action})")
-    today = today or dt.date.today()
+    today = today or bangkok_today()
     if action == "waive" and expires_on <= today:
         raise ReviewError("a waiver expires after today")
     if action == "confirm" and due_date < today:
@@ -344,7 +348,7 @@ def expire_waivers(session: Session, today: dt.date | None = None) -> int:
     Under the write lock (``begin_write``, rows ``FOR UPDATE``): the flags read as waived are
     the ones updated, so each ``waiver_expired`` event starts from the flag's real status.
     """
-    today = today or dt.date.today()
+    today = today or bangkok_today()
     begin_write(session, "flag_events")
     # in expiry order, so that SQLite walks the expiry index rather than every flag by id; the
     # rows' lock order is immaterial: every writer of flags holds begin_write's lock first

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -209,6 +210,11 @@ class User(Base):
     # a login session that began before this moment is over (set on disable, password reset
     # and role or agency change); the app checks it on every page
     sessions_valid_after: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # the officer of the imported data this account belongs to (migration 0019): a linked user may
+    # not decide a flag about their own decision, review or report (engine/store/conflicts.py)
+    officer_id: Mapped[str | None] = mapped_column(Id)
+    # no two names differ only in case (migration 0019 refuses a store where two do)
+    __table_args__ = (Index("uq_users_username_lower", func.lower(username), unique=True),)
 
 
 class UserEvent(Base):

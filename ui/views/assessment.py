@@ -14,9 +14,11 @@ from present import plain
 from tables import show
 
 from engine.domain.calendar import fiscal_year
+from engine.domain.calendar import today as bangkok_today
 from engine.domain.errors import DiscretionReviewError
 from engine.kb.knowledge import load_kb
 from engine.store.assessment import ITEM_STATUS_NAMES, ITEM_STATUSES, MAX_FILE
+from engine.store.evidence_files import file_size, kind_of
 from engine.store.review import StaleFlag
 
 user = st.session_state["auth.user"]
@@ -29,9 +31,9 @@ if scope.all_agencies and scope.can("self_assess"):
         st.success(created)
     with st.expander(t("assess.new")):
         c1, c2 = st.columns(2)
-        fy = c1.number_input(t("risk.fy"), value=fiscal_year(dt.date.today()), step=1, key="assess.new_fy")
+        fy = c1.number_input(t("risk.fy"), value=fiscal_year(bangkok_today()), step=1, key="assess.new_fy")
         with c2:
-            due = date_field(t("assess.due"), "assess.new_due", default=dt.date.today() + dt.timedelta(days=60))
+            due = date_field(t("assess.due"), "assess.new_due", default=bangkok_today() + dt.timedelta(days=60))
         if st.button(t("assess.create"), key="assess.create"):
             if due is INVALID or due is None:
                 st.error(t("date.fix_first"))
@@ -75,6 +77,9 @@ summary = pd.DataFrame([{
 show(summary, "assess.summary", f"self-assessment-{agency}-{campaign['fiscal_year']}")
 
 editable = scope.can("self_assess") and not locked
+saved = st.session_state.pop("assess.saved", None)
+if saved:  # what the last save kept (Markdown: its file name is quoted through present.plain)
+    st.success(saved)
 for item in view["items"]:
     m = kb.measure(item["measure_id"])
     with st.expander(f"{m.id} {pick((m.title_th, m.title_en))} — {pick(ITEM_STATUS_NAMES[item['status']])}"):
@@ -97,7 +102,8 @@ for item in view["items"]:
             reason = st.text_area(t("assess.reason"), value=item["override_reason"] or "", key=f"{key}.reason")
             url = st.text_input(t("assess.url"), value=item["evidence_url"] or "", key=f"{key}.url")
             note = st.text_area(t("assess.note"), value=item["evidence_note"] or "", key=f"{key}.note")
-            upload = st.file_uploader(t("assess.file"), key=f"{key}.file", max_upload_size=MAX_FILE // 2**20)
+            upload = st.file_uploader(t("assess.file"), key=f"{key}.file", max_upload_size=MAX_FILE // 2**20,
+                                      help=t("assess.file_kinds", mb=MAX_FILE // 2**20))
             if st.form_submit_button(t("assess.save"), key=f"{key}.save"):
                 try:
                     appdata.update_item(user, item["id"], status=status, override_reason=reason, evidence_url=url,
@@ -108,6 +114,11 @@ for item in view["items"]:
                 except DiscretionReviewError as exc:
                     st.error(plain(say(str(exc), lang())))
                 else:
+                    said = t("assess.saved", item=m.id)
+                    if upload:
+                        said += " " + t("assess.file_saved", name=plain(upload.name),
+                                        kind=kind_of(upload.getvalue()).name, size=file_size(len(upload.getvalue())))
+                    st.session_state["assess.saved"] = said
                     st.rerun()
 
 

@@ -15,6 +15,7 @@ from present import plain
 from tables import show
 
 from engine.domain.calendar import fiscal_year
+from engine.domain.calendar import today as bangkok_today
 from engine.domain.errors import UsageError
 from engine.store.scope import PermissionDenied
 
@@ -30,7 +31,7 @@ if flash:  # what the last save did, shown above the tables it changed
 
 # --- days off ---------------------------------------------------------------------------
 st.subheader(t("cal.days"))
-today = dt.date.today()
+today = bangkok_today()
 year_be = st.number_input(t("cal.year"), value=today.year + 543, min_value=2500, max_value=2700, step=1,
                           key="cal.year")
 view = appdata.calendar_view(user, int(year_be) - 543)

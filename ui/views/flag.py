@@ -53,7 +53,7 @@ if not touched(prefix) or seen_key not in st.session_state:
     st.session_state[seen_key] = (flag["version"], flag["status"], len(flag["history"]))
 seen_version, seen_status, seen_events = st.session_state[seen_key]
 possible = [a for a, spec in ACTIONS.items() if seen_status in spec.from_statuses] \
-    if appdata.scope_of(user).can("act") else []
+    if appdata.scope_of(user).can("act") and not flag["conflict"] else []
 keep_typed(prefix, possible)
 people = flag["people"]
 
@@ -94,17 +94,31 @@ def conflict() -> None:
             st.rerun()
 
 
+def own_conflict() -> None:
+    """The user's own decision, review or report is what the flag is about: they may not decide it
+    (the store refuses it too, engine/store/conflicts.py); say why, and who may decide it instead."""
+    with st.container(border=True, key="flag-own-conflict"):
+        st.warning(t("flag.own_conflict", what=plain(pick((flag["conflict"]["th"], flag["conflict"]["en"])))))
+        deciders = [person(d["username"], {d["username"]: (d["display_name"], d["role"], d["position"])})
+                    for d in flag["deciders"]]
+        st.markdown(f"**{t('flag.may_decide')}**  \n" + (plain("\n".join(deciders)) if deciders
+                                                         else t("flag.may_decide_none")))
+
+
 explanation, actions = st.columns(2, gap="large")
 with explanation:
     st.subheader(t("flag.explanation"))
     st.text(flag["message_th"] if th else flag["message_en"])  # the other language: the sidebar's switch
 with actions:
     st.subheader(t("flag.actions"))
-    if seen_version != flag["version"] or st.session_state.get(refused_key):
-        conflict()
-    action_form(prefix, possible, on_stale=stale,
-                submit=lambda action, fields: appdata.act(user, flag_id, action, expected_version=seen_version,
-                                                          **fields))
+    if flag["conflict"] and appdata.scope_of(user).can("act"):
+        own_conflict()
+    else:
+        if seen_version != flag["version"] or st.session_state.get(refused_key):
+            conflict()
+        action_form(prefix, possible, on_stale=stale,
+                    submit=lambda action, fields: appdata.act(user, flag_id, action, expected_version=seen_version,
+                                                              **fields))
 
 left, right = st.columns(2)
 with left:

@@ -12,6 +12,7 @@ from i18n import lang, pick, t
 from messages import say
 from present import plain
 
+from engine.domain.calendar import today as bangkok_today
 from engine.domain.errors import DiscretionReviewError
 from engine.store.review import ACTION_NAMES, ACTIONS, StaleFlag
 
@@ -22,7 +23,7 @@ DATES = ("due_date", "expires_on")
 
 
 def _default_day() -> dt.date:
-    return dt.date.today() + dt.timedelta(days=30)
+    return bangkok_today() + dt.timedelta(days=30)
 
 
 def _field_keys(prefix: str) -> list[str]:

@@ -13,6 +13,7 @@ with st.form("login.form"):
     username = st.text_input(t("login.username"), key="login.username")
     password = st.text_input(t("login.password"), type="password", key="login.password")
     submitted = st.form_submit_button(t("login.submit"), type="primary")
+st.markdown(f"[{t('privacy.link')}](privacy)")  # relative: works under a sub-path too
 if submitted:
     try:
         user = appdata.login(username, password, auth.client_source())

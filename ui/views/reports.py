@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import appdata
 import streamlit as st
 from i18n import date, labelled, lang, t
 from present import named
+
+from engine.domain.calendar import today as bangkok_today
 
 user = st.session_state["auth.user"]
 st.title(t("reports.title"))
@@ -21,7 +22,7 @@ campaigns = appdata.campaigns()  # newest fiscal year first: the evidence pack o
 campaign = st.selectbox(t("assess.campaign"), campaigns + [None], key="reports.campaign",
                         format_func=labelled(campaigns + [None], lambda c: t("reports.no_campaign") if c is None else
                                              f"{t('risk.fy')} {c['fiscal_year']} ({t('assess.due')} {date(c['due_date'])})"))
-campaign_id, today = (campaign["id"] if campaign else None), dt.date.today()
+campaign_id, today = (campaign["id"] if campaign else None), bangkok_today()
 
 
 def made_on_click(which: str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import altair as alt
 import appdata
@@ -14,6 +13,7 @@ from messages import say
 from present import field_value, named, plain
 from tables import show
 
+from engine.domain.calendar import today as bangkok_today
 from engine.domain.errors import DiscretionReviewError
 from engine.store.analytics import fiscal_months
 from engine.store.review import STATUS_NAMES
@@ -72,7 +72,7 @@ trend = pd.DataFrame(data["trend"])
 if trend.empty:
     st.info(t("risk.none"))
 else:
-    today = dt.date.today()
+    today = bangkok_today()
     future = {i for i, (y, m) in enumerate(fiscal_months(data["fy"])) if (y, m) > (today.year, today.month)}
     trend["flags"] = trend["flags"].astype("Float64").where(~trend["order"].isin(future))  # not yet: no point
     st.altair_chart(alt.Chart(trend).mark_line(point=True).encode(
@@ -82,7 +82,7 @@ else:
                  alt.Tooltip("flags:Q", title=t("risk.flags"))]), width="stretch")
     show(trend[~trend["order"].isin(future)].drop(columns=["order"]), "risk.trend", f"trend-fy{data['fy']}")
 
-signals = appdata.risk_signals(user, dt.date.today())
+signals = appdata.risk_signals(user, bangkok_today())
 st.subheader(t("risk.processes"))
 show(pd.DataFrame([{"process_id": named(p["process_id"], names["process"]), "agency_id": agency(p["agency_id"]),
                     "cases": p["cases"], "deviating": p["deviating"], "deviation_pct": pct(p["deviation_rate"]),
@@ -124,7 +124,7 @@ if scope.can("risk"):
     with st.container(border=True):
         agency_id = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="risk.agency",
                                  format_func=lambda a: named(a, dict(choices)))
-        analysed_on = date_field(t("risk.date"), "risk.date", default=dt.date.today())
+        analysed_on = date_field(t("risk.date"), "risk.date", default=bangkok_today())
         committee = st.checkbox(t("risk.committee"), value=True, key="risk.committee")
         participants = st.text_area(t("risk.participants") + " *", key="risk.participants")
         risks = st.text_area(t("risk.risks") + " *", key="risk.risks")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
 
 import appdata
@@ -14,6 +13,7 @@ from messages import say
 from present import named, plain
 from tables import show
 
+from engine.domain.calendar import today as bangkok_today
 from engine.domain.errors import DiscretionReviewError, InputError
 
 RUN_STATUS = {"running": ("กำลังประมวลผล", "running"), "succeeded": ("สำเร็จ", "succeeded"),
@@ -64,7 +64,7 @@ else:
                     st.success(t("data.imported", id=import_id))
 
     st.subheader(t("data.run"))
-    as_of = date_field(t("data.as_of"), "data.as_of", default=dt.date.today())
+    as_of = date_field(t("data.as_of"), "data.as_of", default=bangkok_today())
     if st.button(t("data.run"), key="data.run", type="primary"):
         if as_of is INVALID or as_of is None:
             st.error(t("date.fix_first"))
