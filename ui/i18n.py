@@ -264,6 +264,7 @@ TEXT.update({
     "dash.reported_on": ("วันที่รายงาน", "Reported on"), "dash.days_late": ("ช้า (วัน)", "Days late"),
     "dash.assessment": ("การประเมินตนเอง ปีงบประมาณ {fy}", "Self-assessment, fiscal year {fy}"),
     "dash.no_campaign": ("ไม่มีรอบการประเมินตนเองของปีนี้", "no campaign this year"),
+    "dash.assessment_col": ("การประเมินตนเอง", "Self-assessment"),
     "dash.pdf": ("PDF", "PDF"), "dash.xlsx": ("Excel", "Excel"),
     "ita.title": ("ข้อการประเมิน ITA ของแต่ละปีงบประมาณ", "The ITA item(s) of each fiscal year"),
     "ita.note": ("สำนักงาน ป.ป.ช. กำหนดเลขข้อของการประเมิน ITA ใหม่ทุกปี ข้อ O48 เป็นเลขข้อของปีงบประมาณ 2562 เท่านั้น "

@@ -520,7 +520,7 @@ def province_pdf(data: dict[str, Any]) -> bytes:
                   if data["round"] else ACK_STATE_NAMES["no_round"][0], size=11, bold=True)
     doc.paragraph("สูง ปานกลาง ต่ำ: ข้อสังเกตที่ยังไม่ยุติ จำแนกตามระดับความสำคัญ", size=11)
     columns, rows = _province_rows(data, "th")
-    doc.grid(columns, [[str(v) for v in r] for r in rows], [46, 30, 19, 11, 9, 14, 8, 19, 14], size=9)
+    doc.grid(columns, [[str(v) for v in r] for r in rows], [40, 28, 22, 10, 9, 17, 8, 22, 14], size=9)
     return doc.bytes()
 
 

@@ -46,23 +46,21 @@ if not rows:
     st.stop()
 
 st.subheader(t("dash.ack_table"))
-assessment = t("dash.assessment", fy=fy)
+assessment = t("dash.assessment_col")
 if not data["campaign"]:
-    st.caption(f"{assessment}: {t('dash.no_campaign')}")
+    st.caption(f"{t('dash.assessment', fy=fy)}: {t('dash.no_campaign')}")
 table = pd.DataFrame([{
     t("queue.agency"): r["name"], t("dash.ack"): pick(ACK_STATE_NAMES[r["state"]]),
     t("dash.reported_on"): date(r["reported_on"]) if r["reported_on"] else "",
     t("dash.days_late"): "" if r["days_late"] is None else str(r["days_late"]),
-    t("sev.high"): r["high"], t("sev.medium"): r["medium"], t("sev.low"): r["low"],
     assessment: pick(ASSESSMENT_STATUS_NAMES[r["assessment"]]) if data["campaign"] else "—",
     t("assess.score"): "" if r["score"] is None else f"{r['score']:.1f}",
 } for r in rows])
 colours = [STATE_COLOURS[r["state"]] for r in rows]
 styled = table.style.apply(lambda column: [f"background-color: {c}" for c in colours], subset=[t("dash.ack")])
-# every agency on screen at once (no inner scrolling), the names whole
+# every agency on screen at once (no inner scrolling), each name whole (the open flags: in the chart below)
 st.dataframe(styled, hide_index=True, width="stretch", height=36 * (len(rows) + 1) + 3, key="dash.table.grid",
-             column_config={t("queue.agency"): st.column_config.TextColumn(width="large"),
-                            t("dash.ack"): st.column_config.TextColumn(width="medium")})
+             column_config={t("queue.agency"): st.column_config.TextColumn(width=420)})
 files = st.container(horizontal=True)
 files.download_button(t("dash.pdf"), lambda: appdata.province_file(user, fy, now, "pdf"),
                       file_name=f"province-{fy}.pdf", mime="application/pdf", key="dash.pdf",
