@@ -43,7 +43,7 @@ def _date(text: str) -> dt.date:
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="discretion-review", description="Check officials' use of discretion against the "
-                "Khon Kaen measures (ITA O48).")
+                "Khon Kaen measures (the letter of 2562, ITA 2562 item O48).")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__} (store schema {_schema()})")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
