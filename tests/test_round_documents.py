@@ -134,7 +134,7 @@ def test_a_round_letter_is_part_of_its_hash_and_a_correction_supersedes_it(kk_db
 def test_dates_outside_the_datas_years_are_refused_in_thai_and_nothing_is_stored(kk_db):
     # the data spans 2019 (2562) – 2026 (2569), and today is within: 1 Jan 2017 – 31 Dec 2028 are accepted
     with transaction(kk_db) as s:
-        assert province.date_window(s)[0] <= dt.date(2017, 1, 1) and province.date_window(s)[1] >= dt.date(2028, 12, 31)
+        assert province.date_window(s, ADMIN)[0] <= dt.date(2017, 1, 1) and province.date_window(s, ADMIN)[1] >= dt.date(2028, 12, 31)
         with pytest.raises(UsageError, match=r"กำหนดส่ง 1 ม.ค. 2643 อยู่นอกช่วงที่รับได้ .* ±2 ปี.* 2100-01-01 is outside"):
             sa.create_campaign(s, ADMIN, 2570, dt.date(2100, 1, 1))  # typed as 1/1/2643
         with pytest.raises(UsageError, match="ปีงบประมาณ 2643 อยู่นอกช่วงที่รับได้"):

@@ -58,8 +58,8 @@ def create_campaign(session: Session, scope: Scope, fiscal_year: int, due_date: 
     from engine.store.province import check_date, check_fiscal_year
 
     _may_open(scope)
-    check_fiscal_year(session, fiscal_year)
-    check_date(session, due_date, "กำหนดส่ง", "the due date")
+    check_fiscal_year(session, scope, fiscal_year)
+    check_date(session, scope, due_date, "กำหนดส่ง", "the due date")
     if session.scalar(select(Campaign).where(Campaign.fiscal_year == fiscal_year)):
         raise UsageError(f"มีรอบการประเมินของปีงบประมาณ {fiscal_year} อยู่แล้ว หากกำหนดส่งผิด ให้แก้ไขกำหนดส่งของรอบนั้น / "
                          f"a campaign for fiscal year {fiscal_year} exists already: correct its due date instead")
@@ -80,7 +80,7 @@ def correct_campaign(session: Session, scope: Scope, campaign_id: int, due_date:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound(f"no campaign {campaign_id}")
-    check_date(session, due_date, "กำหนดส่ง", "the due date")
+    check_date(session, scope, due_date, "กำหนดส่ง", "the due date")
     why = (reason or "").strip()
     if not why:
         raise UsageError("ต้องระบุเหตุผลของการแก้ไข / a reason for the correction is required")

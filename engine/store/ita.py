@@ -28,7 +28,7 @@ def record_item(session: Session, scope: Scope, fiscal_year_be: int, items: str,
     if not 2400 <= fiscal_year_be <= 2700:
         raise UsageError(f"ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2570 / fiscal year {fiscal_year_be} must be a "
                          "Buddhist-Era year (e.g. 2570)")
-    check_fiscal_year(session, fiscal_year_be)
+    check_fiscal_year(session, scope, fiscal_year_be)
     codes = _text(items, "ข้อการประเมิน ITA เช่น O39, O40", "the ITA item(s), e.g. O39, O40")
     if len(codes) > 200 or not all(CODE.fullmatch(c) for c in re.split(r"\s*,\s*", codes)):
         raise UsageError(f"ข้อการประเมิน \"{codes[:80]}\" ไม่ใช่รหัสข้อของ ITA (เช่น O48 หรือ O39, O40 คั่นด้วยจุลภาค) / "

@@ -52,7 +52,7 @@ def add_calendar_entry(session: Session, scope: Scope, date: dt.date, kind: str,
     if kind not in KINDS:
         raise UsageError(f"ประเภทต้องเป็นวันหยุดหรือวันทำการ / kind must be add (a day off) or remove (a working day), "
                          f"not {kind!r}")
-    check_date(session, date, "วันที่", "the date")
+    check_date(session, scope, date, "วันที่", "the date")
     if date.weekday() >= 5:
         raise UsageError(f"{format_date(date)} เป็นวันเสาร์หรือวันอาทิตย์ ซึ่งเป็นวันหยุดอยู่แล้ว / "
                          f"{date.isoformat()} is a {date.strftime('%A')}: Saturdays and Sundays are always days off")
@@ -115,8 +115,8 @@ def open_round(session: Session, scope: Scope, fiscal_year_be: int, deadline: dt
     if not 2400 <= fiscal_year_be <= 2700:
         raise UsageError(f"ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2570 / fiscal year {fiscal_year_be} must be a "
                          "Buddhist-Era year (e.g. 2570)")
-    check_fiscal_year(session, fiscal_year_be)
-    check_date(session, deadline, "กำหนดส่ง", "the deadline")
+    check_fiscal_year(session, scope, fiscal_year_be)
+    check_date(session, scope, deadline, "กำหนดส่ง", "the deadline")
     if fiscal_year(deadline) != fiscal_year_be:
         first = dt.date(fiscal_year_be - 544, 10, 1)
         span = f"{format_date(first)} – {format_date(dt.date(fiscal_year_be - 543, 9, 30))}"
@@ -126,7 +126,7 @@ def open_round(session: Session, scope: Scope, fiscal_year_be: int, deadline: dt
     row = {"actor": scope.username, "fiscal_year": fiscal_year_be, "deadline": deadline,
            "source": _text(source, "ที่มา เช่น เลขที่หนังสือของจังหวัด", "source")}
     if letter is not None:
-        check_date(session, letter.date, "วันที่ของหนังสือ", "the letter's date")
+        check_date(session, scope, letter.date, "วันที่ของหนังสือ", "the letter's date")
         if letter.date > deadline:
             raise UsageError(f"หนังสือลงวันที่ {format_date(letter.date)} หลังกำหนดส่ง {format_date(deadline)} "
                              f"กรุณาตรวจสอบวันที่ / the letter's date {letter.date.isoformat()} is after the deadline "
@@ -216,13 +216,15 @@ def rounds(session: Session, scope: Scope) -> dict[int, Round]:
 WINDOW_YEARS = 2
 
 
-def date_window(session: Session) -> tuple[dt.date, dt.date]:
+def date_window(session: Session, scope: Scope) -> tuple[dt.date, dt.date]:
     """The dates the province's entries may carry: from 1 January ``WINDOW_YEARS`` years before
     the earliest year of the stored data (cases and acknowledgements) or this year, whichever is
     earlier, to 31 December as many years after the latest. A date outside is a slip of the
-    keyboard (a campaign due 1/1/2643), refused before it is stored for good."""
+    keyboard (a campaign due 1/1/2643), refused before it is stored for good. The years are the
+    whole store's (a window, not data: the same for every caller)."""
     from engine.domain.calendar import today
 
+    scope.require(READ)
     now = today()
     low, high = now.year, now.year
     for column in (CaseRow.received_on, CaseRow.decided_on, AcknowledgementRow.reported_on):
@@ -240,9 +242,9 @@ def _window_text(first: dt.date, last: dt.date) -> tuple[str, str]:
             f"{first.isoformat()} – {last.isoformat()}, the years of the stored data ±{WINDOW_YEARS}")
 
 
-def check_date(session: Session, day: dt.date, what_th: str, what_en: str) -> None:
+def check_date(session: Session, scope: Scope, day: dt.date, what_th: str, what_en: str) -> None:
     """Refuse, in Thai and English, a date outside ``date_window``."""
-    first, last = date_window(session)
+    first, last = date_window(session, scope)
     if not first <= day <= last:
         th, en = _window_text(first, last)
         raise UsageError(f"{what_th} {format_date(day)} อยู่นอกช่วงที่รับได้ ({th}) กรุณาตรวจสอบปีที่พิมพ์ "
@@ -250,9 +252,9 @@ def check_date(session: Session, day: dt.date, what_th: str, what_en: str) -> No
                          "nothing was saved")
 
 
-def check_fiscal_year(session: Session, fiscal_year_be: int) -> None:
+def check_fiscal_year(session: Session, scope: Scope, fiscal_year_be: int) -> None:
     """Refuse a fiscal year none of whose days is in ``date_window``."""
-    first, last = date_window(session)
+    first, last = date_window(session, scope)
     if not fiscal_year(first) <= fiscal_year_be <= fiscal_year(last):
         th, en = _window_text(first, last)
         raise UsageError(f"ปีงบประมาณ {fiscal_year_be} อยู่นอกช่วงที่รับได้ ({th}) กรุณาตรวจสอบปีที่พิมพ์ ยังไม่ได้บันทึก / "
