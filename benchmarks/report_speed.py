@@ -41,7 +41,7 @@ def main() -> None:
     with transaction(url) as s:
         campaign = sa.create_campaign(s, SYSTEM, 2569, dt.date(2026, 9, 30))
         a = sa.assessment(s, HEAD, campaign.id, "kk-land")
-        item = next(i for i in sa.items(s, a.id) if i.measure_id == "1.4")
+        item = next(i for i in sa.items(s, HEAD, a.id) if i.measure_id == "1.4")
         sa.update_item(s, HEAD, item.id, item.proposed_status, evidence_url="https://land.example.go.th/risk-2569",
                        evidence_note="รายงานการประชุมคณะกรรมการจริยธรรม ครั้งที่ 2/2569",
                        evidence_file=("บันทึกการประชุม.pdf", b"%PDF-1.4 " + b"x" * 200_000))
@@ -52,7 +52,7 @@ def main() -> None:
         times = {}
         t = time.perf_counter()
         with transaction(url) as s:
-            ack = sr.acknowledgement_data(s, HEAD, "kk-land")
+            ack = sr.acknowledgement_data(s, HEAD, "kk-land", 2570)  # the demo's round
             pack = sr.evidence_data(s, HEAD, "kk-land", campaign_id)
         times["data"] = time.perf_counter() - t
         for name, make in (("ack.pdf", lambda: sr.acknowledgement_pdf(ack, TODAY)),

@@ -43,7 +43,7 @@ def _date(text: str) -> dt.date:
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="discretion-review", description="Check officials' use of discretion against the "
-                "Khon Kaen measures (ITA O48).")
+                "Khon Kaen measures (the letter of 2562, ITA 2562 item O48).")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__} (store schema {_schema()})")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -179,6 +179,8 @@ def _parser() -> argparse.ArgumentParser:
                           "seal every trail under it")
     _db_flag(rot)
 
+    _province_commands(sub)
+
     app = sub.add_parser("app", help="start the review app (Streamlit) on this machine")
     app.add_argument("--port", type=int, default=8501)
     app.add_argument("--address", default="127.0.0.1", help="listen address (0.0.0.0 to serve the network)")
@@ -190,6 +192,14 @@ def _parser() -> argparse.ArgumentParser:
     _db_flag(demo)
     demo.add_argument("--cases", type=int, default=5000)
     return p
+
+
+def _province_commands(sub) -> None:
+    """``rounds``, ``ita``, ``campaigns`` and ``report``: what the app's calendar, self-assessment and
+    reports pages do, for batches and scripts (engine/province_cli.py), as ``--user``."""
+    from engine import province_cli
+
+    province_cli.add_parsers(sub, _Parser, _date, _db_flag)
 
 
 def _db_flag(p: argparse.ArgumentParser, leaf: bool = False) -> None:
@@ -742,6 +752,14 @@ def _cmd_app(args: argparse.Namespace) -> int:
     return EXIT_OK  # not reached
 
 
+def _cmd_province(args: argparse.Namespace) -> int:
+    from engine import province_cli
+
+    url = _store(args)
+    print(province_cli.run(args, url))
+    return EXIT_OK
+
+
 def _cmd_demo_setup(args: argparse.Namespace) -> int:
     from engine.demo.store import setup_demo
     from engine.store.health import require_store
@@ -762,7 +780,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     handler = {"check": _cmd_check, "due": _cmd_due, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
                "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users,
-               "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit, "health": _cmd_health}
+               "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit, "health": _cmd_health,
+               "rounds": _cmd_province, "ita": _cmd_province, "campaigns": _cmd_province, "report": _cmd_province}
     try:
         return _handled(handler[args.command], args)
     except KeyboardInterrupt:
@@ -821,7 +840,8 @@ def _handled(handler, args: argparse.Namespace) -> int:
         return EXIT_INTERNAL
 
 
-STORE_COMMANDS = {"db", "import", "run", "users", "audit", "app", "demo-setup", "health"}
+STORE_COMMANDS = {"db", "import", "run", "users", "audit", "app", "demo-setup", "health", "rounds", "ita", "campaigns",
+                  "report"}
 
 
 def _log_error(args: argparse.Namespace, exc: BaseException) -> None:

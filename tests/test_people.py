@@ -232,7 +232,7 @@ def _store_at_0017(url: str, names: list[str]) -> None:
     from engine.store.db import make_engine
     from engine.store.migrate import alembic_config
 
-    command.upgrade(alembic_config(url), "0017")
+    command.upgrade(alembic_config(url), "0018")
     engine = make_engine(url)
     users = sa.table("users", sa.column("username"), sa.column("display_name"), sa.column("password_hash"),
                      sa.column("role"), sa.column("agency_id"), sa.column("active"), sa.column("created_at"))
@@ -268,10 +268,10 @@ def test_the_upgrade_refuses_names_that_differ_only_in_case(old_url, capsys):
     err = capsys.readouterr().err
     assert "SUPERVISOR.LAND, Supervisor.Land, supervisor.land" in err and "head.land" not in err
     assert "ไม่ได้รวมบัญชีใด" in err and "no account was merged" in err and "--rename-user OLD=NEW" in err
-    assert current_revision(old_url) == "0017"
+    assert current_revision(old_url) == "0018"
     assert main(["db", "upgrade", "--db", old_url, "--rename-user", "Supervisor.Land=supervisor.land.2"]) == 2
     assert "SUPERVISOR.LAND, supervisor.land" in capsys.readouterr().err  # one clash is left: still refused
-    assert current_revision(old_url) == "0017"
+    assert current_revision(old_url) == "0018"
     assert main(["db", "upgrade", "--db", old_url, "--rename-user", "Supervisor.Land=supervisor.land.2",
                  "--rename-user", "SUPERVISOR.LAND=supervisor.land.old"]) == 0
     capsys.readouterr()

@@ -148,18 +148,22 @@ def test_one_numeral_convention_keeps_urls_and_codes():
 
 
 def _ack(agency: str = "สำนักงานทดสอบ") -> dict:
-    return {"agency_id": "A1", "agency": agency, "head": "นายทดสอบ ใจดี", "head_position": "หัวหน้าสำนักงาน",
-            "staff_total": 10, "staff_acknowledged": 10, "published_url": "https://a1.example.go.th/o48",
-            "reported_on": dt.date(2019, 6, 19)}
+    from engine.kb.ita import kb_mappings
+    from engine.store.province import seed_round
+
+    return {"agency_id": "A1", "agency": agency, "head": "นายทดสอบ ใจดี", "head_title": "หัวหน้าสำนักงาน",
+            "fiscal_year": 2562, "round": seed_round()[2562], "ita": kb_mappings()[2562],
+            "rows": [{"staff_total": 10, "staff_acknowledged": 10, "published_url": "https://a1.example.go.th/o48",
+                      "reported_on": dt.date(2019, 6, 19)}]}
 
 
 def test_acknowledgement_form_signature_block_stays_on_one_page():
     """The agency's name grows until the signature block reaches the foot of the page: its four lines
     are always on one page, and at least once the whole block had to move to the next page."""
     moved = 0
-    for n in range(0, 14):
+    for n in range(24, 60, 5):  # the form's second page has room: the name grows in three places
         pages = _pages(sr.acknowledgement_pdf(_ack("สำนักงานทดสอบ" + " กลุ่มงานบริหารทั่วไป" * n), TODAY))
-        block = ["ลงชื่อ", "(นายทดสอบ ใจดี)", "ตำแหน่ง หัวหน้าสำนักงาน", "วันที่ ๒๐ เมษายน ๒๕๖๗"]
+        block = ["ลงชื่อ", "(นายทดสอบ ใจดี)", "ตำแหน่ง หัวหน้าสำนักงาน", "วันที่ ......"]  # the date: by hand
         where = [[i for i, lines in enumerate(pages) if any(line.startswith(b) for line in lines)] for b in block]
         assert all(len(w) == 1 for w in where), where
         assert len({w[0] for w in where}) == 1, f"signature block split across pages with {n} more words: {where}"
@@ -171,8 +175,8 @@ def test_acknowledgement_form_signature_block_stays_on_one_page():
 def test_acknowledgement_form_uses_thai_digits_throughout():
     text = _pdf_text(sr.acknowledgement_pdf(_ack(), TODAY))
     assert "๑๐ คน จากทั้งหมด ๑๐ คน" in text and "เมื่อวันที่ ๑๙ มิถุนายน ๒๕๖๒" in text
-    assert "วันที่ ๒๐ เมษายน ๒๕๖๗" in text and "ข้อ ๑.๑–๑.๘" in text and "หน้า ๑" in text
-    assert "ลงวันที่ ๑๕ มิถุนายน ๒๕๖๒" in text and "ขก ๐๐๑๗.๕/ว ๑๕๐๑๕" in text
+    assert "พิมพ์เมื่อ ๒๐ เมษายน ๒๕๖๗" in text and "ข้อ ๑.๑–๑.๘" in text and "หน้า ๑" in text
+    assert "ลงวันที่๑๕มิถุนายน๒๕๖๒" in re.sub(r"\s+", "", text) and "ขก ๐๐๑๗.๕/ว ๑๕๐๑๕" in text
     assert "https://a1.example.go.th/o48" in text  # a URL keeps its digits
     assert not ARABIC.search(URL.sub("", text)), ARABIC.findall(URL.sub("", text))
 
@@ -223,7 +227,8 @@ def test_evidence_pack_uses_arabic_digits_throughout(agency_db):
         pack = sr.evidence_data(s, HEAD, "A1", campaign_id)
     text = _pdf_text(sr.evidence_pdf(pack, TODAY))
     assert not THAI_DIGIT.search(text), THAI_DIGIT.findall(text)[:10]
-    assert "ITA ข้อ O48" in text and "20 มิถุนายน 2562" in text  # the letter's deadline, quoted
+    assert "20 มิถุนายน 2562" in text  # the letter's deadline, quoted
+    assert "O48" not in text and "ข้อการประเมิน ITA ปีงบประมาณ 2567: ยังไม่ได้กำหนด" in text  # 2562's item only
     assert "ปีงบประมาณ พ.ศ. 2567" in text and "ข้อมูล ณ วันที่ 20 เมษายน 2567" in text
 
 
@@ -240,7 +245,7 @@ def test_report_xlsx_values_are_thai_in_thai_and_english_in_english(agency_db):
     campaign_id = _submitted_assessment(agency_db)
     with transaction(agency_db) as s:
         pack = sr.evidence_data(s, HEAD, "A1", campaign_id)
-        ack = sr.acknowledgement_data(s, HEAD, "A1")
+        ack = sr.acknowledgement_data(s, HEAD, "A1", 2562)
     th = openpyxl.load_workbook(io.BytesIO(sr.evidence_xlsx(pack)))
     cells = _cells(th)
     assert not ENGLISH_CODES & {c for c in cells if isinstance(c, str)}
@@ -253,7 +258,7 @@ def test_report_xlsx_values_are_thai_in_thai_and_english_in_english(agency_db):
     assert header[1:3] == ("รอพิจารณา", "ขอข้อมูลเพิ่มเติม")
     row14 = next(r for r in th["ข้อสังเกตตามมาตรการ"].iter_rows(values_only=True) if r[0] == "1.4")
     assert row14[1] == pack["flags"][("1.4", "open")] == 1
-    assert next(th["ข้อสังเกตตามความรุนแรง"].iter_rows(max_row=1, values_only=True)) == ("มาตรการ", "สูง", "ปานกลาง", "ต่ำ")
+    assert next(th["ข้อสังเกตตามระดับความสำคัญ"].iter_rows(max_row=1, values_only=True)) == ("มาตรการ", "สูง", "ปานกลาง", "ต่ำ")
     assert [r[1] for r in th["มาตรการ"].iter_rows(min_row=2, values_only=True)][-1] == "แนวทางปฏิบัติ"
     ack_th = dict(openpyxl.load_workbook(io.BytesIO(sr.acknowledgement_xlsx(ack))).active.iter_rows(min_row=2, values_only=True))
     assert ack_th["๒.๓ วันที่รายงานจังหวัด"] == "19 มิ.ย. 2562" and ack_th["๒.๒ เผยแพร่บนเว็บไซต์แล้ว"] == "ใช่"
@@ -296,7 +301,6 @@ def test_reports_page_opens_on_the_latest_campaign_with_its_submitted_assessment
         latest = sa.create_campaign(s, SYSTEM, 2569, dt.date(2026, 9, 30))
         sa.assessment(s, head, older.id, "kk-land")
         sa.submit(s, head, sa.assessment(s, head, latest.id, "kk-land").id)
-        latest_id = latest.id
     packs: list[dict] = []
     real = sr.evidence_pdf
     monkeypatch.setattr(sr, "evidence_pdf", lambda data, today: packs.append(data) or real(data, today))
@@ -310,12 +314,12 @@ def test_reports_page_opens_on_the_latest_campaign_with_its_submitted_assessment
     at.run()
     at.switch_page("views/reports.py").run()
     assert not at.exception
-    assert at.selectbox(key="reports.campaign").value["id"] == latest_id
+    assert at.selectbox(key="reports.pack_fy").value == 2569  # the latest campaign's year, not the round's (2570)
     # the page makes a file when its button is clicked, from the page's selection (AppTest cannot click a
     # download button): make the evidence pack the way the button does
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
     import appdata
 
     appdata.report_file(("head.land", "agency_head", "kk-land"), at.selectbox(key="reports.agency").value,
-                        at.selectbox(key="reports.campaign").value["id"], dt.date(2026, 11, 25), "pack.pdf")
+                        at.selectbox(key="reports.pack_fy").value, dt.date(2026, 11, 25), "pack.pdf")
     assert packs and packs[-1]["fiscal_year"] == 2569 and packs[-1]["assessment_status"] == "submitted"

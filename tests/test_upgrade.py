@@ -47,7 +47,8 @@ PINNED = {
     "versions/0015_evidence_keys_kind_3.py": "034457e8a55002ca4d03bd28103ff25f6fbe342cf09993488f4ec18c913e4ca8",
     "versions/0016_login_attempts_by_source.py": "0005f07368e9e578eec8506ade6353d5e1f2ac4452801b71c25c865643d77a5f",
     "versions/0017_keyed_audit_trails.py": "2f44201c6df9da9472553ce5df5f69dc007c43f9b0a5c6fc1ed743c50cc030fa",
-    "versions/0019_user_officer_and_unique_names.py": "c07320cacb0fa36652ba86e418396e8f4414d688f94aff2fba7e9840d02f7be2",
+    "versions/0018_round_letters_ita_items_campaign_entries.py": "aac051ffd5c01baa0894d94883b4421d8f2b99e6f20883bc2ca00ad956176e90",
+    "versions/0019_user_officer_and_unique_names.py": "10c06981c3c65c393f54726e4c3ec7709f34efbd78084674ea3580db018b5bac",
     "append_only.py": "39ff1164190d67921ce6bab262eb5f834bb1e4eb3c81b06f23568ebad76e7044",
 }
 

@@ -411,51 +411,35 @@ def submit_assessment(key: ScopeKey, assessment_id: int) -> None:
     _clear_reads()
 
 
-def report_file(key: ScopeKey, agency_id: str, campaign_id: int | None, today: dt.date, which: str,
+def report_file(key: ScopeKey, agency_id: str, fiscal_year: int, today: dt.date, which: str,
                 lang: str = "th") -> bytes:
-    """One report ("ack.pdf", "ack.xlsx", "pack.pdf" or "pack.xlsx"), made when the user asks for it.
-    The PDFs are the official Thai documents; the workbooks' values follow the reader's language."""
+    """One report of a fiscal year ("ack.pdf", "ack.xlsx", "pack.pdf" or "pack.xlsx"), made when the
+    user asks for it: the acknowledgement form of the year's round, the evidence pack with the
+    year's campaign (if any) and ITA item. The PDFs are the official Thai documents; the workbooks'
+    values follow the reader's language (``discretion-review report`` makes the same files)."""
+    from engine.store.schema import Campaign
+
     scope = scope_of(key)
     with factory()() as session:
         if which.startswith("ack."):
-            ack = sr.acknowledgement_data(session, scope, agency_id)
+            ack = sr.acknowledgement_data(session, scope, agency_id, fiscal_year)
             return sr.acknowledgement_pdf(ack, today) if which == "ack.pdf" else sr.acknowledgement_xlsx(ack, lang)
-        pack = sr.evidence_data(session, scope, agency_id, campaign_id)
+        campaign_id = session.scalar(select(Campaign.id).where(Campaign.fiscal_year == fiscal_year))
+        pack = sr.evidence_data(session, scope, agency_id, campaign_id, fiscal_year)
         return sr.evidence_pdf(pack, today) if which == "pack.pdf" else sr.evidence_xlsx(pack, lang)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def province(key: ScopeKey, campaign_id: int | None) -> list[dict[str, Any]]:
-    from engine.kb.knowledge import load_kb
-    from engine.store.schema import AcknowledgementRow
-
-    scope = scope_of(key)
-    scope.require("read")
-    deadlines = load_kb().defaults()["acknowledgement_deadlines"]  # the latest round's deadline
-    deadline = deadlines[max(deadlines)]
+def province(key: ScopeKey, fiscal_year: int, today: dt.date) -> dict[str, Any]:
+    """The agencies in the round of ``fiscal_year``, worst first (``reports.province_data``)."""
     with factory()() as session:
-        overview = {r["agency_id"]: r for r in sa.overview(session, scope, campaign_id)}
-        reported: dict[str, dt.date] = {}
-        for agency_id, day in session.execute(select(AcknowledgementRow.agency_id, AcknowledgementRow.reported_on)):
-            if day and (agency_id not in reported or day < reported[agency_id]):
-                reported[agency_id] = day
-        open_flags: dict[tuple[str, str], int] = {}
-        from sqlalchemy import func
-        for agency_id, severity, n in session.execute(
-                select(FlagRow.agency_id, FlagRow.severity, func.count())
-                .where(FlagRow.status.in_(("open", "needs_info", "confirmed")))
-                .group_by(FlagRow.agency_id, FlagRow.severity)):
-            open_flags[(agency_id, severity)] = n
-    out = []
-    for agency_id, row in overview.items():
-        if not scope.sees(agency_id):
-            continue
-        day = reported.get(agency_id)
-        out.append({**row, "reported_on": day,
-                    "acknowledgement": "none" if day is None else "on_time" if day <= deadline else "late",
-                    "high": open_flags.get((agency_id, "high"), 0), "medium": open_flags.get((agency_id, "medium"), 0),
-                    "low": open_flags.get((agency_id, "low"), 0)})
-    return out
+        return sr.province_data(session, scope_of(key), fiscal_year, today)
+
+
+def province_file(key: ScopeKey, fiscal_year: int, today: dt.date, which: str, lang: str = "th") -> bytes:
+    """The province's overview of one round as "pdf" or "xlsx" (``discretion-review report province``)."""
+    data = province(key, fiscal_year, today)
+    return sr.province_pdf(data) if which == "pdf" else sr.province_xlsx(data, lang)
 
 
 # --- what the administrator records for later runs: days off and acknowledgement rounds (issue 7) ---
@@ -501,25 +485,88 @@ def add_calendar_entry(key: ScopeKey, day: dt.date, kind: str, name_th: str, nam
 
 @st.cache_data(ttl=30, show_spinner=False)
 def rounds_view(key: ScopeKey) -> dict[str, Any]:
-    """The knowledge base's acknowledgement rounds (read-only, with its source) and the stored ones."""
+    """The rounds in force per fiscal year (the knowledge base's 2562 and those opened), each with
+    its letter, and every stored entry (the history, corrections included)."""
     scope = scope_of(key)
-    p = kb().parameters[sp.ROUNDS_PARAMETER]
     with factory()() as session:
         history = [{"id": r.id, "fiscal_year": r.fiscal_year, "deadline": r.deadline, "source": r.source,
-                    "actor": r.actor, "at": r.at} for r in sp.acknowledgement_rounds(session, scope)]
-    return {"kb": [{"fiscal_year": y, "deadline": d, "source": (p.source_th, p.source_en)}
-                   for y, d in sorted(p.default.items())], "history": history}  # type: ignore[union-attr]
+                    "letter_number": r.letter_number, "letter_date": r.letter_date, "subject": r.subject,
+                    "signatory": r.signatory, "actor": r.actor, "at": r.at}
+                   for r in sp.acknowledgement_rounds(session, scope)]
+        in_force = sp.rounds(session, scope)
+    return {"in_force": in_force, "history": history}
 
 
-def open_round(key: ScopeKey, fiscal_year: int, deadline: dt.date, source: str) -> None:
+def open_round(key: ScopeKey, fiscal_year: int, deadline: dt.date, source: str, letter_number: str,
+               letter_date: dt.date, signatory: str, subject: str | None) -> None:
     with factory()() as session, session.begin():
-        sp.open_round(session, scope_of(key), fiscal_year, deadline, source)
+        sp.open_round(session, scope_of(key), fiscal_year, deadline, source,
+                      sp.RoundLetter(letter_number, letter_date, signatory, subject))
     _clear_reads()
+
+
+# --- issue 20 items 6-8: fiscal years, ITA items, campaign corrections (branch docs) ---
+
+from engine.store import ita as sita  # noqa: E402
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def fiscal_years(key: ScopeKey) -> list[int]:
+    """The fiscal years a document or the province's overview can be about, newest first: those
+    with a round (the knowledge base's or opened), a campaign or acknowledgement rows."""
+    from sqlalchemy import func
+
+    from engine.store.schema import AcknowledgementRow, Campaign
+
+    scope = scope_of(key)
+    with factory()() as session:
+        years = set(sp.rounds(session, scope)) | set(session.scalars(select(Campaign.fiscal_year)))
+        years |= {y for y in session.scalars(select(func.coalesce(AcknowledgementRow.fiscal_year, 2562)).distinct())}
+    return sorted(years, reverse=True)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def ita_view(key: ScopeKey) -> dict[str, Any]:
+    """The ITA item(s) of every mapped year, and the entries administrators recorded."""
+    scope = scope_of(key)
+    with factory()() as session:
+        return {"mapped": sita.mappings(session, scope),
+                "history": [{"id": r.id, "fiscal_year": r.fiscal_year, "items": r.items, "indicator": r.indicator,
+                             "title_th": r.title_th, "source": r.source, "actor": r.actor, "at": r.at}
+                            for r in sita.entries(session, scope)]}
+
+
+def ita_item(key: ScopeKey, fiscal_year: int):
+    """The year's ITA mapping (``ItaMapping``; ``mapped`` false: "ยังไม่ได้กำหนด")."""
+    from engine.kb.ita import ItaMapping
+
+    return ita_view(key)["mapped"].get(fiscal_year) or ItaMapping(fiscal_year)
+
+
+def record_ita(key: ScopeKey, fiscal_year: int, items: str, source: str, indicator: str | None,
+               title_th: str | None) -> None:
+    with factory()() as session, session.begin():
+        sita.record_item(session, scope_of(key), fiscal_year, items, source, indicator, title_th)
+    _clear_reads()
+
+
+def correct_campaign(key: ScopeKey, campaign_id: int, due_date: dt.date, reason: str) -> None:
+    with factory()() as session, session.begin():
+        sa.correct_campaign(session, scope_of(key), campaign_id, due_date, reason)
+    _clear_reads()
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def campaign_history(key: ScopeKey) -> list[dict[str, Any]]:
+    with factory()() as session:
+        return [{"campaign_id": e.campaign_id, "fiscal_year": e.fiscal_year, "action": e.action,
+                 "due_date": e.due_date, "reason": e.reason, "actor": e.actor, "at": e.at}
+                for e in sa.campaign_history(session, scope_of(key))]
 
 
 def _clear_reads() -> None:
     for fn in (queue_page, names, facets, status_counts, flag_detail, people, counts, runs, risk_overview,
-               risk_signals, campaigns, province, calendar_view, rounds_view):
+               risk_signals, campaigns, province, calendar_view, rounds_view, fiscal_years, ita_view, campaign_history):
         fn.clear()
 
 

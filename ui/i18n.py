@@ -268,6 +268,78 @@ TEXT.update({
 })
 
 
+# --- issue 20 items 6-8 (branch docs): rounds and their letters, ITA items per fiscal year, the
+# province's overview per round, campaign corrections. Kept apart to ease merging; the first keys
+# replace earlier wording that named O48 for every year (SPEC §1, §5) or used Thai digits on screen.
+TEXT.update({
+    "app.subtitle": ("มาตรการตรวจสอบการใช้ดุลพินิจ จังหวัดขอนแก่น", "Measures for checking the use of discretion, Khon Kaen"),
+    "reports.pack": ("หลักฐานประกอบการประเมิน ITA", "ITA evidence pack"),
+    "dash.severity": ("ระดับความสำคัญ", "Severity"),
+    "cal.rounds": ("รอบการรายงานการรับทราบมาตรการ (แนวทางข้อ 2.1–2.3)", "Acknowledgement rounds (guidelines 2.1–2.3)"),
+    "cal.round_source": ("ที่มา ซึ่งข้อสังเกตแนวทางข้อ 2.x จะอ้างถึง เช่น หนังสือจังหวัดขอนแก่น ที่ … (จำเป็น)",
+                         "Source, quoted by the 2.x flags, e.g. the province's letter … (required)"),
+    "dash.fy": ("รอบการรายงาน (ปีงบประมาณ)", "Round (fiscal year)"),
+    "dash.round": ("กำหนดส่งถึงจังหวัด {deadline} ตามหนังสือ ที่ {number} ลงวันที่ {date}",
+                   "Due at the province on {deadline}, by the letter {number} of {date}"),
+    "dash.round_no_letter": ("กำหนดส่งถึงจังหวัด {deadline} (ที่มา: {source}; ไม่ได้บันทึกหนังสือของจังหวัด)",
+                             "Due at the province on {deadline} (source: {source}; the province's letter not recorded)"),
+    "dash.no_round": ("ยังไม่ได้เปิดรอบการรายงานของปีงบประมาณ {fy}: ผู้ดูแลระบบเปิดรอบได้ที่หน้า “วันหยุดราชการและรอบการรายงาน”",
+                      "No round is open for fiscal year {fy}: the administrator opens one on the “Days off and "
+                      "acknowledgement rounds” page"),
+    "dash.as_of": ("สถานะ ณ วันที่ {today}", "As of {today}"),
+    "dash.ack_table": ("การรายงานการรับทราบของแต่ละหน่วยงาน เรียงจากที่ต้องติดตามก่อน",
+                       "Each agency's acknowledgement, those to follow up first"),
+    "dash.flags_chart": ("ข้อสังเกตที่ยังไม่ยุติ จำแนกตามหน่วยงานและระดับความสำคัญ", "Open flags by agency and severity"),
+    "dash.reported_on": ("วันที่รายงาน", "Reported on"), "dash.days_late": ("ช้า (วัน)", "Days late"),
+    "dash.assessment": ("การประเมินตนเอง ปีงบประมาณ {fy}", "Self-assessment, fiscal year {fy}"),
+    "dash.no_campaign": ("ไม่มีรอบการประเมินตนเองของปีนี้", "no campaign this year"),
+    "dash.assessment_col": ("การประเมินตนเอง", "Self-assessment"),
+    "dash.pdf": ("PDF", "PDF"), "dash.xlsx": ("Excel", "Excel"),
+    "ita.title": ("ข้อการประเมิน ITA ของแต่ละปีงบประมาณ", "The ITA item(s) of each fiscal year"),
+    "ita.note": ("สำนักงาน ป.ป.ช. กำหนดเลขข้อของการประเมิน ITA ใหม่ทุกปี ข้อ O48 เป็นเลขข้อของปีงบประมาณ 2562 เท่านั้น "
+                 "ปีที่ไม่มีในตาราง: ยังไม่ได้กำหนด (ผู้ดูแลระบบบันทึกข้อและที่มาได้ รายการล่าสุดของแต่ละปีมีผล)",
+                 "The NACC renumbers its ITA items every year: O48 is the item of fiscal year 2562 only. A year not in "
+                 "the table is not yet mapped (the administrator records its item and source; the latest entry wins)"),
+    "ita.items": ("ข้อการประเมิน", "Item(s)"), "ita.indicator": ("ตัวชี้วัด", "Indicator"),
+    "ita.item_title": ("ชื่อข้อ", "Title"), "ita.origin": ("มาจาก", "From"),
+    "ita.origin.kb": ("ฐานความรู้ kb/ita.yaml (อ่านอย่างเดียว)", "Knowledge base kb/ita.yaml (read-only)"),
+    "ita.origin.store": ("บันทึกโดยผู้ดูแลระบบ", "Recorded by the administrator"),
+    "ita.history": ("รายการที่ผู้ดูแลระบบบันทึก", "Entries recorded by the administrator"),
+    "ita.add": ("บันทึกข้อการประเมิน ITA ของปีงบประมาณ", "Record a fiscal year's ITA item(s)"),
+    "ita.items_hint": ("ข้อการประเมิน เช่น O39, O40 (จำเป็น)", "Item(s), e.g. O39, O40 (required)"),
+    "ita.indicator_hint": ("ตัวชี้วัด (ถ้ามี)", "Indicator (if any)"), "ita.title_hint": ("ชื่อข้อ (ถ้ามี)", "Title (if any)"),
+    "ita.source_hint": ("ที่มา เช่น คู่มือการประเมิน ITA ของสำนักงาน ป.ป.ช. ประจำปีนั้น (จำเป็น)",
+                        "Source, e.g. the NACC's ITA manual of that year (required)"),
+    "ita.saved": ("บันทึกข้อการประเมิน ITA ของปีงบประมาณ {fy} แล้ว", "ITA item(s) of fiscal year {fy} recorded"),
+    "cal.rounds_in_force": ("รอบที่ใช้อยู่ของแต่ละปีงบประมาณ (ปี 2562 ตามหนังสือจังหวัด; ปีอื่นตามที่ผู้ดูแลระบบเปิด)",
+                            "The round in force for each fiscal year (2562: the letter; others: as opened)"),
+    "cal.letter": ("หนังสือของจังหวัด", "Province's letter"), "cal.signatory": ("ผู้ลงนาม", "Signed as"),
+    "cal.subject": ("เรื่อง", "Subject"),
+    "cal.letter_number": ("เลขที่หนังสือของจังหวัด เช่น ขก 0017.5/ว 1234 (จำเป็น)",
+                          "The province's letter number, e.g. ขก 0017.5/ว 1234 (required)"),
+    "cal.letter_date": ("หนังสือลงวันที่", "The letter's date"),
+    "cal.signatory_hint": ("ตำแหน่งผู้ลงนามในหนังสือ ซึ่งแบบรายงานจะเรียนถึง เช่น ผู้ว่าราชการจังหวัดขอนแก่น (จำเป็น)",
+                           "The position the letter is signed in, to whom the form is addressed, e.g. ผู้ว่าราชการจังหวัดขอนแก่น "
+                           "(required)"),
+    "cal.subject_hint": ("เรื่องของหนังสือ (ถ้าไม่ระบุ แบบรายงานจะเว้นว่างไว้ให้กรอก)",
+                         "The letter's subject (left empty: a blank line on the form)"),
+    "cal.origin_round.kb": ("หนังสือจังหวัด ปี 2562 (อ่านอย่างเดียว)", "The 2562 letter (read-only)"),
+    "cal.origin_round.store": ("เปิดโดยผู้ดูแลระบบ", "Opened by the administrator"),
+    "cal.not_recorded": ("ไม่ได้บันทึก", "not recorded"),
+    "reports.fy": ("ปีงบประมาณ", "Fiscal year"),
+    "reports.ack_round": ("(เฉพาะข้อมูลการรับทราบของรอบปีงบประมาณ {fy} เรียนถึงผู้ลงนามในหนังสือของจังหวัดสำหรับรอบนั้น)",
+                          "(the records of the fiscal year {fy} round only, addressed to the signatory of that round's "
+                          "letter)"),
+    "assess.correct": ("แก้ไขกำหนดส่งของรอบการประเมิน", "Correct a campaign's due date"),
+    "assess.correct_due": ("กำหนดส่งที่ถูกต้อง", "The right due date"),
+    "assess.correct_reason": ("เหตุผลของการแก้ไข (จำเป็น)", "Why (required)"),
+    "assess.correct_save": ("บันทึกการแก้ไข", "Save the correction"), "assess.fix_reason": ("เหตุผล", "Reason"),
+    "assess.corrected": ("แก้ไขกำหนดส่งของรอบปีงบประมาณ {fy} เป็น {due} แล้ว รายการเดิมยังอยู่ในประวัติ",
+                         "Campaign {fy} is now due {due}; the earlier entry stays in the history"),
+    "assess.history": ("ประวัติการเปิดและแก้ไขรอบการประเมิน", "Campaigns opened and corrected"),
+    "assess.action.opened": ("เปิดรอบ", "opened"), "assess.action.corrected": ("แก้ไขกำหนดส่ง", "due date corrected"),
+})
+
 # Column names of data tables, shown (and exported) in the reader's language.
 COLUMNS: dict[str, tuple[str, str]] = {
     "agency_id": ("หน่วยงาน", "Agency"), "measure": ("มาตรการ", "Measure"), "flags": ("ข้อสังเกต", "Flags"),

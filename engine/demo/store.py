@@ -17,7 +17,7 @@ from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
 from engine.store.migrate import upgrade
 from engine.store.health import shown_url
-from engine.store.province import open_round
+from engine.store.province import RoundLetter, open_round
 from engine.store.runs import run_evaluation
 from engine.store.schema import FlagRow, User
 from engine.store.scope import SYSTEM
@@ -53,7 +53,10 @@ def setup_demo(url: str | None = None, cases: int = 5000, as_of: dt.date | None 
             # the demo's acknowledgement round, opened as the administrator would from the
             # province's letter: stored, so every later run (CLI or app) keeps it
             r = manifest["round"]
-            open_round(session, SYSTEM, r["fiscal_year"], dt.date.fromisoformat(r["deadline"]), r["source"])
+            deadline = dt.date.fromisoformat(r["deadline"])
+            open_round(session, SYSTEM, r["fiscal_year"], deadline, r["source"], RoundLetter(
+                "ขก 0017.5/ว 9999 (ข้อมูลสาธิต)", deadline - dt.timedelta(days=30), "ผู้ว่าราชการจังหวัดขอนแก่น",
+                f"การรายงานการรับทราบมาตรการตรวจสอบการใช้ดุลพินิจ ประจำปีงบประมาณ พ.ศ. {r['fiscal_year']}"))
         run_evaluation(session_factory(url), SYSTEM, as_of)
         yield f"demo data: {cases} cases of the 33 Khon Kaen agencies, evaluated at {as_of.isoformat()}"
     yield f"demo users (password for each: {DEMO_PASSWORD}):"

@@ -61,6 +61,7 @@ class ThaiDocument(FPDF):
         self._footer_text = footer
         self.set_auto_page_break(True, margin=18)
         self.set_margins(20, 18, 20)
+        self.marks: list[bool] = []  # the boxes drawn (``checkbox``), in order: ticked or not
         self.add_page()
 
     # --- every text fpdf2 lays out passes through these two ---
@@ -83,22 +84,58 @@ class ThaiDocument(FPDF):
     def _fits(self, height: float) -> bool:
         return self.y + height <= self.page_break_trigger
 
-    def heading(self, text: str, size: int = 16, keep_with_next: float = 20) -> None:
+    def heading(self, text: str, size: int = 16, keep_with_next: float = 20, align: str = "L") -> None:
         """A heading, moved to the next page rather than left alone at the foot of this one."""
         self.set_font("Sarabun", "B", size)
         height = self.multi_cell(0, size * 0.5, text, dry_run=True, output=MethodReturnValue.HEIGHT)
         if not self._fits(height + 2 + keep_with_next):
             self.add_page()
-        self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.5, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
 
     def paragraph(self, text: str, size: int = 13, bold: bool = False, indent: float = 0,
-                  align: str = "L") -> None:
-        """A paragraph across the text width, or from ``indent`` mm to the right margin."""
+                  align: str = "L", first_line_indent: float = 0) -> None:
+        """A paragraph across the text width, or from ``indent`` mm to the right margin;
+        ``first_line_indent`` mm more on its first line (as a Thai official letter indents it)."""
         self.set_font("Sarabun", "B" if bold else "", size)
+        if first_line_indent:  # no-break spaces: fpdf2's multi_cell has no first-line indent of its own
+            text = "\u00a0" * round(first_line_indent / self.get_string_width("\u00a0")) + text
         self.set_x(self.l_margin + indent)
         self.multi_cell(self.epw - indent, size * 0.48, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
+
+    def labelled(self, label: str, text: str, size: int = 13, width: float = 28) -> None:
+        """``label`` in bold, then ``text`` from ``width`` mm on, its later lines aligned under its
+        first (an official letter's เรียน, อ้างถึง)."""
+        line = size * 0.48
+        if not self._fits(line):
+            self.add_page()
+        self.set_font("Sarabun", "B", size)
+        top = self.y
+        self.cell(width, line, label)
+        self.set_font("Sarabun", "", size)
+        self.set_xy(self.l_margin + width, top)
+        self.multi_cell(self.epw - width, line, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def checkbox(self, checked: bool, text: str, size: int = 13, indent: float = 10) -> None:
+        """A box drawn at ``indent`` mm (ticked when ``checked``), then ``text`` beside it, its later
+        lines aligned under its first. Sarabun has no ☐/☑ glyphs: the box is drawn, and
+        ``self.marks`` records each box's state in order (what a reader of the PDF sees)."""
+        line = size * 0.48
+        if not self._fits(line):
+            self.add_page()
+        side = size * 0.3
+        x, top = self.l_margin + indent, self.y + (line - size * 0.3) / 2 + 0.2
+        self.set_line_width(0.3)
+        self.rect(x, top, side, side)
+        if checked:  # a tick, drawn in two strokes
+            self.set_line_width(0.5)
+            self.line(x + side * 0.18, top + side * 0.52, x + side * 0.42, top + side * 0.8)
+            self.line(x + side * 0.42, top + side * 0.8, x + side * 0.86, top + side * 0.18)
+            self.set_line_width(0.2)
+        self.marks.append(checked)
+        self.paragraph(text, size=size, indent=indent + side + 2.5)
 
     @contextmanager
     def kept_together(self) -> Iterator[Any]:

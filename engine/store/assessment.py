@@ -24,6 +24,7 @@ from engine.store.schema import (
     AssessmentEvent,
     AssessmentItem,
     Campaign,
+    CampaignEntryRow,
     EvaluationRun,
     FlagRow,
     ProcessRow,
@@ -46,15 +47,62 @@ ACTIVE = ("open", "needs_info", "confirmed")
 MAX_FILE = 10 * 1024 * 1024
 
 
-def create_campaign(session: Session, scope: Scope, fiscal_year: int, due_date: dt.date) -> Campaign:
+def _may_open(scope: Scope) -> None:
     if not scope.all_agencies or not scope.can(SELF_ASSESS):
         raise PermissionDenied(f"{scope.username} may not open a campaign")
+
+
+def create_campaign(session: Session, scope: Scope, fiscal_year: int, due_date: dt.date) -> Campaign:
+    """Open the self-assessment campaign of a fiscal year; its opening is the first entry of the
+    campaign's trail (``campaign_entries``). Years and dates outside the data's years ±2 are
+    refused (``province.check_date``): a slip of the keyboard would stay for good."""
+    from engine.store.province import check_date, check_fiscal_year
+
+    _may_open(scope)
+    check_fiscal_year(session, scope, fiscal_year)
+    check_date(session, scope, due_date, "กำหนดส่ง", "the due date")
     if session.scalar(select(Campaign).where(Campaign.fiscal_year == fiscal_year)):
-        raise UsageError(f"a campaign for fiscal year {fiscal_year} exists already")
+        raise UsageError(f"มีรอบการประเมินของปีงบประมาณ {fiscal_year} อยู่แล้ว หากกำหนดส่งผิด ให้แก้ไขกำหนดส่งของรอบนั้น / "
+                         f"a campaign for fiscal year {fiscal_year} exists already: correct its due date instead")
     campaign = Campaign(fiscal_year=fiscal_year, due_date=due_date, created_by=scope.username)
     session.add(campaign)
     session.flush()
+    audit.append(session, CampaignEntryRow, [{"actor": scope.username, "campaign_id": campaign.id,
+                                              "fiscal_year": fiscal_year, "action": "opened", "due_date": due_date}])
     return campaign
+
+
+def correct_campaign(session: Session, scope: Scope, campaign_id: int, due_date: dt.date, reason: str) -> Campaign:
+    """Correct a campaign's due date by a later entry that supersedes the earlier (its trail keeps
+    every entry: who, when, the date before and why)."""
+    from engine.store.province import check_date
+
+    _may_open(scope)
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    check_date(session, scope, due_date, "กำหนดส่ง", "the due date")
+    why = (reason or "").strip()
+    if not why:
+        raise UsageError("ต้องระบุเหตุผลของการแก้ไข / a reason for the correction is required")
+    if due_date == campaign.due_date:
+        raise UsageError(f"กำหนดส่งเป็น {format_date(due_date)} อยู่แล้ว ไม่มีสิ่งที่ต้องแก้ไข / the campaign is due "
+                         f"{due_date.isoformat()} already: nothing to correct")
+    campaign.due_date = due_date
+    session.flush()
+    audit.append(session, CampaignEntryRow, [{"actor": scope.username, "campaign_id": campaign.id,
+                                              "fiscal_year": campaign.fiscal_year, "action": "corrected",
+                                              "due_date": due_date, "reason": why}])
+    return campaign
+
+
+def campaign_history(session: Session, scope: Scope, campaign_id: int | None = None) -> list[CampaignEntryRow]:
+    """The campaigns' entries (one campaign's with ``campaign_id``), oldest first."""
+    scope.require(READ)
+    stmt = select(CampaignEntryRow).order_by(CampaignEntryRow.id)
+    if campaign_id is not None:
+        stmt = stmt.where(CampaignEntryRow.campaign_id == campaign_id)
+    return list(session.scalars(stmt))
 
 
 def campaigns(session: Session, scope: Scope) -> list[Campaign]:

@@ -43,7 +43,9 @@ from engine.store.schema import (
     AssessmentEvent,
     AuditSeal,
     CalendarEntryRow,
+    CampaignEntryRow,
     FlagEvent,
+    ItaItemRow,
     UserEvent,
     utcnow,
 )
@@ -56,12 +58,20 @@ CHAINED: dict[str, tuple[str, ...]] = {
     "assessment_events": ("assessment_id", "at", "actor", "action", "measure_id", "details"),
     "user_events": ("at", "actor", "action", "username", "details"),
     "calendar_entries": ("at", "actor", "date", "kind", "name_th", "name_en", "source"),
-    "acknowledgement_rounds": ("at", "actor", "fiscal_year", "deadline", "source"),
+    "acknowledgement_rounds": ("at", "actor", "fiscal_year", "deadline", "source",
+                               "letter_number", "letter_date", "subject", "signatory"),
+    "ita_items": ("at", "actor", "fiscal_year", "items", "indicator", "title_th", "source"),
+    "campaign_entries": ("at", "actor", "campaign_id", "fiscal_year", "action", "due_date", "reason"),
     "audit_seals": ("at", "actor", "chain", "last_id", "last_hash"),
+}
+# columns a migration added to a trail after events were hashed without them: hashed only when
+# they hold a value, so the older events (where they are empty) keep their hashes (0018)
+ADDED_LATER: dict[str, frozenset[str]] = {
+    "acknowledgement_rounds": frozenset({"letter_number", "letter_date", "subject", "signatory"}),
 }
 MODELS = {"flag_events": FlagEvent, "assessment_events": AssessmentEvent, "user_events": UserEvent,
           "calendar_entries": CalendarEntryRow, "acknowledgement_rounds": AcknowledgementRoundRow,
-          "audit_seals": AuditSeal}
+          "ita_items": ItaItemRow, "campaign_entries": CampaignEntryRow, "audit_seals": AuditSeal}
 SEALED = tuple(t for t in CHAINED if t != "audit_seals")  # the trails the seals pin
 # tables whose rows may only be appended (the chained ones, and every login attempt)
 APPEND_ONLY = (*CHAINED, "login_attempts")
@@ -86,7 +96,9 @@ def _norm(value: Any) -> Any:
 
 def canonical(table: str, row: dict[str, Any]) -> str:
     """The text hashed for one event row (see the module's docstring)."""
-    return json.dumps({"table": table, **{c: _norm(row.get(c)) for c in CHAINED[table]}},
+    later = ADDED_LATER.get(table, ())
+    return json.dumps({"table": table, **{c: _norm(row.get(c)) for c in CHAINED[table]
+                                          if c not in later or row.get(c) is not None}},
                       sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -215,7 +227,10 @@ def seal(session: Session, scope: Scope, keys: AuditKeys | None = None) -> int:
     actor = scope.username
     keys = keys or audit_keys()
     rows = []
+    present = set(inspect(session.connection()).get_table_names())
     for table in SEALED:
+        if table not in present:  # a trail a later migration creates (and seals then)
+            continue
         t = MODELS[table].__table__
         begin_write(session, table)
         head = session.execute(select(t.c.id, t.c.row_hash).order_by(t.c.id.desc()).limit(1)).first()
@@ -226,26 +241,32 @@ def seal(session: Session, scope: Scope, keys: AuditKeys | None = None) -> int:
     return chain.key_id
 
 
-def chain_rows(conn: Connection | Session, table: str, with_key: bool = False):
+def chain_rows(conn: Connection | Session, table: str, with_key: bool = False,
+               columns: tuple[str, ...] | None = None):
     """(id, prev_hash, row_hash, content) of every row of a chained table, in id order;
-    ``with_key``: (id, prev_hash, row_hash, key_id, content) (a store since migration 0017)."""
+    ``with_key``: (id, prev_hash, row_hash, key_id, content) (a store since migration 0017).
+    ``columns``: the content columns to read (a store before a migration that added some)."""
     t = MODELS[table].__table__
+    names = columns or CHAINED[table]
     head = [t.c.id, t.c.prev_hash, t.c.row_hash] + ([t.c.key_id] if with_key else [])
-    cols = head + [t.c[c] for c in CHAINED[table]]
+    cols = head + [t.c[c] for c in names]
     n = len(head)
     for r in conn.execute(select(*cols).order_by(t.c.id)).yield_per(5000):
-        yield (*r[:n], dict(zip(CHAINED[table], r[n:])))
+        yield (*r[:n], dict(zip(names, r[n:])))
 
 
 def rehash_all(conn: Connection) -> None:
     """Give every existing row of each chained table its hashes (the migration that added them)."""
-    present = set(inspect(conn).get_table_names())
+    insp = inspect(conn)
+    present = set(insp.get_table_names())
     for table in CHAINED:
         if table not in present:  # a trail a later migration creates (empty then, nothing to hash)
             continue
         t = MODELS[table].__table__
+        stored = {c["name"] for c in insp.get_columns(table)}
+        columns = tuple(c for c in CHAINED[table] if c in stored)  # a column a later migration adds: empty
         prev = GENESIS
-        for row_id, _, _, content in list(chain_rows(conn, table)):
+        for row_id, _, _, content in list(chain_rows(conn, table, columns=columns)):
             digest = row_hash(prev, table, content)
             conn.execute(t.update().where(t.c.id == row_id).values(prev_hash=prev, row_hash=digest))
             prev = digest

@@ -325,7 +325,50 @@ class AcknowledgementRoundRow(Base):
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
     key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # 0: before keys (0017)
+    # the province's letter that opened the round (migration 0018; empty in rounds opened before):
+    # the acknowledgement form is addressed to its signatory and cites it (SPEC §5)
+    letter_number: Mapped[str | None] = mapped_column(Text)
+    letter_date: Mapped[dt.date | None] = mapped_column(Date)
+    subject: Mapped[str | None] = mapped_column(Text)
+    signatory: Mapped[str | None] = mapped_column(Text)
 
+
+class ItaItemRow(Base):
+    """The ITA item(s) an administrator recorded for a fiscal year (the NACC renumbers its items
+    every year; ``kb/ita.yaml`` holds the ones known when the release was made). Appended only
+    and hash-chained; the latest entry for a fiscal year is in force (migration 0018)."""
+
+    __tablename__ = "ita_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    fiscal_year: Mapped[int] = mapped_column(Integer, index=True)  # Buddhist Era
+    items: Mapped[str] = mapped_column(Text)  # as the NACC's manual numbers them, e.g. "O39, O40"
+    indicator: Mapped[str | None] = mapped_column(Text)  # e.g. "10.2", when the year's manual has one
+    title_th: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+
+
+class CampaignEntryRow(Base):
+    """A self-assessment campaign opened or corrected (its due date): appended only and
+    hash-chained; the latest entry for a campaign is in force and ``campaigns.due_date`` follows
+    it (migration 0018: the campaigns opened before have their opening recorded)."""
+
+    __tablename__ = "campaign_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))  # opened | corrected
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 class AuditSeal(Base):

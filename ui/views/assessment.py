@@ -55,6 +55,33 @@ c1, c2 = st.columns(2)
 campaign = c1.selectbox(t("assess.campaign"), campaigns, key="assess.campaign",
                         format_func=labelled(campaigns, lambda c: f"{t('risk.fy')} {c['fiscal_year']} "
                                                                   f"({t('assess.due')} {date(c['due_date'])})"))
+st.caption(appdata.ita_item(user, campaign["fiscal_year"]).label(lang()))  # the year's item, never O48 for all
+if scope.all_agencies and scope.can("self_assess"):  # a wrong due date is corrected by a later entry
+    with st.expander(t("assess.correct")):
+        fixed = st.session_state.pop("assess.fixed", None)
+        if fixed:
+            st.success(fixed)
+        d1, d2 = st.columns(2)
+        with d1:
+            new_due = date_field(t("assess.correct_due"), f"assess.fix_due.{campaign['id']}", default=campaign["due_date"])
+        why = d2.text_input(t("assess.correct_reason"), key=f"assess.fix_reason.{campaign['id']}")
+        if st.button(t("assess.correct_save"), key="assess.fix"):
+            if new_due is INVALID or new_due is None:
+                st.error(t("date.fix_first"))
+            else:
+                try:
+                    appdata.correct_campaign(user, campaign["id"], new_due, why)
+                except DiscretionReviewError as exc:
+                    st.error(plain(say(str(exc), lang())))
+                else:
+                    st.session_state["assess.fixed"] = t("assess.corrected", fy=campaign["fiscal_year"], due=date(new_due))
+                    st.rerun()
+        history = [e for e in appdata.campaign_history(user) if e["campaign_id"] == campaign["id"]]
+        st.markdown(f"**{t('assess.history')}**")
+        show(pd.DataFrame([{t("assess.due"): date(e["due_date"]), t("cal.kind"): t(f"assess.action.{e['action']}"),
+                            t("assess.fix_reason"): e["reason"] or "", t("cal.by"): e["actor"], t("cal.at"): timestamp(e["at"])}
+                           for e in history]), "assess.history", f"campaign-{campaign['fiscal_year']}-history",
+             empty=t("cal.none"))
 choices = appdata.agencies(user)
 if not choices:
     st.info(t("risk.none"))

@@ -1,4 +1,6 @@
-"""The province at a glance: the 33 agencies' acknowledgement, open flags and self-assessment."""
+"""The province at a glance, per acknowledgement round: each agency's report against the selected
+fiscal year's deadline (worst first, coloured), its open flags, and its self-assessment in that
+year's campaign; the year's ITA item. The same overview as ``discretion-review report province``."""
 
 from __future__ import annotations
 
@@ -6,40 +8,79 @@ import altair as alt
 import appdata
 import pandas as pd
 import streamlit as st
-from i18n import date, labelled, pick, t
-from tables import show
+from i18n import date, lang, pick, t
+from present import plain
 
+from engine.domain.calendar import fiscal_year, today
 from engine.store.assessment import ASSESSMENT_STATUS_NAMES
+from engine.store.reports import ACK_STATE_NAMES, ACK_STATES
+
+# worst first: red, orange, grey (not yet due), green; no round: grey
+STATE_COLOURS = {"overdue": "#f5b7b1", "late": "#fad7a0", "due": "#e5e7e9", "on_time": "#abebc6", "no_round": "#e5e7e9"}
 
 user = st.session_state["auth.user"]
 st.title(t("dash.title"))
-campaigns = appdata.campaigns()
-campaign = st.selectbox(t("assess.campaign"), campaigns + [None], key="dash.campaign",
-                        format_func=labelled(campaigns + [None], lambda c: t("reports.no_campaign") if c is None
-                                             else f"{t('risk.fy')} {c['fiscal_year']}"))
-rows = appdata.province(user, campaign["id"] if campaign else None)
-frame = pd.DataFrame(rows)
-ack_names = {"on_time": t("dash.ack_ok"), "late": t("dash.ack_late"), "none": t("dash.ack_none")}
-c1, c2, c3 = st.columns(3)
-for col, key in zip((c1, c2, c3), ("on_time", "late", "none")):
-    col.metric(ack_names[key], int((frame["acknowledgement"] == key).sum()) if not frame.empty else 0)
-if frame.empty:
+now = today()
+years = appdata.fiscal_years(user) or [fiscal_year(now)]
+current = fiscal_year(now)
+default = next((y for y in years if y <= current), years[0])  # the latest round not in the future
+fy = st.selectbox(t("dash.fy"), years, index=years.index(default), key="dash.fy")
+data = appdata.province(user, fy, now)
+st.caption(appdata.ita_item(user, fy).label(lang()))
+rnd = data["round"]
+if rnd is None:
+    st.warning(t("dash.no_round", fy=fy))
+elif rnd.letter is not None:
+    st.caption(t("dash.round", deadline=date(rnd.deadline), number=plain(rnd.letter.number), date=date(rnd.letter.date))
+               + " · " + t("dash.as_of", today=date(now)))
+else:
+    st.caption(t("dash.round_no_letter", deadline=date(rnd.deadline), source=plain(rnd.source))
+               + " · " + t("dash.as_of", today=date(now)))
+
+rows = data["agencies"]
+if rnd is not None:
+    shown = [s for s in ACK_STATES if s != "no_round"]
+    for col, state in zip(st.columns(len(shown)), shown):
+        col.metric(pick(ACK_STATE_NAMES[state]), data["counts"].get(state, 0))
+if not rows:
     st.stop()
+
+st.subheader(t("dash.ack_table"))
+assessment = t("dash.assessment_col")
+if not data["campaign"]:
+    st.caption(f"{t('dash.assessment', fy=fy)}: {t('dash.no_campaign')}")
+table = pd.DataFrame([{
+    t("queue.agency"): r["name"], t("dash.ack"): pick(ACK_STATE_NAMES[r["state"]]),
+    t("dash.reported_on"): date(r["reported_on"]) if r["reported_on"] else "",
+    t("dash.days_late"): "" if r["days_late"] is None else str(r["days_late"]),
+    assessment: pick(ASSESSMENT_STATUS_NAMES[r["assessment"]]) if data["campaign"] else "—",
+    t("assess.score"): "" if r["score"] is None else f"{r['score']:.1f}",
+} for r in rows])
+colours = [STATE_COLOURS[r["state"]] for r in rows]
+styled = table.style.apply(lambda column: [f"background-color: {c}" for c in colours], subset=[t("dash.ack")])
+# every agency on screen at once (no inner scrolling), each name whole (the open flags: in the chart below)
+st.dataframe(styled, hide_index=True, width="stretch", height=36 * (len(rows) + 1) + 3, key="dash.table.grid",
+             column_config={t("queue.agency"): st.column_config.TextColumn(width=420)})
+files = st.container(horizontal=True)
+files.download_button(t("dash.pdf"), lambda: appdata.province_file(user, fy, now, "pdf"),
+                      file_name=f"province-{fy}.pdf", mime="application/pdf", key="dash.pdf",
+                      icon=":material/picture_as_pdf:")
+files.download_button(t("dash.xlsx"), lambda: appdata.province_file(user, fy, now, "xlsx", lang()),
+                      file_name=f"province-{fy}.xlsx", key="dash.xlsx", icon=":material/download:",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+st.subheader(t("dash.flags_chart"))
 severities = [t("sev.high"), t("sev.medium"), t("sev.low")]
-flags = frame.assign(agency=frame["name"]).rename(
-    columns={"high": severities[0], "medium": severities[1], "low": severities[2]}).melt(
-    id_vars=["agency", "agency_id"], value_vars=severities, var_name="severity", value_name="flags")
+flags = pd.DataFrame([{"agency": r["name"], "severity": label, "flags": r[key], "total": r["high"] + r["medium"] + r["low"]}
+                      for r in rows for key, label in zip(("high", "medium", "low"), severities)])
+order = [r["name"] for r in sorted(rows, key=lambda r: (-(r["high"] + r["medium"] + r["low"]), r["name"]))]
 st.altair_chart(alt.Chart(flags).mark_bar().encode(
-    x=alt.X("agency:N", sort="-y", title=t("queue.agency"), axis=alt.Axis(labelLimit=220, labelAngle=-60)),
-    y=alt.Y("flags:Q", title=t("dash.open_flags")),
+    # names on the vertical axis, whole: 33 agencies read down the page, not slanted and cut
+    y=alt.Y("agency:N", sort=order, title=None, axis=alt.Axis(labelLimit=0, labelFontSize=13)),
+    x=alt.X("flags:Q", title=t("dash.open_flags")),
     color=alt.Color("severity:N", title=t("dash.severity"),
                     scale=alt.Scale(domain=severities, range=["#c0392b", "#e67e22", "#f1c40f"])),
+    order=alt.Order("severity:N", sort="descending"),
     tooltip=[alt.Tooltip("agency:N", title=t("queue.agency")), alt.Tooltip("severity:N", title=t("dash.severity")),
-             alt.Tooltip("flags:Q", title=t("dash.open_flags"))]), width="stretch")
-table = pd.DataFrame([{
-    t("queue.agency"): r["name"], t("col.agency_id"): r["agency_id"], t("dash.ack"): ack_names[r["acknowledgement"]],
-    t("col.date"): date(r["reported_on"]) if r["reported_on"] else "", t("sev.high"): r["high"],
-    t("sev.medium"): r["medium"], t("sev.low"): r["low"], t("assess.status"): pick(ASSESSMENT_STATUS_NAMES[r["status"]]),
-    t("assess.score"): "-" if r["score"] is None else f"{r['score']:.1f}",
-} for r in rows])
-show(table, "dash.table", "province-overview")
+             alt.Tooltip("flags:Q", title=t("dash.open_flags"))]).properties(height=24 * len(rows) + 40),
+    width="stretch")

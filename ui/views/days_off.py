@@ -73,11 +73,19 @@ if admin:
 # --- acknowledgement rounds -------------------------------------------------------------
 st.subheader(t("cal.rounds"))
 rounds = appdata.rounds_view(user)
-st.markdown(f"**{t('cal.rounds_kb')}**")
-show(pd.DataFrame([{t("cal.fy"): r["fiscal_year"], t("cal.deadline"): date(r["deadline"]),
-                    t("cal.source"): pick(r["source"])} for r in rounds["kb"]]), "cal.rounds_kb", "rounds-kb")
+missing = t("cal.not_recorded")
+st.markdown(f"**{t('cal.rounds_in_force')}**")
+show(pd.DataFrame([{
+    t("cal.fy"): str(y), t("cal.deadline"): date(r.deadline),
+    t("cal.letter"): (f"{r.letter.number} ({date(r.letter.date)})" if r.letter else missing),
+    t("cal.signatory"): r.letter.signatory if r.letter else missing,
+    t("cal.subject"): (r.letter.subject or missing) if r.letter else missing,
+    t("cal.origin"): t(f"cal.origin_round.{r.origin}"), t("cal.source"): r.source,
+} for y, r in sorted(rounds["in_force"].items(), reverse=True)]), "cal.rounds_in_force", "rounds-in-force")
 st.markdown(f"**{t('cal.rounds_stored')}**")
-show(pd.DataFrame([{t("cal.fy"): r["fiscal_year"], t("cal.deadline"): date(r["deadline"]),
+show(pd.DataFrame([{t("cal.fy"): str(r["fiscal_year"]), t("cal.deadline"): date(r["deadline"]),
+                    t("cal.letter"): f"{r['letter_number']} ({date(r['letter_date'])})" if r["letter_number"] else missing,
+                    t("cal.signatory"): r["signatory"] or missing, t("cal.subject"): r["subject"] or missing,
                     t("cal.source"): r["source"], t("cal.by"): r["actor"], t("cal.at"): timestamp(r["at"])}
                    for r in rounds["history"]]), "cal.rounds_stored", "rounds-opened", empty=t("cal.none"))
 
@@ -88,12 +96,50 @@ if admin:
         fy = c1.number_input(t("cal.fy"), value=fiscal_year(today), min_value=2500, max_value=2700, step=1,
                              key="cal.round.fy")
         deadline = date_field(t("cal.deadline"), "cal.round.deadline", today + dt.timedelta(days=60), container=c2)
+        c3, c4 = st.columns(2)
+        number = c3.text_input(t("cal.letter_number"), key="cal.round.letter_number")
+        letter_date = date_field(t("cal.letter_date"), "cal.round.letter_date", None, container=c4)
+        signatory = st.text_input(t("cal.signatory_hint"), key="cal.round.signatory")
+        subject = st.text_input(t("cal.subject_hint"), key="cal.round.subject")
         letter = st.text_input(t("cal.round_source"), key="cal.round.source")
-        if st.form_submit_button(t("cal.save"), key="cal.round.submit") and deadline:
+        # an invalid or empty date has said so under its field: nothing is saved
+        if st.form_submit_button(t("cal.save"), key="cal.round.submit") and deadline and letter_date:
             try:
-                appdata.open_round(user, int(fy), deadline, letter)
+                appdata.open_round(user, int(fy), deadline, letter, number, letter_date, signatory, subject)
             except (UsageError, PermissionDenied) as exc:
                 st.error(plain(say(str(exc), lang())))
             else:
                 st.session_state["cal.flash"] = t("cal.round_saved", fy=int(fy))
+                st.rerun()
+
+# --- the ITA item(s) of each fiscal year (kb/ita.yaml, and what the administrator records) ----
+st.subheader(t("ita.title"))
+st.caption(t("ita.note"))
+view_ita = appdata.ita_view(user)
+show(pd.DataFrame([{
+    t("cal.fy"): str(y), t("ita.items"): m.items, t("ita.indicator"): m.indicator or "",
+    t("ita.item_title"): m.title_th or "", t("cal.source"): m.source or "", t("ita.origin"): t(f"ita.origin.{m.origin}"),
+} for y, m in sorted(view_ita["mapped"].items(), reverse=True)]), "ita.mapped", "ita-items")
+if view_ita["history"]:
+    st.markdown(f"**{t('ita.history')}**")
+    show(pd.DataFrame([{t("cal.fy"): str(e["fiscal_year"]), t("ita.items"): e["items"],
+                        t("ita.indicator"): e["indicator"] or "", t("cal.source"): e["source"], t("cal.by"): e["actor"],
+                        t("cal.at"): timestamp(e["at"])} for e in view_ita["history"]]), "ita.history", "ita-entries")
+if admin:
+    with st.form("ita.add", clear_on_submit=False):
+        st.markdown(f"**{t('ita.add')}**")
+        c1, c2, c3 = st.columns(3)
+        ita_fy = c1.number_input(t("cal.fy"), value=fiscal_year(today), min_value=2500, max_value=2700, step=1,
+                                 key="ita.add.fy")
+        items = c2.text_input(t("ita.items_hint"), key="ita.add.items")
+        indicator = c3.text_input(t("ita.indicator_hint"), key="ita.add.indicator")
+        item_title = st.text_input(t("ita.title_hint"), key="ita.add.title")
+        ita_source = st.text_input(t("ita.source_hint"), key="ita.add.source")
+        if st.form_submit_button(t("cal.save"), key="ita.add.submit"):
+            try:
+                appdata.record_ita(user, int(ita_fy), items, ita_source, indicator, item_title)
+            except (UsageError, PermissionDenied) as exc:
+                st.error(plain(say(str(exc), lang())))
+            else:
+                st.session_state["cal.flash"] = t("ita.saved", fy=int(ita_fy))
                 st.rerun()

@@ -1,14 +1,15 @@
-"""The acknowledgement form and the O48 evidence pack, as PDF and XLSX."""
+"""The acknowledgement form of a fiscal year's round and the ITA evidence pack of a fiscal year, as
+PDF and XLSX (``discretion-review report acknowledgement|pack`` makes the same files). Each has its
+own year: the form opens on the current round, the pack on the latest self-assessment campaign."""
 
 from __future__ import annotations
 
-
 import appdata
 import streamlit as st
-from i18n import date, labelled, lang, t
+from i18n import lang, t
 from present import named
 
-from engine.domain.calendar import today as bangkok_today
+from engine.domain.calendar import fiscal_year, today
 
 user = st.session_state["auth.user"]
 st.title(t("reports.title"))
@@ -18,24 +19,28 @@ if not choices:
     st.stop()
 agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.agency",
                       format_func=lambda a: named(a, dict(choices)))
-campaigns = appdata.campaigns()  # newest fiscal year first: the evidence pack opens with the latest campaign
-campaign = st.selectbox(t("assess.campaign"), campaigns + [None], key="reports.campaign",
-                        format_func=labelled(campaigns + [None], lambda c: t("reports.no_campaign") if c is None else
-                                             f"{t('risk.fy')} {c['fiscal_year']} ({t('assess.due')} {date(c['due_date'])})"))
-campaign_id, today = (campaign["id"] if campaign else None), bangkok_today()
+now = today()
+years = appdata.fiscal_years(user) or [fiscal_year(now)]  # newest first
+rounds = [y for y in years if y in appdata.rounds_view(user)["in_force"]]
+campaign_years = [c["fiscal_year"] for c in appdata.campaigns()]  # newest first
+defaults = {"ack": next((y for y in rounds if y <= fiscal_year(now)), years[0]),  # the current round
+            "pack": campaign_years[0] if campaign_years else years[0]}  # the latest campaign, with its evidence
 
 
-def made_on_click(which: str):
+def made_on_click(which: str, fy: int):
     """The report is made when its button is clicked, so the page opens at once."""
-    return lambda: appdata.report_file(user, agency, campaign_id, today, which, lang())
+    return lambda: appdata.report_file(user, agency, fy, now, which, lang())
 
 
 for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
     st.subheader(title)
-    st.caption(t(f"reports.{stem}_about"))
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("PDF", made_on_click(f"{stem}.pdf"), file_name=f"{stem}-{agency}.pdf", mime="application/pdf",
-                       key=f"reports.{stem}.pdf", icon=":material/picture_as_pdf:")
-    c2.download_button("Excel", made_on_click(f"{stem}.xlsx"), file_name=f"{stem}-{agency}.xlsx",
+    c1, c2 = st.columns([1, 3])
+    fy = c1.selectbox(t("reports.fy"), years, index=years.index(defaults[stem]), key=f"reports.{stem}_fy")
+    c2.caption(t(f"reports.{stem}_about") + (" " + t("reports.ack_round", fy=fy) if stem == "ack" else ""))
+    c2.caption(appdata.ita_item(user, fy).label(lang()))  # the year's item, or that nobody has mapped it
+    b1, b2, _ = st.columns([1, 1, 4])
+    b1.download_button("PDF", made_on_click(f"{stem}.pdf", fy), file_name=f"{stem}-{agency}-{fy}.pdf",
+                       mime="application/pdf", key=f"reports.{stem}.pdf", icon=":material/picture_as_pdf:")
+    b2.download_button("Excel", made_on_click(f"{stem}.xlsx", fy), file_name=f"{stem}-{agency}-{fy}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"reports.{stem}.xlsx", icon=":material/download:")

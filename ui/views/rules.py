@@ -9,14 +9,17 @@ from i18n import date, lang, pick, t
 from present import field_value
 from tables import show
 
+from engine.domain.calendar import fiscal_year
+from engine.kb.ita import kb_mappings
 from engine.rules.catalogue import describe_condition
 
 kb, catalogue = appdata.kb(), appdata.catalogue()
 th = lang() == "th"
 st.title(t("rules.title"))
 src = kb.source
+# the letter's own year's ITA item (kb/ita.yaml), not O48 as if for every year; the others: the calendar page
 st.caption(f"{t('rules.source')}: {src.issuer_th if th else src.issuer_en} ที่ {src.letter_no} ลงวันที่ {date(src.dated)} — "
-           f"{src.assessment_th if th else src.assessment_en}")
+           f"{kb_mappings()[fiscal_year(src.dated)].label(lang())}")
 
 for m in kb.measures:
     label = ("มาตรการข้อ" if m.kind == "measure" else "แนวทางข้อ") if th else m.kind.capitalize()

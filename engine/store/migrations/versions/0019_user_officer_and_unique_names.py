@@ -1,7 +1,7 @@
 """user accounts linked to officers; user names unique ignoring case
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 
 * ``users.officer_id``: the officer of the imported data that the account belongs to (set and
   cleared by ``discretion-review users link / unlink`` and the admin page, each an audited user
@@ -32,7 +32,7 @@ from alembic import op
 from engine.domain.errors import UsageError
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
