@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from engine import __version__
 from engine.domain.calendar import today
@@ -44,7 +44,7 @@ def _date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="discretion-review", description="Check officials' use of discretion against the "
                 "Khon Kaen measures (the letter of 2562, ITA 2562 item O48).")
-    p.add_argument("--version", action="version", version=f"%(prog)s {__version__} (store schema {_schema()})")
+    p.add_argument("--version", action=_Version, help="the release and the store schema it works with")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     c = sub.add_parser("check", help="evaluate a dataset and write its flags")
@@ -217,6 +217,19 @@ def _password_flags(p: argparse.ArgumentParser) -> None:
                    "process list: prefer --password-file or the prompt)")
     g.add_argument("--password-file", type=Path, default=None, metavar="FILE",
                    help="read the password from the first line of FILE ('-' for standard input)")
+
+
+class _Version(argparse.Action):
+    """``--version``: the release, and the schema its migrations end at — read only when asked
+    (reading the migrations imports the store: most of a second of every other command)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, help: str | None = None):
+        super().__init__(option_strings, dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"{parser.prog} {__version__} (store schema {_schema()})")
+        parser.exit()
 
 
 def _schema() -> str:
@@ -792,15 +805,8 @@ def main(argv: list[str] | None = None) -> int:
 def _handled(handler, args: argparse.Namespace) -> int:
     """Run a command; each kind of failure is its exit code and one line on stderr (and, for a
     store command, a JSON log line)."""
-    from engine.store.health import connection_failed, StoreUnavailable
-    from engine.store.migrate import StoreVersionError
-
     try:
         return handler(args)
-    except (StoreUnavailable, StoreVersionError) as exc:
-        _log_error(args, exc)
-        print(f"discretion-review: {exc}", file=sys.stderr)
-        return EXIT_STORE_UNREACHABLE if isinstance(exc, StoreUnavailable) else EXIT_STORE_VERSION
     except DefinitionError as exc:
         print(f"discretion-review: the knowledge base or a rule file is invalid:\n{exc}", file=sys.stderr)
         return EXIT_INTERNAL
@@ -814,13 +820,15 @@ def _handled(handler, args: argparse.Namespace) -> int:
             print(f"warning: {w}", file=sys.stderr)
         print(f"discretion-review: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except DiscretionReviewError as exc:  # bad input, usage, permission
+    except DiscretionReviewError as exc:  # the store unreachable or at another schema; bad input, usage, permission
         _log_error(args, exc)
         print(f"discretion-review: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return _store_exit(exc) or EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: exit 3, never 1 ("flags found"), and one line, not a traceback
+        from engine.store.health import connection_failed
+
         if connection_failed(exc):  # the store went away midway: exit 4, as when it cannot be reached
             from engine.store.health import reason, shown_url
 
@@ -838,6 +846,18 @@ def _handled(handler, args: argparse.Namespace) -> int:
         print(f"discretion-review: internal error ({type(exc).__name__}: {detail}); nothing was written. "
               "Set DISCRETION_DEBUG=1 for the traceback and report it.", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _store_exit(exc: BaseException) -> int | None:
+    """4 for a store that cannot be reached, 6 for one at another schema, else None. The store's
+    modules are asked only if this command loaded them (importing them is most of a second that
+    ``check`` and ``validate`` do not need)."""
+    health, migrate = sys.modules.get("engine.store.health"), sys.modules.get("engine.store.migrate")
+    if health is not None and isinstance(exc, health.StoreUnavailable):
+        return EXIT_STORE_UNREACHABLE
+    if migrate is not None and isinstance(exc, migrate.StoreVersionError):
+        return EXIT_STORE_VERSION
+    return None
 
 
 STORE_COMMANDS = {"db", "import", "run", "users", "audit", "app", "demo-setup", "health", "rounds", "ita", "campaigns",

@@ -213,6 +213,8 @@ class FlagRenderer:
         self._rules: dict[str, _Prepared] = {}
         self._duties: dict[str, tuple[Template, Template]] = {}
         self._dates: dict[dt.date, tuple[str, str]] = {}
+        self._spans: dict[int, tuple[Any, tuple[int, int] | None]] = {}  # parameters' evidence -> its years
+        self._unchecked_years: dict[tuple[int, int], list[int]] = {}
 
     def _prepared(self, rule: Rule) -> _Prepared:
         out = self._rules.get(rule.rule_id)
@@ -333,11 +335,35 @@ class FlagRenderer:
 
     def _unchecked(self, evidence: dict[str, Any]) -> list[int]:
         """The years (Buddhist Era) from the earliest to the latest date of a flag's evidence whose
-        days off nobody checked (SPEC §3 "Checked years"): its dates may shift by a day."""
-        days = list(_dates_in(evidence))
-        if not days or self.calendar is None:
+        days off nobody checked (SPEC §3 "Checked years"): its dates may shift by a day. The
+        parameters' evidence, one object per parameter set, is walked once per set."""
+        if self.calendar is None:
             return []
-        return self.calendar.unchecked(range(min(days).year + 543, max(days).year + 544))
+        lo = hi = None
+        for name, value in evidence.items():
+            cls = value.__class__
+            if cls is dt.date:
+                first = last = value.year
+            elif cls is dict or cls is list or cls is tuple:
+                span = self._spans.get(id(value)) if name == "parameters" else None
+                if span is None or span[0] is not value:
+                    years = [day.year for day in _dates_in(value)]
+                    span = (value, (min(years), max(years)) if years else None)
+                    if name == "parameters":
+                        self._spans[id(value)] = span
+                if span[1] is None:
+                    continue
+                first, last = span[1]
+            else:
+                continue
+            lo = first if lo is None or first < lo else lo
+            hi = last if hi is None or last > hi else hi
+        if lo is None:
+            return []
+        out = self._unchecked_years.get((lo, hi))
+        if out is None:
+            out = self._unchecked_years[(lo, hi)] = self.calendar.unchecked(range(lo + 543, hi + 544))
+        return list(out)
 
     def _date(self, day: dt.date) -> tuple[str, str]:
         """A date in Thai (Buddhist Era) and in English words, each worded once per renderer."""
