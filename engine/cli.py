@@ -172,6 +172,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="serve under this path (e.g. discretion for https://host/discretion/, behind a proxy)")
     _db_flag(app)
 
+    from engine.api.commands import add_parsers  # the intake API's `api` and `tokens`
+
+    add_parsers(sub, _db_flag, _date)
+
     demo = sub.add_parser("demo-setup", help="create the database with demo data, an evaluation and demo users")
     _db_flag(demo)
     demo.add_argument("--cases", type=int, default=5000)
@@ -701,6 +705,18 @@ def _cmd_app(args: argparse.Namespace) -> int:
     return EXIT_OK  # not reached
 
 
+def _cmd_api(args: argparse.Namespace) -> int:
+    from engine.api.commands import cmd_api
+
+    return cmd_api(args, _store)
+
+
+def _cmd_tokens(args: argparse.Namespace) -> int:
+    from engine.api.commands import cmd_tokens
+
+    return cmd_tokens(args, _store)
+
+
 def _cmd_demo_setup(args: argparse.Namespace) -> int:
     from engine.demo.store import setup_demo
     from engine.store.health import require_store
@@ -721,7 +737,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     handler = {"check": _cmd_check, "due": _cmd_due, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
                "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users,
-               "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit, "health": _cmd_health}
+               "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit, "health": _cmd_health,
+               "api": _cmd_api, "tokens": _cmd_tokens}
     try:
         return _handled(handler[args.command], args)
     except KeyboardInterrupt:
@@ -779,7 +796,7 @@ def _handled(handler, args: argparse.Namespace) -> int:
         return EXIT_INTERNAL
 
 
-STORE_COMMANDS = {"db", "import", "run", "users", "audit", "app", "demo-setup", "health"}
+STORE_COMMANDS = {"db", "import", "run", "users", "audit", "app", "demo-setup", "health", "api", "tokens"}
 
 
 def _log_error(args: argparse.Namespace, exc: BaseException) -> None:

@@ -144,6 +144,10 @@ NO_SCOPE = {
     "roles.granted": "which database roles hold the app's rights: no data",
     "roles.statements": "the SQL of roles.grant: no data",
     "runs.reap_stale_runs": "upkeep at the start of run_evaluation (which checked its caller first): marks dead runs failed",
+    "runs.posted_since": "which agencies changed after a run's snapshot (agency ids only), asked by run_evaluation "
+                          "after its own check",
+    "tokens.authenticate": "the intake API's login: there is no scope before it",
+    "tokens.record_use": "the trail writer of the API's uses, refused ones included (no scope before a token is known)",
 }
 TOUCHES_DATA = {"session", "session_factory", "conn", "ds"}
 

@@ -39,10 +39,12 @@ from engine.store.db import begin_write, bulk_insert
 from engine.store.keys import AuditKeyError, AuditKeys, audit_keys
 from engine.store.schema import (
     AcknowledgementRoundRow,
+    ApiTokenEvent,
     AssessmentEvent,
     AuditSeal,
     CalendarEntryRow,
     FlagEvent,
+    IntakeEvent,
     UserEvent,
     utcnow,
 )
@@ -57,10 +59,13 @@ CHAINED: dict[str, tuple[str, ...]] = {
     "calendar_entries": ("at", "actor", "date", "kind", "name_th", "name_en", "source"),
     "acknowledgement_rounds": ("at", "actor", "fiscal_year", "deadline", "source"),
     "audit_seals": ("at", "actor", "chain", "last_id", "last_hash"),
+    # the intake API (migration 0020): its tokens' lives and uses, and every row a post stored
+    "api_token_events": ("at", "actor", "action", "token_id", "agency_id", "details"),
+    "intake_events": ("at", "actor", "agency_id", "import_id", "file", "row_key", "action", "details"),
 }
 MODELS = {"flag_events": FlagEvent, "assessment_events": AssessmentEvent, "user_events": UserEvent,
           "calendar_entries": CalendarEntryRow, "acknowledgement_rounds": AcknowledgementRoundRow,
-          "audit_seals": AuditSeal}
+          "audit_seals": AuditSeal, "api_token_events": ApiTokenEvent, "intake_events": IntakeEvent}
 SEALED = tuple(t for t in CHAINED if t != "audit_seals")  # the trails the seals pin
 # tables whose rows may only be appended (the chained ones, and every login attempt)
 APPEND_ONLY = (*CHAINED, "login_attempts")
@@ -206,15 +211,19 @@ def append(session: Session, model: type, rows: list[dict[str, Any]], keys: Audi
     bulk_insert(session, chain.table, chain.link(rows))  # COPY on PostgreSQL when there are many
 
 
-def seal(session: Session, scope: Scope, keys: AuditKeys | None = None) -> int:
-    """Seal every trail under the current key (see the module's docstring): each trail's lock
-    is taken first, in one order, so no writer appends between its head being read and the
-    seal; returns the key id. In the caller's transaction. Administrators only."""
+def seal(session: Session, scope: Scope, keys: AuditKeys | None = None, trails: tuple[str, ...] = SEALED) -> int:
+    """Seal every trail (or ``trails``: those a migration creates) under the current key (see the
+    module's docstring): each trail's lock is taken first, in one order, so no writer appends
+    between its head being read and the seal; returns the key id. In the caller's transaction.
+    Administrators only."""
     scope.require(MANAGE_USERS)
     actor = scope.username
     keys = keys or audit_keys()
     rows = []
-    for table in SEALED:
+    present = set(inspect(session.connection()).get_table_names())
+    for table in trails:
+        if table not in present:  # a trail a later migration creates (and seals: 0020): 0017 on a new store
+            continue
         t = MODELS[table].__table__
         begin_write(session, table)
         head = session.execute(select(t.c.id, t.c.row_hash).order_by(t.c.id.desc()).limit(1)).first()
@@ -290,7 +299,7 @@ def verify_all(session: Session, scope: Scope, anchors: list | None = None,
     every flag and user whose state differs from its trail (engine/store/replay.py). Call it in
     one snapshot of the store (``db.begin_read``): a decision committed meanwhile would show as
     a flag ahead of its trail."""
-    from engine.store import replay
+    from engine.store import replay, tokens
 
     scope.require(MANAGE_USERS)
     keys = keys or audit_keys(create=False)
@@ -299,7 +308,8 @@ def verify_all(session: Session, scope: Scope, anchors: list | None = None,
     for a in anchors or []:
         wanted.setdefault(a.chain, {}).setdefault(a.last_id, []).append(a)
         report.anchors += 1
-    replays = {"flag_events": replay.FlagReplay(), "user_events": replay.UserReplay()}
+    replays = {"flag_events": replay.FlagReplay(), "user_events": replay.UserReplay(),
+               "api_token_events": tokens.TokenReplay()}
     seals: dict[str, list[tuple[int | None, str, int, Any]]] = {}  # trail -> (last id, hash, key id, when)
     for table in ("audit_seals", *SEALED):
         pins = sorted(seals.get(table, []), key=lambda p: p[0] or 0)

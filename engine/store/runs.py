@@ -245,6 +245,11 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             # are written while the workers evaluate the next ones (the database takes them in on
             # the core the evaluation leaves it; after the evaluation it was the run's bottleneck).
             begin_write(session, "flag_events")
+            # an agency posted to (the intake API) after the snapshot keeps the flags the post made
+            # from its newer data: syncing the snapshot's now would put older facts over newer ones,
+            # and reopen decided flags for nothing (an import evaluates nothing: the snapshot's stand)
+            moved = posted_since(session, read.last_import)
+            agencies = [a for a in agencies if a not in moved]
             run = session.get(EvaluationRun, run_id)
             run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
             run.dataset_import_id = read.last_import
@@ -264,6 +269,8 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             unchecked = calendar.unchecked(years)
             if unchecked:  # said once per year, with the run (the app shows it with the run)
                 run.parameters = {**run.parameters, "calendar_unchecked_years": unchecked}
+            if kept := sorted(a for a in moved if scope.sees(a)):  # the posts' since the snapshot: not this run's
+                run.parameters = {**run.parameters, "posted_meanwhile": kept}
             run.status, run.finished_at = "succeeded", utcnow()
             skipped = {a: p for a, p in broken.items() if scope.sees(a)}
             skipped.update({a: [f"การประเมินผิดพลาด / {why}"] for a, why in failed.items() if a in agencies})
@@ -283,6 +290,18 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     if progress:
         progress(1.0, "done")
     return run_id
+
+
+def posted_since(session: Session, last_import: int | None) -> set[str]:
+    """The agencies that posts to the intake API (``dataset_imports`` rows made by a token: no
+    user's name begins as a token's, ``tokens.actor``) committed data to after the import numbered
+    ``last_import``. Exact when asked under the flags' lock: every writer of a ``dataset_imports``
+    row takes its lock (``db.begin_write``) before it and commits holding it, so rows are
+    numbered in the order they commit."""
+    from engine.store.tokens import ACTOR
+
+    return {a for agencies in session.scalars(select(DatasetImport.agencies).where(
+        DatasetImport.id > (last_import or 0), DatasetImport.imported_by.startswith(ACTOR))) for a in agencies}
 
 
 def log_run(run: EvaluationRun, seconds: float, via: str) -> None:
@@ -343,7 +362,7 @@ def _record(resolver: ParameterResolver, days_off: list[CalendarEntry]) -> dict[
 
 
 def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[FlagLine]], agencies: set[str],
-                failed: dict[str, str] | None = None) -> None:
+                failed: dict[str, str] | None = None, outcome: dict[str, list[str]] | None = None) -> None:
     """Bring the stored flags in step with this run's (``partitions``: lists of flags as the
     evaluation hands them over, each with its content key and links: ``FlagRenderer.keyed``),
     inside the caller's transaction. New flags are written as each list comes (the evaluation
@@ -361,7 +380,11 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
     ``version`` moves only when the status, the stable evidence or the severity changes.
     A flag whose content is as stored (``content_key``) gets only the run's bookkeeping —
     ``as_of``, ``last_run_id``, ``updated_at`` — set for all such flags by one statement.
+    ``outcome``, when given, gets the ids of the flags ``opened`` (new), ``reopened`` (found
+    again, or a decided one whose facts changed) and ``cleared`` (by data).
     """
+    said = outcome if outcome is not None else {}
+    opened, again, gone = said.setdefault("opened", []), said.setdefault("reopened", []), said.setdefault("cleared", [])
     existing = {row.flag_id: row for row in session.execute(
         select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.severity, FlagRow.content_key,
                FlagRow.as_of, FlagRow.agency_id)
@@ -404,6 +427,7 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
                     "officer_id": officer_id, "event_date": event_date, "updated_at": now})
                 created.append(_event(flag_id, "created", None, "open", run_id, now))
                 new += 1
+                opened.append(flag_id)
                 if len(inserts) == _WRITE_BATCH:
                     writes.insert(table, inserts)
                     writes.insert(events_table, chain.link(created))  # after their flags: a foreign key
@@ -445,6 +469,7 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
             updates.append((True, {"flag_id": flag_id, "status": "open", **common}))
             events.append(_event(flag_id, "fired_again", old.status, "open", run_id, now))
             reopened += 1
+            again.append(flag_id)
         elif flag_id in changed_set and (changed := _changed(before := stored_evidence.get(flag_id) or {}, evidence,
                                                              applied.get(found_by.get(flag_id)))):
             status = "open" if old.status in DECIDED else old.status
@@ -454,6 +479,8 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
                                  {"changed": changed, "before": {k: before.get(k) for k in changed},
                                   "after": {k: evidence.get(k) for k in changed}}))
             reopened += old.status != status
+            if old.status != status:
+                again.append(flag_id)
         else:  # same facts (if keyed differently, by fields only added empty): refresh what moves with
             # as_of, and the evidence as found; the status is the reviewer's, untouched
             updates.append((old.severity != f["severity"], {"flag_id": flag_id, **common}))
@@ -468,6 +495,7 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
                                    "last_run_id": run_id, "updated_at": now}))
             events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run_id, now))
             cleared += 1
+            gone.append(flag_id)
     by_shape: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
     for bump, u in updates:
         by_shape.setdefault((bump, tuple(sorted(u))), []).append(u)
