@@ -197,6 +197,45 @@ def test_bad_rows_are_refused_whole_with_every_problem_in_thai_and_english(api):
     assert (refused.action, refused.details["status"], refused.details["problems"]) == ("refused", 422, 11)
 
 
+def test_rows_of_files_without_ids_replace_the_stored_rows_of_their_natural_key(api):
+    """A monitoring report of a stored day, an acknowledgement of a stored round: replaced, not added;
+    an analysis the ethics committee recorded in the app stays whatever is posted for its day."""
+    from engine.store.analytics import record_analysis
+    from engine.store.schema import AcknowledgementRow, MonitoringReportRow, RiskAnalysisRow
+
+    with transaction(api.url) as s:
+        record_analysis(s, Scope("head.a1", "agency_head", "A1"), "A1", dt.date(2024, 2, 1), True, participants="คณะกรรมการ",
+                        risks="ความเสี่ยง", rotation_plan=None, controls=None)
+    body = api.post({
+        "monitoring_reports": [{"agency_id": "A1", "reported_on": "2024-03-01", "by": "SUP"},
+                               {"agency_id": "A1", "reported_on": "1/4/2567", "by": "HEAD"}],
+        "acknowledgements": [{"agency_id": "A1", "staff_total": 12, "staff_acknowledged": "๑๑",
+                              "published_url": "https://a1.example.go.th/o48", "reported_on": "2019-06-19"}],
+        "risk_analyses": [{"agency_id": "A1", "analysed_on": "2024-02-01", "ethics_committee": True}]}).json()
+    assert body["stored"] == {"risk_analyses": {"inserted": 1, "updated": 0, "unchanged": 0},
+                              "monitoring_reports": {"inserted": 1, "updated": 1, "unchanged": 0},
+                              "acknowledgements": {"inserted": 0, "updated": 1, "unchanged": 0}}
+    with transaction(api.url) as s:
+        reports = s.execute(select(MonitoringReportRow.reported_on, MonitoringReportRow.by)
+                            .order_by(MonitoringReportRow.reported_on)).all()
+        assert reports == [(dt.date(2024, 3, 1), "SUP"), (dt.date(2024, 4, 1), "HEAD")]
+        acks = s.execute(select(AcknowledgementRow.staff_total, AcknowledgementRow.staff_acknowledged)).all()
+        assert acks == [(12, 11)]
+        analyses = s.execute(select(RiskAnalysisRow.source, RiskAnalysisRow.analysed_on)
+                             .order_by(RiskAnalysisRow.source)).all()
+        assert analyses == [("app", dt.date(2024, 2, 1)), ("import", dt.date(2024, 2, 1))]
+        event = s.scalars(select(IntakeEvent).where(IntakeEvent.file == "monitoring_reports",
+                                                    IntakeEvent.action == "updated")).one()
+        assert (event.row_key, event.details) == ("reported_on=2024-03-01", {"changed": {"by": ["HEAD", "SUP"]}})
+    # posted twice for one day in one post: which one to keep would be a guess
+    r = api.post({"monitoring_reports": [{"agency_id": "A1", "reported_on": "2024-05-01"},
+                                         {"agency_id": "A1", "reported_on": "1/5/2567", "by": "HEAD"}]})
+    assert r.status_code == 422
+    (p,) = r.json()["problems"]
+    assert (p["file"], p["row"], p["column"], p["value"]) == ("monitoring_reports", 2, "reported_on", "2024-05-01")
+    assert "the same as row 1 of this post" in p["reason_en"] and thai(p["reason_th"])
+
+
 def test_a_stored_row_that_a_post_makes_wrong_is_named_by_its_id(api):
     """A delay notice is stored; a post moves its case's receipt after the notice: refused, and the
     problem names the stored notice (its id), not a row of the post."""
@@ -572,6 +611,39 @@ def test_openapi_at_docs_has_the_example_request_and_serves_its_page_without_the
     # the example posts as it is (its ids are the demo's, not this store's: every problem is a reference)
     r = api.post(EXAMPLE_REQUEST)
     assert r.status_code == 422 and all("no such id" in p["reason_en"] for p in r.json()["problems"])
+
+
+def test_the_documented_example_answers_as_documented(tmp_path, monkeypatch):
+    """docs/api.md's request, posted to the demo store at the page's date, answers the page's
+    answers, word for word (the flag listed again under ``current`` aside); and the OpenAPI
+    examples are the same."""
+    from engine.api.openapi import EXAMPLE_PROBLEMS, EXAMPLE_RESPONSE
+    from engine.demo.store import setup_demo
+
+    monkeypatch.setenv("DISCRETION_AUDIT_KEY_FILE", str(tmp_path / "keys"))
+    url = f"sqlite:///{tmp_path}/demo.db"
+    day = dt.date(2026, 3, 20)
+    list(setup_demo(url, cases=300, as_of=day))
+    page = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    request, answer, problems = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", page, re.S)]
+    assert request == EXAMPLE_REQUEST
+    with transaction(url) as s:
+        token = add_token(s, SYSTEM, "kk-land", "")[1]
+    client = TestClient(create_app(url, as_of=lambda: day, jobs=1))
+    got = client.post(PATH.format("kk-land"), json=request, headers={"Authorization": f"Bearer {token}"}).json()
+    assert got["current"] == got["flags"]["opened"]
+    assert {k: v for k, v in got.items() if k != "current"} == {k: v for k, v in answer.items() if k != "current"}
+    assert got == EXAMPLE_RESPONSE
+    wrong = json.loads(json.dumps(request))
+    wrong["cases"][0]["decided_on"], wrong["escalations"][0]["reported_to"] = "2569-13-09", "OF00999"
+    got = client.post(PATH.format("kk-land"), json=wrong, headers={"Authorization": f"Bearer {token}"}).json()
+    assert got == problems == EXAMPLE_PROBLEMS
+    reviewed = {**request["cases"][0], "reviewed_by": "OF00039", "reviewed_on": "2569-03-19"}
+    got = client.post(PATH.format("kk-land"), json={"cases": [reviewed]}, headers={"Authorization": f"Bearer {token}"})
+    body = got.json()
+    assert body["stored"]["cases"]["updated"] == 1
+    assert {k: [(f["rule_id"], f["status"]) for f in v] for k, v in body["flags"].items()} == {
+        "opened": [("1.1-late-review", "open")], "reopened": [], "cleared": [("1.1-unreviewed", "cleared_by_data")]}
 
 
 def test_a_body_that_is_not_json_or_not_an_object_is_422(api):
