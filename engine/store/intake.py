@@ -41,6 +41,8 @@ import socket
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from itertools import count
+from operator import attrgetter
 from typing import Any
 
 from pydantic_core import ArgsKwargs
@@ -156,7 +158,7 @@ def post_records(session_factory: Callable[[], Session], scope: Scope, agency_id
             begin_write(session, "dataset_imports")
         stored, keys = _read_agency(session, agency_id)
         merged, origin, plan = _merge(stored, keys, posted, agency_id)
-        problems += [_placed(p, origin) for p in check_dataset(
+        problems += [_placed(p, origin, merged) for p in check_dataset(
             merged, lambda table, ids: existing_ids(session, scope, table, ids), _renumbered(refused, origin))]
         if not problems:
             problems = [_placed_view(p, posted) for p in store_problems(session, scope, _view(merged, origin, posted))]
@@ -175,7 +177,7 @@ def post_records(session_factory: Callable[[], Session], scope: Scope, agency_id
     return result
 
 
-def _renumbered(refused: dict[str, list[tuple[int, dict[str, Any]]]], origin: dict[str, list[int | str]],
+def _renumbered(refused: dict[str, list[tuple[int, dict[str, Any]]]], origin: dict[str, list[int | None]],
                 ) -> dict[str, list[tuple[int, dict[str, Any]]]]:
     """The post's refused rows numbered after the merged rows of their file (``origin`` then says
     which row of the post each is), for ``check_dataset``: their references are checked too."""
@@ -283,20 +285,20 @@ class _Plan:
 
 
 def _merge(stored: Dataset, keys: dict[str, list[tuple[int, str]]], posted: Dataset, agency_id: str,
-           ) -> tuple[Dataset, dict[str, list[int | str]], _Plan]:
+           ) -> tuple[Dataset, dict[str, list[int | None]], _Plan]:
     """The agency's data once the post is in (``merged``), where each of its rows comes from
-    (``origin``, per file: the post's row number, or a stored row's id or key), and what to write."""
+    (``origin``, per file: the post's row number, or None for a stored row), and what to write."""
     merged = Dataset(source="records")
-    origin: dict[str, list[int | str]] = {}
+    origin: dict[str, list[int | None]] = {}
     plan = _Plan()
     for table in TABLES:
         name, id_column = table.name, table.id_column
         items = list(getattr(stored, name))
-        where: list[int | str] = [_key_text(name, item) for item in items]
+        where: list[int | None] = [None] * len(items)  # a stored row: named by its id when a problem does
         new = getattr(posted, name)
         counts = plan.counts.setdefault(name, Counter()) if new else Counter()
         if id_column is not None:
-            at = {getattr(item, id_column): i for i, item in enumerate(items)}
+            at = dict(zip(map(attrgetter(id_column), items), count())) if new else {}
             for item, n in zip(new, posted.row_numbers.get(name, ())):
                 i = at.get(getattr(item, id_column))
                 if i is None:
@@ -368,18 +370,19 @@ def _event(plan: _Plan, counts: Counter, table: str, item: Any, action: str, bef
     plan.events.append({"file": table, "row_key": _key_text(table, item), "action": action, "details": details})
 
 
-def _placed(problem: InputProblem, origin: dict[str, list[int | str]]) -> InputProblem:
+def _placed(problem: InputProblem, origin: dict[str, list[int | None]], merged: Dataset) -> InputProblem:
     """A problem of the merged data (its row: a position in ``merged``) as the post's row it is,
-    or as the stored row it is (no row number; the file says which row)."""
+    or as the stored row it is (no row number; the file says which row, by its id or key)."""
     if problem.row is None or problem.file not in origin:
         return problem
     where = origin[problem.file][problem.row - 1]
-    if isinstance(where, int):
+    if where is not None:
         return InputProblem(problem.file, where, problem.column, problem.value, problem.reason)
-    return _stored_problem(problem.file, where, problem.column, problem.value, problem.reason)
+    key = _key_text(problem.file, getattr(merged, problem.file)[problem.row - 1])
+    return _stored_problem(problem.file, key, problem.column, problem.value, problem.reason)
 
 
-def _view(merged: Dataset, origin: dict[str, list[int | str]], posted: Dataset) -> Dataset:
+def _view(merged: Dataset, origin: dict[str, list[int | None]], posted: Dataset) -> Dataset:
     """What ``data.store_problems`` is asked about: the posted rows, with the agency's row and every
     officer of it once the post is in (no officer is removed by a post). Row numbers are the post's;
     a stored officer's is 0."""
@@ -391,7 +394,7 @@ def _view(merged: Dataset, origin: dict[str, list[int | str]], posted: Dataset) 
         view.row_numbers[table.name] = array("I", posted.row_numbers.get(table.name, ()))
     for name in ("agencies", "officers"):
         setattr(view, name, list(getattr(merged, name)))
-        view.row_numbers[name] = array("I", (w if isinstance(w, int) else 0 for w in origin[name]))
+        view.row_numbers[name] = array("I", (w or 0 for w in origin[name]))
     return view
 
 
@@ -437,8 +440,9 @@ def _evaluation_dataset(session: Session, merged: Dataset, agency_id: str) -> Da
     own = {o.officer_id for o in ds.officers}
     theirs = _other_cases(conn, own, agency_id)
     have = set(own)
-    wanted = {getattr(item, column) for table, column in OFFICER_REFERENCES for item in getattr(ds, table)}
-    wanted |= {o.supervisor_id for o in ds.officers}
+    wanted: set[str | None] = set()
+    for table, column in OFFICER_REFERENCES:
+        wanted.update(map(attrgetter(column), getattr(ds, table)))
     wanted -= have | {None}
     while wanted:
         found = _rows(conn, select(OfficerRow.agency_id, *columns).where(OfficerRow.officer_id.in_(sorted(wanted))),
