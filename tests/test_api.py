@@ -684,3 +684,18 @@ def test_the_admin_makes_a_token_in_the_app_sees_it_once_and_revokes_it(agency_d
     with transaction(agency_db) as s:
         actions = [(e.actor, e.action) for e in s.scalars(select(ApiTokenEvent).order_by(ApiTokenEvent.id))]
     assert actions == [("somsri", "created"), ("token #1", "used"), ("somsri", "revoked"), ("token #1", "refused")]
+
+
+def test_failed_tokens_from_many_addresses_are_forgotten_once_out_of_the_window(monkeypatch):
+    import engine.api.throttle as throttle
+
+    monkeypatch.setattr(throttle, "_KEPT", 100)
+    now = [0.0]
+    kept = throttle.Throttle(Rates(failures=2), clock=lambda: now[0])
+    for i in range(100):
+        kept.failed(f"10.0.{i // 250}.{i % 250}")
+    now[0] = throttle.FAILURE_WINDOW + 1
+    kept.failed("10.9.9.9")
+    assert list(kept._failed) == ["10.9.9.9"]  # the others' failures had all left the window
+    kept.failed("10.9.9.9")
+    assert kept.refused("10.9.9.9") == throttle.FAILURE_WINDOW and kept.refused("10.0.0.1") == 0

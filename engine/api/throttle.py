@@ -66,6 +66,13 @@ class Throttle:
             return times[0] + FAILURE_WINDOW - now if len(times) >= self.rates.failures else 0.0
 
     def failed(self, address: str) -> None:
-        """One more failed authentication from ``address``."""
+        """One more failed authentication from ``address`` (addresses whose failures have all left
+        the window are forgotten once many are kept: guesses from many addresses cost no memory)."""
+        now = self.clock()
         with self._lock:
-            self._failed.setdefault(address, deque()).append(self.clock())
+            if len(self._failed) >= _KEPT:
+                self._failed = {a: t for a, t in self._failed.items() if t and t[-1] > now - FAILURE_WINDOW}
+            self._failed.setdefault(address, deque()).append(now)
+
+
+_KEPT = 10_000  # addresses with failures kept before the old ones are forgotten
