@@ -125,8 +125,11 @@ def test_a_post_stores_its_rows_evaluates_the_agency_and_lists_the_flags_opened_
         run = s.get(EvaluationRun, body["run_id"])
         assert (run.agencies, run.triggered_by, run.status, run.as_of, run.flags_new) == \
             (["A1"], "token #1", "succeeded", AS_OF, 2)
+        # the fixture's run evaluated A1 whole at this date: the case posted is evaluated alone (with the
+        # agency, its processes and officers), and that run keeps the per-rule counts of A1
+        assert run.parameters["cases_alone"] == ["N1"]
         assert s.scalar(select(func.count()).select_from(RunAgencyRuleStat)
-                        .where(RunAgencyRuleStat.run_id == run.id, RunAgencyRuleStat.agency_id == "A1")) > 0
+                        .where(RunAgencyRuleStat.run_id == run.id)) == 0
     used = uses(api.url)[-1]
     assert (used.action, used.token_id, used.agency_id, used.details["status"], used.details["import_id"]) == \
         ("used", 1, "A1", 200, body["import_id"])
@@ -384,6 +387,89 @@ def test_the_agencys_evaluation_agrees_with_a_run_over_every_agency(api, dataset
     run = session_factory(api.url)
     run_id = run_evaluation(run, SYSTEM, AS_OF, jobs=1)
     with transaction(api.url) as s:
+        after = s.get(EvaluationRun, run_id)
+        assert (after.flags_new, after.flags_reopened, after.flags_cleared) == (0, 0, 0)
+
+
+@pytest.fixture
+def twin(db_url, dataset_dir, tmp_path):
+    """A second store like ``agency_db`` (the base dataset, evaluated at AS_OF), of the same kind."""
+    from conftest import _pg_base_url, scratch_pg_database
+
+    def fill(url: str) -> str:
+        from engine.store.db import upgrade
+
+        upgrade(url)
+        with transaction(url) as s:
+            import_dataset(s, SYSTEM, load_dataset(dataset_dir({"risk_analyses": []}, replace=["risk_analyses"],
+                                                               name="twin")), "fixture")
+        run_evaluation(session_factory(url), SYSTEM, AS_OF, jobs=1)
+        return url
+    if db_url.startswith("sqlite"):
+        yield fill(f"sqlite:///{tmp_path}/twin.db")
+        return
+    with scratch_pg_database(_pg_base_url()) as url:
+        yield fill(url)
+
+
+def _flag_states(url: str) -> list[tuple]:
+    with transaction(url) as s:
+        return s.execute(select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.severity,
+                                FlagRow.content_key, FlagRow.as_of, FlagRow.version).order_by(FlagRow.flag_id)).all()
+
+
+def test_cases_evaluated_alone_get_the_flags_the_whole_agency_evaluated_gets(agency_db, twin, monkeypatch):
+    """The fast path (a post of cases evaluates them alone, ``intake._cases_alone``) and the plain one
+    (the agency evaluated whole) give every flag the same status, facts, words and version, post
+    after post: cases, escalations and notices, an officer changed (whole), a day off recorded by an
+    administrator (whole); and a run after them finds nothing to change."""
+    from engine.store import intake, province
+
+    scope = Scope("token #1", "supervisor", "A1")
+    whole = intake._cases_alone
+    case = dict(N1, legal_basis=None)
+    posts = [
+        {"cases": [case]},
+        {"cases": [{**case, "case_id": "N2", "officer_id": "OFF2", "deviation": "ไม่เป็นไปตามคู่มือ",
+                    "legal_basis": "มาตรา 1"}]},
+        {"escalations": [{"report_id": "E1", "case_id": "N2", "reported_by": "OFF2", "reported_to": "SUP2",
+                          "reported_on": "2024-04-05"}]},
+        {"cases": [{**case, "legal_basis": "มาตรา 2", "reviewed_by": "SUP", "reviewed_on": "2024-04-19"}]},
+        {"delay_notices": [{"notice_id": "D1", "case_id": "N2", "notified_on": "2024-04-10", "opdc_copied": False}]},
+        {"cases": [{**case, "case_id": f"R{i}", "applicant_id": "X1", "legal_basis": "มาตรา 3"} for i in range(5)]},
+        {"cases": [{**case, "case_id": "N2", "officer_id": "OFF2", "decided_on": "2024-04-08", "legal_basis": "ข้อ 1"}]},
+        "day off",
+        {"cases": [{**case, "case_id": "N3", "decided_on": "2024-04-10"}]},
+        {"officers": [{"officer_id": "OFF2", "agency_id": "A1", "name": "เจ้าหน้าที่ 2", "supervisor_id": "SUP",
+                       "in_position_since": "2022-01-01", "ethics_acknowledged_on": "2022-01-01"}]},
+        {"cases": [{**case, "case_id": "N4", "officer_id": "OFF2"}], "escalations": [
+            {"report_id": "E1", "case_id": "N2", "reported_by": "OFF2", "reported_to": "SUP", "reported_on": "2024-04-05",
+             "investigated_on": "2024-04-12", "finding": "พบจริง"}]},
+    ]
+    alone = []
+    for post in posts:
+        answers = []
+        for url, fast in ((agency_db, True), (twin, False)):
+            if post == "day off":
+                with transaction(url) as s:
+                    province.add_calendar_entry(s, SYSTEM, dt.date(2024, 4, 17), "add", "วันหยุดพิเศษ", "Special day off",
+                                                "มติคณะรัฐมนตรี")
+                continue
+            monkeypatch.setattr(intake, "_cases_alone", whole if fast else lambda *args: None)
+            result = intake.post_records(session_factory(url), scope, "A1", post, AS_OF, jobs=1)
+            answers.append({k: [(f["rule_id"], f["subject_id"], f["status"]) for f in v] for k, v in result.flags.items()})
+            if fast:
+                with transaction(url) as s:
+                    alone.append("cases_alone" in s.get(EvaluationRun, result.run_id).parameters)
+        if post != "day off":
+            assert answers[0] == answers[1], post
+        assert _flag_states(agency_db) == _flag_states(twin), post
+    # alone: every post of case files but the first after the day off; the officer's is whole, and then the
+    # last whole evaluation of the agency (the next post is alone again)
+    assert alone == [True, True, True, True, True, True, True, False, False, True]
+    monkeypatch.setattr(intake, "_cases_alone", whole)
+    run_id = run_evaluation(session_factory(agency_db), SYSTEM, AS_OF, jobs=1)
+    with transaction(agency_db) as s:
         after = s.get(EvaluationRun, run_id)
         assert (after.flags_new, after.flags_reopened, after.flags_cleared) == (0, 0, 0)
 

@@ -13,8 +13,10 @@ and, in one transaction that holds the runs' lock from its first read to its com
 2. writes the posted rows (inserted, updated, or left as they were when nothing differs), an
    ``intake_events`` event each (hash-chained and keyed, engine/store/audit.py) and a
    ``dataset_imports`` record of the post;
-3. evaluates the agency — only it — as a store run would (its stored parameters, the rounds and
-   days off an administrator recorded, 1.8's corrective actions), and brings its flags in step
+3. evaluates the agency — only it; of its cases only those posted, when nothing else their flags
+   rest on changed since the agency was last evaluated whole (``_cases_alone``) — as a store run
+   would (its stored parameters, the rounds and days off an administrator recorded, 1.8's
+   corrective actions), and brings its flags in step
    with ``runs._sync_flags``, the runs' own: a reviewer's decision is kept while the facts it
    rests on stand, and the flag reopens, with an event, only when they change. The post is
    recorded as a run of that agency.
@@ -46,7 +48,7 @@ from operator import attrgetter
 from typing import Any
 
 from pydantic_core import ArgsKwargs
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from engine.domain.calendar import today
@@ -77,6 +79,7 @@ from engine.store.schema import (
     utcnow,
 )
 from engine.store.scope import IMPORT, PermissionDenied, Scope
+from engine.store.tokens import ACTOR
 
 # The files whose rows have no id: a posted row replaces the stored rows of its agency with the
 # same values in these columns (an acknowledgement is its agency's row for a round: fiscal_year,
@@ -169,7 +172,7 @@ def post_records(session_factory: Callable[[], Session], scope: Scope, agency_id
         session.add(record)
         session.flush()
         counts = _write(session, scope, agency_id, record.id, plan)
-        run, outcome = _evaluate(session, scope, agency_id, merged, as_of, catalogue, jobs, record.id)
+        run, outcome = _evaluate(session, scope, agency_id, merged, posted, as_of, catalogue, jobs, record.id)
         result = Posted(record.id, run.id, as_of, counts, _flags(session, outcome),
                         _current(session, agency_id, posted), warnings)
         if before_commit is not None:
@@ -477,9 +480,57 @@ def _other_cases(conn: Any, officers: set[str], agency_id: str) -> list[Any]:
     return out
 
 
-def _evaluate(session: Session, scope: Scope, agency_id: str, merged: Dataset, as_of: dt.date,
+# a post of at most this many cases (with their escalations and notices) evaluates them alone when it may
+# (``_cases_alone``): for more, evaluating the agency whole costs about as much
+ALONE_AT_MOST = 1000
+CASE_FILES = ("cases", "escalations", "delay_notices")
+
+
+def _cases_alone(session: Session, agency_id: str, posted: Dataset, run: EvaluationRun,
+                 import_id: int) -> set[str] | None:
+    """The cases a post may evaluate alone, or None: evaluate the agency whole.
+
+    A case's flags rest on the case, its process, its escalations and notices, the officers in
+    the chains they name, the agency's parameters, and the run's date, parameters, days off,
+    knowledge base and rules. So when a post changes only cases, escalations and notices, and the
+    agency's last whole evaluation (the latest run with its per-rule counts) was made on the same
+    date with the same of everything else, and since it nothing changed but posts to this agency
+    of those files and posts to other agencies without officers (any import, or any other change
+    of officers, and it is evaluated whole), the other cases' flags are those a whole evaluation
+    would find again: only the cases posted (and those of the escalations and notices posted) are
+    evaluated, with the agency, its processes and officers, whose rules read every case.
+    ``tests/test_api.py`` holds the two to the same flags."""
+    if any(getattr(posted, t.name) for t in TABLES if t.name not in CASE_FILES):
+        return None
+    cases = {c.case_id for c in posted.cases} | {e.case_id for e in posted.escalations} | \
+        {n.case_id for n in posted.delay_notices}
+    if len(cases) > ALONE_AT_MOST:
+        return None
+    whole = session.scalar(select(func.max(RunAgencyRuleStat.run_id)).where(RunAgencyRuleStat.agency_id == agency_id))
+    base = session.get(EvaluationRun, whole) if whole is not None else None
+    if base is None or base.status not in ("succeeded", "partial") or (base.as_of, base.catalogue, base.kb_version,
+                                                                        base.rules_version) != \
+            (run.as_of, run.catalogue, run.kb_version, run.rules_version):
+        return None
+    if any((base.parameters or {}).get(k) != run.parameters.get(k) for k in ("values", "calendar")):
+        return None
+    since = session.execute(select(DatasetImport.imported_by, DatasetImport.agencies, DatasetImport.counts).where(
+        DatasetImport.id > (base.dataset_import_id or 0), DatasetImport.id != import_id))
+    for by, agencies, counted in since:
+        if not by.startswith(ACTOR):
+            return None  # an import
+        if agencies == [agency_id]:
+            if any(n for f, n in (counted or {}).items() if f not in CASE_FILES):
+                return None  # (it would have been evaluated whole, and be the base)
+        elif (counted or {}).get("officers"):
+            return None  # another agency's officers, whom this agency's chains may pass through
+    return cases
+
+
+def _evaluate(session: Session, scope: Scope, agency_id: str, merged: Dataset, posted: Dataset, as_of: dt.date,
               catalogue: RuleCatalogue, jobs: int | None, import_id: int) -> tuple[EvaluationRun, dict[str, list[str]]]:
-    """Evaluate the agency (only it) and sync its flags, recorded as a run of that agency."""
+    """Evaluate the agency (only it; of its cases, only those posted when ``_cases_alone`` says
+    they may be) and sync its flags, recorded as a run of that agency."""
     kb = catalogue.kb
     stored = province.stored_parameters(session, scope, kb)
     params = kb.resolve_parameters({}, base={n: v.value for n, v in stored.items()})
@@ -492,6 +543,9 @@ def _evaluate(session: Session, scope: Scope, agency_id: str, merged: Dataset, a
                         dataset_import_id=import_id, agencies=[agency_id], triggered_by=scope.username,
                         status="running", pid=os.getpid(), host=socket.gethostname(), flags_total=0, flags_new=0,
                         flags_reopened=0, flags_cleared=0)
+    alone = _cases_alone(session, agency_id, posted, run, import_id)
+    if alone is not None:  # recorded: a run with no counts of its own, which evaluated these cases
+        run.parameters = {**run.parameters, "cases_alone": sorted(alone)}
     session.add(run)
     session.flush()
     expire_waivers(session)  # a waiver past its expiry is open again before the flags are compared
@@ -504,7 +558,7 @@ def _evaluate(session: Session, scope: Scope, agency_id: str, merged: Dataset, a
     def evaluated():
         for agency, lines, counted in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
                                                       corrective=corrective, stored=stored, keyed=True,
-                                                      failed=failed, calendar_years=years):
+                                                      failed=failed, calendar_years=years, only_cases=alone):
             if agency == agency_id:
                 flagged.update(r[2] for r in lines)
                 kinds.update(counted)
@@ -512,20 +566,22 @@ def _evaluate(session: Session, scope: Scope, agency_id: str, merged: Dataset, a
 
     outcome: dict[str, list[str]] = {}
     with contextlib.closing(evaluated()) as partitions:
-        _sync_flags(session, run, partitions, {agency_id}, failed, outcome)
+        _sync_flags(session, run, partitions, {agency_id}, failed, outcome, alone)
     if failed:
         raise EvaluationError(f"agency {agency_id}: {failed.get(agency_id) or next(iter(failed.values()))}; "
                               "nothing of the post was stored")
+    unchecked = calendar.unchecked(years)
+    if unchecked:
+        run.parameters = {**run.parameters, "calendar_unchecked_years": unchecked}
+    run.status, run.finished_at = "succeeded", utcnow()
+    if alone is not None:  # no counts: the agency's whole evaluation stays the one that counted its subjects
+        return run, outcome
     session.execute(insert(RunRuleStat.__table__), [
         {"run_id": run.id, "rule_id": r.rule_id, "evaluated": evaluated_subjects(r, kinds),
          "flagged": flagged[r.rule_id]} for r in catalogue])
     session.execute(insert(RunAgencyRuleStat.__table__), [
         {"run_id": run.id, "agency_id": agency_id, "rule_id": r.rule_id, "evaluated": evaluated_subjects(r, kinds)}
         for r in catalogue])
-    unchecked = calendar.unchecked(years)
-    if unchecked:
-        run.parameters = {**run.parameters, "calendar_unchecked_years": unchecked}
-    run.status, run.finished_at = "succeeded", utcnow()
     return run, outcome
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, true
 from sqlalchemy.orm import Session
 
 from engine.domain.calendar import CalendarEntry, GovernmentCalendar
@@ -362,7 +362,8 @@ def _record(resolver: ParameterResolver, days_off: list[CalendarEntry]) -> dict[
 
 
 def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[FlagLine]], agencies: set[str],
-                failed: dict[str, str] | None = None, outcome: dict[str, list[str]] | None = None) -> None:
+                failed: dict[str, str] | None = None, outcome: dict[str, list[str]] | None = None,
+                cases: set[str] | None = None) -> None:
     """Bring the stored flags in step with this run's (``partitions``: lists of flags as the
     evaluation hands them over, each with its content key and links: ``FlagRenderer.keyed``),
     inside the caller's transaction. New flags are written as each list comes (the evaluation
@@ -381,14 +382,18 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
     A flag whose content is as stored (``content_key``) gets only the run's bookkeeping —
     ``as_of``, ``last_run_id``, ``updated_at`` — set for all such flags by one statement.
     ``outcome``, when given, gets the ids of the flags ``opened`` (new), ``reopened`` (found
-    again, or a decided one whose facts changed) and ``cleared`` (by data).
+    again, or a decided one whose facts changed) and ``cleared`` (by data). ``cases``, when given:
+    only these cases were evaluated (``iter_partitions(only_cases=...)``); the other cases' flags
+    are neither compared nor touched.
     """
     said = outcome if outcome is not None else {}
     opened, again, gone = said.setdefault("opened", []), said.setdefault("reopened", []), said.setdefault("cleared", [])
+    evaluated_only = (FlagRow.subject_type != "case") | FlagRow.subject_id.in_(sorted(cases)) if cases is not None \
+        else true()
     existing = {row.flag_id: row for row in session.execute(
         select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.severity, FlagRow.content_key,
                FlagRow.as_of, FlagRow.agency_id)
-        .where(FlagRow.agency_id.in_(agencies)).order_by(FlagRow.flag_id))}
+        .where(FlagRow.agency_id.in_(agencies), evaluated_only).order_by(FlagRow.flag_id))}
     as_of, run_id = run.as_of, run.id  # plain locals: the ORM's attributes cost per access
     now = utcnow()
     table, events_table = FlagRow.__table__, FlagEvent.__table__
@@ -506,7 +511,7 @@ def _sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[
     # statement, last, so that a flag written above (its last_run_id is this run's) is not
     # written twice (a day later most flags' words move: on PostgreSQL each write copies the row)
     session.execute(table.update().where(table.c.agency_id.in_(evaluated), table.c.status != "cleared_by_data",
-                                         table.c.last_run_id != run_id)
+                                         table.c.last_run_id != run_id, evaluated_only)
                     .values(as_of=as_of, last_run_id=run_id, updated_at=now))
     run.flags_total = total
     run.flags_new += new
