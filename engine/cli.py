@@ -188,6 +188,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="serve under this path (e.g. discretion for https://host/discretion/, behind a proxy)")
     _db_flag(app)
 
+    from engine.api.commands import add_parsers  # the intake API's `api` and `tokens`
+
+    add_parsers(sub, _db_flag, _date)
+
     demo = sub.add_parser("demo-setup", help="create the database with demo data, an evaluation and demo users")
     _db_flag(demo)
     demo.add_argument("--cases", type=int, default=5000)
@@ -773,6 +777,18 @@ def _cmd_province(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_api(args: argparse.Namespace) -> int:
+    from engine.api.commands import cmd_api
+
+    return cmd_api(args, _store)
+
+
+def _cmd_tokens(args: argparse.Namespace) -> int:
+    from engine.api.commands import cmd_tokens
+
+    return cmd_tokens(args, _store)
+
+
 def _cmd_demo_setup(args: argparse.Namespace) -> int:
     from engine.demo.store import setup_demo
     from engine.store.health import require_store
@@ -794,7 +810,8 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"check": _cmd_check, "due": _cmd_due, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
                "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users,
                "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit, "health": _cmd_health,
-               "rounds": _cmd_province, "ita": _cmd_province, "campaigns": _cmd_province, "report": _cmd_province}
+               "rounds": _cmd_province, "ita": _cmd_province, "campaigns": _cmd_province, "report": _cmd_province,
+               "api": _cmd_api, "tokens": _cmd_tokens}
     try:
         return _handled(handler[args.command], args)
     except KeyboardInterrupt:
@@ -861,7 +878,7 @@ def _store_exit(exc: BaseException) -> int | None:
 
 
 STORE_COMMANDS = {"db", "import", "run", "users", "audit", "app", "demo-setup", "health", "rounds", "ita", "campaigns",
-                  "report"}
+                  "report", "api", "tokens"}
 
 
 def _log_error(args: argparse.Namespace, exc: BaseException) -> None:

@@ -836,7 +836,8 @@ def test_every_page_is_thai_for_every_role(app, demo_db, user):
     flag_id = open_flag(demo_db, "kk-land", status="open") or open_flag(demo_db, "kk-land", status="dismissed")
     pages = ["views/queue.py", "views/risk.py", "views/assessment.py", "views/reports.py", "views/upload.py",
              "views/rules.py"] + (["views/dashboard.py"] if user[2] is None else []) + \
-        (["views/users.py"] if user[1] == "admin" and USERS_PAGE_MERGED else [])
+        (["views/users.py"] if user[1] == "admin" and USERS_PAGE_MERGED else []) + \
+        (["views/tokens.py"] if user[1] == "admin" else [])
     problems = {}
     for page in pages:
         at.switch_page(page).run()

@@ -147,6 +147,10 @@ NO_SCOPE = {
     "migrate.store_revision": "the schema's version: no data",
     "sync.sync_flags": "the run's flag sync inside run_evaluation, which checked its caller's scope first",
     "runs.reap_stale_runs": "upkeep at the start of run_evaluation (which checked its caller first): marks dead runs failed",
+    "runs.posted_since": "which agencies changed after a run's snapshot (agency ids only), asked by run_evaluation "
+                          "after its own check",
+    "tokens.authenticate": "the intake API's login: there is no scope before it",
+    "tokens.record_use": "the trail writer of the API's uses, refused ones included (no scope before a token is known)",
 }
 TOUCHES_DATA = {"session", "session_factory", "conn", "ds"}
 

@@ -73,7 +73,7 @@ elif st.session_state.get(auth.ISSUED_KEY) is not None:  # logged in here: does 
         st.session_state[AUTH_KEY] = user
 auth.write_pending_cookie()
 
-PATHS = ("queue", "flag", "risk", "assessment", "reports", "data", "rules", "province", "users")
+PATHS = ("queue", "flag", "risk", "assessment", "reports", "data", "rules", "province", "users", "tokens")
 if user is None:  # the login form answers at every page's address, which then opens after login
     login = [st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:", default=True),
              st.Page(VIEWS / "privacy.py", title=t("nav.privacy"), url_path="privacy")]  # read before logging in
@@ -112,6 +112,8 @@ else:
                                 url_path="province", default=scope.role == "provincial"))
     if scope.can("manage_users"):
         pages.append(st.Page(VIEWS / "users.py", title=t("nav.users"), icon=":material/group:", url_path="users"))
+        pages.append(st.Page(VIEWS / "tokens.py", title=pick(("โทเคนสำหรับ API", "API tokens")), icon=":material/key:",
+                             url_path="tokens"))
     page = st.navigation(pages)
     if st.session_state.pop("auth.goto_flag", False):
         st.switch_page(flag_page, query_params={"id": st.session_state["flag.selected"]})

@@ -626,3 +626,30 @@ def unlink_officer(key: ScopeKey, username: str) -> None:
     with factory()() as session, session.begin():
         access.unlink_officer(session, scope_of(key), username)
     _clear_reads()
+
+
+# --- the intake API's tokens, for the admin (engine.store.tokens: the same checks as `discretion-review tokens`,
+#     every making and revoking in the tokens' trail) ---
+
+from engine.store import tokens as api_tokens  # noqa: E402
+
+
+def tokens(key: ScopeKey) -> list[dict[str, Any]]:
+    """Every token with its last post (not cached: the admin acts on what is listed)."""
+    with factory()() as session:
+        return api_tokens.list_tokens(session, scope_of(key))
+
+
+def add_token(key: ScopeKey, agency_id: str, label: str) -> tuple[int, str]:
+    """A new token: (its number, the token, which is shown this once)."""
+    with factory()() as session, session.begin():
+        row, token = api_tokens.add_token(session, scope_of(key), agency_id, label)
+        token_id = row.id
+    logs.event("token", user=key[0], action="created", token_id=token_id, agency=agency_id)
+    return token_id, token
+
+
+def revoke_token(key: ScopeKey, token_id: int) -> None:
+    with factory()() as session, session.begin():
+        api_tokens.revoke_token(session, scope_of(key), token_id)
+    logs.event("token", user=key[0], action="revoked", token_id=token_id)

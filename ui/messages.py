@@ -16,6 +16,9 @@ _TABLES_TH = {"agencies": "หน่วยงาน", "processes": "กระบ
               "monitoring_reports": "รายงานการติดตาม", "acknowledgements": "การรับทราบมาตรการ"}
 
 
+_UNITS_TH = {"days": "วัน", "years": "ปี", "decisions": "เรื่อง", "percent": "ร้อยละ"}
+
+
 def _action(name: str) -> str:
     return ACTION_NAMES.get(name, (name, name))[0]
 
@@ -104,6 +107,34 @@ _RULES: list[tuple[re.Pattern[str], object]] = [(re.compile(p, re.S), th) for p,
     (r"not a web address.*", "ไม่ใช่ที่อยู่เว็บ (เช่น https://www.example.go.th/page)"),
     (r"must be 'working' or 'calendar'", "ต้องเป็น working (วันทำการ) หรือ calendar (วันปฏิทิน)"),
     (r"must not be negative", "ต้องไม่ติดลบ"),
+    # the rest of the loader's and the models' reasons (the intake API answers each in Thai too)
+    (r"a number, not a date.*", "เป็นตัวเลข ไม่ใช่วันที่ กรุณาเขียนเป็น ปปปป-ดด-วว หรือ วว/ดด/ปปปป"),
+    (r"an Excel serial date, not a date \((?P<n>\S+) would be (?P<d>[\d-]+)\).*",
+     "เป็นเลขลำดับวันของ Excel ไม่ใช่วันที่ ({n} คือ {d}): จัดรูปแบบคอลัมน์เป็นวันที่ หรือเขียนเป็น ปปปป-ดด-วว"),
+    (r"year (?P<y>\d+) \(BE (?P<be>\d+)\) is outside.*", "ปี พ.ศ. {be} อยู่นอกช่วงที่เป็นไปได้ (พ.ศ. 2443–2743)"),
+    (r"too large: the largest number the store holds is (?P<n>[\d,]+)", "มากเกินไป: ฐานข้อมูลเก็บได้ไม่เกิน {n}"),
+    (r"too large: at most (?P<n>[\d,]+) (?P<u>days|years).*",
+     lambda m: f"มากเกินไป: ไม่เกิน {m['n']} {'วัน' if m['u'] == 'days' else 'ปี'} ซึ่งเป็นระยะที่ยาวที่สุดที่ปฏิทินนับได้"),
+    (r"contains a NUL character.*", "มีอักขระ NUL (ไบต์ 0) ซึ่งฐานข้อมูลเก็บไม่ได้: ลบอักขระนี้ออก"),
+    (r"(?P<n>\d+) characters; an id may have at most (?P<m>\d+)", "ยาว {n} ตัวอักษร รหัสยาวได้ไม่เกิน {m} ตัวอักษร"),
+    (r"must be a whole percentage from 1 to 100", "ต้องเป็นร้อยละที่เป็นจำนวนเต็มตั้งแต่ 1 ถึง 100"),
+    (r"must be 'person' or 'juristic'", "ต้องเป็น person (บุคคลธรรมดา) หรือ juristic (นิติบุคคล)"),
+    (r"must be 's13'.*", "ต้องเป็น s13 (พระราชบัญญัติวิธีปฏิบัติราชการทางปกครอง มาตรา 13: พิจารณาเรื่องนั้นไม่ได้เลย) หรือ s16 "
+                         "(มาตรา 16: มีเหตุอื่นที่ร้ายแรง ซึ่งผู้บังคับบัญชาเป็นผู้สั่ง)"),
+    (r"must be a Buddhist-Era fiscal year.*", "ต้องเป็นปีงบประมาณเป็นพุทธศักราช เช่น 2568"),
+    (r"complete before it was received \((?P<d>[\d-]+)\)", "วันที่คำขอครบถ้วนอยู่ก่อนวันที่รับเรื่อง ({d})"),
+    (r"decided before the application was complete \((?P<d>[\d-]+)\)", "วันที่พิจารณาอยู่ก่อนวันที่คำขอครบถ้วน ({d})"),
+    (r"notified before the case was received \((?P<d>[\d-]+)\)", "วันที่แจ้งเหตุล่าช้าอยู่ก่อนวันที่รับเรื่อง ({d})"),
+    (r"given for a case whose applicant_related is not true.*",
+     "ระบุได้เฉพาะเรื่องที่ผู้พิจารณาเกี่ยวข้องหรือมีส่วนได้เสียกับผู้ยื่นคำขอ (applicant_related เป็นจริง)"),
+    (r"unknown parameter(?P<rest>.*)", lambda m: "ไม่รู้จักชื่อค่าพารามิเตอร์นี้" + _did_you_mean(m["rest"])),
+    (r"this parameter may not be changed by an agency.*", "หน่วยงานเปลี่ยนค่าพารามิเตอร์นี้เองไม่ได้"),
+    (r"(?P<p>\w+) may be set per agency only.*", "{p} กำหนดได้เฉพาะระดับหน่วยงาน: เว้น process_id ว่างไว้"),
+    (r"the process belongs to agency (?P<a>\S+), not (?P<b>\S+)", "กระบวนงานนี้เป็นของหน่วยงาน {a} ไม่ใช่ {b}"),
+    (r"(?P<p>\w+) takes a whole number of (?P<u>\w+).*",
+     lambda m: f"{m['p']} ต้องเป็นจำนวนเต็ม (หน่วย: {_UNITS_TH.get(m['u'], m['u'])})"),
+    (r"set twice for the same agency and process.*first in data row (?P<r>\d+).*",
+     "กำหนดซ้ำสำหรับหน่วยงาน กระบวนงาน และวันที่มีผลเดียวกัน (ครั้งแรกในแถวข้อมูลที่ {r}) จึงไม่อาจทราบว่าค่าใดใช้บังคับ"),
 ]]
 
 

@@ -224,7 +224,7 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     stored: dict[str, ParamValue] | None = None, lines_only: bool = False,
                     keyed: bool = False, failed: dict[str, str] | None = None,
                     calendar_years: set[int] | None = None, due: list[dict[str, Any]] | None = None,
-                    ) -> Iterator[tuple[str, list[Any], Counter]]:
+                    only_cases: set[str] | None = None) -> Iterator[tuple[str, list[Any], Counter]]:
     """Yield ``(agency_id, flag lines, subject counts)`` per agency, in agency order, the lines in
     ``line_order`` (``Flag.from_line`` makes a flag of one). The counts are by subject kind, and
     by rule (key ``APPLIES + rule_id``) for rules with ``applies_to``: read a rule's with
@@ -249,10 +249,15 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     ``calendar_years``, when given, gets the years (Buddhist Era) the evaluation counted days
     through on the government calendar (``GovernmentCalendar.unchecked`` tells those not checked).
     ``due``, when given, gets the duties due soon (``FlagRenderer.duty`` rows), agency by agency.
+    ``only_cases``, when given: of the cases, only these are subjects (every case is still read by
+    the processes', officers' and agencies' terms): a post's evaluation of the cases it changed
+    (engine/store/intake.py), whose other cases' flags stand.
     """
     catalogue = catalogue or default_catalogue()
     kb = catalogue.kb
     run = RunContext.build(ds, as_of, params, calendar, corrective, stored)
+    if only_cases is not None:
+        run.cases_by_id = {a: [c for c in cases if c.case_id in only_cases] for a, cases in run.cases_by_id.items()}
     shared: dict[tuple[str, str], list[str]] = {}  # rules with the same applies_to test each subject once
     conditions: dict[tuple[str, str], dict[str, Any]] = {}
     for rule in catalogue:

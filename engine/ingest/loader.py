@@ -637,10 +637,13 @@ REFERENCES = (
 )
 
 
-def check_dataset(ds: Dataset, known_ids: KnownIds | None = None) -> list[InputProblem]:
+def check_dataset(ds: Dataset, known_ids: KnownIds | None = None,
+                  refused: Mapping[str, list[tuple[int, dict[str, Any]]]] | None = None) -> list[InputProblem]:
     """Cross-file problems of a dataset built in memory (say, from the database): duplicate
     ids, references, cycles, date order. Rows are numbered in list order. A reference may
-    also name one of ``known_ids`` (table -> ids held elsewhere, e.g. in the store)."""
+    also name one of ``known_ids`` (table -> ids held elsewhere, e.g. in the store).
+    ``refused``: per table, rows that did not validate, as (row number, raw values): their ids
+    count as present and their references are checked, as a file's are (the intake API's)."""
     out = _Collector()
     for table in TABLES:
         items = getattr(ds, table.name)
@@ -652,6 +655,12 @@ def check_dataset(ds: Dataset, known_ids: KnownIds | None = None) -> list[InputP
                 first = ids.setdefault(key, n)
                 if first != n:
                     out.add(table.name, n, table.id_column, key, f"duplicate id (first used in data row {first})")
+    for table_name, rows in (refused or {}).items():
+        out.failed_rows[table_name] = list(rows)
+        id_column = TABLE_BY_NAME[table_name].id_column
+        for n, values in rows:
+            if id_column and isinstance(values.get(id_column), str):
+                out.ids.setdefault(table_name, {}).setdefault(values[id_column], n)
     _check_dataset(ds, lambda name: name, out, known_ids)
     return out.problems
 

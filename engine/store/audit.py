@@ -40,12 +40,14 @@ from engine.store.db import begin_write
 from engine.store.keys import AuditKeyError, AuditKeys, audit_keys
 from engine.store.schema import (
     AcknowledgementRoundRow,
+    ApiTokenEvent,
     AssessmentEvent,
     AuditSeal,
     CalendarEntryRow,
     CampaignEntryRow,
     FlagEvent,
     ItaItemRow,
+    IntakeEvent,
     UserEvent,
     utcnow,
 )
@@ -63,6 +65,9 @@ CHAINED: dict[str, tuple[str, ...]] = {
     "ita_items": ("at", "actor", "fiscal_year", "items", "indicator", "title_th", "source"),
     "campaign_entries": ("at", "actor", "campaign_id", "fiscal_year", "action", "due_date", "reason"),
     "audit_seals": ("at", "actor", "chain", "last_id", "last_hash"),
+    # the intake API (migration 0020): its tokens' lives and uses, and every row a post stored
+    "api_token_events": ("at", "actor", "action", "token_id", "agency_id", "details"),
+    "intake_events": ("at", "actor", "agency_id", "import_id", "file", "row_key", "action", "details"),
 }
 # columns a migration added to a trail after events were hashed without them: hashed only when
 # they hold a value, so the older events (where they are empty) keep their hashes (0018)
@@ -71,7 +76,8 @@ ADDED_LATER: dict[str, frozenset[str]] = {
 }
 MODELS = {"flag_events": FlagEvent, "assessment_events": AssessmentEvent, "user_events": UserEvent,
           "calendar_entries": CalendarEntryRow, "acknowledgement_rounds": AcknowledgementRoundRow,
-          "ita_items": ItaItemRow, "campaign_entries": CampaignEntryRow, "audit_seals": AuditSeal}
+          "ita_items": ItaItemRow, "campaign_entries": CampaignEntryRow, "audit_seals": AuditSeal,
+          "api_token_events": ApiTokenEvent, "intake_events": IntakeEvent}
 SEALED = tuple(t for t in CHAINED if t != "audit_seals")  # the trails the seals pin
 # tables whose rows may only be appended (the chained ones, and every login attempt)
 APPEND_ONLY = (*CHAINED, "login_attempts")
@@ -219,16 +225,17 @@ def append(session: Session, model: type, rows: list[dict[str, Any]], keys: Audi
     bulk_insert(session, chain.table, chain.link(rows))  # COPY on PostgreSQL when there are many
 
 
-def seal(session: Session, scope: Scope, keys: AuditKeys | None = None) -> int:
-    """Seal every trail under the current key (see the module's docstring): each trail's lock
-    is taken first, in one order, so no writer appends between its head being read and the
-    seal; returns the key id. In the caller's transaction. Administrators only."""
+def seal(session: Session, scope: Scope, keys: AuditKeys | None = None, trails: tuple[str, ...] = SEALED) -> int:
+    """Seal every trail (or ``trails``: those a migration creates) under the current key (see the
+    module's docstring): each trail's lock is taken first, in one order, so no writer appends
+    between its head being read and the seal; returns the key id. In the caller's transaction.
+    Administrators only."""
     scope.require(MANAGE_USERS)
     actor = scope.username
     keys = keys or audit_keys()
     rows = []
     present = set(inspect(session.connection()).get_table_names())
-    for table in SEALED:
+    for table in trails:
         if table not in present:  # a trail a later migration creates (and seals then)
             continue
         t = MODELS[table].__table__
@@ -312,7 +319,7 @@ def verify_all(session: Session, scope: Scope, anchors: list | None = None,
     every flag and user whose state differs from its trail (engine/store/replay.py). Call it in
     one snapshot of the store (``db.begin_read``): a decision committed meanwhile would show as
     a flag ahead of its trail."""
-    from engine.store import replay
+    from engine.store import replay, tokens
 
     scope.require(MANAGE_USERS)
     keys = keys or audit_keys(create=False)
@@ -321,7 +328,8 @@ def verify_all(session: Session, scope: Scope, anchors: list | None = None,
     for a in anchors or []:
         wanted.setdefault(a.chain, {}).setdefault(a.last_id, []).append(a)
         report.anchors += 1
-    replays = {"flag_events": replay.FlagReplay(), "user_events": replay.UserReplay()}
+    replays = {"flag_events": replay.FlagReplay(), "user_events": replay.UserReplay(),
+               "api_token_events": tokens.TokenReplay()}
     seals: dict[str, list[tuple[int | None, str, int, Any]]] = {}  # trail -> (last id, hash, key id, when)
     for table in ("audit_seals", *SEALED):
         pins = sorted(seals.get(table, []), key=lambda p: p[0] or 0)

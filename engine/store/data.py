@@ -19,7 +19,7 @@ from engine.gcpause import paused_gc
 from engine.ingest.loader import REFERENCES, check_dataset
 from engine.store.adbc import read_tables
 from engine.store.bulk import bulk_insert
-from engine.store.db import begin_read
+from engine.store.db import begin_read, begin_write
 from engine.store.schema import (
     DATASET_ROWS,
     CaseRow,
@@ -153,6 +153,9 @@ def _replace(session: Session, scope: Scope, ds: Dataset, source: str, agencies:
                 bulk_insert(session, target, batch)
                 batch = []
         bulk_insert(session, target, batch)
+    # numbered under this lock and committed holding it: imports and posts are numbered in the
+    # order they commit (a run tells by it which agencies changed after its snapshot, runs.posted_since)
+    begin_write(session, "dataset_imports")
     record = DatasetImport(imported_by=scope.username, source=source, agencies=agencies, counts=ds.counts())
     session.add(record)
     session.flush()
@@ -174,8 +177,13 @@ def _ids_of_other_agencies(session: Session, ds: Dataset, agencies: list[str]) -
         id_column = TABLE_BY_NAME[table].id_column
         ours = {getattr(item, id_column) for item in items}
         row = DATASET_ROWS[table]
-        theirs = ours.intersection(session.scalars(select(getattr(row, id_column))
-                                                   .where(row.agency_id.not_in(agencies)).execution_options(yield_per=_BATCH)))
+        column = getattr(row, id_column)
+        if len(ours) <= _BATCH:  # a few ids (a post to the intake API): looked up, not every other id read
+            asked = sorted(ours)
+            theirs = set(session.scalars(select(column).where(column.in_(asked), row.agency_id.not_in(agencies))))
+        else:
+            theirs = ours.intersection(session.scalars(select(column).where(row.agency_id.not_in(agencies))
+                                                       .execution_options(yield_per=_BATCH)))
         if theirs:
             rows = ds.row_numbers.get(table) or range(1, len(items) + 1)
             problems += [InputProblem(_file_label(ds, table), n, id_column, getattr(item, id_column), ID_OF_ANOTHER_AGENCY)

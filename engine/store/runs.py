@@ -164,6 +164,11 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             # are written while the workers evaluate the next ones (the database takes them in on
             # the core the evaluation leaves it; after the evaluation it was the run's bottleneck).
             begin_write(session, "flag_events")
+            # an agency posted to (the intake API) after the snapshot keeps the flags the post made
+            # from its newer data: syncing the snapshot's now would put older facts over newer ones,
+            # and reopen decided flags for nothing (an import evaluates nothing: the snapshot's stand)
+            moved = posted_since(session, read.last_import)
+            agencies = [a for a in agencies if a not in moved]
             run = session.get(EvaluationRun, run_id)
             run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
             run.dataset_import_id = read.last_import
@@ -183,6 +188,8 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             unchecked = calendar.unchecked(years)
             if unchecked:  # said once per year, with the run (the app shows it with the run)
                 run.parameters = {**run.parameters, "calendar_unchecked_years": unchecked}
+            if kept := sorted(a for a in moved if scope.sees(a)):  # the posts' since the snapshot: not this run's
+                run.parameters = {**run.parameters, "posted_meanwhile": kept}
             run.status, run.finished_at = "succeeded", utcnow()
             skipped = {a: p for a, p in broken.items() if scope.sees(a)}
             skipped.update({a: [f"การประเมินผิดพลาด / {why}"] for a, why in failed.items() if a in agencies})
@@ -202,6 +209,18 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     if progress:
         progress(1.0, "done")
     return run_id
+
+
+def posted_since(session: Session, last_import: int | None) -> set[str]:
+    """The agencies that posts to the intake API (``dataset_imports`` rows made by a token: no
+    user's name begins as a token's, ``tokens.actor``) committed data to after the import numbered
+    ``last_import``. Exact when asked under the flags' lock: every writer of a ``dataset_imports``
+    row takes its lock (``db.begin_write``) before it and commits holding it, so rows are
+    numbered in the order they commit."""
+    from engine.store.tokens import ACTOR
+
+    return {a for agencies in session.scalars(select(DatasetImport.agencies).where(
+        DatasetImport.id > (last_import or 0), DatasetImport.imported_by.startswith(ACTOR))) for a in agencies}
 
 
 def log_run(run: EvaluationRun, seconds: float, via: str) -> None:

@@ -119,6 +119,9 @@ class CaseRow(Base):
     coi_permitted_by: Mapped[str | None] = mapped_column(Id)
     coi_ground: Mapped[str | None] = mapped_column(String(8))
     coi_exception: Mapped[str | None] = mapped_column(Text)
+    # an officer may decide another agency's cases: a post evaluates its agency's officers with
+    # those too (engine/store/intake.py), found by this index (migration 0020)
+    __table_args__ = (Index("ix_cases_officer_agency", "officer_id", "agency_id"),)
 
 
 class EscalationRow(Base):
@@ -528,6 +531,60 @@ class StoreRelease(Base):
     release: Mapped[str] = mapped_column(String(32))
     revision: Mapped[str] = mapped_column(String(32))
     upgraded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A token with which another system posts one agency's records to the intake API (engine/api):
+    made by an administrator, kept only as its SHA-256 (``token_hash``; the token itself is shown
+    once), revocable. What happened to it — made, revoked, every use — is in ``api_token_events``."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[str] = mapped_column(Id, index=True)
+    label: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ApiTokenEvent(Base):
+    """What happened to the API's tokens: made, revoked, and every use (with its outcome and the
+    client's address), refused ones and unknown tokens included. Appended only, hash-chained and
+    keyed (engine/store/audit.py)."""
+
+    __tablename__ = "api_token_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # created | revoked | used | refused
+    token_id: Mapped[int | None] = mapped_column(Integer, index=True)  # none: a token the store does not know
+    agency_id: Mapped[str | None] = mapped_column(Id)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+
+
+class IntakeEvent(Base):
+    """One row a post to the intake API stored (engine/store/intake.py): which file and row, what
+    it did (inserted, updated, unchanged) and the row's values (an update also the values it
+    replaced). Appended only, hash-chained and keyed (engine/store/audit.py)."""
+
+    __tablename__ = "intake_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[str] = mapped_column(Id, index=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("dataset_imports.id"))  # the post
+    file: Mapped[str] = mapped_column(String(32))
+    row_key: Mapped[str] = mapped_column(Text)  # the row's id, or its natural key for a file without ids
+    action: Mapped[str] = mapped_column(String(16))  # inserted | updated | unchanged
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 __all__ = [name for name in dir() if name[0].isupper()] + ["utcnow", "UniqueConstraint"]

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from engine.evaluation.flags import LINE_CONTENT_KEY, LINE_FLAG_ID, LINE_JSON, LINE_LINK, FlagLine, Link, evidence_text
@@ -107,7 +107,8 @@ def _applied(recorded: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[FlagLine]], agencies: set[str],
-                failed: dict[str, str] | None = None) -> None:
+               failed: dict[str, str] | None = None, outcome: dict[str, list[str]] | None = None,
+               cases: set[str] | None = None) -> None:
     """Bring the stored flags in step with this run's (``partitions``: lists of flags as the
     evaluation hands them over, each with its content key and links: ``FlagRenderer.keyed``),
     inside the caller's transaction. New flags are written as each list comes (the evaluation
@@ -125,11 +126,19 @@ def sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[F
     ``version`` moves only when the status, the stable evidence or the severity changes.
     A flag whose content is as stored (``content_key``) gets only the run's bookkeeping —
     ``as_of``, ``last_run_id``, ``updated_at`` — set for all such flags by one statement.
+    ``outcome``, when given, gets the ids of the flags ``opened`` (new), ``reopened`` (found
+    again, or a decided one whose facts changed) and ``cleared`` (by data). ``cases``, when given:
+    only these cases were evaluated (``iter_partitions(only_cases=...)``); the other cases' flags
+    are neither compared nor touched.
     """
+    said = outcome if outcome is not None else {}
+    opened, again, gone = said.setdefault("opened", []), said.setdefault("reopened", []), said.setdefault("cleared", [])
+    evaluated_only = (FlagRow.subject_type != "case") | FlagRow.subject_id.in_(sorted(cases)) if cases is not None \
+        else true()
     existing = {row.flag_id: row for row in session.execute(
         select(FlagRow.flag_id, FlagRow.status, FlagRow.evidence_key, FlagRow.severity, FlagRow.content_key,
                FlagRow.as_of, FlagRow.agency_id)
-        .where(FlagRow.agency_id.in_(agencies)).order_by(FlagRow.flag_id))}
+        .where(FlagRow.agency_id.in_(agencies), evaluated_only).order_by(FlagRow.flag_id))}
     as_of, run_id = run.as_of, run.id  # plain locals: the ORM's attributes cost per access
     now = utcnow()
     table, events_table = FlagRow.__table__, FlagEvent.__table__
@@ -168,6 +177,7 @@ def sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[F
                     "officer_id": officer_id, "event_date": event_date, "updated_at": now})
                 created.append(_event(flag_id, "created", None, "open", run_id, now))
                 new += 1
+                opened.append(flag_id)
                 if len(inserts) == WRITE_BATCH:
                     writes.insert(table, inserts)
                     writes.insert(events_table, chain.link(created))  # after their flags: a foreign key
@@ -209,6 +219,7 @@ def sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[F
             updates.append((True, {"flag_id": flag_id, "status": "open", **common}))
             events.append(_event(flag_id, "fired_again", old.status, "open", run_id, now))
             reopened += 1
+            again.append(flag_id)
         elif flag_id in changed_set and (changed := changed_facts(before := stored_evidence.get(flag_id) or {}, evidence,
                                                              applied.get(found_by.get(flag_id)))):
             status = "open" if old.status in DECIDED else old.status
@@ -218,6 +229,8 @@ def sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[F
                                  {"changed": changed, "before": {k: before.get(k) for k in changed},
                                   "after": {k: evidence.get(k) for k in changed}}))
             reopened += old.status != status
+            if old.status != status:
+                again.append(flag_id)
         else:  # same facts (if keyed differently, by fields only added empty): refresh what moves with
             # as_of, and the evidence as found; the status is the reviewer's, untouched
             updates.append((old.severity != f["severity"], {"flag_id": flag_id, **common}))
@@ -232,6 +245,7 @@ def sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[F
                                    "last_run_id": run_id, "updated_at": now}))
             events.append(_event(flag_id, "cleared_by_data", old.status, "cleared_by_data", run_id, now))
             cleared += 1
+            gone.append(flag_id)
     by_shape: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
     for bump, u in updates:
         by_shape.setdefault((bump, tuple(sorted(u))), []).append(u)
@@ -242,7 +256,7 @@ def sync_flags(session: Session, run: EvaluationRun, partitions: Iterable[list[F
     # statement, last, so that a flag written above (its last_run_id is this run's) is not
     # written twice (a day later most flags' words move: on PostgreSQL each write copies the row)
     session.execute(table.update().where(table.c.agency_id.in_(evaluated), table.c.status != "cleared_by_data",
-                                         table.c.last_run_id != run_id)
+                                         table.c.last_run_id != run_id, evaluated_only)
                     .values(as_of=as_of, last_run_id=run_id, updated_at=now))
     run.flags_total = total
     run.flags_new += new
