@@ -47,7 +47,7 @@ PINNED = {
     "versions/0015_evidence_keys_kind_3.py": "034457e8a55002ca4d03bd28103ff25f6fbe342cf09993488f4ec18c913e4ca8",
     "versions/0016_login_attempts_by_source.py": "0005f07368e9e578eec8506ade6353d5e1f2ac4452801b71c25c865643d77a5f",
     "versions/0017_keyed_audit_trails.py": "2f44201c6df9da9472553ce5df5f69dc007c43f9b0a5c6fc1ed743c50cc030fa",
-    "versions/0021_duties_requests_and_digests.py": "5578c9516d179cb97ca144d84cd792c10f36eed5d72c3148167bfde3d17b8b48",
+    "versions/0021_duties_requests_and_digests.py": "fc94680a68be5f715059176c242dc4f8be38fe88878e6867bb8ea933d7786f97",
     "append_only.py": "39ff1164190d67921ce6bab262eb5f834bb1e4eb3c81b06f23568ebad76e7044",
 }
 

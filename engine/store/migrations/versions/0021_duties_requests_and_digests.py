@@ -13,7 +13,14 @@ Revises: 0017
   want it (each change is a ``user_events`` event).
 * ``digests_sent``: what ``notify`` sent — who, which day, when, counts, Message-ID; never the
   body. One row per user and day.
+
+The requests and settings are rebuilt from their events when the trail already names them (a
+store downgraded below this revision and upgraded again): the events are the record, the rows
+what lists read. A downgrade drops the four tables; the next run writes the duties again, and
+the log of digests sent starts anew (a digest of that day may then be sent again).
 """
+import datetime as dt
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -87,6 +94,49 @@ def upgrade() -> None:
                     sa.Column('error', sa.Text(), nullable=True),
                     sa.PrimaryKeyConstraint('id', name=op.f('pk_digests_sent')),
                     sa.UniqueConstraint('username', 'day', name='uq_digests_sent_username_day'))
+    _rebuild()
+
+
+def _rebuild() -> None:
+    """The requests and notification settings the trails name (see the docstring)."""
+    bind = op.get_bind()
+    events = sa.table("flag_events", sa.column("id", sa.Integer), sa.column("flag_id", sa.String),
+                      sa.column("at", sa.DateTime), sa.column("actor", sa.String), sa.column("action", sa.String),
+                      sa.column("reason", sa.Text), sa.column("details", sa.JSON))
+    flags = sa.table("flags", sa.column("flag_id", sa.String), sa.column("agency_id", sa.String))
+    agency = dict(bind.execute(sa.select(flags.c.flag_id, flags.c.agency_id)).all())
+    rows: dict[int, dict] = {}
+    for _, flag_id, at, actor, action, reason, details in bind.execute(
+            sa.select(events).where(events.c.action.in_(("request_info", "answer"))).order_by(events.c.id)):
+        request_id = (details or {}).get("request_id")
+        if request_id is None:
+            continue
+        if action == "request_info":
+            reply_by = details.get("reply_by")
+            rows[request_id] = {"id": request_id, "flag_id": flag_id, "agency_id": agency.get(flag_id, ""),
+                                "officer_id": details.get("officer_id"), "question": reason or "", "asked_by": actor,
+                                "asked_at": at, "reply_within_days": details.get("reply_within_days"),
+                                "reply_by": dt.date.fromisoformat(reply_by) if reply_by else None,
+                                "answer": None, "answered_by": None, "answered_at": None}
+        elif request_id in rows:
+            rows[request_id].update(answer=reason, answered_by=actor, answered_at=at)
+    if rows:
+        op.bulk_insert(sa.table("information_requests", *(sa.column(c) for c in next(iter(rows.values())))),
+                       list(rows.values()))
+        if bind.dialect.name == "postgresql":
+            op.execute("SELECT setval(pg_get_serial_sequence('information_requests', 'id'), "
+                       "(SELECT max(id) FROM information_requests))")
+    users = sa.table("user_events", sa.column("id", sa.Integer), sa.column("at", sa.DateTime),
+                     sa.column("action", sa.String), sa.column("username", sa.String), sa.column("details", sa.JSON))
+    settings: dict[str, dict] = {}
+    for _, at, _, username, details in bind.execute(
+            sa.select(users).where(users.c.action == "notification_settings").order_by(users.c.id)):
+        details = details or {}
+        settings[username] = {"username": username, "email": details.get("email"), "lang": details.get("lang", "th"),
+                              "digest": bool(details.get("digest", True)), "updated_at": at}
+    if settings:
+        op.bulk_insert(sa.table("notification_settings", *(sa.column(c) for c in next(iter(settings.values())))),
+                       list(settings.values()))
 
 
 def downgrade() -> None:
