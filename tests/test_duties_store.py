@@ -83,6 +83,9 @@ def test_duties_are_scoped_by_agency_and_counted_from_the_day_asked(store):
             ["working_days_left"]) == (True, 1)
     assert (two_days_on[("2.3-not-reported", "A1")]["late"], two_days_on[("2.3-not-reported", "A1")]
             ["working_days_left"]) == (False, 1)
+    # and each says so, counted from the day asked
+    assert two_days_on[("2.3-not-reported", "A1")]["message_th"].endswith("ภายใน 25 เม.ย. 2567 (อีก 1 วันทำการ)")
+    assert two_days_on[("1.2-manual-outdated", "PM")]["message_en"].endswith("by 2024-04-23 (1 working day late).")
     days = [d["due_on"] for d in two_days_on.values()]
     assert days == sorted(days)
 

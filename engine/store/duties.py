@@ -20,6 +20,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from engine.domain.calendar import GovernmentCalendar, today
+from engine.evaluation.render import left_words
 from engine.kb.knowledge import load_kb
 from engine.rules.context import CorrectiveAction
 from engine.store.db import bulk_insert
@@ -28,6 +29,7 @@ from engine.store.schema import (
     Assessment,
     Campaign,
     DutyRow,
+    EvaluationRun,
     FlagRow,
     InformationRequest,
     OfficerRow,
@@ -176,18 +178,34 @@ def _item(kind: str, agency_id: str, due_on: dt.date, left: tuple[int, bool], me
 
 def _duties(session: Session, agency: str | None, officers: set[str] | None, calendar: GovernmentCalendar,
             on: dt.date) -> list[dict[str, Any]]:
-    stmt = select(DutyRow)
+    stmt = select(DutyRow, EvaluationRun.as_of).join(EvaluationRun, EvaluationRun.id == DutyRow.run_id)
     if agency is not None:
         stmt = stmt.where(DutyRow.agency_id == agency)
     if officers is not None:
         stmt = stmt.where(DutyRow.officer_id.in_(sorted(officers)))
     out = []
-    for d in session.scalars(stmt.order_by(DutyRow.due_on, DutyRow.id)):
-        out.append(_item("duty", d.agency_id, d.due_on, _left(calendar, on, d.due_on), d.message_th, d.message_en,
+    for d, as_of in session.execute(stmt.order_by(DutyRow.due_on, DutyRow.id)).all():
+        left = _left(calendar, on, d.due_on)
+        th, en = _reworded(d, as_of, on, left[0])
+        out.append(_item("duty", d.agency_id, d.due_on, left, th, en,
                          rule_id=d.rule_id, measure=d.measure, subject_type=d.subject_type, subject_id=d.subject_id,
                          process_id=d.process_id, officer_id=d.officer_id, flag_id=d.flag_id,
                          case_id=d.subject_id if d.subject_type == "case" else None))
     return out
+
+
+def _reworded(d: DutyRow, as_of: dt.date, on: dt.date, left: int) -> tuple[str, str]:
+    """The duty's warning as of ``on``: its run worded the time left from the run's ``as_of``
+    (``render.left_words``, last in the message); counted again from ``on``."""
+    if on == as_of:
+        return d.message_th, d.message_en
+    out = []
+    for text, lang in ((d.message_th, "th"), (d.message_en, "en")):
+        was = f"({left_words(d.due_on, as_of, d.working_days_left, lang)})"
+        now = f"({left_words(d.due_on, on, left, lang)})"
+        head, found, tail = text.rpartition(was)
+        out.append(head + now + tail if found else text)
+    return out[0], out[1]
 
 
 def awaiting_requests(agency: str | None = None) -> Select:

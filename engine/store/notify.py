@@ -218,3 +218,49 @@ class SettingsReplay:
                                                f"ถูกลบ / its events say the settings exist (event #{self.state[name][3]}) "
                                                "but there is no such row: they were deleted"))
         return out, compared
+
+
+# -- what one user is told ---------------------------------------------------------------------------
+
+def gather(session: Session, scope: Scope, day: dt.date, since: dt.datetime, until: dt.datetime,
+           lang: str = "th", display_name: str | None = None, calendar: Any = None) -> Any:
+    """The user's digest of ``day`` (``engine.outputs.digest.Digest``), within their scope: flags
+    found after ``since`` up to ``until`` that still await a decision (open or needing
+    information), most severe first; the duties due soon and not late (``duties.due_soon`` counted
+    from ``day``), the requests for information awaiting an answer, the answers to the user's own
+    requests recorded after ``since``, and the deadlines of the self-assessment campaigns and the
+    acknowledgement rounds (guideline 2.3)."""
+    from sqlalchemy import func
+
+    from engine.outputs.digest import LIMIT, Digest
+    from engine.store import duties, requests
+    from engine.store.schema import FlagRow
+
+    scope.require(READ)
+    new = (FlagRow.created_at > since, FlagRow.created_at <= until, FlagRow.status.in_(("open", "needs_info")))
+    agency = scope.agency_filter()
+    where = (*new, FlagRow.agency_id == agency) if agency else new
+    by_severity = dict(session.execute(select(FlagRow.severity, func.count()).where(*where)
+                                       .group_by(FlagRow.severity)).all())
+    first = session.execute(select(FlagRow.flag_id, FlagRow.rule_id, FlagRow.severity, FlagRow.subject_type,
+                                   FlagRow.subject_id, FlagRow.agency_id).where(*where)
+                            .order_by(FlagRow.severity_rank, FlagRow.created_at, FlagRow.flag_id).limit(LIMIT)).all()
+    items = duties.due_soon(session, scope, on=day, calendar=calendar)
+    round_rule = "2.3-not-reported"
+    return Digest(
+        username=scope.username, display_name=display_name or scope.username, lang=lang, day=day,
+        new_flags=[dict(r._mapping) for r in first], new_flags_total=sum(by_severity.values()),
+        new_by_severity=by_severity,
+        duties=[i for i in items if i["kind"] == "duty" and not i["late"] and i["rule_id"] != round_rule],
+        requests=[i for i in items if i["kind"] == "request"],
+        answers=requests.answered_since(session, scope, since, until),
+        deadlines=[i for i in items if i["kind"] == "campaign" or (i["kind"] == "duty" and not i["late"]
+                                                                    and i["rule_id"] == round_rule)])
+
+
+def already(session: Session, scope: Scope, username: str, day: dt.date) -> str | None:
+    """The status of the user's digest of ``day`` when one was sent or is being sent (not to be
+    sent again); None when it may be sent (none yet, or the last try was refused)."""
+    scope.require(MANAGE_USERS)
+    status = session.scalar(select(DigestSent.status).where(DigestSent.username == username, DigestSent.day == day))
+    return status if status in (SENT, SENDING) else None
