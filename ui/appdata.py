@@ -512,7 +512,7 @@ def open_round(key: ScopeKey, fiscal_year: int, deadline: dt.date, source: str) 
 
 def _clear_reads() -> None:
     for fn in (queue_page, names, facets, status_counts, flag_detail, people, counts, runs, risk_overview,
-               risk_signals, campaigns, province, calendar_view, rounds_view):
+               risk_signals, campaigns, province, calendar_view, rounds_view, due_items, case_view, flag_requests):
         fn.clear()
 
 
@@ -547,3 +547,69 @@ def reset_password(key: ScopeKey, username: str, password: str) -> None:
 def update_user(key: ScopeKey, username: str, **fields: Any) -> None:
     with factory()() as session, session.begin():
         access.update_user(session, scope_of(key), username, **fields)
+
+
+# --- what is due, requests for information, notifications (issue 23) ---
+
+from engine.store import duties as sd  # noqa: E402
+from engine.store import notify as sn  # noqa: E402
+from engine.store import requests as sq  # noqa: E402
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def due_items(key: ScopeKey, on: dt.date) -> dict[str, Any]:
+    """What the user must see to, soonest first (``duties.due_soon``), and the officer their
+    account is linked to (their list is then their team's), if any."""
+    scope = scope_of(key)
+    with factory()() as session:
+        return {"items": sd.due_soon(session, scope, on=on), "officer": sd.linked_officer(session, scope)}
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def case_view(key: ScopeKey, case_id: str, on: dt.date) -> dict[str, Any] | None:
+    with factory()() as session:
+        return sd.of_case(session, scope_of(key), case_id, on)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def flag_requests(key: ScopeKey, flag_id: str) -> list[dict[str, Any]]:
+    with factory()() as session:
+        try:
+            return sq.of_flag(session, scope_of(key), flag_id)
+        except review.NotFound:
+            return []
+
+
+def officer_choices(key: ScopeKey, agency_id: str | None = None) -> list[tuple[str, str]]:
+    """(id, name) of the officers a request may be addressed to: the agency's (of those the user sees)."""
+    scope = scope_of(key)
+    with factory()() as session:
+        stmt = select(OfficerRow.officer_id, OfficerRow.name).order_by(OfficerRow.officer_id)
+        agency = agency_id or scope.agency_filter()
+        if agency is not None:
+            if not scope.sees(agency):
+                return []
+            stmt = stmt.where(OfficerRow.agency_id == agency)
+        return [tuple(r) for r in session.execute(stmt).all()]
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def reply_by(key: ScopeKey, days: int, on: dt.date) -> dt.date:
+    with factory()() as session:
+        return sq.reply_by(session, scope_of(key), days, on)
+
+
+def default_reply_days() -> int:
+    return sq.default_days()
+
+
+def notification_settings(key: ScopeKey) -> dict[str, Any]:
+    with factory()() as session:
+        s = sn.settings(session, scope_of(key))
+        return {"email": s.email, "lang": s.lang, "digest": s.digest}
+
+
+def save_notification_settings(key: ScopeKey, email: str, lang: str, digest: bool) -> None:
+    with factory()() as session, session.begin():
+        sn.update_settings(session, scope_of(key), email=email, lang=lang, digest=digest)
+    logs.event("settings", user=key[0], what="notifications", digest=digest, lang=lang)  # never the address

@@ -285,3 +285,21 @@ def _campaigns(session: Session, scope: Scope, agency: str | None, calendar: Gov
                 f"{c.due_date.isoformat()}", campaign_id=c.id))
     return out
 
+
+
+def of_case(session: Session, scope: Scope, case_id: str, on: dt.date | None = None) -> dict[str, Any] | None:
+    """A case the user sees (None otherwise, whether or not it exists): its record (with its reports
+    and notices), its flags (newest first) and what is due for it (``due_soon``'s items)."""
+    from engine.store.data import case_record
+
+    scope.require(READ)
+    record = case_record(session, scope, case_id)
+    if record is None:
+        return None
+    flags = session.execute(select(FlagRow.flag_id, FlagRow.rule_id, FlagRow.severity, FlagRow.status,
+                                   FlagRow.message_th, FlagRow.message_en, FlagRow.created_at)
+                            .where(FlagRow.subject_type == "case", FlagRow.subject_id == case_id,
+                                   FlagRow.agency_id == record["agency_id"])
+                            .order_by(FlagRow.created_at.desc(), FlagRow.flag_id)).all()
+    due = [i for i in due_soon(session, scope, on=on, agency_id=record["agency_id"]) if i["case_id"] == case_id]
+    return {"record": record, "flags": [dict(f._mapping) for f in flags], "due": due}

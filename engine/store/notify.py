@@ -52,7 +52,7 @@ def check_email(text: str | None) -> str | None:
     if not email:
         return None
     if len(email) > 254 or not _EMAIL.match(email):
-        raise UsageError(f"อีเมล {email[:80]!r} ไม่ถูกต้อง ใช้รูปแบบ name@agency.go.th / {email[:80]!r} is not an e-mail "
+        raise UsageError(f"อีเมล {email[:80]!r} ไม่ถูกต้อง ใช้รูปแบบ name@agency.go.th / that is not an e-mail "
                          "address: use the form name@agency.go.th")
     return email
 
