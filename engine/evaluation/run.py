@@ -178,19 +178,24 @@ class _Job:
         """The duties of ``batch`` due within warn_within_working_days and not yet late (SPEC's
         rules, prevented: each duty's due day is a term of the rule that flags it the day after)."""
         calendar, as_of, renderer = self.run.calendar, self.run.as_of, self.renderer
+        by_kind: dict[str, list[Subject]] = {}
+        for s in batch:
+            by_kind.setdefault(s.kind, []).append(s)
         for kind, (rules, plan) in self.duties.items():
-            subjects = [s for s in batch if s.kind == kind]
+            subjects = by_kind.get(kind)
             if not subjects:
                 continue
             Subject.compute_all(subjects, plan)
-            for subject in subjects:
-                known = subject.__dict__
-                for rule in rules:
-                    due = known[rule.duty.term]
+            for rule in rules:
+                term = rule.duty.term
+                for subject in subjects:
+                    due = subject.__dict__[term]
+                    if due is None:  # most subjects: no duty open
+                        continue
                     # a day, or (a rule about many things of its subject: a confirmed flag's
                     # corrective action each) a list of items, each with its own due date
-                    for day, item in ((due, None),) if not isinstance(due, list) else ((x.due_date, x) for x in due):
-                        if day is not None and day >= as_of:
+                    for day, item in ((due, None),) if due.__class__ is not list else [(x.due_date, x) for x in due]:
+                        if day >= as_of:
                             left = calendar.working_days(as_of, day)
                             if left <= subject.limits["warn_within_working_days"]:
                                 yield renderer.duty(rule, subject, day, left, item)
