@@ -77,6 +77,8 @@ def test_the_due_soon_page_lists_each_roles_items_soonest_first_in_thai(app, due
                                                  else str(left[first.due_on]))
     cases = [d for d in mine if d.subject_type == "case"]
     assert {f"case?id={d.subject_id}" for d in cases} <= set(table["ลิงก์"])
+    # every line leads somewhere: its case or flag, else the rules it is the duty of
+    assert {link.split("?")[0] for link in table["ลิงก์"]} <= {"case", "flag", "./rules", "./assessment"}
     allowed = ALLOWED_WORDS | {u[0] for u in DEMO_USERS}
     assert english_words(_screen_text(at), allowed) == set()
 

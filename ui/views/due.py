@@ -58,13 +58,14 @@ def left_text(i: dict) -> str:
     return tx("due.left.today") if i["working_days_left"] == 0 else str(i["working_days_left"])
 
 
-def target(i: dict) -> str | None:
-    """Where the line leads: its case, else its flag (a relative link: works under a sub-path)."""
+def target(i: dict) -> str:
+    """Where the line leads (a relative link: works under a sub-path): its case, else its flag;
+    a self-assessment to its page; a duty of a process or an agency to the rules it is the duty of."""
     if i["case_id"]:
         return f"case?id={i['case_id']}"
     if i["flag_id"]:
         return f"flag?id={i['flag_id']}"
-    return "assessment" if i["kind"] == "campaign" else None
+    return "./assessment" if i["kind"] == "campaign" else "./rules"
 
 
 frame = pd.DataFrame([{
