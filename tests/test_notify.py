@@ -285,3 +285,16 @@ def test_a_password_file_others_can_read_is_refused(store, smtp, capsys):
 def test_an_address_that_is_not_one_is_refused(store):
     with transaction(store) as s, pytest.raises(Exception, match="is not an e-mail address"):
         notify.update_settings(s, Scope("head.a1", "agency_head", "A1"), email="หัวหน้า at a1")
+
+
+def test_an_administrator_sets_a_users_digest_from_the_command_line(store, capsys):
+    assert main(["users", "notify", "sup.a1", "--email", "somchai@a1.example.go.th", "--lang", "th", "--digest", "off",
+                 "--db", store]) == 0
+    assert "sup.a1: digest off, th, to somchai@a1.example.go.th" in capsys.readouterr().out
+    with transaction(store) as s:
+        assert notify.settings(s, SYSTEM, "sup.a1") == notify.Settings("sup.a1", "somchai@a1.example.go.th", "th", False)
+        event = s.scalars(select(UserEvent).where(UserEvent.username == "sup.a1").order_by(UserEvent.id.desc())).first()
+        assert (event.actor, event.action, sorted(event.details["changed"])) == (
+            "system", "notification_settings", ["digest", "email", "lang"])
+    assert main(["users", "notify", "sup.a1", "--email", "not an address", "--db", store]) == 2
+    assert "that is not an e-mail address" in capsys.readouterr().err
