@@ -125,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
     _db_flag(run)
     run.add_argument("--user", required=True, help="the user who runs it (their scope applies; recorded)")
 
+    note = sub.add_parser("notify", help="e-mail each user their daily digest: new flags, duties due soon, requests "
+                          "for information and their answers, deadlines (exit 5 when a digest could not be sent)")
+    note.add_argument("--as-of", type=_date, default=None, help="the digest's day (default: today, Bangkok)")
+    note.add_argument("--dry-run", action="store_true", help="write each digest to standard output; send and log nothing")
+    _db_flag(note)
+
     users = sub.add_parser("users", help="manage who may log in")
     _db_flag(users)
     usub = users.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
@@ -148,6 +154,13 @@ def _parser() -> argparse.ArgumentParser:
     reset.add_argument("username")
     _password_flags(reset)
     _db_flag(reset, leaf=True)
+    nset = usub.add_parser("notify", help="a user's daily digest: the address it goes to, its language, on or off "
+                           "(users change their own in the app)")
+    nset.add_argument("username")
+    nset.add_argument("--email", default=None, help="the address ('' removes it)")
+    nset.add_argument("--lang", choices=["th", "en"], default=None)
+    nset.add_argument("--digest", choices=["on", "off"], default=None)
+    _db_flag(nset, leaf=True)
     role = usub.add_parser("set-role", help="change a user's role (and agency); ends their sessions")
     role.add_argument("username")
     role.add_argument("--role", required=True, choices=ROLES)
@@ -624,6 +637,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_notify(args: argparse.Namespace) -> int:
+    from engine.notify import base_url, send_digests
+
+    app_url = base_url()  # refused (exit 2) before the store is touched
+    url = _store(args)
+    day = args.as_of or today()
+    outcome = send_digests(url, day, dry_run=args.dry_run, app_url=app_url, out=sys.stdout)
+    print(outcome.summary(day), file=sys.stderr)
+    for username, why in {**outcome.failed, **outcome.uncertain}.items():
+        print(f"discretion-review: the digest of {username} was not sent: {why}", file=sys.stderr)
+    return EXIT_PARTIAL if outcome.failed or outcome.uncertain else EXIT_OK
+
+
 def _password(args: argparse.Namespace) -> str:
     """The password given: --password, the first line of --password-file ('-': standard input),
     or asked for (twice, not echoed)."""
@@ -676,6 +702,13 @@ def _cmd_users(args: argparse.Namespace) -> int:
         elif args.users_command == "reset-password":
             reset_password(session, SYSTEM, args.username, password)
             print(f"new password for {args.username}; their open sessions are ended")
+        elif args.users_command == "notify":
+            from engine.store.notify import update_settings
+
+            st = update_settings(session, SYSTEM, username=args.username,
+                                 **({"email": args.email} if args.email is not None else {}), lang=args.lang,
+                                 digest=None if args.digest is None else args.digest == "on")
+            print(f"{st.username}: digest {'on' if st.digest else 'off'}, {st.lang}, to {st.email or '(no address)'}")
         elif args.users_command == "set-role":
             user = update_user(session, SYSTEM, args.username, role=args.role, agency_id=args.agency)
             print(f"{user.username} is {user.role}{', ' + user.agency_id if user.agency_id else ''}")
@@ -808,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INPUT
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     handler = {"check": _cmd_check, "due": _cmd_due, "validate": _cmd_validate, "rules": _cmd_rules, "demo-data": _cmd_demo,
-               "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users,
+               "db": _cmd_db, "import": _cmd_import, "run": _cmd_run, "users": _cmd_users, "notify": _cmd_notify,
                "demo-setup": _cmd_demo_setup, "app": _cmd_app, "audit": _cmd_audit, "health": _cmd_health,
                "rounds": _cmd_province, "ita": _cmd_province, "campaigns": _cmd_province, "report": _cmd_province,
                "api": _cmd_api, "tokens": _cmd_tokens}

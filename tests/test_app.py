@@ -186,6 +186,9 @@ def test_confirm_waive_and_request_info_forms(app, demo_db):
         for name, value in fields.items():
             widget = at.text_area if name == "reason" else at.text_input
             widget(key=f"flag.{flag_id}.{action}.{name}").input(value)
+        if action == "request_info":  # a request names the officer who must answer (issue 23 item 4)
+            officer = at.selectbox(key=f"flag.{flag_id}.{action}.officer_id")
+            officer.select(officer.options[0] and officer.options[0].rsplit("(", 1)[1].rstrip(")"))
         at.button(key=f"flag.{flag_id}.{action}.submit").click().run()
         assert not at.exception and not at.error, [e.value for e in at.error]
     with transaction(demo_db) as s:

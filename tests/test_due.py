@@ -15,6 +15,7 @@ from engine.evaluation.run import evaluate, iter_partitions
 from engine.ingest.loader import load_dataset
 from engine.kb.knowledge import load_kb
 from engine.rules.catalogue import default_catalogue
+from engine.rules.context import CorrectiveAction
 
 AS_OF = dt.date(2024, 4, 22)  # a Monday
 # one open duty of each kind, each due within a few working days of AS_OF (the base data's A1:
@@ -147,7 +148,8 @@ def test_every_duty_is_the_duty_of_a_rule_that_counts_days(capsys):
     rules = [r for r in default_catalogue() if r.duty is not None]
     assert {r.rule_id for r in rules} == {
         "1.1-unreviewed", "1.3-unreported-deviation", "1.3-uninvestigated", "1.6-time-limit-exceeded",
-        "1.6-delay-not-notified", "1.2-manual-outdated", "1.4-no-risk-analysis", "1.8-no-monitoring", "2.3-not-reported"}
+        "1.6-delay-not-notified", "1.2-manual-outdated", "1.4-no-risk-analysis", "1.8-no-monitoring", "2.3-not-reported",
+        "1.8-corrective-action-overdue"}
 
 
 def test_the_due_command_lists_duties_soonest_first(dataset_dir, tmp_path, capsys):
@@ -162,3 +164,37 @@ def test_the_due_command_lists_duties_soonest_first(dataset_dir, tmp_path, capsy
     assert main(["due", str(folder), "--as-of", "2024-04-22", "--format", "table", *(a for s in ROUND for a in ("--set", s))]) == 0
     table = capsys.readouterr().out
     assert "ครบกำหนด" in table and "22 เม.ย. 2567" in table and "ต้องสอบทานภายใน 26 เม.ย. 2567" in table
+
+
+def test_a_confirmed_flags_corrective_action_is_a_duty_before_its_due_date_and_a_flag_the_day_after(dataset_dir):
+    """Store runs (the review workflow's data): each confirmed flag's corrective action not yet late
+    is a duty of 1.8-corrective-action-overdue, counted on the same calendar; on the first day after
+    its due date the rule flags the agency. Without the review workflow (``check``) there is none."""
+    ds = load_dataset(dataset_dir())
+    params = load_kb().resolve_parameters([])
+    actions = {"A1": [CorrectiveAction("F-NEAR", dt.date(2024, 4, 24), "1.1-unreviewed", "case", "C1"),
+                      CorrectiveAction("F-TODAY", AS_OF, "1.3-no-finding", "case", "C2"),
+                      CorrectiveAction("F-FAR", dt.date(2024, 5, 10), "1.2-process-without-manual", "process", "P1"),
+                      CorrectiveAction("F-LATE", dt.date(2024, 4, 19), "1.1-unreviewed", "case", "C3")]}
+
+    def duties(as_of, given=actions):
+        due: list[dict] = []
+        for _ in iter_partitions(ds, as_of, params, due=due, corrective_actions=given):
+            pass
+        return {d["flag_id"]: d for d in due if d["rule_id"] == "1.8-corrective-action-overdue"}
+
+    found = duties(AS_OF)
+    assert {k: (d["due_on"], d["working_days_left"], d["subject_id"]) for k, d in found.items()} == {
+        "F-NEAR": ("2024-04-24", 2, "A1"), "F-TODAY": ("2024-04-22", 0, "A1")}  # F-FAR: 14 working days away
+    assert found["F-NEAR"]["message_th"] == (
+        "หน่วยงาน สำนักงานทดสอบ ต้องแก้ไขตามข้อสังเกตที่ยืนยันแล้วของเรื่อง C1 (1.1-unreviewed) ให้แล้วเสร็จภายใน "
+        "24 เม.ย. 2567 (อีก 2 วันทำการ)")
+    assert "case C1 (1.1-unreviewed) is due by 2024-04-24 (2 working days left)" in found["F-NEAR"]["message_en"]
+    # the late one is the rule's flag already (1 action, due 19 April), not a warning
+    flags = {f.rule_id: f for f in evaluate(ds, AS_OF, params, corrective_actions=actions).flags}
+    assert flags["1.8-corrective-action-overdue"].evidence["corrective_actions_overdue"] == 1
+    # left undone, each is late the day after its due date: two more overdue on 25 April
+    after = evaluate(ds, dt.date(2024, 4, 25), params, corrective_actions=actions).flags
+    assert [f.evidence["corrective_actions_overdue"] for f in after if f.rule_id == "1.8-corrective-action-overdue"] == [3]
+    assert duties(dt.date(2024, 4, 25)) == {}  # F-FAR is 11 working days away then
+    assert duties(AS_OF, None) == {}  # check: no review workflow, no such duty

@@ -39,6 +39,7 @@ SPEC_PARAMETERS = {  # SPEC §3 v3 "Parameters": default, basis, overridable, so
 # beyond SPEC's table: the product's own settings, stated as such (never a legal period)
 PRODUCT_SETTINGS = {
     "warn_within_working_days": (3, "working", "agency", PRODUCT),  # duties due soon (issue 23)
+    "information_reply_within_days": (5, "working", "no", PRODUCT),  # requests for information (issue 23)
 }
 
 

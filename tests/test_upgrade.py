@@ -50,6 +50,7 @@ PINNED = {
     "versions/0018_round_letters_ita_items_campaign_entries.py": "aac051ffd5c01baa0894d94883b4421d8f2b99e6f20883bc2ca00ad956176e90",
     "versions/0019_user_officer_and_unique_names.py": "10c06981c3c65c393f54726e4c3ec7709f34efbd78084674ea3580db018b5bac",
     "versions/0020_intake_api.py": "0ffc4a49761efba14baa4f801fa74880062398f18e4f1dea117740545a110847",
+    "versions/0021_duties_requests_and_digests.py": "37907c418600221332da6164a558713dec0394868a3810509985159f58ddf27e",
     "append_only.py": "39ff1164190d67921ce6bab262eb5f834bb1e4eb3c81b06f23568ebad76e7044",
 }
 

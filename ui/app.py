@@ -11,6 +11,7 @@ import appdata
 import auth
 import failures
 import streamlit as st
+from due_text import tx
 from i18n import LANG_KEY, pick, t
 from present import named, plain
 
@@ -73,7 +74,8 @@ elif st.session_state.get(auth.ISSUED_KEY) is not None:  # logged in here: does 
         st.session_state[AUTH_KEY] = user
 auth.write_pending_cookie()
 
-PATHS = ("queue", "flag", "risk", "assessment", "reports", "data", "rules", "province", "users", "tokens")
+PATHS = ("queue", "flag", "risk", "assessment", "reports", "data", "rules", "province", "users", "tokens", "due",
+         "case", "notifications")
 if user is None:  # the login form answers at every page's address, which then opens after login
     login = [st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:", default=True),
              st.Page(VIEWS / "privacy.py", title=t("nav.privacy"), url_path="privacy")]  # read before logging in
@@ -99,6 +101,8 @@ else:
         st.Page(VIEWS / "queue.py", title=t("nav.queue"), icon=":material/checklist:", url_path="queue",
                 default=not scope.all_agencies or scope.role == "admin"),
         flag_page,
+        st.Page(VIEWS / "due.py", title=tx("nav.due"), icon=":material/alarm:", url_path="due"),
+        st.Page(VIEWS / "case.py", title=tx("nav.case"), icon=":material/folder_open:", url_path="case"),
         st.Page(VIEWS / "risk.py", title=t("nav.risk"), icon=":material/monitoring:", url_path="risk"),
         st.Page(VIEWS / "assessment.py", title=t("nav.assessment"), icon=":material/fact_check:", url_path="assessment"),
         st.Page(VIEWS / "reports.py", title=t("nav.reports"), icon=":material/description:", url_path="reports"),
@@ -114,8 +118,11 @@ else:
         pages.append(st.Page(VIEWS / "users.py", title=t("nav.users"), icon=":material/group:", url_path="users"))
         pages.append(st.Page(VIEWS / "tokens.py", title=pick(("โทเคนสำหรับ API", "API tokens")), icon=":material/key:",
                              url_path="tokens"))
+    pages.append(st.Page(VIEWS / "notifications.py", title=tx("nav.notifications"), icon=":material/mail:",
+                         url_path="notifications"))
     page = st.navigation(pages)
-    if st.session_state.pop("auth.goto_flag", False):
+    # a link to a flag opens it after login; /case?id=C… names a case, whose page it is already
+    if st.session_state.pop("auth.goto_flag", False) and page.url_path != "case":
         st.switch_page(flag_page, query_params={"id": st.session_state["flag.selected"]})
 
 

@@ -566,7 +566,8 @@ def campaign_history(key: ScopeKey) -> list[dict[str, Any]]:
 
 def _clear_reads() -> None:
     for fn in (queue_page, names, facets, status_counts, flag_detail, people, counts, runs, risk_overview,
-               risk_signals, campaigns, province, calendar_view, rounds_view, fiscal_years, ita_view, campaign_history):
+               risk_signals, campaigns, province, calendar_view, rounds_view, fiscal_years, ita_view, campaign_history,
+               due_items, case_view, flag_requests):
         fn.clear()
 
 
@@ -653,3 +654,69 @@ def revoke_token(key: ScopeKey, token_id: int) -> None:
     with factory()() as session, session.begin():
         api_tokens.revoke_token(session, scope_of(key), token_id)
     logs.event("token", user=key[0], action="revoked", token_id=token_id)
+
+
+# --- what is due, requests for information, notifications (issue 23) ---
+
+from engine.store import duties as sd  # noqa: E402
+from engine.store import notify as sn  # noqa: E402
+from engine.store import requests as sq  # noqa: E402
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def due_items(key: ScopeKey, on: dt.date) -> dict[str, Any]:
+    """What the user must see to, soonest first (``duties.due_soon``), and the officer their
+    account is linked to (their list is then their team's), if any."""
+    scope = scope_of(key)
+    with factory()() as session:
+        return {"items": sd.due_soon(session, scope, on=on), "officer": sd.linked_officer(session, scope)}
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def case_view(key: ScopeKey, case_id: str, on: dt.date) -> dict[str, Any] | None:
+    with factory()() as session:
+        return sd.of_case(session, scope_of(key), case_id, on)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def flag_requests(key: ScopeKey, flag_id: str) -> list[dict[str, Any]]:
+    with factory()() as session:
+        try:
+            return sq.of_flag(session, scope_of(key), flag_id)
+        except review.NotFound:
+            return []
+
+
+def officer_choices(key: ScopeKey, agency_id: str | None = None) -> list[tuple[str, str]]:
+    """(id, name) of the officers a request may be addressed to: the agency's (of those the user sees)."""
+    scope = scope_of(key)
+    with factory()() as session:
+        stmt = select(OfficerRow.officer_id, OfficerRow.name).order_by(OfficerRow.officer_id)
+        agency = agency_id or scope.agency_filter()
+        if agency is not None:
+            if not scope.sees(agency):
+                return []
+            stmt = stmt.where(OfficerRow.agency_id == agency)
+        return [tuple(r) for r in session.execute(stmt).all()]
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def reply_by(key: ScopeKey, days: int, on: dt.date) -> dt.date:
+    with factory()() as session:
+        return sq.reply_by(session, scope_of(key), days, on)
+
+
+def default_reply_days() -> int:
+    return sq.default_days()
+
+
+def notification_settings(key: ScopeKey) -> dict[str, Any]:
+    with factory()() as session:
+        s = sn.settings(session, scope_of(key))
+        return {"email": s.email, "lang": s.lang, "digest": s.digest}
+
+
+def save_notification_settings(key: ScopeKey, email: str, lang: str, digest: bool) -> None:
+    with factory()() as session, session.begin():
+        sn.update_settings(session, scope_of(key), email=email, lang=lang, digest=digest)
+    logs.event("settings", user=key[0], what="notifications", digest=digest, lang=lang)  # never the address

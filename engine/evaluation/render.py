@@ -72,6 +72,19 @@ def _dates_in(value: Any) -> Any:
             yield from _dates_in(v)
 
 
+def left_words(day: dt.date, as_of: dt.date, left: int, lang: str) -> str:
+    """How a duty's warning says the time left to ``day`` from ``as_of`` (``left`` working days;
+    past: the working days since): "today is the last day", "3 working days left", "late by 1"."""
+    if day == as_of:
+        return "วันนี้เป็นวันสุดท้าย" if lang == "th" else "today is the last day"
+    plural = "s" if left != 1 else ""
+    if day < as_of:
+        return f"เลยกำหนดแล้ว {left} วันทำการ" if lang == "th" else f"{left} working day{plural} late"
+    return f"อีก {left} วันทำการ" if lang == "th" else f"{left} working day{plural} left"
+
+
+_SUBJECT_WORDS = {"case": ("เรื่อง", "case"), "officer": ("เจ้าหน้าที่", "officer"),
+                  "process": ("กระบวนงาน", "process"), "agency": ("หน่วยงาน", "agency")}
 _SUBJECT, _RULE, _LIMIT = 0, 1, 2  # where a name's value is (``FlagRenderer._prepared``)
 
 
@@ -372,21 +385,27 @@ class FlagRenderer:
             texts = self._dates[day] = (format_date(day, "th"), format_date(day, "en"))
         return texts
 
-    def duty(self, rule: Rule, subject: Subject, day: dt.date, left: int) -> dict[str, Any]:
+    def duty(self, rule: Rule, subject: Subject, day: dt.date, left: int, item: Any = None) -> dict[str, Any]:
         """A duty of ``rule`` due on ``day`` (``left`` working days from as_of): who and what it is
-        about, and what a warning says of it in Thai and English."""
+        about, and what a warning says of it in Thai and English. ``item``: the one thing of a
+        listed duty it is (a confirmed flag's corrective action: ``CorrectiveAction``), whose flag
+        the warning names (``DUTY_ITEM_NAMES``) and the row links to (``flag_id``)."""
         th, en = self._duties.get(rule.rule_id) or self._duties.setdefault(
             rule.rule_id, (Template(rule.duty.message_th), Template(rule.duty.message_en)))
         own = {"id": subject.id, "agency": subject.agency, "as_of": self.as_of, "measure": rule.measure,
                "rule_id": rule.rule_id, "due": day, "working_days_left": left,
-               "left_th": "วันนี้เป็นวันสุดท้าย" if day == self.as_of else f"อีก {left} วันทำการ",
-               "left_en": "today is the last day" if day == self.as_of else
-               f"{left} working day{'s' if left != 1 else ''} left"}
+               "left_th": left_words(day, self.as_of, left, "th"), "left_en": left_words(day, self.as_of, left, "en")}
+        if item is not None:
+            th_word, en_word = _SUBJECT_WORDS.get(item.subject_type, ("", ""))
+            own.update(flag_id=item.flag_id, flag_rule_id=item.rule_id,
+                       flagged_th=f"{th_word} {item.subject_id}".strip(),
+                       flagged_en=f"{en_word} {item.subject_id}".strip())
         values = {n: own[n] if n in own else subject.value(n) for n in dict.fromkeys(th.names + en.names)}
         process_id, officer_id, _ = subject.link
         return {"rule_id": rule.rule_id, "measure": rule.measure, "subject_type": rule.subject,
                 "subject_id": subject.id, "agency_id": subject.agency, "applicant": subject.applicant,
-                "process_id": process_id, "officer_id": officer_id, "due_on": day.isoformat(),
+                "process_id": process_id, "officer_id": officer_id,
+                "flag_id": item.flag_id if item is not None else None, "due_on": day.isoformat(),
                 "working_days_left": left, "message_th": th.render(values, "th"), "message_en": en.render(values, "en")}
 
     def keyed(self, line: FlagLine, subject: Subject) -> FlagLine:

@@ -29,7 +29,7 @@ from engine.gcpause import paused_gc
 from engine.kb.knowledge import ParamValue
 from engine.rules import durable
 from engine.rules.catalogue import Rule, RuleCatalogue, default_catalogue, matcher
-from engine.rules.context import RunContext, ascending
+from engine.rules.context import CorrectiveAction, RunContext, ascending
 from engine.rules.terms import SUBJECTS, agency, case, officer, process
 from engine.rules.terms.registry import Subject
 
@@ -179,19 +179,27 @@ class _Job:
         """The duties of ``batch`` due within warn_within_working_days and not yet late (SPEC's
         rules, prevented: each duty's due day is a term of the rule that flags it the day after)."""
         calendar, as_of, renderer = self.run.calendar, self.run.as_of, self.renderer
+        by_kind: dict[str, list[Subject]] = {}
+        for s in batch:
+            by_kind.setdefault(s.kind, []).append(s)
         for kind, (rules, plan) in self.duties.items():
-            subjects = [s for s in batch if s.kind == kind]
+            subjects = by_kind.get(kind)
             if not subjects:
                 continue
             Subject.compute_all(subjects, plan)
-            for subject in subjects:
-                known = subject.__dict__
-                for rule in rules:
-                    day = known[rule.duty.term]
-                    if day is not None and day >= as_of:
-                        left = calendar.working_days(as_of, day)
-                        if left <= subject.limits["warn_within_working_days"]:
-                            yield renderer.duty(rule, subject, day, left)
+            for rule in rules:
+                term = rule.duty.term
+                for subject in subjects:
+                    due = subject.__dict__[term]
+                    if due is None:  # most subjects: no duty open
+                        continue
+                    # a day, or (a rule about many things of its subject: a confirmed flag's
+                    # corrective action each) a list of items, each with its own due date
+                    for day, item in ((due, None),) if due.__class__ is not list else [(x.due_date, x) for x in due]:
+                        if day >= as_of:
+                            left = calendar.working_days(as_of, day)
+                            if left <= subject.limits["warn_within_working_days"]:
+                                yield renderer.duty(rule, subject, day, left, item)
 
 
 _AT_ONCE = 4000
@@ -224,7 +232,9 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
                     stored: dict[str, ParamValue] | None = None, lines_only: bool = False,
                     keyed: bool = False, failed: dict[str, str] | None = None,
                     calendar_years: set[int] | None = None, due: list[dict[str, Any]] | None = None,
-                    only_cases: set[str] | None = None) -> Iterator[tuple[str, list[Any], Counter]]:
+                    only_cases: set[str] | None = None,
+                    corrective_actions: dict[str, list[CorrectiveAction]] | None = None,
+                    ) -> Iterator[tuple[str, list[Any], Counter]]:
     """Yield ``(agency_id, flag lines, subject counts)`` per agency, in agency order, the lines in
     ``line_order`` (``Flag.from_line`` makes a flag of one). The counts are by subject kind, and
     by rule (key ``APPLIES + rule_id``) for rules with ``applies_to``: read a rule's with
@@ -239,6 +249,8 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     rows refine them per agency and process. ``corrective`` (store runs only) feeds rule
     1.8-corrective-action-overdue: agency -> (overdue confirmed flags, oldest due date).
     ``stored`` (store runs only): values an administrator recorded, with their sources.
+    ``corrective_actions`` (store runs): agency -> its confirmed flags' corrective actions, from
+    which ``corrective`` is counted when not given, and whose coming due dates are duties.
 
     An agency whose evaluation fails — the rules engine crashes, or seeing its subjects or wording
     its flags raises — yields nothing. Without ``failed`` that ends the evaluation with
@@ -255,7 +267,7 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     """
     catalogue = catalogue or default_catalogue()
     kb = catalogue.kb
-    run = RunContext.build(ds, as_of, params, calendar, corrective, stored)
+    run = RunContext.build(ds, as_of, params, calendar, corrective, stored, corrective_actions)
     if only_cases is not None:
         run.cases_by_id = {a: [c for c in cases if c.case_id in only_cases] for a, cases in run.cases_by_id.items()}
     shared: dict[tuple[str, str], list[str]] = {}  # rules with the same applies_to test each subject once
@@ -276,7 +288,7 @@ def iter_partitions(ds: Dataset, as_of: dt.date, params: dict[str, Any],
     if due is not None:
         duties = {}
         for rule in catalogue:
-            if rule.duty is not None and not (rule.store_only and corrective is None):
+            if rule.duty is not None and not (rule.store_only and run.corrective is None):
                 duties.setdefault(rule.fact_kind, ([], set()))[0].append(rule)
                 duties[rule.fact_kind][1].add(rule.duty.term)
         duties = {kind: (rules, [(n, f) for n, f in SUBJECTS[kind].terms.plan(names) if n not in computed[kind]])
@@ -350,19 +362,23 @@ def _gathered(job: _Job, waves: list[list[Part]], jobs: int, progress: ProgressF
 def evaluate(ds: Dataset, as_of: dt.date | None = None, params: dict[str, Any] | None = None,
              catalogue: RuleCatalogue | None = None, jobs: int | None = None,
              progress: ProgressFn | None = None, calendar: GovernmentCalendar | None = None,
-             corrective: dict[str, tuple[int, dt.date]] | None = None) -> Evaluation:
+             corrective: dict[str, tuple[int, dt.date]] | None = None,
+             corrective_actions: dict[str, list[CorrectiveAction]] | None = None) -> Evaluation:
     """Evaluate every rule of the catalogue over the dataset at ``as_of`` (default today).
 
-    Without ``corrective`` (a plain ``check``), store-only rules are not evaluated."""
+    Without ``corrective`` or ``corrective_actions`` (a plain ``check``), store-only rules are
+    not evaluated."""
     catalogue = catalogue or default_catalogue()
     as_of = as_of or today()
     params = params if params is not None else catalogue.kb.defaults()
     result = Evaluation(as_of, params, stats={r.rule_id: RuleStats() for r in catalogue})
-    for _, lines, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, progress, calendar, corrective):
+    store = corrective is not None or corrective_actions is not None
+    for _, lines, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, progress, calendar, corrective,
+                                           corrective_actions=corrective_actions):
         flags = [Flag.from_line(line) for line in lines]
         result.flags.extend(flags)
         for rule in catalogue:
-            if rule.store_only and corrective is None:
+            if rule.store_only and not store:
                 continue
             result.stats[rule.rule_id].evaluated += evaluated_subjects(rule, kinds)
         for f in flags:

@@ -27,6 +27,9 @@ SUBJECT_TYPES = ("case", "process", "officer", "agency")
 COMMON_NAMES = ("id", "agency", "as_of", "measure", "rule_id")  # what every flag can say of itself
 # what a duty's warning can say besides: its due day, the working days left, and those in words
 DUTY_NAMES = frozenset({"due", "working_days_left", "left_th", "left_en"})
+# and, for a duty whose term lists things each due on its own day (a confirmed flag's corrective
+# action), the flag it is: its id, its rule, and its subject in words ("เรื่อง C1" / "case C1")
+DUTY_ITEM_NAMES = frozenset({"flag_id", "flag_rule_id", "flagged_th", "flagged_en"})
 OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "exists")
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -197,7 +200,7 @@ def _check_rule(rule: Rule, kb: KnowledgeBase, path: tuple[Any, ...], doc: Locat
                                         f"{rule.fact_kind}{did_you_mean(rule.duty.term, terms)}"))
         for field in ("message_th", "message_en"):
             for _, name, _, _ in string.Formatter().parse(getattr(rule.duty, field)):
-                if name is not None and name not in allowed | DUTY_NAMES:
+                if name is not None and name not in allowed | DUTY_NAMES | DUTY_ITEM_NAMES:
                     problems.append(doc.problem(path + ("duty", field), f"unknown placeholder '{{{name}}}'"
                                                 f"{did_you_mean(name, allowed)}"))
 

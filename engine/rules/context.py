@@ -9,11 +9,40 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import attrgetter, le
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.domain.calendar import GovernmentCalendar
 from engine.domain.models import Case, Dataset, DelayNotice, Escalation, Officer, Process
 from engine.kb.knowledge import ParameterResolver, ParamValue, default_calendar, load_kb
+
+
+class CorrectiveAction(NamedTuple):
+    """A confirmed flag's corrective action (the review workflow's; store runs only): the flag,
+    what it is about, and the day the action is due."""
+
+    flag_id: str
+    due_date: dt.date
+    rule_id: str
+    subject_type: str
+    subject_id: str
+
+
+def corrective_action_late(action: CorrectiveAction, as_of: dt.date) -> bool:
+    """SPEC §3 1.8-corrective-action-overdue: a confirmed flag's corrective action is late when its
+    due date < as_of. The one definition: the rule counts these, the warning lists the others."""
+    return action.due_date < as_of
+
+
+def overdue_corrective_actions(actions: dict[str, list[CorrectiveAction]], as_of: dt.date
+                               ) -> dict[str, tuple[int, dt.date]]:
+    """Per agency: its late corrective actions (``corrective_action_late``) and the oldest due
+    date among them (agencies with none are left out)."""
+    out: dict[str, tuple[int, dt.date]] = {}
+    for agency, listed in actions.items():
+        late = [a.due_date for a in listed if corrective_action_late(a, as_of)]
+        if late:
+            out[agency] = (len(late), min(late))
+    return out
 
 
 def ascending(values: list[Any]) -> bool:
@@ -27,7 +56,9 @@ class RunContext:
 
     ``corrective`` (store runs only): agency -> (confirmed flags whose corrective action is
     overdue, the oldest due date); None in ``check``, where rule 1.8-corrective-action-overdue
-    cannot be evaluated."""
+    cannot be evaluated. ``corrective_actions`` (store runs): agency -> its confirmed flags'
+    corrective actions, from which ``corrective`` is counted and the warnings before they are
+    due are listed."""
 
     dataset: Dataset
     as_of: dt.date
@@ -44,6 +75,7 @@ class RunContext:
     resolver: ParameterResolver
     calendar: GovernmentCalendar
     corrective: dict[str, tuple[int, dt.date]] | None = None
+    corrective_actions: dict[str, list[CorrectiveAction]] | None = None
     # each agency's cases in case-id order (a run's parts slice them: a slice's flags of a rule
     # then all come before the next slice's, in the order flags are written)
     cases_by_id: dict[str, list[Case]] = field(default_factory=dict)
@@ -55,9 +87,12 @@ class RunContext:
     @classmethod
     def build(cls, ds: Dataset, as_of: dt.date, params: dict[str, Any] | None = None,
               calendar: GovernmentCalendar | None = None, corrective: dict[str, tuple[int, dt.date]] | None = None,
-              stored: dict[str, ParamValue] | None = None) -> RunContext:
+              stored: dict[str, ParamValue] | None = None,
+              corrective_actions: dict[str, list[CorrectiveAction]] | None = None) -> RunContext:
         """``params``: the run's values (KB defaults with ``--set``); ``stored``: values an
-        administrator recorded in the store, with their sources."""
+        administrator recorded in the store, with their sources; ``corrective_actions`` (store
+        runs): the confirmed flags' corrective actions per agency (``corrective`` is counted from
+        them when not given)."""
         kb = load_kb()
         processes = {p.process_id: p for p in ds.processes}
         officers = {o.officer_id: o for o in ds.officers}
@@ -92,10 +127,12 @@ class RunContext:
         case_id = attrgetter("case_id")
         cases_by_id = {agency: cases if ascending(list(map(case_id, cases))) else sorted(cases, key=case_id)
                        for agency, cases in cases_by_agency.items()}
+        if corrective is None and corrective_actions is not None:
+            corrective = overdue_corrective_actions(corrective_actions, as_of)
         return cls(ds, as_of, processes, officers, processes_by_agency, officers_by_agency, cases_by_officer,
                    cases_by_process, escalations_by_case, notices_by_case, by_agency,
                    {a.agency_id: a.name for a in ds.agencies}, resolver, calendar or default_calendar(), corrective,
-                   cases_by_id, runs)
+                   corrective_actions, cases_by_id, runs)
 
     def agency_ids(self) -> list[str]:
         return [a.agency_id for a in self.dataset.agencies]

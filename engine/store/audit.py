@@ -328,8 +328,13 @@ def verify_all(session: Session, scope: Scope, anchors: list | None = None,
     for a in anchors or []:
         wanted.setdefault(a.chain, {}).setdefault(a.last_id, []).append(a)
         report.anchors += 1
-    replays = {"flag_events": replay.FlagReplay(), "user_events": replay.UserReplay(),
-               "api_token_events": tokens.TokenReplay()}
+    from engine.store import notify, requests
+
+    # what each trail's events say of the rows they describe: flags and information requests
+    # (flag_events), users and their notification settings (user_events), the API's tokens
+    replays = {"flag_events": [replay.FlagReplay(), requests.RequestReplay()],
+               "user_events": [replay.UserReplay(), notify.SettingsReplay()],
+               "api_token_events": [tokens.TokenReplay()]}
     seals: dict[str, list[tuple[int | None, str, int, Any]]] = {}  # trail -> (last id, hash, key id, when)
     for table in ("audit_seals", *SEALED):
         pins = sorted(seals.get(table, []), key=lambda p: p[0] or 0)
@@ -338,14 +343,14 @@ def verify_all(session: Session, scope: Scope, anchors: list | None = None,
             if pin[0] is not None:
                 pinned.setdefault(pin[0], []).append(pin)
         anchored = wanted.get(table, {})
-        feed = replays[table].feed if table in replays else None
+        feeds = [kind.feed for kind in replays.get(table, ())]
         required, since = (1, None) if table == "audit_seals" else (0, None)  # the seals are keyed from the first
         next_pin = 0
         prev, n, last_key, first_break = GENESIS, 0, 0, None
         for row_id, stored_prev, stored_hash, key_id, content in chain_rows(session, table, with_key=True):
             n += 1
             report.key_ids.add(key_id)
-            if feed:
+            for feed in feeds:
                 feed(row_id, content)
             if table == "audit_seals":
                 seals.setdefault(content["chain"], []).append((content["last_id"], content["last_hash"], key_id,
@@ -377,10 +382,11 @@ def verify_all(session: Session, scope: Scope, anchors: list | None = None,
         if table != "audit_seals" and not pins:
             report.broken.append(Broken(table, None, "ไม่มีตราปิดของบันทึกนี้ใน audit_seals (ถูกลบ) / the trail has no "
                                                      "seal in audit_seals: the seal made at the upgrade (0017) is gone"))
-    for kind in replays.values():
-        problems, compared = kind.mismatches(session)  # (table, row id, what)
-        report.broken += [Broken(*p) for p in problems]
-        report.replayed[kind.rows] = compared
+    for kinds in replays.values():
+        for kind in kinds:
+            problems, compared = kind.mismatches(session)  # (table, row id, what)
+            report.broken += [Broken(*p) for p in problems]
+            report.replayed[kind.rows] = compared
     return report
 
 

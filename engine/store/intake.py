@@ -65,7 +65,8 @@ from engine.store.data import OFFICER_REFERENCES, _rows, existing_ids, store_pro
 from engine.store.bulk import bulk_insert, bulk_update
 from engine.store.db import begin_write
 from engine.store.review import expire_waivers
-from engine.store.runs import CATALOGUE_VERSION, _overdue_rows, _record, rules_version
+from engine.store import duties
+from engine.store.runs import CATALOGUE_VERSION, _record, rules_version
 from engine.store.sync import sync_flags
 from engine.store.schema import (
     DATASET_ROWS,
@@ -551,7 +552,8 @@ def _evaluate(session: Session, scope: Scope, agency_id: str, merged: Dataset, p
     session.add(run)
     session.flush()
     expire_waivers(session)  # a waiver past its expiry is open again before the flags are compared
-    corrective = {a: (n, oldest) for a, n, oldest in session.execute(_overdue_rows(scope, as_of))}
+    # the confirmed flags' corrective actions, as a run reads them (duties.confirmed_rows): rule 1.8
+    corrective = duties.corrective_actions(session.execute(duties.confirmed_rows(scope)))
     failed: dict[str, str] = {}
     years: set[int] = set()
     flagged: Counter = Counter()
@@ -559,7 +561,7 @@ def _evaluate(session: Session, scope: Scope, agency_id: str, merged: Dataset, p
 
     def evaluated():
         for agency, lines, counted in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
-                                                      corrective=corrective, stored=stored, keyed=True,
+                                                      corrective_actions=corrective, stored=stored, keyed=True,
                                                       failed=failed, calendar_years=years, only_cases=alone):
             if agency == agency_id:
                 flagged.update(r[2] for r in lines)

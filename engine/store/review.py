@@ -233,8 +233,14 @@ def _change(session: Session, row: FlagRow) -> Change:
 def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: str | None = None,
         corrective_action: str | None = None, due_date: dt.date | None = None, approver: str | None = None,
         expires_on: dt.date | None = None, expected_version: int | None = None,
-        today: dt.date | None = None) -> FlagRow:
-    """Take one action on a flag; raise before changing anything when it cannot be taken."""
+        today: dt.date | None = None, officer_id: str | None = None,
+        reply_within_days: int | None = None) -> FlagRow:
+    """Take one action on a flag; raise before changing anything when it cannot be taken.
+
+    ``request_info`` addresses its question to ``officer_id`` (an officer of the flag's agency),
+    who replies within ``reply_within_days`` working days (default: the knowledge base's); both are
+    in its event, with the reply-by date and the request's row (engine/store/requests.py).
+    ``answer`` fills in the latest request's answer."""
     spec = ACTIONS.get(action)
     if spec is None:
         raise ReviewError(f"unknown action '{action}'")
@@ -258,6 +264,10 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
     if row.status not in spec.from_statuses:
         raise ReviewError(f"a {row.status} flag cannot be {spec.to_status} (action {action})")
     today = today or bangkok_today()
+    from engine.store import requests  # it words its refusals as ReviewError, defined here
+
+    request = requests.prepare(session, scope, row, officer_id, reply_within_days, today) \
+        if action == "request_info" else {}
     if action == "waive" and expires_on <= today:
         raise ReviewError("a waiver expires after today")
     if action == "confirm" and due_date < today:
@@ -271,15 +281,21 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
         row.waiver_approver, row.waiver_expires_on = given["approver"], expires_on
     details = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in given.items()
                if v is not None and k != "reason"}
+    details.update(request)
     known = Change(flag_id, row.rule_id, row.subject_type, row.subject_id)  # read before a failed flush expires it
     try:
         session.flush()  # the version check: UPDATE … WHERE version = the one read
     except StaleDataError:
         raise StaleFlag(f"flag {flag_id} was changed by someone else while you were saving; reload it — "
                         "your text is kept in the form", [known]) from None
+    at = utcnow()  # under the flags' lock: after every event before it
+    if action == "request_info":  # its row, named by its event, at its event's time
+        details["request_id"] = requests.record(session, scope, row, given["reason"], request, at)
+    elif action == "answer" and (answered := requests.answer(session, scope, row, given["reason"], at)) is not None:
+        details["request_id"] = answered
     audit.append(session, FlagEvent, [{"flag_id": flag_id, "actor": scope.username, "action": action,
                                        "from_status": before, "to_status": spec.to_status,
-                                       "reason": given["reason"], "details": details or None}])
+                                       "reason": given["reason"], "details": details or None, "at": at}])
     return row
 
 

@@ -3,7 +3,8 @@ as a role with data rights only, which cannot alter or drop a table, drop or dis
 or change or delete an audit row (docs/audit.md):
 
 * audit trails (append-only): SELECT, INSERT;
-* dataset tables, which an import replaces agency by agency: SELECT, INSERT, UPDATE, DELETE;
+* dataset tables, which an import replaces agency by agency, and ``duties``, which a run
+  replaces agency by agency: SELECT, INSERT, UPDATE, DELETE;
 * every other table (flags, users, runs, assessments, …): SELECT, INSERT, UPDATE;
 * ``alembic_version``: SELECT (a command checks the schema is current); the schema's
   sequences: USAGE, SELECT (new ids); ``discretion_analyze_flags()``: EXECUTE (statistics
@@ -23,6 +24,7 @@ from engine.store.audit import APPEND_ONLY
 from engine.store.schema import DATASET_ROWS, Base
 
 ANALYZE = "discretion_analyze_flags()"
+REPLACED = frozenset({"duties"})  # tables whose rows a run replaces, agency by agency
 
 
 def rights() -> dict[str, tuple[str, ...]]:
@@ -32,7 +34,7 @@ def rights() -> dict[str, tuple[str, ...]]:
     for name in Base.metadata.tables:
         if name in APPEND_ONLY:
             out[name] = ("SELECT", "INSERT")
-        elif name in dataset:
+        elif name in dataset or name in REPLACED:
             out[name] = ("SELECT", "INSERT", "UPDATE", "DELETE")
         else:
             out[name] = ("SELECT", "INSERT", "UPDATE")

@@ -25,7 +25,8 @@ from engine.evaluation.run import evaluated_subjects, iter_partitions
 from engine.kb.knowledge import KnowledgeBase, ParameterResolver, ParamValue, government_calendar
 from engine.kb.resources import data_dir
 from engine.rules.catalogue import RuleCatalogue, default_catalogue
-from engine.store import anchors, province
+from engine.rules.context import CorrectiveAction, overdue_corrective_actions
+from engine.store import anchors, duties, province
 from engine.store.data import consistent_snapshot
 from engine.store.bulk import refresh_statistics
 from engine.store.db import begin_write
@@ -49,19 +50,9 @@ def rules_version() -> str:
 def corrective_actions_overdue(session: Session, scope: Scope, as_of: dt.date) -> dict[str, tuple[int, dt.date]]:
     """Per agency the user sees: confirmed flags whose corrective-action due date is before
     ``as_of``, and the oldest such due date (SPEC §3 1.8-corrective-action-overdue; the review
-    workflow's data)."""
+    workflow's data), counted as the rule counts them (``context.overdue_corrective_actions``)."""
     scope.require(READ)
-    return {agency: (n, oldest) for agency, n, oldest in session.execute(_overdue_rows(scope, as_of))}
-
-
-def _overdue_rows(scope: Scope, as_of: dt.date) -> Any:
-    """``corrective_actions_overdue``'s statement: (agency, count, oldest due date) rows."""
-    stmt = (select(FlagRow.agency_id, func.count(), func.min(FlagRow.due_date))
-            .where(FlagRow.status == "confirmed", FlagRow.due_date.is_not(None), FlagRow.due_date < as_of)
-            .group_by(FlagRow.agency_id))
-    if scope.agency_filter():
-        stmt = stmt.where(FlagRow.agency_id == scope.agency_filter())
-    return stmt
+    return overdue_corrective_actions(duties.corrective_actions(session.execute(duties.confirmed_rows(scope))), as_of)
 
 
 @dataclass(frozen=True)
@@ -70,7 +61,7 @@ class _Stored:
 
     dataset: Dataset
     broken: dict[str, list[str]]  # agency -> the problems of its stored data (it is left out)
-    corrective: dict[str, tuple[int, dt.date]]  # corrective_actions_overdue
+    corrective: dict[str, list[CorrectiveAction]]  # the confirmed flags' corrective actions (duties.confirmed_rows)
     stored: dict[str, ParamValue]  # province.stored_parameters: the rounds an administrator opened
     days_off: list[CalendarEntry]  # province.calendar_in_force
     last_import: int | None  # the import whose data the snapshot holds (with the ones before it)
@@ -82,10 +73,10 @@ def _read_store(session_factory: Callable[[], Session], scope: Scope, kb: Knowle
     committed meanwhile is seen whole or not at all — a run never evaluates a state that never
     existed (torn between two imports, it once flagged officers for notices they had sent)."""
     with session_factory() as session:  # a fresh session: its transaction is the snapshot
-        ds, _, broken, (overdue, days_off, rounds, last) = consistent_snapshot(
-            session, scope, [_overdue_rows(scope, as_of), province.CALENDAR_ROWS, province.ROUND_ROWS,
+        ds, _, broken, (confirmed, days_off, rounds, last) = consistent_snapshot(
+            session, scope, [duties.confirmed_rows(scope), province.CALENDAR_ROWS, province.ROUND_ROWS,
                              select(func.max(DatasetImport.id))])
-    return _Stored(ds, broken, {agency: (n, oldest) for agency, n, oldest in overdue},
+    return _Stored(ds, broken, duties.corrective_actions(confirmed),
                    province.parameters_of_rounds(rounds, kb), province.entries_in_force(days_off),
                    last[0][0] if last else None)
 
@@ -138,6 +129,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         failed: dict[str, str] = {}  # agency -> why its evaluation failed: its flags stay as they are too
         years: set[int] = set()  # the years (B.E.) the evaluation counted days through
         flagged: Counter = Counter()  # per rule
+        due: list[dict[str, Any]] = []  # the duties due soon (FlagRenderer.duty rows), agency by agency
         counts: dict[str, int] = {}
         per_agency: list[dict[str, Any]] = []
 
@@ -147,8 +139,9 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             counts are gathered on the way."""
             done = 0
             for agency_id, partition, kinds in iter_partitions(ds, as_of, params, catalogue, jobs, calendar=calendar,
-                                                               corrective=corrective, stored=stored, keyed=True,
-                                                               failed=failed, calendar_years=years):
+                                                               corrective_actions=corrective, stored=stored,
+                                                               keyed=True, failed=failed, calendar_years=years,
+                                                               due=due):
                 done += 1
                 if agency_id in agencies:
                     flagged.update(r[2] for r in partition)
@@ -179,6 +172,8 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             # closed whatever happens: the evaluation's workers stop with it
             with contextlib.closing(evaluated()) as partitions:
                 sync_flags(session, run, partitions, set(agencies), failed)
+            # what is due soon, with the flags it would become: an agency whose evaluation failed keeps its own
+            duties.replace_duties(session, scope, run_id, set(agencies) - set(failed), due)
             stats = [{"run_id": run_id, "rule_id": rule.rule_id, "evaluated": evaluated_subjects(rule, counts),
                       "flagged": flagged[rule.rule_id]} for rule in catalogue]
             if stats:

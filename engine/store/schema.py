@@ -587,4 +587,84 @@ class IntakeEvent(Base):
     key_id: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
+class DutyRow(Base):
+    """A duty due soon, as the latest run that evaluated its agency found it (issue 23: what a rule
+    would flag if it is left undone, ``FlagRenderer.duty``): a run replaces its agencies' rows in
+    the transaction that syncs their flags (migration 0021)."""
+
+    __tablename__ = "duties"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_runs.id"))
+    agency_id: Mapped[str] = mapped_column(Id)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    measure: Mapped[str] = mapped_column(String(8))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(Id)
+    applicant: Mapped[str | None] = mapped_column(Id)
+    process_id: Mapped[str | None] = mapped_column(Id)
+    officer_id: Mapped[str | None] = mapped_column(Id, index=True)
+    flag_id: Mapped[str | None] = mapped_column(String(32))  # a confirmed flag's corrective action
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    working_days_left: Mapped[int] = mapped_column(Integer)  # from the run's as_of
+    message_th: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    __table_args__ = (Index("ix_duties_agency_due", "agency_id", "due_on"),)
+
+
+class InformationRequest(Base):
+    """A request for information on a flag, to a named officer, with a reply-by date counted in
+    working days on the government calendar (migration 0021). Its asking and its answer are the
+    flag's ``request_info`` and ``answer`` events (``details.request_id``), which ``audit verify``
+    replays against this row (engine/store/replay.py)."""
+
+    __tablename__ = "information_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[str] = mapped_column(ForeignKey("flags.flag_id"), index=True)
+    agency_id: Mapped[str] = mapped_column(Id)
+    officer_id: Mapped[str | None] = mapped_column(Id, index=True)  # none: a request made before 0021's form
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(64))
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    reply_within_days: Mapped[int | None] = mapped_column(Integer)  # working days
+    reply_by: Mapped[dt.date | None] = mapped_column(Date)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_information_requests_agency_reply", "agency_id", "reply_by"),)
+
+
+class NotificationSetting(Base):
+    """How a user is told (migration 0021): the e-mail address the daily digest goes to, its
+    language, and whether the user wants it. Set by the user in the app; each change is a
+    ``notification_settings`` event in ``user_events``, replayed by ``audit verify``."""
+
+    __tablename__ = "notification_settings"
+    username: Mapped[str] = mapped_column(String(USER_NAME_MAX_LENGTH), ForeignKey("users.username"), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    lang: Mapped[str] = mapped_column(String(2), default="th", server_default="th")
+    digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DigestSent(Base):
+    """What ``discretion-review notify`` sent (migration 0021): to whom, for which day, when, how
+    many items of each kind, and the message's Message-ID — never its body. One row per user and
+    day: a digest is claimed (``sending``) before it is handed to the mail server, so it is never
+    sent twice for a day; ``failed`` (the server refused it) may be tried again."""
+
+    __tablename__ = "digests_sent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(USER_NAME_MAX_LENGTH))
+    day: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # sending | sent | failed
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # new flags are those created after the previous digest's cut-off, up to this one's
+    flags_until: Mapped[dt.datetime] = mapped_column(DateTime)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    message_id: Mapped[str] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("username", "day", name="uq_digests_sent_username_day"),)
+
+
 __all__ = [name for name in dir() if name[0].isupper()] + ["utcnow", "UniqueConstraint"]

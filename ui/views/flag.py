@@ -11,6 +11,7 @@ from i18n import date, lang, pick, t, timestamp
 from present import event_sentence, field_label, field_value, history_sentence, named, person, plain
 from tables import show
 from views.forms import action_form, keep_typed, touched
+from views.request_fields import show_requests
 
 from engine.rules.catalogue import describe_condition
 from engine.store.review import ACTION_NAMES, ACTIONS, STATUS_NAMES, StaleFlag
@@ -116,9 +117,10 @@ with actions:
     else:
         if seen_version != flag["version"] or st.session_state.get(refused_key):
             conflict()
-        action_form(prefix, possible, on_stale=stale,
+        action_form(prefix, possible, on_stale=stale, agency_id=flag["agency_id"],
                     submit=lambda action, fields: appdata.act(user, flag_id, action, expected_version=seen_version,
                                                               **fields))
+    show_requests(flag)  # to whom, by when, and the answer
 
 left, right = st.columns(2)
 with left:

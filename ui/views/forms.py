@@ -13,6 +13,8 @@ from messages import say
 from present import plain
 
 from engine.domain.calendar import today as bangkok_today
+from views.request_fields import MISSING, request_fields
+
 from engine.domain.errors import DiscretionReviewError
 from engine.store.review import ACTION_NAMES, ACTIONS, StaleFlag
 
@@ -54,12 +56,15 @@ def keep_typed(prefix: str, drawn: list[str]) -> None:
 
 def action_form(prefix: str, actions: list[str], submit: Callable[[str, dict[str, Any]], Any],
                 confirm: Callable[[str], str] | None = None,
-                on_stale: Callable[[StaleFlag], None] | None = None) -> None:
+                on_stale: Callable[[StaleFlag], None] | None = None,
+                agency_id: str | None = None) -> None:
     """One tab per action with its required fields and a save button. Dates are typed as Thai
     people write them (dates.py); an invalid one blocks saving. Text stays after an error;
     after a save the fields empty and ``confirm(action)`` (or "saved") is shown. A decision
     refused because someone else changed a flag meanwhile goes to ``on_stale``, which says who
-    did what (the form's text stays)."""
+    did what (the form's text stays). A request for information names the officer who must
+    answer (of ``agency_id``, else of the user's agencies) and the working days to answer in,
+    with the reply-by date they give (views/request_fields.py)."""
     if not actions:
         st.info(t("flag.no_actions"))
         return
@@ -81,7 +86,11 @@ def action_form(prefix: str, actions: list[str], submit: Callable[[str, dict[str
                     fields[name] = st.text_input(t(FIELD_LABEL[name]) + " *", key=key)
             if "reason" not in needed:
                 fields["reason"] = st.text_area(t("form.reason"), key=f"{prefix}.{action}.reason")
+            if action == "request_info":
+                fields.update(request_fields(f"{prefix}.{action}", agency_id))
             if st.button(t("form.submit"), type="primary", key=f"{prefix}.{action}.submit"):
+                if fields.get("officer_id") is MISSING:  # nobody of the agency to ask: said above the fields
+                    continue
                 if any(v is INVALID for v in fields.values()):
                     st.error(t("date.fix_first"))
                     continue

@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.domain.calendar import days, fiscal_year
 from engine.domain.thai import format_date
-from engine.rules.context import RunContext
+from engine.rules.context import CorrectiveAction, RunContext, corrective_action_late
 from engine.rules.terms.registry import Subject, Terms
 
 terms = Terms("agency")
@@ -207,6 +207,24 @@ def oldest_due_date(a: AgencyFacts) -> dt.date | None:
     if a.run.corrective is None:
         return None
     return a.run.corrective.get(a.id, (0, None))[1]
+
+
+@term("การแก้ไขที่ยังไม่ถึงกำหนด", "corrective actions due")
+def corrective_actions_due(a: AgencyFacts) -> list[CorrectiveAction] | None:
+    """The agency's confirmed flags whose corrective action is not late yet (due on or after
+    as_of: ``corrective_action_late``), soonest first (store runs only: None in ``check``). The
+    duty 1.8-corrective-action-overdue flags the day after each one's due date.
+
+    >>> [x.flag_id for x in agency(corrective_actions={"A1": [("F2", "2024-07-01"), ("F1", "2024-06-28"),
+    ...                                                       ("F0", "2024-06-27")]}).corrective_actions_due]
+    ['F1', 'F2']
+    >>> agency().corrective_actions_due is None
+    True
+    """
+    if a.run.corrective_actions is None:
+        return None
+    return sorted((x for x in a.run.corrective_actions.get(a.id, ()) if not corrective_action_late(x, a.as_of)),
+                  key=lambda x: (x.due_date, x.flag_id))
 
 
 # -- guidelines 2.1–2.3: the acknowledgement round -----------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.domain import models
 from engine.kb.knowledge import load_kb
-from engine.rules.context import RunContext
+from engine.rules.context import CorrectiveAction, RunContext
 from engine.rules.terms.agency import AgencyFacts
 from engine.rules.terms.case import CaseFacts
 from engine.rules.terms.officer import OfficerFacts
@@ -59,8 +59,10 @@ def context(as_of: str = AS_OF, process: dict[str, Any] | None = None, officer: 
             case: dict[str, Any] | None = None, escalations: list[dict[str, Any]] = (),
             notices: list[dict[str, Any]] = (), acknowledgements: list[dict[str, Any]] = (),
             parameters: dict[str, Any] | None = None,
-            corrective: dict[str, tuple[int, str]] | None = None) -> RunContext:
-    """The example dataset's run context, with the given changes."""
+            corrective: dict[str, tuple[int, str]] | None = None,
+            corrective_actions: dict[str, list[tuple[str, str]]] | None = None) -> RunContext:
+    """The example dataset's run context, with the given changes (``corrective_actions``: per
+    agency, its confirmed flags' ids and corrective-action due dates)."""
     ds = models.Dataset(
         agencies=[models.Agency(**AGENCY)],
         processes=[models.Process(**{**PROCESS, **(process or {})})],
@@ -74,7 +76,10 @@ def context(as_of: str = AS_OF, process: dict[str, Any] | None = None, officer: 
         acknowledgements=_rows(models.Acknowledgement, ACKNOWLEDGEMENT, list(acknowledgements), None))
     params = {**load_kb().defaults(), "acknowledgement_deadlines": ROUNDS, **(parameters or {})}
     dues = {agency: (n, dt.date.fromisoformat(day)) for agency, (n, day) in corrective.items()} if corrective else None
-    return RunContext.build(ds, dt.date.fromisoformat(as_of), params, corrective=dues)
+    actions = {agency: [CorrectiveAction(flag_id, dt.date.fromisoformat(day), "1.1-unreviewed", "case", "C1")
+                        for flag_id, day in listed] for agency, listed in corrective_actions.items()} \
+        if corrective_actions is not None else None
+    return RunContext.build(ds, dt.date.fromisoformat(as_of), params, corrective=dues, corrective_actions=actions)
 
 
 def case(as_of: str = AS_OF, process: dict[str, Any] | None = None, officer: dict[str, Any] | None = None,
@@ -101,7 +106,9 @@ def officer(as_of: str = AS_OF, case: dict[str, Any] | None = None, parameters: 
 
 def agency(as_of: str = AS_OF, process: dict[str, Any] | None = None, acknowledgements: list[dict[str, Any]] = (),
            corrective: dict[str, tuple[int, str]] | None = None,
-           parameters: dict[str, Any] | None = None) -> AgencyFacts:
+           parameters: dict[str, Any] | None = None,
+           corrective_actions: dict[str, list[tuple[str, str]]] | None = None) -> AgencyFacts:
     """Agency A1 at ``as_of`` (its acknowledgement rows: ``acknowledgements``, each changing the default row)."""
-    run = context(as_of, process, acknowledgements=acknowledgements, parameters=parameters, corrective=corrective)
+    run = context(as_of, process, acknowledgements=acknowledgements, parameters=parameters, corrective=corrective,
+                  corrective_actions=corrective_actions)
     return AgencyFacts(run, "A1")
