@@ -156,7 +156,7 @@ def test_flag_detail_and_dismiss_keeps_text_on_error(app, demo_db):
     form = f"flag.{flag_id}.dismiss"
     at.text_area(key=f"{form}.reason").input("   ")
     at.button(key=f"{form}.submit").click().run()
-    assert shown(at.error[0].value) == "ยกเลิก (มีเหตุผลสมควร): ต้องกรอกเหตุผล"
+    assert shown(at.error[0].value) == "ยุติ (ชี้แจงได้): ต้องกรอกเหตุผล"
     at.text_area(key=f"{form}.reason").input("ผู้บังคับบัญชาตรวจสอบด้วยวาจาแล้ว มีบันทึกในสมุดคุมงาน")
     at.button(key=f"{form}.submit").click().run()
     assert not at.exception and not at.error
@@ -249,7 +249,7 @@ def test_a_decision_made_meanwhile_is_reported_and_the_typed_text_kept(app, demo
     second.button(key=f"{form}.submit").click().run()
     refusal = shown(second.error[0].value)
     assert refusal.startswith("**ยังไม่ได้บันทึก: มีผู้อื่นแก้ไขข้อสังเกตนี้หลังจากที่ท่านเปิดดู**")
-    assert "ยกเลิก (มีเหตุผลสมควร) โดย เจ้าพนักงานที่ดินจังหวัดขอนแก่น (หัวหน้าหน่วยงาน) เมื่อ" in refusal
+    assert "ยุติ (ชี้แจงได้) โดย เจ้าพนักงานที่ดินจังหวัดขอนแก่น (หัวหน้าหน่วยงาน) เมื่อ" in refusal
     assert "เหตุผล: ตรวจแล้ว ถูกต้อง" in refusal and "head.land" not in refusal  # the person, not the login
     assert second.text_input(key=f"{form}.corrective_action").value == "ให้ทบทวนคำสั่งทั้งหมด"
     with transaction(demo_db) as s:
@@ -329,7 +329,7 @@ def test_bulk_dismiss_from_the_queue(app, demo_db):
     at.text_area(key="queue.bulk.dismiss.reason").input("ตรวจแล้วทั้งชุด")
     at.button(key="queue.bulk.dismiss.submit").click().run()
     assert not at.exception and not at.error
-    assert shown(at.success[0].value) == f"ยกเลิก (มีเหตุผลสมควร) แล้ว 2 รายการ: {', '.join(first_two)}"
+    assert shown(at.success[0].value) == f"ยุติ (ชี้แจงได้) แล้ว 2 รายการ: {', '.join(first_two)}"
     with transaction(demo_db) as s:
         assert [s.get(FlagRow, i).status for i in first_two] == ["dismissed", "dismissed"]
         reasons = s.scalars(select(FlagEvent.reason).where(FlagEvent.flag_id.in_(first_two))).all()

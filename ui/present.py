@@ -43,7 +43,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "it_system": ("ระบบสารสนเทศ", "IT system"), "last_analysis_on": ("วิเคราะห์ความเสี่ยงครั้งล่าสุด", "Last analysis on"),
     "last_case_id": ("เรื่องล่าสุด", "Last case"), "last_decided_on": ("พิจารณาครั้งล่าสุด", "Last decided on"),
     "last_monitoring_on": ("รายงานการกำกับติดตามครั้งล่าสุด", "Last monitoring report on"),
-    "manual_reviewed_on": ("วันที่ทบทวนคู่มือ", "Manual reviewed on"), "name": ("ชื่อ", "Name"),
+    "manual_reviewed_on": ("วันที่สอบทานคู่มือ", "Manual reviewed on"), "name": ("ชื่อ", "Name"),
     "outside": ("รายงานที่ไม่ผ่านผู้บังคับบัญชาโดยตรง", "Reports outside the chain"),
     "staff": ("บุคลากรที่รับทราบ/ทั้งหมด", "Staff informed / total"), "standard_days": ("ระยะเวลามาตรฐาน (วัน)", "Standard days"),
     "work_manual": ("คู่มือการปฏิบัติงาน", "Work manual"), "discretionary_processes": ("กระบวนงานที่ใช้ดุลพินิจ", "Discretionary processes"),

@@ -28,9 +28,9 @@ from engine.store.scope import ACT, READ, NotFound, PermissionDenied, Scope
 STATUSES = ("open", "needs_info", "confirmed", "dismissed", "waived", "resolved", "cleared_by_data")
 STATUS_NAMES = {
     "open": ("รอพิจารณา", "Open"), "needs_info": ("ขอข้อมูลเพิ่มเติม", "Needs information"),
-    "confirmed": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirmed"), "dismissed": ("ยกเลิก (มีเหตุผลสมควร)", "Dismissed"),
+    "confirmed": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirmed"), "dismissed": ("ยุติ (ชี้แจงได้)", "Dismissed"),
     "waived": ("ผ่อนผันชั่วคราว", "Waived"), "resolved": ("แก้ไขแล้ว", "Resolved"),
-    "cleared_by_data": ("ข้อมูลใหม่ไม่พบแล้ว", "Cleared by data"),
+    "cleared_by_data": ("ไม่พบในการประมวลผลครั้งล่าสุด", "Cleared by data"),
 }
 
 
@@ -52,14 +52,14 @@ ACTIONS: dict[str, ActionSpec] = {
     "answer": ActionSpec("open", ("needs_info",), ("reason",)),
 }
 ACTION_NAMES = {
-    "confirm": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirm non-compliance"), "dismiss": ("ยกเลิก (มีเหตุผลสมควร)", "Dismiss as justified"),
+    "confirm": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirm non-compliance"), "dismiss": ("ยุติ (ชี้แจงได้)", "Dismiss as justified"),
     "waive": ("ผ่อนผันชั่วคราว", "Waive"), "request_info": ("ขอข้อมูลเพิ่มเติม", "Request information"),
     "resolve": ("บันทึกว่าแก้ไขแล้ว", "Mark resolved"), "reopen": ("เปิดพิจารณาใหม่", "Reopen"),
     "answer": ("บันทึกคำตอบข้อมูลที่ขอ", "Record the answer"),
     "created": ("ระบบพบ", "Found by the engine"), "evidence_changed": ("ข้อมูลเปลี่ยน", "Evidence changed"),
-    "cleared_by_data": ("ข้อมูลใหม่ไม่พบแล้ว", "Cleared by data"), "fired_again": ("พบอีกครั้ง", "Found again"),
+    "cleared_by_data": ("ไม่พบในการประมวลผลครั้งล่าสุด", "Cleared by data"), "fired_again": ("พบอีกครั้ง", "Found again"),
     "waiver_expired": ("การผ่อนผันหมดอายุ", "Waiver expired"),
-    "severity_changed": ("ระดับความรุนแรงเปลี่ยน", "Severity changed"),
+    "severity_changed": ("ระดับความสำคัญเปลี่ยน", "Severity changed"),
     "state_recorded": ("บันทึกสถานะเมื่อปรับรุ่นฐานข้อมูล", "State recorded at the store's upgrade"),
 }
 
