@@ -103,7 +103,7 @@ def test_queue_shows_only_own_agency_and_filters(app):
     at.multiselect(key="queue.severities").select("high").run()
     assert set(at.dataframe[0].value["ระดับ"]) == {"สูง"}
     at.text_input(key="queue.text").input("no-such-text-anywhere").run()
-    assert at.info[0].value == "ไม่มีข้อสังเกตตามเงื่อนไขที่เลือก"
+    assert at.info[0].value == "ไม่พบข้อสังเกตที่ตรงกับคำค้นหาตามเงื่อนไขที่เลือก"
 
 
 def _shown_date(text: str) -> dt.date:
@@ -1035,9 +1035,9 @@ def test_days_off_page_admin_records_a_day_off_and_opens_a_round(app, demo_db):
     days = at.dataframe[0].value
     ploughing = days[days["วันที่"] == "9 พ.ค. 2568"].iloc[0]  # from the government calendar, read-only
     assert "พืชมงคล" in ploughing["ชื่อ"] and ploughing["มาจาก"] == "ปฏิทินวันหยุดราชการ (อ่านอย่างเดียว)"
-    assert ploughing["ที่มา"].startswith("ปฏิทินวันหยุดราชการ (ไลบรารี holidays")
+    assert ploughing["ที่มา"].startswith("ปฏิทินวันหยุดของระบบ: วันหยุดนักขัตฤกษ์และวันหยุดราชการ")
     assert at.info[0].value == "ยังไม่มีรายการ"  # no entry recorded yet: days off, then the rounds
-    rounds_kb, rounds_stored = at.dataframe[1].value, at.dataframe[2].value
+    rounds_kb, rounds_stored = at.dataframe[2].value, at.dataframe[3].value  # after the checked years (1)
     assert rounds_kb.iloc[0]["ที่มา"].startswith("หนังสือจังหวัด แนวทางข้อ 2.3")  # the KB's 2562 round
     assert list(rounds_stored["ที่มา"]) == [DEMO_ROUND_SOURCE]  # demo-setup opened the demo's round
 
@@ -1051,7 +1051,7 @@ def test_days_off_page_admin_records_a_day_off_and_opens_a_round(app, demo_db):
     at.button(key="cal.add.submit").click().run()
     assert not at.exception and not at.error
     assert at.success[0].value == "บันทึกแล้ว การประมวลผลครั้งต่อไปจะใช้ปฏิทินนี้"
-    assert list(at.dataframe[1].value["ที่มา"]) == ["มติคณะรัฐมนตรี 1 ธ.ค. 2570"]
+    assert list(at.dataframe[2].value["ที่มา"]) == ["มติคณะรัฐมนตรี 1 ธ.ค. 2570"]
 
     at.number_input(key="cal.round.fy").set_value(2572)
     at.text_input(key="cal.round.deadline").input("2570-12-15")

@@ -26,6 +26,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.locked": ("เข้าสู่ระบบผิดหลายครั้งเกินไป กรุณาลองใหม่ในอีก 15 นาที",
                      "Too many failed logins; try again in 15 minutes"),
     "logout": ("ออกจากระบบ", "Log out"),
+    "missing.title": ("ไม่พบหน้าที่ต้องการ", "Page not found"),
+    "missing.text": ("ไม่มีหน้า {address} ในระบบ หรือบทบาทของท่านเปิดหน้านี้ไม่ได้ กรุณาเลือกหน้าจากเมนูด้านข้าง "
+                     "หรือกลับไปหน้าแรก",
+                     "There is no page {address}, or your role cannot open it. Pick a page in the menu, or go to "
+                     "the home page."),
+    "missing.home": ("กลับไปหน้าแรก", "Go to the home page"),
+    "missing.login": ("ไม่พบหน้า {address} กรุณาเข้าสู่ระบบ แล้วเลือกหน้าจากเมนูด้านข้าง",
+                      "There is no page {address}: log in, then pick a page in the menu"),
     "nav.queue": ("รายการที่ต้องพิจารณา", "Review queue"), "nav.flag": ("รายละเอียดข้อสังเกต", "Flag detail"),
     "nav.data": ("ข้อมูลและการประมวลผล", "Data and evaluation"), "nav.rules": ("มาตรการและเกณฑ์การตรวจสอบ", "Measures and rules"),
     "queue.filters": ("ตัวกรอง", "Filters"), "queue.any": ("ทั้งหมด", "Any"), "queue.all": ("ทั้งหมด", "All"),
@@ -36,7 +44,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "queue.date_from": ("ตั้งแต่วันที่", "From"), "queue.date_to": ("ถึงวันที่", "To"),
     "queue.text": ("ค้นหา", "Search"), "queue.sort": ("เรียงตาม", "Sort by"),
     "queue.page": ("หน้า", "Page"), "queue.total": ("พบ {total} รายการ (หน้า {page}/{pages})", "{total} flags (page {page}/{pages})"),
-    "queue.empty": ("ไม่มีข้อสังเกตตามเงื่อนไขที่เลือก", "No flags match the filters"),
+    "queue.empty": ("ไม่พบข้อสังเกตตามเงื่อนไขที่เลือก", "No flags match the filters"),
+    "queue.none_found": ("ไม่พบข้อสังเกตที่ตรงกับคำค้นหาตามเงื่อนไขที่เลือก", "No flag matches the search and the filters"),
+    "queue.text_hint": ("รหัสข้อสังเกต เลขที่เรื่อง ชื่อเจ้าหน้าที่ กระบวนงาน หรือหน่วยงาน หรือข้อความในคำอธิบาย",
+                        "A flag id, case number, officer, process or agency name, or words of the explanation"),
+    "queue.all_statuses": ("ค้นหาในทุกสถานะ เลือกสถานะในตัวกรองด้านบนเพื่อจำกัดผลการค้นหา",
+                           "Searching every status; choose statuses above to narrow the search"),
     "queue.open": ("เปิดรายละเอียด", "Open detail"), "queue.bulk": ("ดำเนินการกับรายการที่เลือก ({n} รายการ)", "Act on the selection ({n} flags)"),
     "queue.select": ("เลือกรายการ", "Select flags"),
     "queue.select_hint": ("คลิกช่องหน้าแถวเพื่อเลือก: หนึ่งแถวเพื่ออ่านและเปิดรายละเอียด หลายแถวเพื่อดำเนินการพร้อมกัน "
@@ -78,14 +91,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.run": ("ประมวลผลตามเกณฑ์การตรวจสอบ", "Evaluate the rules"), "data.as_of": ("ประมวลผล ณ วันที่", "Evaluate as of"),
     "data.run_done": ("ประมวลผลครั้งที่ {id}: พบ {total} รายการ (ใหม่ {new}, เปิดใหม่ {reopened}, ไม่พบในการประมวลผลครั้งล่าสุด {cleared})",
                       "Run #{id}: {total} flags ({new} new, {reopened} reopened, {cleared} cleared by data)"),
+    "data.unchecked_years": ("การประมวลผลนี้นับวันผ่านปี {years} ซึ่งวันหยุดราชการยังไม่ได้ตรวจสอบกับประกาศของทางราชการ "
+                             "วันครบกำหนดในปีดังกล่าวอาจคลาดไปหนึ่งวัน (ดูหน้าวันหยุดราชการและรอบการรายงาน)",
+                             "This run counted days through {years}, whose government days off were not checked against "
+                             "the official announcements: deadlines in those years may be off by a day (see the days-off page)"),
     "data.runs": ("ประวัติการประมวลผล", "Evaluation runs"), "data.readonly": ("บทบาทของท่านนำเข้าหรือประมวลผลข้อมูลไม่ได้",
                                                                              "Your role cannot import or evaluate"),
     "data.no_files": ("ยังไม่ได้เลือกไฟล์", "No files chosen"),
     "rules.title": ("มาตรการ เกณฑ์การตรวจสอบ และค่ากำหนด", "Measures, rules and parameters"),
-    "rules.applies_to": ("ตรวจเฉพาะเรื่องที่", "Evaluates only subjects where"),
+    "rules.applies_to": ("ตรวจเฉพาะ{subject}ที่", "Evaluates only where the {subject}"),
     "rules.parameters": ("ค่ากำหนด", "Parameters"), "rules.source": ("ที่มา", "Source"),
     "rules.condition": ("เงื่อนไข", "Condition"), "rules.legal": ("ข้อกฎหมายที่เกี่ยวข้อง", "Legal references"),
-    "queue.export_all": ("เตรียมไฟล์ทุกรายการที่ตรงเงื่อนไข ({total} รายการ)", "Prepare a file of all {total} matching flags"),
+    "rules.parameters_about": ("ตัวเลขที่เกณฑ์การตรวจสอบใช้ แต่ละค่าระบุที่มา หน่วยงานกำหนดค่าของตนเองได้ด้วยคำสั่งของหน่วยงาน "
+                               "(แฟ้มค่ากำหนดในชุดข้อมูล) เฉพาะค่าที่เปิดให้กำหนด",
+                               "The numbers the rules use, each with its source; an agency may set its own by its order "
+                               "(the dataset's parameters file), where the parameter allows it"),
+    "queue.export_all": ("ดาวน์โหลดทุกรายการที่ตรงเงื่อนไข ({total} รายการ)", "Download all {total} matching flags"),
     "download.csv": ("CSV", "CSV"), "download.xlsx": ("Excel", "Excel"),
     "nav.risk": ("วิเคราะห์ความเสี่ยง", "Risk analysis"), "nav.assessment": ("ประเมินตนเอง", "Self-assessment"),
     "nav.reports": ("รายงาน", "Reports"), "nav.dashboard": ("ภาพรวมจังหวัด", "Province overview"),
@@ -98,17 +119,39 @@ TEXT: dict[str, tuple[str, str]] = {
     "risk.repeat": ("ผู้ยื่นคำขอซ้ำกับเจ้าหน้าที่คนเดิม", "Repeated applicant–officer pairs"),
     "risk.outliers": ("อัตราการอนุมัติที่แตกต่างจากเพื่อนร่วมกระบวนงาน (สัญญาณความเสี่ยง ไม่ใช่ข้อสังเกต)",
                       "Approval rates that stand out from peers in the process (risk signals, not flags)"),
-    "risk.outliers_help": ("เกณฑ์: อัตราการอนุมัติอยู่นอกช่วง Q1 − 1.5×IQR ถึง Q3 + 1.5×IQR ของเจ้าหน้าที่ในกระบวนงานเดียวกัน "
-                           "(อย่างน้อย 4 คน คนละอย่างน้อย 5 เรื่อง)",
+    "risk.outliers_help": ("วิธีวัด: เทียบอัตราการอนุมัติของเจ้าหน้าที่ในกระบวนงานเดียวกัน (เฉพาะกระบวนงานที่มีเจ้าหน้าที่อย่างน้อย "
+                           "4 คน คนละอย่างน้อย 5 เรื่อง) หาควอร์ไทล์ที่ 1 (Q1: หนึ่งในสี่ของเจ้าหน้าที่มีอัตราต่ำกว่านี้) และควอร์ไทล์ที่ 3 "
+                           "(Q3: หนึ่งในสี่มีอัตราสูงกว่านี้) ช่วงจาก Q1 ถึง Q3 คือช่วงที่เจ้าหน้าที่ครึ่งหนึ่งอยู่ตรงกลาง เจ้าหน้าที่ที่อัตรา"
+                           "การอนุมัติต่ำกว่า Q1 หรือสูงกว่า Q3 เกิน 1.5 เท่าของช่วงนั้น (ขอบล่างและขอบบนในตาราง) ถือว่าแตกต่างจาก"
+                           "เพื่อนร่วมกระบวนงาน เป็นสัญญาณให้ผู้บริหารพิจารณา ไม่ใช่ข้อสังเกต",
                            "Fence: outside Q1 − 1.5×IQR … Q3 + 1.5×IQR of the officers in the same process "
-                           "(at least 4 officers with at least 5 decisions each)"),
+                           "(at least 4 officers with at least 5 decisions each; quartiles as Excel's QUARTILE.INC)"),
     "risk.record": ("บันทึกการวิเคราะห์ร่วมกับคณะกรรมการจริยธรรม", "Record a joint analysis with the ethics committee"),
     "risk.agency": ("หน่วยงาน", "Agency"), "risk.date": ("วันที่วิเคราะห์", "Analysed on"),
     "risk.committee": ("คณะกรรมการจริยธรรมร่วมวิเคราะห์", "The ethics committee took part"),
     "risk.participants": ("ผู้ร่วมวิเคราะห์", "Participants"), "risk.risks": ("ความเสี่ยงที่พบ", "Risks found"),
     "risk.rotation_plan": ("แผนการหมุนเวียนเจ้าหน้าที่", "Rotation plan"),
     "risk.controls": ("มาตรการควบคุมอื่น", "Other controls"), "risk.saved": ("บันทึกการวิเคราะห์แล้ว", "Analysis recorded"),
-    "risk.history": ("การวิเคราะห์ที่บันทึกไว้", "Recorded analyses"), "risk.none": ("ไม่มีข้อมูล", "Nothing to show"),
+    "risk.history": ("การวิเคราะห์ที่บันทึกไว้", "Recorded analyses"), "risk.none": ("ไม่พบรายการ", "None found"),
+    "risk.none_heatmap": ("ไม่พบข้อสังเกตที่ยังไม่ยุติของเกณฑ์การตรวจสอบระดับเรื่อง", "No open flag of a case-level rule found"),
+    "risk.none_trend": ("ไม่พบข้อสังเกตในปีงบประมาณนี้", "No flag found in this fiscal year"),
+    "risk.none_processes": ("ไม่พบกระบวนงานที่มีเรื่อง", "No process with cases found"),
+    "risk.none_outliers": ("ไม่พบเจ้าหน้าที่ที่อัตราการอนุมัติแตกต่างจากเพื่อนร่วมกระบวนงานตามเกณฑ์นี้",
+                           "No officer whose approval rate stands out from their peers by this measure"),
+    "risk.none_rotation": ("ไม่พบเจ้าหน้าที่ที่ถึงรอบหมุนเวียน", "No officer due for rotation found"),
+    "risk.none_repeat": ("ไม่พบผู้ยื่นคำขอที่ได้รับการพิจารณาซ้ำจากเจ้าหน้าที่คนเดิมถึงเกณฑ์",
+                         "No applicant found decided for repeatedly by the same officer"),
+    "risk.none_analyses": ("ยังไม่มีการวิเคราะห์ที่บันทึกไว้", "No analysis recorded yet"),
+    "agencies.none": ("ไม่พบหน่วยงานที่ท่านเข้าถึงได้", "No agency within your reach"),
+    "risk.short.cases": ("เรื่อง", "Cases"), "risk.short.deviating": ("ไม่ตามเกณฑ์", "Deviating"),
+    "risk.short.deviating_pct": ("ไม่ตามเกณฑ์ %", "Deviating %"), "risk.short.overdue": ("เกินกำหนด", "Overdue"),
+    "risk.short.overdue_pct": ("เกินกำหนด %", "Overdue %"), "risk.short.approval_pct": ("อนุมัติ %", "Approved %"),
+    "risk.short.fence_low": ("ขอบล่าง", "Lower"), "risk.short.fence_high": ("ขอบบน", "Upper"),
+    "risk.short.decisions": ("เรื่อง", "Decisions"), "risk.short.approved": ("อนุมัติ", "Approved"),
+    "risk.short.peers": ("เพื่อน", "Peers"),
+    "risk.short.committee": ("กรรมการฯ", "Committee"),
+    "risk.history_about": ("ตารางแสดงช่องหลัก ข้อความยาวแสดงเต็มเมื่อชี้ที่ช่อง ทุกช่องอยู่ในไฟล์ CSV และ Excel",
+                           "The main fields are shown (a long text shows whole on hover); the CSV and Excel files hold every field"),
     "assess.title": ("ประเมินตนเองตามมาตรการ", "Self-assessment against the measures"),
     "assess.no_data_note": ("ข้อที่ “ยังไม่ได้ประเมิน — ไม่มีข้อมูล” คือข้อที่การประมวลผลล่าสุดของหน่วยงานไม่มีเรื่องใดให้ตรวจสอบ "
                             "(เช่น ไม่มีเรื่องที่ใช้ดุลพินิจ หรือยังไม่เปิดรอบการรายงาน) ไม่นับรวมในคะแนน เช่นเดียวกับข้อที่ไม่เกี่ยวข้อง",
@@ -134,6 +177,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "cal.saved": ("บันทึกแล้ว การประมวลผลครั้งต่อไปจะใช้ปฏิทินนี้", "Saved: later evaluation runs use it"),
     "cal.readonly": ("เฉพาะผู้ดูแลระบบที่บันทึกได้ ท่านดูได้อย่างเดียว", "Only administrators record entries; you can read them"),
     "cal.none": ("ยังไม่มีรายการ", "No entries yet"),
+    "cal.checked_year": ("วันหยุดราชการปี {year} ตรวจสอบกับประกาศของทางราชการแล้ว: {source}",
+                         "The government days off of {year} were checked against the official announcements: {source}"),
+    "cal.unchecked_year": ("วันหยุดราชการปี {year} ยังไม่ได้ตรวจสอบกับประกาศของทางราชการ: ระบบใช้ปฏิทินวันหยุดของระบบ "
+                           "ซึ่งอาจยังไม่มีวันหยุดพิเศษที่คณะรัฐมนตรีประกาศ หรือวันพืชมงคลที่กำหนดเป็นรายปี "
+                           "วันครบกำหนดที่นับผ่านปีนี้จึงอาจคลาดไปหนึ่งวัน ผู้ดูแลระบบบันทึกวันหยุดที่ขาดได้ด้านล่าง",
+                           "The government days off of {year} were not checked against the official announcements: the "
+                           "app's calendar may lack a special day off the cabinet declared, or the year's Royal Ploughing "
+                           "Ceremony, so a deadline counted through this year may be off by a day. The administrator "
+                           "records a missing day off below."),
+    "cal.checked": ("ปีที่ตรวจสอบวันหยุดราชการกับประกาศของทางราชการแล้ว: {years} (ปีอื่นยังไม่ได้ตรวจสอบ)",
+                    "Years whose days off were checked against the official announcements: {years} (others were not)"),
+    "cal.checked_about": ("รายการจากฐานความรู้ (อ่านอย่างเดียว) ปีที่ไม่อยู่ในรายการนี้ยังไม่ได้ตรวจสอบ "
+                          "การประมวลผลที่นับวันผ่านปีดังกล่าวจะแจ้งเตือนไว้ และข้อสังเกตที่เกี่ยวข้องจะระบุปีนั้น",
+                          "From the knowledge base (read-only). A year not listed was not checked: a run that counts "
+                          "days through it says so, and the flags concerned name that year."),
     "cal.rounds": ("รอบการรายงานการรับทราบมาตรการ (แนวทางข้อ 2.1–2.3)", "Acknowledgement rounds (guidelines 2.1–2.3)"),
     "cal.rounds_kb": ("รอบในฐานความรู้ (อ่านอย่างเดียว)", "Rounds in the knowledge base (read-only)"),
     "cal.rounds_stored": ("รอบที่ผู้ดูแลระบบเปิด (รายการล่าสุดของแต่ละปีมีผล)",
@@ -252,6 +310,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "fence_low": ("ขอบล่าง", "Lower fence"), "fence_high": ("ขอบบน", "Upper fence"),
     "applicant": ("ผู้ยื่นคำขอ", "Applicant"), "status": ("สถานะ", "Status"), "since": ("ดำรงตำแหน่งตั้งแต่", "In position since"),
     "years": ("จำนวนปี", "Years"), "analysed_on": ("วันที่วิเคราะห์", "Analysed on"),
+    "rotation_due_on": ("ครบรอบหมุนเวียนเมื่อ", "Rotation due on"),
     "ethics_committee": ("คณะกรรมการจริยธรรม", "Ethics committee"), "participants": ("ผู้ร่วมวิเคราะห์", "Participants"),
     "risks": ("ความเสี่ยงที่พบ", "Risks"), "rotation_plan": ("แผนการหมุนเวียน", "Rotation plan"),
     "controls": ("มาตรการควบคุม", "Controls"), "recorded_by": ("ผู้บันทึก", "Recorded by"), "source": ("ที่มา", "Source"),
@@ -265,6 +324,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "run_status": ("ผล", "Result"), "by": ("ผู้สั่ง", "By"), "new": ("ใหม่", "New"), "reopened": ("เปิดใหม่", "Reopened"),
     "cleared": ("ไม่พบในการประมวลผลครั้งล่าสุด", "Cleared"), "rules": ("รุ่นของเกณฑ์การตรวจสอบ", "Rules version"),
     "kb": ("รุ่นของฐานความรู้", "KB version"), "error": ("ข้อผิดพลาด", "Error"),
+    "unchecked_years": ("ปีที่วันหยุดยังไม่ได้ตรวจสอบ", "Days-off years not checked"),
     "username": ("ชื่อผู้ใช้", "Username"), "display_name": ("ชื่อที่แสดง", "Display name"), "role": ("บทบาท", "Role"),
     "active": ("สถานะการใช้งาน", "State"), "created_at": ("สร้างเมื่อ", "Created"),
     "reason": ("เหตุผล", "Reason"), "agency": ("หน่วยงาน", "Agency"),
@@ -273,9 +333,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "q3_pct": ("ควอร์ไทล์ที่ 3 (%)", "Q3 (%)"), "fence_low_pct": ("ขอบล่าง (%)", "Lower fence (%)"),
     "fence_high_pct": ("ขอบบน (%)", "Upper fence (%)"), "rotation_considered": ("พิจารณาการหมุนเวียน", "Rotation considered"),
     "notes": ("หมายเหตุ", "Notes"), "rule": ("เกณฑ์การตรวจสอบ", "Rule"), "rule_id": ("รหัสเกณฑ์การตรวจสอบ", "Rule id"),
-    "flag_id": ("รหัสข้อสังเกต", "Flag id"), "severity": ("ระดับ", "Severity"), "subject_id": ("เรื่อง", "Subject"),
+    "flag_id": ("รหัสข้อสังเกต", "Flag id"), "agency_code": ("รหัสหน่วยงาน", "Agency id"), "severity": ("ระดับ", "Severity"), "subject_id": ("เรื่อง", "Subject"),
     "event_date": ("วันที่", "Date"), "message": ("คำอธิบาย", "Explanation"), "link": ("ลิงก์", "Link"),
-    "default": ("ค่าเริ่มต้น", "Default"), "unit": ("หน่วย", "Unit"), "meaning": ("ความหมาย", "Meaning"),
+    "default": ("ค่าที่ใช้เมื่อไม่มีคำสั่งของหน่วยงาน", "Default"), "unit": ("หน่วย", "Unit"), "meaning": ("ความหมาย", "Meaning"),
+    "parameter": ("รหัสค่ากำหนด", "Parameter"),
 }
 
 

@@ -91,8 +91,10 @@ _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 # What Streamlit rewrites in text after Markdown has parsed it, escapes or not: bare addresses
 # (http://…, www.…, a@b.c become links), :shortcodes: (emoji, :material/…: icons, :streamlit:)
 # and -> <- <-> -- >= <= ~= (arrows and dashes). A word joiner (U+2060, invisible, no break)
-# inside each keeps them apart.
-_REWRITTEN = re.compile(r"(?<=:)(?=[\w+/-])|(?<=www)(?=\.)|(?<=[-.\w+])(?=@)|(?<=[-<>~])(?=[-<>=])", re.I)
+# inside each keeps them apart. Only there: a colon gets one only where a shortcode could close
+# or an address's // follows (never in 10:31 or เหตุผล: …), since the joiner travels with text a
+# person copies (app.py strips it from the clipboard, and the queue's search ignores it).
+_REWRITTEN = re.compile(r"(?<=:)(?=[\w+/-]*:|//)|(?<=www)(?=\.)|(?<=[-.\w+])(?=@)|(?<=[-<>~])(?=[-<>=])", re.I)
 _JOINER = "\u2060"
 
 
@@ -145,6 +147,9 @@ def field_value(name: str, value: Any, names: dict[str, dict[str, str]] | None =
         return ", ".join(field_value(name, v, names) for v in value)
     if isinstance(value, dict) and "value" in value and "source_th" in value:  # a parameter and where it came from
         return f"{field_value(name, value['value'], names)} ({pick((value['source_th'], value.get('source_en') or ''))})"
+    parameter = load_kb().parameters.get(name)
+    if parameter is not None and isinstance(value, (int, dict)) and not isinstance(value, bool):
+        return parameter.amount(value, lang())  # 730 วัน, 7 วันทำการ; a round's deadline by fiscal year
     if isinstance(value, dict):
         return "; ".join(f"{field_label(k)}: {field_value(k, v, names)}" for k, v in value.items())
     if isinstance(value, str):

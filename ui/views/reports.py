@@ -13,7 +13,7 @@ user = st.session_state["auth.user"]
 st.title(t("reports.title"))
 choices = appdata.agencies(user)
 if not choices:
-    st.info(t("risk.none"))
+    st.info(t("agencies.none"))
     st.stop()
 agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.agency",
                       format_func=lambda a: named(a, dict(choices)))
@@ -33,8 +33,9 @@ for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
     st.subheader(title)
     st.caption(t(f"reports.{stem}_about"))
     c1, c2, _ = st.columns([1, 1, 4])
+    # a download does not rerun the page: the other buttons keep their files (tables.downloads says why)
     c1.download_button("PDF", made_on_click(f"{stem}.pdf"), file_name=f"{stem}-{agency}.pdf", mime="application/pdf",
-                       key=f"reports.{stem}.pdf", icon=":material/picture_as_pdf:")
+                       key=f"reports.{stem}.pdf", icon=":material/picture_as_pdf:", on_click="ignore")
     c2.download_button("Excel", made_on_click(f"{stem}.xlsx"), file_name=f"{stem}-{agency}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"reports.{stem}.xlsx", icon=":material/download:")
+                       key=f"reports.{stem}.xlsx", icon=":material/download:", on_click="ignore")
