@@ -190,7 +190,10 @@ def person(username: str | None, people: dict[str, tuple[str, str]]) -> str:
     if username == "system":
         return t("hist.system")
     known = people.get(username or "")
-    return f"{known[0]} ({pick(ROLE_NAMES.get(known[1], (known[1], known[1])))})" if known else str(username or "—")
+    if not known:
+        return str(username or "—")
+    role = pick(ROLE_NAMES.get(known[1], (known[1], known[1])))
+    return known[0] if known[0] == role else f"{known[0]} ({role})"  # never "ผู้ดูแลระบบ (ผู้ดูแลระบบ)"
 
 
 def event_sentence(actor: str | None, action: str | None, reason: str | None, at: dt.datetime | None,

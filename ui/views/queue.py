@@ -103,14 +103,14 @@ page = st.session_state.get("queue.page", 1)
 rows, total = appdata.queue_page(user, filters, sort, page, PAGE_SIZE)
 pages = max(1, math.ceil(total / PAGE_SIZE))
 
-nav1, nav2, nav3 = st.columns([1, 1, 6])
-if nav1.button("◀", key="queue.prev", disabled=page <= 1):
+nav = st.container(horizontal=True, vertical_alignment="center")  # one row, on a phone too
+if nav.button("◀", key="queue.prev", disabled=page <= 1):
     st.session_state["queue.page"] = page - 1
     st.rerun()
-if nav2.button("▶", key="queue.next", disabled=page >= pages):
+if nav.button("▶", key="queue.next", disabled=page >= pages):
     st.session_state["queue.page"] = page + 1
     st.rerun()
-nav3.write(t("queue.total", total=f"{total:,}", page=page, pages=pages))
+nav.write(t("queue.total", total=f"{total:,}", page=page, pages=pages))
 
 done = st.session_state.pop("queue.bulk.saved", None)
 if done:

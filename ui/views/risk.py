@@ -101,7 +101,8 @@ else:
         y=alt.Y("flags:Q", title=t("risk.flags"), axis=alt.Axis(format="d", tickMinStep=1)), color=alt.Color("measure:N", title=t("queue.measure")),
         tooltip=[alt.Tooltip("month:N", title=t("risk.month")), alt.Tooltip("measure:N", title=t("queue.measure")),
                  alt.Tooltip("flags:Q", title=t("risk.flags"))]), width="stretch")
-    show(trend[~trend["order"].isin(future)].drop(columns=["order"]), "risk.trend", f"trend-fy{data['fy']}")
+    show(trend[~trend["order"].isin(future)].drop(columns=["order"]), "risk.trend", f"trend-fy{data['fy']}",
+         column_config=widths(month=150, measure=150, flags=100))
 
 signals = appdata.risk_signals(user, dt.date.today())
 st.subheader(t("risk.processes"))
