@@ -1034,7 +1034,7 @@ def test_days_off_page_admin_records_a_day_off_and_opens_a_round(app, demo_db):
     at.number_input(key="cal.year").set_value(2568).run()
     days = at.dataframe[0].value
     ploughing = days[days["วันที่"] == "9 พ.ค. 2568"].iloc[0]  # from the government calendar, read-only
-    assert "พืชมงคล" in ploughing["ชื่อ"] and ploughing["มาจาก"] == "ปฏิทินวันหยุดราชการ (อ่านอย่างเดียว)"
+    assert "พืชมงคล" in ploughing["ชื่อ"] and ploughing["มาจาก"] == "ปฏิทินวันหยุดของระบบ (อ่านอย่างเดียว)"
     assert ploughing["ที่มา"].startswith("ปฏิทินวันหยุดของระบบ: วันหยุดนักขัตฤกษ์และวันหยุดราชการ")
     assert at.info[0].value == "ยังไม่มีรายการ"  # no entry recorded yet: days off, then the rounds
     rounds_kb, rounds_stored = at.dataframe[2].value, at.dataframe[3].value  # after the checked years (1)

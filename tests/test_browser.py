@@ -137,7 +137,7 @@ def _risk_figures_shown(page) -> None:
     assert page.get_by_test_id("stVegaLiteChart").count() == 2
     # seven sections, each a table or its "nothing to show": rates per 100 cases, the trend, the processes,
     # the outliers, rotation, repeated applicants and recorded analyses (and the counts of other levels)
-    nothing = page.get_by_test_id("stAlertContentInfo").filter(has_text="ไม่มีข้อมูล").count()
+    nothing = page.get_by_test_id("stAlertContentInfo").filter(has_text=re.compile(r"^\s*(ไม่พบ|ยังไม่มี)")).count()
     assert page.get_by_test_id("stDataFrame").count() + nothing >= 7
 
 

@@ -100,6 +100,10 @@ def test_the_terms_of_the_table():
         i18n.COLUMNS["cleared"][0] == "ไม่พบในการประมวลผลครั้งล่าสุด"
     assert "ไม่พบในการประมวลผลครั้งล่าสุด {cleared}" in i18n.TEXT["data.run_done"][0]
     assert i18n.TEXT["queue.severity"][0] == i18n.TEXT["dash.severity"][0] == "ระดับความสำคัญ"
+    import present
+
+    # complete_on is the day the application was complete (SPEC §2 v2), not the day the work was done
+    assert present.FIELDS["complete_on"][0] == TERMS["case"].by_name["complete_on"].label_th == "วันที่คำขอครบถ้วน"
 
 
 def test_no_editorial_note_in_a_title():
@@ -173,3 +177,11 @@ def test_a_deadline_and_a_round_are_stated_once(where, message, evidence, data):
     if "round" in evidence:  # (a source may list the rounds it set)
         assert message.split("(ที่มา:")[0].count(f"ปีงบประมาณ {evidence['round']}") == 1, message
 
+
+
+@pytest.mark.parametrize("where,message,evidence,data", MESSAGES, ids=[m[0] for m in MESSAGES])
+def test_every_fact_of_a_flag_has_a_thai_name(where, message, evidence, data):
+    """The flag page lists the evidence by its fields' Thai names (present.field_label), never a code."""
+    from present import field_label
+
+    assert not [k for k in evidence if not THAI.search(field_label(k, load_kb().parameters))], evidence

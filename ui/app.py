@@ -31,6 +31,19 @@ if refused := auth.refusal():  # no usable secret key: no login is safe, so the 
 # (and the empty box of the script below)
 st.html("<style>[data-testid='InputInstructions'] {display: none;} "
         "[data-testid='stElementContainer']:has(script[data-copy-plain]) {display: none;}</style>")
+# Nor its file uploader's words ("Upload", "200MB per file • CSV, XLSX"): drawn over in the reader's language
+UPLOAD_WORDS = {"th": ("เลือกไฟล์", "ลากไฟล์มาวางที่นี่ หรือกดปุ่มเลือกไฟล์"),
+                "en": ("Upload", "Drop files here, or pick them")}
+_button, _instructions = UPLOAD_WORDS[st.session_state.get(LANG_KEY, "th")]
+st.html("<style>"
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p, "
+        "[data-testid='stFileUploaderDropzoneInstructions'] span {visibility: hidden; font-size: 0;} "
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after, "
+        "[data-testid='stFileUploaderDropzoneInstructions'] span::after {visibility: visible; font-size: 0.875rem;} "
+        f"[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after "
+        f"{{content: '{_button}';}} "
+        f"[data-testid='stFileUploaderDropzoneInstructions'] span::after {{content: '{_instructions}';}}"
+        "</style>")
 # Text from data is shown with invisible word joiners where Streamlit would rewrite it (present.plain):
 # what a person copies from the page leaves them behind, so a pasted id or address still matches.
 COPY_PLAIN = """<script data-copy-plain>

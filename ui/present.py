@@ -61,7 +61,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "coi_exception": ("เหตุที่ยังต้องพิจารณาแม้มีส่วนได้เสีย (มาตรา 18)", "Reason for acting anyway (s.18)"),
     "affects_others": ("กระทบสิทธิหรือหน้าที่ของบุคคลอื่น", "Affects other persons"),
     "effective_from": ("มีผลตั้งแต่", "In force from"),
-    "complete_on": ("วันที่ดำเนินการแล้วเสร็จ", "Completed on"), "limit_day": ("วันครบระยะเวลามาตรฐาน", "Time limit"),
+    "complete_on": ("วันที่คำขอครบถ้วน", "Application complete on"), "limit_day": ("วันครบระยะเวลามาตรฐาน", "Time limit"),
     "direct_supervisor": ("ผู้บังคับบัญชาโดยตรง", "Direct supervisor"),
     "late_investigations": ("การหาข้อเท็จจริงที่เกินกำหนด", "Late investigations"), "due": ("กำหนด", "Due"),
     "missed_due": ("วันที่เกินกำหนด", "Missed due date"), "notices": ("วันที่แจ้งความล่าช้า", "Delay notices"),
@@ -72,8 +72,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "applicant_kind": ("ประเภทผู้ยื่นคำขอ", "Applicant kind"), "notice_id": ("เลขที่หนังสือแจ้ง", "Notice"),
     "notified_on": ("วันที่แจ้ง", "Notified on"), "opdc_copied": ("ส่งสำเนาถึง ก.พ.ร. แล้ว", "Copied to the OPDC"), "delay_notices": ("หนังสือแจ้งความล่าช้า", "Delay notices"),
     "value": ("ค่า", "value"), "source_th": ("ที่มา", "source"), "source_en": ("ที่มา (อังกฤษ)", "source"),
+    "calendar_unchecked_years": ("ปีที่วันหยุดราชการยังไม่ได้ตรวจสอบกับประกาศของทางราชการ (วันที่อาจคลาดหนึ่งวัน)",
+                                 "Years whose days off were not checked (dates may be off by a day)"),
 }
-_PEOPLE = {"officer_id", "reviewed_by", "reported_by", "reported_to", "chain"}
+_PEOPLE = {"officer_id", "reviewed_by", "reported_by", "reported_to", "chain", "coi_permitted_by", "direct_supervisor"}
 _PROCESSES = {"process_id", "discretionary_processes"}
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VALUES = {"working": ("วันทำการ", "working days"), "calendar": ("วันปฏิทิน", "calendar days"),

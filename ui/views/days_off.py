@@ -49,7 +49,9 @@ show(pd.DataFrame([{
     t("cal.name"): pick((d["name_th"] or "", d["name_en"] or "")),
     t("cal.origin"): t(f"cal.origin.{d['origin']}"),
     t("cal.source"): d["source"] or pick(appdata.KB_CALENDAR_SOURCE),
-} for d in view["days"]]), "cal.days", f"government-days-off-{int(year_be)}", empty=t("cal.none"))
+} for d in view["days"]]), "cal.days", f"government-days-off-{int(year_be)}", empty=t("cal.none"),
+     column_config={t(c): st.column_config.Column(width=w) for c, w in (  # the page's width at 1280 px
+         ("cal.date", 110), ("cal.kind", 120), ("cal.name", 230), ("cal.origin", 170), ("cal.source", 180))})
 
 with st.expander(t("cal.checked", years=", ".join(str(y) for y in sorted(checked)) or "—")):
     st.caption(t("cal.checked_about"))
