@@ -254,3 +254,12 @@ def test_risk_tables_fit_the_page_and_say_what_was_not_found(tmp_path, monkeypat
             assert sum(widths) <= 818, (order, widths)
         help_text = " ".join(c.value for c in at.caption)
         assert "IQR" not in help_text and "ควอร์ไทล์ที่ 1 (Q1" in help_text
+
+
+def test_an_agencys_flag_names_the_agency_once(app, store):
+    with transaction(store) as s:
+        flag_id = s.scalar(select(FlagRow.flag_id).where(FlagRow.agency_id == "kk-land",
+                                                         FlagRow.subject_type == "agency"))
+    at = app(SUP)
+    show_flag(at, flag_id)
+    assert shown(at.markdown[0].value).count("(kk-land)") == 1
