@@ -140,7 +140,6 @@ def upgrade(url: str | None = None) -> None:
     refused, naming the release it needs (``health.StoreVersionError``); a move of the schema is
     recorded with this release's number."""
     from alembic import command
-    from alembic.script import ScriptDirectory
 
     from engine.store.health import check_not_newer, head_revision, record_release
 
