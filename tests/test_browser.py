@@ -424,6 +424,9 @@ def test_text_from_data_is_shown_as_written_in_a_real_browser(tmp_path):
             page.goto(f"{server.url}flag?id={flags[0]}")  # the confirmed flag: its corrective action, names
             page.get_by_text("ประวัติการดำเนินการ").wait_for(timeout=30_000)
             _settled(page)
+            # its tables may be drawn a moment after the run ends (seen under load, before this branch too)
+            page.wait_for_function("t => document.body.innerText.split('\\u2060').join('').includes(t)",
+                                   arg=f"นาย {MARKUP[:20]}", timeout=30_000)
             text = _read(page.locator("body").inner_text())
             assert f"{MARKUP}\n{LINES}" in text and f"นาย {MARKUP}" in text and f"{LINES}\nงาน {MARKUP}" in text
             page.goto(f"{server.url}flag?id={flags[1]}")  # the waived one: its approver
