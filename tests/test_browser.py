@@ -137,7 +137,7 @@ def _risk_figures_shown(page) -> None:
     assert page.get_by_test_id("stVegaLiteChart").count() == 2
     # seven sections, each a table or its "nothing to show": rates per 100 cases, the trend, the processes,
     # the outliers, rotation, repeated applicants and recorded analyses (and the counts of other levels)
-    nothing = page.get_by_test_id("stAlertContentInfo").filter(has_text="ไม่มีข้อมูล").count()
+    nothing = page.get_by_test_id("stAlertContentInfo").filter(has_text=re.compile(r"^\s*(ไม่พบ|ยังไม่มี)")).count()
     assert page.get_by_test_id("stDataFrame").count() + nothing >= 7
 
 
@@ -222,8 +222,8 @@ def test_a_reviewer_in_a_real_browser(tmp_path):
 
             # dismiss another flag, restart the server: the decision, its audit entry and the login are kept
             tab.goto(f"{server.url}flag?id={dismiss_id}")
-            tab.get_by_role("tab", name="ยกเลิก (มีเหตุผลสมควร)").click()
-            panel = tab.get_by_role("tabpanel", name="ยกเลิก (มีเหตุผลสมควร)")
+            tab.get_by_role("tab", name="ยุติ (ชี้แจงได้)").click()
+            panel = tab.get_by_role("tabpanel", name="ยุติ (ชี้แจงได้)")
             panel.get_by_label("เหตุผล").fill(REASON)
             panel.get_by_role("button", name="บันทึก").click()
             tab.get_by_text("บันทึกแล้ว").wait_for(timeout=30_000)
@@ -318,19 +318,19 @@ def test_a_reviewer_acts_only_on_what_they_saw(tmp_path):
             _tick(page, [0, 1])
             bulk = page.get_by_test_id("stExpander").filter(has_text="ดำเนินการกับรายการที่เลือก (2 รายการ)")
             bulk.wait_for(timeout=30_000)
-            bulk.get_by_role("tab", name="ยกเลิก (มีเหตุผลสมควร)").click()
-            bulk.get_by_role("tabpanel", name="ยกเลิก (มีเหตุผลสมควร)").get_by_label("เหตุผล").fill("ตรวจแล้วทั้งชุด")
+            bulk.get_by_role("tab", name="ยุติ (ชี้แจงได้)").click()
+            bulk.get_by_role("tabpanel", name="ยุติ (ชี้แจงได้)").get_by_label("เหตุผล").fill("ตรวจแล้วทั้งชุด")
             with transaction(db_url) as s:  # meanwhile, elsewhere
                 act(s, head, first_three[0][0], "dismiss", reason="ชี้แจงได้ตามบันทึกข้อความ")
             # the reviewer takes longer to type than the queue is kept (30 s): the list is read again
             page.wait_for_timeout(31_000)
-            bulk.get_by_role("tabpanel", name="ยกเลิก (มีเหตุผลสมควร)").get_by_role("button", name="บันทึก").click()
+            bulk.get_by_role("tabpanel", name="ยุติ (ชี้แจงได้)").get_by_role("button", name="บันทึก").click()
             refusal = page.get_by_test_id("stAlert").filter(has_text="ไม่ได้บันทึกรายการใดเลย")
             refusal.wait_for(timeout=30_000)
             _settled(page)
             text = _read(refusal.inner_text())
             [named] = [line for line in text.splitlines() if line.startswith("• ")]  # one case, the changed one
-            assert first_three[0][2] in named and "ยกเลิก (มีเหตุผลสมควร) โดย เจ้าพนักงานที่ดินจังหวัดขอนแก่น" \
+            assert first_three[0][2] in named and "ยุติ (ชี้แจงได้) โดย เจ้าพนักงานที่ดินจังหวัดขอนแก่น" \
                 " (หัวหน้าหน่วยงาน) เมื่อ" in named, text
             page.get_by_test_id("stExpander").filter(has_text="ดำเนินการกับรายการที่เลือก (1 รายการ)").wait_for()
             refusal.scroll_into_view_if_needed()
@@ -424,6 +424,9 @@ def test_text_from_data_is_shown_as_written_in_a_real_browser(tmp_path):
             page.goto(f"{server.url}flag?id={flags[0]}")  # the confirmed flag: its corrective action, names
             page.get_by_text("ประวัติการดำเนินการ").wait_for(timeout=30_000)
             _settled(page)
+            # its tables may be drawn a moment after the run ends (seen under load, before this branch too)
+            page.wait_for_function("t => document.body.innerText.split('\\u2060').join('').includes(t)",
+                                   arg=f"นาย {MARKUP[:20]}", timeout=30_000)
             text = _read(page.locator("body").inner_text())
             assert f"{MARKUP}\n{LINES}" in text and f"นาย {MARKUP}" in text and f"{LINES}\nงาน {MARKUP}" in text
             page.goto(f"{server.url}flag?id={flags[1]}")  # the waived one: its approver

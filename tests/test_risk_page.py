@@ -86,15 +86,17 @@ def test_the_risk_page_shows_every_figure_without_loading_the_dataset(risk_db, m
     at = _open(risk_db, user, monkeypatch)
     assert len(at.get("vega_lite_chart")) == 2  # the heatmap and the trend
 
-    processes = _frame(at, "process_id", "agency_id", "cases", "deviating", "deviation_pct", "overdue", "overdue_pct")
-    assert [(_code(r.process_id), _code(r.agency_id), r.cases, r.deviating, r.deviation_pct, r.overdue, r.overdue_pct)
-            for r in processes.itertuples()] == [
-        (p["process_id"], p["agency_id"], p["cases"], p["deviating"], _pct(p["deviation_rate"]), p["overdue"],
-         _pct(p["overdue_rate"])) for p in signals["processes"]]
+    # the names first, the numbers next, the agency last; an agency's own user has no column for it
+    agency_column = ("agency_id",) if who == "province" else ()
+    processes = _frame(at, "process_id", "cases", "deviating", "deviation_pct", "overdue", "overdue_pct", *agency_column)
+    assert [(_code(r.process_id), r.cases, r.deviating, r.deviation_pct, r.overdue, r.overdue_pct)
+            + ((_code(r.agency_id),) if agency_column else ()) for r in processes.itertuples()] == [
+        (p["process_id"], p["cases"], p["deviating"], _pct(p["deviation_rate"]), p["overdue"],
+         _pct(p["overdue_rate"])) + ((p["agency_id"],) if agency_column else ()) for p in signals["processes"]]
     assert processes["overdue"].sum() > 0 and processes["deviating"].sum() > 0
 
-    outliers = _frame(at, "process_id", "agency_id", "officer_id", "decisions", "approved", "approval_pct", "direction",
-                      "peers", "q1_pct", "q3_pct", "fence_low_pct", "fence_high_pct")
+    outliers = _frame(at, "officer_id", "process_id", "approval_pct", "direction", "fence_low_pct", "fence_high_pct",
+                      "decisions", "approved", "peers", "q1_pct", "q3_pct", *agency_column)
     assert [(_code(r.process_id), _code(r.officer_id), r.decisions, r.approved, r.approval_pct, r.direction, r.peers,
              r.q1_pct, r.q3_pct, r.fence_low_pct, r.fence_high_pct) for r in outliers.itertuples()] == [
         (o["process_id"], o["officer_id"], o["decisions"], o["approved"], _pct(o["approval_rate"]),
@@ -114,16 +116,22 @@ def test_the_risk_page_shows_every_figure_without_loading_the_dataset(risk_db, m
     assert [(r.month, r.measure, r.flags) for r in months.itertuples()] == [
         (t["month"], t["measure"], t["flags"]) for t in trend if t["order"] not in future]
 
-    for rows, names in ((rotation, ("agency_id", "officer_id", "status", "since", "years")),
-                        (repeat, ("agency_id", "officer_id", "applicant", "decisions", "status")),
-                        (recorded, ("analysed_on", "agency_id", "ethics_committee", "participants", "risks",
-                                    "rotation_plan", "rotation_considered", "controls", "notes", "recorded_by"))):
+    for rows, names, none in ((rotation, ("officer_id", "since", "rotation_due_on", "status", *agency_column),
+                               "ไม่พบเจ้าหน้าที่ที่ถึงรอบหมุนเวียน"),
+                              (repeat, ("officer_id", "applicant", "decisions", "status", *agency_column),
+                               "ไม่พบผู้ยื่นคำขอที่ได้รับการพิจารณาซ้ำจากเจ้าหน้าที่คนเดิมถึงเกณฑ์"),
+                              (recorded, ("analysed_on", "agency_id", "ethics_committee", "participants", "risks",
+                                          "rotation_plan", "rotation_considered", "controls", "notes", "recorded_by"),
+                               "ยังไม่มีการวิเคราะห์ที่บันทึกไว้")):
         shown = _frame(at, *names)
         if rows:
             assert shown is not None and len(shown) == len(rows), names
-        else:  # an empty table is said so, not drawn
-            assert shown is None and "ไม่มีข้อมูล" in [i.value for i in at.info], names
+        else:  # an empty table is said so, in words saying what was looked for and not found
+            assert shown is None and none in [i.value for i in at.info], names
+    if rotation:  # the day the rotation falls due (its evidence), never an empty column
+        assert not (_frame(at, "officer_id", "since", "rotation_due_on", "status", *agency_column)["rotation_due_on"]
+                    == "—").any()
     if who == "province":
         assert rotation and repeat and recorded
-        assert sorted(map(_code, _frame(at, *("agency_id", "officer_id", "applicant", "decisions", "status"))
+        assert sorted(map(_code, _frame(at, *("officer_id", "applicant", "decisions", "status", "agency_id"))
                           ["officer_id"])) == sorted(r["officer_id"] for r in repeat)

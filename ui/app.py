@@ -10,6 +10,7 @@ from pathlib import Path
 import appdata
 import auth
 import failures
+import missing_page
 import streamlit as st
 from due_text import tx
 from i18n import LANG_KEY, pick, t
@@ -21,17 +22,48 @@ from engine.store.scope import ROLE_NAMES
 
 VIEWS = Path(__file__).parent / "views"
 AUTH_KEY = "auth.user"
+missing_page.install()  # an unknown address is answered by a page in the reader's language
 
 st.set_page_config(page_title="ตรวจสอบการใช้ดุลพินิจ", page_icon=":material/balance:", layout="wide")
 if refused := auth.refusal():  # no usable secret key: no login is safe, so the app does not start
     st.error(refused)
     st.stop()
 # Streamlit's own English hint under a text box ("Press Enter to apply") cannot be translated: hide it
-st.html("<style>[data-testid='InputInstructions'] {display: none;}</style>")
+# (and the empty box of the script below)
+st.html("<style>[data-testid='InputInstructions'] {display: none;} "
+        "[data-testid='stElementContainer']:has(script[data-copy-plain]) {display: none;}</style>")
+# Nor its file uploader's words ("Upload", "200MB per file • CSV, XLSX"): drawn over in the reader's language
+UPLOAD_WORDS = {"th": ("เลือกไฟล์", "ลากไฟล์มาวางที่นี่ หรือกดปุ่มเลือกไฟล์"),
+                "en": ("Upload", "Drop files here, or pick them")}
+_button, _instructions = UPLOAD_WORDS[st.session_state.get(LANG_KEY, "th")]
+st.html("<style>"
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p, "
+        "[data-testid='stFileUploaderDropzoneInstructions'] span {visibility: hidden; font-size: 0;} "
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after, "
+        "[data-testid='stFileUploaderDropzoneInstructions'] span::after {visibility: visible; font-size: 0.875rem;} "
+        f"[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after "
+        f"{{content: '{_button}';}} "
+        f"[data-testid='stFileUploaderDropzoneInstructions'] span::after {{content: '{_instructions}';}}"
+        "</style>")
+# Text from data is shown with invisible word joiners where Streamlit would rewrite it (present.plain):
+# what a person copies from the page leaves them behind, so a pasted id or address still matches.
+COPY_PLAIN = """<script data-copy-plain>
+(function () {
+  if (document.documentElement.dataset.copyPlain) { return; }
+  document.documentElement.dataset.copyPlain = "1";
+  document.addEventListener("copy", function (event) {
+    var text = String(document.getSelection() || "");
+    if (text.indexOf("\u2060") < 0 || !event.clipboardData) { return; }
+    event.clipboardData.setData("text/plain", text.split("\u2060").join(""));
+    event.preventDefault();
+  }, true);
+})();
+</script>"""
 
 with st.sidebar:
     st.radio(t("lang.label"), ["th", "en"], key=LANG_KEY, horizontal=True,
              format_func=lambda code: "ไทย" if code == "th" else "English")
+    st.html(COPY_PLAIN, unsafe_allow_javascript=True)
 
 
 def store_down(problem: str) -> None:
@@ -74,11 +106,12 @@ elif st.session_state.get(auth.ISSUED_KEY) is not None:  # logged in here: does 
         st.session_state[AUTH_KEY] = user
 auth.write_pending_cookie()
 
-PATHS = ("queue", "flag", "risk", "assessment", "reports", "data", "rules", "province", "users", "tokens", "due",
-         "case", "notifications")
+PATHS = ("queue", "flag", "risk", "assessment", "reports", "data", "rules", "calendar", "province", "users", "tokens",
+         "due", "case", "notifications")
 if user is None:  # the login form answers at every page's address, which then opens after login
     login = [st.Page(VIEWS / "login.py", title=t("login.title"), icon=":material/login:", default=True),
              st.Page(VIEWS / "privacy.py", title=t("nav.privacy"), url_path="privacy")]  # read before logging in
+    home, home_path = login[0], None
     page = st.navigation(login + [st.Page(VIEWS / "login.py", title=t("login.title"), url_path=path)
                                   for path in PATHS], position="hidden")
 else:
@@ -87,7 +120,10 @@ else:
     with st.sidebar:
         username, role, agency = user
         agency_name = appdata.names(user)["agency"].get(agency, "") if agency else ""
-        st.caption(f"**{plain(username)}** · {pick(ROLE_NAMES[role])}"
+        # the person as colleagues know them (display name and role), not the login
+        shown_name = appdata.people(user, (username,)).get(username, (username, role))[0]
+        role_name = pick(ROLE_NAMES[role])
+        st.caption(f"**{plain(shown_name)}**" + (f" · {role_name}" if shown_name != role_name else "")
                    + (f" · {plain(named(agency, {agency: agency_name}))}" if agency else ""))
         if st.button(t("logout"), key="auth.logout"):
             appdata.end_sessions(username)
@@ -97,9 +133,11 @@ else:
             st.query_params.clear()
             st.rerun()
     flag_page = st.Page(VIEWS / "flag.py", title=t("nav.flag"), icon=":material/search:", url_path="flag")
+    queue_page = st.Page(VIEWS / "queue.py", title=t("nav.queue"), icon=":material/checklist:", url_path="queue",
+                         default=not scope.all_agencies or scope.role == "admin")
+    home, home_path = queue_page, "queue"  # the home page is at /; /queue (or /province) names it too
     pages = [
-        st.Page(VIEWS / "queue.py", title=t("nav.queue"), icon=":material/checklist:", url_path="queue",
-                default=not scope.all_agencies or scope.role == "admin"),
+        queue_page,
         flag_page,
         st.Page(VIEWS / "due.py", title=tx("nav.due"), icon=":material/alarm:", url_path="due"),
         st.Page(VIEWS / "case.py", title=tx("nav.case"), icon=":material/folder_open:", url_path="case"),
@@ -114,6 +152,8 @@ else:
     if scope.all_agencies:
         pages.insert(0, st.Page(VIEWS / "dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:",
                                 url_path="province", default=scope.role == "provincial"))
+        if scope.role == "provincial":
+            home, home_path = pages[0], "province"
     if scope.can("manage_users"):
         pages.append(st.Page(VIEWS / "users.py", title=t("nav.users"), icon=":material/group:", url_path="users"))
         pages.append(st.Page(VIEWS / "tokens.py", title=pick(("โทเคนสำหรับ API", "API tokens")), icon=":material/key:",
@@ -126,8 +166,18 @@ else:
         st.switch_page(flag_page, query_params={"id": st.session_state["flag.selected"]})
 
 
+# an address no page answers (None: found); the home page's own name (/queue, /province) is the home page
+asked = missing_page.missing()
+asked = None if asked == home_path else asked
+
+
 def _page() -> None:
     try:
+        if asked is not None and user is not None:
+            missing_page.show(asked, home)
+            return
+        if asked is not None:  # before login: the login form, and what the address was
+            st.info(t("missing.login", address=plain(f"/{asked}")))
         page.run()
     except Exception as exc:  # (st.stop and st.rerun are not Exceptions: they pass)
         if not appdata.store_down(exc):

@@ -446,15 +446,17 @@ def province_file(key: ScopeKey, fiscal_year: int, today: dt.date, which: str, l
 
 from engine.store import province as sp  # noqa: E402
 
-KB_CALENDAR_SOURCE = ("ปฏิทินวันหยุดราชการ (ไลบรารี holidays: วันหยุดนักขัตฤกษ์และวันหยุดราชการ ไม่รวมวันแรงงานแห่งชาติ)",
-                      "government calendar (holidays library: Thai public and government holidays, less Labour Day)")
+KB_CALENDAR_SOURCE = ("ปฏิทินวันหยุดของระบบ: วันหยุดนักขัตฤกษ์และวันหยุดราชการของประเทศไทย ไม่รวมวันแรงงานแห่งชาติ "
+                      "ซึ่งเป็นวันทำงานของส่วนราชการ",
+                      "the app's calendar of days off (the holidays library): Thai public and government holidays, "
+                      "less National Labour Day, a working day for government offices")
 
 
 @st.cache_data(ttl=30, show_spinner=False)
 def calendar_view(key: ScopeKey, year_ce: int) -> dict[str, Any]:
     """The government days off of a (Gregorian) year on weekdays, each with where it comes from
     (the KB's calendar, kb/calendar.yaml, or an administrator's entry), and the stored entries."""
-    from engine.kb.knowledge import load_calendar_entries
+    from engine.kb.knowledge import checked_years, load_calendar_entries
 
     scope = scope_of(key)
     with factory()() as session:
@@ -474,7 +476,9 @@ def calendar_view(key: ScopeKey, year_ce: int) -> dict[str, Any]:
         day += dt.timedelta(days=1)
     return {"days": days, "history": [{"id": r.id, "date": r.date, "kind": r.kind, "name_th": r.name_th,
                                        "name_en": r.name_en, "source": r.source, "actor": r.actor, "at": r.at}
-                                      for r in history]}
+                                      for r in history],
+            # the years whose days off were checked against the cabinet's announcements (kb/calendar.yaml)
+            "checked": [{"year": c.year, "source": c.source} for c in checked_years()]}
 
 
 def add_calendar_entry(key: ScopeKey, day: dt.date, kind: str, name_th: str, name_en: str, source: str) -> None:

@@ -43,7 +43,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "it_system": ("ระบบสารสนเทศ", "IT system"), "last_analysis_on": ("วิเคราะห์ความเสี่ยงครั้งล่าสุด", "Last analysis on"),
     "last_case_id": ("เรื่องล่าสุด", "Last case"), "last_decided_on": ("พิจารณาครั้งล่าสุด", "Last decided on"),
     "last_monitoring_on": ("รายงานการกำกับติดตามครั้งล่าสุด", "Last monitoring report on"),
-    "manual_reviewed_on": ("วันที่ทบทวนคู่มือ", "Manual reviewed on"), "name": ("ชื่อ", "Name"),
+    "manual_reviewed_on": ("วันที่สอบทานคู่มือ", "Manual reviewed on"), "name": ("ชื่อ", "Name"),
     "outside": ("รายงานที่ไม่ผ่านผู้บังคับบัญชาโดยตรง", "Reports outside the chain"),
     "staff": ("บุคลากรที่รับทราบ/ทั้งหมด", "Staff informed / total"), "standard_days": ("ระยะเวลามาตรฐาน (วัน)", "Standard days"),
     "work_manual": ("คู่มือการปฏิบัติงาน", "Work manual"), "discretionary_processes": ("กระบวนงานที่ใช้ดุลพินิจ", "Discretionary processes"),
@@ -61,7 +61,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "coi_exception": ("เหตุที่ยังต้องพิจารณาแม้มีส่วนได้เสีย (มาตรา 18)", "Reason for acting anyway (s.18)"),
     "affects_others": ("กระทบสิทธิหรือหน้าที่ของบุคคลอื่น", "Affects other persons"),
     "effective_from": ("มีผลตั้งแต่", "In force from"),
-    "complete_on": ("วันที่ดำเนินการแล้วเสร็จ", "Completed on"), "limit_day": ("วันครบระยะเวลามาตรฐาน", "Time limit"),
+    "complete_on": ("วันที่คำขอครบถ้วน", "Application complete on"), "limit_day": ("วันครบระยะเวลามาตรฐาน", "Time limit"),
     "direct_supervisor": ("ผู้บังคับบัญชาโดยตรง", "Direct supervisor"),
     "late_investigations": ("การหาข้อเท็จจริงที่เกินกำหนด", "Late investigations"), "due": ("กำหนด", "Due"),
     "missed_due": ("วันที่เกินกำหนด", "Missed due date"), "notices": ("วันที่แจ้งความล่าช้า", "Delay notices"),
@@ -72,8 +72,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "applicant_kind": ("ประเภทผู้ยื่นคำขอ", "Applicant kind"), "notice_id": ("เลขที่หนังสือแจ้ง", "Notice"),
     "notified_on": ("วันที่แจ้ง", "Notified on"), "opdc_copied": ("ส่งสำเนาถึง ก.พ.ร. แล้ว", "Copied to the OPDC"), "delay_notices": ("หนังสือแจ้งความล่าช้า", "Delay notices"),
     "value": ("ค่า", "value"), "source_th": ("ที่มา", "source"), "source_en": ("ที่มา (อังกฤษ)", "source"),
+    "calendar_unchecked_years": ("ปีที่วันหยุดราชการยังไม่ได้ตรวจสอบกับประกาศของทางราชการ (วันที่อาจคลาดหนึ่งวัน)",
+                                 "Years whose days off were not checked (dates may be off by a day)"),
 }
-_PEOPLE = {"officer_id", "reviewed_by", "reported_by", "reported_to", "chain"}
+_PEOPLE = {"officer_id", "reviewed_by", "reported_by", "reported_to", "chain", "coi_permitted_by", "direct_supervisor"}
 _PROCESSES = {"process_id", "discretionary_processes"}
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VALUES = {"working": ("วันทำการ", "working days"), "calendar": ("วันปฏิทิน", "calendar days"),
@@ -91,8 +93,10 @@ _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 # What Streamlit rewrites in text after Markdown has parsed it, escapes or not: bare addresses
 # (http://…, www.…, a@b.c become links), :shortcodes: (emoji, :material/…: icons, :streamlit:)
 # and -> <- <-> -- >= <= ~= (arrows and dashes). A word joiner (U+2060, invisible, no break)
-# inside each keeps them apart.
-_REWRITTEN = re.compile(r"(?<=:)(?=[\w+/-])|(?<=www)(?=\.)|(?<=[-.\w+])(?=@)|(?<=[-<>~])(?=[-<>=])", re.I)
+# inside each keeps them apart. Only there: a colon gets one only where a shortcode could close
+# or an address's // follows (never in 10:31 or เหตุผล: …), since the joiner travels with text a
+# person copies (app.py strips it from the clipboard, and the queue's search ignores it).
+_REWRITTEN = re.compile(r"(?<=:)(?=[\w+/-]*:|//)|(?<=www)(?=\.)|(?<=[-.\w+])(?=@)|(?<=[-<>~])(?=[-<>=])", re.I)
 _JOINER = "\u2060"
 
 
@@ -145,6 +149,9 @@ def field_value(name: str, value: Any, names: dict[str, dict[str, str]] | None =
         return ", ".join(field_value(name, v, names) for v in value)
     if isinstance(value, dict) and "value" in value and "source_th" in value:  # a parameter and where it came from
         return f"{field_value(name, value['value'], names)} ({pick((value['source_th'], value.get('source_en') or ''))})"
+    parameter = load_kb().parameters.get(name)
+    if parameter is not None and isinstance(value, (int, dict)) and not isinstance(value, bool):
+        return parameter.amount(value, lang())  # 730 วัน, 7 วันทำการ; a round's deadline by fiscal year
     if isinstance(value, dict):
         return "; ".join(f"{field_label(k)}: {field_value(k, v, names)}" for k, v in value.items())
     if isinstance(value, str):
@@ -189,7 +196,7 @@ def person(username: str | None, people: dict[str, tuple[str, ...]]) -> str:
     if not known:
         return str(username or "—")
     position = known[2] if len(known) > 2 and known[2] else pick(ROLE_NAMES.get(known[1], (known[1], known[1])))
-    return f"{known[0]} ({position})"
+    return known[0] if known[0] == position else f"{known[0]} ({position})"  # never "ผู้ดูแลระบบ (ผู้ดูแลระบบ)"
 
 
 def event_sentence(actor: str | None, action: str | None, reason: str | None, at: dt.datetime | None,

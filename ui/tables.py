@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -54,11 +55,19 @@ def show(frame: pd.DataFrame, key: str, name: str, table: bool = False, empty: s
                          column_order=shown)
     columns = [str(c) for c in frame.columns]
     rows = frame.astype(object).where(frame.notna(), None).values.tolist()
-    row = st.container(horizontal=True)
-    # made when clicked (Streamlit calls these then), not on every run of the page
-    row.download_button(t("download.csv"), lambda: to_csv(columns, rows), file_name=f"{name}.csv", mime="text/csv",
-                        key=f"{key}.csv", icon=":material/download:")
-    row.download_button(t("download.xlsx"), lambda: to_xlsx({name: (columns, rows)}), file_name=f"{name}.xlsx",
-                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}.xlsx",
-                        icon=":material/download:")
+    downloads(lambda: (columns, rows), key, name)
     return picked
+
+
+def downloads(table: Callable[[], tuple[list[str], list[list[Any]]]], key: str, name: str) -> None:
+    """CSV and XLSX buttons for ``table()`` (its column names and rows, as written: never the Markdown
+    the screen shows). Each file is made when its button is clicked (Streamlit calls the function then),
+    not on every run of the page; and a click does not rerun the page (``on_click="ignore"``): a rerun
+    gives every button of the page a new file id, and a click that still holds the old one downloads
+    nothing, so the second of two downloads needed a second click."""
+    row = st.container(horizontal=True)
+    row.download_button(t("download.csv"), lambda: to_csv(*table()), file_name=f"{name}.csv", mime="text/csv",
+                        key=f"{key}.csv", icon=":material/download:", on_click="ignore")
+    row.download_button(t("download.xlsx"), lambda: to_xlsx({name: table()}), file_name=f"{name}.xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}.xlsx",
+                        icon=":material/download:", on_click="ignore")

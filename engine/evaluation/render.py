@@ -167,8 +167,8 @@ def limit_text(name: str, pv: ParamValue, kb: KnowledgeBase, lang: str, subject:
     source = pv.source_th if lang == "th" else pv.source_en
     if p.type == "date_map":
         r, d = subject.value("round"), subject.value("round_deadline")
-        if lang == "th":
-            return f"กำหนดส่งแบบรายงานของรอบปีงบประมาณ {r} ภายใน {format_date(d, 'th')} (ที่มา: {source})"
+        if lang == "th":  # the message names the round already: its deadline is said once, with no year again
+            return f"กำหนดส่งแบบรายงานภายใน {format_date(d, 'th')} (ที่มา: {source})"
         return f"the fiscal-year {r} round's form was due by {format_date(d, 'en')} (source: {source})"
     value = pv.value
     unit_th, unit_en = _UNIT[p.basis]

@@ -119,6 +119,30 @@ class Parameter(BaseModel):
             raise ValueError(f"fiscal year {key!r} must be a Buddhist-Era year (e.g. 2570)")
         return year, parse_date(text)
 
+    def amount(self, value: Any, lang: str) -> str:
+        """A value of this parameter in words, as people read it: ``7 วันทำการ``, ``730 วัน``,
+        ``4 ปี``; a map by fiscal year (evidence keeps it with text keys and ISO dates) as
+        ``ปีงบประมาณ 2562: 20 มิ.ย. 2562``, every year in the Buddhist Era.
+
+        >>> load_kb().parameters["review_within_days"].amount(7, "th")
+        '7 วันทำการ'
+        >>> load_kb().parameters["acknowledgement_deadlines"].amount({"2562": "2019-06-20"}, "th")
+        'ปีงบประมาณ 2562: 20 มิ.ย. 2562'
+        """
+        from engine.domain.thai import format_date
+
+        if isinstance(value, dict):
+            days = sorted((int(y), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)))
+                          for y, d in value.items())
+            word = "ปีงบประมาณ" if lang == "th" else "fiscal year"
+            return "; ".join(f"{word} {y}: {format_date(d, lang)}" for y, d in days)
+        th, en = _AMOUNT_UNITS.get(self.basis, (self.unit, self.unit))
+        return f"{value} {th if lang == 'th' else en}" if not isinstance(value, bool) else str(value)
+
+
+_AMOUNT_UNITS = {"working": ("วันทำการ", "working days"), "calendar": ("วัน", "calendar days"),
+                 "years": ("ปี", "years"), "decisions": ("ครั้ง", "decisions"), "percent": ("%", "%")}
+
 
 @dataclass(frozen=True)
 class ParamValue:

@@ -273,6 +273,12 @@ def describe_condition(cond: dict[str, Any], lang: str, params: dict[str, Any]) 
         if isinstance(operand, str) and operand.startswith("$"):
             name = operand[1:]
             shown = params[name]
+            if lang == "th":  # the value in words (365 วัน), never the parameter's code inside Thai
+                parameter = load_kb().parameters.get(name)
+                operand = parameter.amount(shown, "th") if parameter and not hasattr(shown, "isoformat") \
+                    else format_date(shown, lang) if hasattr(shown, "isoformat") else shown
+                out.append(f"{label} {_OPS_TEXT[op]} {operand}")
+                continue
             shown = format_date(shown, lang) if hasattr(shown, "isoformat") else shown
             operand = f"{shown} ({name})"
         out.append(f"{label} {_OPS_TEXT[op]} {operand}")

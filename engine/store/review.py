@@ -23,15 +23,15 @@ from engine.domain.errors import DiscretionReviewError
 from engine.domain.calendar import today as bangkok_today
 from engine.store import audit
 from engine.store.db import begin_write
-from engine.store.schema import FlagEvent, FlagRow, utcnow
+from engine.store.schema import AgencyRow, FlagEvent, FlagRow, OfficerRow, ProcessRow, utcnow
 from engine.store.scope import ACT, READ, NotFound, PermissionDenied, Scope
 
 STATUSES = ("open", "needs_info", "confirmed", "dismissed", "waived", "resolved", "cleared_by_data")
 STATUS_NAMES = {
     "open": ("รอพิจารณา", "Open"), "needs_info": ("ขอข้อมูลเพิ่มเติม", "Needs information"),
-    "confirmed": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirmed"), "dismissed": ("ยกเลิก (มีเหตุผลสมควร)", "Dismissed"),
+    "confirmed": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirmed"), "dismissed": ("ยุติ (ชี้แจงได้)", "Dismissed"),
     "waived": ("ผ่อนผันชั่วคราว", "Waived"), "resolved": ("แก้ไขแล้ว", "Resolved"),
-    "cleared_by_data": ("ข้อมูลใหม่ไม่พบแล้ว", "Cleared by data"),
+    "cleared_by_data": ("ไม่พบในการประมวลผลครั้งล่าสุด", "Cleared by data"),
 }
 
 
@@ -53,14 +53,14 @@ ACTIONS: dict[str, ActionSpec] = {
     "answer": ActionSpec("open", ("needs_info",), ("reason",)),
 }
 ACTION_NAMES = {
-    "confirm": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirm non-compliance"), "dismiss": ("ยกเลิก (มีเหตุผลสมควร)", "Dismiss as justified"),
+    "confirm": ("ยืนยันว่าไม่เป็นไปตามหลักเกณฑ์", "Confirm non-compliance"), "dismiss": ("ยุติ (ชี้แจงได้)", "Dismiss as justified"),
     "waive": ("ผ่อนผันชั่วคราว", "Waive"), "request_info": ("ขอข้อมูลเพิ่มเติม", "Request information"),
     "resolve": ("บันทึกว่าแก้ไขแล้ว", "Mark resolved"), "reopen": ("เปิดพิจารณาใหม่", "Reopen"),
     "answer": ("บันทึกคำตอบข้อมูลที่ขอ", "Record the answer"),
     "created": ("ระบบพบ", "Found by the engine"), "evidence_changed": ("ข้อมูลเปลี่ยน", "Evidence changed"),
-    "cleared_by_data": ("ข้อมูลใหม่ไม่พบแล้ว", "Cleared by data"), "fired_again": ("พบอีกครั้ง", "Found again"),
+    "cleared_by_data": ("ไม่พบในการประมวลผลครั้งล่าสุด", "Cleared by data"), "fired_again": ("พบอีกครั้ง", "Found again"),
     "waiver_expired": ("การผ่อนผันหมดอายุ", "Waiver expired"),
-    "severity_changed": ("ระดับความรุนแรงเปลี่ยน", "Severity changed"),
+    "severity_changed": ("ระดับความสำคัญเปลี่ยน", "Severity changed"),
     "state_recorded": ("บันทึกสถานะเมื่อปรับรุ่นฐานข้อมูล", "State recorded at the store's upgrade"),
 }
 
@@ -172,10 +172,34 @@ def _filtered(stmt: Select, f: QueueFilter) -> Select:
         stmt = stmt.where(FlagRow.event_date >= f.date_from)
     if f.date_to:
         stmt = stmt.where(FlagRow.event_date <= f.date_to)
-    if f.text:
-        like = f"%{f.text.strip()}%"
-        stmt = stmt.where(or_(FlagRow.subject_id.like(like), FlagRow.message_th.like(like), FlagRow.message_en.like(like)))
+    text = search_text(f.text)
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+        def named(row: Any, key: Any) -> Any:  # the ids whose name matches (the flags stay in scope)
+            return select(key).where(row.name.ilike(like, escape="\\"))
+
+        stmt = stmt.where(or_(
+            *(col.ilike(like, escape="\\") for col in (FlagRow.flag_id, FlagRow.subject_id, FlagRow.applicant,
+                                                        FlagRow.message_th, FlagRow.message_en)),
+            FlagRow.officer_id.in_(named(OfficerRow, OfficerRow.officer_id)),
+            FlagRow.process_id.in_(named(ProcessRow, ProcessRow.process_id)),
+            FlagRow.agency_id.in_(named(AgencyRow, AgencyRow.agency_id))))
     return stmt
+
+
+# characters that show as nothing: a text copied from the screen may bring them into the search box
+# (present.plain's word joiner among them), where they would stop an id or a name from matching
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"))
+
+
+def search_text(text: str | None) -> str:
+    """What the queue's search looks for: ``text`` without invisible characters and outer white space.
+
+    >>> search_text(" www\u2060.example.go.th ")
+    'www.example.go.th'
+    """
+    return (text or "").translate(_INVISIBLE).strip()
 
 
 def queue(session: Session, scope: Scope, f: QueueFilter, sort: str = "severity", page: int = 1,

@@ -10,7 +10,7 @@ import streamlit as st
 from dates import INVALID, date_field
 from i18n import date, labelled, lang, pick, t, timestamp
 from messages import say
-from present import plain
+from present import person, plain
 from tables import show
 
 from engine.domain.calendar import fiscal_year
@@ -84,7 +84,7 @@ if scope.all_agencies and scope.can("self_assess"):  # a wrong due date is corre
              empty=t("cal.none"))
 choices = appdata.agencies(user)
 if not choices:
-    st.info(t("risk.none"))
+    st.info(t("agencies.none"))
     st.stop()
 agency = c2.selectbox(t("risk.agency"), [a for a, _ in choices], key="assess.agency", format_func=dict(choices).get)
 kb = load_kb()
@@ -94,7 +94,8 @@ st.metric(t("assess.score"), "-" if view["score"] is None else f"{view['score']:
 if any(i["status"] == "no_data" or i["proposed_status"] == "no_data" for i in view["items"]):
     st.caption(t("assess.no_data_note"))
 if locked:
-    st.success(t("assess.submitted", when=timestamp(view["submitted_at"]), who=plain(view["submitted_by"])))
+    who = person(view["submitted_by"], appdata.people(user, (view["submitted_by"],)))  # the person, not the login
+    st.success(t("assess.submitted", when=timestamp(view["submitted_at"]), who=plain(who)))
 
 summary = pd.DataFrame([{
     t("assess.item"): f"{i['measure_id']} {pick((kb.measure(i['measure_id']).title_th, kb.measure(i['measure_id']).title_en))}", t("assess.item_status"): pick(ITEM_STATUS_NAMES[i["status"]]),
@@ -117,7 +118,7 @@ for item in view["items"]:
         if item["evidence_file_name"]:
             stored = appdata.evidence_file(user, item["id"])
             st.download_button(f"{t('assess.file')}: {plain(stored[0])}", stored[1], file_name=stored[0],
-                               key=f"assess.{item['id']}.download", icon=":material/attach_file:")
+                               key=f"assess.{item['id']}.download", icon=":material/attach_file:", on_click="ignore")
         if not editable:
             st.text(item["evidence_note"] or "")  # as written: no Markdown
             continue

@@ -11,7 +11,7 @@ import streamlit as st
 from dates import date_field
 from i18n import date, lang, pick, t, timestamp
 from messages import say
-from present import plain
+from present import person, plain
 from tables import show
 
 from engine.domain.calendar import fiscal_year
@@ -35,19 +35,35 @@ today = bangkok_today()
 year_be = st.number_input(t("cal.year"), value=today.year + 543, min_value=2500, max_value=2700, step=1,
                           key="cal.year")
 view = appdata.calendar_view(user, int(year_be) - 543)
+people = appdata.people(user, tuple(sorted({e["actor"] for e in view["history"]} |
+                                           {r["actor"] for r in appdata.rounds_view(user)["history"]})))
+# which years' days off were checked against the cabinet's announcements (kb/calendar.yaml), and that
+# the others were not: a deadline counted through such a year may be a day off
+checked = {c["year"]: c["source"] for c in view["checked"]}
+if int(year_be) in checked:
+    st.success(t("cal.checked_year", year=int(year_be), source=plain(checked[int(year_be)])))
+else:
+    st.warning(t("cal.unchecked_year", year=int(year_be)))
 show(pd.DataFrame([{
     t("cal.date"): date(d["date"]),
     t("cal.kind"): t("cal.kind.add") if d["day_off"] else t("cal.kind.remove"),
     t("cal.name"): pick((d["name_th"] or "", d["name_en"] or "")),
     t("cal.origin"): t(f"cal.origin.{d['origin']}"),
     t("cal.source"): d["source"] or pick(appdata.KB_CALENDAR_SOURCE),
-} for d in view["days"]]), "cal.days", f"government-days-off-{int(year_be)}", empty=t("cal.none"))
+} for d in view["days"]]), "cal.days", f"government-days-off-{int(year_be)}", empty=t("cal.none"),
+     column_config={t(c): st.column_config.Column(width=w) for c, w in (  # the page's width at 1280 px
+         ("cal.date", 110), ("cal.kind", 120), ("cal.name", 230), ("cal.origin", 170), ("cal.source", 180))})
+
+with st.expander(t("cal.checked", years=", ".join(str(y) for y in sorted(checked)) or "—")):
+    st.caption(t("cal.checked_about"))
+    show(pd.DataFrame([{t("cal.year"): y, t("cal.source"): checked[y]} for y in sorted(checked)]),
+         "cal.checked", "checked-years", empty=t("cal.none"))
 
 st.markdown(f"**{t('cal.history')}**")
 show(pd.DataFrame([{
     t("cal.date"): date(e["date"]), t("cal.kind"): t(f"cal.kind.{e['kind']}"),
     t("cal.name"): pick((e["name_th"], e["name_en"])), t("cal.source"): e["source"],
-    t("cal.by"): e["actor"], t("cal.at"): timestamp(e["at"]),
+    t("cal.by"): person(e["actor"], people), t("cal.at"): timestamp(e["at"]),
 } for e in view["history"]]), "cal.history", "calendar-entries", empty=t("cal.none"))
 
 if admin:
@@ -86,7 +102,7 @@ st.markdown(f"**{t('cal.rounds_stored')}**")
 show(pd.DataFrame([{t("cal.fy"): str(r["fiscal_year"]), t("cal.deadline"): date(r["deadline"]),
                     t("cal.letter"): f"{r['letter_number']} ({date(r['letter_date'])})" if r["letter_number"] else missing,
                     t("cal.signatory"): r["signatory"] or missing, t("cal.subject"): r["subject"] or missing,
-                    t("cal.source"): r["source"], t("cal.by"): r["actor"], t("cal.at"): timestamp(r["at"])}
+                    t("cal.source"): r["source"], t("cal.by"): person(r["actor"], people), t("cal.at"): timestamp(r["at"])}
                    for r in rounds["history"]]), "cal.rounds_stored", "rounds-opened", empty=t("cal.none"))
 
 if admin:

@@ -62,8 +62,9 @@ st.title(f"{rule.title_th if th else rule.title_en}")
 subject_names = {"case": {}, "officer": names["officer"], "process": names["process"], "agency": names["agency"]}
 st.markdown(f"**{t('flag.id')}** `{flag['flag_id']}` · **{t('queue.status')}** {pick(STATUS_NAMES[flag['status']])} · "
             f"**{t('queue.severity')}** {t('sev.' + flag['severity'])} · {t('subject.' + flag['subject_type'])} "
-            f"{plain(named(flag['subject_id'], subject_names.get(flag['subject_type'], {})))} · "
-            f"{t('col.agency')} {plain(named(flag['agency_id'], names['agency']))}")
+            f"{plain(named(flag['subject_id'], subject_names.get(flag['subject_type'], {})))}"
+            + ("" if flag["subject_type"] == "agency" else  # the subject is the agency: named once
+               f" · {t('col.agency')} {plain(named(flag['agency_id'], names['agency']))}"))
 if flag["status"] == "confirmed" and flag["corrective_action"]:
     st.warning(f"{t('flag.corrective')}: {plain(flag['corrective_action'])} — {t('flag.due')} {date(flag['due_date'])}")
 if flag["status"] == "waived":

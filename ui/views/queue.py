@@ -10,15 +10,22 @@ import appdata
 import pandas as pd
 import streamlit as st
 from dates import INVALID, date_field
-from i18n import date, labelled, lang, pick, t
+from i18n import column, date, labelled, lang, pick, t
 from present import change_sentence, named, plain
 import tables
 
-from engine.store.review import ACTION_NAMES, STATUS_NAMES, STATUSES, StaleFlag
-from views.forms import action_form
+from engine.store.review import ACTION_NAMES, STATUS_NAMES, STATUSES, StaleFlag, search_text
+from views.forms import action_form, keep_typed
 
 PAGE_SIZE = 50
+BULK_ACTIONS = ["dismiss", "confirm", "waive", "request_info"]
+# What was typed in the bulk form stays while it is not drawn (every ticked flag refused, another page,
+# no row ticked, an empty list): Streamlit forgets a widget that a run does not draw, so its text is
+# kept as plain state here, before anything draws it, and is there again when rows are ticked.
+keep_typed("queue.bulk", [])
 SORT_KEYS = ("severity", "date", "newest", "rule", "subject")
+EXPORT_COLUMNS = ("flag_id", "rule_id", "rule", "measure", "severity", "subject_id", "applicant", "agency_code",
+                  "agency", "status", "event_date", "message")
 user = st.session_state["auth.user"]
 catalogue, kb = appdata.catalogue(), appdata.kb()
 facets, names = appdata.facets(user), appdata.names(user)
@@ -33,15 +40,38 @@ def rule_title(rule_id: str) -> str:
 st.title(t("queue.title"))
 counts = appdata.status_counts(user)
 st.caption(" · ".join(f"{pick(STATUS_NAMES[s])} {counts.get(s, 0):,}" for s in STATUSES if counts.get(s)))
+# On a phone the columns stack and the filters fill the first screens: the list comes first there (the
+# filters' box moves to the end of the page); a wider screen keeps them above the list.
+st.html("<style>@media (max-width: 640px) { .st-key-queue-filters, "
+        "[data-testid='stVerticalBlock'] > div:has(> .st-key-queue-filters) { order: 99; } }</style>")
 
-with st.expander(t("queue.filters"), expanded=True, icon=":material/filter_list:"):
+STATUS_DEFAULT = ["open", "needs_info"]
+st.session_state.setdefault("queue.statuses", list(STATUS_DEFAULT))
+
+
+def searched() -> None:
+    """A search looks through every status, unless the reader chose statuses: a flag id from a link or
+    an officer's name finds a dismissed or resolved flag too (the status filter then shows ทั้งหมด)."""
+    text = (st.session_state.get("queue.text") or "").strip()
+    if text and st.session_state.get("queue.statuses") == STATUS_DEFAULT:
+        st.session_state["queue.statuses"] = []
+        st.session_state["queue.widened"] = True
+    elif not text and st.session_state.pop("queue.widened", False) and not st.session_state.get("queue.statuses"):
+        st.session_state["queue.statuses"] = list(STATUS_DEFAULT)
+
+
+def statuses_chosen() -> None:
+    st.session_state.pop("queue.widened", None)  # the reader's own choice stays, search or not
+
+
+with st.container(key="queue-filters"), st.expander(t("queue.filters"), expanded=True, icon=":material/filter_list:"):
     c1, c2, c3, c4 = st.columns(4)
     measures = c1.multiselect(t("queue.measure"), kb.measure_ids(), key="queue.measures", placeholder=t("queue.any"),
                               format_func=lambda m: f"{m} {kb.measure(m).title_th if th else kb.measure(m).title_en}",
                               select_all=False)
     severities = c2.multiselect(t("queue.severity"), ["high", "medium", "low"], key="queue.severities",
                                 format_func=labelled(["high", "medium", "low"], lambda s: t(f"sev.{s}")), placeholder=t("queue.any"), select_all=False)
-    statuses = c3.multiselect(t("queue.status"), list(STATUSES), default=["open", "needs_info"], key="queue.statuses",
+    statuses = c3.multiselect(t("queue.status"), list(STATUSES), key="queue.statuses", on_change=statuses_chosen,
                               format_func=labelled(list(STATUSES), lambda s: pick(STATUS_NAMES[s])), placeholder=t("queue.any"), select_all=False)
     sort = c4.selectbox(t("queue.sort"), list(SORT_KEYS), key="queue.sort",
                         format_func=labelled(list(SORT_KEYS), lambda s: t(f"sort.{s}")))
@@ -57,7 +87,9 @@ with st.expander(t("queue.filters"), expanded=True, icon=":material/filter_list:
     agency = c7.selectbox(t("queue.agency"), [None] + facets["agency_id"], key="queue.agency", **every("agency"))
     date_from = date_field(t("queue.date_from"), "queue.date_from", required=False, container=c8)
     date_to = date_field(t("queue.date_to"), "queue.date_to", required=False, container=c9)
-    text = st.text_input(t("queue.text"), key="queue.text")
+    text = st.text_input(t("queue.text"), key="queue.text", on_change=searched, placeholder=t("queue.text_hint"))
+    if st.session_state.get("queue.widened"):
+        st.caption(t("queue.all_statuses"))
 if date_from is INVALID or date_to is INVALID:  # said under the field; the list waits for a date it can read
     st.stop()
 
@@ -71,20 +103,20 @@ page = st.session_state.get("queue.page", 1)
 rows, total = appdata.queue_page(user, filters, sort, page, PAGE_SIZE)
 pages = max(1, math.ceil(total / PAGE_SIZE))
 
-nav1, nav2, nav3 = st.columns([1, 1, 6])
-if nav1.button("◀", key="queue.prev", disabled=page <= 1):
+nav = st.container(horizontal=True, vertical_alignment="center")  # one row, on a phone too
+if nav.button("◀", key="queue.prev", disabled=page <= 1):
     st.session_state["queue.page"] = page - 1
     st.rerun()
-if nav2.button("▶", key="queue.next", disabled=page >= pages):
+if nav.button("▶", key="queue.next", disabled=page >= pages):
     st.session_state["queue.page"] = page + 1
     st.rerun()
-nav3.write(t("queue.total", total=f"{total:,}", page=page, pages=pages))
+nav.write(t("queue.total", total=f"{total:,}", page=page, pages=pages))
 
 done = st.session_state.pop("queue.bulk.saved", None)
 if done:
     st.success(done)
 if not rows:
-    st.info(t("queue.empty"))
+    st.info(t("queue.none_found") if search_text(text) else t("queue.empty"))
     st.stop()
 
 
@@ -199,15 +231,29 @@ if selected and appdata.scope_of(user).can("act"):
         st.rerun()
 
     with st.expander(t("queue.bulk", n=len(selected)), expanded=True):
-        action_form("queue.bulk", ["dismiss", "confirm", "waive", "request_info"], bulk, on_stale=stale,
+        action_form("queue.bulk", BULK_ACTIONS, bulk, on_stale=stale,
                     confirm=lambda action: t("queue.bulk_done", action=pick(ACTION_NAMES[action]), n=len(versions),
                                              ids=plain(", ".join(versions))))
 
-if st.button(t("queue.export_all", total=f"{total:,}"), key="queue.export"):
+# Every matching flag as a file, made when a button is clicked: one click downloads it (a download does
+# not rerun the page, so the other button still holds a file the server has)
+labels = {k: column(k) for k in EXPORT_COLUMNS}
+severity_names = {s_: t(f"sev.{s_}") for s_ in ("high", "medium", "low")}
+status_names = {s_: pick(STATUS_NAMES[s_]) for s_ in STATUSES}
+rule_titles = {r: rule_title(r) for r in facets["rule_id"]}
+agency_names = dict(names["agency"])
+
+
+def export_rows() -> tuple[list[str], list[list]]:
+    """Every flag the filters match, as the page names them (worked out when the button is clicked, in
+    the server's download thread: it reads nothing of the page's session)."""
     everything, _ = appdata.queue_page(user, filters, sort, 1, max(total, 1))
-    tables.show(pd.DataFrame([{
-        "flag_id": r["flag_id"], "rule_id": r["rule_id"], "rule": rule_title(r["rule_id"]), "measure": r["measure"],
-        "severity": t(f"sev.{r['severity']}"), "subject_id": r["subject_id"], "applicant": r["applicant"],
-        "agency_id": r["agency_id"], "agency": names["agency"].get(r["agency_id"], ""),
-        "status": pick(STATUS_NAMES[r["status"]]), "event_date": r["event_date"],
-        "message": r["message_th"] if th else r["message_en"]} for r in everything]), "queue.all", "flags")
+    return list(labels.values()), [[
+        r["flag_id"], r["rule_id"], rule_titles.get(r["rule_id"], r["rule_id"]), r["measure"],
+        severity_names[r["severity"]], r["subject_id"], r["applicant"], r["agency_id"],
+        agency_names.get(r["agency_id"], ""), status_names[r["status"]], r["event_date"],
+        r["message_th"] if th else r["message_en"]] for r in everything]
+
+
+st.caption(t("queue.export_all", total=f"{total:,}"))
+tables.downloads(export_rows, "queue.export", "flags")

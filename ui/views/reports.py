@@ -15,7 +15,7 @@ user = st.session_state["auth.user"]
 st.title(t("reports.title"))
 choices = appdata.agencies(user)
 if not choices:
-    st.info(t("risk.none"))
+    st.info(t("agencies.none"))
     st.stop()
 agency = st.selectbox(t("risk.agency"), [a for a, _ in choices], key="reports.agency",
                       format_func=lambda a: named(a, dict(choices)))
@@ -39,8 +39,10 @@ for title, stem in ((t("reports.ack"), "ack"), (t("reports.pack"), "pack")):
     c2.caption(t(f"reports.{stem}_about") + (" " + t("reports.ack_round", fy=fy) if stem == "ack" else ""))
     c2.caption(appdata.ita_item(user, fy).label(lang()))  # the year's item, or that nobody has mapped it
     b1, b2, _ = st.columns([1, 1, 4])
+    # a download does not rerun the page: the other buttons keep their files (tables.downloads says why)
     b1.download_button("PDF", made_on_click(f"{stem}.pdf", fy), file_name=f"{stem}-{agency}-{fy}.pdf",
-                       mime="application/pdf", key=f"reports.{stem}.pdf", icon=":material/picture_as_pdf:")
+                       mime="application/pdf", key=f"reports.{stem}.pdf", icon=":material/picture_as_pdf:",
+                       on_click="ignore")
     b2.download_button("Excel", made_on_click(f"{stem}.xlsx", fy), file_name=f"{stem}-{agency}-{fy}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"reports.{stem}.xlsx", icon=":material/download:")
+                       key=f"reports.{stem}.xlsx", icon=":material/download:", on_click="ignore")

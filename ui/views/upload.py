@@ -10,14 +10,14 @@ import streamlit as st
 from dates import INVALID, date_field
 from i18n import date, lang, pick, t, table_name, timestamp
 from messages import say
-from present import named, plain
+from present import named, person, plain
 from tables import show
 
 from engine.domain.calendar import today as bangkok_today
 from engine.domain.errors import DiscretionReviewError, InputError
 
 RUN_STATUS = {"running": ("กำลังประมวลผล", "running"), "succeeded": ("สำเร็จ", "succeeded"),
-              "failed": ("ไม่สำเร็จ", "failed")}
+              "partial": ("สำเร็จบางส่วน", "partial"), "failed": ("ไม่สำเร็จ", "failed")}
 user = st.session_state["auth.user"]
 scope = appdata.scope_of(user)
 names = appdata.names(user)
@@ -83,14 +83,19 @@ else:
         else:
             st.success(t("data.run_done", id=run["id"], total=run["flags_total"], new=run["flags_new"],
                          reopened=run["flags_reopened"], cleared=run["flags_cleared"]))
+            unchecked = (run.get("parameters") or {}).get("calendar_unchecked_years")
+            if unchecked:  # SPEC §3 "Checked years": said once per year, with the run
+                st.warning(t("data.unchecked_years", years=", ".join(str(y) for y in unchecked)))
 
 st.subheader(t("data.runs"))
 runs = appdata.runs(user)
 if runs:
+    people = appdata.people(user, tuple(sorted({r["triggered_by"] for r in runs if r["triggered_by"]})))
     show(pd.DataFrame([{
         "run": r["id"], "as_of": date(r["as_of"]), "start": timestamp(r["started_at"]),
         "run_status": pick(RUN_STATUS.get(r["status"], (r["status"], r["status"]))),
-        "by": t("hist.system") if r["triggered_by"] == "system" else r["triggered_by"], "flags": r["flags_total"], "new": r["flags_new"], "reopened": r["flags_reopened"],
+        "by": person(r["triggered_by"], people), "flags": r["flags_total"], "new": r["flags_new"], "reopened": r["flags_reopened"],
         "cleared": r["flags_cleared"], "rules": r["rules_version"], "kb": r["kb_version"],
+        "unchecked_years": ", ".join(str(y) for y in (r.get("parameters") or {}).get("calendar_unchecked_years") or []),
         "error": say(r["error"], lang()) if r["error"] else "",
     } for r in runs]), "data.runs", "evaluation-runs")

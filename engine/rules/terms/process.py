@@ -119,7 +119,7 @@ def has_manual(p: ProcessFacts) -> bool:
     return p.row.work_manual is not None
 
 
-@term("วันที่ทบทวนคู่มือ", "manual reviewed on")
+@term("วันที่สอบทานคู่มือ", "manual reviewed on")
 def manual_reviewed_on(p: ProcessFacts) -> dt.date | None:
     """work_manual_reviewed_on, when it is on or before as_of (None: no date recorded, or a later one).
 
@@ -130,7 +130,7 @@ def manual_reviewed_on(p: ProcessFacts) -> dt.date | None:
     return reviewed if reviewed is not None and reviewed <= p.as_of else None
 
 
-@term("อายุคู่มือนับจากการทบทวน", "days since the manual's review")
+@term("อายุคู่มือนับจากการสอบทาน", "days since the manual's review")
 def manual_age_days(p: ProcessFacts) -> int | None:
     """days(work_manual_reviewed_on, as_of), or None without a review on or before as_of.
 
@@ -140,7 +140,7 @@ def manual_age_days(p: ProcessFacts) -> int | None:
     return days(p.manual_reviewed_on, p.as_of) if p.manual_reviewed_on is not None else None
 
 
-@term("คู่มือไม่ได้รับการทบทวนตามกำหนด", "manual outdated")
+@term("คู่มือไม่ได้สอบทานตามกำหนด", "manual outdated")
 def manual_outdated(p: ProcessFacts) -> bool:
     """work_manual set, and work_manual_reviewed_on empty (or after as_of) or days(it, as_of) >
     manual_max_age_days.
@@ -154,7 +154,7 @@ def manual_outdated(p: ProcessFacts) -> bool:
         p.manual_reviewed_on is None or days(p.manual_reviewed_on, p.as_of) > p.limits["manual_max_age_days"])
 
 
-@term("ต้องทบทวนคู่มือภายใน", "manual review due by")
+@term("ต้องสอบทานคู่มือภายใน", "manual review due by")
 def manual_review_due(p: ProcessFacts) -> dt.date | None:
     """For a work manual reviewed on or before as_of and not yet outdated: the last day it is
     within manual_max_age_days, work_manual_reviewed_on + manual_max_age_days; else None. The duty
@@ -168,18 +168,18 @@ def manual_review_due(p: ProcessFacts) -> dt.date | None:
     return p.manual_reviewed_on + dt.timedelta(days=p.limits["manual_max_age_days"])
 
 
-@term("การทบทวนคู่มือ", "manual review")
+@term("การสอบทานคู่มือ", "manual review")
 def manual_review_th(p: ProcessFacts) -> str:
     """The manual's last review, in Thai words.
 
     >>> process(work_manual_reviewed_on=None).manual_review_th
     'ไม่มีวันที่สอบทานคู่มือ'
     >>> process(as_of="2026-01-01").manual_review_th
-    'ทบทวนล่าสุดเมื่อ 1 ม.ค. 2567 ซึ่งเกินรอบการทบทวน'
+    'สอบทานล่าสุดเมื่อ 1 ม.ค. 2567 ซึ่งเกินรอบการสอบทาน'
     """
     if p.manual_reviewed_on is None:  # a date not recorded, not a manual never reviewed
         return "ไม่มีวันที่สอบทานคู่มือ"
-    return f"ทบทวนล่าสุดเมื่อ {format_date(p.manual_reviewed_on, 'th')} ซึ่งเกินรอบการทบทวน"
+    return f"สอบทานล่าสุดเมื่อ {format_date(p.manual_reviewed_on, 'th')} ซึ่งเกินรอบการสอบทาน"
 
 
 @term("manual review", "manual review")
