@@ -158,7 +158,7 @@ def test_english_evidence_pack_gives_bangkok_times():
     data = {"assessment": [{"measure": "1.1", "status": "compliant", "proposed": "compliant", "reason": None,
                             "url": "https://example.go.th/x", "url_by": "head", "url_at": at, "file": None,
                             "note": None}],
-            "flags": {}, "severities": {}, "outcomes": {}, "assessment_status": None}
+            "flags": {}, "severities": {}, "outcomes": {}, "assessment_status": None, "fiscal_year": None}
     book = openpyxl.load_workbook(io.BytesIO(evidence_xlsx(data, "en")))
     sheet = book["Evidence"]
     assert sheet.cell(1, 6).value == "At (Bangkok time)"
