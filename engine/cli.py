@@ -48,30 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     c = sub.add_parser("check", help="evaluate a dataset and write its flags")
-    c.add_argument("dataset", type=Path, help="a folder of CSV files or an .xlsx workbook")
-    c.add_argument("--as-of", type=_date, default=None, help="evaluation date (default: today); BE years accepted")
-    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a parameter of kb/measures.yaml (repeatable)")
-    c.add_argument("--format", choices=["jsonl", "csv", "table"], default="jsonl")
-    c.add_argument("--output", type=Path, default=None, help="write here instead of standard output")
+    _evaluation_flags(c, "evaluation date (default: today); BE years accepted", "", "jsonl")
     c.add_argument("--rule", dest="rules", action="append", default=[], metavar="RULE_ID",
                    help="evaluate only this rule (repeatable)")
-    c.add_argument("--lang", choices=["th", "en"], default="th", help="language of the table format")
-    c.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
-    _progress_flags(c)
-    _limit_flags(c)
 
     u = sub.add_parser("due", help="list the duties due soon: what the rules would flag if left undone")
-    u.add_argument("dataset", type=Path, help="a folder of CSV files or an .xlsx workbook")
-    u.add_argument("--as-of", type=_date, default=None, help="the day to look ahead from (default: today, Bangkok)")
-    u.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a parameter of kb/measures.yaml (repeatable), e.g. warn_within_working_days=5")
-    u.add_argument("--format", choices=["jsonl", "csv", "table"], default="table")
-    u.add_argument("--output", type=Path, default=None, help="write here instead of standard output")
-    u.add_argument("--lang", choices=["th", "en"], default="th", help="language of the table format")
-    u.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
-    _progress_flags(u)
-    _limit_flags(u)
+    _evaluation_flags(u, "the day to look ahead from (default: today, Bangkok)",
+                      ", e.g. warn_within_working_days=5", "table")
 
     v = sub.add_parser("validate", help="check a dataset against the exchange format, evaluate nothing")
     v.add_argument("dataset", type=Path)
@@ -256,6 +239,21 @@ def _schema() -> str:
         return head_revision()
     except Exception:  # --version must answer whatever else is wrong
         return "?"
+
+
+def _evaluation_flags(p: argparse.ArgumentParser, as_of_help: str, set_example: str, default_format: str) -> None:
+    """What ``check`` and ``due`` both take: the dataset, the day, parameter overrides, the output
+    (format, file, language), workers, progress and the read's limits."""
+    p.add_argument("dataset", type=Path, help="a folder of CSV files or an .xlsx workbook")
+    p.add_argument("--as-of", type=_date, default=None, help=as_of_help)
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help=f"override a parameter of kb/measures.yaml (repeatable){set_example}")
+    p.add_argument("--format", choices=["jsonl", "csv", "table"], default=default_format)
+    p.add_argument("--output", type=Path, default=None, help="write here instead of standard output")
+    p.add_argument("--lang", choices=["th", "en"], default="th", help="language of the table format")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    _progress_flags(p)
+    _limit_flags(p)
 
 
 def _progress_flags(p: argparse.ArgumentParser) -> None:
