@@ -10,10 +10,11 @@ text it cites. Dates are Buddhist-Era in Thai. Runs of white space become one sp
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -92,10 +93,10 @@ class Template:
     """A message template parsed once: literal texts, and the names whose values go between.
 
     A message's runs of white space become one space (``render``). Its literal texts are so
-    already (``skeleton``), so a message whose values' texts are *clean* — not empty, no white
-    space but single inner spaces — needs only joining (``fill``)."""
+    already in ``joined``, so the messages of values whose texts are *clean* — not empty, no
+    white space but single inner spaces — need only the texts put between them (``fill``)."""
 
-    __slots__ = ("parts", "tail", "names", "format", "skeleton", "slots")
+    __slots__ = ("names", "format", "spaced", "joined")
 
     def __init__(self, template: str):
         parts: list[tuple[str, str]] = []
@@ -108,31 +109,29 @@ class Template:
                 raise ValueError(f"unsupported placeholder {{{name}:{spec}}} in {template!r}")
             parts.append((text, name))
             text = ""
-        self.parts, self.tail = tuple(parts), text
         self.names = tuple(name for _, name in parts)
-        # the same as a format string of named fields (literal braces doubled), for str.format_map
-        escape = str.maketrans({"{": "{{", "}": "}}"})
+        escape = str.maketrans({"{": "{{", "}": "}}"})  # literal braces doubled, for str.format
+        # the template as a format string of named fields (``render``), and of positional ones: its
+        # own literals (``spaced``), and its literals as they stand between clean texts (``joined``)
         self.format = "".join(literal.translate(escape) + "{" + name + "}" for literal, name in parts) + \
             text.translate(escape)
+        self.spaced = "".join(literal.translate(escape) + "{}" for literal, _ in parts) + text.translate(escape)
         literals = _normalised_literals([literal for literal, _ in parts] + [text])
-        self.skeleton: list[str | None] = [literals[0]]
-        for literal in literals[1:]:
-            self.skeleton += [None, literal]
-        self.slots = tuple((2 * i + 1, name) for i, (_, name) in enumerate(parts))
+        self.joined = "{}".join(literal.translate(escape) for literal in literals)
 
     def render(self, values: dict[str, Any], lang: str) -> str:
         """The message with ``values`` shown in ``lang``, its runs of white space as one space."""
         return " ".join(self.format.format_map({name: shown(value, lang) for name, value in values.items()}).split())
 
-    def fill(self, texts: dict[str, str], clean: bool) -> str:
-        """``render`` from each name's text (shown in the message's language already); ``clean``:
-        every text is clean (see the class)."""
-        if not clean:
-            return " ".join(self.format.format_map(texts).split())
-        pieces = self.skeleton.copy()
-        for i, name in self.slots:
-            pieces[i] = texts[name]
-        return "".join(pieces)
+    def fill(self, columns: list[list[str]], clean: bool, n: int) -> list[str]:
+        """``render`` for ``n`` messages at once, from the texts (shown in the messages' language
+        already) of each name of ``names`` in turn, a column of ``n`` each; ``clean``: every text
+        is clean (see the class)."""
+        if not columns:
+            return [" ".join(self.spaced.format().split())] * n
+        if clean:
+            return list(map(self.joined.format, *columns))
+        return [" ".join(text.split()) for text in map(self.spaced.format, *columns)]
 
 
 def _normalised_literals(texts: list[str]) -> list[str]:
@@ -280,71 +279,97 @@ class FlagRenderer:
     def lines(self, rule: Rule, flagged: list[tuple[Subject, str]], computed: frozenset[str] = frozenset()
               ) -> list[FlagLine]:
         """The flags of ``rule`` on each ``(subject, severity)`` (subjects of the rule's kind), in
-        order. ``computed``: the terms every subject has computed already (the rules engine's);
-        the others the messages and evidence need are computed here, term by term
-        (``Subject.compute_all``)."""
-        prepared = self._prepared(rule)
+        order: what orders and counts each, and its line of JSON. ``computed``: the terms every
+        subject has computed already (the rules engine's); the others the messages and evidence
+        need are computed here, term by term (``Subject.compute_all``).
+
+        Worked out a name at a time over all the flags — its values, then its texts in Thai and
+        English — then the messages a template at a time, then each flag's line."""
+        prepared, n = self._prepared(rule), len(flagged)
         subjects = [subject for subject, _ in flagged]
-        Subject.compute_all(subjects, [(n, f) for n, f in prepared.terms if n not in computed])
-        line = self.line
-        return [line(prepared, subject, severity, False) for subject, severity in flagged]
+        Subject.compute_all(subjects, [(name, f) for name, f in prepared.terms if name not in computed])
+        known = [subject.__dict__ for subject in subjects]  # each subject's terms, and what it was made with
+        columns: dict[str, list[Any]] = {}
+
+        def values(name: str, where: int) -> list[Any]:
+            column = columns.get(name)
+            if column is None:
+                column = columns[name] = (list(map(itemgetter(name), known)) if where == _SUBJECT
+                                          else [subject.limits[name] for subject in subjects] if where == _LIMIT
+                                          else [prepared.own[name]] * n)
+            return column
+
+        th: dict[str, list[str]] = {}
+        en: dict[str, list[str]] = {}
+        clean = True
+        for name, where in prepared.shown:
+            th[name], en[name], texts_clean = self._texts(values(name, where))
+            clean = clean and texts_clean
+        messages_th = prepared.th.fill([th[name] for name in prepared.th.names], clean, n)
+        messages_en = prepared.en.fill([en[name] for name in prepared.en.names], clean, n)
+        names = [name for name, _ in prepared.evidence]
+        rows = zip(*(values(name, where) for name, where in prepared.evidence)) if names else repeat(())
+        suffixes, unchecked, id_prefix = self._suffixes, self._unchecked, prepared.id_prefix
+        rule_id, measure, subject_type, as_of = rule.rule_id, rule.measure, rule.subject, self._as_of_text
+        applicant_apart, calendar = prepared.applicant_apart, prepared.calendar
+        out: list[FlagLine] = []
+        for subject, (_, severity), message_th, message_en, row in zip(subjects, flagged, messages_th, messages_en,
+                                                                      rows):
+            subject_id, agency, applicant = subject.id, subject.agency, subject.applicant
+            suffix_th, suffix_en, params_evidence = suffixes(prepared, subject)
+            evidence = dict(zip(names, row))
+            if params_evidence:
+                evidence.update(params_evidence)
+            if applicant is not None and applicant_apart:
+                evidence["applicant"] = applicant
+            if calendar:
+                years = unchecked(evidence)
+                if years:
+                    evidence["calendar_unchecked_years"] = years
+            digest = id_prefix.copy()
+            digest.update(f"{subject_id}\x1f{applicant or ''}".encode())
+            flag_id = "F" + digest.hexdigest()[:20]  # flags.make_flag_id
+            line = orjson.dumps({
+                "flag_id": flag_id, "rule_id": rule_id, "measure": measure, "severity": severity,
+                "subject_type": subject_type, "subject_id": subject_id, "agency_id": agency, "as_of": as_of,
+                # the English sentence's full stop moves after the limits and the citation
+                "message_th": message_th + suffix_th, "message_en": message_en.rstrip(".") + suffix_en,
+                "evidence": evidence}, option=orjson.OPT_NON_STR_KEYS) + b"\n"
+            out.append((agency, measure, rule_id, subject_type, subject_id, applicant or "", severity, flag_id, line))
+        return out
 
     def writer(self, rule: Rule) -> Callable[[Subject, str], FlagLine]:
-        """The function that makes the flags of ``rule``: ``(subject, severity) -> FlagLine``."""
-        return functools.partial(self.line, self._prepared(rule))
+        """The function that makes one flag of ``rule``: ``(subject, severity) -> FlagLine``."""
+        return lambda subject, severity: self.lines(rule, [(subject, severity)])[0]
 
-    def line(self, prepared: _Prepared, subject: Subject, severity: str, compute: bool = True) -> FlagLine:
-        """The flag of ``prepared``'s rule on ``subject``: what orders and counts it, and its line of
-        JSON. ``compute``: compute the terms it needs that the subject has not computed yet (False:
-        the caller did, ``lines``)."""
-        rule = prepared.rule
-        subject_id, agency, applicant = subject.id, subject.agency, subject.applicant
-        known = subject.__dict__  # the subject's terms computed so far, and what it was made with
-        if compute:
-            for name, term in prepared.terms:
-                if name not in known:
-                    known[name] = term(subject)
-        limits, own = subject.limits, prepared.own
-        th, en = {}, {}
-        dates, clean = self._dates, True
-        for name, where in prepared.shown:
-            value = known[name] if where == _SUBJECT else limits[name] if where == _LIMIT else own[name]
-            cls = value.__class__
-            if cls is str:
-                th[name] = en[name] = value
-                # clean (``Template``): not empty, no white space but single spaces between words
-                if clean and not (value and value.isprintable() and "  " not in value and value[0] != " "
-                                  and value[-1] != " "):
-                    clean = False
-            elif cls is dt.date:
-                th[name], en[name] = dates.get(value) or self._date(value)
-            elif cls is int:
-                th[name] = en[name] = str(value)
+    def _texts(self, values: list[Any]) -> tuple[list[str], list[str], bool]:
+        """A column of values as a message shows them in Thai and in English (``shown``), and
+        whether every text is clean (``Template``). A column of one class — texts, dates or
+        whole numbers, as most are — is worked out at once."""
+        classes = set(map(type, values))
+        cls = classes.pop() if len(classes) == 1 else None
+        if cls is str:
+            return values, values, all(map(is_clean, set(values)))
+        if cls is int:
+            texts = list(map(str, values))
+            return texts, texts, True
+        if cls is dt.date:
+            dates = self._dates
+            for day in set(values).difference(dates):
+                self._date(day)
+            pairs = list(map(dates.__getitem__, values))
+            return list(map(itemgetter(0), pairs)), list(map(itemgetter(1), pairs)), True
+        th, en, clean = [], [], True
+        for value in values:
+            if value.__class__ is dt.date or value.__class__ is int or value.__class__ is str:
+                (texts_th,), (texts_en,), texts_clean = self._texts([value])
             else:
-                th[name], en[name] = shown(value, "th"), shown(value, "en")
-                clean = clean and is_clean(th[name]) and is_clean(en[name])
-        suffix_th, suffix_en, params_evidence = self._suffixes(prepared, subject)
-        evidence = {name: known[name] if where == _SUBJECT else limits[name] if where == _LIMIT else own[name]
-                    for name, where in prepared.evidence}
-        if params_evidence:
-            evidence.update(params_evidence)
-        if applicant is not None and prepared.applicant_apart:
-            evidence["applicant"] = applicant
-        if prepared.calendar:
-            unchecked = self._unchecked(evidence)
-            if unchecked:
-                evidence["calendar_unchecked_years"] = unchecked
-        digest = prepared.id_prefix.copy()
-        digest.update(f"{subject_id}\x1f{applicant or ''}".encode())
-        flag_id = "F" + digest.hexdigest()[:20]  # flags.make_flag_id
-        line = orjson.dumps({
-            "flag_id": flag_id, "rule_id": rule.rule_id, "measure": rule.measure, "severity": severity,
-            "subject_type": rule.subject, "subject_id": subject_id, "agency_id": agency, "as_of": self._as_of_text,
-            # the English sentence's full stop moves after the limits and the citation
-            "message_th": prepared.th.fill(th, clean) + suffix_th,
-            "message_en": prepared.en.fill(en, clean).rstrip(".") + suffix_en,
-            "evidence": evidence}, option=orjson.OPT_NON_STR_KEYS) + b"\n"
-        return (agency, rule.measure, rule.rule_id, rule.subject, subject_id, applicant or "", severity, flag_id, line)
+                texts_th, texts_en = shown(value, "th"), shown(value, "en")
+                texts_clean = is_clean(texts_th) and is_clean(texts_en)
+            th.append(texts_th)
+            en.append(texts_en)
+            clean = clean and texts_clean
+        return th, en, clean
 
     def _unchecked(self, evidence: dict[str, Any]) -> list[int]:
         """The years (Buddhist Era) from the earliest to the latest date of a flag's evidence whose
