@@ -86,6 +86,7 @@ def left_words(day: dt.date, as_of: dt.date, left: int, lang: str) -> str:
 
 _SUBJECT_WORDS = {"case": ("เรื่อง", "case"), "officer": ("เจ้าหน้าที่", "officer"),
                   "process": ("กระบวนงาน", "process"), "agency": ("หน่วยงาน", "agency")}
+_SCALARS = {dt.date, str, int, bool, float, type(None)}
 _SUBJECT, _RULE, _LIMIT = 0, 1, 2  # where a name's value is (``FlagRenderer._prepared``)
 
 
@@ -151,6 +152,12 @@ def _normalised_literals(texts: list[str]) -> list[str]:
     return out
 
 
+def _encoded(text: str) -> bytes:
+    """A text as a JSON string holds it, without its quotes. orjson escapes character by
+    character, so the encodings of two texts, joined, are the encoding of the two texts joined."""
+    return orjson.dumps(text)[1:-1]
+
+
 def is_clean(text: str) -> bool:
     """Not empty, and no white space but single spaces between words (see ``Template``)."""
     return bool(text) and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " "
@@ -209,7 +216,9 @@ class _Prepared:
     date_map: bool  # a parameter is a map by fiscal year: the limits' wording is the subject's own
     applicant_apart: bool  # an applicant goes into the evidence after the rule's own names
     # the limits and citation after each message and the parameters' evidence, per parameter set
-    by_set: dict[int, tuple[dict[str, ParamValue], tuple[str, str, dict[str, Any]]]]
+    by_set: dict[int, tuple[dict[str, ParamValue], tuple[bytes, bytes, dict[str, Any]]]]
+    # a flag line's JSON from after its flag_id to its severity, and from there to its subject_id
+    head: tuple[bytes, bytes]
 
 
 class FlagRenderer:
@@ -227,6 +236,7 @@ class FlagRenderer:
         self._dates: dict[dt.date, tuple[str, str]] = {}
         self._spans: dict[int, tuple[Any, tuple[int, int] | None]] = {}  # parameters' evidence -> its years
         self._unchecked_years: dict[tuple[int, int], list[int]] = {}
+        self._json: dict[str, bytes] = {}  # a severity's or an agency's id, as a JSON string holds it
 
     def _prepared(self, rule: Rule) -> _Prepared:
         out = self._rules.get(rule.rule_id)
@@ -249,13 +259,16 @@ class FlagRenderer:
                 kind.terms.counts_on_calendar(_tested(rule)),
                 flag_id_prefix(rule.rule_id, rule.subject),
                 any(self.kb.parameters[n].type == "date_map" for n in rule.parameters),
-                "applicant" not in rule.evidence, {})
+                "applicant" not in rule.evidence, {},
+                (b'","rule_id":"' + _encoded(rule.rule_id) + b'","measure":"' + _encoded(rule.measure)
+                 + b'","severity":"', b'","subject_type":"' + _encoded(rule.subject) + b'","subject_id":"'))
         return out
 
-    def _suffixes(self, prepared: _Prepared, subject: Subject) -> tuple[str, str, dict[str, Any]]:
+    def _suffixes(self, prepared: _Prepared, subject: Subject) -> tuple[bytes, bytes, dict[str, Any]]:
         """What every flag of a rule with the same parameter values repeats: the limits and the
-        citation after each message, and the parameters' evidence (remembered per parameter set,
-        unless a round's deadline makes the wording the subject's own)."""
+        citation after each message — as the end of a JSON string, its closing quote included
+        (``_encoded``) — and the parameters' evidence (remembered per parameter set, unless a
+        round's deadline makes the wording the subject's own)."""
         params = subject.params
         if not prepared.date_map:
             hit = prepared.by_set.get(id(params))
@@ -270,8 +283,8 @@ class FlagRenderer:
         evidence: dict[str, Any] = {name: evidence_value(pv.value) for name, pv in used.items()}
         if used:
             evidence["parameters"] = {name: evidence_value(pv.evidence()) for name, pv in used.items()}
-        out = (f"{limits_th} ({word_th} {rule.measure} \u201c{measure.excerpt_th}\u201d)",
-               f"{limits_en} ({word_en} {rule.measure}: \u201c{measure.excerpt_en}\u201d).", evidence)
+        out = (_encoded(f"{limits_th} ({word_th} {rule.measure} \u201c{measure.excerpt_th}\u201d)") + b'"',
+               _encoded(f"{limits_en} ({word_en} {rule.measure}: \u201c{measure.excerpt_en}\u201d).") + b'"', evidence)
         if not prepared.date_map:
             prepared.by_set[id(params)] = (params, out)
         return out
@@ -309,9 +322,18 @@ class FlagRenderer:
         messages_en = prepared.en.fill([en[name] for name in prepared.en.names], clean, n)
         names = [name for name, _ in prepared.evidence]
         rows = zip(*(values(name, where) for name, where in prepared.evidence)) if names else repeat(())
-        suffixes, unchecked, id_prefix = self._suffixes, self._unchecked, prepared.id_prefix
-        rule_id, measure, subject_type, as_of = rule.rule_id, rule.measure, rule.subject, self._as_of_text
-        applicant_apart, calendar = prepared.applicant_apart, prepared.calendar
+        suffixes, unchecked, id_prefix, encoded = self._suffixes, self._unchecked, prepared.id_prefix, self._encoded
+        measure, rule_id, subject_type = rule.measure, rule.rule_id, rule.subject
+        applicant_apart = prepared.applicant_apart
+        # a rule that counts days on the calendar: its flags' years are held against the checked ones
+        calendar = prepared.calendar and self._any_unchecked(
+            [values(name, where) for name, where in prepared.evidence], subjects, prepared)
+        # each line is the JSON of {flag_id, rule_id, measure, severity, subject_type, subject_id,
+        # agency_id, as_of, message_th, message_en, evidence}, put together from its fields' JSON:
+        # what every flag of the rule says, and each message's limits and citation, encoded once
+        head, kind = prepared.head
+        as_of_key, message_en_key, evidence_key = self._as_of_json + b',"message_th":', b',"message_en":', \
+            b',"evidence":'
         out: list[FlagLine] = []
         for subject, (_, severity), message_th, message_en, row in zip(subjects, flagged, messages_th, messages_en,
                                                                       rows):
@@ -329,12 +351,12 @@ class FlagRenderer:
             digest = id_prefix.copy()
             digest.update(f"{subject_id}\x1f{applicant or ''}".encode())
             flag_id = "F" + digest.hexdigest()[:20]  # flags.make_flag_id
-            line = orjson.dumps({
-                "flag_id": flag_id, "rule_id": rule_id, "measure": measure, "severity": severity,
-                "subject_type": subject_type, "subject_id": subject_id, "agency_id": agency, "as_of": as_of,
+            line = b"".join((
+                b'{"flag_id":"', flag_id.encode(), head, encoded(severity), kind, _encoded(subject_id),
+                b'","agency_id":"', encoded(agency), b'"', as_of_key,
                 # the English sentence's full stop moves after the limits and the citation
-                "message_th": message_th + suffix_th, "message_en": message_en.rstrip(".") + suffix_en,
-                "evidence": evidence}, option=orjson.OPT_NON_STR_KEYS) + b"\n"
+                b'"', _encoded(message_th), suffix_th, message_en_key, b'"', _encoded(message_en.rstrip(".")), suffix_en,
+                evidence_key, orjson.dumps(evidence, option=orjson.OPT_NON_STR_KEYS), b"}\n"))
             out.append((agency, measure, rule_id, subject_type, subject_id, applicant or "", severity, flag_id, line))
         return out
 
@@ -373,12 +395,33 @@ class FlagRenderer:
 
     def _unchecked(self, evidence: dict[str, Any]) -> list[int]:
         """The years (Buddhist Era) from the earliest to the latest date of a flag's evidence whose
-        days off nobody checked (SPEC §3 "Checked years"): its dates may shift by a day. The
-        parameters' evidence, one object per parameter set, is walked once per set."""
+        days off nobody checked (SPEC §3 "Checked years"): its dates may shift by a day."""
         if self.calendar is None:
             return []
+        return self._unchecked_between(self._span(evidence.items()))
+
+    def _any_unchecked(self, columns: list[list[Any]], subjects: list[Subject], prepared: _Prepared) -> bool:
+        """Whether a flag of a batch may have an unchecked year (``_unchecked``): whether there is
+        one from the earliest to the latest date of the batch's evidence — its ``columns`` of
+        values and its subjects' parameters' evidence — which spans every flag's."""
+        if self.calendar is None:
+            return False
+        named: list[tuple[str, Any]] = []
+        for column in columns:
+            if set(map(type, column)) <= _SCALARS:  # dates, texts, numbers: each distinct one once
+                named += [("", day) for day in set(column) if day.__class__ is dt.date]
+            else:
+                named += [("", value) for value in column]
+        sets = {id(subject.params): subject for subject in subjects}.values()
+        named += [item for subject in sets for item in self._suffixes(prepared, subject)[2].items()]
+        return bool(self._unchecked_between(self._span(named)))
+
+    def _span(self, named: Any) -> tuple[int, int] | None:
+        """The earliest and the latest year of the dates in ``(name, value)`` pairs (values may be
+        lists and maps of dates). A parameters' evidence, one object per parameter set, is walked
+        once per set."""
         lo = hi = None
-        for name, value in evidence.items():
+        for name, value in named:
             cls = value.__class__
             if cls is dt.date:
                 first = last = value.year
@@ -396,12 +439,23 @@ class FlagRenderer:
                 continue
             lo = first if lo is None or first < lo else lo
             hi = last if hi is None or last > hi else hi
-        if lo is None:
+        return None if lo is None else (lo, hi)
+
+    def _unchecked_between(self, span: tuple[int, int] | None) -> list[int]:
+        """The years (Buddhist Era) of a span of years (Christian Era) whose days off nobody checked."""
+        if span is None:
             return []
-        out = self._unchecked_years.get((lo, hi))
+        out = self._unchecked_years.get(span)
         if out is None:
-            out = self._unchecked_years[(lo, hi)] = self.calendar.unchecked(range(lo + 543, hi + 544))
+            out = self._unchecked_years[span] = self.calendar.unchecked(range(span[0] + 543, span[1] + 544))
         return list(out)
+
+    def _encoded(self, text: str) -> bytes:
+        """``_encoded``, once per text (for the few texts many flags repeat)."""
+        out = self._json.get(text)
+        if out is None:
+            out = self._json[text] = _encoded(text)
+        return out
 
     def _date(self, day: dt.date) -> tuple[str, str]:
         """A date in Thai (Buddhist Era) and in English words, each worded once per renderer."""
