@@ -206,9 +206,7 @@ class Spool:
         """In the caller: each chunk ``put`` wrote, as a view of the mapped file (then removed)."""
         path, sizes = handle
         with open(path, "rb") as fh:
-            # its pages read in at once (MAP_POPULATE), not a page fault at a time as they are written out
-            data = memoryview(mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ)
-                              if any(sizes) else b"")
+            data = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if any(sizes) else b"")
         os.unlink(path)
         out, at = [], 0
         for size in sizes:
