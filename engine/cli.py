@@ -728,7 +728,7 @@ def _cmd_users(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
-    from engine.store import anchors, audit
+    from engine.store import anchors, audit, replay
     from engine.store.db import begin_read, session_factory, transaction
     from engine.store.health import shown_url
     from engine.store.keys import rotate_audit_key
@@ -756,7 +756,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     given = anchors.read(args.anchors) if args.anchors else None
     with session_factory(url)() as session:
         begin_read(session)  # one instant of the store: a decision committed meanwhile is all in or all out
-        report = audit.verify_all(session, SYSTEM, given)
+        report = replay.verify_all(session, SYSTEM, given)
         attempts = session.scalar(select(func.count()).select_from(LoginAttempt))
     summary = ", ".join(f"{table} {n}" for table, n in report.counts.items())
     replayed = ", ".join(f"{table} {n}" for table, n in report.replayed.items())

@@ -25,7 +25,7 @@ from engine.cli import main
 from engine.ingest.loader import load_dataset
 from engine.store import notify, province
 from engine.store.access import add_user
-from engine.store.audit import verify
+from engine.store.replay import verify
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
 from engine.store.review import act

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from engine.ingest.loader import load_dataset
 from engine.store import duties, requests
-from engine.store.audit import verify
+from engine.store.replay import verify
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
 from engine.store.runs import run_evaluation

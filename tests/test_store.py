@@ -560,7 +560,7 @@ def test_repeated_failed_logins_lock_the_name_for_a_while(db_url):
 def test_bulk_writes_keep_the_lifecycle_versions_and_hash_chain(db_url, dataset_dir, monkeypatch, copy_from):
     """The same lifecycle, written by COPY (PostgreSQL, every batch forced through it) and by
     executemany: the same statuses, versions, evidence, JSON nulls and an unbroken hash chain."""
-    from engine.store import audit, bulk
+    from engine.store import bulk, replay
 
     used = []
     real_use_copy = bulk._use_copy
@@ -594,7 +594,7 @@ def test_bulk_writes_keep_the_lifecycle_versions_and_hash_chain(db_url, dataset_
         assert s.scalar(select(func.count()).select_from(FlagRow).where(FlagRow.previous_evidence.is_(None),
                                                                          FlagRow.flag_id == cb1)) == 1
         assert [e.action for e in history(s, SUP_A1, ca1)] == ["created", "dismiss", "evidence_changed"]
-        counts, broken = audit.verify(s, SYSTEM)
+        counts, broken = replay.verify(s, SYSTEM)
         assert not broken and counts["flag_events"] > 0
     assert any(used) == (copy_from == 1 and db_url.startswith("postgresql"))
 

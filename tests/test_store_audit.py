@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from engine.cli import main
 from engine.ingest.loader import load_dataset
 from engine.store import assessment as sa
-from engine.store import audit
+from engine.store import audit, replay
 from engine.store.access import add_user
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
@@ -135,7 +135,7 @@ def test_the_migration_hashes_events_written_before_it(trail):
     command.downgrade(alembic_config(trail), "0003")
     command.upgrade(alembic_config(trail), "head")
     with transaction(trail) as s:
-        counts, broken = audit.verify(s, SYSTEM)
+        counts, broken = replay.verify(s, SYSTEM)
         assert s.scalar(select(FlagEvent.row_hash).order_by(FlagEvent.id).limit(1)) is not None
     assert broken == [] and counts["flag_events"] == before["flag_events"] > 0
 

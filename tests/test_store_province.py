@@ -13,7 +13,7 @@ from engine.domain.errors import UsageError
 from engine.ingest.loader import load_dataset
 from engine.rules.catalogue import default_catalogue
 from engine.store import assessment as sa
-from engine.store import audit, province
+from engine.store import province, replay
 from engine.store.data import import_dataset
 from engine.store.db import session_factory, transaction
 from engine.store.runs import run_evaluation
@@ -90,7 +90,7 @@ def test_only_admins_write_and_every_entry_is_kept_in_a_hash_chain(db_url):
         province.open_round(s, ADMIN, 2567, dt.date(2024, 2, 15), "หนังสือ ขก 0017/2 (แก้ไขกำหนด)")
         assert {y: (r.deadline, r.source, r.actor) for y, r in province.rounds_in_force(s, PROVINCE).items()} == {
             2567: (dt.date(2024, 2, 15), "หนังสือ ขก 0017/2 (แก้ไขกำหนด)", "admin")}
-        counts, broken = audit.verify(s, SYSTEM)
+        counts, broken = replay.verify(s, SYSTEM)
         assert broken == [] and counts["calendar_entries"] == 1 and counts["acknowledgement_rounds"] == 2
     for statement in ("DELETE FROM calendar_entries", "UPDATE acknowledgement_rounds SET source = 'x'"):
         with pytest.raises(Exception, match="append-only"):

@@ -85,5 +85,10 @@ class UsageError(DiscretionReviewError):
     """A command-line argument or parameter override is wrong."""
 
 
+class ReviewError(DiscretionReviewError):
+    """An action on a flag (or a request about one) that cannot be taken as asked: wrong state,
+    a required field missing (engine/store/review.py, requests.py, conflicts.py)."""
+
+
 class EvaluationError(DiscretionReviewError):
     """The rules engine failed on valid input (a crash is contained and reported here)."""

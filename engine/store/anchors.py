@@ -2,7 +2,7 @@
 outside the store — appended to a file the province keeps, or printed for it — so that a trail
 cut short or rewritten whole is found even by someone who holds the database's owner rights
 and the audit key: ``audit verify --anchors FILE`` fails on a trail that no longer passes
-through every anchor in the file (engine/store/audit.py ``verify_all``).
+through every anchor in the file (engine/store/replay.py ``verify_all``).
 
 One JSON object a line: ``{"at": …, "chain": "flag_events", "last_id": 171481, "row_hash": …,
 "key_id": 1}`` (``last_id`` null and ``row_hash`` the genesis hash for an empty trail). A file

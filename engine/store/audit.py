@@ -19,8 +19,8 @@ record where each trail stood (its last event's id and hash) and the key id requ
 So an unkeyed event after the upgrade, or an event keyed with an older key after a rotation,
 is refused by ``verify`` (an old key, once replaced, cannot write again), and rewriting the
 unkeyed events before the seal breaks the trail at the seal. ``verify`` also replays the flags'
-and users' trails against their rows (engine/store/replay.py) and checks anchors kept outside
-the store (engine/store/anchors.py).
+and users' trails against their rows (engine/store/replay.py, whose ``verify_all`` is the
+whole check) and checks anchors kept outside the store (engine/store/anchors.py).
 """
 
 from __future__ import annotations
@@ -296,7 +296,7 @@ class Broken:
 
 @dataclass
 class Report:
-    """What ``verify_all`` walked and found."""
+    """What ``walk`` walked and found."""
 
     counts: dict[str, int] = field(default_factory=dict)  # events per trail
     broken: list[Broken] = field(default_factory=list)
@@ -305,22 +305,14 @@ class Report:
     key_ids: set[int] = field(default_factory=set)  # key ids of the events (0: before keys)
 
 
-def verify(session: Session, scope: Scope) -> tuple[dict[str, int], list[Broken]]:
-    """``verify_all`` without anchors: (events per trail, what is broken)."""
-    report = verify_all(session, scope)
-    return report.counts, report.broken
-
-
-def verify_all(session: Session, scope: Scope, anchors: list | None = None,
-               keys: AuditKeys | None = None) -> Report:
-    """Walk every trail (the seals' first) and replay the flags' and users' trails against
-    their rows; with ``anchors`` (``anchors.read``), check that each trail still passes through
-    them. Per trail, the first broken link; every seal and anchor it no longer passes through;
-    every flag and user whose state differs from its trail (engine/store/replay.py). Call it in
-    one snapshot of the store (``db.begin_read``): a decision committed meanwhile would show as
-    a flag ahead of its trail."""
-    from engine.store import replay, tokens
-
+def walk(session: Session, scope: Scope, replays: dict[str, list[Any]], anchors: list | None = None,
+         keys: AuditKeys | None = None) -> Report:
+    """Walk every trail (the seals' first), feeding each event to the ``replays`` of its trail
+    (trail -> objects with ``feed(event id, content)``, then ``mismatches(session)``: the rows
+    that differ from what their trail says); with ``anchors`` (``anchors.read``), check that
+    each trail still passes through them. Per trail, the first broken link; every seal and
+    anchor it no longer passes through; every row whose state differs from its trail.
+    ``replay.verify_all`` gives the replays of every trail: call that."""
     scope.require(MANAGE_USERS)
     keys = keys or audit_keys(create=False)
     report = Report()
@@ -328,13 +320,6 @@ def verify_all(session: Session, scope: Scope, anchors: list | None = None,
     for a in anchors or []:
         wanted.setdefault(a.chain, {}).setdefault(a.last_id, []).append(a)
         report.anchors += 1
-    from engine.store import notify, requests
-
-    # what each trail's events say of the rows they describe: flags and information requests
-    # (flag_events), users and their notification settings (user_events), the API's tokens
-    replays = {"flag_events": [replay.FlagReplay(), requests.RequestReplay()],
-               "user_events": [replay.UserReplay(), notify.SettingsReplay()],
-               "api_token_events": [tokens.TokenReplay()]}
     seals: dict[str, list[tuple[int | None, str, int, Any]]] = {}  # trail -> (last id, hash, key id, when)
     for table in ("audit_seals", *SEALED):
         pins = sorted(seals.get(table, []), key=lambda p: p[0] or 0)

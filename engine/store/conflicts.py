@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.store.review import ReviewError
+from engine.domain.errors import ReviewError
 from engine.store.schema import CaseRow, EscalationRow, FlagRow, OfficerRow, User
 from engine.store.scope import READ, ROLES, Scope
 

@@ -1,4 +1,5 @@
-"""Replaying the trails against the rows they describe (``audit verify``): every flag's status,
+"""``audit verify``: every trail walked (engine/store/audit.py ``walk``), and replayed against the
+rows it describes (``verify_all``). Every flag's status,
 version and decision, and every user's role, agency and active flag, must be what its events
 say. A row changed without its event — ``UPDATE flags SET status = 'dismissed'``, a role made
 ``admin`` by SQL — is found here; the trails themselves are keyed (engine/store/audit.py), so
@@ -29,7 +30,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.store import audit, notify, requests, tokens
+from engine.store.keys import AuditKeys
 from engine.store.schema import FlagRow, User
+from engine.store.scope import Scope
 
 FLAG_FIELDS = ("status", "version", "corrective_action", "due_date", "waiver_approver", "waiver_expires_on")
 USER_FIELDS = ("role", "agency_id", "active", "officer_id")
@@ -42,6 +46,25 @@ FIELD_NAMES = {
     "officer_id": ("เจ้าหน้าที่ที่เชื่อมโยง", "linked officer"),
 }
 RECORDED = "state_recorded"
+
+
+def verify(session: Session, scope: Scope) -> tuple[dict[str, int], list[audit.Broken]]:
+    """``verify_all`` without anchors: (events per trail, what is broken)."""
+    report = verify_all(session, scope)
+    return report.counts, report.broken
+
+
+def verify_all(session: Session, scope: Scope, anchors: list | None = None,
+               keys: AuditKeys | None = None) -> audit.Report:
+    """Walk every trail and replay each against the rows it describes: flags and information
+    requests (flag_events), users and their notification settings (user_events), the API's
+    tokens (api_token_events); with ``anchors`` (``anchors.read``), check that each trail still
+    passes through them (``audit.walk``). Call it in one snapshot of the store
+    (``db.begin_read``): a decision committed meanwhile would show as a flag ahead of its trail."""
+    replays = {"flag_events": [FlagReplay(), requests.RequestReplay()],
+               "user_events": [UserReplay(), notify.SettingsReplay()],
+               "api_token_events": [tokens.TokenReplay()]}
+    return audit.walk(session, scope, replays, anchors, keys)
 
 
 def _plain(value: Any) -> Any:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from engine.domain.thai import format_date
 from engine.kb.knowledge import load_kb
-from engine.store.review import ReviewError
+from engine.domain.errors import ReviewError
 from engine.store.schema import FlagRow, InformationRequest, OfficerRow
 from engine.store.scope import READ, NotFound, Scope
 

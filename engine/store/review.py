@@ -19,9 +19,9 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.domain.errors import DiscretionReviewError
+from engine.domain.errors import ReviewError
 from engine.domain.calendar import today as bangkok_today
-from engine.store import audit
+from engine.store import audit, conflicts, requests
 from engine.store.db import begin_write
 from engine.store.schema import AgencyRow, FlagEvent, FlagRow, OfficerRow, ProcessRow, utcnow
 from engine.store.scope import ACT, READ, NotFound, PermissionDenied, Scope
@@ -63,10 +63,6 @@ ACTION_NAMES = {
     "severity_changed": ("ระดับความสำคัญเปลี่ยน", "Severity changed"),
     "state_recorded": ("บันทึกสถานะเมื่อปรับรุ่นฐานข้อมูล", "State recorded at the store's upgrade"),
 }
-
-
-class ReviewError(DiscretionReviewError):
-    """An action that cannot be taken as asked (wrong state, a required field missing)."""
 
 
 @dataclass(frozen=True)
@@ -273,8 +269,6 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
     begin_write(session, "flag_events")
     row = get_flag(session, scope, flag_id)
     scope.require(ACT, row.agency_id)
-    from engine.store import conflicts  # (it imports this module)
-
     conflicts.check(session, scope, row)  # not on a flag about the user's own decision, review or report
     given = {"reason": _clean(reason), "corrective_action": _clean(corrective_action), "due_date": due_date,
              "approver": _clean(approver), "expires_on": expires_on}
@@ -288,8 +282,6 @@ def act(session: Session, scope: Scope, flag_id: str, action: str, *, reason: st
     if row.status not in spec.from_statuses:
         raise ReviewError(f"a {row.status} flag cannot be {spec.to_status} (action {action})")
     today = today or bangkok_today()
-    from engine.store import requests  # it words its refusals as ReviewError, defined here
-
     request = requests.prepare(session, scope, row, officer_id, reply_within_days, today) \
         if action == "request_info" else {}
     if action == "waive" and expires_on <= today:
