@@ -55,9 +55,9 @@ def _fresh_pg(base: str) -> tuple[str, Callable[[], None]]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
 
     def drop() -> None:
-        from engine.store.db import _factory
+        from engine.store.db import forget_session_factories
 
-        _factory.cache_clear()
+        forget_session_factories()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -121,7 +121,7 @@ def scratch_pg_database(base: str, options: str = "") -> Iterator[str]:
 
     from sqlalchemy import create_engine, text
 
-    from engine.store.db import _factory
+    from engine.store.db import forget_session_factories
 
     name = f"dr_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -130,7 +130,7 @@ def scratch_pg_database(base: str, options: str = "") -> Iterator[str]:
     try:
         yield base.rsplit("/", 1)[0] + "/" + name
     finally:
-        _factory.cache_clear()  # drop pooled connections before the database goes
+        forget_session_factories()  # drop pooled connections before the database goes
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -177,7 +177,7 @@ def both_csv_readers(request, monkeypatch):
     import engine.ingest.loader
 
     if request.param == "columnar reader":
-        monkeypatch.setattr(engine.ingest.loader, "_COLUMNAR_FROM_BYTES", 0)
+        monkeypatch.setattr(engine.ingest.loader, "COLUMNAR_FROM_BYTES", 0)
     return request.param
 
 

@@ -419,14 +419,14 @@ def _flag_states(url: str) -> list[tuple]:
 
 
 def test_cases_evaluated_alone_get_the_flags_the_whole_agency_evaluated_gets(agency_db, twin, monkeypatch):
-    """The fast path (a post of cases evaluates them alone, ``intake._cases_alone``) and the plain one
+    """The fast path (a post of cases evaluates them alone, ``intake.cases_alone``) and the plain one
     (the agency evaluated whole) give every flag the same status, facts, words and version, post
     after post: cases, escalations and notices, an officer changed (whole), a day off recorded by an
     administrator (whole); and a run after them finds nothing to change."""
     from engine.store import intake, province
 
     scope = Scope("token #1", "supervisor", "A1")
-    whole = intake._cases_alone
+    whole = intake.cases_alone
     case = dict(N1, legal_basis=None)
     posts = [
         {"cases": [case]},
@@ -455,7 +455,7 @@ def test_cases_evaluated_alone_get_the_flags_the_whole_agency_evaluated_gets(age
                     province.add_calendar_entry(s, SYSTEM, dt.date(2024, 4, 17), "add", "วันหยุดพิเศษ", "Special day off",
                                                 "มติคณะรัฐมนตรี")
                 continue
-            monkeypatch.setattr(intake, "_cases_alone", whole if fast else lambda *args: None)
+            monkeypatch.setattr(intake, "cases_alone", whole if fast else lambda *args: None)
             result = intake.post_records(session_factory(url), scope, "A1", post, AS_OF, jobs=1)
             answers.append({k: [(f["rule_id"], f["subject_id"], f["status"]) for f in v] for k, v in result.flags.items()})
             if fast:
@@ -467,7 +467,7 @@ def test_cases_evaluated_alone_get_the_flags_the_whole_agency_evaluated_gets(age
     # alone: every post of case files but the first after the day off; the officer's is whole, and then the
     # last whole evaluation of the agency (the next post is alone again)
     assert alone == [True, True, True, True, True, True, True, False, False, True]
-    monkeypatch.setattr(intake, "_cases_alone", whole)
+    monkeypatch.setattr(intake, "cases_alone", whole)
     run_id = run_evaluation(session_factory(agency_db), SYSTEM, AS_OF, jobs=1)
     with transaction(agency_db) as s:
         after = s.get(EvaluationRun, run_id)
@@ -587,16 +587,16 @@ def test_a_run_that_read_the_store_before_a_post_leaves_the_agency_as_the_post_m
     post holds): the run leaves that agency's flags as the post made them, and says so."""
     from engine.store import runs
 
-    read = runs._read_store
+    read = runs.read_store
     answers = []
 
     def read_then_post(*args, **kwargs):
         snapshot = read(*args, **kwargs)
         answers.append(api.post({"cases": [N1]}))
         return snapshot
-    monkeypatch.setattr(runs, "_read_store", read_then_post)
+    monkeypatch.setattr(runs, "read_store", read_then_post)
     run_id = run_evaluation(session_factory(api.url), SYSTEM, AS_OF, jobs=1)
-    monkeypatch.setattr(runs, "_read_store", read)
+    monkeypatch.setattr(runs, "read_store", read)
     assert answers[0].status_code == 200
     with transaction(api.url) as s:
         assert s.get(EvaluationRun, run_id).parameters["posted_meanwhile"] == ["A1"]

@@ -1139,7 +1139,7 @@ def test_a_decision_blocked_by_a_long_run_is_said_in_thai_and_saves_nothing(tmp_
     list(setup_demo(url, cases=200, as_of=AS_OF))
     monkeypatch.setenv("DISCRETION_DB_URL", url)
     monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
-    db._factory.cache_clear()
+    db.forget_session_factories()
     st.cache_resource.clear()
     try:
         with appdata.factory()() as s:
@@ -1160,5 +1160,5 @@ def test_a_decision_blocked_by_a_long_run_is_said_in_thai_and_saves_nothing(tmp_
             assert s.get(FlagRow, flag_id).status == "dismissed"
         run.close()
     finally:
-        db._factory.cache_clear()
+        db.forget_session_factories()
         st.cache_resource.clear()

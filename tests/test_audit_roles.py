@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from conftest import pg_base_url
 from engine.cli import main
 from engine.store.audit import SEALED
-from engine.store.db import _factory, transaction
+from engine.store.db import forget_session_factories, transaction
 from engine.store.review import act
 from engine.store.schema import FlagRow
 from engine.store.scope import Scope
@@ -41,7 +41,7 @@ def two_roles():
     try:
         yield (as_owner.render_as_string(hide_password=False), as_app.render_as_string(hide_password=False), app)
     finally:
-        _factory.cache_clear()
+        forget_session_factories()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f"DROP ROLE IF EXISTS {app}"))

@@ -40,7 +40,7 @@ def demo(tmp_path_factory) -> tuple[Path, list[str]]:
 
 
 def _load(folder: Path, columnar_reader: bool, monkeypatch) -> object:
-    monkeypatch.setattr(engine.ingest.loader, "_COLUMNAR_FROM_BYTES", 0 if columnar_reader else 1 << 62)
+    monkeypatch.setattr(engine.ingest.loader, "COLUMNAR_FROM_BYTES", 0 if columnar_reader else 1 << 62)
     return load_dataset(folder)
 
 
@@ -365,7 +365,7 @@ def test_a_check_in_waves_of_fresh_workers_writes_what_one_wave_writes(demo, mon
 def test_a_check_never_imports_pandas(demo, tmp_path):
     """pyarrow imports pandas when it is handed Python values (``pa.array``): 0.17 s of a command."""
     folder, sets = demo
-    script = ("import sys, engine.ingest.loader; engine.ingest.loader._COLUMNAR_FROM_BYTES = 0; from engine.cli import main; "
+    script = ("import sys, engine.ingest.loader; engine.ingest.loader.COLUMNAR_FROM_BYTES = 0; from engine.cli import main; "
               f"code = main({['check', str(folder), '--as-of', AS_OF.isoformat(), '--no-progress', '--output', str(tmp_path / 'f.jsonl'), *(a for s in sets for a in ('--set', s))]!r}); "
               "print(code, 'pandas' in sys.modules)")
     import subprocess

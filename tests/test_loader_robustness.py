@@ -377,12 +377,12 @@ def test_declared_huge_dimension_costs_nothing(tmp_path, monkeypatch):
     import engine.ingest.loader
 
     widths: list[int] = []
-    read_table = engine.ingest.loader._read_table
+    read_table = engine.ingest.loader.read_table
 
     def measured(table, label, rows, out, progress):
         return read_table(table, label, ((n, widths.append(len(cells)) or cells) for n, cells in rows), out, progress)
 
-    monkeypatch.setattr(engine.ingest.loader, "_read_table", measured)
+    monkeypatch.setattr(engine.ingest.loader, "read_table", measured)
     tables = with_cases([case(n) for n in range(3000)], replace=True)
     path = write_workbook(tables, tmp_path / "xfd.xlsx")
     set_dimension(path, "cases", "A1:XFD1048576")

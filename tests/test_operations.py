@@ -234,7 +234,7 @@ def test_log_lines_for_import_run_review_login_and_errors_hold_no_secret_or_case
     import appdata  # the app's data access: logins and decisions
 
     monkeypatch.setenv("DISCRETION_DB_URL", db_url)
-    appdata._factory.clear()
+    appdata.forget_store()
     assert appdata.login("admin", STRONG, "192.0.2.7") and appdata.login("admin", "wrong password", "192.0.2.7") is None
     assert appdata.login("my secret password", "x", "192.0.2.7") is None  # a password typed in the name box
     with transaction(db_url) as s:
@@ -249,7 +249,7 @@ def test_log_lines_for_import_run_review_login_and_errors_hold_no_secret_or_case
     assert lines[2] == {**lines[2], "user": "admin", "action": "dismiss", "flags": [flag_id], "status": "dismissed"}
     text_of_all = json.dumps(lines, ensure_ascii=False)
     assert STRONG not in text_of_all and "wrong password" not in text_of_all and "สมชาย" not in text_of_all
-    appdata._factory.clear()
+    appdata.forget_store()
 
 
 def test_an_input_errors_log_line_counts_its_problems_and_quotes_no_value(db_url, tmp_path, monkeypatch, capsys):
@@ -328,7 +328,7 @@ def test_the_app_shows_a_thai_page_while_the_store_is_unreachable_and_comes_back
         name = url.rsplit("/", 1)[1]
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         monkeypatch.setenv("DISCRETION_DB_URL", url)
-        appdata._factory.clear()
+        appdata.forget_store()
         try:
             at = AppTest.from_file(app, default_timeout=60).run()
             assert not at.exception and at.text_input  # the login form
@@ -350,4 +350,4 @@ def test_the_app_shows_a_thai_page_while_the_store_is_unreachable_and_comes_back
             with admin.connect() as conn:
                 conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
             admin.dispose()
-            appdata._factory.clear()
+            appdata.forget_store()

@@ -191,7 +191,7 @@ def test_the_upload_child_is_stopped_past_its_processor_time(tmp_path, monkeypat
     system stops the child past its processor time, and the upload is told the limit."""
     from engine.ingest import isolated
 
-    monkeypatch.setattr(isolated, "_cpu_seconds", lambda limits: 1)  # less than the read takes
+    monkeypatch.setattr(isolated, "cpu_allowance", lambda limits: 1)  # less than the read takes
     with pytest.raises(InputError) as info:
         isolated.load_dataset_isolated(blank_workbook(tmp_path / "blank.xlsx", 100_000), limits=ReadLimits(seconds=600))
     assert [str(p) for p in info.value.problems] == [

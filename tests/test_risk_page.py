@@ -35,7 +35,7 @@ def _open(url: str, user: tuple[str, str, str | None], monkeypatch) -> AppTest:
     def whole_dataset(*args, **kwargs):
         raise AssertionError("the risk page read the whole stored dataset")
 
-    monkeypatch.setattr("engine.store.data._read_all", whole_dataset)
+    monkeypatch.setattr("engine.store.data.read_all", whole_dataset)
     monkeypatch.setenv("DISCRETION_DB_URL", url)
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=120)

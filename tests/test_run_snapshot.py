@@ -203,7 +203,7 @@ def test_sqlites_reading_process_reads_every_table_in_one_transaction(tmp_path, 
     reads, flags = store.references()  # the store holds version 2 now
     parent = os.getpid()
     asked, done = os.pipe(), os.pipe()
-    real = adbc._result
+    real = adbc.fetch_result
 
     def pausing(connection, sql, *args, **kwargs):
         result = real(connection, sql, *args, **kwargs)
@@ -211,7 +211,7 @@ def test_sqlites_reading_process_reads_every_table_in_one_transaction(tmp_path, 
             os.write(asked[1], b"?")
             os.read(done[0], 1)
         return result
-    monkeypatch.setattr(adbc, "_result", pausing)
+    monkeypatch.setattr(adbc, "fetch_result", pausing)
 
     asks: list[bytes] = []
 

@@ -93,8 +93,8 @@ def test_import_is_all_or_nothing(db_url, dataset_dir, monkeypatch):
         name="bigger"))
     from engine.store import data
 
-    real = data._BATCH
-    monkeypatch.setattr(data, "_BATCH", 1)  # many statements, so the failure lands mid-import
+    real = data.BATCH
+    monkeypatch.setattr(data, "BATCH", 1)  # many statements, so the failure lands mid-import
     calls = {"n": 0}
     original = data.bulk_insert
 
@@ -108,7 +108,7 @@ def test_import_is_all_or_nothing(db_url, dataset_dir, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         with transaction(db_url) as s:
             import_dataset(s, SYSTEM, bigger, "second")
-    monkeypatch.setattr(data, "_BATCH", real)
+    monkeypatch.setattr(data, "BATCH", real)
     with transaction(db_url) as s:
         assert s.scalar(select(func.count()).select_from(CaseRow)) == 3  # the first import, whole
         assert {c for c in s.scalars(select(CaseRow.case_id))} == {"BASE1", "CA1", "CB1"}
@@ -563,9 +563,9 @@ def test_bulk_writes_keep_the_lifecycle_versions_and_hash_chain(db_url, dataset_
     from engine.store import bulk, replay
 
     used = []
-    real_use_copy = bulk._use_copy
+    real_use_copy = bulk.use_copy
     monkeypatch.setattr(bulk, "COPY_FROM", copy_from)
-    monkeypatch.setattr(bulk, "_use_copy", lambda s, rows: used.append(real_use_copy(s, rows)) or used[-1])
+    monkeypatch.setattr(bulk, "use_copy", lambda s, rows: used.append(real_use_copy(s, rows)) or used[-1])
     ds = load_dataset(dataset_dir(TWO_AGENCIES))
     with transaction(db_url) as s:
         import_dataset(s, SYSTEM, ds, "fixture")
@@ -693,7 +693,7 @@ def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path, monk
 
     def plain(session, table, rows):
         if rows:
-            session.execute(table.insert(), bulk._decoded(rows))
+            session.execute(table.insert(), bulk.decoded_rows(rows))
 
     class PlainBehind:  # the run's new flags, written by SQLAlchemy in the caller's thread
         def __init__(self, session):
@@ -830,12 +830,12 @@ def test_write_behind_streams_consecutive_batches_of_the_same_rows_into_one_copy
     from engine.store.schema import AgencyRow
 
     opened: list[tuple] = []
-    real = bulk._CopyStream.__init__
+    real = bulk.CopyStream.__init__
 
     def recorded(self, conn, table, names):
         real(self, conn, table, names)
         opened.append(self.key)
-    monkeypatch.setattr(bulk._CopyStream, "__init__", recorded)
+    monkeypatch.setattr(bulk.CopyStream, "__init__", recorded)
     table = AgencyRow.__table__
     rows = [{"agency_id": f"AG{i:04d}", "name": f"หน่วยงาน {i}", "serves_public": True, "name_en": None,
              "website": None} for i in range(1503)]
@@ -951,7 +951,7 @@ def test_binary_copy_refuses_what_it_would_store_wrong(db_url):
     from engine.store.schema import AgencyRow, RunRuleStat
 
     if not db_url.startswith("postgresql"):
-        assert bulk._copy_type(AgencyRow.__table__.c.serves_public) == "bool"  # what PostgreSQL would use
+        assert bulk.copy_type(AgencyRow.__table__.c.serves_public) == "bool"  # what PostgreSQL would use
         return
     agencies = [{"agency_id": f"A{i:04d}", "name": "ก", "serves_public": True, "name_en": None, "website": None}
                 for i in range(600)]

@@ -40,11 +40,11 @@ def stored(db_url, tmp_path):
 
 def _both_ways(url, monkeypatch):
     with transaction(url) as s:
-        through_arrow = data._load_all(s, committed=True)
+        through_arrow = data.load_all(s, committed=True)
     with monkeypatch.context() as m:
         m.setattr(data, "read_tables", lambda conn, stmts, each: False)
         with transaction(url) as s:
-            through_sqlalchemy = data._load_all(s)
+            through_sqlalchemy = data.load_all(s)
     return through_arrow, through_sqlalchemy
 
 
@@ -81,7 +81,7 @@ def test_the_stored_dataset_reads_the_same_through_arrow_as_through_sqlalchemy(s
 
 def test_equal_values_read_through_arrow_are_one_object(stored):
     with transaction(stored) as s:
-        ds, owners = data._load_all(s, committed=True)
+        ds, owners = data.load_all(s, committed=True)
     first, last = ds.cases[1300], ds.cases[1400]
     assert first.officer_id is last.officer_id and first.reviewed_on is last.reviewed_on
     assert owners["cases"][0] is owners["cases"][-1]
@@ -96,14 +96,14 @@ def test_what_arrow_cannot_read_exactly_is_read_through_sqlalchemy(stored, monke
 
         def broken(*args, **kwargs):  # on SQLite in the reading process, on PostgreSQL here
             raise RuntimeError("the driver fell over")
-        monkeypatch.setattr(adbc, "_connect_postgresql", broken)
-        monkeypatch.setattr(adbc, "_read_sqlite", broken)
+        monkeypatch.setattr(adbc, "connect_postgresql", broken)
+        monkeypatch.setattr(adbc, "read_sqlite", broken)
         with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
             assert _columns(conn, select(CaseRow.case_id)) is None
         assert "the driver fell over" in caplog.text
     engine.dispose()
     with transaction(stored) as s:  # and the dataset still loads, the other way
-        assert len(data._load_all(s, committed=True)[0].cases) == 1500
+        assert len(data.load_all(s, committed=True)[0].cases) == 1500
 
 
 def test_a_database_in_memory_is_read_through_sqlalchemy():
@@ -123,9 +123,9 @@ def test_a_reading_process_that_dies_is_told_and_the_store_read_the_other_way(tm
     from engine.store.migrate import upgrade
 
     upgrade(url)
-    monkeypatch.setattr(adbc, "_read_sqlite", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr(adbc, "read_sqlite", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(RuntimeError, match="killed by signal 9"):
-        adbc._in_child(lambda: adbc._read_sqlite())
+        adbc.in_child(lambda: adbc.read_sqlite())
     engine = make_engine(url)
     with engine.connect() as conn:
         assert _columns(conn, select(CaseRow.case_id)) is None
@@ -168,12 +168,12 @@ def test_a_password_never_reaches_the_log(caplog, monkeypatch):
     from sqlalchemy.engine import URL
 
     url = URL.create("postgresql+psycopg", "someone", "p w@d%/x", "db.example", 5433, "store", {"sslmode": "require"})
-    assert adbc._libpq_uri(url) == \
+    assert adbc.libpq_uri(url) == \
         "postgresql://someone:p%20w%40d%25%2Fx@db.example:5433/store?sslmode=require&client_encoding=UTF8"
 
     def refused(uri, *args, **kwargs):
         raise RuntimeError(f"[libpq] Failed to connect: {uri} and the password p w@d%/x itself")
-    monkeypatch.setattr(adbc, "_connect_postgresql", refused)
+    monkeypatch.setattr(adbc, "connect_postgresql", refused)
     engine = make_engine(url.render_as_string(hide_password=False))
     with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
         assert _columns(_NoConnection(engine), select(CaseRow.case_id)) is None
@@ -197,10 +197,10 @@ def test_a_reading_process_that_hangs_is_killed_and_the_store_read_the_other_way
     url = f"sqlite:///{tmp_path}/store.db"
     upgrade(url)
     monkeypatch.setattr(adbc, "CHILD_TIMEOUT", 0.5)
-    monkeypatch.setattr(adbc, "_read_sqlite", lambda *a, **k: time.sleep(60))
+    monkeypatch.setattr(adbc, "read_sqlite", lambda *a, **k: time.sleep(60))
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="killed by signal 9"):
-        adbc._in_child(lambda: adbc._read_sqlite())
+        adbc.in_child(lambda: adbc.read_sqlite())
     assert time.monotonic() - started < 30
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -238,7 +238,7 @@ def test_a_driver_failing_after_some_batches_leaves_the_rows_to_sqlalchemy(store
     dropped: every table is read whole the other way."""
     import contextlib
 
-    real = adbc._queries
+    real = adbc.query_all
 
     @contextlib.contextmanager
     def failing_after_one(conn, stmts):
@@ -257,7 +257,7 @@ def test_a_driver_failing_after_some_batches_leaves_the_rows_to_sqlalchemy(store
                 source.next = next_batch
                 return source
             yield [*sources[:3], opened, *sources[4:]]
-    monkeypatch.setattr(adbc, "_queries", failing_after_one)
+    monkeypatch.setattr(adbc, "query_all", failing_after_one)
     with caplog.at_level(logging.INFO, logger="engine.store.adbc"):
         (ds, owners), (expected, expected_owners) = _both_ways(stored, monkeypatch)
     assert "server closed the connection unexpectedly" in caplog.text
@@ -270,7 +270,7 @@ def test_the_fetching_thread_hands_over_its_error_and_stops_when_the_caller_leav
         put("first")
         put("second")
         raise ConnectionError("lost")
-    with adbc._Fetched(fails_after_two) as source:
+    with adbc.Fetched(fails_after_two) as source:
         assert source.next() == "first" and source.next() == "second"
         with pytest.raises(ConnectionError, match="lost"):
             source.next()
@@ -281,9 +281,9 @@ def test_the_fetching_thread_hands_over_its_error_and_stops_when_the_caller_leav
         while put(n):  # False once the caller has left
             offered.append(n)
             n += 1
-    with adbc._Fetched(endless) as source:
+    with adbc.Fetched(endless) as source:
         assert source.next() == 0
-    assert live_threads("adbc-fetch") == [] and len(offered) <= 1 + adbc._Fetched._AHEAD + 1
+    assert live_threads("adbc-fetch") == [] and len(offered) <= 1 + adbc.Fetched.AHEAD + 1
 
 
 def test_an_error_of_the_caller_stops_the_fetching_and_is_raised(stored, monkeypatch):

@@ -53,6 +53,11 @@ def factory():
     return _factory(database_url())
 
 
+def forget_store() -> None:
+    """The app's store connected afresh on its next use (its URL or settings changed)."""
+    _factory.clear()
+
+
 def store_problem() -> str | None:
     """None when the store answers (one ``SELECT 1`` on a pooled connection); else what the driver
     said, for the log (users see ``ui.app``'s page, not this). Not cached: the page comes back by

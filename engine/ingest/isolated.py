@@ -56,7 +56,7 @@ def load_dataset_isolated(path: str | Path, memory_mb: int = UPLOAD_MEMORY_MB,
     limits = limits if limits is not None else ReadLimits.from_env()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH"))
                                                        if p)}
-    cpu = _cpu_seconds(limits)
+    cpu = cpu_allowance(limits)
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen([sys.executable, "-m", "engine.ingest.isolated", str(path), str(memory_mb << 20),
                                   str(os.getpid()), str(cpu)],
@@ -110,7 +110,7 @@ def load_dataset_isolated(path: str | Path, memory_mb: int = UPLOAD_MEMORY_MB,
 _STARTUP_SECONDS = 5  # processor time a child takes to start and import the reader, beyond the read's
 
 
-def _cpu_seconds(limits: ReadLimits) -> int:
+def cpu_allowance(limits: ReadLimits) -> int:
     """The child's processor-time limit: the read's seconds, and its start."""
     return math.ceil(limits.seconds) + _STARTUP_SECONDS
 

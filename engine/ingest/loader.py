@@ -33,7 +33,7 @@ ProgressFn = Callable[[str, int], None]
 KnownIds = Mapping[str, Collection[str]] | Callable[[str, set[str]], Collection[str]]
 
 
-class _Collector:
+class Collector:
     def __init__(self, budget: ReadBudget | None = None) -> None:
         self.budget = budget  # a read's limits (load_dataset); none when checking rows read already
         self.problems: list[InputProblem] = []
@@ -68,7 +68,7 @@ def load_dataset(path: str | Path, progress: ProgressFn | None = None,
 
 def _load_dataset(path: Path, progress: ProgressFn | None, known_ids: KnownIds | None, columnar: bool,
                   budget: ReadBudget) -> Dataset:
-    out = _Collector(budget)
+    out = Collector(budget)
     try:
         with alarm(budget):
             return _read_and_check(path, progress, known_ids, columnar, out)
@@ -78,13 +78,13 @@ def _load_dataset(path: Path, progress: ProgressFn | None, known_ids: KnownIds |
         raise InputError(out.problems, out.warnings) from None
 
 
-def _sort_problems(path: Path, out: _Collector) -> None:
+def _sort_problems(path: Path, out: Collector) -> None:
     order = {_display_name(path, t): i for i, t in enumerate(TABLES)}
     out.problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))
 
 
 def _read_and_check(path: Path, progress: ProgressFn | None, known_ids: KnownIds | None, columnar: bool,
-                    out: _Collector) -> Dataset:
+                    out: Collector) -> Dataset:
     if path.is_dir():
         sources = _csv_sources(path, out)
     elif path.is_file() and path.suffix.lower() == ".xlsx":
@@ -110,7 +110,7 @@ def _read_and_check(path: Path, progress: ProgressFn | None, known_ids: KnownIds
                 if progress:
                     progress(table.name, len(models))
             else:
-                models, numbers = _read_table(table, file_label, rows, out, progress)
+                models, numbers = read_table(table, file_label, rows, out, progress)
             setattr(ds, table.name, models)
             ds.row_numbers[table.name] = numbers
     finally:
@@ -125,14 +125,14 @@ def _read_and_check(path: Path, progress: ProgressFn | None, known_ids: KnownIds
     return ds
 
 
-def _read_columnar(folder: Path, table: Table, out: _Collector, ds: Dataset) -> tuple[list[Any], array] | None:
+def _read_columnar(folder: Path, table: Table, out: Collector, ds: Dataset) -> tuple[list[Any], array] | None:
     """A large, well-formed CSV file read by columns (``columnar.py``); None for the row-by-row reader.
 
     Cases are made agency by agency within each block of the file (their row numbers kept), so
     that an agency's cases lie together in memory: the evaluation's workers, forked, then copy
     only the pages of the agencies they evaluate (a worker's reading a case writes its page)."""
     file = folder / f"{table.name}.csv"
-    if file.stat().st_size < _COLUMNAR_FROM_BYTES:
+    if file.stat().st_size < COLUMNAR_FROM_BYTES:
         return None
     from engine.ingest.columnar import read_csv_table, release_memory
 
@@ -153,14 +153,14 @@ def _read_columnar(folder: Path, table: Table, out: _Collector, ds: Dataset) -> 
 
 
 # below this size the row-by-row reader is as quick (and Arrow is not worth importing)
-_COLUMNAR_FROM_BYTES = 256 * 1024
+COLUMNAR_FROM_BYTES = 256 * 1024
 
 
 def _display_name(path: Path, table: Table) -> str:
     return f"{table.name}.csv" if path.is_dir() else f"{path.name}[{table.name}]"
 
 
-def _csv_sources(folder: Path, out: _Collector) -> dict[str, tuple[str, Iterator[RawRow]]]:
+def _csv_sources(folder: Path, out: Collector) -> dict[str, tuple[str, Iterator[RawRow]]]:
     found: dict[str, tuple[str, Iterator[RawRow]]] = {}
     for table in TABLES:
         file = folder / f"{table.name}.csv"
@@ -169,7 +169,7 @@ def _csv_sources(folder: Path, out: _Collector) -> dict[str, tuple[str, Iterator
     return found
 
 
-def _csv_rows(file: Path, out: _Collector) -> Iterator[RawRow]:
+def _csv_rows(file: Path, out: Collector) -> Iterator[RawRow]:
     encoding = _csv_encoding(file, out)
     if encoding is None:
         return
@@ -227,7 +227,7 @@ _SNIFF_BYTES = 1 << 20
 _THAI_ENCODINGS = frozenset({"cp874", "tis_620", "iso8859_11"})
 
 
-def _csv_encoding(file: Path, out: _Collector) -> str | None:
+def _csv_encoding(file: Path, out: Collector) -> str | None:
     """UTF-8 (with or without BOM), or Windows-874 when the detector says so (with a warning).
 
     Decided on the first MiB, before any row is read: a file's encoding cannot change midway.
@@ -288,7 +288,7 @@ def _first_undecodable(file: Path, encoding: str) -> tuple[int, int, int]:
     return line, offset, 0  # pragma: no cover - called only after a decode error
 
 
-def _xlsx_sources(book_path: Path, out: _Collector) -> dict[str, tuple[str, Iterator[RawRow]]]:
+def _xlsx_sources(book_path: Path, out: Collector) -> dict[str, tuple[str, Iterator[RawRow]]]:
     import openpyxl
 
     refused = xlsx_refusal(book_path)
@@ -340,7 +340,7 @@ def _no_size_scan() -> Iterator[None]:
             ReadOnlyWorksheet._get_size = scan  # type: ignore[method-assign]
 
 
-def _choose_sheet(book: str, table: str, sheets: list[Any], out: _Collector) -> Any:
+def _choose_sheet(book: str, table: str, sheets: list[Any], out: Collector) -> Any:
     """The one sheet that holds a table. A hidden sheet, or one named with stray spaces, must not
     quietly stand in for the visible sheet a person sees and checked."""
     if not sheets:
@@ -427,7 +427,7 @@ class _TooBig(Exception):
     pass
 
 
-def _sheet_rows(sheet: Any, label: str, out: _Collector) -> Iterator[RawRow]:
+def _sheet_rows(sheet: Any, label: str, out: Collector) -> Iterator[RawRow]:
     """Every row of a sheet, however stale its declared ``<dimension>``: rows are numbered from
     the sheet's own row numbers (data row = sheet row - 1) and as wide as their last cell."""
     from openpyxl.utils import get_column_letter
@@ -500,7 +500,7 @@ def _sheet_rows(sheet: Any, label: str, out: _Collector) -> Iterator[RawRow]:
 _POOL_LIMIT = 20_000
 
 
-def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collector,
+def read_table(table: Table, label: str, rows: Iterator[RawRow], out: Collector,
                 progress: ProgressFn | None) -> tuple[list[Any], array]:
     models: list[Any] = []
     numbers = array("I")
@@ -610,7 +610,7 @@ def _read_table(table: Table, label: str, rows: Iterator[RawRow], out: _Collecto
     return models, numbers
 
 
-def _extra_cells(label: str, n: int, extra: list[Any], named: int, out: _Collector) -> None:
+def _extra_cells(label: str, n: int, extra: list[Any], named: int, out: Collector) -> None:
     shown = [str(c).strip() for c in extra if c is not None]
     shown = [c for c in shown if c]
     if shown:
@@ -619,7 +619,7 @@ def _extra_cells(label: str, n: int, extra: list[Any], named: int, out: _Collect
                 "a value with a comma must be in double quotes")
 
 
-def _remember_invalid(table: Table, n: int, values: dict[str, Any], out: _Collector) -> None:
+def _remember_invalid(table: Table, n: int, values: dict[str, Any], out: Collector) -> None:
     out.failed_rows.setdefault(table.name, []).append((n, values))
 
 
@@ -644,7 +644,7 @@ def check_dataset(ds: Dataset, known_ids: KnownIds | None = None,
     also name one of ``known_ids`` (table -> ids held elsewhere, e.g. in the store).
     ``refused``: per table, rows that did not validate, as (row number, raw values): their ids
     count as present and their references are checked, as a file's are (the intake API's)."""
-    out = _Collector()
+    out = Collector()
     for table in TABLES:
         items = getattr(ds, table.name)
         ds.row_numbers.setdefault(table.name, array("I", range(1, len(items) + 1)))
@@ -665,7 +665,7 @@ def check_dataset(ds: Dataset, known_ids: KnownIds | None = None,
     return out.problems
 
 
-def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
+def _check_dataset(ds: Dataset, label: Callable[[str], str], out: Collector,
                    known_ids: KnownIds | None = None) -> None:
     """Problems that span rows or files: references, cycles, date order."""
     row_of = out.ids
@@ -733,7 +733,7 @@ def _check_dataset(ds: Dataset, label: Callable[[str], str], out: _Collector,
     _check_cycles(ds, label("officers"), out)
 
 
-def _known(ds: Dataset, out: _Collector, known_ids: KnownIds | None) -> Mapping[str, Collection[str]]:
+def _known(ds: Dataset, out: Collector, known_ids: KnownIds | None) -> Mapping[str, Collection[str]]:
     """``known_ids`` as table -> ids: a function is asked once per table about the ids that the
     dataset's references (valid rows and refused ones) name and the dataset does not hold."""
     if not callable(known_ids):
@@ -747,7 +747,7 @@ def _known(ds: Dataset, out: _Collector, known_ids: KnownIds | None) -> Mapping[
     return {target: set(known_ids(target, ids)) for target, ids in wanted.items() if ids}
 
 
-def _check_parameters(ds: Dataset, label: str, out: _Collector) -> None:
+def _check_parameters(ds: Dataset, label: str, out: Collector) -> None:
     """``parameters`` rows: a known, overridable name, a value of its type, the agency's own process."""
     if not ds.parameters:
         return
@@ -788,7 +788,7 @@ def _row_number(ds: Dataset, table: str, index: int) -> int:
     return ds.row_numbers[table][index - 1]
 
 
-def _check_cycles(ds: Dataset, label: str, out: _Collector) -> None:
+def _check_cycles(ds: Dataset, label: str, out: Collector) -> None:
     boss = {o.officer_id: o.supervisor_id for o in ds.officers}
     row = {o.officer_id: n for n, o in enumerate(ds.officers, 1)}
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done

@@ -1,7 +1,7 @@
 """Records given as JSON (the intake API, engine/api): ``{"cases": [{...}, ...], "officers": [...]}``,
 each key a file of the exchange format (SPEC §2) and each item one row of it, keyed by the
 file's column names, with its value formats. They are read by the loader itself (its header
-and row reader, ``loader._read_table``: the same cell parsers, required values, duplicate ids
+and row reader, ``loader.read_table``: the same cell parsers, required values, duplicate ids
 and limits as a file's rows), so a row says here exactly what it would say in a CSV file.
 
 A JSON value is a cell: text as written (a date ``"2569-01-15"`` or ``"15/1/2569"``, a yes/no
@@ -35,7 +35,7 @@ def read_records(records: Mapping[str, Any], limits: ReadLimits | None = None,
     (their references are checked too: ``loader.check_dataset(refused=...)``). References
     between rows are not checked here: the rows are only part of an agency's data (the caller
     checks them with the stored rows)."""
-    out = loader._Collector(ReadBudget(limits or ReadLimits.from_env(), current="records"))
+    out = loader.Collector(ReadBudget(limits or ReadLimits.from_env(), current="records"))
     ds = Dataset(source="records")
     try:
         for name, items in records.items():
@@ -48,7 +48,7 @@ def read_records(records: Mapping[str, Any], limits: ReadLimits | None = None,
                 out.add(name, None, None, _shown(items), "ต้องเป็นรายการ (JSON array) ของแถว / a list (JSON array) of "
                         "rows, each a JSON object, is expected")
                 continue
-            models, numbers = loader._read_table(table, name, _rows(table, items, out), out, None)
+            models, numbers = loader.read_table(table, name, _rows(table, items, out), out, None)
             setattr(ds, name, models)
             ds.row_numbers[name] = numbers
     except LimitReached as stop:  # past the problems listed: those found so far, and why reading stopped
@@ -56,7 +56,7 @@ def read_records(records: Mapping[str, Any], limits: ReadLimits | None = None,
     return ds, out.problems, out.warnings, out.failed_rows
 
 
-def _rows(table: Table, items: list[Any], out: loader._Collector) -> Iterator[tuple[int, list[Any]]]:
+def _rows(table: Table, items: list[Any], out: loader.Collector) -> Iterator[tuple[int, list[Any]]]:
     """The loader's raw rows: a header (every column of the file, then the items' other keys,
     which the loader warns about), then each item's cells in that order."""
     extra = sorted({str(k) for item in items if isinstance(item, dict) for k in item} - set(table.columns))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.kb.knowledge import _load
+from engine.kb.knowledge import load_model
 from engine.kb.resources import data_dir
 
 UNMAPPED_TH, UNMAPPED_EN = "ยังไม่ได้กำหนด", "not yet mapped"
@@ -68,7 +68,7 @@ def kb_mappings(folder: Path | None = None) -> dict[int, ItaMapping]:
     from engine.kb.yamlfile import LocatedYaml
 
     path = (folder or data_dir("kb")) / "ita.yaml"
-    years = _load(_File, path).years
+    years = load_model(_File, path).years
     out: dict[int, ItaMapping] = {}
     for i, y in enumerate(years):
         if y.fiscal_year in out:

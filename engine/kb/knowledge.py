@@ -367,7 +367,7 @@ class AgencyList(BaseModel):
     agencies: list[Agency]
 
 
-def _load(model: type[BaseModel], path: Path) -> Any:
+def load_model(model: type[BaseModel], path: Path) -> Any:
     doc = LocatedYaml(path)
     try:
         return model.model_validate(doc.data)
@@ -377,13 +377,13 @@ def _load(model: type[BaseModel], path: Path) -> Any:
 
 @lru_cache(maxsize=4)
 def load_kb(folder: Path | None = None) -> KnowledgeBase:
-    return _load(KnowledgeBase, (folder or data_dir("kb")) / "measures.yaml")
+    return load_model(KnowledgeBase, (folder or data_dir("kb")) / "measures.yaml")
 
 
 @lru_cache(maxsize=4)
 def load_calendar_entries(folder: Path | None = None) -> tuple[Any, ...]:
     """The dated corrections of the government calendar in ``kb/calendar.yaml``."""
-    entries = _load(CalendarFile, (folder or data_dir("kb")) / "calendar.yaml").entries
+    entries = load_model(CalendarFile, (folder or data_dir("kb")) / "calendar.yaml").entries
     return tuple(CalendarEntry(e.date, e.kind, e.name_th, e.name_en, e.source) for e in entries)
 
 
@@ -406,7 +406,7 @@ def unchecked_year_warning(year: int) -> str:
 @lru_cache(maxsize=4)
 def checked_years(folder: Path | None = None) -> tuple[CheckedYear, ...]:
     """The Buddhist-Era years whose days off were checked, with their sources (``kb/calendar.yaml``)."""
-    return tuple(_load(CalendarFile, (folder or data_dir("kb")) / "calendar.yaml").checked_years)
+    return tuple(load_model(CalendarFile, (folder or data_dir("kb")) / "calendar.yaml").checked_years)
 
 
 @lru_cache(maxsize=1)
@@ -418,7 +418,7 @@ def default_calendar() -> GovernmentCalendar:
 @lru_cache(maxsize=4)
 def load_agencies(folder: Path | None = None) -> list[Agency]:
     path = (folder or data_dir("kb")) / "agencies.yaml"
-    agencies = _load(AgencyList, path).agencies
+    agencies = load_model(AgencyList, path).agencies
     ids = [a.id for a in agencies]
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})

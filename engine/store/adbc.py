@@ -9,7 +9,7 @@ them, and equal values are one object, as the CSV reader has them (the evaluatio
 workers then share their pages).
 
 Only reading, on connections of its own — on SQLite read-only and in a forked process (see
-``_queries``) — which see only what is committed (``data._load_all`` asks only for a session
+``query_all``) — which see only what is committed (``data.load_all`` asks only for a session
 that has written nothing). Several statements (``read_tables``: a run's ten tables and what
 else it reads) are read in one snapshot of the store, as if at one instant: on SQLite the
 forked process reads them all in one read transaction on one connection; on PostgreSQL the
@@ -50,7 +50,7 @@ _ARROW_TYPES: dict[type, dict[str, frozenset[str]]] = {
 
 def _sqlite_count(stmt: Select, dialect: Any) -> str:
     """The SQL that counts ``stmt``'s rows: the reading process sets the driver's rows per batch
-    to all of them, counted in its transaction (``_read_sqlite``). The driver infers a column's type from a batch's values: a
+    to all of them, counted in its transaction (``read_sqlite``). The driver infers a column's type from a batch's values: a
     column whose first thousand values are NULL is typed int64 and its first text refused, so one
     batch holds them all. Not more: the driver reserves memory for as many rows as a batch may hold."""
     return _sql(select(func.count()).select_from(stmt.order_by(None).subquery()), dialect)
@@ -86,7 +86,7 @@ def read_tables(conn: Connection, stmts: Sequence[Select], each: Callable[[int, 
                 return False
             kinds[-1].append(kind)
     try:
-        reading = _queries(conn, stmts)
+        reading = query_all(conn, stmts)
     except Exception as exc:  # noqa: BLE001  (no driver, no server, a failed reading process: the other way)
         _unread(conn, exc)
         return False
@@ -128,7 +128,7 @@ def _unread(conn: Connection, exc: Exception) -> None:
     log.info("reading through ADBC failed, reading through SQLAlchemy: %s", message)
 
 
-def _libpq_uri(url: Any) -> str:
+def libpq_uri(url: Any) -> str:
     """A SQLAlchemy PostgreSQL URL as libpq's URI, every part percent-encoded (libpq refuses a
     raw space, and would quote the password in its error), text asked for in UTF-8 whatever
     the database's encoding (Arrow takes text as UTF-8; psycopg asks so too)."""
@@ -147,8 +147,8 @@ def _libpq_uri(url: Any) -> str:
         (params + "&" if params else "") + "client_encoding=UTF8"
 
 
-def _queries(conn: Connection, stmts: Sequence[Select],
-             ) -> contextlib.AbstractContextManager[list[Callable[[], _Batches | _Fetched]]] | None:
+def query_all(conn: Connection, stmts: Sequence[Select],
+             ) -> contextlib.AbstractContextManager[list[Callable[[], _Batches | Fetched]]] | None:
     """Each statement's result, opened when called, batch by batch — all of one snapshot — while
     the context lasts; or None when there is no driver for them."""
     url = conn.engine.url
@@ -169,17 +169,17 @@ def _queries(conn: Connection, stmts: Sequence[Select],
         # One statement is one snapshot already; several are read on one connection in the
         # caller's (its transaction stays open, and the snapshot with it, until the caller is
         # done with the results): what the caller reads itself is of the same instant.
-        return _postgres_sources(_libpq_uri(url), sqls, _exported_snapshot(conn) if len(sqls) > 1 else None)
+        return _postgres_sources(libpq_uri(url), sqls, _exported_snapshot(conn) if len(sqls) > 1 else None)
     if not url.database or url.database == ":memory:" or url.database.startswith("file:") \
             or not hasattr(os, "memfd_create"):
         return None
     # The driver has its own copy of SQLite inside. Two copies of SQLite in one process each
     # hold POSIX locks on the file, and closing one's descriptor drops the other's locks: a
     # way to corrupt a database (sqlite.org/howtocorrupt.html, 2.2.1; here a committed run
-    # vanished). So SQLite is read by a forked process, which hands the tables back (_in_child),
+    # vanished). So SQLite is read by a forked process, which hands the tables back (in_child),
     # all read in one read transaction there.
     queries = [(sql, _sqlite_count(stmt, conn.dialect)) for sql, stmt in zip(sqls, stmts)]
-    tables = _in_child(lambda: _read_sqlite("file:" + quote(url.database) + "?mode=ro", queries))
+    tables = in_child(lambda: read_sqlite("file:" + quote(url.database) + "?mode=ro", queries))
     if len(tables) != len(stmts):
         raise RuntimeError(f"the reading process handed over {len(tables)} results for {len(stmts)} statements")
     return contextlib.nullcontext([lambda table=table: _Batches(table.to_batches()) for table in tables])
@@ -205,7 +205,7 @@ def _execute(connection: Any, sql: str) -> None:
         statement.execute_update()
 
 
-def _result(connection: Any, sql: str, options: dict[str, str] | None = None,
+def fetch_result(connection: Any, sql: str, options: dict[str, str] | None = None,
             put: Callable[[Any], bool] | None = None) -> Any:
     """The result of ``sql`` on an ADBC connection as one Arrow table; or, with ``put``, each
     batch handed to ``put`` as it comes, until ``put`` answers False."""
@@ -229,8 +229,8 @@ def _result(connection: Any, sql: str, options: dict[str, str] | None = None,
 
 @contextlib.contextmanager
 def _postgres_sources(uri: str, sqls: list[str], snapshot: str | None,
-                      ) -> Iterator[list[Callable[[], _Fetched]]]:
-    """PostgreSQL: each statement's result fetched by a thread (``_Fetched``), one statement after
+                      ) -> Iterator[list[Callable[[], Fetched]]]:
+    """PostgreSQL: each statement's result fetched by a thread (``Fetched``), one statement after
     another on one connection of this module's (a connection costs about 40 ms); with
     ``snapshot``, in that exported snapshot (its transaction REPEATABLE READ, read only). The
     connection is made by the first fetching thread and closed when the context ends, its
@@ -240,20 +240,20 @@ def _postgres_sources(uri: str, sqls: list[str], snapshot: str | None,
 
     def connection() -> Any:
         if not opened:
-            opened.extend(_connect_postgresql(uri))
+            opened.extend(connect_postgresql(uri))
             if snapshot is not None:
                 _execute(opened[1], "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 _execute(opened[1], f"SET TRANSACTION SNAPSHOT '{snapshot}'")
         return opened[1]
     try:
-        yield [lambda sql=sql: _Fetched(lambda put: _result(connection(), sql, options, put)) for sql in sqls]
+        yield [lambda sql=sql: Fetched(lambda put: fetch_result(connection(), sql, options, put)) for sql in sqls]
     finally:
         for handle in reversed(opened):
             with contextlib.suppress(Exception):
                 handle.close()
 
 
-def _connect_postgresql(uri: str) -> tuple[Any, Any]:
+def connect_postgresql(uri: str) -> tuple[Any, Any]:
     """A database handle and a connection of ADBC's PostgreSQL driver."""
     import adbc_driver_manager
     import adbc_driver_postgresql as driver
@@ -266,7 +266,7 @@ def _connect_postgresql(uri: str) -> tuple[Any, Any]:
         raise
 
 
-def _read_sqlite(uri: str, queries: list[tuple[str, str]]) -> list[Any]:
+def read_sqlite(uri: str, queries: list[tuple[str, str]]) -> list[Any]:
     """SQLite, in the reading process: each query's result as one Arrow table, all read in one
     read transaction on one connection — every SELECT sees the state of the first (WAL mode) —
     each with as many rows per batch as its count, made in the same transaction, says."""
@@ -277,8 +277,8 @@ def _read_sqlite(uri: str, queries: list[tuple[str, str]]) -> list[Any]:
         _execute(connection, "BEGIN")
         tables = []
         for sql, count in queries:
-            rows = _result(connection, count).column(0)[0].as_py() or 0
-            tables.append(_result(connection, sql, {"adbc.sqlite.query.batch_rows": str(rows + 1)}))
+            rows = fetch_result(connection, count).column(0)[0].as_py() or 0
+            tables.append(fetch_result(connection, sql, {"adbc.sqlite.query.batch_rows": str(rows + 1)}))
         _execute(connection, "COMMIT")
         return tables
 
@@ -299,16 +299,16 @@ class _Batches:
         pass
 
 
-class _Fetched:
+class Fetched:
     """Batches fetched by a thread of its own, a few ahead of the caller: ``fetch(put)`` hands
     each to ``put`` and stops when ``put`` answers False (the caller has left). An error of
     ``fetch`` is raised by ``next``. Leaving the ``with`` block stops the thread and waits for it
     (its connection is closed by then)."""
 
-    _AHEAD = 2  # batches waiting (the driver's are about 16 MB each)
+    AHEAD = 2  # batches waiting (the driver's are about 16 MB each)
 
     def __init__(self, fetch: Callable[[Callable[[Any], bool]], None]):
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=self._AHEAD)
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=self.AHEAD)
         self._left = threading.Event()
         self._thread = threading.Thread(target=self._fetch, args=(fetch,), name="adbc-fetch", daemon=True)
         self._thread.start()
@@ -335,7 +335,7 @@ class _Fetched:
             raise item.error
         return None if item is _END else item
 
-    def __enter__(self) -> _Fetched:
+    def __enter__(self) -> Fetched:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -351,7 +351,7 @@ class _Failed:
         self.error = error
 
 
-def _in_child(read: Callable[[], list[Any]]) -> list[Any]:
+def in_child(read: Callable[[], list[Any]]) -> list[Any]:
     """``read()``'s Arrow tables, made by a forked process, which writes each (Arrow IPC) into a
     file in memory of its own and hands those files over when it is done (descriptors through a
     Unix socket); the files are mapped here, not copied (through a pipe it cost half as much again
@@ -423,7 +423,7 @@ _MAX_TABLES = 64  # results one reading process may hand over (a run reads 14)
 
 
 # PostgreSQL: about how many bytes of rows a batch holds (the driver's default); two wait while
-# one is worked on (``_Fetched``)
+# one is worked on (``Fetched``)
 BATCH_BYTES = 16 << 20
 
 # Seconds the reading process may take (a million cases: about 1.5 s). Past it, it is killed

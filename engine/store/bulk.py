@@ -57,7 +57,7 @@ def _json_processor(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return encode
 
 
-def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def decoded_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows`` for SQLAlchemy's own executemany: an ``EncodedJSON`` value decoded again."""
     if not any(type(v) is EncodedJSON for row in rows for v in row.values()):
         return rows
@@ -98,7 +98,7 @@ def _sqlite_processors(conn: Any, columns: list[Column]) -> list[Callable[[Any],
     return out
 
 
-def _use_copy(conn: Any, rows: list[dict[str, Any]]) -> bool:
+def use_copy(conn: Any, rows: list[dict[str, Any]]) -> bool:
     return len(rows) >= COPY_FROM and conn.dialect.name == "postgresql"
 
 
@@ -122,17 +122,17 @@ def _insert(session: Session, conn: Any, table: Table, rows: list[dict[str, Any]
     thread only hands them over)."""
     names = list(rows[0])
     if not _defaults_in_database(table, names):
-        return lambda: session.execute(table.insert(), _decoded(rows))
+        return lambda: session.execute(table.insert(), decoded_rows(rows))
     if conn.dialect.name == "sqlite":
         statements = _sqlite_inserts(conn, table, rows)
         return lambda: _execute_sqlite(conn, statements)
-    if not _use_copy(conn, rows):
-        return lambda: session.execute(table.insert(), _decoded(rows))
+    if not use_copy(conn, rows):
+        return lambda: session.execute(table.insert(), decoded_rows(rows))
     return lambda: _copy_rows(conn, table, names, rows)
 
 
 def _copy_rows(conn: Any, table: Table, names: list[str], rows: list[dict[str, Any]]) -> None:
-    with _CopyStream(conn, table, names) as stream:
+    with CopyStream(conn, table, names) as stream:
         stream.write(rows)
 
 
@@ -148,7 +148,7 @@ _COPY_BINARY = ((Boolean, "bool"), (Date, "date"), (DateTime, "timestamp"), (Dou
 _INT_RANGE = {"int2": 2**15, "int4": 2**31, "int8": 2**63}
 
 
-def _copy_type(column: Any) -> str | None:
+def copy_type(column: Any) -> str | None:
     if isinstance(column.type, DateTime) and column.type.timezone or isinstance(column.type, JSONB):
         return None
     return next((name for kind, name in _COPY_BINARY if isinstance(column.type, kind)), None)
@@ -174,7 +174,7 @@ def _checked(name: str, binary: str, process: Callable[[Any], Any] | None) -> Ca
     return process
 
 
-class _CopyStream:
+class CopyStream:
     """One ``COPY table (names) FROM STDIN``, open while batches of rows are written into it;
     in binary form when every column's type has one here (``_COPY_BINARY``), else as text."""
 
@@ -182,7 +182,7 @@ class _CopyStream:
         self.key = (table.name, tuple(names))
         self._names = names
         self._procs = [_copy_value(table.c[n]) for n in names]
-        types = [_copy_type(table.c[n]) for n in names]
+        types = [copy_type(table.c[n]) for n in names]
         self._types = None if None in types else types
         if self._types:
             self._procs = [_checked(n, t, p) for n, t, p in zip(names, self._types, self._procs)]
@@ -191,7 +191,7 @@ class _CopyStream:
         self._context = self._cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN'
                                           + (" (FORMAT BINARY)" if self._types else ""))
 
-    def __enter__(self) -> _CopyStream:
+    def __enter__(self) -> CopyStream:
         try:
             self._copy = self._context.__enter__()
         except BaseException:
@@ -274,7 +274,7 @@ class WriteBehind:
         return self
 
     def _work(self) -> None:
-        stream: _CopyStream | None = None  # a COPY left open for the next batch of the same rows
+        stream: CopyStream | None = None  # a COPY left open for the next batch of the same rows
 
         def end(error: BaseException | None = None) -> None:
             """End the open COPY, if any: as written, or (``error``) as failed, nothing of it stored."""
@@ -297,7 +297,7 @@ class WriteBehind:
                     if stream is not None and stream.key != (table.name, tuple(names)):
                         end()
                     if stream is None:
-                        stream = _CopyStream(self._conn, table, names).__enter__()
+                        stream = CopyStream(self._conn, table, names).__enter__()
                     stream.write(rows)
                 else:
                     end()
@@ -324,7 +324,7 @@ class WriteBehind:
         names = list(rows[0])
         key = (table.name, tuple(names))
         if self._conn.dialect.name == "postgresql" and _defaults_in_database(table, names) \
-                and (_use_copy(self._conn, rows) or key == self._streaming):
+                and (use_copy(self._conn, rows) or key == self._streaming):
             self._streaming = key
             self._jobs.put((table, names, rows))
         else:
@@ -352,7 +352,7 @@ def bulk_update(session: Session, table: Table, key: str, rows: list[dict[str, A
         return
     extra = extra or {}
     names = list(rows[0])
-    if not _use_copy(session.connection(), rows):
+    if not use_copy(session.connection(), rows):
         values: dict[str, Any] = {n: bindparam(f"v_{n}") for n in names if n != key}
         values.update({c: text(sql) for c, sql in extra.items()})
         stmt = table.update().where(table.c[key] == bindparam(f"v_{key}")).values(**values)

@@ -31,7 +31,7 @@ from engine.store.schema import (
 )
 from engine.store.scope import IMPORT, READ, PermissionDenied, Scope
 
-_BATCH = 5000
+BATCH = 5000
 
 
 def _dataset_agencies(ds: Dataset) -> list[str]:
@@ -58,8 +58,8 @@ def existing_ids(session: Session, scope: Scope, table: str, ids: set[str]) -> s
         return set()
     asked = sorted(ids)
     found: set[str] = set()
-    for i in range(0, len(asked), _BATCH):
-        found.update(session.scalars(select(OfficerRow.officer_id).where(OfficerRow.officer_id.in_(asked[i:i + _BATCH]))))
+    for i in range(0, len(asked), BATCH):
+        found.update(session.scalars(select(OfficerRow.officer_id).where(OfficerRow.officer_id.in_(asked[i:i + BATCH]))))
     return found
 
 
@@ -149,7 +149,7 @@ def _replace(session: Session, scope: Scope, ds: Dataset, source: str, agencies:
             if owner is not None:
                 values["agency_id"] = owner(item)
             batch.append(values)
-            if len(batch) == _BATCH:
+            if len(batch) == BATCH:
                 bulk_insert(session, target, batch)
                 batch = []
         bulk_insert(session, target, batch)
@@ -178,12 +178,12 @@ def _ids_of_other_agencies(session: Session, ds: Dataset, agencies: list[str]) -
         ours = {getattr(item, id_column) for item in items}
         row = DATASET_ROWS[table]
         column = getattr(row, id_column)
-        if len(ours) <= _BATCH:  # a few ids (a post to the intake API): looked up, not every other id read
+        if len(ours) <= BATCH:  # a few ids (a post to the intake API): looked up, not every other id read
             asked = sorted(ours)
             theirs = set(session.scalars(select(column).where(column.in_(asked), row.agency_id.not_in(agencies))))
         else:
             theirs = ours.intersection(session.scalars(select(column).where(row.agency_id.not_in(agencies))
-                                                       .execution_options(yield_per=_BATCH)))
+                                                       .execution_options(yield_per=BATCH)))
         if theirs:
             rows = ds.row_numbers.get(table) or range(1, len(items) + 1)
             problems += [InputProblem(_file_label(ds, table), n, id_column, getattr(item, id_column), ID_OF_ANOTHER_AGENCY)
@@ -209,10 +209,10 @@ def _officer_reference_problems(session: Session, ds: Dataset, agencies: list[st
     removed_list = sorted(removed)
     for table, column in OFFICER_REFERENCES:
         row, id_column = DATASET_ROWS[table], TABLE_BY_NAME[table].id_column or "id"
-        for i in range(0, len(removed_list), _BATCH):
+        for i in range(0, len(removed_list), BATCH):
             for row_id, agency, officer in session.execute(
                     select(getattr(row, id_column), row.agency_id, getattr(row, column))
-                    .where(row.agency_id.not_in(agencies), getattr(row, column).in_(removed_list[i:i + _BATCH]))
+                    .where(row.agency_id.not_in(agencies), getattr(row, column).in_(removed_list[i:i + BATCH]))
                     .order_by(row.agency_id, getattr(row, id_column))):
                 problems.append(InputProblem(
                     f"{table}.csv ของหน่วยงาน {agency} / of agency {agency} ({id_column} {row_id})", None, column,
@@ -224,16 +224,16 @@ def _officer_reference_problems(session: Session, ds: Dataset, agencies: list[st
     return problems
 
 
-def _load_all(session: Session, committed: bool = False) -> tuple[Dataset, dict[str, list[str]]]:
-    """Every stored row as models, and per table the agency each row belongs to (``_read_all``)."""
-    ds, owners, _ = _read_all(session, committed)
+def load_all(session: Session, committed: bool = False) -> tuple[Dataset, dict[str, list[str]]]:
+    """Every stored row as models, and per table the agency each row belongs to (``read_all``)."""
+    ds, owners, _ = read_all(session, committed)
     return ds, owners
 
 
 Rows = list[tuple[list[str], list[Any]]]  # per table: the agency of each row, and its rows as models
 
 
-def _read_all(session: Session, committed: bool = False, extra: Sequence[Select] = (),
+def read_all(session: Session, committed: bool = False, extra: Sequence[Select] = (),
               ) -> tuple[Dataset, dict[str, list[str]], list[list[tuple[Any, ...]]]]:
     """Every stored row as models, per table the agency each row belongs to, and the rows of the
     ``extra`` statements — all read in one snapshot of the store.
@@ -259,7 +259,7 @@ def _read_all(session: Session, committed: bool = False, extra: Sequence[Select]
     with paused_gc():  # rows form no cycles: see engine/gcpause.py
         read = _arrow_rows(conn, stmts, validates) if committed else None
         if read is None:
-            read = ([_rows(conn, stmt, validate) for stmt, validate in zip(stmts, validates)],
+            read = ([read_rows(conn, stmt, validate) for stmt, validate in zip(stmts, validates)],
                     [[tuple(r) for r in conn.execute(stmt)] for stmt in extra])
     tables, extra_rows = read
     ds = Dataset(source="database")
@@ -271,7 +271,7 @@ def _read_all(session: Session, committed: bool = False, extra: Sequence[Select]
 
 
 def _arrow_rows(conn: Any, stmts: list[Select], validates: list[Any]) -> tuple[Rows, list[list[tuple[Any, ...]]]] | None:
-    """``_read_all``'s reading through Arrow, in one snapshot: the tables (``_rows``' results)
+    """``read_all``'s reading through Arrow, in one snapshot: the tables (``_rows``' results)
     and the other statements' rows; or None: read them all through SQLAlchemy. Each batch is
     validated while the next is fetched."""
     tables: Rows = [([], []) for _ in validates]
@@ -288,8 +288,8 @@ def _arrow_rows(conn: Any, stmts: list[Select], validates: list[Any]) -> tuple[R
     return (tables, extra) if read_tables(conn, stmts, each) else None
 
 
-def _rows(conn: Any, stmt: Any, validate: Any) -> tuple[list[str], list[Any]]:
-    """``_load_all``'s reading of one table through SQLAlchemy: (the agency of each row, the
+def read_rows(conn: Any, stmt: Any, validate: Any) -> tuple[list[str], list[Any]]:
+    """``load_all``'s reading of one table through SQLAlchemy: (the agency of each row, the
     rows validated by ``validate``)."""
     items, agency_of = [], []
     # each column's equal values as one object, as the CSV reader has them: the database
@@ -321,8 +321,8 @@ def consistent_all(session: Session, committed: bool = False,
                    ) -> tuple[Dataset, dict[str, list[str]], dict[str, list[str]]]:
     """``consistent_dataset`` over every agency, with each row's agency: for the evaluation run,
     which evaluates everything and keeps the flags its caller's scope allows (``committed``:
-    see ``_read_all``)."""
-    ds, owners = _load_all(session, committed)
+    see ``read_all``)."""
+    ds, owners = load_all(session, committed)
     return _consistent(ds, owners)
 
 
@@ -331,10 +331,10 @@ def consistent_snapshot(session: Session, scope: Scope, extra: Sequence[Select] 
     """What an evaluation run reads: ``consistent_all`` and the rows of the ``extra`` statements
     (what the review workflow and the administrator recorded), all read in one snapshot of the
     store, so that an import committing meanwhile is seen whole or not at all. ``session`` must
-    be fresh (``_read_all``'s ``committed``); the run evaluates every agency, and keeps the
+    be fresh (``read_all``'s ``committed``); the run evaluates every agency, and keeps the
     flags ``scope`` may see."""
     scope.require(IMPORT)
-    ds, owners, rows = _read_all(session, committed=True, extra=extra)
+    ds, owners, rows = read_all(session, committed=True, extra=extra)
     return (*_consistent(ds, owners), rows)
 
 

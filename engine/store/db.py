@@ -79,6 +79,13 @@ def session_factory(url: str | None = None) -> sessionmaker[Session]:
     return _factory(database_url(url))
 
 
+def forget_session_factories() -> None:
+    """Forget every session factory made so far (each is made once per URL), and with them their
+    pooled connections: the next ``session_factory`` connects afresh (a database dropped, a
+    setting such as ``SQLITE_BUSY_TIMEOUT_MS`` changed)."""
+    _factory.cache_clear()
+
+
 @contextmanager
 def transaction(url: str | None = None) -> Iterator[Session]:
     """One unit of work: committed as a whole, or rolled back as a whole."""

@@ -14,7 +14,7 @@ and, in one transaction that holds the runs' lock from its first read to its com
    ``intake_events`` event each (hash-chained and keyed, engine/store/audit.py) and a
    ``dataset_imports`` record of the post;
 3. evaluates the agency — only it; of its cases only those posted, when nothing else their flags
-   rest on changed since the agency was last evaluated whole (``_cases_alone``) — as a store run
+   rest on changed since the agency was last evaluated whole (``cases_alone``) — as a store run
    would (its stored parameters, the rounds and days off an administrator recorded, 1.8's
    corrective actions), and brings its flags in step
    with ``sync.sync_flags``, the runs' own: a reviewer's decision is kept while the facts it
@@ -61,12 +61,12 @@ from engine.ingest.records import read_records
 from engine.kb.knowledge import ParameterResolver, government_calendar
 from engine.rules.catalogue import RuleCatalogue, default_catalogue
 from engine.store import audit, province
-from engine.store.data import OFFICER_REFERENCES, _rows, existing_ids, store_problems
+from engine.store.data import OFFICER_REFERENCES, read_rows, existing_ids, store_problems
 from engine.store.bulk import bulk_insert, bulk_update
 from engine.store.db import begin_write
 from engine.store.review import expire_waivers
 from engine.store import duties
-from engine.store.runs import CATALOGUE_VERSION, _record, rules_version
+from engine.store.runs import CATALOGUE_VERSION, run_parameters, rules_version
 from engine.store.sync import sync_flags
 from engine.store.schema import (
     DATASET_ROWS,
@@ -265,7 +265,7 @@ def _read_agency(session: Session, agency_id: str) -> tuple[Dataset, dict[str, l
         validate = table.model.__pydantic_validator__.validate_python
         if table.id_column is not None:
             stmt = select(row.agency_id, *columns).where(row.agency_id == agency_id).order_by(getattr(row, table.id_column))
-            setattr(ds, table.name, _rows(conn, stmt, validate)[1])
+            setattr(ds, table.name, read_rows(conn, stmt, validate)[1])
             continue
         analyses = table.name == "risk_analyses"
         items, table_keys = [], []
@@ -451,7 +451,7 @@ def _evaluation_dataset(session: Session, merged: Dataset, agency_id: str) -> Da
         wanted.update(map(attrgetter(column), getattr(ds, table)))
     wanted -= have | {None}
     while wanted:
-        found = _rows(conn, select(OfficerRow.agency_id, *columns).where(OfficerRow.officer_id.in_(sorted(wanted))),
+        found = read_rows(conn, select(OfficerRow.agency_id, *columns).where(OfficerRow.officer_id.in_(sorted(wanted))),
                       validate)[1]
         ds.officers.extend(found)
         have |= wanted
@@ -460,7 +460,7 @@ def _evaluation_dataset(session: Session, merged: Dataset, agency_id: str) -> Da
         process = TABLE_BY_NAME["processes"]
         known = {p.process_id for p in ds.processes}
         needed = sorted({c.process_id for c in theirs} - known)
-        ds.processes.extend(_rows(conn, select(ProcessRow.agency_id, *(getattr(ProcessRow, f.name) for f in
+        ds.processes.extend(read_rows(conn, select(ProcessRow.agency_id, *(getattr(ProcessRow, f.name) for f in
                                                                         fields(process.model)))
                                   .where(ProcessRow.process_id.in_(needed)),
                                   process.model.__pydantic_validator__.validate_python)[1])
@@ -477,19 +477,19 @@ def _other_cases(conn: Any, officers: set[str], agency_id: str) -> list[Any]:
     asked = sorted(officers)
     out: list[Any] = []
     for i in range(0, len(asked), 5000):
-        out += _rows(conn, select(CaseRow.agency_id, *columns).where(CaseRow.officer_id.in_(asked[i:i + 5000]),
+        out += read_rows(conn, select(CaseRow.agency_id, *columns).where(CaseRow.officer_id.in_(asked[i:i + 5000]),
                                                                       CaseRow.agency_id != agency_id)
                      .order_by(CaseRow.case_id), case.model.__pydantic_validator__.validate_python)[1]
     return out
 
 
 # a post of at most this many cases (with their escalations and notices) evaluates them alone when it may
-# (``_cases_alone``): for more, evaluating the agency whole costs about as much
+# (``cases_alone``): for more, evaluating the agency whole costs about as much
 ALONE_AT_MOST = 1000
 CASE_FILES = ("cases", "escalations", "delay_notices")
 
 
-def _cases_alone(session: Session, agency_id: str, posted: Dataset, run: EvaluationRun,
+def cases_alone(session: Session, agency_id: str, posted: Dataset, run: EvaluationRun,
                  import_id: int) -> set[str] | None:
     """The cases a post may evaluate alone, or None: evaluate the agency whole.
 
@@ -532,7 +532,7 @@ def _cases_alone(session: Session, agency_id: str, posted: Dataset, run: Evaluat
 
 def _evaluate(session: Session, scope: Scope, agency_id: str, merged: Dataset, posted: Dataset, as_of: dt.date,
               catalogue: RuleCatalogue, jobs: int | None, import_id: int) -> tuple[EvaluationRun, dict[str, list[str]]]:
-    """Evaluate the agency (only it; of its cases, only those posted when ``_cases_alone`` says
+    """Evaluate the agency (only it; of its cases, only those posted when ``cases_alone`` says
     they may be) and sync its flags, recorded as a run of that agency."""
     kb = catalogue.kb
     stored = province.stored_parameters(session, scope, kb)
@@ -540,13 +540,13 @@ def _evaluate(session: Session, scope: Scope, agency_id: str, merged: Dataset, p
     days_off = province.calendar_in_force(session, scope)
     calendar = government_calendar(extra=days_off)
     ds = _evaluation_dataset(session, merged, agency_id)
-    run = EvaluationRun(as_of=as_of, parameters=_record(ParameterResolver(kb, params, ds.parameters, stored=stored),
+    run = EvaluationRun(as_of=as_of, parameters=run_parameters(ParameterResolver(kb, params, ds.parameters, stored=stored),
                                                         days_off),
                         catalogue=CATALOGUE_VERSION, kb_version=kb.version, rules_version=rules_version(),
                         dataset_import_id=import_id, agencies=[agency_id], triggered_by=scope.username,
                         status="running", pid=os.getpid(), host=socket.gethostname(), flags_total=0, flags_new=0,
                         flags_reopened=0, flags_cleared=0)
-    alone = _cases_alone(session, agency_id, posted, run, import_id)
+    alone = cases_alone(session, agency_id, posted, run, import_id)
     if alone is not None:  # recorded: a run with no counts of its own, which evaluated these cases
         run.parameters = {**run.parameters, "cases_alone": sorted(alone)}
     session.add(run)

@@ -32,13 +32,13 @@ KINDS = ("add", "remove")
 ROUNDS_PARAMETER = "acknowledgement_deadlines"
 
 
-def _require_admin(scope: Scope, what: str) -> None:
+def require_admin(scope: Scope, what: str) -> None:
     if scope.role != "admin":
         raise PermissionDenied(f"เฉพาะผู้ดูแลระบบเท่านั้น / {scope.username} ({scope.role}) may not {what}: "
                                "administrators only")
 
 
-def _text(value: str | None, field_th: str, field_en: str) -> str:
+def required_text(value: str | None, field_th: str, field_en: str) -> str:
     text = (value or "").strip()
     if not text:
         raise UsageError(f"ต้องระบุ{field_th} / {field_en} is required")
@@ -48,7 +48,7 @@ def _text(value: str | None, field_th: str, field_en: str) -> str:
 def add_calendar_entry(session: Session, scope: Scope, date: dt.date, kind: str, name_th: str, name_en: str,
                        source: str) -> CalendarEntryRow:
     """Record a day off (``add``) or a working day (``remove``) for every later run."""
-    _require_admin(scope, "change the government calendar")
+    require_admin(scope, "change the government calendar")
     if kind not in KINDS:
         raise UsageError(f"ประเภทต้องเป็นวันหยุดหรือวันทำการ / kind must be add (a day off) or remove (a working day), "
                          f"not {kind!r}")
@@ -56,9 +56,9 @@ def add_calendar_entry(session: Session, scope: Scope, date: dt.date, kind: str,
     if date.weekday() >= 5:
         raise UsageError(f"{format_date(date)} เป็นวันเสาร์หรือวันอาทิตย์ ซึ่งเป็นวันหยุดอยู่แล้ว / "
                          f"{date.isoformat()} is a {date.strftime('%A')}: Saturdays and Sundays are always days off")
-    row = {"actor": scope.username, "date": date, "kind": kind, "name_th": _text(name_th, "ชื่อวันหยุด (ภาษาไทย)", "name_th"),
-           "name_en": _text(name_en, "ชื่อวันหยุด (ภาษาอังกฤษ)", "name_en"),
-           "source": _text(source, "ที่มา เช่น มติคณะรัฐมนตรี", "source")}
+    row = {"actor": scope.username, "date": date, "kind": kind, "name_th": required_text(name_th, "ชื่อวันหยุด (ภาษาไทย)", "name_th"),
+           "name_en": required_text(name_en, "ชื่อวันหยุด (ภาษาอังกฤษ)", "name_en"),
+           "source": required_text(source, "ที่มา เช่น มติคณะรัฐมนตรี", "source")}
     audit.append(session, CalendarEntryRow, [row])
     return session.scalars(select(CalendarEntryRow).order_by(CalendarEntryRow.id.desc()).limit(1)).one()
 
@@ -111,7 +111,7 @@ def open_round(session: Session, scope: Scope, fiscal_year_be: int, deadline: dt
                source: str, letter: RoundLetter | None = None) -> AcknowledgementRoundRow:
     """Open (or correct, by a later entry for the same fiscal year) the acknowledgement round of a
     fiscal year for every later run. The app and ``rounds add`` always give the ``letter``."""
-    _require_admin(scope, "open an acknowledgement round")
+    require_admin(scope, "open an acknowledgement round")
     if not 2400 <= fiscal_year_be <= 2700:
         raise UsageError(f"ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2570 / fiscal year {fiscal_year_be} must be a "
                          "Buddhist-Era year (e.g. 2570)")
@@ -124,16 +124,16 @@ def open_round(session: Session, scope: Scope, fiscal_year_be: int, deadline: dt
                          f"{fiscal_year_be} ({span}) / the deadline {deadline.isoformat()} is in fiscal year "
                          f"{fiscal_year(deadline)}, not {fiscal_year_be} ({span})")
     row = {"actor": scope.username, "fiscal_year": fiscal_year_be, "deadline": deadline,
-           "source": _text(source, "ที่มา เช่น เลขที่หนังสือของจังหวัด", "source")}
+           "source": required_text(source, "ที่มา เช่น เลขที่หนังสือของจังหวัด", "source")}
     if letter is not None:
         check_date(session, scope, letter.date, "วันที่ของหนังสือ", "the letter's date")
         if letter.date > deadline:
             raise UsageError(f"หนังสือลงวันที่ {format_date(letter.date)} หลังกำหนดส่ง {format_date(deadline)} "
                              f"กรุณาตรวจสอบวันที่ / the letter's date {letter.date.isoformat()} is after the deadline "
                              f"{deadline.isoformat()}: check the dates")
-        row.update(letter_number=_text(letter.number, "เลขที่หนังสือของจังหวัด", "the letter's number"),
+        row.update(letter_number=required_text(letter.number, "เลขที่หนังสือของจังหวัด", "the letter's number"),
                    letter_date=letter.date,
-                   signatory=_text(letter.signatory, "ตำแหน่งผู้ลงนามในหนังสือ เช่น ผู้ว่าราชการจังหวัดขอนแก่น",
+                   signatory=required_text(letter.signatory, "ตำแหน่งผู้ลงนามในหนังสือ เช่น ผู้ว่าราชการจังหวัดขอนแก่น",
                                    "the letter's signatory (the position it is signed in)"),
                    subject=(letter.subject or "").strip() or None)
     audit.append(session, AcknowledgementRoundRow, [row])

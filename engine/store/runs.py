@@ -57,7 +57,7 @@ def corrective_actions_overdue(session: Session, scope: Scope, as_of: dt.date) -
 
 @dataclass(frozen=True)
 class _Stored:
-    """What a run reads of the store, all of it in one snapshot (``_read_store``)."""
+    """What a run reads of the store, all of it in one snapshot (``read_store``)."""
 
     dataset: Dataset
     broken: dict[str, list[str]]  # agency -> the problems of its stored data (it is left out)
@@ -67,7 +67,7 @@ class _Stored:
     last_import: int | None  # the import whose data the snapshot holds (with the ones before it)
 
 
-def _read_store(session_factory: Callable[[], Session], scope: Scope, kb: KnowledgeBase, as_of: dt.date) -> _Stored:
+def read_store(session_factory: Callable[[], Session], scope: Scope, kb: KnowledgeBase, as_of: dt.date) -> _Stored:
     """The stored dataset and everything else a run reads of the store, in one snapshot
     (``data.consistent_snapshot``): an import, a reviewer's decision or an administrator's entry
     committed meanwhile is seen whole or not at all — a run never evaluates a state that never
@@ -88,7 +88,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
     """Evaluate the stored dataset and bring the flags of the user's agencies up to date.
 
     The run is recorded first (so a failure is visible), then the stored dataset is read (with
-    the corrective actions, days off and rounds it needs, in one snapshot: ``_read_store``), then
+    the corrective actions, days off and rounds it needs, in one snapshot: ``read_store``), then
     it is evaluated and its flags synchronised in one transaction, which holds the flags' write
     lock (``begin_write``) from before the evaluation to its commit: new flags are written while
     the workers evaluate the next agencies. A failure anywhere keeps nothing of it. Returns the
@@ -109,7 +109,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         days_off = province.calendar_in_force(session, scope)
         last_import = session.scalar(select(DatasetImport.id).order_by(DatasetImport.id.desc()))
         # every value with its source; the dataset's agency/process rows are added once it is loaded
-        recorded = _record(ParameterResolver(catalogue.kb, params, stored=stored), days_off)
+        recorded = run_parameters(ParameterResolver(catalogue.kb, params, stored=stored), days_off)
         run = EvaluationRun(as_of=as_of, parameters=recorded, catalogue=CATALOGUE_VERSION,
                             kb_version=catalogue.kb.version, rules_version=rules_version(),
                             dataset_import_id=last_import, agencies=[agencies_filter] if agencies_filter else [],
@@ -119,7 +119,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
         session.flush()
         run_id = run.id
     try:
-        read = _read_store(session_factory, scope, catalogue.kb, as_of)
+        read = read_store(session_factory, scope, catalogue.kb, as_of)
         ds, broken, corrective, stored, days_off = read.dataset, read.broken, read.corrective, read.stored, read.days_off
         params = catalogue.kb.resolve_parameters(overrides or {}, base={n: v.value for n, v in stored.items()})
         if calendar is None:  # the KB's calendar with the days off recorded in the app
@@ -163,7 +163,7 @@ def run_evaluation(session_factory: Callable[[], Session], scope: Scope, as_of: 
             moved = posted_since(session, read.last_import)
             agencies = [a for a in agencies if a not in moved]
             run = session.get(EvaluationRun, run_id)
-            run.parameters = _record(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
+            run.parameters = run_parameters(ParameterResolver(catalogue.kb, params, ds.parameters, stored=stored), days_off)
             run.dataset_import_id = read.last_import
             expire_waivers(session)  # a waiver past its expiry is open again before the run compares
             if session.get_bind().dialect.name == "postgresql":  # a run that finds nothing new writes
@@ -268,7 +268,7 @@ def _process_alive(pid: int, since: dt.datetime) -> bool:
     return started <= since.replace(tzinfo=dt.timezone.utc).timestamp() + 1
 
 
-def _record(resolver: ParameterResolver, days_off: list[CalendarEntry]) -> dict[str, Any]:
+def run_parameters(resolver: ParameterResolver, days_off: list[CalendarEntry]) -> dict[str, Any]:
     """The run's parameters with their sources, and the stored days off its calendar used."""
     return {**resolver.record(),
             "calendar": [{"date": e.date.isoformat(), "kind": e.kind, "name_th": e.name_th, "name_en": e.name_en,

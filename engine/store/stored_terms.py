@@ -69,7 +69,7 @@ def exists(as_of: dt.date) -> ColumnElement[bool]:
 
 
 def _models(session: Session, name: str, where: Any = None) -> list[Any]:
-    """Stored rows of a dataset table as its validated models (as ``data._read_all`` reads them)."""
+    """Stored rows of a dataset table as its validated models (as ``data.read_all`` reads them)."""
     table, row = TABLE_BY_NAME[name], DATASET_ROWS[name]
     stmt = select(*(getattr(row, f.name) for f in fields(table.model)))
     if where is not None:
