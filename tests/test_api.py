@@ -775,7 +775,7 @@ def test_the_admin_makes_a_token_in_the_app_sees_it_once_and_revokes_it(agency_d
 def test_failed_tokens_from_many_addresses_are_forgotten_once_out_of_the_window(monkeypatch):
     import engine.api.throttle as throttle
 
-    monkeypatch.setattr(throttle, "_KEPT", 100)
+    monkeypatch.setattr(throttle, "KEPT", 100)
     now = [0.0]
     kept = throttle.Throttle(Rates(failures=2), clock=lambda: now[0])
     for i in range(100):

@@ -38,7 +38,7 @@ def cheap_hashes(monkeypatch):
 
     from engine.store import access
 
-    monkeypatch.setattr(access, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(access, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

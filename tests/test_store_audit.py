@@ -169,8 +169,8 @@ def test_a_runs_flag_events_hash_as_each_alone_would():
     """append encodes the text around a flag id once per kind of event: the same text as
     canonical() for every row, whatever the id holds (quotes, Thai, the marker's own text)."""
     at = dt.datetime(2025, 6, 30, 8, 0, 0, 1)
-    canon = audit._FlagEventCanon()
-    ids = ["Fd166fde667b698a8007b", 'F"quoted"', "เรื่อง\\ที่ 1", audit._MARK, "", "F\u2028x", "F\tx\n", "รหัส๑", "\x7f"]
+    canon = audit.FlagEventCanon()
+    ids = ["Fd166fde667b698a8007b", 'F"quoted"', "เรื่อง\\ที่ 1", audit.MARK, "", "F\u2028x", "F\tx\n", "รหัส๑", "\x7f"]
     rows = [{"flag_id": i, "at": at, "actor": actor, "action": action, "from_status": before, "to_status": after,
              "reason": reason, "details": details, "run_id": run}
             for i in ids

@@ -70,9 +70,9 @@ class Throttle:
         the window are forgotten once many are kept: guesses from many addresses cost no memory)."""
         now = self.clock()
         with self._lock:
-            if len(self._failed) >= _KEPT:
+            if len(self._failed) >= KEPT:
                 self._failed = {a: t for a, t in self._failed.items() if t and t[-1] > now - FAILURE_WINDOW}
             self._failed.setdefault(address, deque()).append(now)
 
 
-_KEPT = 10_000  # addresses with failures kept before the old ones are forgotten
+KEPT = 10_000  # addresses with failures kept before the old ones are forgotten

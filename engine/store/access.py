@@ -19,13 +19,13 @@ from engine.store.db import begin_write
 from engine.store.schema import LoginAttempt, User, utcnow
 from engine.store.scope import MANAGE_USERS, READ, ROLES, PermissionDenied, Scope
 
-_HASHER = PasswordHasher()
+HASHER = PasswordHasher()
 
 
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return HASHER.hash(password)
 
 
 MAX_USERNAME = USER_NAME_MAX_LENGTH  # the width of users.username and login_attempts.username
@@ -384,15 +384,15 @@ def _known_source(session: Session, key: str, source: str, now: dt.datetime) -> 
 def _check_password(session: Session, name: str, password: str) -> Scope | None:
     user = session.scalar(_by_name(name))  # "Supervisor.Land" typed on a phone is supervisor.land
     if user is None:
-        _HASHER.hash(password)  # same work either way: no timing hint that the name exists
+        HASHER.hash(password)  # same work either way: no timing hint that the name exists
         return None
     try:
-        _HASHER.verify(user.password_hash, password)
+        HASHER.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
     if not user.active:
         return None
-    if _HASHER.check_needs_rehash(user.password_hash):
+    if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return Scope(user.username, user.role, user.agency_id)
 

@@ -121,10 +121,10 @@ def _linked(prev_hash: str, text: str, key: bytes | None = None) -> str:
     return hmac.digest(key, data, "sha256").hex()
 
 
-_MARK = "\x00the flag id\x00"  # JSON "\u0000the flag id\u0000": no other value of an event reads so
+MARK = "\x00the flag id\x00"  # JSON "\u0000the flag id\u0000": no other value of an event reads so
 
 
-class _FlagEventCanon:
+class FlagEventCanon:
     """``canonical("flag_events", row)`` for many rows at once: a run's thousands of events
     differ only in their flag ids (every ``created`` one has the same time, action and run),
     so the text around the flag id is encoded once per kind of event and the id put in its
@@ -139,7 +139,7 @@ class _FlagEventCanon:
         key = tuple(row[c] for c in CHAINED["flag_events"] if c != "flag_id")
         around = self._around.get(key)
         if around is None:
-            around = canonical("flag_events", {**row, "flag_id": _MARK}).split(json.dumps(_MARK), 1)
+            around = canonical("flag_events", {**row, "flag_id": MARK}).split(json.dumps(MARK), 1)
             self._around[key] = around
         flag_id = row["flag_id"]
         if type(flag_id) is str and flag_id.isprintable() and '"' not in flag_id and "\\" not in flag_id:
@@ -164,7 +164,7 @@ class Chain:
         self.now = utcnow()
         name = self.table.name
         self._columns = CHAINED[name]
-        self._text_of = _FlagEventCanon() if name == "flag_events" else (lambda row: canonical(name, row))
+        self._text_of = FlagEventCanon() if name == "flag_events" else (lambda row: canonical(name, row))
 
     def link(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """``rows`` as they are to be stored, each with its place in the chain after the last."""
