@@ -132,7 +132,7 @@ def _store_figures(url: str, ds, args) -> None:
             ms = timed(lambda s=s, scope=scope: duties.due_soon(s, scope, on=AS_OF))
         print(f"3. due-soon list, {who}: {n:,} items in {ms:.0f} ms (median of 5)")
 
-    from engine.notify import send_digests
+    from engine.commands.notify import send_digests
     from engine.store import notify
     from engine.store.access import add_user
     from engine.store.schema import AgencyRow

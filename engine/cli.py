@@ -196,8 +196,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _province_commands(sub) -> None:
     """``rounds``, ``ita``, ``campaigns`` and ``report``: what the app's calendar, self-assessment and
-    reports pages do, for batches and scripts (engine/province_cli.py), as ``--user``."""
-    from engine import province_cli
+    reports pages do, for batches and scripts (engine/commands/province.py), as ``--user``."""
+    from engine.commands import province as province_cli
 
     province_cli.add_parsers(sub, _Parser, _date, _db_flag)
 
@@ -636,7 +636,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_notify(args: argparse.Namespace) -> int:
-    from engine.notify import base_url, send_digests
+    from engine.commands.notify import base_url, send_digests
 
     app_url = base_url()  # refused (exit 2) before the store is touched
     url = _store(args)
@@ -801,7 +801,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
 
 def _cmd_province(args: argparse.Namespace) -> int:
-    from engine import province_cli
+    from engine.commands import province as province_cli
 
     url = _store(args)
     print(province_cli.run(args, url))
