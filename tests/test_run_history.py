@@ -95,3 +95,22 @@ def test_the_data_page_shows_an_agencys_user_no_other_agencys_rows(dataset_dir, 
     table = at.dataframe[-1].value.to_string()
     assert "CB1" not in table and "OFF3" not in table and "B2" not in table
     assert "ผู้ดูแลระบบดูสาเหตุได้" in table
+
+
+def test_other_agencies_runs_never_hide_a_users_own_or_every_agencys(runs):
+    """Each post to the intake API is a run of its agency: 450 of them by agency B2 after the
+    administrator's runs. A1's supervisor still sees the runs over every agency (and B2's own
+    supervisor the latest of B2's posts first); an administrator sees the latest runs, posts
+    among them."""
+    with transaction(runs) as s:
+        everyone = [r.id for r in s.query(EvaluationRun).order_by(EvaluationRun.id.desc())]
+        for n in range(450):
+            s.add(EvaluationRun(as_of=dt.date(2024, 4, 22), parameters={}, kb_version="x", rules_version="x",
+                                agencies=["B2"], triggered_by=f"api:b2:{n}", status="succeeded"))
+    with session_factory(runs)() as s:
+        assert [r["id"] for r in visible_runs(s, SUP_A1, limit=5)] == everyone[:5]
+        mine = visible_runs(s, SUP_B2, limit=3)
+        assert [r["triggered_by"] for r in mine] == ["api:b2:449", "api:b2:448", "api:b2:447"]
+        assert len(visible_runs(s, SUP_A1, limit=20)) == len(everyone) < 20
+        latest = visible_runs(s, SYSTEM, limit=20)
+        assert len(latest) == 20 and all(r["agencies"] == ["B2"] for r in latest)

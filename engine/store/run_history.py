@@ -18,6 +18,7 @@ from engine.store.schema import EvaluationRun
 from engine.store.scope import READ, Scope
 
 NOT_EVALUATED = " ไม่ได้ประเมิน / not evaluated: "  # how runs.run_evaluation begins an agency's line
+_PAGE = 200  # runs read at a time
 NOT_YOURS = ("การประมวลผลครั้งนี้ไม่สำเร็จ ผู้ดูแลระบบดูสาเหตุได้ / this run failed; an administrator can see why")
 
 
@@ -25,10 +26,17 @@ def visible_runs(session: Session, scope: Scope, limit: int = 20) -> list[dict[s
     """The latest runs the user may see (their agency's, and those over every agency), newest
     first, each as a dict of its columns with ``error`` as the user may read it."""
     scope.require(READ)
-    rows = session.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc()).limit(200)).all()
-    visible = [r for r in rows if scope.all_agencies or not r.agencies or scope.agency_id in r.agencies][:limit]
+    visible: list[EvaluationRun] = []
+    before = None  # read newest first, a page at a time, until ``limit`` are visible: other agencies'
+    while len(visible) < limit:  # runs (each post to the intake API is one) never hide this user's
+        stmt = select(EvaluationRun).order_by(EvaluationRun.id.desc()).limit(_PAGE)
+        rows = session.scalars(stmt if before is None else stmt.where(EvaluationRun.id < before)).all()
+        visible += [r for r in rows if scope.all_agencies or not r.agencies or scope.agency_id in r.agencies]
+        if len(rows) < _PAGE:
+            break
+        before = rows[-1].id
     out = []
-    for r in visible:
+    for r in visible[:limit]:
         run = {c.name: getattr(r, c.name) for c in EvaluationRun.__table__.columns}
         run["error"] = error_for(scope, r.error, r.agencies)
         out.append(run)
