@@ -285,6 +285,8 @@ def test_messages_joined_from_clean_texts_read_as_the_templates_render_them(demo
             message, head = flag[f"message_{lang}"], expected(rule, subject, lang)
             assert message.startswith(head), (rule.rule_id, lang)
             suffix = suffixes.setdefault((rule.rule_id, lang, id(subject.params)), message[len(head):])
+            # the limits, then the citation, straight after the message (its full stop moved after them)
+            assert suffix.startswith(("; ", " (")), (rule.rule_id, lang, suffix[:20])
             assert message[len(head):] == suffix
         if n % 3:
             continue
@@ -304,6 +306,21 @@ def test_messages_joined_from_clean_texts_read_as_the_templates_render_them(demo
                 subject.__dict__[k] = saved
             tried += 1
     assert tried > 200
+
+
+@pytest.mark.parametrize("template", ["เรื่อง {id}  พิจารณา\n  เมื่อ {day}.", "  {a}{b}  ", "{a} \t {b}", "no names at  all ",
+                                      "ends with {a}", "{{braces}} {a} }}"])
+def test_a_template_fills_many_messages_as_it_renders_one(template):
+    """``Template.fill`` (a column of texts per name, many messages at once) gives what ``render``
+    gives each message: from clean texts by the normalised literals alone, from other texts by
+    normalising the whole message."""
+    t = Template(template)
+    rows = [{"id": "C1", "day": "5 ก.พ. 2568", "a": "x", "b": "y z"}, {"id": "C2", "day": "1 ม.ค. 2567", "a": "ก", "b": "5"}]
+    clean_columns = [[row[name] for row in rows] for name in t.names]
+    assert t.fill(clean_columns, True, 2) == [t.render(row, "th") for row in rows]
+    awkward = [{name: f"  {value}\n " for name, value in row.items()} for row in rows]
+    columns = [[row[name] for row in awkward] for name in t.names]
+    assert t.fill(columns, False, 2) == [t.render(row, "th") for row in awkward]
 
 
 def test_the_evidence_of_a_line_is_its_last_field_whatever_the_texts_before_hold():
