@@ -12,6 +12,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine.ingest.loader
 from engine.cli import main
@@ -20,7 +22,7 @@ from engine.domain.errors import InputError
 from engine.domain.models import TABLE_BY_NAME, TABLES
 from engine.evaluation import workers
 from engine.evaluation.flags import Flag, evidence_text, make_flag_id
-from engine.evaluation.render import FlagRenderer, Template
+from engine.evaluation.render import FlagRenderer, Template, encoded_objects, encoded_texts
 from engine.evaluation.run import evaluate, part_subjects, plan_parts
 from engine.ingest import columnar
 from engine.ingest.loader import load_dataset
@@ -426,3 +428,54 @@ def test_an_officers_latest_decision_does_not_depend_on_the_order_of_their_cases
         subject.__dict__["decided_discretionary"] = order
         latest.add(subject.last_case_id)
     assert latest == {min(c.case_id for c in tied)}
+
+
+_JSONY = st.text(alphabet=['"', ",", "\\", "{", "}", "[", "]", ":", "a", "ก", "\n", "\x00", "\u2028", " "], max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_JSONY, max_size=6))
+def test_texts_encoded_together_are_each_text_encoded_alone(texts):
+    """A column of texts encoded by one call (a JSON array split at its separators) is each
+    text's JSON string, whatever quotes, commas and backslashes they hold: ``["\\",","x"]``
+    holds a ``","`` that is no separator."""
+    assert encoded_texts(texts) == [orjson.dumps(text)[1:-1] for text in texts]
+
+
+_OBJECTS = st.recursive(_JSONY | st.integers(-(2**63), 2**63 - 1) | st.none(),
+                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_JSONY, inner, max_size=3),
+                        max_leaves=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(_JSONY, _OBJECTS, max_size=4), max_size=5))
+def test_objects_encoded_together_are_each_object_encoded_alone(objects):
+    """Evidence objects encoded by one call are each object's JSON between its braces, when a
+    text or a list of objects inside holds a ``},{`` too."""
+    assert encoded_objects(objects) == [orjson.dumps(o, option=orjson.OPT_NON_STR_KEYS)[1:-1] for o in objects]
+
+
+def test_a_rules_flags_worded_together_are_each_flag_worded_alone(demo):
+    """Each rule's flags worded in one batch (its texts and evidence encoded a column at a
+    time) give, line for line, what wording each flag alone gives — with texts that hold
+    quotes, commas, braces and backslashes in the terms its messages and evidence quote."""
+    catalogue = default_catalogue()
+    renderer = FlagRenderer(catalogue.kb, AS_OF)
+    by_rule: dict = {}
+    for rule, severity, subject in _flagged(demo):
+        by_rule.setdefault(rule.rule_id, (rule, []))[1].append((subject, severity))
+    awkward = ['",', '"', "},{", "back\\", '\\",', "ก,\"ข\"", "}", "{"]
+    changed = 0
+    for rule, flagged in by_rule.values():
+        quoted = {k for k in Template(rule.message_th).names + Template(rule.message_en).names + tuple(rule.evidence)
+                  if k not in ("id", "agency", "measure", "rule_id")}
+        for n, (subject, _) in enumerate(flagged):
+            for k in quoted:
+                subject.value(k)  # a term is computed and kept, to be changed here
+                if n % 2 and isinstance(subject.__dict__.get(k), str):
+                    subject.__dict__[k] = awkward[(n + changed) % len(awkward)]
+                    changed += 1
+        together = renderer.lines(rule, flagged, frozenset(quoted))
+        alone = [renderer.lines(rule, [one], frozenset(quoted))[0] for one in flagged]
+        assert together == alone, rule.rule_id
+    assert len(by_rule) >= 15 and changed > 100

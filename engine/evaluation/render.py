@@ -158,6 +158,29 @@ def _encoded(text: str) -> bytes:
     return orjson.dumps(text)[1:-1]
 
 
+def encoded_texts(texts: list[str]) -> list[bytes]:
+    """``_encoded`` of each text, from one call of the encoder: the texts' JSON array split at
+    its separators. A ``","`` is a separator unless its first quote is escaped (``\\","``):
+    inside a string every quote is. Should one be, each text is encoded alone."""
+    if not texts:
+        return []
+    body = orjson.dumps(texts)[2:-2]
+    parts = body.split(b'","') if b'\\","' not in body else []
+    return parts if len(parts) == len(texts) else list(map(_encoded, texts))
+
+
+def encoded_objects(objects: list[dict[str, Any]]) -> list[bytes]:
+    """Each object's JSON between its braces, from one call of the encoder: the objects' JSON
+    array split at its ``},{`` (a separator never overlaps another): when a text or a list of
+    objects inside holds one too, there are more parts than objects, and each is encoded alone."""
+    if not objects:
+        return []
+    parts = orjson.dumps(objects, option=orjson.OPT_NON_STR_KEYS)[2:-2].split(b"},{")
+    if len(parts) == len(objects):
+        return parts
+    return [orjson.dumps(o, option=orjson.OPT_NON_STR_KEYS)[1:-1] for o in objects]
+
+
 def is_clean(text: str) -> bool:
     """Not empty, and no white space but single spaces between words (see ``Template``)."""
     return bool(text) and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " "
@@ -321,42 +344,54 @@ class FlagRenderer:
         messages_th = prepared.th.fill([th[name] for name in prepared.th.names], clean, n)
         messages_en = prepared.en.fill([en[name] for name in prepared.en.names], clean, n)
         names = [name for name, _ in prepared.evidence]
-        rows = zip(*(values(name, where) for name, where in prepared.evidence)) if names else repeat(())
-        suffixes, unchecked, id_prefix, encoded = self._suffixes, self._unchecked, prepared.id_prefix, self._encoded
-        measure, rule_id, subject_type = rule.measure, rule.rule_id, rule.subject
-        applicant_apart = prepared.applicant_apart
-        # a rule that counts days on the calendar: its flags' years are held against the checked ones
-        calendar = prepared.calendar and self._any_unchecked(
-            [values(name, where) for name, where in prepared.evidence], subjects, prepared)
-        # each line is the JSON of {flag_id, rule_id, measure, severity, subject_type, subject_id,
-        # agency_id, as_of, message_th, message_en, evidence}, put together from its fields' JSON:
-        # what every flag of the rule says, and each message's limits and citation, encoded once
-        head, kind = prepared.head
-        as_of_key, message_en_key, evidence_key = self._as_of_json + b',"message_th":', b',"message_en":', \
-            b',"evidence":'
-        out: list[FlagLine] = []
-        for subject, (_, severity), message_th, message_en, row in zip(subjects, flagged, messages_th, messages_en,
-                                                                      rows):
-            subject_id, agency, applicant = subject.id, subject.agency, subject.applicant
-            suffix_th, suffix_en, params_evidence = suffixes(prepared, subject)
-            evidence = dict(zip(names, row))
-            if params_evidence:
+        evidences = [dict(zip(names, row)) for row in zip(*(values(name, where) for name, where in prepared.evidence))] \
+            if names else [{} for _ in range(n)]
+        ids, agencies = [subject.id for subject in subjects], [subject.agency for subject in subjects]
+        applicants = [subject.applicant for subject in subjects]
+        # the limits and citation after each message, and the parameters' evidence: per parameter set
+        if prepared.date_map:
+            after = [self._suffixes(prepared, subject) for subject in subjects]
+        else:
+            sets: dict[int, tuple[bytes, bytes, dict[str, Any]]] = {}
+            after = [sets.get(id(subject.params)) or sets.setdefault(id(subject.params),
+                                                                      self._suffixes(prepared, subject))
+                     for subject in subjects]
+        if any(suffix[2] for suffix in after):
+            for evidence, (_, _, params_evidence) in zip(evidences, after):
                 evidence.update(params_evidence)
-            if applicant is not None and applicant_apart:
-                evidence["applicant"] = applicant
-            if calendar:
-                years = unchecked(evidence)
+        if prepared.applicant_apart and any(applicant is not None for applicant in applicants):
+            for evidence, applicant in zip(evidences, applicants):
+                if applicant is not None:
+                    evidence["applicant"] = applicant
+        # a rule that counts days on the calendar: its flags' years are held against the checked ones
+        if prepared.calendar and self._any_unchecked(
+                [values(name, where) for name, where in prepared.evidence], subjects, prepared):
+            for evidence in evidences:
+                years = self._unchecked(evidence)
                 if years:
                     evidence["calendar_unchecked_years"] = years
+        # each line is the JSON of {flag_id, rule_id, measure, severity, subject_type, subject_id,
+        # agency_id, as_of, message_th, message_en, evidence}, put together from its fields' JSON:
+        # what every flag of the rule says, and each message's limits and citation, encoded once;
+        # the flags' texts a column at a time (``encoded_texts``)
+        head, kind = prepared.head
+        after_agency, after_th = b'"' + self._as_of_json + b',"message_th":"', b',"message_en":"'
+        id_prefix, json_of = prepared.id_prefix, self._json  # a severity's or an agency's id: a few texts
+        for text in {severity for _, severity in flagged} | set(agencies):
+            self._encoded(text)
+        measure, rule_id, subject_type = rule.measure, rule.rule_id, rule.subject
+        out: list[FlagLine] = []
+        for text_id, subject_id, agency, applicant, (_, severity), text_th, text_en, (suffix_th, suffix_en, _), evidence \
+                in zip(encoded_texts(ids), ids, agencies, applicants, flagged, encoded_texts(messages_th),
+                       # the English sentence's full stop moves after the limits and the citation
+                       encoded_texts(list(map(str.rstrip, messages_en, repeat(".")))), after,
+                       encoded_objects(evidences)):
             digest = id_prefix.copy()
             digest.update(f"{subject_id}\x1f{applicant or ''}".encode())
             flag_id = "F" + digest.hexdigest()[:20]  # flags.make_flag_id
-            line = b"".join((
-                b'{"flag_id":"', flag_id.encode(), head, encoded(severity), kind, _encoded(subject_id),
-                b'","agency_id":"', encoded(agency), b'"', as_of_key,
-                # the English sentence's full stop moves after the limits and the citation
-                b'"', _encoded(message_th), suffix_th, message_en_key, b'"', _encoded(message_en.rstrip(".")), suffix_en,
-                evidence_key, orjson.dumps(evidence, option=orjson.OPT_NON_STR_KEYS), b"}\n"))
+            line = b"".join((b'{"flag_id":"', flag_id.encode(), head, json_of[severity], kind, text_id,
+                             b'","agency_id":"', json_of[agency], after_agency, text_th, suffix_th, after_th, text_en,
+                             suffix_en, b',"evidence":{', evidence, b"}}\n"))
             out.append((agency, measure, rule_id, subject_type, subject_id, applicant or "", severity, flag_id, line))
         return out
 

@@ -83,6 +83,9 @@ class RunContext:
     # and lie in memory (the columnar reader makes them agency by agency): ``workers.waves``
     agency_runs: int = 0
     _chains: dict[str, list[str]] = field(default_factory=dict)
+    # (agency, process, day) -> ``parameters``: a run asks once per case, of a few hundred days
+    _parameters: dict[tuple[str, str | None, dt.date], tuple[dict[str, ParamValue], dict[str, Any]]] = \
+        field(default_factory=dict)
 
     @classmethod
     def build(cls, ds: Dataset, as_of: dt.date, params: dict[str, Any] | None = None,
@@ -141,8 +144,12 @@ class RunContext:
                    ) -> tuple[dict[str, ParamValue], dict[str, Any]]:
         """The parameters of an agency (and a process) in force on ``on`` (default: ``as_of``),
         with their sources and as plain values (SPEC §3 "Parameters")."""
-        params = self.resolver.values(agency_id, process_id, self.as_of if on is None else on)
-        return params, self.resolver.plain(params)
+        key = (agency_id, process_id, self.as_of if on is None else on)
+        out = self._parameters.get(key)
+        if out is None:
+            params = self.resolver.values(*key)
+            out = self._parameters[key] = (params, self.resolver.plain(params))
+        return out
 
     def chain(self, officer_id: str) -> list[str]:
         """The officer's chain: supervisor, their supervisor, … (cycle-free by validation)."""
