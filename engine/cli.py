@@ -77,8 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--as-of", type=_date, default=None, help="the date the demo is built around (default: today)")
     _progress_flags(d)
 
-    db = sub.add_parser("db", help="the database: create or upgrade its schema; give the app's role its rights")
-    db.add_argument("action", choices=["upgrade", "current", "grant"])
+    db = sub.add_parser("db", help="the database: create or upgrade its schema; give the app's role its rights; "
+                        "find Thai citizen IDs stored as applicants (personal-data: exit 1 when there are some)")
+    db.add_argument("action", choices=["upgrade", "current", "grant", "personal-data"])
     _db_flag(db)
     db.add_argument("--create", action="store_true", help="upgrade: make a new SQLite file if there is none "
                     "(without it a missing file is an error, exit 4: a typo in a path never makes an empty store)")
@@ -523,11 +524,29 @@ def _cmd_db(args: argparse.Namespace) -> int:
             url = _store(args, create=args.create)
         finally:
             os.environ.pop("DISCRETION_RENAME_USERS", None)
+    elif args.action == "personal-data":  # upgraded if older, as every command that reads data
+        return _personal_data(_store(args))
     else:
         url = require_store(args.db)
         check_not_newer(url)
     print(f"{shown_url(url)}: schema revision {current_revision(url)}")
+    if args.action == "upgrade" and _personal_data(url, quiet=True):
+        print("warning: the store holds Thai citizen IDs as applicants (data taken before 0.3.0 refused them): "
+              "see `discretion-review db personal-data`", file=sys.stderr)
     return EXIT_OK
+
+
+def _personal_data(url: str, quiet: bool = False) -> int:
+    """``db personal-data``: the stored applicants that are Thai citizen IDs; exit 1 when any."""
+    from engine.store.db import transaction
+    from engine.store.personal_data import citizen_ids, report
+    from engine.store.scope import SYSTEM
+
+    with transaction(url) as session:  # the store's operator: every agency
+        found = citizen_ids(session, SYSTEM)
+    if not quiet:
+        print(report(found))
+    return EXIT_FLAGS if found else EXIT_OK
 
 
 def _cmd_health(args: argparse.Namespace) -> int:

@@ -138,3 +138,65 @@ def test_the_record_of_processing_is_in_docs():
     text = (Path(__file__).resolve().parents[1] / "docs" / "record-of-processing.md").read_text(encoding="utf-8")
     for needed in ("section 39", "มาตรา 39", "applicant_id", "login_attempts", "retention", "security"):
         assert needed in text, needed
+
+
+def test_a_store_that_took_citizen_ids_before_they_were_refused_is_told_where_they_are(db_url, tmp_path, capsys):
+    """A store of an older release may hold citizen IDs as applicants (they were refused only
+    from 0.3.0): ``db personal-data`` lists each table and agency holding some — however the ID
+    is written — with its rows and IDs, masked, and exits 1; ``db upgrade`` warns; a pseudonym
+    that merely looks like an ID (wrong check digit) is not one; once replaced, exit 0."""
+    from engine.cli import main
+    from engine.store.access import add_user
+    from engine.store.schema import FlagRow
+    from engine.store.scope import SYSTEM
+
+    with transaction(db_url) as s:
+        add_user(s, SYSTEM, "importer", "correct horse battery staple", "admin", None)
+    folder = write_dataset(tmp_path / "ds", _cases(["APP-1", "APP-2", "APP-3", "APP-4"]))
+    assert main(["import", str(folder), "--db", db_url, "--user", "importer"]) == 0
+    assert main(["run", "--db", db_url, "--user", "importer", "--as-of", "2026-06-30"]) == 0
+    assert main(["db", "personal-data", "--db", db_url]) == 0
+    assert "no applicant stored" in capsys.readouterr().out
+    # as an older release stored them: the same person's ID written three ways, and a lookalike
+    with transaction(db_url) as s:
+        for case_id, value in (("C1", CITIZEN), ("C2", GROUPED), ("C3", THAI_DIGITS), ("C4", CITIZEN[:12] + "9")):
+            s.get(CaseRow, case_id).applicant_id = value
+        flag = s.scalars(select(FlagRow).order_by(FlagRow.flag_id).limit(1)).one()
+        flag.applicant, agency = CITIZEN, flag.agency_id
+    capsys.readouterr()
+    assert main(["db", "personal-data", "--db", db_url]) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "4 stored rows" in lines[0] and "PDPA" in lines[0] and "เลขประจำตัวประชาชน" in lines[0], out
+    assert [line.split()[:4] for line in lines[1:]] == [["cases", agency, "3", "rows,"], ["flags", agency, "1", "rows,"]]
+    assert "1 IDs" in lines[1] and "•••••••708" in lines[1]
+    assert CITIZEN not in out and THAI_DIGITS not in out and "00230" not in out
+    assert main(["db", "upgrade", "--db", db_url]) == 0
+    err = capsys.readouterr().err
+    assert "Thai citizen IDs" in err and "db personal-data" in err and CITIZEN not in err
+    with transaction(db_url) as s:
+        for case_id in ("C1", "C2", "C3"):
+            s.get(CaseRow, case_id).applicant_id = f"P-{case_id}"
+        s.get(FlagRow, flag.flag_id).applicant = "P-C1"
+    assert main(["db", "personal-data", "--db", db_url]) == 0
+    assert main(["db", "upgrade", "--db", db_url]) == 0
+    assert "citizen" not in capsys.readouterr().err
+
+
+def test_an_agencys_user_is_told_only_of_its_own_agencys_citizen_ids(db_url, tmp_path):
+    from engine.cli import main
+    from engine.store.access import add_user
+    from engine.store.personal_data import citizen_ids
+    from engine.store.scope import SYSTEM, Scope
+
+    with transaction(db_url) as s:
+        add_user(s, SYSTEM, "importer", "correct horse battery staple", "admin", None)
+    assert main(["import", str(write_dataset(tmp_path / "ds", _cases(["APP-1"]))), "--db", db_url,
+                 "--user", "importer"]) == 0
+    with transaction(db_url) as s:
+        case = s.get(CaseRow, "C1")
+        case.applicant_id = CITIZEN
+        assert [f.agency_id for f in citizen_ids(s, SYSTEM)] == [case.agency_id]
+        assert [f.rows for f in citizen_ids(s, Scope("head", "supervisor", case.agency_id))] == [1]
+        assert citizen_ids(s, Scope("other", "supervisor", "another-agency")) == []
+        assert [f.rows for f in citizen_ids(s, Scope("province", "provincial", None))] == [1]
