@@ -71,6 +71,6 @@ def report(found: list[Found]) -> str:
              f"{sum(f.rows for f in found):,} stored rows name a Thai citizen ID as their applicant "
              "(PDPA B.E. 2562; docs/operations.md, \"Personal data in an older store\"):"]
     for f in found:
-        lines.append(f"  {f.table:7} {f.agency_id:24} {f.rows:>8,} rows, {f.values:,} IDs "
-                     f"(e.g. {', '.join(f.examples)})")
+        lines.append(f"  {f.table:7} {f.agency_id:24} {f.rows:>8,} row{'s' if f.rows != 1 else ''}, "
+                     f"{f.values:,} ID{'s' if f.values != 1 else ''} (e.g. {', '.join(f.examples)})")
     return "\n".join(lines)
